@@ -1,0 +1,2 @@
+//! Applying a plan: a concurrent walk bounded by `parallelism`, committing every completed
+//! operation to state at once.

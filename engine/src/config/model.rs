@@ -1,0 +1,273 @@
+//! The configuration model. Plain data; built by `load`, checked by `validate`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use indexmap::IndexMap;
+
+use crate::addr::{ModulePath, ResourceAddr};
+use crate::diag::{SourceMap, Span};
+use crate::value::Type;
+
+/// A loaded configuration: the root module, its descendants, and the sources they came from.
+#[derive(Debug)]
+pub struct Config {
+    pub root: Module,
+    pub sources: SourceMap,
+    /// SHA-256 over every file's path and content, in path order: a saved plan records it to
+    /// refuse being applied to changed configuration.
+    pub hash: String,
+}
+
+impl Config {
+    /// The module at a static path.
+    pub fn module(&self, path: &ModulePath) -> Option<&Module> {
+        let mut module = &self.root;
+        for step in &path.0 {
+            module = module.children.get(step)?;
+        }
+        Some(module)
+    }
+
+    /// Every module, parents before children.
+    pub fn modules(&self) -> Vec<&Module> {
+        let mut out = Vec::new();
+        let mut stack = vec![&self.root];
+        while let Some(m) = stack.pop() {
+            out.push(m);
+            stack.extend(m.children.values().rev());
+        }
+        out
+    }
+}
+
+/// One module: the `.hcl`/`.tf` files of one directory.
+#[derive(Debug, Default)]
+pub struct Module {
+    pub path: ModulePath,
+    pub dir: PathBuf,
+    pub terraform: Option<TerraformBlock>,
+    pub providers: Vec<ProviderConfig>,
+    pub variables: IndexMap<String, Variable>,
+    pub locals: IndexMap<String, Local>,
+    pub outputs: IndexMap<String, Output>,
+    /// Managed resources and data sources, keyed by their address in this module.
+    pub resources: IndexMap<ResourceAddr, Resource>,
+    pub module_calls: IndexMap<String, ModuleCall>,
+    pub moved: Vec<Moved>,
+    /// Loaded child modules, by call name.
+    pub children: BTreeMap<String, Module>,
+}
+
+/// An expression as written, with the span of its text.
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub expr: hcl_edit::expr::Expression,
+    pub span: Span,
+}
+
+/// An attribute `name = expr`.
+#[derive(Clone, Debug)]
+pub struct Attribute {
+    pub name: String,
+    pub name_span: Span,
+    pub value: Expr,
+    pub span: Span,
+}
+
+/// A block body whose meaning depends on a provider schema (resource, data and provider
+/// bodies). Meta-arguments (`count`, `lifecycle`, ...) have already been taken out.
+#[derive(Clone, Debug, Default)]
+pub struct Body {
+    pub attributes: IndexMap<String, Attribute>,
+    pub blocks: Vec<NestedBlock>,
+    /// The span of the whole body (between the braces).
+    pub span: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NestedBlock {
+    /// The block type (`node_group`), or for `dynamic "node_group"`, `node_group` with
+    /// `dynamic` set.
+    pub type_name: String,
+    pub labels: Vec<String>,
+    pub body: Body,
+    pub dynamic: Option<DynamicBlock>,
+    pub span: Span,
+}
+
+/// `dynamic "x" { for_each = ...  iterator = it  content { ... } }`: the content is `body`
+/// of the enclosing [`NestedBlock`].
+#[derive(Clone, Debug)]
+pub struct DynamicBlock {
+    pub for_each: Expr,
+    pub iterator: String,
+    pub labels: Vec<Expr>,
+}
+
+#[derive(Debug, Default)]
+pub struct TerraformBlock {
+    pub required_version: Option<String>,
+    pub required_providers: BTreeMap<String, RequiredProvider>,
+    pub backend: Option<BackendConfig>,
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequiredProvider {
+    pub source: Option<String>,
+    pub version: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct BackendConfig {
+    pub kind: String,
+    pub body: Body,
+    pub span: Span,
+}
+
+/// `provider "kmr" { alias = "x" ... }`.
+#[derive(Debug)]
+pub struct ProviderConfig {
+    pub name: String,
+    pub alias: Option<String>,
+    pub body: Body,
+    pub span: Span,
+}
+
+impl ProviderConfig {
+    /// `kmr` or `kmr.alias`.
+    pub fn key(&self) -> String {
+        match &self.alias {
+            Some(a) => format!("{}.{a}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// A reference to a provider configuration: `provider = kmr.west`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ProviderRef {
+    pub name: String,
+    pub alias: Option<String>,
+    pub span: Option<Span>,
+}
+
+impl ProviderRef {
+    pub fn key(&self) -> String {
+        match &self.alias {
+            Some(a) => format!("{}.{a}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Variable {
+    pub name: String,
+    /// The declared type constraint (`any` when absent).
+    pub ty: Type,
+    /// Defaults of optional object attributes, by path, from `optional(T, default)`.
+    pub optional_attrs: Vec<OptionalAttr>,
+    pub default: Option<Expr>,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    pub nullable: bool,
+    pub validations: Vec<CheckRule>,
+    pub span: Span,
+}
+
+/// An attribute of an object type constraint declared `optional(T)` or `optional(T, d)`.
+#[derive(Debug, Clone)]
+pub struct OptionalAttr {
+    /// Attribute names from the variable's type down to this attribute (list/map element
+    /// steps are skipped).
+    pub path: Vec<String>,
+    pub default: Option<Expr>,
+}
+
+/// `condition` + `error_message`, as in `validation`, `precondition`, `postcondition`.
+#[derive(Clone, Debug)]
+pub struct CheckRule {
+    pub condition: Expr,
+    pub error_message: Expr,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub struct Local {
+    pub name: String,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub struct Output {
+    pub name: String,
+    pub value: Expr,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    pub depends_on: Vec<Expr>,
+    pub preconditions: Vec<CheckRule>,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub struct Resource {
+    pub addr: ResourceAddr,
+    /// The provider configuration: explicit `provider = x.y`, else the implied one.
+    pub provider: ProviderRef,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    /// Each `depends_on` entry, a bare reference expression.
+    pub depends_on: Vec<Expr>,
+    pub lifecycle: Lifecycle,
+    pub body: Body,
+    /// The whole block.
+    pub span: Span,
+    /// The `resource "t" "n"` header.
+    pub decl_span: Span,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Lifecycle {
+    pub create_before_destroy: bool,
+    pub prevent_destroy: bool,
+    pub ignore_changes: IgnoreChanges,
+    pub replace_triggered_by: Vec<Expr>,
+    pub preconditions: Vec<CheckRule>,
+    pub postconditions: Vec<CheckRule>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub enum IgnoreChanges {
+    #[default]
+    None,
+    All,
+    /// Attribute paths as written (`tags["x"]`, `node.count`), parsed to paths with spans.
+    Paths(Vec<(crate::value::Path, Span)>),
+}
+
+#[derive(Debug)]
+pub struct ModuleCall {
+    pub name: String,
+    pub source: String,
+    pub source_span: Span,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    pub depends_on: Vec<Expr>,
+    /// Input variables, by name.
+    pub arguments: IndexMap<String, Attribute>,
+    /// `providers = { kmr = kmr.west }`: child name → parent provider.
+    pub providers: Vec<(String, ProviderRef)>,
+    pub span: Span,
+    pub decl_span: Span,
+}
+
+/// `moved { from = a.b  to = a.c }`.
+#[derive(Debug)]
+pub struct Moved {
+    pub from: crate::addr::Target,
+    pub to: crate::addr::Target,
+    pub span: Span,
+}

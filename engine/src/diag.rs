@@ -1,0 +1,311 @@
+//! Diagnostics: errors and warnings about what the user wrote, each pointing at a span of a
+//! source file. Layers return `(T, Diagnostics)` instead of stopping at the first error; only
+//! the CLI renders them (through the miette adapter at the bottom of this file).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(file: FileId, range: std::ops::Range<usize>) -> Span {
+        Span { file, start: range.start, end: range.end }
+    }
+}
+
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as it should be shown to the user (relative to the working directory when
+    /// possible).
+    pub path: PathBuf,
+    pub text: Arc<str>,
+}
+
+/// Every source file read while loading a configuration, so diagnostics can be rendered
+/// with file:line:col long after loading.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, path: PathBuf, text: impl Into<Arc<str>>) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.files.push(SourceFile { path, text: text.into() });
+        id
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
+        let Some(f) = self.get(file) else { return (0, 0) };
+        let offset = offset.min(f.text.len());
+        let mut line = 1;
+        let mut line_start = 0;
+        for (i, b) in f.text.as_bytes()[..offset].iter().enumerate() {
+            if *b == b'\n' {
+                line += 1;
+                line_start = i + 1;
+            }
+        }
+        let col = f.text.get(line_start..offset).map(|s| s.chars().count()).unwrap_or(0) + 1;
+        (line, col)
+    }
+
+    /// `path:line:col` of the start of a span.
+    pub fn location(&self, span: Span) -> String {
+        let (line, col) = self.line_col(span.file, span.start);
+        let path = self.get(span.file).map(|f| f.path.display().to_string()).unwrap_or_default();
+        format!("{path}:{line}:{col}")
+    }
+
+    /// The source text a span covers.
+    pub fn snippet(&self, span: Span) -> &str {
+        self.get(span.file).and_then(|f| f.text.get(span.start..span.end)).unwrap_or("")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem found in the user's configuration or while acting on it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// One sentence, no trailing period, literals in backticks.
+    pub summary: String,
+    pub detail: Option<String>,
+    /// The primary location, when there is one.
+    pub span: Option<Span>,
+    /// Further locations with their own messages (e.g. each reference of a cycle).
+    pub labels: Vec<(Span, String)>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(summary: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            summary: summary.into(),
+            detail: None,
+            span: None,
+            labels: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn warning(summary: impl Into<String>) -> Diagnostic {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(summary) }
+    }
+
+    pub fn with_span(mut self, span: Span) -> Diagnostic {
+        self.span = Some(span);
+        self
+    }
+
+    pub fn with_opt_span(mut self, span: Option<Span>) -> Diagnostic {
+        self.span = span;
+        self
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Diagnostic {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.labels.push((span, message.into()));
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.summary)?;
+        if let Some(detail) = &self.detail {
+            write!(f, ": {detail}")?;
+        }
+        Ok(())
+    }
+}
+
+/// An ordered collection of diagnostics.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn new() -> Diagnostics {
+        Diagnostics(Vec::new())
+    }
+
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.0.push(diagnostic);
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
+        self.0.iter()
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter().filter(|d| d.is_error())
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(d: Diagnostic) -> Diagnostics {
+        Diagnostics(vec![d])
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Diagnostics {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// A diagnostic bound to its source text, ready for miette's report handlers.
+#[derive(Debug)]
+pub struct Rendered {
+    message: String,
+    severity: Severity,
+    help: Option<String>,
+    source: Option<miette::NamedSource<String>>,
+    labels: Vec<miette::LabeledSpan>,
+    related: Vec<Rendered>,
+}
+
+impl fmt::Display for Rendered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Rendered {}
+
+impl miette::Diagnostic for Rendered {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        if self.labels.is_empty() { None } else { Some(Box::new(self.labels.iter().cloned())) }
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+        }
+    }
+}
+
+impl Diagnostic {
+    /// Binds this diagnostic to its source so miette can draw it. Labels in other files than
+    /// the primary span's become related diagnostics of their own, because a miette report
+    /// holds one source.
+    pub fn render(&self, sources: &SourceMap) -> Rendered {
+        let mut message = self.summary.clone();
+        if let Some(span) = self.span {
+            message = format!("{message}\n  at {}", sources.location(span));
+        }
+        if let Some(detail) = &self.detail {
+            message = format!("{message}\n\n{detail}");
+        }
+        let primary_file = self.span.map(|s| s.file).or_else(|| self.labels.first().map(|l| l.0.file));
+        let mut labels = Vec::new();
+        let mut related = Vec::new();
+        if let Some(span) = self.span {
+            labels.push(miette::LabeledSpan::new_primary_with_span(None, (span.start, span.end - span.start)));
+        }
+        for (span, text) in &self.labels {
+            if Some(span.file) == primary_file {
+                labels
+                    .push(miette::LabeledSpan::new_with_span(Some(text.clone()), (span.start, span.end - span.start)));
+            } else {
+                let sub = Diagnostic {
+                    severity: Severity::Warning,
+                    summary: format!("{text} (at {})", sources.location(*span)),
+                    detail: None,
+                    span: Some(*span),
+                    labels: Vec::new(),
+                    help: None,
+                };
+                let mut rendered = sub.render(sources);
+                rendered.severity = self.severity;
+                related.push(rendered);
+            }
+        }
+        let source = primary_file
+            .and_then(|id| sources.get(id))
+            .map(|f| miette::NamedSource::new(f.path.display().to_string(), f.text.to_string()));
+        Rendered { message, severity: self.severity, help: self.help.clone(), source, labels, related }
+    }
+}

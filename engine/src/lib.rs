@@ -1,0 +1,19 @@
+//! Corral's engine: everything between a directory of HCL and a recorded apply.
+//!
+//! Layers, in dependency order (a module may use only those above it):
+//! `diag`, `addr`, `value` → `config` → `lang` → `provider` (the trait) → `graph` → `plan`
+//! → `state` (model, store trait, backends) → `apply`.
+//! `config`, `lang`, `graph` and `plan` do no I/O of their own; only `state` backends touch
+//! storage, and only the CLI touches the terminal. See ARCHITECTURE.md.
+
+pub mod addr;
+pub mod apply;
+pub mod config;
+pub mod diag;
+pub mod graph;
+pub mod lang;
+pub mod plan;
+pub mod provider;
+pub mod schema;
+pub mod state;
+pub mod value;

@@ -1,0 +1,170 @@
+//! Plans: what will change, per resource instance, and why. `planner` makes a plan from
+//! configuration, state and providers; `format` holds the saved-plan file and the JSON
+//! output (versioned, separate from these in-memory types).
+
+use std::collections::BTreeMap;
+
+use crate::addr::{AbsResourceInstance, Target};
+use crate::value::{Path, Value};
+
+/// What a change does to an instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    NoOp,
+    Create,
+    Read,
+    Update,
+    /// Replace: delete the old object, then create the new one.
+    DeleteThenCreate,
+    /// Replace under `create_before_destroy`.
+    CreateThenDelete,
+    Delete,
+}
+
+impl Action {
+    /// Terraform's JSON form: `["delete","create"]`.
+    pub fn json_actions(self) -> &'static [&'static str] {
+        match self {
+            Action::NoOp => &["no-op"],
+            Action::Create => &["create"],
+            Action::Read => &["read"],
+            Action::Update => &["update"],
+            Action::DeleteThenCreate => &["delete", "create"],
+            Action::CreateThenDelete => &["create", "delete"],
+            Action::Delete => &["delete"],
+        }
+    }
+
+    pub fn is_replace(self) -> bool {
+        matches!(self, Action::DeleteThenCreate | Action::CreateThenDelete)
+    }
+
+    /// Whether applying it calls the provider.
+    pub fn is_change(self) -> bool {
+        !matches!(self, Action::NoOp | Action::Read)
+    }
+}
+
+/// Why an action was chosen, where it is not obvious (Terraform's `action_reason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionReason {
+    ReplaceBecauseCannotUpdate,
+    ReplaceBecauseTainted,
+    ReplaceByRequest,
+    ReplaceByTriggers,
+    DeleteBecauseNoResourceConfig,
+    DeleteBecauseCountIndex,
+    DeleteBecauseEachKey,
+    DeleteBecauseWrongRepetition,
+    DeleteBecauseNoModule,
+    ReadBecauseConfigUnknown,
+    ReadBecauseDependencyPending,
+}
+
+impl ActionReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionReason::ReplaceBecauseCannotUpdate => "replace_because_cannot_update",
+            ActionReason::ReplaceBecauseTainted => "replace_because_tainted",
+            ActionReason::ReplaceByRequest => "replace_by_request",
+            ActionReason::ReplaceByTriggers => "replace_by_triggers",
+            ActionReason::DeleteBecauseNoResourceConfig => "delete_because_no_resource_config",
+            ActionReason::DeleteBecauseCountIndex => "delete_because_count_index",
+            ActionReason::DeleteBecauseEachKey => "delete_because_each_key",
+            ActionReason::DeleteBecauseWrongRepetition => "delete_because_wrong_repetition",
+            ActionReason::DeleteBecauseNoModule => "delete_because_no_module",
+            ActionReason::ReadBecauseConfigUnknown => "read_because_config_unknown",
+            ActionReason::ReadBecauseDependencyPending => "read_because_dependency_pending",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ActionReason> {
+        [
+            ActionReason::ReplaceBecauseCannotUpdate,
+            ActionReason::ReplaceBecauseTainted,
+            ActionReason::ReplaceByRequest,
+            ActionReason::ReplaceByTriggers,
+            ActionReason::DeleteBecauseNoResourceConfig,
+            ActionReason::DeleteBecauseCountIndex,
+            ActionReason::DeleteBecauseEachKey,
+            ActionReason::DeleteBecauseWrongRepetition,
+            ActionReason::DeleteBecauseNoModule,
+            ActionReason::ReadBecauseConfigUnknown,
+            ActionReason::ReadBecauseDependencyPending,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == text)
+    }
+}
+
+/// The planned change of one resource instance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceChange {
+    pub addr: AbsResourceInstance,
+    /// The provider configuration key, as recorded in state.
+    pub provider: String,
+    pub type_name: String,
+    pub action: Action,
+    pub reason: Option<ActionReason>,
+    /// The prior (refreshed) state; `None` for a create.
+    pub before: Option<Value>,
+    /// The planned state, with unknowns; `None` for a delete. Sensitive attributes carry
+    /// the sensitive mark.
+    pub after: Option<Value>,
+    /// Attribute paths whose change forces the replacement.
+    pub replace_paths: Vec<Path>,
+    pub create_before_destroy: bool,
+    pub private: Option<Vec<u8>>,
+}
+
+/// The planned change of an output of the root module.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutputChange {
+    pub name: String,
+    pub action: Action,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub sensitive: bool,
+}
+
+/// What a plan was made from, so a saved plan is refused once it is stale.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanBasis {
+    pub workspace: String,
+    pub state_lineage: uuid::Uuid,
+    pub state_serial: u64,
+    pub config_hash: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct PlanOptions {
+    pub destroy: bool,
+    pub refresh: bool,
+    pub targets: Vec<Target>,
+    pub replace: Vec<AbsResourceInstance>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub basis: PlanBasis,
+    pub options: PlanOptions,
+    /// Root variable values the plan was made with (apply uses the same).
+    pub variables: BTreeMap<String, Value>,
+    /// Every instance the plan looked at, including no-ops, in address order.
+    pub changes: Vec<ResourceChange>,
+    pub output_changes: Vec<OutputChange>,
+    /// Drift found by refresh: instances whose remote object changed or vanished.
+    pub drift: Vec<ResourceChange>,
+}
+
+impl Plan {
+    /// Whether applying it would change anything.
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action.is_change())
+            || self.output_changes.iter().any(|o| o.action != Action::NoOp)
+    }
+
+    pub fn count(&self, action: Action) -> usize {
+        self.changes.iter().filter(|c| c.action == action).count()
+    }
+}

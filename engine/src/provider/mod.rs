@@ -1,0 +1,206 @@
+//! The only way the engine talks to providers: the [`Provider`] trait, with one request and
+//! one response struct per operation (fields can be added without touching signatures).
+//! Built-in providers implement it in process; the plugin host (a later layer) implements it
+//! over gRPC. A provider reports problems as diagnostics in its response, never by panicking.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::diag::Diagnostics;
+use crate::schema::ProviderSchema;
+use crate::value::{Path, Value};
+
+#[async_trait::async_trait]
+pub trait Provider: Send + Sync {
+    /// The provider's schema. Cheap; called often.
+    fn schema(&self) -> Arc<ProviderSchema>;
+
+    /// Checks a resource's configuration without calling any API (values may be unknown).
+    fn validate_resource(&self, request: ValidateResourceRequest) -> ValidateResourceResponse {
+        let _ = request;
+        ValidateResourceResponse::default()
+    }
+
+    /// Configures the provider with its `provider` block (values known).
+    async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse;
+
+    /// Proposes the new state of one instance: the config merged with computed values, with
+    /// unknowns where the provider cannot know yet, and which attribute paths force
+    /// replacement.
+    async fn plan(&self, request: PlanRequest) -> PlanResponse;
+
+    /// Carries out a planned change. A create must honour `idempotency_token`: a second
+    /// create with the same token returns the object made by the first.
+    async fn apply(&self, request: ApplyRequest) -> ApplyResponse;
+
+    /// Refreshes an instance's state from the remote object; `None` when it is gone.
+    async fn read(&self, request: ReadRequest) -> ReadResponse;
+
+    /// Reads a data source.
+    async fn read_data(&self, request: ReadDataRequest) -> ReadDataResponse;
+
+    /// Finds the object a create with this idempotency token made, if any. The engine calls
+    /// it for create intents left behind by an interrupted apply, to adopt the object
+    /// instead of creating a second one.
+    async fn find_created(&self, request: FindCreatedRequest) -> FindCreatedResponse;
+
+    /// Imports an existing object by its id.
+    async fn import(&self, request: ImportRequest) -> ImportResponse {
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.push(crate::diag::Diagnostic::error(format!(
+            "resource type `{}` does not support import",
+            request.type_name
+        )));
+        ImportResponse { state: None, diagnostics }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ValidateResourceRequest {
+    pub type_name: String,
+    pub config: Value,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ValidateResourceResponse {
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConfigureRequest {
+    pub config: Value,
+    /// The directory Corral keeps its data in (`.corral/` of the working directory), for
+    /// providers that keep local data (the testing provider, the sandbox).
+    pub data_dir: std::path::PathBuf,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ConfigureResponse {
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Clone, Debug)]
+pub struct PlanRequest {
+    pub type_name: String,
+    /// The current state (refreshed), `None` for a create.
+    pub prior_state: Option<Value>,
+    /// The configuration merged with prior computed values: what the user asked for. Marks
+    /// are removed before the call.
+    pub proposed_new_state: Value,
+    pub config: Value,
+    pub prior_private: Option<Vec<u8>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PlanResponse {
+    /// `None` only with error diagnostics.
+    pub planned_state: Option<Value>,
+    pub requires_replace: Vec<Path>,
+    pub planned_private: Option<Vec<u8>>,
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Clone, Debug)]
+pub struct ApplyRequest {
+    pub type_name: String,
+    pub prior_state: Option<Value>,
+    /// `None` for a delete.
+    pub planned_state: Option<Value>,
+    pub config: Value,
+    pub planned_private: Option<Vec<u8>>,
+    /// Unique per intended create; recorded in the intent journal before the call.
+    pub idempotency_token: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ApplyResponse {
+    /// The new state: `None` after a delete. After a failed create or update the provider
+    /// returns whatever partial object exists, so nothing is forgotten.
+    pub new_state: Option<Value>,
+    pub private: Option<Vec<u8>>,
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReadRequest {
+    pub type_name: String,
+    pub current_state: Value,
+    pub private: Option<Vec<u8>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ReadResponse {
+    pub new_state: Option<Value>,
+    pub private: Option<Vec<u8>>,
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReadDataRequest {
+    pub type_name: String,
+    pub config: Value,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ReadDataResponse {
+    pub state: Option<Value>,
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Clone, Debug)]
+pub struct FindCreatedRequest {
+    pub type_name: String,
+    pub idempotency_token: String,
+    /// The state the interrupted create planned, to help the provider look.
+    pub planned_state: Option<Value>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct FindCreatedResponse {
+    pub state: Option<Value>,
+    pub private: Option<Vec<u8>>,
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Clone, Debug)]
+pub struct ImportRequest {
+    pub type_name: String,
+    pub id: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ImportResponse {
+    pub state: Option<Value>,
+    pub diagnostics: Diagnostics,
+}
+
+/// The providers available to a run, by local name (`testing`, `corral`, `kmr`).
+#[derive(Clone, Default)]
+pub struct ProviderRegistry {
+    providers: BTreeMap<String, Arc<dyn ProviderFactory>>,
+}
+
+/// Makes a fresh provider instance for each provider configuration (`kmr` and `kmr.west`
+/// are two instances).
+pub trait ProviderFactory: Send + Sync {
+    fn schema(&self) -> Arc<ProviderSchema>;
+    fn instantiate(&self) -> Arc<dyn Provider>;
+}
+
+impl ProviderRegistry {
+    pub fn new() -> ProviderRegistry {
+        ProviderRegistry::default()
+    }
+
+    pub fn register(&mut self, name: &str, factory: Arc<dyn ProviderFactory>) {
+        self.providers.insert(name.to_string(), factory);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn ProviderFactory>> {
+        self.providers.get(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.providers.keys().map(String::as_str)
+    }
+}

@@ -1,0 +1,171 @@
+//! Resource and provider schemas: which attributes and nested blocks a body has, their
+//! types, and how a change to each is carried out (its *change class*). Providers declare
+//! them; `lang` decodes bodies with them; `plan` uses the change classes.
+
+use std::collections::BTreeMap;
+
+use crate::value::Type;
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BlockSchema {
+    pub attributes: BTreeMap<String, AttributeSchema>,
+    pub blocks: BTreeMap<String, NestedBlockSchema>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl BlockSchema {
+    pub fn new() -> BlockSchema {
+        BlockSchema { attributes: BTreeMap::new(), blocks: BTreeMap::new(), description: None }
+    }
+
+    pub fn attr(mut self, name: &str, attribute: AttributeSchema) -> BlockSchema {
+        self.attributes.insert(name.to_string(), attribute);
+        self
+    }
+
+    pub fn block(mut self, name: &str, block: NestedBlockSchema) -> BlockSchema {
+        self.blocks.insert(name.to_string(), block);
+        self
+    }
+
+    /// The object type of a decoded body.
+    pub fn ty(&self) -> Type {
+        let mut attrs: BTreeMap<String, Type> =
+            self.attributes.iter().map(|(k, a)| (k.clone(), a.ty.clone())).collect();
+        for (name, block) in &self.blocks {
+            let inner = block.block.ty();
+            attrs.insert(
+                name.clone(),
+                match block.nesting {
+                    Nesting::Single => inner,
+                    Nesting::List => Type::list(inner),
+                    Nesting::Set => Type::set(inner),
+                    Nesting::Map => Type::map(inner),
+                },
+            );
+        }
+        Type::Object(attrs)
+    }
+}
+
+impl Default for BlockSchema {
+    fn default() -> Self {
+        BlockSchema::new()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AttributeSchema {
+    #[serde(rename = "type")]
+    pub ty: Type,
+    pub required: bool,
+    pub optional: bool,
+    pub computed: bool,
+    pub sensitive: bool,
+    pub change: ChangeClass,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl AttributeSchema {
+    pub fn required(ty: Type) -> AttributeSchema {
+        AttributeSchema {
+            ty,
+            required: true,
+            optional: false,
+            computed: false,
+            sensitive: false,
+            change: ChangeClass::InPlace,
+            description: None,
+        }
+    }
+
+    pub fn optional(ty: Type) -> AttributeSchema {
+        AttributeSchema { required: false, optional: true, ..AttributeSchema::required(ty) }
+    }
+
+    /// Set by the provider only.
+    pub fn computed(ty: Type) -> AttributeSchema {
+        AttributeSchema { required: false, optional: false, computed: true, ..AttributeSchema::required(ty) }
+    }
+
+    /// Optional in configuration; computed by the provider when not set.
+    pub fn optional_computed(ty: Type) -> AttributeSchema {
+        AttributeSchema { required: false, optional: true, computed: true, ..AttributeSchema::required(ty) }
+    }
+
+    pub fn forces_replacement(mut self) -> AttributeSchema {
+        self.change = ChangeClass::ForcesReplacement;
+        self
+    }
+
+    pub fn immutable(mut self, reason: &str) -> AttributeSchema {
+        self.change = ChangeClass::Immutable { reason: reason.to_string() };
+        self
+    }
+
+    pub fn sensitive(mut self) -> AttributeSchema {
+        self.sensitive = true;
+        self
+    }
+
+    pub fn describe(mut self, text: &str) -> AttributeSchema {
+        self.description = Some(text.to_string());
+        self
+    }
+}
+
+/// How a change to an attribute is carried out.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChangeClass {
+    /// Updated in place.
+    InPlace,
+    /// The object is replaced.
+    ForcesReplacement,
+    /// Replacement would lose something: a plan error unless the user asks for it with
+    /// `--replace ADDR`.
+    Immutable { reason: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Nesting {
+    Single,
+    List,
+    Set,
+    Map,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NestedBlockSchema {
+    pub nesting: Nesting,
+    pub block: BlockSchema,
+    pub min_items: u32,
+    pub max_items: u32,
+    /// Changing the block forces replacement.
+    #[serde(default)]
+    pub forces_replacement: bool,
+}
+
+impl NestedBlockSchema {
+    pub fn new(nesting: Nesting, block: BlockSchema) -> NestedBlockSchema {
+        NestedBlockSchema { nesting, block, min_items: 0, max_items: 0, forces_replacement: false }
+    }
+}
+
+/// A resource type's schema.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ResourceSchema {
+    pub version: u64,
+    pub block: BlockSchema,
+}
+
+/// Everything a provider declares.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ProviderSchema {
+    pub provider: BlockSchema,
+    pub resources: BTreeMap<String, ResourceSchema>,
+    pub data_sources: BTreeMap<String, ResourceSchema>,
+}

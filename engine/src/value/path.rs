@@ -1,0 +1,47 @@
+//! Paths into a value: `nodes.core.count`, `tags["env"]`, `rules[2]`.
+
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub enum PathStep {
+    Attr(String),
+    Key(String),
+    Index(i64),
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct Path(pub Vec<PathStep>);
+
+impl Path {
+    pub fn root() -> Path {
+        Path(Vec::new())
+    }
+
+    pub fn attr(name: &str) -> Path {
+        Path(vec![PathStep::Attr(name.to_string())])
+    }
+
+    pub fn join_attr(&self, name: &str) -> Path {
+        let mut steps = self.0.clone();
+        steps.push(PathStep::Attr(name.to_string()));
+        Path(steps)
+    }
+
+    pub fn starts_with(&self, prefix: &Path) -> bool {
+        self.0.starts_with(&prefix.0)
+    }
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, step) in self.0.iter().enumerate() {
+            match step {
+                PathStep::Attr(name) if i == 0 => f.write_str(name)?,
+                PathStep::Attr(name) => write!(f, ".{name}")?,
+                PathStep::Key(key) => write!(f, "[{key:?}]")?,
+                PathStep::Index(i) => write!(f, "[{i}]")?,
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,3 @@
+//! The `corral` command line.
+
+fn main() {}
