@@ -14,6 +14,7 @@ pub mod graph;
 pub mod lang;
 pub mod plan;
 pub mod provider;
+pub mod runtime;
 pub mod schema;
 pub mod state;
 pub mod value;

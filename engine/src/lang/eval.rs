@@ -37,3 +37,9 @@ pub fn convert(value: Value, ty: &Type) -> Result<Value, String> {
     let _ = ty;
     Ok(value)
 }
+
+/// Parses a standalone expression (from `--var`, the console, tests).
+pub fn parse_expr(text: &str, file: crate::diag::FileId) -> Result<Expr, Diagnostic> {
+    let expr = hcl_edit::parser::parse_expr(text).map_err(|e| Diagnostic::error(e.message().to_string()))?;
+    Ok(Expr { expr, span: Span::new(file, 0..text.len()) })
+}

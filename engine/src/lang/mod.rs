@@ -8,5 +8,5 @@
 mod eval;
 mod refs;
 
-pub use eval::{Scope, convert, eval, eval_body};
+pub use eval::{Scope, convert, eval, eval_body, parse_expr};
 pub use refs::{Reference, Subject, references, references_in_body};

@@ -2,6 +2,15 @@
 //! configuration, state and providers; `format` holds the saved-plan file and the JSON
 //! output (versioned, separate from these in-memory types).
 
+mod planner;
+mod variables;
+
+pub use planner::{
+    PlanInput, PlanOutcome, decode_state as decode_state_value, plan, proposed_new_state as proposed_new_state_value,
+    resource_dependencies,
+};
+pub use variables::{InputValue, InputValues, RawInput};
+
 use std::collections::BTreeMap;
 
 use crate::addr::{AbsResourceInstance, Target};
@@ -115,6 +124,12 @@ pub struct ResourceChange {
     pub replace_paths: Vec<Path>,
     pub create_before_destroy: bool,
     pub private: Option<Vec<u8>>,
+    /// For the deletion of an object left over by an interrupted replacement (Terraform's
+    /// "deposed" object): the intent that records it. The current object at `addr`, if any,
+    /// has a change of its own.
+    pub deposed: Option<uuid::Uuid>,
+    /// Resources this instance depends on (nearest ones), recorded in state when applied.
+    pub dependencies: Vec<String>,
 }
 
 /// The planned change of an output of the root module.

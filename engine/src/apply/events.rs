@@ -1,0 +1,22 @@
+//! What the walk reports while it runs. The CLI draws these (a live view on a terminal,
+//! lines otherwise); the engine never prints.
+
+use std::time::Duration;
+
+use crate::addr::AbsResourceInstance;
+use crate::plan::Action;
+
+#[derive(Clone, Debug)]
+pub enum ApplyEvent {
+    Started { addr: AbsResourceInstance, action: Action, deposed: bool },
+    Finished { addr: AbsResourceInstance, action: Action, outcome: InstanceOutcome, elapsed: Duration },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum InstanceOutcome {
+    Done,
+    /// The provider reported an error (the message is also in the walk's diagnostics).
+    Failed(String),
+    /// Not attempted: a dependency failed, or the run was interrupted.
+    Skipped(String),
+}

@@ -1,0 +1,152 @@
+//! `count` and `for_each`: turning their values into instance keys.
+
+use std::collections::BTreeMap;
+
+use crate::addr::InstanceKey;
+use crate::config::Expr;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::lang::{self, Scope};
+use crate::value::Value;
+
+/// How a resource or module call expanded.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expansion {
+    /// No `count` or `for_each`.
+    Single,
+    Count(usize),
+    /// The keys, sorted.
+    ForEach(Vec<String>),
+    /// Could not be determined (an error was reported).
+    Unknown,
+}
+
+/// What `count.index` and `each.*` stand for in one instance.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RepetitionData {
+    pub count_index: Option<i64>,
+    pub each_key: Option<String>,
+    pub each_value: Option<Value>,
+}
+
+/// Evaluates `count`/`for_each` and returns the expansion with each instance's key and
+/// repetition data. Unknown or invalid values are errors, as in Terraform.
+pub fn expand(
+    count: Option<&Expr>,
+    for_each: Option<&Expr>,
+    scope: &dyn Scope,
+) -> (Expansion, Vec<(InstanceKey, RepetitionData)>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    if let Some(expr) = count {
+        let (value, d) = lang::eval(expr, scope);
+        diags.extend(d);
+        if diags.has_errors() {
+            return (Expansion::Unknown, Vec::new(), diags);
+        }
+        let (value, _) = value.unmark();
+        if !value.is_known() {
+            diags.push(
+                Diagnostic::error("Invalid count argument")
+                    .with_span(expr.span)
+                    .with_detail("The \"count\" value depends on resource attributes that cannot be determined until apply, so Corral cannot predict how many instances will be created")
+                    .with_help("use `--target` to first apply only the resources that the count depends on"),
+            );
+            return (Expansion::Unknown, Vec::new(), diags);
+        }
+        let n = match lang::convert(value, &crate::value::Type::Number)
+            .ok()
+            .and_then(|v| v.as_number().and_then(|n| n.to_i64()))
+        {
+            Some(n) if n >= 0 => n as usize,
+            _ => {
+                diags.push(Diagnostic::error("Invalid count argument").with_span(expr.span).with_detail("The given \"count\" argument value is unsuitable: must be a whole number, greater than or equal to zero"));
+                return (Expansion::Unknown, Vec::new(), diags);
+            }
+        };
+        let instances = (0..n)
+            .map(|i| {
+                (
+                    InstanceKey::Int(i as i64),
+                    RepetitionData { count_index: Some(i as i64), ..RepetitionData::default() },
+                )
+            })
+            .collect();
+        return (Expansion::Count(n), instances, diags);
+    }
+    if let Some(expr) = for_each {
+        let (value, d) = lang::eval(expr, scope);
+        diags.extend(d);
+        if diags.has_errors() {
+            return (Expansion::Unknown, Vec::new(), diags);
+        }
+        let (value, sensitive) = value.unmark();
+        if sensitive {
+            diags.push(Diagnostic::error("Invalid for_each argument").with_span(expr.span).with_detail("Sensitive values, or values derived from sensitive values, cannot be used as for_each arguments: instance keys would disclose them"));
+            return (Expansion::Unknown, Vec::new(), diags);
+        }
+        if !value.is_known() {
+            diags.push(
+                Diagnostic::error("Invalid for_each argument")
+                    .with_span(expr.span)
+                    .with_detail("The \"for_each\" value depends on resource attributes that cannot be determined until apply, so Corral cannot predict how many instances will be created")
+                    .with_help("use `--target` to first apply only the resources that the for_each depends on"),
+            );
+            return (Expansion::Unknown, Vec::new(), diags);
+        }
+        let mut entries: BTreeMap<String, Value> = BTreeMap::new();
+        match &value {
+            Value::Map(_, items) | Value::Object(items) => {
+                for (k, v) in items {
+                    entries.insert(k.clone(), v.clone());
+                }
+            }
+            Value::Set(_, items) => {
+                for item in items {
+                    match item.unmarked() {
+                        Value::String(s) => {
+                            entries.insert(s.clone(), item.clone());
+                        }
+                        Value::Unknown(_) => {
+                            diags.push(
+                                Diagnostic::error("Invalid for_each argument").with_span(expr.span).with_detail(
+                                    "The given \"for_each\" set includes values that cannot be determined until apply",
+                                ),
+                            );
+                            return (Expansion::Unknown, Vec::new(), diags);
+                        }
+                        _ => {
+                            diags.push(Diagnostic::error("Invalid for_each set argument").with_span(expr.span).with_detail("The given \"for_each\" argument value is unsuitable: \"for_each\" supports sets of strings, but you have provided a set containing other types"));
+                            return (Expansion::Unknown, Vec::new(), diags);
+                        }
+                    }
+                }
+            }
+            Value::Null(_) => {
+                diags.push(
+                    Diagnostic::error("Invalid for_each argument").with_span(expr.span).with_detail(
+                        "The given \"for_each\" argument value is null. A map, or set of strings is allowed",
+                    ),
+                );
+                return (Expansion::Unknown, Vec::new(), diags);
+            }
+            other => {
+                diags.push(Diagnostic::error("Invalid for_each argument").with_span(expr.span).with_detail(format!(
+                    "The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type {}",
+                    other.ty()
+                )));
+                return (Expansion::Unknown, Vec::new(), diags);
+            }
+        }
+        let keys: Vec<String> = entries.keys().cloned().collect();
+        let instances = entries
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    InstanceKey::Str(k.clone()),
+                    RepetitionData { count_index: None, each_key: Some(k), each_value: Some(v) },
+                )
+            })
+            .collect();
+        return (Expansion::ForEach(keys), instances, diags);
+    }
+    (Expansion::Single, vec![(InstanceKey::None, RepetitionData::default())], diags)
+}
