@@ -1,3 +1,77 @@
-//! The `corral` command line.
+//! The `corral` command line: parse arguments, resolve settings, run one command, and turn
+//! its result into an exit code (0 success, 1 error, 2 "changes present" for
+//! `plan --detailed-exitcode`, as Terraform's).
 
-fn main() {}
+mod args;
+mod commands;
+mod context;
+mod progress;
+mod render;
+mod sink;
+mod ui;
+mod variables;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+use crate::context::Context;
+use crate::ui::Reported;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    // Providers may leave background tasks (sleeps, servers); don't wait for them.
+    runtime.shutdown_background();
+    match result {
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Err(e) if e.is::<Reported>() => ExitCode::from(1),
+        Err(e) => {
+            if let Some(io) = e.downcast_ref::<std::io::Error>()
+                && io.kind() == std::io::ErrorKind::BrokenPipe
+            {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("Error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Logs go to stderr, filtered by `CORRAL_LOG` (e.g. `debug`, `corral_engine=trace`).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CORRAL_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+async fn run(cli: Cli) -> anyhow::Result<i32> {
+    let chdir = cli.chdir.as_deref();
+    match &cli.command {
+        Command::Validate(args) => commands::validate::run(&Context::new(chdir, args.dir.as_deref(), cli.no_color)?, args),
+        Command::Plan(args) => commands::plan::run(&Context::new(chdir, args.dir.as_deref(), cli.no_color)?, args).await,
+        Command::Apply(args) => commands::apply::run(chdir, cli.no_color, args, false).await,
+        Command::Destroy(args) => commands::apply::run(chdir, cli.no_color, args, true).await,
+        Command::Graph(args) => commands::graph::run(&Context::new(chdir, args.dir.as_deref(), cli.no_color)?),
+        Command::Show(args) => commands::show::run(&Context::new(chdir, None, cli.no_color)?, args).await,
+        Command::Output(args) => commands::output::run(&Context::new(chdir, None, cli.no_color)?, args).await,
+        Command::State(command) => commands::state::run(&Context::new(chdir, None, cli.no_color)?, command).await,
+        Command::Workspace(command) => commands::workspace::run(&Context::new(chdir, None, cli.no_color)?, command).await,
+        Command::ForceUnlock(args) => {
+            let ctx = Context::new(chdir, None, cli.no_color)?;
+            let store = ctx.store()?;
+            let workspace = ctx.workspace();
+            store.force_unlock(&workspace, &args.lock_id).await.map_err(|e| anyhow::anyhow!(e))?;
+            println!("Corral state has been successfully unlocked!");
+            Ok(0)
+        }
+    }
+}

@@ -1,2 +1,11 @@
-//! End-to-end tests of the `corral` binary.
+//! End-to-end tests of the `corral` binary (and, where a test needs to watch the walk from
+//! inside, of the engine with the built-in providers). One test binary, as matklad advises.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod cli;
+mod crash;
+mod diagnostics;
+mod engine;
+mod locking;

@@ -124,3 +124,8 @@ impl std::fmt::Display for LockInfo {
         )
     }
 }
+
+/// A fresh lock ID.
+pub fn new_lock_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

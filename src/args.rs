@@ -1,0 +1,198 @@
+//! What the user typed: clap definitions only, no I/O. `settings.rs`-style resolution
+//! happens in `context.rs`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "corral", version, about = "Declarative reconciler for data-platform infrastructure")]
+pub struct Cli {
+    /// Run as if started in this directory (the configuration and `.corral/` live there).
+    #[arg(long = "chdir", short = 'C', global = true, value_name = "DIR")]
+    pub chdir: Option<PathBuf>,
+    /// Disable colour in output.
+    #[arg(long = "no-color", global = true)]
+    pub no_color: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the configuration without touching state or any API.
+    Validate(ValidateArgs),
+    /// Show what would change.
+    Plan(PlanArgs),
+    /// Make the changes (from a fresh plan, or a saved plan file).
+    Apply(ApplyArgs),
+    /// Destroy everything this workspace manages (`apply --destroy`).
+    Destroy(ApplyArgs),
+    /// Print the dependency graph in DOT.
+    Graph(GraphArgs),
+    /// Show the state (or a saved plan).
+    Show(ShowArgs),
+    /// Print root module outputs.
+    Output(OutputArgs),
+    /// Inspect and edit state.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Manage workspaces.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+    /// Remove a workspace lock left behind by another process.
+    ForceUnlock(ForceUnlockArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct VarArgs {
+    /// Set a root variable: `--var name=value` (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Read root variables from a `.tfvars` or `.tfvars.json` file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct LockArgs {
+    /// How long to wait for the workspace lock (e.g. `30s`, `2m`).
+    #[arg(long = "lock-timeout", value_parser = parse_duration, default_value = "0s")]
+    pub lock_timeout: Duration,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct PlanFlags {
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Limit the plan to these resources and what they depend on (repeatable).
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+    /// Force replacement of this instance (repeatable).
+    #[arg(long = "replace", value_name = "ADDR")]
+    pub replace: Vec<String>,
+    /// Read the remote objects before planning (default true).
+    #[arg(long = "refresh", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub refresh: bool,
+    /// Plan to destroy everything.
+    #[arg(long)]
+    pub destroy: bool,
+    /// Operations in flight at once.
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Configuration directory (default: the current one).
+    pub dir: Option<PathBuf>,
+    /// Print diagnostics as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Configuration directory (default: the current one).
+    pub dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub flags: PlanFlags,
+    /// Save the plan to this file for `corral apply FILE`.
+    #[arg(long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    #[arg(long = "detailed-exitcode")]
+    pub detailed_exitcode: bool,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A saved plan file, or a configuration directory (default: the current one).
+    pub target: Option<PathBuf>,
+    #[command(flatten)]
+    pub flags: PlanFlags,
+    /// Do not ask for confirmation.
+    #[arg(long = "auto-approve")]
+    pub auto_approve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A saved plan file; without it, the current state.
+    pub file: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    pub name: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+    /// Print a string output without quotes.
+    #[arg(long)]
+    pub raw: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List the instances in state.
+    List {
+        /// Only addresses matching these (a module, resource or instance).
+        filters: Vec<String>,
+    },
+    /// Show one instance's attributes.
+    Show { address: String },
+    /// Rename an instance (or all instances of a resource or module) in state.
+    Mv {
+        source: String,
+        destination: String,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Forget instances without destroying them.
+    Rm {
+        addresses: Vec<String>,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    List,
+    Show,
+    New { name: String },
+    Select { name: String },
+    Delete { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ForceUnlockArgs {
+    pub lock_id: String,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len()));
+    let value: f64 = number.parse().map_err(|_| format!("`{text}` is not a duration like `30s` or `2m`"))?;
+    let seconds = match unit {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        other => return Err(format!("unknown duration unit `{other}` (use ms, s, m or h)")),
+    };
+    Ok(Duration::from_secs_f64(seconds))
+}

@@ -1,0 +1,172 @@
+//! `corral apply` (a fresh plan, or a saved plan file) and `corral destroy`.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use corral_engine::apply::{self, ApplyInput, InstanceOutcome};
+use corral_engine::diag::{Diagnostic, SourceMap};
+use corral_engine::plan::{self, Action, Plan};
+use corral_engine::state::{State, StateStore};
+
+use crate::args::ApplyArgs;
+use crate::context::{Context, Loaded};
+use crate::sink::StoreSink;
+use crate::ui::{self, Reported};
+
+pub async fn run(chdir: Option<&Path>, no_color: bool, args: &ApplyArgs, destroy: bool) -> anyhow::Result<i32> {
+    let plan_file = args.target.as_ref().filter(|p| p.is_file()).cloned();
+    let dir = if plan_file.is_some() { None } else { args.target.as_deref() };
+    let ctx = Context::new(chdir, dir, no_color)?;
+    let loaded = ctx.load()?;
+    let store = ctx.store()?;
+    let workspace = ctx.workspace();
+    let operation = if destroy { "destroy" } else { "apply" };
+    let lock = ctx.lock(store.as_ref(), &workspace, operation, args.flags.lock.lock_timeout).await?;
+    let result = run_locked(&ctx, &loaded, &store, &workspace, args, destroy, plan_file.as_deref()).await;
+    if let Err(e) = store.unlock(&workspace, &lock.id).await {
+        eprintln!("Warning: failed to release the state lock: {e}");
+    }
+    result
+}
+
+async fn run_locked(
+    ctx: &Context,
+    loaded: &Loaded,
+    store: &Arc<dyn StateStore>,
+    workspace: &str,
+    args: &ApplyArgs,
+    destroy: bool,
+    plan_file: Option<&Path>,
+) -> anyhow::Result<i32> {
+    let (plan, state) = match plan_file {
+        Some(path) => {
+            let bytes = fs_err::read(path)?;
+            let plan = plan::format::read_plan_file(&bytes).map_err(|e| anyhow::anyhow!("cannot read the plan file {}: {e}", path.display()))?;
+            let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+            check_fresh(ctx, &plan, &state, loaded, workspace)?;
+            (plan, state)
+        }
+        None => {
+            let mut flags = args.flags.clone();
+            flags.destroy |= destroy;
+            let (plan, state) = super::plan::make_plan(ctx, loaded, store, workspace, &flags).await?;
+            print!("{}", crate::render::render_plan(&plan, ctx.color));
+            if !plan.has_changes() {
+                return Ok(0);
+            }
+            if !args.auto_approve {
+                let question = if flags.destroy {
+                    "Do you really want to destroy all resources?\n  Corral will destroy all your managed infrastructure, as shown above.\n  There is no undo."
+                } else {
+                    "Do you want to perform these actions?\n  Corral will perform the actions described above."
+                };
+                if !ui::confirm(question) {
+                    eprintln!("\nApply cancelled (answer `yes` at the prompt, or pass `--auto-approve` when there is no terminal).");
+                    return Ok(1);
+                }
+            }
+            (plan, state)
+        }
+    };
+    execute(ctx, loaded, store, workspace, &plan, &state, args.flags.parallelism).await
+}
+
+/// Refuses a saved plan made against other configuration or another state.
+fn check_fresh(ctx: &Context, plan: &Plan, state: &State, loaded: &Loaded, workspace: &str) -> anyhow::Result<()> {
+    let basis = &plan.basis;
+    let problem = if basis.workspace != workspace {
+        Some(format!("The plan was made for workspace \"{}\", but the selected workspace is \"{workspace}\"", basis.workspace))
+    } else if basis.state_lineage != state.lineage && !(basis.state_serial == 0 && state.serial == 0) {
+        Some("The plan was made for a different state (its lineage does not match)".to_string())
+    } else if basis.state_serial != state.serial {
+        Some(format!(
+            "The state was changed by another operation after the plan was created (plan made at serial {}, state is now at serial {})",
+            basis.state_serial, state.serial
+        ))
+    } else if basis.config_hash != loaded.config.hash {
+        Some("The configuration changed after the plan was created".to_string())
+    } else {
+        None
+    };
+    if let Some(detail) = problem {
+        let diag = Diagnostic::error("Saved plan is stale").with_detail(detail).with_help("run `corral plan` again and apply the new plan");
+        ctx.report(&diag.into(), &SourceMap::default());
+        return Err(Reported.into());
+    }
+    Ok(())
+}
+
+async fn execute(
+    ctx: &Context,
+    loaded: &Loaded,
+    store: &Arc<dyn StateStore>,
+    workspace: &str,
+    plan: &Plan,
+    state: &State,
+    parallelism: usize,
+) -> anyhow::Result<i32> {
+    let sink = StoreSink::new(store.clone(), workspace, state.serial);
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = interrupted.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\nInterrupt received: finishing the operations in flight, starting no new ones.");
+            flag.store(true, Ordering::SeqCst);
+        }
+    });
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let printer = tokio::spawn(crate::progress::show(rx));
+    println!();
+    let outcome = apply::apply(ApplyInput {
+        config: &loaded.config,
+        graph: &loaded.graph,
+        plan,
+        state,
+        registry: &ctx.registry,
+        sink: &sink,
+        workspace: workspace.to_string(),
+        data_dir: ctx.data_dir.clone(),
+        cwd: ctx.cwd.clone(),
+        parallelism,
+        events: Some(tx),
+        interrupted,
+    })
+    .await;
+    let _ = printer.await;
+    ctx.report(&outcome.diagnostics, &loaded.config.sources);
+    let added = outcome.count(Action::Create) + outcome.count(Action::DeleteThenCreate) + outcome.count(Action::CreateThenDelete);
+    let changed = outcome.count(Action::Update);
+    let destroyed =
+        outcome.count(Action::Delete) + outcome.count(Action::DeleteThenCreate) + outcome.count(Action::CreateThenDelete);
+    let failed: Vec<_> = outcome.outcomes.iter().filter(|(_, _, o)| matches!(o, InstanceOutcome::Failed(_))).collect();
+    let skipped: Vec<_> = outcome.outcomes.iter().filter(|(_, _, o)| matches!(o, InstanceOutcome::Skipped(_))).collect();
+    if outcome.diagnostics.has_errors() || !failed.is_empty() {
+        println!("\nApply failed. Resources: {added} added, {changed} changed, {destroyed} destroyed, {} failed, {} skipped.", failed.len(), skipped.len());
+        for (addr, _, o) in failed.iter().chain(skipped.iter()) {
+            match o {
+                InstanceOutcome::Failed(m) => println!("  ✗ {addr}: {m}"),
+                InstanceOutcome::Skipped(m) => println!("  - {addr}: skipped ({m})"),
+                InstanceOutcome::Done => {}
+            }
+        }
+        println!("\nEverything that completed is recorded in state; run `corral apply` again to continue.");
+        return Ok(1);
+    }
+    if plan.options.destroy {
+        println!("\nDestroy complete! Resources: {destroyed} destroyed.");
+    } else {
+        println!("\nApply complete! Resources: {added} added, {changed} changed, {destroyed} destroyed.");
+    }
+    if !outcome.outputs.is_empty() {
+        println!("\nOutputs:\n");
+        for (name, output) in &outcome.outputs {
+            if output.sensitive {
+                println!("{name} = <sensitive>");
+            } else {
+                println!("{name} = {}", crate::commands::output::hcl_like(&output.value));
+            }
+        }
+    }
+    Ok(0)
+}

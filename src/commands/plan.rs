@@ -1,0 +1,102 @@
+//! `corral plan`, and the planning step `apply` shares.
+
+use std::sync::Arc;
+
+use corral_engine::addr::{AbsResourceInstance, Target};
+use corral_engine::diag::{Diagnostic, Diagnostics};
+use corral_engine::plan::{self, Plan, PlanInput, PlanOptions};
+use corral_engine::state::{State, StateStore};
+
+use crate::args::{PlanArgs, PlanFlags};
+use crate::context::{Context, Loaded};
+use crate::ui::Reported;
+use crate::variables;
+
+pub async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
+    let loaded = ctx.load()?;
+    let store = ctx.store()?;
+    let workspace = ctx.workspace();
+    let lock = ctx.lock(store.as_ref(), &workspace, "plan", args.flags.lock.lock_timeout).await?;
+    let result = make_plan(ctx, &loaded, &store, &workspace, &args.flags).await;
+    let _ = store.unlock(&workspace, &lock.id).await;
+    let (plan, _state) = result?;
+    if args.json {
+        println!("{}", plan::format::plan_to_json(&plan));
+    } else {
+        print!("{}", crate::render::render_plan(&plan, ctx.color));
+    }
+    if let Some(out) = &args.out {
+        fs_err::write(out, plan::format::write_plan_file(&plan))?;
+        if !args.json {
+            println!("\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n    corral apply {}", out.display(), out.display());
+        }
+    }
+    Ok(if args.detailed_exitcode && plan.has_changes() { 2 } else { 0 })
+}
+
+/// Reads state and makes a plan (committing any recovery bookkeeping first). Diagnostics
+/// are printed here.
+pub async fn make_plan(
+    ctx: &Context,
+    loaded: &Loaded,
+    store: &Arc<dyn StateStore>,
+    workspace: &str,
+    flags: &PlanFlags,
+) -> anyhow::Result<(Plan, State)> {
+    let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+    let (inputs, var_sources, var_diags) = variables::collect(&ctx.root, &flags.vars);
+    if var_diags.has_errors() {
+        ctx.report(&var_diags, &var_sources);
+        return Err(Reported.into());
+    }
+    let mut diags = Diagnostics::new();
+    let mut targets = Vec::new();
+    for text in &flags.targets {
+        match text.parse::<Target>() {
+            Ok(t) => targets.push(t),
+            Err(e) => diags.push(Diagnostic::error("Invalid target address").with_detail(e.to_string())),
+        }
+    }
+    let mut replace = Vec::new();
+    for text in &flags.replace {
+        match text.parse::<AbsResourceInstance>() {
+            Ok(a) => replace.push(a),
+            Err(e) => diags.push(Diagnostic::error("Invalid replace address").with_detail(e.to_string())),
+        }
+    }
+    if diags.has_errors() {
+        ctx.report(&diags, &loaded.config.sources);
+        return Err(Reported.into());
+    }
+    let options = PlanOptions { destroy: flags.destroy, refresh: flags.refresh, targets, replace };
+    let outcome = plan::plan(PlanInput {
+        config: &loaded.config,
+        graph: &loaded.graph,
+        state: state.clone(),
+        registry: &ctx.registry,
+        variables: &inputs,
+        options,
+        workspace: workspace.to_string(),
+        data_dir: ctx.data_dir.clone(),
+        cwd: ctx.cwd.clone(),
+        parallelism: flags.parallelism,
+    })
+    .await;
+    let mut state = state;
+    if !outcome.recovered.is_empty() {
+        // Objects adopted from interrupted applies are facts: record them even if the plan
+        // itself failed.
+        store.commit(workspace, state.serial, outcome.recovered.clone()).await.map_err(|e| anyhow::anyhow!(e))?;
+        state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+    }
+    ctx.report(&outcome.diagnostics, &loaded.config.sources);
+    let Some(mut plan) = outcome.plan else { return Err(Reported.into()) };
+    plan.basis.state_serial = state.serial;
+    plan.basis.state_lineage = state.lineage;
+    if !flags.targets.is_empty() {
+        eprintln!(
+            "Warning: resource targeting is in effect\n\nThe plan may not include every change the configuration calls for; `--target` is for exceptional situations, not routine use.\n"
+        );
+    }
+    Ok((plan, state))
+}

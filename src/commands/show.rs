@@ -1,0 +1,42 @@
+//! `corral show`: the state, or a saved plan.
+
+use corral_engine::plan;
+use corral_engine::state;
+
+use crate::args::ShowArgs;
+use crate::context::Context;
+
+pub async fn run(ctx: &Context, args: &ShowArgs) -> anyhow::Result<i32> {
+    if let Some(file) = &args.file {
+        let bytes = fs_err::read(file)?;
+        let plan = plan::format::read_plan_file(&bytes).map_err(|e| anyhow::anyhow!("cannot read the plan file {}: {e}", file.display()))?;
+        if args.json {
+            println!("{}", plan::format::plan_to_json(&plan));
+        } else {
+            print!("{}", crate::render::render_plan(&plan, ctx.color));
+        }
+        return Ok(0);
+    }
+    let store = ctx.store()?;
+    let state = store.read(&ctx.workspace()).await.map_err(|e| anyhow::anyhow!(e))?;
+    if args.json {
+        println!("{}", state::format::state_to_json(&state));
+        return Ok(0);
+    }
+    if state.instances.is_empty() {
+        println!("The state is empty.");
+        return Ok(0);
+    }
+    for (addr, instance) in &state.instances {
+        println!("# {addr}:");
+        println!("{}\n", super::state::render_instance(&addr.resource.to_string(), instance));
+    }
+    if !state.outputs.is_empty() {
+        println!("Outputs:\n");
+        for (name, output) in &state.outputs {
+            let shown = if output.sensitive { "(sensitive value)".to_string() } else { super::output::hcl_like(&output.value) };
+            println!("{name} = {shown}");
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,64 @@
+//! `corral validate`: load, build the graph, and check every resource body against its
+//! provider's schema with all values unknown. No state, no API calls.
+
+use corral_engine::diag::{Diagnostic, Diagnostics, Span};
+use corral_engine::lang::{self, Scope, Subject};
+use corral_engine::runtime::resolve_provider;
+use corral_engine::value::Value;
+
+use crate::args::ValidateArgs;
+use crate::context::Context;
+use crate::ui::Reported;
+
+/// Everything is unknown: only shapes and types are checked.
+struct UnknownScope;
+
+impl Scope for UnknownScope {
+    fn lookup(&self, _subject: &Subject, _span: Span) -> Result<Value, Diagnostic> {
+        Ok(Value::unknown())
+    }
+}
+
+pub fn run(ctx: &Context, args: &ValidateArgs) -> anyhow::Result<i32> {
+    let loaded = match ctx.load() {
+        Ok(l) => l,
+        Err(e) if e.is::<Reported>() && args.json => {
+            println!("{}", serde_json::json!({"valid": false}));
+            return Ok(1);
+        }
+        Err(e) => return Err(e),
+    };
+    let mut diags = Diagnostics::new();
+    for module in loaded.config.modules() {
+        for resource in module.resources.values() {
+            let provider = resolve_provider(&loaded.config, &module.path, &resource.provider);
+            let Some(factory) = ctx.registry.get(provider.name()) else {
+                diags.push(Diagnostic::error(format!("Provider `{}` is not available", provider.name())).with_span(resource.decl_span));
+                continue;
+            };
+            let schema = factory.schema();
+            let block = match resource.addr.mode {
+                corral_engine::addr::ResourceMode::Managed => schema.resources.get(&resource.addr.type_name),
+                corral_engine::addr::ResourceMode::Data => schema.data_sources.get(&resource.addr.type_name),
+            };
+            let Some(block) = block else {
+                diags.push(
+                    Diagnostic::error("Invalid resource type")
+                        .with_span(resource.decl_span)
+                        .with_detail(format!("The provider `{}` does not support resource type \"{}\"", provider.name(), resource.addr.type_name)),
+                );
+                continue;
+            };
+            let (_, d) = lang::eval_body(&resource.body, &block.block, &UnknownScope);
+            diags.extend(d);
+        }
+    }
+    ctx.report(&diags, &loaded.config.sources);
+    let valid = !diags.has_errors();
+    if args.json {
+        println!("{}", serde_json::json!({"valid": valid, "error_count": diags.errors().count()}));
+    } else if valid {
+        println!("Success! The configuration is valid.");
+    }
+    Ok(if valid { 0 } else { 1 })
+}

@@ -1,0 +1,149 @@
+//! Resolved settings for one command: directories, workspace, providers, the state store,
+//! and the loaded configuration with its graph.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use corral_engine::config::{self, Config, LoadOptions};
+use corral_engine::diag::{Diagnostic, Diagnostics, SourceMap};
+use corral_engine::graph::{self, ConfigGraph};
+use corral_engine::provider::ProviderRegistry;
+use corral_engine::state::{LockInfo, RedbStore, StateError, StateStore};
+
+use crate::ui::{self, Reported};
+
+pub struct Context {
+    /// The configuration directory.
+    pub root: PathBuf,
+    /// `.corral/` inside it: state, provider data, the selected workspace.
+    pub data_dir: PathBuf,
+    pub cwd: PathBuf,
+    pub color: bool,
+    pub registry: ProviderRegistry,
+}
+
+pub struct Loaded {
+    pub config: Config,
+    pub graph: ConfigGraph,
+}
+
+impl Context {
+    pub fn new(chdir: Option<&Path>, dir: Option<&Path>, no_color: bool) -> anyhow::Result<Context> {
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        let mut root = cwd.clone();
+        if let Some(d) = chdir {
+            root = root.join(d);
+        }
+        if let Some(d) = dir {
+            root = root.join(d);
+        }
+        if !root.is_dir() {
+            anyhow::bail!("`{}` is not a directory", root.display());
+        }
+        let testing = std::env::var("CORRAL_TESTING_PROVIDER").is_ok_and(|v| v == "1" || v == "true");
+        Ok(Context {
+            data_dir: root.join(".corral"),
+            root,
+            cwd,
+            color: ui::use_color(no_color),
+            registry: corral_providers_builtin::registry(testing),
+        })
+    }
+
+    /// Loads the configuration and builds its graph, printing every diagnostic; fails if
+    /// any is an error.
+    pub fn load(&self) -> anyhow::Result<Loaded> {
+        let (config, mut diags) = config::load_dir(&self.root, &LoadOptions::default());
+        if !diags.has_errors() {
+            let (graph, graph_diags) = graph::build(&config);
+            diags.extend(graph_diags);
+            ui::print_diagnostics(&diags, &config.sources, self.color);
+            if diags.has_errors() {
+                return Err(Reported.into());
+            }
+            return Ok(Loaded { config, graph });
+        }
+        ui::print_diagnostics(&diags, &config.sources, self.color);
+        Err(Reported.into())
+    }
+
+    pub fn report(&self, diags: &Diagnostics, sources: &SourceMap) {
+        ui::print_diagnostics(diags, sources, self.color);
+    }
+
+    pub fn store(&self) -> anyhow::Result<Arc<dyn StateStore>> {
+        let store = RedbStore::open(self.data_dir.join("state")).map_err(|e| anyhow::anyhow!(e))?;
+        Ok(Arc::new(store))
+    }
+
+    /// The selected workspace: `CORRAL_WORKSPACE`, else `.corral/environment`, else `default`.
+    pub fn workspace(&self) -> String {
+        if let Ok(ws) = std::env::var("CORRAL_WORKSPACE")
+            && !ws.is_empty()
+        {
+            return ws;
+        }
+        fs_err::read_to_string(self.data_dir.join("environment"))
+            .ok()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "default".to_string())
+    }
+
+    pub fn select_workspace(&self, name: &str) -> anyhow::Result<()> {
+        fs_err::create_dir_all(&self.data_dir)?;
+        fs_err::write(self.data_dir.join("environment"), format!("{name}\n"))?;
+        Ok(())
+    }
+
+    pub fn lock_info(&self, operation: &str) -> LockInfo {
+        LockInfo {
+            id: uuid_v4(),
+            user: std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".to_string()),
+            host: hostname(),
+            pid: std::process::id(),
+            operation: operation.to_string(),
+            created: chrono::Utc::now(),
+        }
+    }
+
+    /// Takes the workspace lock, waiting up to `timeout`.
+    pub async fn lock(&self, store: &dyn StateStore, workspace: &str, operation: &str, timeout: Duration) -> anyhow::Result<LockInfo> {
+        let info = self.lock_info(operation);
+        let deadline = std::time::Instant::now() + timeout;
+        let mut delay = Duration::from_millis(50);
+        loop {
+            match store.lock(workspace, info.clone()).await {
+                Ok(()) => return Ok(info),
+                Err(StateError::Locked { holder, .. }) if std::time::Instant::now() < deadline => {
+                    tracing::debug!(%holder, "waiting for the state lock");
+                    tokio::time::sleep(delay.min(deadline.saturating_duration_since(std::time::Instant::now()))).await;
+                    delay = (delay * 2).min(Duration::from_secs(1));
+                }
+                Err(e @ StateError::Locked { .. }) => {
+                    let diag = Diagnostic::error("Error acquiring the state lock").with_detail(e.to_string()).with_help(
+                        "wait for the other operation to finish, use `--lock-timeout 30s` to wait for it, or `corral force-unlock LOCK_ID` if it died",
+                    );
+                    self.report(&diag.into(), &SourceMap::default());
+                    return Err(Reported.into());
+                }
+                Err(e) => return Err(anyhow::anyhow!(e)),
+            }
+        }
+    }
+}
+
+fn uuid_v4() -> String {
+    corral_engine::state::new_lock_id()
+}
+
+fn hostname() -> String {
+    fs_err::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".to_string())
+}

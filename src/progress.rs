@@ -1,0 +1,63 @@
+//! Live apply progress: one line per started and finished operation, plus a spinner with
+//! what is in flight when stdout is a terminal (indicatif hides itself otherwise).
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use corral_engine::apply::{ApplyEvent, InstanceOutcome};
+use corral_engine::plan::Action;
+use indicatif::{ProgressBar, ProgressStyle};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+fn verb(action: Action, deposed: bool) -> (&'static str, &'static str) {
+    match action {
+        Action::Create => ("Creating...", "Creation complete"),
+        Action::Update => ("Modifying...", "Modifications complete"),
+        Action::Delete => ("Destroying...", "Destruction complete"),
+        Action::CreateThenDelete if deposed => ("Destroying deposed object...", "Destruction of deposed object complete"),
+        Action::DeleteThenCreate | Action::CreateThenDelete => ("Replacing...", "Replacement complete"),
+        Action::Read => ("Reading...", "Read complete"),
+        Action::NoOp => ("", ""),
+    }
+}
+
+/// Prints events until the sender is dropped.
+pub async fn show(mut events: UnboundedReceiver<ApplyEvent>) {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let mut in_flight: BTreeSet<String> = BTreeSet::new();
+    let line = |bar: &ProgressBar, text: String| {
+        if bar.is_hidden() {
+            println!("{text}");
+        } else {
+            bar.println(text);
+        }
+    };
+    while let Some(event) = events.recv().await {
+        match event {
+            ApplyEvent::Started { addr, action, deposed } => {
+                let (started, _) = verb(action, deposed);
+                line(&bar, format!("{addr}: {started}"));
+                in_flight.insert(addr.to_string());
+            }
+            ApplyEvent::Finished { addr, action, outcome, elapsed } => {
+                in_flight.remove(&addr.to_string());
+                let (_, done) = verb(action, false);
+                let text = match outcome {
+                    InstanceOutcome::Done => format!("{addr}: {done} after {}s", elapsed.as_secs()),
+                    InstanceOutcome::Failed(message) => format!("{addr}: Failed: {message}"),
+                    InstanceOutcome::Skipped(why) => format!("{addr}: Skipped ({why})"),
+                };
+                line(&bar, text);
+            }
+        }
+        if !bar.is_hidden() {
+            let names: Vec<&str> = in_flight.iter().map(String::as_str).take(3).collect();
+            let more = in_flight.len().saturating_sub(3);
+            let suffix = if more > 0 { format!(" and {more} more") } else { String::new() };
+            bar.set_message(if in_flight.is_empty() { String::new() } else { format!("Still working on {}{suffix}", names.join(", ")) });
+        }
+    }
+    bar.finish_and_clear();
+}

@@ -1,0 +1,107 @@
+//! A temporary working directory and a way to run `corral` in it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub struct Workdir {
+    pub dir: tempfile::TempDir,
+}
+
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+impl Workdir {
+    pub fn new() -> Workdir {
+        Workdir { dir: tempfile::tempdir().unwrap() }
+    }
+
+    /// A copy of `tests/fixtures/<name>`.
+    pub fn fixture(name: &str) -> Workdir {
+        let w = Workdir::new();
+        copy_dir(&fixtures().join(name), w.path());
+        w
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, content: &str) {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_corral"));
+        cmd.args(args)
+            .current_dir(self.path())
+            .env("CORRAL_TESTING_PROVIDER", "1")
+            .env("NO_COLOR", "1")
+            .env_remove("CORRAL_LOG")
+            .env_remove("CORRAL_WORKSPACE")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn corral(&self, args: &[&str]) -> Output {
+        let out = self.command(args).output().unwrap();
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs and asserts success.
+    pub fn ok(&self, args: &[&str]) -> Output {
+        let out = self.corral(args);
+        assert_eq!(out.code, 0, "corral {args:?} failed:\nstdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+        out
+    }
+
+    /// The testing provider's objects on disk.
+    pub fn objects(&self) -> Vec<serde_json::Value> {
+        let dir = self.path().join(".corral/testing");
+        let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+        let mut out = Vec::new();
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if name.starts_with('.') || !name.ends_with(".json") {
+                continue;
+            }
+            out.push(serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap());
+        }
+        out
+    }
+
+    /// The default workspace's state, read through the engine.
+    pub fn state(&self) -> corral_engine::state::State {
+        use corral_engine::state::StateStore;
+        let store = corral_engine::state::RedbStore::open(self.path().join(".corral/state")).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(store.read("default")).unwrap()
+    }
+}
