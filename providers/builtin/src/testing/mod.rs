@@ -266,10 +266,10 @@ impl Provider for TestingProvider {
         if request.config.get_attr("name").and_then(Value::as_str) == Some("") {
             diagnostics.extend(error("`name` of `testing_thing` must not be empty"));
         }
-        if let Some(delay) = request.config.get_attr("delay_ms").and_then(Value::as_number) {
-            if delay.to_i64().is_none_or(|d| d < 0) {
-                diagnostics.extend(error(format!("`delay_ms` must be a whole number of milliseconds, not {delay}")));
-            }
+        if let Some(delay) = request.config.get_attr("delay_ms").and_then(Value::as_number)
+            && delay.to_i64().is_none_or(|d| d < 0)
+        {
+            diagnostics.extend(error(format!("`delay_ms` must be a whole number of milliseconds, not {delay}")));
         }
         ValidateResourceResponse { diagnostics }
     }
