@@ -2,6 +2,8 @@
 //! configuration, state and providers; `format` holds the saved-plan file and the JSON
 //! output (versioned, separate from these in-memory types).
 
+pub mod format;
+
 use std::collections::BTreeMap;
 
 use crate::addr::{AbsResourceInstance, Target};
