@@ -2,6 +2,7 @@
 //! configuration, state and providers; `format` holds the saved-plan file and the JSON
 //! output (versioned, separate from these in-memory types).
 
+pub mod format;
 mod planner;
 mod variables;
 

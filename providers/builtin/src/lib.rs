@@ -1,16 +1,31 @@
 //! Providers built into the `corral` binary: `corral` (resource `corral_data`, like
 //! Terraform's `terraform_data`) and `testing` (resource `testing_thing`, whose objects are
 //! files on disk so tests can compare the real world with state).
+//!
+//! Both implement the engine's [`Provider`](corral_engine::provider::Provider) trait and
+//! nothing else: the engine cannot tell them from an out-of-process plugin.
+
+mod corral;
+mod support;
+mod testing;
 
 use std::sync::Arc;
 
 use corral_engine::provider::ProviderRegistry;
 
+pub use corral::{CorralFactory, CorralProvider};
+pub use testing::{TestingFactory, TestingProvider};
+
 /// The registry of built-in providers. `testing` is included only when asked for
 /// (`CORRAL_TESTING_PROVIDER=1` in the CLI).
 pub fn registry(include_testing: bool) -> ProviderRegistry {
-    let _ = include_testing;
-    let registry = ProviderRegistry::new();
-    let _ = Arc::new(());
+    let mut registry = ProviderRegistry::new();
+    registry.register("corral", Arc::new(CorralFactory::new()));
+    if include_testing {
+        registry.register("testing", Arc::new(TestingFactory::new()));
+    }
     registry
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,249 @@
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::addr::{AbsResourceInstance, Target};
+use crate::plan::{Action, ActionReason, OutputChange, Plan, PlanBasis, PlanOptions, ResourceChange};
+use crate::value::{Number, Path, PathStep, Type, Value};
+
+fn obj(attrs: &[(&str, Value)]) -> Value {
+    Value::object(attrs.iter().map(|(k, v)| (k.to_string(), v.clone())))
+}
+
+fn change(addr: &str, action: Action, before: Option<Value>, after: Option<Value>) -> ResourceChange {
+    let addr: AbsResourceInstance = addr.parse().unwrap();
+    ResourceChange {
+        provider: "provider[\"corral/testing\"]".to_string(),
+        type_name: addr.resource.type_name.clone(),
+        addr,
+        action,
+        reason: None,
+        before,
+        after,
+        replace_paths: Vec::new(),
+        create_before_destroy: false,
+        private: None,
+    }
+}
+
+fn sample_plan() -> Plan {
+    let tags = Value::Map(Type::String, [("env".to_string(), Value::string("dev"))].into());
+    let mut replaced = change(
+        "module.net[\"eu\"].testing_thing.b[0]",
+        Action::DeleteThenCreate,
+        Some(obj(&[("id", Value::string("old")), ("name", Value::string("x"))])),
+        Some(obj(&[("id", Value::Unknown(Type::String)), ("name", Value::string("y"))])),
+    );
+    replaced.reason = Some(ActionReason::ReplaceBecauseCannotUpdate);
+    replaced.replace_paths = vec![Path::attr("name")];
+    replaced.private = Some(vec![0, 1, 254]);
+    let mut deleted = change(
+        "testing_thing.gone",
+        Action::Delete,
+        Some(obj(&[("id", Value::string("g")), ("secret", Value::string("s").mark_sensitive())])),
+        None,
+    );
+    deleted.reason = Some(ActionReason::DeleteBecauseNoResourceConfig);
+    Plan {
+        basis: PlanBasis {
+            workspace: "default".to_string(),
+            state_lineage: uuid::Uuid::from_u128(0x1234),
+            state_serial: 7,
+            config_hash: "abc123".to_string(),
+        },
+        options: PlanOptions {
+            destroy: false,
+            refresh: true,
+            targets: vec!["module.net".parse::<Target>().unwrap(), "testing_thing.a".parse().unwrap()],
+            replace: vec!["testing_thing.a[\"k\"]".parse().unwrap()],
+        },
+        variables: [
+            ("region".to_string(), Value::string("eu")),
+            ("password".to_string(), Value::string("hunter2").mark_sensitive()),
+        ]
+        .into(),
+        changes: vec![
+            change(
+                "testing_thing.a",
+                Action::Create,
+                None,
+                Some(obj(&[
+                    ("id", Value::Unknown(Type::String)),
+                    ("name", Value::string("a")),
+                    ("tags", tags.clone()),
+                    ("size", Value::Number(Number::from_f64(1.5))),
+                ])),
+            ),
+            change(
+                "data.testing_thing.d",
+                Action::NoOp,
+                Some(obj(&[("id", Value::string("d"))])),
+                Some(obj(&[("id", Value::string("d"))])),
+            ),
+            replaced,
+            deleted,
+        ],
+        output_changes: vec![OutputChange {
+            name: "ip".to_string(),
+            action: Action::Update,
+            before: Some(Value::string("1.1.1.1")),
+            after: Some(Value::Unknown(Type::String)),
+            sensitive: true,
+        }],
+        drift: vec![change(
+            "testing_thing.c",
+            Action::Update,
+            Some(obj(&[("payload", Value::string("p"))])),
+            Some(obj(&[("payload", Value::string("edited"))])),
+        )],
+    }
+}
+
+#[test]
+fn plan_json_is_terraform_shaped() {
+    let mut json = plan_to_json(&sample_plan());
+    // The version changes with every release; the snapshot is about the shape.
+    json["corral_version"] = "[VERSION]".into();
+    insta::assert_snapshot!(serde_json::to_string_pretty(&json).unwrap());
+}
+
+#[test]
+fn plan_json_marks_unknowns_and_sensitive_values() {
+    let json = plan_to_json(&sample_plan());
+    let create = &json["resource_changes"][0];
+    assert_eq!(create["change"]["after"]["id"], serde_json::Value::Null);
+    assert_eq!(create["change"]["after_unknown"], serde_json::json!({"id": true, "tags": {}}));
+    let delete = &json["resource_changes"][3];
+    // Written in the clear, as Terraform does, with a mask.
+    assert_eq!(delete["change"]["before"]["secret"], "s");
+    assert_eq!(delete["change"]["before_sensitive"], serde_json::json!({"secret": true}));
+    assert_eq!(delete["change"]["after_unknown"], false);
+    assert_eq!(delete["action_reason"], "delete_because_no_resource_config");
+    assert_eq!(json["resource_changes"][2]["index"], 0);
+    assert_eq!(json["resource_changes"][2]["module_address"], "module.net[\"eu\"]");
+    assert_eq!(json["resource_changes"][2]["change"]["replace_paths"], serde_json::json!([["name"]]));
+    assert_eq!(json["resource_changes"][1]["mode"], "data");
+    assert_eq!(json["applyable"], true);
+}
+
+#[test]
+fn plan_file_round_trips_a_plan() {
+    let plan = sample_plan();
+    let bytes = write_plan_file(&plan);
+    assert_eq!(read_plan_file(&bytes).unwrap(), plan);
+}
+
+#[test]
+fn plan_file_keeps_values_json_cannot_hold() {
+    let tricky = Value::Tuple(vec![
+        Value::Number(Number::from_f64(-0.0)),
+        Value::Number(Number::from_f64(f64::INFINITY)),
+        Value::Number(Number::from_f64(0.1)),
+        Value::Number(Number::parse("170141183460469231731687303715884105727").unwrap()),
+        // Two unknown elements of a set stay two.
+        Value::Set(Type::String, vec![Value::Unknown(Type::String), Value::Unknown(Type::String)]),
+        Value::Sensitive(Box::new(Value::Unknown(Type::Number))),
+        Value::Null(Type::list(Type::Bool)),
+    ]);
+    let mut plan = sample_plan();
+    plan.variables.insert("tricky".to_string(), tricky);
+    assert_eq!(read_plan_file(&write_plan_file(&plan)).unwrap(), plan);
+}
+
+#[test]
+fn plan_file_errors_say_what_is_wrong() {
+    assert!(matches!(read_plan_file(b"not json"), Err(PlanFileError::NotAPlanFile { .. })));
+    assert!(matches!(read_plan_file(b"{\"format\": \"other\"}"), Err(PlanFileError::NotAPlanFile { .. })));
+    let mut document: serde_json::Value = serde_json::from_slice(&write_plan_file(&sample_plan())).unwrap();
+    document["format_version"] = 99.into();
+    let error = read_plan_file(&serde_json::to_vec(&document).unwrap()).unwrap_err();
+    assert!(matches!(error, PlanFileError::UnsupportedVersion { found: 99, supported: PLAN_FILE_VERSION }));
+    document["format_version"] = PLAN_FILE_VERSION.into();
+    document["changes"][0]["address"] = "not an address!".into();
+    let error = read_plan_file(&serde_json::to_vec(&document).unwrap()).unwrap_err();
+    assert!(matches!(error, PlanFileError::Damaged { .. }), "{error}");
+}
+
+fn arb_type() -> impl Strategy<Value = Type> {
+    let leaf = prop_oneof![Just(Type::Bool), Just(Type::Number), Just(Type::String)];
+    leaf.prop_recursive(3, 16, 3, |inner| {
+        prop_oneof![
+            inner.clone().prop_map(Type::list),
+            inner.clone().prop_map(Type::set),
+            inner.clone().prop_map(Type::map),
+            prop::collection::btree_map("[a-z]{1,3}", inner.clone(), 0..3).prop_map(Type::Object),
+            prop::collection::vec(inner, 0..3).prop_map(Type::Tuple),
+        ]
+    })
+}
+
+fn arb_number() -> impl Strategy<Value = Number> {
+    prop_oneof![
+        any::<i64>().prop_map(Number::from),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Number::from_f64),
+        Just(Number::from_f64(-0.0)),
+        Just(Number::from_f64(f64::NEG_INFINITY)),
+    ]
+}
+
+/// A well-typed value of `ty`, with nulls, unknowns and sensitive marks at any depth.
+fn arb_value(ty: Type) -> BoxedStrategy<Value> {
+    let known: BoxedStrategy<Value> = match ty.clone() {
+        Type::Dynamic => Just(Value::null()).boxed(),
+        Type::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
+        Type::Number => arb_number().prop_map(Value::Number).boxed(),
+        Type::String => "\\PC{0,6}".prop_map(Value::String).boxed(),
+        Type::List(elem) => prop::collection::vec(arb_value(*elem.clone()), 0..3)
+            .prop_map(move |items| Value::List(*elem.clone(), items))
+            .boxed(),
+        Type::Set(elem) => prop::collection::vec(arb_value(*elem.clone()), 0..3)
+            .prop_map(move |items| Value::new_set(*elem.clone(), items))
+            .boxed(),
+        Type::Map(elem) => prop::collection::btree_map("[a-z]{0,3}", arb_value(*elem.clone()), 0..3)
+            .prop_map(move |items| Value::Map(*elem.clone(), items))
+            .boxed(),
+        Type::Object(attrs) => {
+            let parts: Vec<BoxedStrategy<(String, Value)>> = attrs
+                .into_iter()
+                .map(|(name, attr_ty)| arb_value(attr_ty).prop_map(move |v| (name.clone(), v)).boxed())
+                .collect();
+            parts.prop_map(|entries| Value::Object(entries.into_iter().collect::<BTreeMap<_, _>>())).boxed()
+        }
+        Type::Tuple(elems) => {
+            let parts: Vec<BoxedStrategy<Value>> = elems.into_iter().map(arb_value).collect();
+            parts.prop_map(Value::Tuple).boxed()
+        }
+    };
+    let null_ty = ty.clone();
+    let unknown_ty = ty;
+    let plain = prop_oneof![
+        6 => known,
+        1 => Just(Value::Null(null_ty)),
+        1 => Just(Value::Unknown(unknown_ty)),
+    ];
+    (plain, prop::bool::weighted(0.15)).prop_map(|(v, sensitive)| v.marked_if(sensitive)).boxed()
+}
+
+fn arb_typed_value() -> impl Strategy<Value = Value> {
+    arb_type().prop_flat_map(arb_value)
+}
+
+proptest! {
+    #[test]
+    fn plan_file_round_trips_any_value(before in arb_typed_value(), after in arb_typed_value()) {
+        let mut plan = sample_plan();
+        plan.variables.insert("v".to_string(), before.clone());
+        plan.changes[0].before = Some(before.clone());
+        plan.changes[0].after = Some(after.clone());
+        plan.output_changes[0].after = Some(after);
+        let read = read_plan_file(&write_plan_file(&plan)).unwrap();
+        prop_assert_eq!(read, plan);
+    }
+}
+
+#[test]
+fn path_json_uses_terraform_steps() {
+    let path = Path(vec![PathStep::Attr("rules".into()), PathStep::Index(2), PathStep::Key("k".into())]);
+    assert_eq!(path_to_json(&path), serde_json::json!(["rules", 2, "k"]));
+}
