@@ -123,6 +123,8 @@ pub fn read_plan_file(bytes: &[u8]) -> Result<Plan, PlanFileError> {
                         .as_deref()
                         .map(|p| hex::decode(p).map_err(|e| damaged(format!("private data of `{}`: {e}", c.address))))
                         .transpose()?,
+                    deposed: c.deposed,
+                    dependencies: c.dependencies.clone(),
                 })
             })
             .collect()
@@ -213,6 +215,11 @@ struct FileChange {
     /// Hex of the provider's private bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     private: Option<String>,
+    /// The intent id of a deposed object's deletion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    deposed: Option<uuid::Uuid>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    dependencies: Vec<String>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -236,6 +243,8 @@ fn write_change(change: &ResourceChange) -> FileChange {
         replace_paths: change.replace_paths.clone(),
         create_before_destroy: change.create_before_destroy,
         private: change.private.as_ref().map(hex::encode),
+        deposed: change.deposed,
+        dependencies: change.dependencies.clone(),
     }
 }
 
