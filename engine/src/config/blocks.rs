@@ -465,7 +465,6 @@ fn decode_module_call(dec: &mut Decoder<'_>, block: &Block, module: &mut Module)
         span: dec.span(block),
         decl_span: dec.header_span(block),
     };
-    let mut source_ok = false;
     for structure in block.body.iter() {
         let attr = match structure {
             Structure::Attribute(attr) => attr,
@@ -483,9 +482,9 @@ fn decode_module_call(dec: &mut Decoder<'_>, block: &Block, module: &mut Module)
             "source" => {
                 call.source_span = dec.span(&attr.value);
                 let Some(source) = dec.literal_string(attr) else { continue };
-                if is_local_source(&source) {
-                    source_ok = true;
-                } else {
+                // A call with another kind of source is still recorded, so references to it
+                // are not reported as undeclared; the loader only follows local sources.
+                if !is_local_source(&source) {
                     dec.push(
                         Diagnostic::error(format!("module source `{source}` is not supported yet"))
                             .with_span(call.source_span)
@@ -530,11 +529,6 @@ fn decode_module_call(dec: &mut Decoder<'_>, block: &Block, module: &mut Module)
                 .with_detail("module call names must be unique within a module"),
         );
         return;
-    }
-    if !source_ok {
-        // The call is still recorded (so references to it are not reported as undeclared),
-        // but with no source the loader will not look for a child module.
-        call.source.clear();
     }
     module.module_calls.insert(name, call);
 }

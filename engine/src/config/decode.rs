@@ -354,9 +354,10 @@ pub(super) fn did_you_mean<'c>(name: &str, candidates: impl IntoIterator<Item = 
 }
 
 fn describe_labels(kind: &str, names: &[&str]) -> String {
+    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
     match names {
-        [] => format!("a `{kind}` block takes no labels"),
-        [one] => format!("a `{kind}` block takes one label: its {one}"),
-        many => format!("a `{kind}` block takes {} labels: {}", many.len(), many.join(" and ")),
+        [] => format!("{article} `{kind}` block takes no labels"),
+        [one] => format!("{article} `{kind}` block takes one label: its {one}"),
+        many => format!("{article} `{kind}` block takes {} labels: {}", many.len(), many.join(" and ")),
     }
 }

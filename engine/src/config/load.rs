@@ -47,9 +47,9 @@ struct Loader {
 }
 
 impl Loader {
-    /// `ancestors` holds the canonical directories of the modules being loaded above this
-    /// one, to stop a module that (indirectly) includes itself.
-    fn load_module(&mut self, dir: &Path, path: ModulePath, ancestors: &mut Vec<PathBuf>) -> Module {
+    /// `ancestors` holds the canonical directory and path of each module being loaded above
+    /// this one, to stop a module that (indirectly) includes itself.
+    fn load_module(&mut self, dir: &Path, path: ModulePath, ancestors: &mut Vec<(PathBuf, ModulePath)>) -> Module {
         let mut module = Module { path: path.clone(), dir: dir.to_path_buf(), ..Module::default() };
         let files = match config_files(dir) {
             Ok(files) => files,
@@ -80,11 +80,11 @@ impl Loader {
                     let mut dec = Decoder { file: id, diags: &mut self.diags };
                     decode_file(&mut dec, &body, &mut module);
                 }
-                Err(diagnostic) => self.diags.push(diagnostic),
+                Err(diagnostic) => self.diags.push(*diagnostic),
             }
         }
         let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-        ancestors.push(canonical);
+        ancestors.push((canonical, path.clone()));
         let calls: Vec<(String, String, crate::diag::Span)> = module
             .module_calls
             .values()
@@ -107,13 +107,13 @@ impl Loader {
                 continue;
             }
             let child_canonical = child_dir.canonicalize().unwrap_or_else(|_| child_dir.clone());
-            if ancestors.contains(&child_canonical) {
+            if let Some((_, ancestor)) = ancestors.iter().find(|(d, _)| *d == child_canonical) {
+                let ancestor = if ancestor.is_root() { "the root module".to_string() } else { format!("`{ancestor}`") };
                 self.diags.push(
                     Diagnostic::error(format!("module `{name}` includes itself"))
                         .with_span(source_span)
                         .with_detail(format!(
-                            "`{}` is already being loaded above `{}`; a module cannot call itself, directly or through other modules",
-                            self.display(&child_dir).display(),
+                            "`{source}` is the directory of {ancestor}, which calls `{}`; a module cannot call itself, directly or through other modules",
                             path.child(&name)
                         )),
                 );

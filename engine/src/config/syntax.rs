@@ -12,7 +12,7 @@ use hcl_edit::structure::Body;
 use crate::diag::{Diagnostic, FileId, Span};
 
 /// Parses one file; on failure returns the diagnostic for its first syntax error.
-pub(super) fn parse_file(file: FileId, text: &str) -> Result<Body, Diagnostic> {
+pub(super) fn parse_file(file: FileId, text: &str) -> Result<Body, Box<Diagnostic>> {
     hcl_edit::parser::parse_body(text).map_err(|err| {
         if let Some(problem) = scan(text) {
             let mut d = Diagnostic::error(problem.summary).with_span(Span::new(file, problem.at..problem.at + 1));
@@ -22,9 +22,9 @@ pub(super) fn parse_file(file: FileId, text: &str) -> Result<Body, Diagnostic> {
             if let Some((at, label)) = problem.related {
                 d = d.with_label(Span::new(file, at..at + 1), label);
             }
-            return d;
+            return Box::new(d);
         }
-        parser_error(file, text, &err)
+        Box::new(parser_error(file, text, &err))
     })
 }
 
@@ -162,7 +162,7 @@ pub(super) fn scan(text: &str) -> Option<Problem> {
                 i += 1;
             }
             b'<' if bytes.get(i + 1) == Some(&b'<') => match heredoc(text, i) {
-                Heredoc::NotHeredoc => i += 2,
+                Heredoc::Absent => i += 2,
                 Heredoc::Ends(next) => i = next,
                 Heredoc::Unterminated(marker) => {
                     return problem(
@@ -230,7 +230,7 @@ fn line_end(bytes: &[u8], from: usize) -> usize {
 }
 
 enum Heredoc {
-    NotHeredoc,
+    Absent,
     /// The offset just after the end marker's line.
     Ends(usize),
     Unterminated(String),
@@ -242,11 +242,11 @@ fn heredoc(text: &str, at: usize) -> Heredoc {
     let rest = rest.strip_prefix('-').unwrap_or(rest);
     let marker: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').collect();
     if marker.is_empty() {
-        return Heredoc::NotHeredoc;
+        return Heredoc::Absent;
     }
     let after_marker = &rest[marker.len()..];
     let Some(body) = after_marker.strip_prefix("\r\n").or_else(|| after_marker.strip_prefix('\n')) else {
-        return Heredoc::NotHeredoc;
+        return Heredoc::Absent;
     };
     let body_start = text.len() - body.len();
     let mut offset = body_start;

@@ -306,3 +306,24 @@ fn ignore_changes_keys_become_path_steps() {
     assert_eq!(paths[1].0.0, [PathStep::Attr("tags".into()), PathStep::Key("owner".into())]);
     assert_eq!(paths[2].0.0, [PathStep::Attr("rule".into()), PathStep::Index(0), PathStep::Attr("count".into())]);
 }
+
+/// Every prefix of a real configuration is a likely half-typed file: loading it must give
+/// diagnostics, never a panic, and every diagnostic must point inside the file.
+#[test]
+fn truncated_files_never_panic() {
+    let text = std::fs::read_to_string(fixtures("valid").join("full/main.hcl")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut errors = 0;
+    for (cut, _) in text.char_indices().step_by(3) {
+        std::fs::write(tmp.path().join("main.hcl"), &text[..cut]).unwrap();
+        let (config, diags) = load_case(tmp.path()).unwrap();
+        for d in diags.iter() {
+            if let Some(span) = d.span {
+                assert!(span.start <= span.end && span.end <= cut.max(1), "{cut}: {d:?}");
+                assert!(config.sources.get(span.file).is_some());
+            }
+        }
+        errors += usize::from(diags.has_errors());
+    }
+    assert!(errors > 0);
+}
