@@ -101,7 +101,9 @@ impl Context {
     pub fn lock_info(&self, operation: &str) -> LockInfo {
         LockInfo {
             id: uuid_v4(),
-            user: std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".to_string()),
+            user: std::env::var("USER")
+                .or_else(|_| std::env::var("USERNAME"))
+                .unwrap_or_else(|_| "unknown".to_string()),
             host: hostname(),
             pid: std::process::id(),
             operation: operation.to_string(),
@@ -110,7 +112,13 @@ impl Context {
     }
 
     /// Takes the workspace lock, waiting up to `timeout`.
-    pub async fn lock(&self, store: &dyn StateStore, workspace: &str, operation: &str, timeout: Duration) -> anyhow::Result<LockInfo> {
+    pub async fn lock(
+        &self,
+        store: &dyn StateStore,
+        workspace: &str,
+        operation: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<LockInfo> {
         let info = self.lock_info(operation);
         let deadline = std::time::Instant::now() + timeout;
         let mut delay = Duration::from_millis(50);

@@ -49,22 +49,30 @@ fn main() -> ExitCode {
 
 /// Logs go to stderr, filtered by `CORRAL_LOG` (e.g. `debug`, `corral_engine=trace`).
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CORRAL_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CORRAL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
 }
 
 async fn run(cli: Cli) -> anyhow::Result<i32> {
     let chdir = cli.chdir.as_deref();
     match &cli.command {
-        Command::Validate(args) => commands::validate::run(&Context::new(chdir, args.dir.as_deref(), cli.no_color)?, args),
-        Command::Plan(args) => commands::plan::run(&Context::new(chdir, args.dir.as_deref(), cli.no_color)?, args).await,
+        Command::Validate(args) => {
+            commands::validate::run(&Context::new(chdir, args.dir.as_deref(), cli.no_color)?, args)
+        }
+        Command::Plan(args) => {
+            commands::plan::run(&Context::new(chdir, args.dir.as_deref(), cli.no_color)?, args).await
+        }
         Command::Apply(args) => commands::apply::run(chdir, cli.no_color, args, false).await,
         Command::Destroy(args) => commands::apply::run(chdir, cli.no_color, args, true).await,
         Command::Graph(args) => commands::graph::run(&Context::new(chdir, args.dir.as_deref(), cli.no_color)?),
         Command::Show(args) => commands::show::run(&Context::new(chdir, None, cli.no_color)?, args).await,
         Command::Output(args) => commands::output::run(&Context::new(chdir, None, cli.no_color)?, args).await,
         Command::State(command) => commands::state::run(&Context::new(chdir, None, cli.no_color)?, command).await,
-        Command::Workspace(command) => commands::workspace::run(&Context::new(chdir, None, cli.no_color)?, command).await,
+        Command::Workspace(command) => {
+            commands::workspace::run(&Context::new(chdir, None, cli.no_color)?, command).await
+        }
         Command::ForceUnlock(args) => {
             let ctx = Context::new(chdir, None, cli.no_color)?;
             let store = ctx.store()?;

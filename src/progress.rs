@@ -14,7 +14,9 @@ fn verb(action: Action, deposed: bool) -> (&'static str, &'static str) {
         Action::Create => ("Creating...", "Creation complete"),
         Action::Update => ("Modifying...", "Modifications complete"),
         Action::Delete => ("Destroying...", "Destruction complete"),
-        Action::CreateThenDelete if deposed => ("Destroying deposed object...", "Destruction of deposed object complete"),
+        Action::CreateThenDelete if deposed => {
+            ("Destroying deposed object...", "Destruction of deposed object complete")
+        }
         Action::DeleteThenCreate | Action::CreateThenDelete => ("Replacing...", "Replacement complete"),
         Action::Read => ("Reading...", "Read complete"),
         Action::NoOp => ("", ""),
@@ -56,7 +58,11 @@ pub async fn show(mut events: UnboundedReceiver<ApplyEvent>) {
             let names: Vec<&str> = in_flight.iter().map(String::as_str).take(3).collect();
             let more = in_flight.len().saturating_sub(3);
             let suffix = if more > 0 { format!(" and {more} more") } else { String::new() };
-            bar.set_message(if in_flight.is_empty() { String::new() } else { format!("Still working on {}{suffix}", names.join(", ")) });
+            bar.set_message(if in_flight.is_empty() {
+                String::new()
+            } else {
+                format!("Still working on {}{suffix}", names.join(", "))
+            });
         }
     }
     bar.finish_and_clear();

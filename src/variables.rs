@@ -21,7 +21,10 @@ pub fn collect(root: &Path, args: &VarArgs) -> (InputValues, SourceMap, Diagnost
     let mut diags = Diagnostics::new();
     for (key, value) in std::env::vars() {
         if let Some(name) = key.strip_prefix("CORRAL_VAR_") {
-            values.insert(name.to_string(), InputValue { raw: RawInput::Text(value), source: format!("the environment variable {key}") });
+            values.insert(
+                name.to_string(),
+                InputValue { raw: RawInput::Text(value), source: format!("the environment variable {key}") },
+            );
         }
     }
     let mut auto: Vec<PathBuf> = Vec::new();
@@ -35,7 +38,11 @@ pub fn collect(root: &Path, args: &VarArgs) -> (InputValues, SourceMap, Diagnost
         let mut found: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
+            })
             .collect();
         found.sort();
         auto.extend(found);
@@ -76,7 +83,9 @@ fn read_file(path: &Path, values: &mut InputValues, sources: &mut SourceMap, dia
                     }
                 }
             }
-            Ok(_) => diags.push(Diagnostic::error("Invalid variables file").with_detail(format!("{label} must hold a JSON object"))),
+            Ok(_) => diags.push(
+                Diagnostic::error("Invalid variables file").with_detail(format!("{label} must hold a JSON object")),
+            ),
             Err(e) => diags.push(Diagnostic::error("Invalid variables file").with_detail(format!("{label}: {e}"))),
         }
         return;

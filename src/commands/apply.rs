@@ -1,8 +1,8 @@
 //! `corral apply` (a fresh plan, or a saved plan file) and `corral destroy`.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use corral_engine::apply::{self, ApplyInput, InstanceOutcome};
 use corral_engine::diag::{Diagnostic, SourceMap};
@@ -42,7 +42,8 @@ async fn run_locked(
     let (plan, state) = match plan_file {
         Some(path) => {
             let bytes = fs_err::read(path)?;
-            let plan = plan::format::read_plan_file(&bytes).map_err(|e| anyhow::anyhow!("cannot read the plan file {}: {e}", path.display()))?;
+            let plan = plan::format::read_plan_file(&bytes)
+                .map_err(|e| anyhow::anyhow!("cannot read the plan file {}: {e}", path.display()))?;
             let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
             check_fresh(ctx, &plan, &state, loaded, workspace)?;
             (plan, state)
@@ -62,7 +63,9 @@ async fn run_locked(
                     "Do you want to perform these actions?\n  Corral will perform the actions described above."
                 };
                 if !ui::confirm(question) {
-                    eprintln!("\nApply cancelled (answer `yes` at the prompt, or pass `--auto-approve` when there is no terminal).");
+                    eprintln!(
+                        "\nApply cancelled (answer `yes` at the prompt, or pass `--auto-approve` when there is no terminal)."
+                    );
                     return Ok(1);
                 }
             }
@@ -76,7 +79,10 @@ async fn run_locked(
 fn check_fresh(ctx: &Context, plan: &Plan, state: &State, loaded: &Loaded, workspace: &str) -> anyhow::Result<()> {
     let basis = &plan.basis;
     let problem = if basis.workspace != workspace {
-        Some(format!("The plan was made for workspace \"{}\", but the selected workspace is \"{workspace}\"", basis.workspace))
+        Some(format!(
+            "The plan was made for workspace \"{}\", but the selected workspace is \"{workspace}\"",
+            basis.workspace
+        ))
     } else if basis.state_lineage != state.lineage && !(basis.state_serial == 0 && state.serial == 0) {
         Some("The plan was made for a different state (its lineage does not match)".to_string())
     } else if basis.state_serial != state.serial {
@@ -90,7 +96,9 @@ fn check_fresh(ctx: &Context, plan: &Plan, state: &State, loaded: &Loaded, works
         None
     };
     if let Some(detail) = problem {
-        let diag = Diagnostic::error("Saved plan is stale").with_detail(detail).with_help("run `corral plan` again and apply the new plan");
+        let diag = Diagnostic::error("Saved plan is stale")
+            .with_detail(detail)
+            .with_help("run `corral plan` again and apply the new plan");
         ctx.report(&diag.into(), &SourceMap::default());
         return Err(Reported.into());
     }
@@ -135,14 +143,22 @@ async fn execute(
     .await;
     let _ = printer.await;
     ctx.report(&outcome.diagnostics, &loaded.config.sources);
-    let added = outcome.count(Action::Create) + outcome.count(Action::DeleteThenCreate) + outcome.count(Action::CreateThenDelete);
+    let added = outcome.count(Action::Create)
+        + outcome.count(Action::DeleteThenCreate)
+        + outcome.count(Action::CreateThenDelete);
     let changed = outcome.count(Action::Update);
-    let destroyed =
-        outcome.count(Action::Delete) + outcome.count(Action::DeleteThenCreate) + outcome.count(Action::CreateThenDelete);
+    let destroyed = outcome.count(Action::Delete)
+        + outcome.count(Action::DeleteThenCreate)
+        + outcome.count(Action::CreateThenDelete);
     let failed: Vec<_> = outcome.outcomes.iter().filter(|(_, _, o)| matches!(o, InstanceOutcome::Failed(_))).collect();
-    let skipped: Vec<_> = outcome.outcomes.iter().filter(|(_, _, o)| matches!(o, InstanceOutcome::Skipped(_))).collect();
+    let skipped: Vec<_> =
+        outcome.outcomes.iter().filter(|(_, _, o)| matches!(o, InstanceOutcome::Skipped(_))).collect();
     if outcome.diagnostics.has_errors() || !failed.is_empty() {
-        println!("\nApply failed. Resources: {added} added, {changed} changed, {destroyed} destroyed, {} failed, {} skipped.", failed.len(), skipped.len());
+        println!(
+            "\nApply failed. Resources: {added} added, {changed} changed, {destroyed} destroyed, {} failed, {} skipped.",
+            failed.len(),
+            skipped.len()
+        );
         for (addr, _, o) in failed.iter().chain(skipped.iter()) {
             match o {
                 InstanceOutcome::Failed(m) => println!("  ✗ {addr}: {m}"),
@@ -154,9 +170,9 @@ async fn execute(
         return Ok(1);
     }
     if plan.options.destroy {
-        println!("\nDestroy complete! Resources: {destroyed} destroyed.");
+        print!("\n{}", crate::render::render_destroy_summary(destroyed, ctx.color));
     } else {
-        println!("\nApply complete! Resources: {added} added, {changed} changed, {destroyed} destroyed.");
+        print!("\n{}", crate::render::render_apply_summary(added, changed, destroyed, ctx.color));
     }
     if !outcome.outputs.is_empty() {
         println!("\nOutputs:\n");

@@ -8,7 +8,9 @@ pub async fn run(ctx: &Context, args: &OutputArgs) -> anyhow::Result<i32> {
     let state = store.read(&ctx.workspace()).await.map_err(|e| anyhow::anyhow!(e))?;
     if let Some(name) = &args.name {
         let Some(output) = state.outputs.get(name) else {
-            eprintln!("Error: Output \"{name}\" not found\n\nThe output variable requested could not be found in the state. Check the name, or run `corral apply` if it was added recently.");
+            eprintln!(
+                "Error: Output \"{name}\" not found\n\nThe output variable requested could not be found in the state. Check the name, or run `corral apply` if it was added recently."
+            );
             return Ok(1);
         };
         if args.json {
@@ -18,7 +20,9 @@ pub async fn run(ctx: &Context, args: &OutputArgs) -> anyhow::Result<i32> {
                 serde_json::Value::String(s) => println!("{s}"),
                 serde_json::Value::Number(_) | serde_json::Value::Bool(_) => println!("{}", output.value),
                 _ => {
-                    eprintln!("Error: Unsupported value for raw output\n\nThe `--raw` option only supports strings, numbers, and bools; use `--json` for other types.");
+                    eprintln!(
+                        "Error: Unsupported value for raw output\n\nThe `--raw` option only supports strings, numbers, and bools; use `--json` for other types."
+                    );
                     return Ok(1);
                 }
             }
@@ -37,7 +41,9 @@ pub async fn run(ctx: &Context, args: &OutputArgs) -> anyhow::Result<i32> {
         return Ok(0);
     }
     if state.outputs.is_empty() {
-        eprintln!("Warning: No outputs found\n\nThe state has no outputs defined; apply a configuration with `output` blocks first.");
+        eprintln!(
+            "Warning: No outputs found\n\nThe state has no outputs defined; apply a configuration with `output` blocks first."
+        );
         return Ok(0);
     }
     for (name, output) in &state.outputs {
@@ -88,7 +94,9 @@ pub fn hcl_like(value: &serde_json::Value) -> String {
 }
 
 fn quote_key(key: &str) -> String {
-    if key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') && !key.starts_with(|c: char| c.is_ascii_digit()) {
+    if key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        && !key.starts_with(|c: char| c.is_ascii_digit())
+    {
         key.to_string()
     } else {
         format!("{key:?}")

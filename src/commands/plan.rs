@@ -28,7 +28,11 @@ pub async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
     if let Some(out) = &args.out {
         fs_err::write(out, plan::format::write_plan_file(&plan))?;
         if !args.json {
-            println!("\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n    corral apply {}", out.display(), out.display());
+            println!(
+                "\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n    corral apply {}",
+                out.display(),
+                out.display()
+            );
         }
     }
     Ok(if args.detailed_exitcode && plan.has_changes() { 2 } else { 0 })

@@ -9,7 +9,8 @@ use crate::context::Context;
 pub async fn run(ctx: &Context, args: &ShowArgs) -> anyhow::Result<i32> {
     if let Some(file) = &args.file {
         let bytes = fs_err::read(file)?;
-        let plan = plan::format::read_plan_file(&bytes).map_err(|e| anyhow::anyhow!("cannot read the plan file {}: {e}", file.display()))?;
+        let plan = plan::format::read_plan_file(&bytes)
+            .map_err(|e| anyhow::anyhow!("cannot read the plan file {}: {e}", file.display()))?;
         if args.json {
             println!("{}", plan::format::plan_to_json(&plan));
         } else {
@@ -20,7 +21,7 @@ pub async fn run(ctx: &Context, args: &ShowArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let state = store.read(&ctx.workspace()).await.map_err(|e| anyhow::anyhow!(e))?;
     if args.json {
-        println!("{}", state::format::state_to_json(&state));
+        println!("{}", state_json(&state));
         return Ok(0);
     }
     if state.instances.is_empty() {
@@ -34,9 +35,19 @@ pub async fn run(ctx: &Context, args: &ShowArgs) -> anyhow::Result<i32> {
     if !state.outputs.is_empty() {
         println!("Outputs:\n");
         for (name, output) in &state.outputs {
-            let shown = if output.sensitive { "(sensitive value)".to_string() } else { super::output::hcl_like(&output.value) };
+            let shown =
+                if output.sensitive { "(sensitive value)".to_string() } else { super::output::hcl_like(&output.value) };
             println!("{name} = {shown}");
         }
     }
     Ok(0)
+}
+
+/// Placeholder until the state format lands.
+fn state_json(state: &state::State) -> serde_json::Value {
+    serde_json::json!({
+        "lineage": state.lineage.to_string(),
+        "serial": state.serial,
+        "instances": state.instances.values().map(|i| serde_json::json!({"address": i.addr, "attributes": i.attributes})).collect::<Vec<_>>(),
+    })
 }

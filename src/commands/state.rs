@@ -54,7 +54,12 @@ fn parse_targets(texts: &[String]) -> anyhow::Result<Vec<Target>> {
     texts.iter().map(|t| t.parse::<Target>().map_err(|e| anyhow::anyhow!("{e}"))).collect()
 }
 
-async fn move_instances(store: &dyn corral_engine::state::StateStore, workspace: &str, source: &str, destination: &str) -> anyhow::Result<i32> {
+async fn move_instances(
+    store: &dyn corral_engine::state::StateStore,
+    workspace: &str,
+    source: &str,
+    destination: &str,
+) -> anyhow::Result<i32> {
     let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
     let from: Target = source.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
     let to: Target = destination.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -71,7 +76,11 @@ async fn move_instances(store: &dyn corral_engine::state::StateStore, workspace:
             (Target::Module(f), Target::Module(t)) => {
                 let mut steps = t.0.clone();
                 steps.extend(addr.module.0[f.0.len()..].iter().cloned());
-                AbsResourceInstance { module: corral_engine::addr::ModuleInstance(steps), resource: addr.resource.clone(), key: addr.key.clone() }
+                AbsResourceInstance {
+                    module: corral_engine::addr::ModuleInstance(steps),
+                    resource: addr.resource.clone(),
+                    key: addr.key.clone(),
+                }
             }
             _ => anyhow::bail!("cannot move `{source}` to `{destination}`: the addresses are of different kinds"),
         };
@@ -89,7 +98,9 @@ async fn move_instances(store: &dyn corral_engine::state::StateStore, workspace:
         moved += 1;
     }
     if moved == 0 {
-        eprintln!("Error: Invalid source address\n\nCannot move `{source}`: it does not match anything in the current state.");
+        eprintln!(
+            "Error: Invalid source address\n\nCannot move `{source}`: it does not match anything in the current state."
+        );
         return Ok(1);
     }
     store.commit(workspace, state.serial, changes).await.map_err(|e| anyhow::anyhow!(e))?;
@@ -97,7 +108,11 @@ async fn move_instances(store: &dyn corral_engine::state::StateStore, workspace:
     Ok(0)
 }
 
-async fn remove_instances(store: &dyn corral_engine::state::StateStore, workspace: &str, addresses: &[String]) -> anyhow::Result<i32> {
+async fn remove_instances(
+    store: &dyn corral_engine::state::StateStore,
+    workspace: &str,
+    addresses: &[String],
+) -> anyhow::Result<i32> {
     let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
     let targets = parse_targets(addresses)?;
     let mut changes = Vec::new();
@@ -130,7 +145,11 @@ pub fn render_instance(header: &str, instance: &InstanceState) -> String {
                 continue;
             }
             let hidden = instance.sensitive_paths.iter().any(|p| p.to_string() == *k);
-            let shown = if hidden { "(sensitive value)".to_string() } else { super::output::hcl_like(v).replace('\n', "\n    ") };
+            let shown = if hidden {
+                "(sensitive value)".to_string()
+            } else {
+                super::output::hcl_like(v).replace('\n', "\n    ")
+            };
             out.push_str(&format!("    {k:width$} = {shown}\n"));
         }
     }

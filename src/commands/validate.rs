@@ -33,7 +33,10 @@ pub fn run(ctx: &Context, args: &ValidateArgs) -> anyhow::Result<i32> {
         for resource in module.resources.values() {
             let provider = resolve_provider(&loaded.config, &module.path, &resource.provider);
             let Some(factory) = ctx.registry.get(provider.name()) else {
-                diags.push(Diagnostic::error(format!("Provider `{}` is not available", provider.name())).with_span(resource.decl_span));
+                diags.push(
+                    Diagnostic::error(format!("Provider `{}` is not available", provider.name()))
+                        .with_span(resource.decl_span),
+                );
                 continue;
             };
             let schema = factory.schema();
@@ -42,11 +45,13 @@ pub fn run(ctx: &Context, args: &ValidateArgs) -> anyhow::Result<i32> {
                 corral_engine::addr::ResourceMode::Data => schema.data_sources.get(&resource.addr.type_name),
             };
             let Some(block) = block else {
-                diags.push(
-                    Diagnostic::error("Invalid resource type")
-                        .with_span(resource.decl_span)
-                        .with_detail(format!("The provider `{}` does not support resource type \"{}\"", provider.name(), resource.addr.type_name)),
-                );
+                diags.push(Diagnostic::error("Invalid resource type").with_span(resource.decl_span).with_detail(
+                    format!(
+                        "The provider `{}` does not support resource type \"{}\"",
+                        provider.name(),
+                        resource.addr.type_name
+                    ),
+                ));
                 continue;
             };
             let (_, d) = lang::eval_body(&resource.body, &block.block, &UnknownScope);

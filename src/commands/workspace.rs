@@ -23,7 +23,9 @@ pub async fn run(ctx: &Context, command: &WorkspaceCommand) -> anyhow::Result<i3
         WorkspaceCommand::Select { name } => {
             let all = store.workspaces().await.map_err(|e| anyhow::anyhow!(e))?;
             if !all.contains(name) {
-                eprintln!("Error: Workspace \"{name}\" doesn't exist.\n\nYou can create this workspace with the `new` subcommand.");
+                eprintln!(
+                    "Error: Workspace \"{name}\" doesn't exist.\n\nYou can create this workspace with the `new` subcommand."
+                );
                 return Ok(1);
             }
             ctx.select_workspace(name)?;
@@ -31,7 +33,9 @@ pub async fn run(ctx: &Context, command: &WorkspaceCommand) -> anyhow::Result<i3
         }
         WorkspaceCommand::Delete { name } => {
             if *name == current {
-                eprintln!("Error: Workspace \"{name}\" is your active workspace.\n\nYou cannot delete the currently active workspace. Please switch to another workspace and try again.");
+                eprintln!(
+                    "Error: Workspace \"{name}\" is your active workspace.\n\nYou cannot delete the currently active workspace. Please switch to another workspace and try again."
+                );
                 return Ok(1);
             }
             store.delete_workspace(name).await.map_err(|e| anyhow::anyhow!(e))?;

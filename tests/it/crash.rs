@@ -21,8 +21,11 @@ fn config() -> String {
 /// create intents.
 fn check_accounted(w: &Workdir) {
     let state = w.state();
-    let in_state: BTreeSet<String> =
-        state.instances.values().filter_map(|i| i.attributes.get("id").and_then(|v| v.as_str()).map(str::to_string)).collect();
+    let in_state: BTreeSet<String> = state
+        .instances
+        .values()
+        .filter_map(|i| i.attributes.get("id").and_then(|v| v.as_str()).map(str::to_string))
+        .collect();
     let pending_tokens: BTreeSet<String> = state
         .intents
         .values()
@@ -52,14 +55,24 @@ fn sigkill_at_random_moments_never_orphans_or_duplicates() {
         seed
     };
     for round in 0..20 {
-        let mut child = w.command(&["apply", "--auto-approve", "--lock-timeout", "10s"]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+        let mut child = w
+            .command(&["apply", "--auto-approve", "--lock-timeout", "10s"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
         let wait = Duration::from_millis(50 + next() % 1150);
         std::thread::sleep(wait);
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         check_accounted(&w);
         let state = w.state();
-        eprintln!("round {round}: killed after {wait:?}; {} in state, {} intents, {} objects", state.instances.len(), state.intents.len(), w.objects().len());
+        eprintln!(
+            "round {round}: killed after {wait:?}; {} in state, {} intents, {} objects",
+            state.instances.len(),
+            state.intents.len(),
+            w.objects().len()
+        );
     }
     // The next apply settles everything.
     w.ok(&["apply", "--auto-approve"]);
@@ -69,7 +82,11 @@ fn sigkill_at_random_moments_never_orphans_or_duplicates() {
         *by_name.entry(object["attributes"]["name"].as_str().unwrap().to_string()).or_default() += 1;
     }
     assert_eq!(by_name.len(), THINGS, "every thing exists");
-    assert!(by_name.values().all(|&n| n == 1), "no thing was created twice: {:?}", by_name.iter().filter(|(_, n)| **n > 1).collect::<Vec<_>>());
+    assert!(
+        by_name.values().all(|&n| n == 1),
+        "no thing was created twice: {:?}",
+        by_name.iter().filter(|(_, n)| **n > 1).collect::<Vec<_>>()
+    );
     let state = w.state();
     assert_eq!(state.instances.len(), THINGS);
     assert!(state.intents.is_empty(), "no intents left: {:?}", state.intents);

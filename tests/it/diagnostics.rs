@@ -1,11 +1,12 @@
 //! Bad input gets a clear error at file:line:col, through the real binary.
 
-use crate::support::{fixtures, Workdir};
+use crate::support::{Workdir, fixtures};
 
 #[test]
 fn every_malformed_fixture_is_reported_at_its_location() {
     let root = fixtures().join("malformed");
-    let mut cases: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    let mut cases: Vec<_> =
+        std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
     cases.sort();
     assert!(cases.len() >= 30, "only {} malformed fixtures", cases.len());
     for case in cases {
@@ -18,7 +19,12 @@ fn every_malformed_fixture_is_reported_at_its_location() {
         for line in expected.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
             // `file:line:col: summary` — the location must appear in the output.
             let location = line.splitn(4, ':').take(3).collect::<Vec<_>>().join(":");
-            assert!(out.stderr.contains(&location), "{}: expected a diagnostic at {location}\n{}", case.display(), out.stderr);
+            assert!(
+                out.stderr.contains(&location),
+                "{}: expected a diagnostic at {location}\n{}",
+                case.display(),
+                out.stderr
+            );
         }
     }
 }

@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use corral_engine::addr::AbsResourceInstance;
 use corral_engine::apply::{self, ApplyEvent, ApplyInput, InstanceOutcome, StateSink};
@@ -122,7 +122,8 @@ fn create_before_destroy_orders_create_update_delete() {
     run(w.path(), refresh(), true);
     w.write("terraform.tfvars", "generation = \"2\"\n");
     // Variables files are read by the CLI; here, set the default instead.
-    let main = std::fs::read_to_string(w.path().join("main.hcl")).unwrap().replace("default = \"1\"", "default = \"2\"");
+    let main =
+        std::fs::read_to_string(w.path().join("main.hcl")).unwrap().replace("default = \"1\"", "default = \"2\"");
     w.write("main.hcl", &main);
     let (plan, events) = run(w.path(), refresh(), true);
     let replaced = plan.changes.iter().find(|c| c.addr.to_string() == "testing_thing.old_then_new").unwrap();
@@ -164,7 +165,11 @@ fn generated(n: usize, links: &[(usize, usize, u8)]) -> String {
 }
 
 fn edges(n: usize, links: &[(usize, usize, u8)]) -> BTreeSet<(String, String)> {
-    links.iter().filter(|(to, from, _)| to < &n && from < to).map(|(to, from, _)| (format!("testing_thing.t{from}"), format!("testing_thing.t{to}"))).collect()
+    links
+        .iter()
+        .filter(|(to, from, _)| to < &n && from < to)
+        .map(|(to, from, _)| (format!("testing_thing.t{from}"), format!("testing_thing.t{to}")))
+        .collect()
 }
 
 proptest! {

@@ -8,7 +8,12 @@ use crate::support::Workdir;
 fn second_process_gets_the_lock_holder_or_waits() {
     let w = Workdir::new();
     w.write("main.hcl", "resource \"testing_thing\" \"slow\" {\n  name     = \"slow\"\n  delay_ms = 3000\n}\n");
-    let mut first = w.command(&["apply", "--auto-approve"]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let mut first = w
+        .command(&["apply", "--auto-approve"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     // Wait until the first process holds the lock (its create intent is recorded).
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -22,7 +27,11 @@ fn second_process_gets_the_lock_holder_or_waits() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let waited = w.corral(&["plan", "--lock-timeout", "30s", "--detailed-exitcode"]);
-    assert_eq!(waited.code, 0, "after the first apply finished, nothing is left to do: {}\n{}", waited.stdout, waited.stderr);
+    assert_eq!(
+        waited.code, 0,
+        "after the first apply finished, nothing is left to do: {}\n{}",
+        waited.stdout, waited.stderr
+    );
     assert!(first.wait().unwrap().success());
     assert_eq!(w.objects().len(), 1);
 }
