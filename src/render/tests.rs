@@ -33,6 +33,8 @@ fn change(addr: &str, action: Action, before: Option<Value>, after: Option<Value
         replace_paths: Vec::new(),
         create_before_destroy: action == Action::CreateThenDelete,
         private: None,
+        deposed: None,
+        dependencies: Vec::new(),
     }
 }
 

@@ -24,6 +24,8 @@ fn change(addr: &str, action: Action, before: Option<Value>, after: Option<Value
         replace_paths: Vec::new(),
         create_before_destroy: false,
         private: None,
+        deposed: None,
+        dependencies: Vec::new(),
     }
 }
 

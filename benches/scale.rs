@@ -1,0 +1,124 @@
+//! Scale benchmark: generated configurations of 1k–50k `testing_thing`s, timed as whole
+//! `corral` processes (median wall time and peak RSS of each command).
+//!
+//! Run: `cargo bench --bench scale -- [--sizes 1000,10000,50000] [--shapes independent,chains,fanout] [--runs 3]`
+//! Shapes: `independent` (N resource blocks), `chains` (chains of 100 blocks, each refers to
+//! the previous one), `fanout` (N/100 module calls fed from a local map, each expanding 100
+//! instances through `count` and a `for` expression).
+
+// wait4 is the only way to read one child's own peak RSS; it is used on our own child only.
+#![allow(unsafe_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let value = |flag: &str, default: &str| -> String {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+            .unwrap_or_else(|| default.to_string())
+    };
+    let sizes: Vec<usize> = value("--sizes", "1000,10000").split(',').filter_map(|s| s.trim().parse().ok()).collect();
+    let shapes: Vec<String> = value("--shapes", "independent,chains,fanout").split(',').map(str::to_string).collect();
+    let runs: usize = value("--runs", "3").parse().unwrap_or(3).max(1);
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_corral"));
+    println!("{:<12} {:>7}  {:<24} {:>10} {:>10}", "shape", "size", "command", "median s", "peak MB");
+    for shape in &shapes {
+        for &size in &sizes {
+            let dir = tempfile::tempdir().expect("temporary directory");
+            generate(dir.path(), shape, size);
+            let measure = |label: &str, args: &[&str], runs: usize| {
+                let mut times = Vec::new();
+                let mut peaks = Vec::new();
+                for _ in 0..runs {
+                    let (elapsed, peak_kb, ok) = run(&binary, dir.path(), args);
+                    if !ok {
+                        println!("{shape:<12} {size:>7}  {label:<24} FAILED");
+                        return;
+                    }
+                    times.push(elapsed);
+                    peaks.push(peak_kb);
+                }
+                times.sort();
+                peaks.sort();
+                let median = times[times.len() / 2];
+                let peak = peaks[peaks.len() / 2];
+                println!(
+                    "{shape:<12} {size:>7}  {label:<24} {:>10.3} {:>10.1}",
+                    median.as_secs_f64(),
+                    peak as f64 / 1024.0
+                );
+            };
+            measure("validate", &["validate"], runs);
+            measure("plan (empty state)", &["plan"], runs);
+            measure("apply", &["apply", "--auto-approve"], 1);
+            measure("plan --refresh=false", &["plan", "--refresh=false"], runs);
+            measure("plan (refresh)", &["plan"], runs);
+        }
+    }
+}
+
+/// Runs one command; returns wall time, the child's peak RSS in KiB, and success.
+fn run(binary: &Path, dir: &Path, args: &[&str]) -> (Duration, i64, bool) {
+    let started = Instant::now();
+    let child = Command::new(binary)
+        .args(args)
+        .current_dir(dir)
+        .env("CORRAL_TESTING_PROVIDER", "1")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn();
+    let Ok(child) = child else { return (Duration::ZERO, 0, false) };
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: wait4 on our own child, with valid pointers to locals.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let elapsed = started.elapsed();
+    let ok = rc == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    (elapsed, usage.ru_maxrss, ok)
+}
+
+fn generate(dir: &Path, shape: &str, size: usize) {
+    let mut text = String::from("provider \"testing\" {\n  fsync = false\n}\n\n");
+    match shape {
+        "independent" => {
+            for i in 0..size {
+                text.push_str(&format!(
+                    "resource \"testing_thing\" \"t{i}\" {{\n  name    = \"t{i}\"\n  payload = \"p{i}\"\n}}\n\n"
+                ));
+            }
+        }
+        "chains" => {
+            for i in 0..size {
+                let payload =
+                    if i % 100 == 0 { format!("\"head-{i}\"") } else { format!("testing_thing.t{}.id", i - 1) };
+                text.push_str(&format!(
+                    "resource \"testing_thing\" \"t{i}\" {{\n  name    = \"t{i}\"\n  payload = {payload}\n}}\n\n"
+                ));
+            }
+        }
+        "fanout" => {
+            let groups = size.div_ceil(100);
+            text.push_str("locals {\n  seeds = {\n");
+            for g in 0..groups {
+                text.push_str(&format!("    g{g} = \"seed-{g}\"\n"));
+            }
+            text.push_str("  }\n}\n\n");
+            for g in 0..groups {
+                text.push_str(&format!("module \"g{g}\" {{\n  source = \"./group\"\n  n      = 100\n  seed   = local.seeds[\"g{g}\"]\n}}\n\n"));
+            }
+            let group = "variable \"n\" {\n  type = number\n}\n\nvariable \"seed\" {\n  type = string\n}\n\nlocals {\n  names = [for i in range(var.n) : format(\"%s-%03d\", var.seed, i)]\n  tags  = merge({ seed = var.seed }, { size = tostring(var.n) })\n}\n\nresource \"testing_thing\" \"x\" {\n  count   = var.n\n  name    = local.names[count.index]\n  payload = jsonencode(local.tags)\n}\n";
+            std::fs::create_dir_all(dir.join("group")).expect("group dir");
+            std::fs::write(dir.join("group/main.hcl"), group).expect("group module");
+        }
+        other => panic!("unknown shape `{other}`"),
+    }
+    std::fs::write(dir.join("main.hcl"), text).expect("main.hcl");
+}
