@@ -220,6 +220,11 @@ impl Functions {
 
 static STANDARD: LazyLock<Functions> = LazyLock::new(Functions::with_standard_library);
 
+/// Terraform's `jsonencode` text of a value (Go's escaping, keys sorted, numbers in full).
+pub fn jsonencode(value: &Value) -> Result<String, String> {
+    encoding::json_encode(value).map_err(|e| e.to_string())
+}
+
 /// The shared standard library.
 pub fn standard() -> &'static Functions {
     &STANDARD
