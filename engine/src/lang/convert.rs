@@ -54,9 +54,9 @@ fn convert_known(value: Value, ty: &Type, path: &mut Vec<String>) -> Result<Valu
     match (value, ty) {
         (Value::Number(n), Type::String) => Ok(Value::String(n.to_string())),
         (Value::Bool(b), Type::String) => Ok(Value::String(b.to_string())),
-        (Value::String(s), Type::Number) => Number::parse(&s)
-            .map(Value::Number)
-            .ok_or_else(|| error_at(path, "a number is required".to_string())),
+        (Value::String(s), Type::Number) => {
+            Number::parse(&s).map(Value::Number).ok_or_else(|| error_at(path, "a number is required".to_string()))
+        }
         (Value::String(s), Type::Bool) => match s.as_str() {
             "true" => Ok(Value::Bool(true)),
             "false" => Ok(Value::Bool(false)),
@@ -119,10 +119,7 @@ fn convert_elements(
             Some(unified) if can_convert_type(&unified, elem) => merge_dynamic(elem, &unified),
             _ if items.is_empty() => elem.clone(),
             _ => {
-                return Err(error_at(
-                    path,
-                    format!("all {kind} elements must have the same type"),
-                ));
+                return Err(error_at(path, format!("all {kind} elements must have the same type")));
             }
         }
     } else {
@@ -366,4 +363,67 @@ pub fn unify_values(values: Vec<Value>) -> Result<(Type, Vec<Value>), String> {
     let ty = unify(&types).ok_or_else(|| "all values must have the same type".to_string())?;
     let values = values.into_iter().map(|v| convert(v, &ty)).collect::<Result<Vec<_>, _>>()?;
     Ok((ty, values))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tuple(items: Vec<Value>) -> Value {
+        Value::Tuple(items)
+    }
+
+    #[test]
+    fn primitives_convert_through_strings() {
+        assert_eq!(convert(Value::int(1), &Type::String), Ok(Value::string("1")));
+        assert_eq!(convert(Value::string("1.5"), &Type::Number), Ok(Value::Number(Number::parse("1.5").unwrap())));
+        assert_eq!(convert(Value::string("true"), &Type::Bool), Ok(Value::Bool(true)));
+        assert!(convert(Value::Bool(true), &Type::Number).is_err());
+        assert!(convert(Value::string("x"), &Type::Number).is_err());
+    }
+
+    #[test]
+    fn structural_values_convert_to_collections() {
+        let value = tuple(vec![Value::string("a"), Value::int(1)]);
+        assert_eq!(
+            convert(value.clone(), &Type::list(Type::Dynamic)),
+            Ok(Value::List(Type::String, vec![Value::string("a"), Value::string("1")]))
+        );
+        assert_eq!(
+            convert(tuple(vec![Value::int(2), Value::int(1), Value::int(2)]), &Type::set(Type::Number)),
+            Ok(Value::Set(Type::Number, vec![Value::int(1), Value::int(2)]))
+        );
+        let object = Value::object([("a".to_string(), Value::int(1))]);
+        let map = convert(object.clone(), &Type::map(Type::String)).unwrap();
+        assert_eq!(map.ty(), Type::map(Type::String));
+        let back = convert(map, &Type::Object([("a".to_string(), Type::Number)].into())).unwrap();
+        assert_eq!(back, object);
+    }
+
+    #[test]
+    fn errors_say_where() {
+        let value = Value::object([("a".to_string(), tuple(vec![Value::string("x")]))]);
+        let ty = Type::Object([("a".to_string(), Type::list(Type::Number))].into());
+        assert_eq!(convert(value, &ty), Err(".a[0]: a number is required".to_string()));
+        let missing = Type::Object([("b".to_string(), Type::Number)].into());
+        assert_eq!(convert(Value::empty_object(), &missing), Err("attribute \"b\" is required".to_string()));
+    }
+
+    #[test]
+    fn nulls_unknowns_and_marks_are_kept() {
+        assert_eq!(convert(Value::null(), &Type::Number), Ok(Value::Null(Type::Number)));
+        assert_eq!(convert(Value::unknown(), &Type::String), Ok(Value::Unknown(Type::String)));
+        let secret = Value::int(1).mark_sensitive();
+        assert_eq!(convert(secret, &Type::String), Ok(Value::string("1").mark_sensitive()));
+    }
+
+    #[test]
+    fn unification() {
+        assert_eq!(unify(&[Type::Number, Type::String]), Some(Type::String));
+        assert_eq!(unify(&[Type::Number, Type::Bool]), None);
+        assert_eq!(unify(&[Type::Dynamic, Type::Number]), Some(Type::Number));
+        let a = Type::Object([("x".to_string(), Type::Number)].into());
+        let b = Type::Object([("y".to_string(), Type::Number)].into());
+        assert_eq!(unify(&[a, b]), Some(Type::map(Type::Number)));
+    }
 }

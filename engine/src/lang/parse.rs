@@ -7,6 +7,9 @@ use crate::diag::{Diagnostic, FileId, Span};
 
 /// Parses `text` as one expression. Spans are offsets into `text`, in file `file`.
 pub fn parse_expr(text: &str, file: FileId) -> Result<Expr, Diagnostic> {
+    // Trailing whitespace is not part of the expression (hcl-edit refuses a newline after
+    // a heredoc's closing marker); trimming the end keeps every offset valid.
+    let text = text.trim_end();
     match hcl_edit::parser::parse_expr(text) {
         Ok(expr) => {
             let range = expr.span().unwrap_or(0..text.len());

@@ -26,7 +26,9 @@ enum Repr {
     /// representations.
     Finite(BigDecimal),
     NegZero,
-    Infinity { negative: bool },
+    Infinity {
+        negative: bool,
+    },
 }
 
 impl Number {
@@ -300,7 +302,6 @@ impl From<i64> for Number {
         Number::finite(BigDecimal::from(i))
     }
 }
-
 
 impl PartialEq for Number {
     fn eq(&self, other: &Number) -> bool {

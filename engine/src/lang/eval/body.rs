@@ -10,7 +10,7 @@ use super::{EvalResult, Evaluator, Scope};
 use crate::config::{Body, Expr, NestedBlock};
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::lang::{convert, functions};
-use crate::schema::{BlockSchema, Nesting, NestedBlockSchema};
+use crate::schema::{BlockSchema, NestedBlockSchema, Nesting};
 use crate::value::{Type, Value};
 
 /// Evaluates a body against a schema to an object of the schema's type: attributes
@@ -57,7 +57,9 @@ impl Evaluator<'_> {
                 Some(attr) if attr_schema.computed && !attr_schema.optional && !attr_schema.required => {
                     diags.push(
                         Diagnostic::error("Invalid argument")
-                            .with_detail(format!("The argument `{name}` is computed by the provider and cannot be set."))
+                            .with_detail(format!(
+                                "The argument `{name}` is computed by the provider and cannot be set."
+                            ))
                             .with_span(attr.name_span),
                     );
                     Value::Null(attr_schema.ty.clone())
@@ -83,7 +85,9 @@ impl Evaluator<'_> {
                     if attr_schema.required {
                         diags.push(
                             Diagnostic::error("Missing required argument")
-                                .with_detail(format!("The argument \"{name}\" is required, but no definition was found."))
+                                .with_detail(format!(
+                                    "The argument \"{name}\" is required, but no definition was found."
+                                ))
                                 .with_opt_span(body.span),
                         );
                     }

@@ -29,15 +29,11 @@ pub(crate) fn iteration(collection: Value, span: Span) -> Result<Iteration, Diag
                 .into());
         }
         Value::Unknown(_) => return Ok(Iteration::Unknown(sensitive)),
-        Value::List(_, items) | Value::Tuple(items) => items
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| (Value::Number(Number::from(i as i64)), v))
-            .collect(),
-        Value::Set(_, items) => items.into_iter().map(|v| (v.clone(), v)).collect(),
-        Value::Map(_, items) | Value::Object(items) => {
-            items.into_iter().map(|(k, v)| (Value::String(k), v)).collect()
+        Value::List(_, items) | Value::Tuple(items) => {
+            items.into_iter().enumerate().map(|(i, v)| (Value::Number(Number::from(i as i64)), v)).collect()
         }
+        Value::Set(_, items) => items.into_iter().map(|v| (v.clone(), v)).collect(),
+        Value::Map(_, items) | Value::Object(items) => items.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
         other => {
             return Err(Diagnostic::error("Iteration over non-iterable value")
                 .with_detail(format!(
@@ -84,17 +80,23 @@ impl Evaluator<'_> {
                     Some(key) => {
                         if for_expr.grouping {
                             groups.entry(key).or_default().push(value);
-                        } else if object_out.contains_key(&key) {
-                            let key_span = for_expr.key_expr.as_ref().map(|k| self.span(k)).unwrap_or(span);
-                            diags.push(
-                                Diagnostic::error("Duplicate object key")
-                                    .with_detail(format!(
-                                        "Two different items produced the key \"{key}\" in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key."
-                                    ))
-                                    .with_span(key_span),
-                            );
                         } else {
-                            object_out.insert(key, value);
+                            match object_out.entry(key) {
+                                std::collections::btree_map::Entry::Occupied(entry) => {
+                                    let key_span = for_expr.key_expr.as_ref().map(|k| self.span(k)).unwrap_or(span);
+                                    diags.push(
+                                        Diagnostic::error("Duplicate object key")
+                                            .with_detail(format!(
+                                                "Two different items produced the key \"{}\" in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.",
+                                                entry.key()
+                                            ))
+                                            .with_span(key_span),
+                                    );
+                                }
+                                std::collections::btree_map::Entry::Vacant(entry) => {
+                                    entry.insert(value);
+                                }
+                            }
                         }
                     }
                 },

@@ -349,7 +349,9 @@ impl<'a> Evaluator<'a> {
                         }
                         _ => diags.push(
                             Diagnostic::error("Invalid expanding argument value")
-                                .with_detail("The expanding argument (indicated by ...) must be of a tuple, list, or set type.")
+                                .with_detail(
+                                    "The expanding argument (indicated by ...) must be of a tuple, list, or set type.",
+                                )
                                 .with_span(arg_span),
                         ),
                     }

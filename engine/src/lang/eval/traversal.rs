@@ -32,7 +32,7 @@ impl Evaluator<'_> {
             _ => None,
         };
         let root_span = |count: usize| -> Span {
-            match ops.get(count.saturating_sub(1)).and_then(|op| hcl_edit::Span::span(op)) {
+            match ops.get(count.saturating_sub(1)).and_then(hcl_edit::Span::span) {
                 Some(range) if count > 0 => Span { file: span.file, start: span.start, end: range.end },
                 _ => span,
             }
@@ -133,10 +133,7 @@ impl Evaluator<'_> {
                 }
                 let types: Vec<Type> = out.iter().map(Value::ty).collect();
                 let elem = unify(&types).unwrap_or(Type::Dynamic);
-                let out = out
-                    .into_iter()
-                    .map(|v| crate::lang::convert(v.clone(), &elem).unwrap_or(v))
-                    .collect();
+                let out = out.into_iter().map(|v| crate::lang::convert(v.clone(), &elem).unwrap_or(v)).collect();
                 Value::List(elem, out)
             }
             Value::Tuple(items) => {
@@ -201,15 +198,11 @@ pub(crate) fn get_attr(value: Value, name: &str, span: Span) -> EvalResult {
         },
         Value::List(..) | Value::Set(..) | Value::Tuple(_) => {
             return Err(unsupported(
-                "This value does not have any attributes. To access an element, use an index such as [0]."
-                    .to_string(),
+                "This value does not have any attributes. To access an element, use an index such as [0].".to_string(),
             ));
         }
         other => {
-            return Err(unsupported(format!(
-                "Can't access attributes on a primitive-typed value ({}).",
-                other.ty()
-            )));
+            return Err(unsupported(format!("Can't access attributes on a primitive-typed value ({}).", other.ty())));
         }
     };
     Ok(result.marked_if(sensitive))

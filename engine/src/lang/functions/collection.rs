@@ -105,31 +105,37 @@ pub(super) fn register(functions: &mut Functions) {
     );
     functions.register(
         "lookup",
-        Function::new(vec![Param::new("inputMap", Type::Dynamic), Param::new("key", Type::String)], Type::Dynamic, |_, args| {
-            let key = str_of(&args[1]);
-            let Some(entries) = args[0].as_entries() else {
-                return Err(FnError::Arg(0, "the given value is not a map or object".to_string()));
-            };
-            let default = args.get(2);
-            match (entries.get(key), default) {
-                (Some(v), Some(d)) => match unify(&[v.ty(), d.ty()]) {
-                    Some(ty) => Ok(convert(v.clone(), &ty).unwrap_or_else(|_| v.clone())),
-                    None => Ok(v.clone()),
-                },
-                (Some(v), None) => Ok(v.clone()),
-                (None, Some(d)) => Ok(d.clone()),
-                (None, None) => Err(FnError::Call(format!(
-                    "lookup failed to find key {}",
-                    serde_json::to_string(key).unwrap_or_default()
-                ))),
-            }
-        })
+        Function::new(
+            vec![Param::new("inputMap", Type::Dynamic), Param::new("key", Type::String)],
+            Type::Dynamic,
+            |_, args| {
+                let key = str_of(&args[1]);
+                let Some(entries) = args[0].as_entries() else {
+                    return Err(FnError::Arg(0, "the given value is not a map or object".to_string()));
+                };
+                let default = args.get(2);
+                match (entries.get(key), default) {
+                    (Some(v), Some(d)) => match unify(&[v.ty(), d.ty()]) {
+                        Some(ty) => Ok(convert(v.clone(), &ty).unwrap_or_else(|_| v.clone())),
+                        None => Ok(v.clone()),
+                    },
+                    (Some(v), None) => Ok(v.clone()),
+                    (None, Some(d)) => Ok(d.clone()),
+                    (None, None) => Err(FnError::Call(format!(
+                        "lookup failed to find key {}",
+                        serde_json::to_string(key).unwrap_or_default()
+                    ))),
+                }
+            },
+        )
         .variadic(Param::nullable("default", Type::Dynamic)),
     );
     functions.register(
         "keys",
         Function::new(vec![Param::new("inputMap", Type::Dynamic)], Type::Dynamic, |_, args| match &args[0] {
-            Value::Map(_, items) => Ok(Value::List(Type::String, items.keys().map(|k| Value::string(k.as_str())).collect())),
+            Value::Map(_, items) => {
+                Ok(Value::List(Type::String, items.keys().map(|k| Value::string(k.as_str())).collect()))
+            }
             Value::Object(items) => Ok(Value::Tuple(items.keys().map(|k| Value::string(k.as_str())).collect())),
             _ => Err(FnError::Arg(0, "must have map or object type".to_string())),
         }),
@@ -144,41 +150,53 @@ pub(super) fn register(functions: &mut Functions) {
     );
     functions.register(
         "element",
-        Function::new(vec![Param::new("list", Type::Dynamic), Param::new("index", Type::Number)], Type::Dynamic, |_, args| {
-            let Some(items) = args[0].as_seq().filter(|_| !matches!(args[0], Value::Set(..))) else {
-                return Err(FnError::Call(format!("cannot read elements from {}", kind_name(&args[0].ty()))));
-            };
-            if items.is_empty() {
-                return Err(FnError::Call("cannot use element function with an empty list".to_string()));
-            }
-            let index = int_of(&args[1], 1)?;
-            if index < 0 {
-                return Err(FnError::Call("cannot use element function with a negative index".to_string()));
-            }
-            Ok(items[(index as usize) % items.len()].clone())
-        }),
+        Function::new(
+            vec![Param::new("list", Type::Dynamic), Param::new("index", Type::Number)],
+            Type::Dynamic,
+            |_, args| {
+                let Some(items) = args[0].as_seq().filter(|_| !matches!(args[0], Value::Set(..))) else {
+                    return Err(FnError::Call(format!("cannot read elements from {}", kind_name(&args[0].ty()))));
+                };
+                if items.is_empty() {
+                    return Err(FnError::Call("cannot use element function with an empty list".to_string()));
+                }
+                let index = int_of(&args[1], 1)?;
+                if index < 0 {
+                    return Err(FnError::Call("cannot use element function with a negative index".to_string()));
+                }
+                Ok(items[(index as usize) % items.len()].clone())
+            },
+        ),
     );
     functions.register(
         "index",
-        Function::new(vec![Param::new("list", Type::Dynamic), Param::new("value", Type::Dynamic)], Type::Number, |_, args| {
-            let Some(items) = args[0].as_seq() else {
-                return Err(FnError::Arg(0, "argument must be a list or tuple".to_string()));
-            };
-            items
-                .iter()
-                .position(|item| equals(item, &args[1]) == Some(true))
-                .map(|i| Value::Number(Number::from(i as i64)))
-                .ok_or_else(|| FnError::Call("item not found".to_string()))
-        }),
+        Function::new(
+            vec![Param::new("list", Type::Dynamic), Param::new("value", Type::Dynamic)],
+            Type::Number,
+            |_, args| {
+                let Some(items) = args[0].as_seq() else {
+                    return Err(FnError::Arg(0, "argument must be a list or tuple".to_string()));
+                };
+                items
+                    .iter()
+                    .position(|item| equals(item, &args[1]) == Some(true))
+                    .map(|i| Value::Number(Number::from(i as i64)))
+                    .ok_or_else(|| FnError::Call("item not found".to_string()))
+            },
+        ),
     );
     functions.register(
         "contains",
-        Function::new(vec![Param::new("list", Type::Dynamic), Param::new("value", Type::Dynamic)], Type::Bool, |_, args| {
-            let Some(items) = args[0].as_seq() else {
-                return Err(FnError::Arg(0, "argument must be list, tuple, or set".to_string()));
-            };
-            Ok(Value::Bool(items.iter().any(|item| equals(item, &args[1]) == Some(true))))
-        }),
+        Function::new(
+            vec![Param::new("list", Type::Dynamic), Param::new("value", Type::Dynamic)],
+            Type::Bool,
+            |_, args| {
+                let Some(items) = args[0].as_seq() else {
+                    return Err(FnError::Arg(0, "argument must be list, tuple, or set".to_string()));
+                };
+                Ok(Value::Bool(items.iter().any(|item| equals(item, &args[1]) == Some(true))))
+            },
+        ),
     );
     functions.register(
         "flatten",
@@ -229,7 +247,10 @@ pub(super) fn register(functions: &mut Functions) {
                     return Err(FnError::Arg(1, "start index must not be less than zero".to_string()));
                 }
                 if end as usize > items.len() || end < 0 {
-                    return Err(FnError::Arg(2, "end index must not be greater than the length of the list".to_string()));
+                    return Err(FnError::Arg(
+                        2,
+                        "end index must not be greater than the length of the list".to_string(),
+                    ));
                 }
                 if start > end {
                     return Err(FnError::Arg(1, "start index must not be greater than end index".to_string()));
@@ -251,7 +272,9 @@ pub(super) fn register(functions: &mut Functions) {
         Function::new(vec![Param::new("list", Type::Dynamic)], Type::Dynamic, |_, args| match &args[0] {
             Value::List(ty, items) => Ok(Value::List(ty.clone(), items.iter().rev().cloned().collect())),
             Value::Tuple(items) => Ok(Value::Tuple(items.iter().rev().cloned().collect())),
-            other => Err(FnError::Arg(0, format!("can only reverse list or tuple values, not {}", kind_name(&other.ty())))),
+            other => {
+                Err(FnError::Arg(0, format!("can only reverse list or tuple values, not {}", kind_name(&other.ty()))))
+            }
         }),
     );
     functions.register(
@@ -357,7 +380,10 @@ pub(super) fn register(functions: &mut Functions) {
             match items {
                 [] => Ok(Value::Null(element_type(&args[0]))),
                 [only] => Ok(only.clone()),
-                _ => Err(FnError::Arg(0, "must be a list, set, or tuple value with either zero or one elements".to_string())),
+                _ => Err(FnError::Arg(
+                    0,
+                    "must be a list, set, or tuple value with either zero or one elements".to_string(),
+                )),
             }
         }),
     );
@@ -374,7 +400,9 @@ pub(super) fn register(functions: &mut Functions) {
             for item in items {
                 match convert(item.clone(), &Type::Number) {
                     Ok(Value::Number(n)) => total = total.add(&n),
-                    _ => return Err(FnError::Call("argument must be list, set, or tuple of number values".to_string())),
+                    _ => {
+                        return Err(FnError::Call("argument must be list, set, or tuple of number values".to_string()));
+                    }
                 }
             }
             Ok(Value::Number(total))
@@ -397,20 +425,24 @@ pub(super) fn register(functions: &mut Functions) {
     register_sets(functions);
     functions.register(
         "chunklist",
-        Function::new(vec![Param::new("list", list_any()), Param::new("size", Type::Number)], Type::Dynamic, |_, args| {
-            let items = items_of(&args[0]);
-            let size = int_of(&args[1], 1)?;
-            if size < 0 {
-                return Err(FnError::Arg(1, "the size argument must be positive".to_string()));
-            }
-            let ty = element_type(&args[0]);
-            let chunks: Vec<Value> = if size == 0 {
-                vec![Value::List(ty.clone(), items)]
-            } else {
-                items.chunks(size as usize).map(|c| Value::List(ty.clone(), c.to_vec())).collect()
-            };
-            Ok(Value::List(Type::list(ty), chunks))
-        }),
+        Function::new(
+            vec![Param::new("list", list_any()), Param::new("size", Type::Number)],
+            Type::Dynamic,
+            |_, args| {
+                let items = items_of(&args[0]);
+                let size = int_of(&args[1], 1)?;
+                if size < 0 {
+                    return Err(FnError::Arg(1, "the size argument must be positive".to_string()));
+                }
+                let ty = element_type(&args[0]);
+                let chunks: Vec<Value> = if size == 0 {
+                    vec![Value::List(ty.clone(), items)]
+                } else {
+                    items.chunks(size as usize).map(|c| Value::List(ty.clone(), c.to_vec())).collect()
+                };
+                Ok(Value::List(Type::list(ty), chunks))
+            },
+        ),
     );
     functions.register(
         "transpose",
@@ -468,7 +500,8 @@ fn register_sets(functions: &mut Functions) {
     /// Every argument converted to a set of their common element type.
     fn unified_sets(args: &[Value]) -> Result<(Type, Vec<Vec<Value>>), FnError> {
         let types: Vec<Type> = args.iter().map(element_type).collect();
-        let ty = unify(&types).ok_or_else(|| FnError::Call("given sets must all have compatible element types".to_string()))?;
+        let ty = unify(&types)
+            .ok_or_else(|| FnError::Call("given sets must all have compatible element types".to_string()))?;
         let sets = args
             .iter()
             .map(|a| {

@@ -118,9 +118,9 @@ pub(super) fn register(functions: &mut Functions) {
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(text)
                 .map_err(|_| FnError::Call(format!("failed to decode base64 data '{text}'")))?;
-            String::from_utf8(bytes).map(Value::String).map_err(|_| {
-                FnError::Call("the result of decoding the provided string is not valid UTF-8".to_string())
-            })
+            String::from_utf8(bytes)
+                .map(Value::String)
+                .map_err(|_| FnError::Call("the result of decoding the provided string is not valid UTF-8".to_string()))
         }),
     );
     functions.register(

@@ -60,35 +60,43 @@ pub(super) fn register(functions: &mut Functions) {
             let full = resolve(ctx, str_of(&args[0]));
             match fs_err::metadata(&full) {
                 Ok(meta) if meta.is_file() => Ok(Value::Bool(true)),
-                Ok(_) => Err(FnError::Call(format!("{} is not a regular file, but {:?}", str_of(&args[0]), "directory"))),
+                Ok(_) => {
+                    Err(FnError::Call(format!("{} is not a regular file, but {:?}", str_of(&args[0]), "directory")))
+                }
                 Err(_) => Ok(Value::Bool(false)),
             }
         }),
     );
     functions.register(
         "templatefile",
-        Function::new(vec![Param::new("path", Type::String), Param::new("vars", Type::Dynamic)], Type::String, |ctx, args| {
-            let path = str_of(&args[0]).to_string();
-            let text = read(ctx, &path)?;
-            let Some(vars) = args[1].as_entries().cloned() else {
-                return Err(FnError::Arg(1, "invalid vars value: must be a map".to_string()));
-            };
-            let template = hcl_edit::parser::parse_template(&text)
-                .map_err(|e| FnError::Call(format!("failed to parse {path}: {e}")))?;
-            let mut evaluator =
-                crate::lang::eval::Evaluator::new(&TemplateScope, super::standard(), ctx.span.file, ctx.span);
-            evaluator.bind(vars.into_iter().collect());
-            evaluator.render_template(&template).map_err(|diags: Diagnostics| {
-                let messages: Vec<String> = diags.iter().map(ToString::to_string).collect();
-                FnError::Call(format!("in {path}: {}", messages.join("; ")))
-            })
-        }),
+        Function::new(
+            vec![Param::new("path", Type::String), Param::new("vars", Type::Dynamic)],
+            Type::String,
+            |ctx, args| {
+                let path = str_of(&args[0]).to_string();
+                let text = read(ctx, &path)?;
+                let Some(vars) = args[1].as_entries().cloned() else {
+                    return Err(FnError::Arg(1, "invalid vars value: must be a map".to_string()));
+                };
+                let template = hcl_edit::parser::parse_template(&text)
+                    .map_err(|e| FnError::Call(format!("failed to parse {path}: {e}")))?;
+                let mut evaluator =
+                    crate::lang::eval::Evaluator::new(&TemplateScope, super::standard(), ctx.span.file, ctx.span);
+                evaluator.bind(vars.into_iter().collect());
+                evaluator.render_template(&template).map_err(|diags: Diagnostics| {
+                    let messages: Vec<String> = diags.iter().map(ToString::to_string).collect();
+                    FnError::Call(format!("in {path}: {}", messages.join("; ")))
+                })
+            },
+        ),
     );
     functions.register(
         "basename",
         Function::new(vec![Param::new("path", Type::String)], Type::String, |_, args| {
             let path = Path::new(str_of(&args[0]));
-            Ok(Value::String(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| ".".to_string())))
+            Ok(Value::String(
+                path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| ".".to_string()),
+            ))
         }),
     );
     functions.register(

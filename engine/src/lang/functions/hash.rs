@@ -41,9 +41,8 @@ pub(super) fn register(functions: &mut Functions) {
                     "url" => uuid::Uuid::NAMESPACE_URL,
                     "oid" => uuid::Uuid::NAMESPACE_OID,
                     "x500" => uuid::Uuid::NAMESPACE_X500,
-                    other => uuid::Uuid::parse_str(other).map_err(|e| {
-                        FnError::Call(format!("uuidv5() doesn't support namespace {other} ({e})"))
-                    })?,
+                    other => uuid::Uuid::parse_str(other)
+                        .map_err(|e| FnError::Call(format!("uuidv5() doesn't support namespace {other} ({e})")))?,
                 };
                 Ok(Value::String(uuid::Uuid::new_v5(&ns, str_of(&args[1]).as_bytes()).to_string()))
             },

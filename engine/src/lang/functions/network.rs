@@ -30,11 +30,7 @@ impl Prefix {
     }
 
     fn format_addr(&self, addr: u128) -> String {
-        if self.bits == 32 {
-            Ipv4Addr::from(addr as u32).to_string()
-        } else {
-            Ipv6Addr::from(addr).to_string()
-        }
+        if self.bits == 32 { Ipv4Addr::from(addr as u32).to_string() } else { Ipv6Addr::from(addr).to_string() }
     }
 
     fn to_text(self) -> String {
@@ -95,7 +91,11 @@ pub(super) fn register(functions: &mut Functions) {
     functions.register(
         "cidrsubnet",
         Function::new(
-            vec![Param::new("prefix", Type::String), Param::new("newbits", Type::Number), Param::new("netnum", Type::Number)],
+            vec![
+                Param::new("prefix", Type::String),
+                Param::new("newbits", Type::Number),
+                Param::new("netnum", Type::Number),
+            ],
             Type::String,
             |_, args| {
                 let prefix = Prefix::parse(str_of(&args[0])).map_err(|e| FnError::Arg(0, e))?;
@@ -106,21 +106,25 @@ pub(super) fn register(functions: &mut Functions) {
     );
     functions.register(
         "cidrhost",
-        Function::new(vec![Param::new("prefix", Type::String), Param::new("hostnum", Type::Number)], Type::String, |_, args| {
-            let prefix = Prefix::parse(str_of(&args[0])).map_err(FnError::Call)?;
-            let hostnum = int_of(&args[1], 1)?;
-            let host_bits = prefix.bits - prefix.len;
-            let size: i128 = if host_bits >= 127 { i128::MAX } else { 1i128 << host_bits };
-            let n = hostnum as i128;
-            if n >= size || n < -size {
-                return Err(FnError::Call(format!(
-                    "prefix of {} does not accommodate a host numbered {hostnum}",
-                    prefix.len
-                )));
-            }
-            let offset = if n < 0 { (size + n) as u128 } else { n as u128 };
-            Ok(Value::String(prefix.format_addr(prefix.addr + offset)))
-        }),
+        Function::new(
+            vec![Param::new("prefix", Type::String), Param::new("hostnum", Type::Number)],
+            Type::String,
+            |_, args| {
+                let prefix = Prefix::parse(str_of(&args[0])).map_err(FnError::Call)?;
+                let hostnum = int_of(&args[1], 1)?;
+                let host_bits = prefix.bits - prefix.len;
+                let size: i128 = if host_bits >= 127 { i128::MAX } else { 1i128 << host_bits };
+                let n = hostnum as i128;
+                if n >= size || n < -size {
+                    return Err(FnError::Call(format!(
+                        "prefix of {} does not accommodate a host numbered {hostnum}",
+                        prefix.len
+                    )));
+                }
+                let offset = if n < 0 { (size + n) as u128 } else { n as u128 };
+                Ok(Value::String(prefix.format_addr(prefix.addr + offset)))
+            },
+        ),
     );
     functions.register(
         "cidrnetmask",
@@ -147,7 +151,10 @@ pub(super) fn register(functions: &mut Functions) {
                 if len > base.bits as i64 {
                     return Err(FnError::Arg(
                         i,
-                        format!("would extend prefix to {len} bits, which is too long for an IPv{} address", if base.bits == 32 { 4 } else { 6 }),
+                        format!(
+                            "would extend prefix to {len} bits, which is too long for an IPv{} address",
+                            if base.bits == 32 { 4 } else { 6 }
+                        ),
                     ));
                 }
                 let len = len as u32;
@@ -162,7 +169,9 @@ pub(super) fn register(functions: &mut Functions) {
                     let after = previous.map(Prefix::to_text).unwrap_or_else(|| base.to_text());
                     return Err(FnError::Arg(
                         i,
-                        format!("not enough remaining address space for a subnet with a prefix of {len} bits after {after}"),
+                        format!(
+                            "not enough remaining address space for a subnet with a prefix of {len} bits after {after}"
+                        ),
                     ));
                 }
                 out.push(Value::String(candidate.to_text()));

@@ -49,65 +49,81 @@ pub(super) fn register(functions: &mut Functions) {
     );
     functions.register(
         "pow",
-        Function::new(vec![Param::new("num", Type::Number), Param::new("power", Type::Number)], Type::Number, |_, args| {
-            let (base, power) = (number_of(&args[0]), number_of(&args[1]));
-            // Whole powers of whole numbers are computed exactly; Terraform's float64 result
-            // is exact too as long as it fits 53 bits, and beyond that exact is better.
-            if base.is_integer() && power.is_integer() && !power.is_negative() {
-                if let (Some(b), Some(p)) = (base.to_big_decimal(), power.to_i64()) {
-                    if p <= 4096 {
-                        let (digits, _) = b.with_scale(0).into_bigint_and_exponent();
-                        let result: BigInt = digits.pow(p as u32);
-                        return Ok(Value::Number(Number::from_big_decimal(BigDecimal::from(result))));
-                    }
+        Function::new(
+            vec![Param::new("num", Type::Number), Param::new("power", Type::Number)],
+            Type::Number,
+            |_, args| {
+                let (base, power) = (number_of(&args[0]), number_of(&args[1]));
+                // Whole powers of whole numbers are computed exactly; Terraform's float64 result
+                // is exact too as long as it fits 53 bits, and beyond that exact is better.
+                if base.is_integer()
+                    && power.is_integer()
+                    && !power.is_negative()
+                    && let (Some(b), Some(p)) = (base.to_big_decimal(), power.to_i64())
+                    && p <= 4096
+                {
+                    let (digits, _) = b.with_scale(0).into_bigint_and_exponent();
+                    let result: BigInt = digits.pow(p as u32);
+                    return Ok(Value::Number(Number::from_big_decimal(BigDecimal::from(result))));
                 }
-            }
-            Ok(Value::Number(Number::from_f64(base.to_f64().powf(power.to_f64()))))
-        }),
+                Ok(Value::Number(Number::from_f64(base.to_f64().powf(power.to_f64()))))
+            },
+        ),
     );
     functions.register(
         "log",
-        Function::new(vec![Param::new("num", Type::Number), Param::new("base", Type::Number)], Type::Number, |_, args| {
-            let (num, base) = (number_of(&args[0]).to_f64(), number_of(&args[1]).to_f64());
-            let result = num.ln() / base.ln();
-            if result.is_nan() {
-                return Err(FnError::Call("the result is not a number".to_string()));
-            }
-            // Exact powers (log(8, 2)) come out of the float division a hair off; Go's
-            // math.Log happens to give the whole number, so round when that close.
-            let rounded = result.round();
-            let result = if (result - rounded).abs() < 1e-12 { rounded } else { result };
-            Ok(Value::Number(Number::from_f64(result)))
-        }),
+        Function::new(
+            vec![Param::new("num", Type::Number), Param::new("base", Type::Number)],
+            Type::Number,
+            |_, args| {
+                let (num, base) = (number_of(&args[0]).to_f64(), number_of(&args[1]).to_f64());
+                let result = num.ln() / base.ln();
+                if result.is_nan() {
+                    return Err(FnError::Call("the result is not a number".to_string()));
+                }
+                // Exact powers (log(8, 2)) come out of the float division a hair off; Go's
+                // math.Log happens to give the whole number, so round when that close.
+                let rounded = result.round();
+                let result = if (result - rounded).abs() < 1e-12 { rounded } else { result };
+                Ok(Value::Number(Number::from_f64(result)))
+            },
+        ),
     );
     functions.register(
         "parseint",
-        Function::new(vec![Param::new("number", Type::Dynamic), Param::new("base", Type::Number)], Type::Number, |_, args| {
-            let base = int_of(&args[1], 1)?;
-            if !(2..=36).contains(&base) {
-                return Err(FnError::Arg(1, "base must be a whole number between 2 and 62 inclusive".to_string()));
-            }
-            let text = match &args[0] {
-                Value::String(s) => s.clone(),
-                other => {
-                    return Err(FnError::Arg(0, format!("cannot parse {} as a base {base} integer", other.ty())));
+        Function::new(
+            vec![Param::new("number", Type::Dynamic), Param::new("base", Type::Number)],
+            Type::Number,
+            |_, args| {
+                let base = int_of(&args[1], 1)?;
+                if !(2..=36).contains(&base) {
+                    return Err(FnError::Arg(1, "base must be a whole number between 2 and 62 inclusive".to_string()));
                 }
-            };
-            let (negative, digits) = match text.strip_prefix('-') {
-                Some(rest) => (true, rest),
-                None => (false, text.strip_prefix('+').unwrap_or(&text)),
-            };
-            let parsed = if digits.is_empty() { None } else { BigInt::parse_bytes(digits.as_bytes(), base as u32) };
-            let Some(mut value) = parsed else {
-                return Err(FnError::Arg(
-                    0,
-                    format!("cannot parse {} as a base {base} integer", serde_json::to_string(str_of(&args[0])).unwrap_or_default()),
-                ));
-            };
-            if negative {
-                value = -value;
-            }
-            Ok(Value::Number(Number::from_big_decimal(BigDecimal::from(value))))
-        }),
+                let text = match &args[0] {
+                    Value::String(s) => s.clone(),
+                    other => {
+                        return Err(FnError::Arg(0, format!("cannot parse {} as a base {base} integer", other.ty())));
+                    }
+                };
+                let (negative, digits) = match text.strip_prefix('-') {
+                    Some(rest) => (true, rest),
+                    None => (false, text.strip_prefix('+').unwrap_or(&text)),
+                };
+                let parsed = if digits.is_empty() { None } else { BigInt::parse_bytes(digits.as_bytes(), base as u32) };
+                let Some(mut value) = parsed else {
+                    return Err(FnError::Arg(
+                        0,
+                        format!(
+                            "cannot parse {} as a base {base} integer",
+                            serde_json::to_string(str_of(&args[0])).unwrap_or_default()
+                        ),
+                    ));
+                };
+                if negative {
+                    value = -value;
+                }
+                Ok(Value::Number(Number::from_big_decimal(BigDecimal::from(value))))
+            },
+        ),
     );
 }

@@ -114,7 +114,11 @@ pub(super) fn register(functions: &mut Functions) {
     functions.register(
         "replace",
         Function::new(
-            vec![Param::new("str", Type::String), Param::new("substr", Type::String), Param::new("replace", Type::String)],
+            vec![
+                Param::new("str", Type::String),
+                Param::new("substr", Type::String),
+                Param::new("replace", Type::String),
+            ],
             Type::String,
             |_, args| {
                 let (s, substr, replacement) = (str_of(&args[0]), str_of(&args[1]), str_of(&args[2]));
@@ -132,9 +136,9 @@ pub(super) fn register(functions: &mut Functions) {
         "regex",
         Function::new(two_strings("pattern", "string"), Type::Dynamic, |_, args| {
             let re = compile(str_of(&args[0]))?;
-            let captures = re.captures(str_of(&args[1])).ok_or_else(|| {
-                FnError::Call("pattern did not match any part of the given string".to_string())
-            })?;
+            let captures = re
+                .captures(str_of(&args[1]))
+                .ok_or_else(|| FnError::Call("pattern did not match any part of the given string".to_string()))?;
             Ok(capture_value(&re, &captures))
         }),
     );
@@ -154,7 +158,11 @@ pub(super) fn register(functions: &mut Functions) {
     functions.register(
         "substr",
         Function::new(
-            vec![Param::new("str", Type::String), Param::new("offset", Type::Number), Param::new("length", Type::Number)],
+            vec![
+                Param::new("str", Type::String),
+                Param::new("offset", Type::Number),
+                Param::new("length", Type::Number),
+            ],
             Type::String,
             |_, args| {
                 let graphemes: Vec<&str> = str_of(&args[0]).graphemes(true).collect();
@@ -313,8 +321,16 @@ pub(crate) fn format_values(format: &str, args: &[Value]) -> Result<String, FnEr
             continue;
         }
         i += 1;
-        let mut spec =
-            Spec { minus: false, plus: false, zero: false, space: false, sharp: false, width: None, precision: None, verb: '%' };
+        let mut spec = Spec {
+            minus: false,
+            plus: false,
+            zero: false,
+            space: false,
+            sharp: false,
+            width: None,
+            precision: None,
+            verb: '%',
+        };
         while let Some(&(_, f)) = chars.get(i) {
             match f {
                 '-' => spec.minus = true,
@@ -374,10 +390,7 @@ pub(crate) fn format_values(format: &str, args: &[Value]) -> Result<String, FnEr
         out.push_str(&pad(&spec, text));
     }
     if used < args.len() {
-        return Err(FnError::Arg(
-            used + 1,
-            format!("too many arguments; only {used} used by format string"),
-        ));
+        return Err(FnError::Arg(used + 1, format!("too many arguments; only {used} used by format string")));
     }
     Ok(out)
 }
@@ -447,17 +460,18 @@ fn format_one(spec: &Spec, arg: &Value) -> Result<String, String> {
             _ => Err("bool required".to_string()),
         },
         'd' | 'b' | 'o' | 'x' | 'X' => {
-            if let (Value::String(s), 'x' | 'X') = (arg, spec.verb) {
-                if Number::parse(s).is_none() {
-                    let hex = hex::encode(s.as_bytes());
-                    return Ok(if spec.verb == 'X' { hex.to_uppercase() } else { hex });
-                }
+            if let (Value::String(s), 'x' | 'X') = (arg, spec.verb)
+                && Number::parse(s).is_none()
+            {
+                let hex = hex::encode(s.as_bytes());
+                return Ok(if spec.verb == 'X' { hex.to_uppercase() } else { hex });
             }
             let n = to_number()?;
             if !n.is_integer() {
                 return Err("an integer is required".to_string());
             }
-            let int: BigInt = n.to_big_decimal().map(|d| d.with_scale(0).as_bigint_and_exponent().0).unwrap_or_default();
+            let int: BigInt =
+                n.to_big_decimal().map(|d| d.with_scale(0).as_bigint_and_exponent().0).unwrap_or_default();
             let magnitude = int.magnitude();
             let digits = match spec.verb {
                 'd' => magnitude.to_str_radix(10),
@@ -506,16 +520,14 @@ fn format_one(spec: &Spec, arg: &Value) -> Result<String, String> {
 
 /// Plain decimal with exactly `scale` fractional digits (for `%f`).
 fn with_scale(number: &Number, scale: i64) -> String {
-    {
-        let text = number.to_string();
-        if scale <= 0 {
-            return text;
-        }
-        let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
-        let mut frac = frac.to_string();
-        while (frac.len() as i64) < scale {
-            frac.push('0');
-        }
-        format!("{int}.{frac}")
+    let text = number.to_string();
+    if scale <= 0 {
+        return text;
     }
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut frac = frac.to_string();
+    while (frac.len() as i64) < scale {
+        frac.push('0');
+    }
+    format!("{int}.{frac}")
 }

@@ -19,10 +19,9 @@ fn to_type(target: Type) -> Function {
 fn message(value: &Value, from: &Type, target: &Type) -> String {
     let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
     match (value, target) {
-        (Value::String(s), Type::Number) => format!(
-            "cannot convert {} to number; given string must be a decimal representation of a number",
-            quoted(s)
-        ),
+        (Value::String(s), Type::Number) => {
+            format!("cannot convert {} to number; given string must be a decimal representation of a number", quoted(s))
+        }
         (Value::String(s), Type::Bool) => {
             format!("cannot convert {} to bool; only the strings \"true\" or \"false\" are allowed", quoted(s))
         }
