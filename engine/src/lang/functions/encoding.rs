@@ -87,7 +87,63 @@ fn write_json_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// Encodes text in one of the encodings `textencodebase64` knows.
+fn encode_text(text: &str, encoding: &str) -> Option<Vec<u8>> {
+    match encoding.to_ascii_uppercase().as_str() {
+        "UTF-8" | "UTF8" => Some(text.as_bytes().to_vec()),
+        "UTF-16LE" => Some(text.encode_utf16().flat_map(u16::to_le_bytes).collect()),
+        "UTF-16BE" => Some(text.encode_utf16().flat_map(u16::to_be_bytes).collect()),
+        _ => None,
+    }
+}
+
+fn decode_text(bytes: &[u8], encoding: &str) -> Option<String> {
+    let units = |f: fn([u8; 2]) -> u16| -> Option<String> {
+        if bytes.len() % 2 != 0 {
+            return None;
+        }
+        let units: Vec<u16> = bytes.chunks_exact(2).map(|c| f([c[0], c[1]])).collect();
+        String::from_utf16(&units).ok()
+    };
+    match encoding.to_ascii_uppercase().as_str() {
+        "UTF-8" | "UTF8" => String::from_utf8(bytes.to_vec()).ok(),
+        "UTF-16LE" => units(u16::from_le_bytes),
+        "UTF-16BE" => units(u16::from_be_bytes),
+        _ => None,
+    }
+}
+
 pub(super) fn register(functions: &mut Functions) {
+    functions.register(
+        "textencodebase64",
+        Function::new(
+            vec![Param::new("string", Type::String), Param::new("encoding", Type::String)],
+            Type::String,
+            |_, args| {
+                let encoding = str_of(&args[1]);
+                let bytes = encode_text(str_of(&args[0]), encoding).ok_or_else(|| {
+                    FnError::Arg(1, format!("\"{encoding}\" is not a supported IANA encoding name or alias"))
+                })?;
+                Ok(Value::String(base64::engine::general_purpose::STANDARD.encode(bytes)))
+            },
+        ),
+    );
+    functions.register(
+        "textdecodebase64",
+        Function::new(
+            vec![Param::new("source", Type::String), Param::new("encoding", Type::String)],
+            Type::String,
+            |_, args| {
+                let encoding = str_of(&args[1]);
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(str_of(&args[0]))
+                    .map_err(|_| FnError::Arg(0, "the given value is not valid base64".to_string()))?;
+                decode_text(&bytes, encoding)
+                    .ok_or_else(|| FnError::Arg(1, format!("the given string is not valid {encoding} text")))
+                    .map(Value::String)
+            },
+        ),
+    );
     functions.register(
         "jsonencode",
         Function::new(vec![Param::nullable("val", Type::Dynamic)], Type::String, |_, args| {

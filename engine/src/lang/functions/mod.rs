@@ -163,7 +163,7 @@ impl Function {
         let param = self.param(index).map(|p| p.name).unwrap_or("?");
         Diagnostic::error("Invalid function argument")
             .with_detail(format!(
-                "Invalid value for \"{param}\" parameter: {message}. (In the call to function \"{}\".)",
+                "Call to function \"{}\" failed: invalid value for \"{param}\" parameter: {message}.",
                 ctx.name
             ))
             .with_span(ctx.arg_spans.get(index).copied().unwrap_or(ctx.span))

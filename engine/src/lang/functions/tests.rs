@@ -60,7 +60,7 @@ fn collection_functions() {
     assert_eq!(json("sum([1, 2.5])"), "3.5");
     assert_eq!(json("alltrue([])"), "true");
     assert!(error_detail("zipmap([\"a\"], [1, 2])").contains("number of keys (1)"));
-    assert!(error_detail("keys([\"a\"])").contains("Invalid value for \"inputMap\" parameter"));
+    assert!(error_detail("keys([\"a\"])").contains("invalid value for \"inputMap\" parameter"));
 }
 
 #[test]
