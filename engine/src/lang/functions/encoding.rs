@@ -99,7 +99,7 @@ fn encode_text(text: &str, encoding: &str) -> Option<Vec<u8>> {
 
 fn decode_text(bytes: &[u8], encoding: &str) -> Option<String> {
     let units = |f: fn([u8; 2]) -> u16| -> Option<String> {
-        if bytes.len() % 2 != 0 {
+        if !bytes.len().is_multiple_of(2) {
             return None;
         }
         let units: Vec<u16> = bytes.chunks_exact(2).map(|c| f([c[0], c[1]])).collect();
