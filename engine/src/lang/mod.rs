@@ -2,11 +2,23 @@
 //! unknowns and sensitive marks, the function library, type conversion, and finding the
 //! references an expression makes (for the graph).
 //!
-//! Evaluation never panics and never stops at the first problem: it returns a value (an
-//! unknown of the best type it can tell when it fails) plus diagnostics with spans.
+//! Evaluation never panics: it returns a value (an unknown when it fails) plus diagnostics
+//! with spans.
+//!
+//! [`Value`]: crate::value::Value
 
+// The shared API returns `Result<_, Diagnostic>` (Scope::lookup, parse_expr); a
+// diagnostic is large by nature, and it is the error path only.
+#![allow(clippy::result_large_err)]
+
+pub mod convert;
 mod eval;
+pub mod functions;
+mod parse;
 mod refs;
 
-pub use eval::{Scope, convert, eval, eval_body, parse_expr};
+pub use convert::convert;
+pub use eval::{Scope, eval, eval_body, eval_with};
+pub use functions::Functions;
+pub use parse::parse_expr;
 pub use refs::{Reference, Subject, references, references_in_body};

@@ -19,3 +19,35 @@ fn json_round_trip_with_type() {
     let value = Value::from_json(&json, &ty).unwrap();
     assert_eq!(value.to_json(), serde_json::json!({"n": 3, "s": ["a", "b"]}));
 }
+
+#[test]
+fn numbers_stay_exact() {
+    let n = Number::parse("9007199254740993").unwrap();
+    assert_eq!(n.to_string(), "9007199254740993");
+    assert_eq!(n.add(&Number::from(0)).to_string(), "9007199254740993");
+    let big = Number::parse("100000000000").unwrap();
+    assert_eq!(big.mul(&big).to_string(), "10000000000000000000000");
+    assert_eq!(Number::parse("1e21").unwrap().to_string(), "1000000000000000000000");
+    assert_eq!(Number::parse("0.1").unwrap().add(&Number::parse("0.2").unwrap()), Number::parse("0.3").unwrap());
+    assert_eq!(Number::parse("123456789.123456789").unwrap().to_string(), "123456789.123456789");
+    assert_eq!(Number::from(7).div(&Number::from(2)).to_string(), "3.5");
+    assert_eq!(Number::from(i64::MAX).add(&Number::from(1)).to_string(), "9223372036854775808");
+}
+
+#[test]
+fn number_edge_cases() {
+    assert_eq!(Number::from(0).neg().to_string(), "-0");
+    assert_eq!(Number::from(-1).div(&Number::from(0)).to_string(), "-Inf");
+    assert!(Number::from(1).div(&Number::from(0)).to_json().is_none());
+    assert_eq!(Number::from(7).rem(&Number::from(-3)), Some(Number::from(1)));
+    assert_eq!(Number::from(5).rem(&Number::from(0)), Some(Number::from(5)));
+    assert_eq!(Number::parse(".5").unwrap().to_string(), "0.5");
+    for bad in [" 1", "0x10", "1_000", "abc", "", "-", "1.", "+1"] {
+        assert!(Number::parse(bad).is_none(), "{bad:?} should not parse");
+    }
+    assert_eq!(Number::parse("1.5").unwrap().floor(), Number::from(1));
+    assert_eq!(Number::parse("-1.5").unwrap().ceil().to_string(), "-1");
+    assert_eq!(Number::from_f64(0.1).to_string(), "0.1");
+    assert!(Number::from(-2) < Number::from(1).div(&Number::from(0)));
+    assert_eq!(Number::parse("12").unwrap().to_json(), Some(serde_json::Number::from(12)));
+}

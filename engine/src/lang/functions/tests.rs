@@ -1,0 +1,125 @@
+use super::*;
+use crate::diag::{Diagnostics, FileId};
+use crate::lang::{eval, parse_expr};
+
+struct DirScope(String);
+
+impl Scope for DirScope {
+    fn lookup(&self, subject: &crate::lang::Subject, span: Span) -> Result<Value, Diagnostic> {
+        match subject {
+            crate::lang::Subject::PathModule => Ok(Value::string(self.0.as_str())),
+            _ => Err(Diagnostic::error("undeclared").with_span(span)),
+        }
+    }
+}
+
+fn run_in(dir: &str, text: &str) -> (Value, Diagnostics) {
+    let expr = parse_expr(text, FileId(0)).expect("parses");
+    eval(&expr, &DirScope(dir.to_string()))
+}
+
+fn json(text: &str) -> String {
+    let (value, diags) = run_in(".", text);
+    assert!(!diags.has_errors(), "{text}: {diags:?}");
+    jsonencode(&value).expect("encodable")
+}
+
+fn error_detail(text: &str) -> String {
+    let (_, diags) = run_in(".", text);
+    diags.errors().next().and_then(|d| d.detail.clone()).unwrap_or_else(|| panic!("{text} should fail"))
+}
+
+#[test]
+fn string_functions() {
+    assert_eq!(json("upper(\"abcé\")"), "\"ABCÉ\"");
+    assert_eq!(json("title(\"hello world\")"), "\"Hello World\"");
+    assert_eq!(json("replace(\"hello\", \"/(l+)/\", \"[$1]\")"), "\"he[ll]o\"");
+    assert_eq!(json("substr(\"héllo\", 1, 2)"), "\"él\"");
+    assert_eq!(json("split(\",\", \"a,b\")"), "[\"a\",\"b\"]");
+    assert_eq!(json("join(\"-\", [\"a\"], [\"b\"])"), "\"a-b\"");
+    assert_eq!(json("format(\"%.2f|%5s|%-3d|%x\", 3.14159, \"ab\", 7, 255)"), "\"3.14|   ab|7  |ff\"");
+    assert_eq!(json("formatlist(\"%s=%d\", [\"a\", \"b\"], 1)"), "[\"a=1\",\"b=1\"]");
+    assert_eq!(json("regex(\"(?P<a>\\\\d+)\", \"x12\")"), "{\"a\":\"12\"}");
+    assert_eq!(json("trimspace(\"  a \")"), "\"a\"");
+    assert_eq!(json("length(\"🎉\")"), "1");
+    assert!(error_detail("format(\"%d\", 1.5)").contains("Call to function \"format\" failed"));
+}
+
+#[test]
+fn collection_functions() {
+    assert_eq!(json("concat([\"a\"], [1])"), "[\"a\",1]");
+    assert_eq!(json("merge({a = 1}, null, {b = 2})"), "{\"a\":1,\"b\":2}");
+    assert_eq!(json("lookup({a = 1}, \"z\", \"d\")"), "\"d\"");
+    assert_eq!(json("flatten([[\"a\"], [[\"b\"]], \"c\"])"), "[\"a\",\"b\",\"c\"]");
+    assert_eq!(json("distinct([1, \"1\"])"), "[\"1\"]");
+    assert_eq!(json("sort([10, 9, 100])"), "[\"10\",\"100\",\"9\"]");
+    assert_eq!(json("range(5, 0, -2)"), "[5,3,1]");
+    assert_eq!(json("zipmap([\"a\", \"b\"], [1, 2])"), "{\"a\":1,\"b\":2}");
+    assert_eq!(json("setproduct([\"a\"], [1, 2])"), "[[\"a\",1],[\"a\",2]]");
+    assert_eq!(json("one([])"), "null");
+    assert_eq!(json("sum([1, 2.5])"), "3.5");
+    assert_eq!(json("alltrue([])"), "true");
+    assert!(error_detail("zipmap([\"a\"], [1, 2])").contains("number of keys (1)"));
+    assert!(error_detail("keys([\"a\"])").contains("invalid value for \"inputMap\" parameter"));
+}
+
+#[test]
+fn number_type_and_encoding_functions() {
+    assert_eq!(json("pow(2, 0.5)"), "1.4142135623730951");
+    assert_eq!(json("pow(10, 20)"), "100000000000000000000");
+    assert_eq!(json("log(8, 2)"), "3");
+    assert_eq!(json("parseint(\"FF\", 16)"), "255");
+    assert_eq!(json("floor(-1.1)"), "-2");
+    assert_eq!(json("tolist([\"a\", 1])"), "[\"a\",\"1\"]");
+    assert_eq!(json("tomap({a = {x = 1}, b = {y = 2}})"), "{\"a\":{\"x\":1},\"b\":{\"y\":2}}");
+    assert_eq!(json("jsonencode(\"a<b>&c\")"), "\"\\\"a\\\\u003cb\\\\u003e\\\\u0026c\\\"\"");
+    assert_eq!(json("jsondecode(\"{\\\"a\\\": [1, 2]}\")"), "{\"a\":[1,2]}");
+    assert_eq!(json("base64decode(base64encode(\"hi\"))"), "\"hi\"");
+    assert_eq!(json("urlencode(\"a b&c\")"), "\"a+b%26c\"");
+    assert_eq!(json("sha256(\"\")"), "\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"");
+    assert_eq!(json("cidrsubnet(\"10.0.0.0/16\", 8, 2)"), "\"10.0.2.0/24\"");
+    assert_eq!(json("cidrsubnets(\"10.0.0.0/16\", 8, 4, 8)"), "[\"10.0.0.0/24\",\"10.0.16.0/20\",\"10.0.32.0/24\"]");
+    assert_eq!(json("cidrhost(\"fd00::/64\", 17)"), "\"fd00::11\"");
+    assert!(error_detail("tonumber(\"0x10\")").contains("decimal representation"));
+}
+
+#[test]
+fn file_functions_read_relative_to_the_module() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("a.txt"), "hello").expect("write");
+    std::fs::write(dir.path().join("t.tpl"), "%{for n in names}${n}!%{endfor} ${x}").expect("write");
+    let base = dir.path().display().to_string();
+    let (value, diags) = run_in(&base, "file(\"a.txt\")");
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(value, Value::string("hello"));
+    let (value, _) = run_in(&base, "fileexists(\"a.txt\") && !fileexists(\"b.txt\")");
+    assert_eq!(value, Value::Bool(true));
+    let (value, diags) = run_in(&base, "templatefile(\"t.tpl\", {names = [\"a\", \"b\"], x = 1})");
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(value, Value::string("a!b! 1"));
+    let (_, diags) = run_in(&base, "file(\"missing.txt\")");
+    assert!(diags.has_errors());
+}
+
+#[test]
+fn registry_accepts_closures() {
+    let mut functions = Functions::with_standard_library();
+    let prefix = "pre-".to_string();
+    functions.register(
+        "prefixed",
+        Function::new(vec![Param::new("s", Type::String)], Type::String, move |_, args| {
+            Ok(Value::String(format!("{prefix}{}", str_of(&args[0]))))
+        }),
+    );
+    let expr = parse_expr("prefixed(upper(\"x\"))", FileId(0)).expect("parses");
+    let (value, diags) = crate::lang::eval_with(&expr, &DirScope(".".into()), &functions);
+    assert!(diags.is_empty());
+    assert_eq!(value, Value::string("pre-X"));
+    assert_eq!(functions.get("prefixed").map(Function::return_type), Some(Type::String));
+}
+
+#[test]
+fn null_arguments_are_refused_unless_allowed() {
+    assert!(error_detail("upper(null)").contains("argument must not be null"));
+    assert_eq!(json("tostring(null)"), "null");
+}
