@@ -29,6 +29,10 @@ pub use writer::StateWriter;
 
 use crate::addr::AbsResourceInstance;
 
+/// The workspace every store has, listed even before anything is written to it; it cannot be
+/// deleted.
+pub const DEFAULT_WORKSPACE: &str = "default";
+
 // `Clone` so that one failed group commit can be reported to every task whose changes it
 // carried (see `StateWriter`).
 #[derive(Clone, Debug, thiserror::Error)]

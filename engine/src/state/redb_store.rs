@@ -23,9 +23,7 @@ use redb::{ConcurrencyMode, Database, ReadableDatabase, ReadableTable};
 
 use super::codec::{self, INSTANCES, INTENTS, META, OUTPUTS};
 use super::lock_file::{self, HeldLock, Mode};
-use super::{LockInfo, State, StateChange, StateError, StateStore};
-
-pub const DEFAULT_WORKSPACE: &str = "default";
+use super::{DEFAULT_WORKSPACE, LockInfo, State, StateChange, StateError, StateStore};
 
 /// Cheap to clone; clones share open databases and held locks.
 #[derive(Clone)]

@@ -507,9 +507,14 @@ fn commits_survive_sigkill() {
     let runtime = runtime();
     let mut lineage = None;
     let mut previous_serial = 0;
+    // Keeps its database open throughout, reading while the child commits and after it dies,
+    // as `corral state list` would during an apply.
+    let observer = redb(dir.path());
     for round in 0..3 {
         let child = ChildProcess::spawn("commit-loop", dir.path());
         let first: u64 = child.wait_for("committed ").parse().unwrap();
+        let seen = runtime.block_on(observer.read("default")).expect("reading while another process commits");
+        assert!(seen.serial >= first && seen.instances.len() as u64 == seen.serial, "a read sees whole commits");
         let jitter = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() % 150;
         std::thread::sleep(Duration::from_millis(20 + u64::from(jitter)));
         let lines = child.kill();
@@ -530,6 +535,7 @@ fn commits_survive_sigkill() {
             assert_eq!(record.attributes["payload"], format!("p{i}"));
         }
         assert_eq!(state.outputs["count"].value, serde_json::json!(state.serial), "a commit is all or nothing");
+        assert_eq!(runtime.block_on(observer.read("default")).unwrap(), state, "a handle open all along agrees");
         previous_serial = state.serial;
     }
 }
