@@ -10,7 +10,7 @@ use corral_engine::config::{self, Config, LoadOptions};
 use corral_engine::diag::{Diagnostic, Diagnostics, SourceMap};
 use corral_engine::graph::{self, ConfigGraph};
 use corral_engine::provider::ProviderRegistry;
-use corral_engine::state::{LockInfo, RedbStore, StateError, StateStore};
+use corral_engine::state::{lock_with_timeout, LockInfo, RedbStore, StateError, StateStore};
 
 use crate::ui::{self, Reported};
 
@@ -98,60 +98,19 @@ impl Context {
         Ok(())
     }
 
-    pub fn lock_info(&self, operation: &str) -> LockInfo {
-        LockInfo {
-            id: uuid_v4(),
-            user: std::env::var("USER")
-                .or_else(|_| std::env::var("USERNAME"))
-                .unwrap_or_else(|_| "unknown".to_string()),
-            host: hostname(),
-            pid: std::process::id(),
-            operation: operation.to_string(),
-            created: chrono::Utc::now(),
-        }
-    }
-
     /// Takes the workspace lock, waiting up to `timeout`.
-    pub async fn lock(
-        &self,
-        store: &dyn StateStore,
-        workspace: &str,
-        operation: &str,
-        timeout: Duration,
-    ) -> anyhow::Result<LockInfo> {
-        let info = self.lock_info(operation);
-        let deadline = std::time::Instant::now() + timeout;
-        let mut delay = Duration::from_millis(50);
-        loop {
-            match store.lock(workspace, info.clone()).await {
-                Ok(()) => return Ok(info),
-                Err(StateError::Locked { holder, .. }) if std::time::Instant::now() < deadline => {
-                    tracing::debug!(%holder, "waiting for the state lock");
-                    tokio::time::sleep(delay.min(deadline.saturating_duration_since(std::time::Instant::now()))).await;
-                    delay = (delay * 2).min(Duration::from_secs(1));
-                }
-                Err(e @ StateError::Locked { .. }) => {
-                    let diag = Diagnostic::error("Error acquiring the state lock").with_detail(e.to_string()).with_help(
-                        "wait for the other operation to finish, use `--lock-timeout 30s` to wait for it, or `corral force-unlock LOCK_ID` if it died",
-                    );
-                    self.report(&diag.into(), &SourceMap::default());
-                    return Err(Reported.into());
-                }
-                Err(e) => return Err(anyhow::anyhow!(e)),
+    pub async fn lock(&self, store: &dyn StateStore, workspace: &str, operation: &str, timeout: Duration) -> anyhow::Result<LockInfo> {
+        let info = LockInfo::for_current_process(operation);
+        match lock_with_timeout(store, workspace, info.clone(), timeout).await {
+            Ok(()) => Ok(info),
+            Err(e @ StateError::Locked { .. }) => {
+                let diag = Diagnostic::error("Error acquiring the state lock").with_detail(e.to_string()).with_help(
+                    "wait for the other operation to finish, use `--lock-timeout 30s` to wait for it, or `corral force-unlock LOCK_ID` if it died",
+                );
+                self.report(&diag.into(), &SourceMap::default());
+                Err(Reported.into())
             }
+            Err(e) => Err(anyhow::anyhow!(e)),
         }
     }
-}
-
-fn uuid_v4() -> String {
-    corral_engine::state::new_lock_id()
-}
-
-fn hostname() -> String {
-    fs_err::read_to_string("/etc/hostname")
-        .map(|s| s.trim().to_string())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".to_string())
 }

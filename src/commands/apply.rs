@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use corral_engine::apply::{self, ApplyInput, InstanceOutcome};
 use corral_engine::diag::{Diagnostic, SourceMap};
 use corral_engine::plan::{self, Action, Plan};
-use corral_engine::state::{State, StateStore};
+use corral_engine::state::{State, StateStore, StateWriter};
 
 use crate::args::ApplyArgs;
 use crate::context::{Context, Loaded};
@@ -114,7 +114,7 @@ async fn execute(
     state: &State,
     parallelism: usize,
 ) -> anyhow::Result<i32> {
-    let sink = StoreSink::new(store.clone(), workspace, state.serial);
+    let sink = StoreSink::new(StateWriter::new(store.clone(), workspace, state.serial));
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = interrupted.clone();
     tokio::spawn(async move {

@@ -21,7 +21,7 @@ pub async fn run(ctx: &Context, args: &ShowArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let state = store.read(&ctx.workspace()).await.map_err(|e| anyhow::anyhow!(e))?;
     if args.json {
-        println!("{}", state_json(&state));
+        println!("{}", state::format::export(&state));
         return Ok(0);
     }
     if state.instances.is_empty() {
@@ -43,11 +43,3 @@ pub async fn run(ctx: &Context, args: &ShowArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// Placeholder until the state format lands.
-fn state_json(state: &state::State) -> serde_json::Value {
-    serde_json::json!({
-        "lineage": state.lineage.to_string(),
-        "serial": state.serial,
-        "instances": state.instances.values().map(|i| serde_json::json!({"address": i.addr, "attributes": i.attributes})).collect::<Vec<_>>(),
-    })
-}

@@ -5,15 +5,37 @@
 //! depends on it starts, and a create is preceded by a durable *intent*, so a killed apply
 //! leaves every object it made either in state or in the intent journal.
 
+// `StateError::Locked` carries the holder's `LockInfo` inline (the shared error type), which
+// makes the error larger than clippy's 128-byte default. Errors here are rare and cross an
+// fsync anyway; boxing would change the shared type's shape for no measurable gain.
+#![allow(clippy::result_large_err, reason = "StateError::Locked holds a LockInfo inline")]
+
+mod codec;
+pub mod format;
+mod lock_file;
+mod lock_wait;
 mod model;
 mod redb_store;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
+#[cfg(test)]
+mod tests;
+mod writer;
 
+pub use lock_wait::lock_with_timeout;
 pub use model::*;
 pub use redb_store::RedbStore;
+pub use writer::StateWriter;
 
 use crate::addr::AbsResourceInstance;
 
-#[derive(Debug, thiserror::Error)]
+/// The workspace every store has, listed even before anything is written to it; it cannot be
+/// deleted.
+pub const DEFAULT_WORKSPACE: &str = "default";
+
+// `Clone` so that one failed group commit can be reported to every task whose changes it
+// carried (see `StateWriter`).
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StateError {
     #[error("state for workspace \"{workspace}\" is locked by {holder}")]
@@ -32,6 +54,22 @@ pub enum StateError {
     Storage { path: String, message: String },
     #[error("corrupt state record: {0}")]
     Corrupt(String),
+    /// `force_unlock` of a lock whose holder is still running: the OS keeps the lock for as
+    /// long as the holder lives, so it cannot be broken from outside.
+    #[error(
+        "the lock on workspace \"{workspace}\" is held by a running process: {holder}; it is released when that process ends"
+    )]
+    LockHeldByLiveProcess { workspace: String, holder: LockInfo },
+    #[error("invalid workspace name `{name}`: {reason}")]
+    InvalidWorkspaceName { name: String, reason: String },
+    #[error("the workspace \"default\" cannot be deleted")]
+    CannotDeleteDefault,
+    #[error(
+        "workspace \"{workspace}\" still tracks {instances} resource instance(s) and {intents} unfinished operation(s); destroy them first"
+    )]
+    WorkspaceNotEmpty { workspace: String, instances: usize, intents: usize },
+    #[error("invalid instance address in a state change: {0}")]
+    InvalidAddress(#[from] crate::addr::AddrParseError),
 }
 
 /// One change to a workspace's state. A commit applies a batch of them atomically.
@@ -62,11 +100,15 @@ pub trait StateStore: Send + Sync {
     /// The current holder, if any.
     async fn lock_holder(&self, workspace: &str) -> Result<Option<LockInfo>, StateError>;
 
-    /// The whole state of a workspace (an empty state with a fresh lineage if it has none).
+    /// The whole state of a workspace. A workspace that was never committed to reads as an
+    /// empty state with serial 0 and the nil lineage (`Uuid::nil()`): reading invents nothing,
+    /// so two reads agree, and the lineage is fixed by the first commit (expected serial 0).
     async fn read(&self, workspace: &str) -> Result<State, StateError>;
 
     /// Applies a batch of changes atomically and durably, if the stored serial is still
-    /// `expected_serial`; returns the new serial (one more than before).
+    /// `expected_serial`; returns the new serial (one more than before). Changes apply in
+    /// order, so one commit of `a ++ b` equals a commit of `a` followed by one of `b`.
+    /// Removing an instance or intent that is not there is not an error.
     async fn commit(&self, workspace: &str, expected_serial: u64, changes: Vec<StateChange>)
     -> Result<u64, StateError>;
 }

@@ -125,7 +125,28 @@ impl std::fmt::Display for LockInfo {
     }
 }
 
-/// A fresh lock ID.
-pub fn new_lock_id() -> String {
-    uuid::Uuid::new_v4().to_string()
+impl LockInfo {
+    /// A lock record for this process: a fresh lock ID, the user from `$USER`/`$USERNAME`,
+    /// the host name, this pid and the time now.
+    pub fn for_current_process(operation: &str) -> LockInfo {
+        LockInfo {
+            id: uuid::Uuid::new_v4().to_string(),
+            user: std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into()),
+            host: host_name(),
+            pid: std::process::id(),
+            operation: operation.to_string(),
+            created: chrono::Utc::now(),
+        }
+    }
+}
+
+// The standard library has no `gethostname`; the kernel's copy under /proc is enough on Linux,
+// and `$HOSTNAME` covers shells that export it elsewhere.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_string())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown".to_string())
 }

@@ -1,53 +1,593 @@
-//! The embedded state backend: one redb database per workspace under `.corral/state/`.
+//! The embedded state backend: one redb database per workspace under `.corral/state/`
+//! (`<ws>.redb`), next to its lock file (`<ws>.lock`), so two workspaces never block each other.
+//!
+//! Sharing between processes. redb's default mode locks the whole database file for as long as
+//! it is open, so a second process (`corral state list` during an apply) would fail with redb's
+//! "Database already open". We open every database in `ConcurrencyMode::MultiWriter` instead:
+//! any number of processes may have it open, redb serializes write transactions with byte-range
+//! locks, and readers follow the writers' commits. Who may *write* is decided by our own
+//! workspace lock (`lock_file`), which is the one a second `apply` reports; and every commit is
+//! still a compare-and-swap on the serial, so a writer that ignored the lock could not lose
+//! someone else's update.
+//!
+//! Durability: each commit is one redb write transaction with the default
+//! `Durability::Immediate` (in the multi-process modes redb always uses its two-phase commit), so
+//! it is on disk when `commit` returns. A workspace file is created complete (tables made, then
+//! hard-linked into place), so a crash never leaves a half-made workspace.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{LockInfo, State, StateChange, StateError, StateStore};
+use redb::{ConcurrencyMode, Database, ReadableDatabase, ReadableTable};
 
+use super::codec::{self, INSTANCES, INTENTS, META, OUTPUTS};
+use super::lock_file::{self, HeldLock, Mode};
+use super::{DEFAULT_WORKSPACE, LockInfo, State, StateChange, StateError, StateStore};
+
+/// Cheap to clone; clones share open databases and held locks.
+#[derive(Clone)]
 pub struct RedbStore {
-    #[allow(dead_code)]
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     dir: PathBuf,
+    /// Databases kept open between operations, with the identity of the file each was opened
+    /// from, so that a workspace deleted and re-created by another process is reopened.
+    databases: Mutex<HashMap<String, OpenDatabase>>,
+    /// The workspace locks this handle holds.
+    locks: Mutex<HashMap<String, HeldLock>>,
+}
+
+struct OpenDatabase {
+    database: Arc<Database>,
+    file_id: FileId,
 }
 
 impl RedbStore {
-    /// A store keeping its files under `dir` (usually `.corral/state`).
+    /// A store keeping its files under `dir` (usually `.corral/state`). Touches nothing on disk
+    /// until the first write or lock.
     pub fn open(dir: impl Into<PathBuf>) -> Result<RedbStore, StateError> {
-        Ok(RedbStore { dir: dir.into() })
+        Ok(RedbStore {
+            inner: Arc::new(Inner {
+                dir: dir.into(),
+                databases: Mutex::new(HashMap::new()),
+                locks: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// Where the store keeps its files.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// Runs blocking file work (fsyncs, OS locks) off the async threads.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Inner) -> Result<T, StateError> + Send + 'static,
+    ) -> Result<T, StateError> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || work(&inner)).await.map_err(|e| StateError::Storage {
+            path: self.inner.dir.display().to_string(),
+            message: format!("state task failed: {e}"),
+        })?
     }
 }
 
 #[async_trait::async_trait]
 impl StateStore for RedbStore {
     async fn workspaces(&self) -> Result<Vec<String>, StateError> {
-        Ok(vec!["default".to_string()])
+        self.blocking(|inner| inner.workspaces()).await
     }
+
     async fn create_workspace(&self, name: &str) -> Result<(), StateError> {
-        Err(StateError::WorkspaceExists(name.to_string()))
+        let name = name.to_string();
+        self.blocking(move |inner| inner.create_workspace(&name)).await
     }
+
     async fn delete_workspace(&self, name: &str) -> Result<(), StateError> {
-        Err(StateError::NoSuchWorkspace(name.to_string()))
+        let name = name.to_string();
+        self.blocking(move |inner| inner.delete_workspace(&name)).await
     }
-    async fn lock(&self, _workspace: &str, _info: LockInfo) -> Result<(), StateError> {
-        Ok(())
+
+    async fn lock(&self, workspace: &str, info: LockInfo) -> Result<(), StateError> {
+        let workspace = workspace.to_string();
+        self.blocking(move |inner| inner.lock(&workspace, info)).await
     }
-    async fn unlock(&self, _workspace: &str, _id: &str) -> Result<(), StateError> {
-        Ok(())
+
+    async fn unlock(&self, workspace: &str, id: &str) -> Result<(), StateError> {
+        let (workspace, id) = (workspace.to_string(), id.to_string());
+        self.blocking(move |inner| inner.unlock(&workspace, &id)).await
     }
-    async fn force_unlock(&self, _workspace: &str, _id: &str) -> Result<(), StateError> {
-        Ok(())
+
+    async fn force_unlock(&self, workspace: &str, id: &str) -> Result<(), StateError> {
+        let (workspace, id) = (workspace.to_string(), id.to_string());
+        self.blocking(move |inner| inner.force_unlock(&workspace, &id)).await
     }
-    async fn lock_holder(&self, _workspace: &str) -> Result<Option<LockInfo>, StateError> {
-        Ok(None)
+
+    async fn lock_holder(&self, workspace: &str) -> Result<Option<LockInfo>, StateError> {
+        let workspace = workspace.to_string();
+        self.blocking(move |inner| inner.lock_holder(&workspace)).await
     }
-    async fn read(&self, _workspace: &str) -> Result<State, StateError> {
-        Ok(State::empty())
+
+    async fn read(&self, workspace: &str) -> Result<State, StateError> {
+        let workspace = workspace.to_string();
+        self.blocking(move |inner| inner.read(&workspace)).await
     }
+
     async fn commit(
         &self,
-        _workspace: &str,
+        workspace: &str,
         expected_serial: u64,
-        _changes: Vec<StateChange>,
+        changes: Vec<StateChange>,
     ) -> Result<u64, StateError> {
+        let workspace = workspace.to_string();
+        self.blocking(move |inner| inner.commit(&workspace, expected_serial, changes)).await
+    }
+}
+
+impl Inner {
+    fn database_path(&self, workspace: &str) -> PathBuf {
+        self.dir.join(format!("{workspace}.redb"))
+    }
+
+    fn lock_path(&self, workspace: &str) -> PathBuf {
+        self.dir.join(format!("{workspace}.lock"))
+    }
+
+    fn workspaces(&self) -> Result<Vec<String>, StateError> {
+        let mut names = vec![DEFAULT_WORKSPACE.to_string()];
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(names),
+            Err(e) => return Err(io_error(&self.dir, "cannot list workspaces", e)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(|e| io_error(&self.dir, "cannot list workspaces", e))?;
+            let file_name = entry.file_name();
+            let Some(name) = file_name.to_str().and_then(|n| n.strip_suffix(".redb")) else { continue };
+            // Skips temporary files of a workspace being created (their names start with a dot).
+            if validate_workspace_name(name).is_ok() {
+                names.push(name.to_string());
+            }
+        }
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    fn exists(&self, workspace: &str) -> bool {
+        workspace == DEFAULT_WORKSPACE || self.database_path(workspace).exists()
+    }
+
+    fn require_workspace(&self, workspace: &str) -> Result<(), StateError> {
+        validate_workspace_name(workspace)?;
+        if self.exists(workspace) { Ok(()) } else { Err(StateError::NoSuchWorkspace(workspace.to_string())) }
+    }
+
+    fn create_workspace(&self, workspace: &str) -> Result<(), StateError> {
+        validate_workspace_name(workspace)?;
+        if self.exists(workspace) {
+            return Err(StateError::WorkspaceExists(workspace.to_string()));
+        }
+        if self.create_database_file(workspace)? {
+            Ok(())
+        } else {
+            Err(StateError::WorkspaceExists(workspace.to_string()))
+        }
+    }
+
+    /// Makes a complete, empty database file for the workspace unless one exists; true if this
+    /// call made it. The file is built under a temporary name and hard-linked into place, which
+    /// fails rather than replaces when another process got there first.
+    fn create_database_file(&self, workspace: &str) -> Result<bool, StateError> {
+        let path = self.database_path(workspace);
+        if path.exists() {
+            return Ok(false);
+        }
+        std::fs::create_dir_all(&self.dir).map_err(|e| io_error(&self.dir, "cannot create the state directory", e))?;
+        let temporary = self.dir.join(format!(".{workspace}.redb.{}", uuid::Uuid::new_v4()));
+        let result = (|| {
+            let database = builder().create(&temporary).map_err(|e| db_error(&temporary, e))?;
+            let txn = database.begin_write().map_err(|e| db_error(&temporary, e))?;
+            {
+                let mut meta = txn.open_table(META).map_err(|e| db_error(&temporary, e))?;
+                meta.insert(codec::META_STORE_FORMAT, codec::STORE_FORMAT).map_err(|e| db_error(&temporary, e))?;
+                txn.open_table(INSTANCES).map_err(|e| db_error(&temporary, e))?;
+                txn.open_table(OUTPUTS).map_err(|e| db_error(&temporary, e))?;
+                txn.open_table(INTENTS).map_err(|e| db_error(&temporary, e))?;
+            }
+            txn.commit().map_err(|e| db_error(&temporary, e))?;
+            database.close().map_err(|e| db_error(&temporary, e))?;
+            match std::fs::hard_link(&temporary, &path) {
+                Ok(()) => {
+                    sync_dir(&self.dir)?;
+                    Ok(true)
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+                Err(e) => Err(io_error(&path, "cannot create the workspace's state file", e)),
+            }
+        })();
+        // The temporary name is only scaffolding; whatever happened, it goes.
+        let _ = std::fs::remove_file(&temporary);
+        result
+    }
+
+    /// The open database of a workspace, opening (or, with `create`, making) it if needed.
+    /// `None` when the workspace has no database file and `create` is false.
+    fn database(&self, workspace: &str, create: bool) -> Result<Option<Arc<Database>>, StateError> {
+        let path = self.database_path(workspace);
+        let file_id = match file_id(&path) {
+            Some(id) => id,
+            None if create => {
+                self.create_database_file(workspace)?;
+                file_id(&path).ok_or_else(|| StateError::Storage {
+                    path: path.display().to_string(),
+                    message: "the state file vanished just after it was created".to_string(),
+                })?
+            }
+            None => {
+                lock(&self.databases).remove(workspace);
+                return Ok(None);
+            }
+        };
+        let mut databases = lock(&self.databases);
+        if let Some(open) = databases.get(workspace)
+            && open.file_id == file_id
+        {
+            return Ok(Some(open.database.clone()));
+        }
+        let database = Arc::new(builder().open(&path).map_err(|e| db_error(&path, e))?);
+        databases.insert(workspace.to_string(), OpenDatabase { database: database.clone(), file_id });
+        Ok(Some(database))
+    }
+
+    fn read(&self, workspace: &str) -> Result<State, StateError> {
+        self.require_workspace(workspace)?;
+        let Some(database) = self.database(workspace, false)? else {
+            return Ok(unwritten_state());
+        };
+        let path = self.database_path(workspace);
+        let err = |e: redb::Error| db_error(&path, e);
+        let txn = database.begin_read().map_err(|e| err(e.into()))?;
+
+        let meta = txn.open_table(META).map_err(|e| err(e.into()))?;
+        let get_meta = |key: &str| -> Result<Option<String>, StateError> {
+            Ok(meta.get(key).map_err(|e| err(e.into()))?.map(|guard| guard.value().to_string()))
+        };
+        codec::check_store_format(get_meta(codec::META_STORE_FORMAT)?.as_deref())?;
+        let mut state = unwritten_state();
+        if let Some(lineage) = get_meta(codec::META_LINEAGE)? {
+            state.lineage = codec::decode_lineage(&lineage)?;
+        }
+        if let Some(serial) = get_meta(codec::META_SERIAL)? {
+            state.serial = codec::decode_serial(&serial)?;
+        }
+
+        let instances = txn.open_table(INSTANCES).map_err(|e| err(e.into()))?;
+        for entry in instances.iter().map_err(|e| err(e.into()))? {
+            let (key, value) = entry.map_err(|e| err(e.into()))?;
+            let (addr, instance) = codec::decode_instance(key.value(), value.value())?;
+            state.instances.insert(addr, instance);
+        }
+        let outputs = txn.open_table(OUTPUTS).map_err(|e| err(e.into()))?;
+        for entry in outputs.iter().map_err(|e| err(e.into()))? {
+            let (key, value) = entry.map_err(|e| err(e.into()))?;
+            state.outputs.insert(key.value().to_string(), codec::decode_output(key.value(), value.value())?);
+        }
+        let intents = txn.open_table(INTENTS).map_err(|e| err(e.into()))?;
+        for entry in intents.iter().map_err(|e| err(e.into()))? {
+            let (key, value) = entry.map_err(|e| err(e.into()))?;
+            let (id, intent) = codec::decode_intent(key.value(), value.value())?;
+            state.intents.insert(id, intent);
+        }
+        Ok(state)
+    }
+
+    fn commit(&self, workspace: &str, expected_serial: u64, changes: Vec<StateChange>) -> Result<u64, StateError> {
+        validate_workspace_name(workspace)?;
+        // Encode everything first: a bad change fails the commit before the file is touched.
+        let changes = encode_changes(changes)?;
+        // `default` comes into being with its first commit; other workspaces must be created.
+        let Some(database) = self.database(workspace, workspace == DEFAULT_WORKSPACE)? else {
+            return Err(StateError::NoSuchWorkspace(workspace.to_string()));
+        };
+        let path = self.database_path(workspace);
+        let err = |e: redb::Error| db_error(&path, e);
+
+        let txn = database.begin_write().map_err(|e| err(e.into()))?;
+        {
+            let mut meta = txn.open_table(META).map_err(|e| err(e.into()))?;
+            let found = match meta.get(codec::META_SERIAL).map_err(|e| err(e.into()))? {
+                Some(serial) => codec::decode_serial(serial.value())?,
+                None => 0,
+            };
+            if found != expected_serial {
+                // Dropping the transaction aborts it.
+                return Err(StateError::SerialMismatch { expected: expected_serial, found });
+            }
+            if meta.get(codec::META_LINEAGE).map_err(|e| err(e.into()))?.is_none() {
+                let lineage = uuid::Uuid::new_v4().to_string();
+                meta.insert(codec::META_LINEAGE, lineage.as_str()).map_err(|e| err(e.into()))?;
+            }
+            let serial = (expected_serial + 1).to_string();
+            meta.insert(codec::META_SERIAL, serial.as_str()).map_err(|e| err(e.into()))?;
+
+            let mut instances = txn.open_table(INSTANCES).map_err(|e| err(e.into()))?;
+            let mut intents = txn.open_table(INTENTS).map_err(|e| err(e.into()))?;
+            let mut outputs = txn.open_table(OUTPUTS).map_err(|e| err(e.into()))?;
+            for change in &changes {
+                match change {
+                    EncodedChange::PutInstance { key, value } => {
+                        instances.insert(key.as_str(), value.as_slice()).map_err(|e| err(e.into()))?;
+                    }
+                    EncodedChange::RemoveInstance { key } => {
+                        instances.remove(key.as_str()).map_err(|e| err(e.into()))?;
+                    }
+                    EncodedChange::PutIntent { key, value } => {
+                        intents.insert(key.as_str(), value.as_slice()).map_err(|e| err(e.into()))?;
+                    }
+                    EncodedChange::RemoveIntent { key } => {
+                        intents.remove(key.as_str()).map_err(|e| err(e.into()))?;
+                    }
+                    EncodedChange::SetOutputs(new_outputs) => {
+                        outputs.retain(|_, _| false).map_err(|e| err(e.into()))?;
+                        for (name, value) in new_outputs {
+                            outputs.insert(name.as_str(), value.as_slice()).map_err(|e| err(e.into()))?;
+                        }
+                    }
+                }
+            }
+        }
+        // Durability::Immediate (the default): the commit is on disk when this returns.
+        txn.commit().map_err(|e| err(e.into()))?;
         Ok(expected_serial + 1)
     }
+
+    fn delete_workspace(&self, workspace: &str) -> Result<(), StateError> {
+        validate_workspace_name(workspace)?;
+        if workspace == DEFAULT_WORKSPACE {
+            return Err(StateError::CannotDeleteDefault);
+        }
+        self.require_workspace(workspace)?;
+        // Hold the workspace's lock while deleting, so no one is writing to what we remove: ours
+        // if this handle already holds it, else taken for the duration.
+        let mut held = lock(&self.locks);
+        let lock_path = self.lock_path(workspace);
+        let temporary_lock = if held.contains_key(workspace) {
+            None
+        } else {
+            match lock_file::try_acquire(&lock_path, Mode::Exclusive)? {
+                Some(file) => Some(file),
+                None => {
+                    return Err(StateError::Locked {
+                        workspace: workspace.to_string(),
+                        holder: lock_file::read_holder(&lock_path),
+                    });
+                }
+            }
+        };
+        let state = self.read(workspace)?;
+        if !state.instances.is_empty() || !state.intents.is_empty() {
+            return Err(StateError::WorkspaceNotEmpty {
+                workspace: workspace.to_string(),
+                instances: state.instances.len(),
+                intents: state.intents.len(),
+            });
+        }
+        lock(&self.databases).remove(workspace);
+        let path = self.database_path(workspace);
+        std::fs::remove_file(&path).map_err(|e| io_error(&path, "cannot delete the workspace's state file", e))?;
+        // Removed while we hold it: anyone who opened the old lock file notices it was replaced
+        // (see `lock_file::try_acquire`).
+        let _ = std::fs::remove_file(&lock_path);
+        held.remove(workspace);
+        drop(temporary_lock);
+        sync_dir(&self.dir)
+    }
+
+    fn lock(&self, workspace: &str, info: LockInfo) -> Result<(), StateError> {
+        self.require_workspace(workspace)?;
+        let mut held = lock(&self.locks);
+        if let Some(ours) = held.get(workspace) {
+            return Err(StateError::Locked { workspace: workspace.to_string(), holder: ours.info.clone() });
+        }
+        std::fs::create_dir_all(&self.dir).map_err(|e| io_error(&self.dir, "cannot create the state directory", e))?;
+        let path = self.lock_path(workspace);
+        // A `lock_holder` probe holds the OS lock (shared) for an instant; a few quick retries
+        // keep such a probe from being reported as a holder.
+        for attempt in 0..5 {
+            if let Some(file) = lock_file::try_acquire(&path, Mode::Exclusive)? {
+                lock_file::write_info(&path, &file, &info)?;
+                held.insert(workspace.to_string(), HeldLock { file, info });
+                return Ok(());
+            }
+            if attempt < 4 {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        }
+        Err(StateError::Locked { workspace: workspace.to_string(), holder: lock_file::read_holder(&path) })
+    }
+
+    fn unlock(&self, workspace: &str, id: &str) -> Result<(), StateError> {
+        validate_workspace_name(workspace)?;
+        let mut held = lock(&self.locks);
+        match held.get(workspace) {
+            Some(ours) if ours.info.id == id => {
+                let path = self.lock_path(workspace);
+                let result = lock_file::clear_info(&path, &ours.file);
+                // Released even if clearing the description failed: a stale description is
+                // harmless, a lock kept by mistake is not.
+                held.remove(workspace);
+                result
+            }
+            _ => Err(StateError::NotLocked { workspace: workspace.to_string(), id: id.to_string() }),
+        }
+    }
+
+    fn force_unlock(&self, workspace: &str, id: &str) -> Result<(), StateError> {
+        validate_workspace_name(workspace)?;
+        if lock(&self.locks).get(workspace).is_some_and(|ours| ours.info.id == id) {
+            return self.unlock(workspace, id);
+        }
+        let path = self.lock_path(workspace);
+        let not_locked = || StateError::NotLocked { workspace: workspace.to_string(), id: id.to_string() };
+        if !path.exists() {
+            return Err(not_locked());
+        }
+        match lock_file::try_acquire(&path, Mode::Exclusive)? {
+            // The OS lock is free: its holder is gone. Clear the description it left if the ID
+            // is the one the user read from it.
+            Some(file) => match lock_file::read_info(&path) {
+                Some(stale) if stale.id == id => lock_file::clear_info(&path, &file),
+                _ => Err(not_locked()),
+            },
+            None => {
+                let holder = lock_file::read_holder(&path);
+                if holder.id == id {
+                    Err(StateError::LockHeldByLiveProcess { workspace: workspace.to_string(), holder })
+                } else {
+                    Err(not_locked())
+                }
+            }
+        }
+    }
+
+    fn lock_holder(&self, workspace: &str) -> Result<Option<LockInfo>, StateError> {
+        validate_workspace_name(workspace)?;
+        if let Some(ours) = lock(&self.locks).get(workspace) {
+            return Ok(Some(ours.info.clone()));
+        }
+        let path = self.lock_path(workspace);
+        if !path.exists() {
+            return Ok(None);
+        }
+        // A shared probe: it succeeds exactly when no one holds the lock exclusively.
+        match lock_file::try_acquire(&path, Mode::Shared)? {
+            Some(_probe) => Ok(None),
+            None => Ok(Some(lock_file::read_holder(&path))),
+        }
+    }
+}
+
+/// A change, checked and encoded before the write transaction begins.
+enum EncodedChange {
+    PutInstance { key: String, value: Vec<u8> },
+    RemoveInstance { key: String },
+    PutIntent { key: String, value: Vec<u8> },
+    RemoveIntent { key: String },
+    SetOutputs(Vec<(String, Vec<u8>)>),
+}
+
+fn encode_changes(changes: Vec<StateChange>) -> Result<Vec<EncodedChange>, StateError> {
+    changes
+        .into_iter()
+        .map(|change| {
+            Ok(match change {
+                StateChange::PutInstance(mut instance) => {
+                    let (_, key) = codec::canonical_address(&instance.addr)?;
+                    instance.addr = key.clone();
+                    let value = codec::encode_json("instance", &key, &instance)?;
+                    EncodedChange::PutInstance { key, value }
+                }
+                StateChange::RemoveInstance(addr) => EncodedChange::RemoveInstance { key: addr.to_string() },
+                StateChange::PutIntent(intent) => {
+                    let key = intent.id.to_string();
+                    let value = codec::encode_json("intent", &key, &intent)?;
+                    EncodedChange::PutIntent { key, value }
+                }
+                StateChange::RemoveIntent(id) => EncodedChange::RemoveIntent { key: id.to_string() },
+                StateChange::SetOutputs(outputs) => EncodedChange::SetOutputs(
+                    outputs
+                        .iter()
+                        .map(|(name, output)| Ok((name.clone(), codec::encode_json("output", name, output)?)))
+                        .collect::<Result<_, StateError>>()?,
+                ),
+            })
+        })
+        .collect()
+}
+
+/// How an unwritten workspace reads: serial 0 and the nil lineage, which the first commit
+/// replaces with a fresh one. Nothing is invented by reading, so two reads agree.
+fn unwritten_state() -> State {
+    State { lineage: uuid::Uuid::nil(), ..State::empty() }
+}
+
+pub(super) fn builder() -> redb::Builder {
+    let mut builder = Database::builder();
+    builder.set_concurrency_mode(ConcurrencyMode::MultiWriter);
+    builder
+}
+
+/// Workspace names become file names, so they are kept to a portable, unsurprising set.
+pub(super) fn validate_workspace_name(name: &str) -> Result<(), StateError> {
+    let invalid =
+        |reason: &str| Err(StateError::InvalidWorkspaceName { name: name.to_string(), reason: reason.to_string() });
+    if name.is_empty() {
+        return invalid("it is empty");
+    }
+    if name.len() > 90 {
+        return invalid("it is longer than 90 characters");
+    }
+    if name.starts_with('.') {
+        return invalid("it starts with `.`");
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+        return invalid("only letters, digits, `-`, `_` and `.` are allowed");
+    }
+    Ok(())
+}
+
+// A poisoned mutex only means another thread panicked while holding it; the maps it guards
+// stay consistent (each update is a single insert or remove), so carry on with them.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn db_error(path: &Path, e: impl Into<redb::Error>) -> StateError {
+    let message = match e.into() {
+        redb::Error::DatabaseAlreadyOpen | redb::Error::LockProtocolMismatch => {
+            "the state file is open in another program that does not share it (an older Corral?)".to_string()
+        }
+        other => other.to_string(),
+    };
+    StateError::Storage { path: path.display().to_string(), message }
+}
+
+fn io_error(path: &Path, what: &str, e: std::io::Error) -> StateError {
+    StateError::Storage { path: path.display().to_string(), message: format!("{what}: {e}") }
+}
+
+/// Makes a directory entry change (a created or removed file) durable.
+fn sync_dir(dir: &Path) -> Result<(), StateError> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io_error(dir, "cannot sync the state directory", e))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+type FileId = (u64, u64);
+#[cfg(not(unix))]
+type FileId = ();
+
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path) -> Option<FileId> {
+    path.exists().then_some(())
 }
