@@ -140,7 +140,8 @@ impl<'c> Builder<'c> {
         let ids = |map: &HashMap<&'c str, NodeIndex>, name: &str| map.get(name).copied();
         let local_ids: Vec<_> = module.locals.keys().filter_map(|name| ids(&index.locals, name)).collect();
         let output_ids: Vec<_> = module.outputs.keys().filter_map(|name| ids(&index.outputs, name)).collect();
-        let resource_ids: Vec<_> = module.resources.keys().filter_map(|addr| index.resources.get(addr).copied()).collect();
+        let resource_ids: Vec<_> =
+            module.resources.keys().filter_map(|addr| index.resources.get(addr).copied()).collect();
         let call_ids: Vec<_> = module.module_calls.keys().filter_map(|name| ids(&index.calls, name)).collect();
         let provider_ids: Vec<_> =
             module.providers.iter().filter_map(|p| index.providers.get(&p.key()).copied()).collect();
@@ -264,9 +265,8 @@ impl<'c> Builder<'c> {
         let span = reference.span;
         let found = match &reference.subject {
             Subject::Var(name) => index.variables.get(name.as_str()).copied().ok_or_else(|| {
-                Diagnostic::error(format!("Reference to undeclared input variable \"{name}\"")).with_help(format!(
-                    "declare it with a `variable \"{name}\" {{}}` block in this module"
-                ))
+                Diagnostic::error(format!("Reference to undeclared input variable \"{name}\""))
+                    .with_help(format!("declare it with a `variable \"{name}\" {{}}` block in this module"))
             }),
             Subject::Local(name) => index.locals.get(name.as_str()).copied().ok_or_else(|| {
                 Diagnostic::error(format!("Reference to undeclared local value \"{name}\""))
@@ -289,7 +289,9 @@ impl<'c> Builder<'c> {
                     .with_detail("`each.key` and `each.value` are only available in a block that sets `for_each`"))
             }
             Subject::SelfObject if !ctx.self_object => Err(Diagnostic::error("`self` used outside a postcondition")
-                .with_detail("`self` refers to the resource's own object and is only available in `postcondition` blocks")),
+                .with_detail(
+                    "`self` refers to the resource's own object and is only available in `postcondition` blocks",
+                )),
             Subject::CountIndex
             | Subject::EachKey
             | Subject::EachValue

@@ -19,7 +19,9 @@ pub(crate) fn find_cycles(graph: &StableDiGraph<Node, Edge>) -> Vec<Vec<NodeInde
     let mut cycles = Vec::new();
     // Component number of each node, for walking inside one component only.
     let mut component = vec![usize::MAX; graph.node_bound()];
-    let sccs = petgraph::algo::tarjan_scc(graph);
+    // Kosaraju, not Tarjan: petgraph's Tarjan recurses once per node on a path and
+    // overflows the stack on long chains; Kosaraju walks with explicit stacks.
+    let sccs = petgraph::algo::kosaraju_scc(graph);
     for (number, scc) in sccs.iter().enumerate() {
         for node in scc {
             component[graph.to_index(*node)] = number;
@@ -85,8 +87,7 @@ pub(crate) fn cycle_diagnostic(graph: &StableDiGraph<Node, Edge>, cycle: &[NodeI
             .edges_directed(*dependent, Direction::Incoming)
             .find(|edge| edge.source() == dependency)
             .and_then(|edge| edge.weight().span);
-        let target =
-            if dependency == *dependent { "itself".to_string() } else { graph[dependency].to_string() };
+        let target = if dependency == *dependent { "itself".to_string() } else { graph[dependency].to_string() };
         match span {
             Some(span) => {
                 if diagnostic.span.is_none() {
