@@ -84,6 +84,13 @@ impl<'c> Builder<'c> {
         }
     }
 
+    /// The node of the call that instantiates a child module.
+    fn call_of(&self, module: &ModulePath) -> Option<NodeIndex> {
+        let parent = module.parent()?;
+        let name = module.0.last()?;
+        self.modules.get(&parent)?.calls.get(name.as_str()).copied()
+    }
+
     fn add_nodes(&mut self, module: &'c Module) {
         let path = &module.path;
         let mut index = ModuleIndex {
@@ -125,9 +132,9 @@ impl<'c> Builder<'c> {
         for provider in &module.providers {
             let key = provider.key();
             // A duplicate provider block is the loader's error; the first one wins here.
-            if !index.providers.contains_key(&key) {
-                let node = self.node(Node::Provider { module: path.clone(), key: key.clone() });
-                index.providers.insert(key, node);
+            if let std::collections::hash_map::Entry::Vacant(entry) = index.providers.entry(key) {
+                let node = self.node(Node::Provider { module: path.clone(), key: entry.key().clone() });
+                entry.insert(node);
                 index.all.push(node);
             }
         }
@@ -148,11 +155,9 @@ impl<'c> Builder<'c> {
         let all = index.all.clone();
 
         // Everything in a child module waits for its call (count/for_each, depends_on).
-        if let (Some(parent), Some(name)) = (path.parent(), path.0.last()) {
-            if let Some(call) = self.modules.get(&parent).and_then(|p| p.calls.get(name.as_str())).copied() {
-                for node in all {
-                    self.edge(call, node, None);
-                }
+        if let Some(call) = self.call_of(path) {
+            for node in all {
+                self.edge(call, node, None);
             }
         }
 
@@ -321,13 +326,18 @@ impl<'c> Builder<'c> {
     }
 
     /// The nodes a reference `module.NAME` + `rest` in `module` depends on.
-    fn module_outputs(&self, module: &ModulePath, name: &str, rest: &[PathStep]) -> Result<Vec<NodeIndex>, Diagnostic> {
+    fn module_outputs(
+        &self,
+        module: &ModulePath,
+        name: &str,
+        rest: &[PathStep],
+    ) -> Result<Vec<NodeIndex>, Box<Diagnostic>> {
         let call = self
             .modules
             .get(module)
             .and_then(|index| index.calls.get(name))
             .copied()
-            .ok_or_else(|| Diagnostic::error(format!("Reference to undeclared module \"{name}\"")))?;
+            .ok_or_else(|| Box::new(Diagnostic::error(format!("Reference to undeclared module \"{name}\""))))?;
         let Some(child) = self.modules.get(&module.child(name)) else {
             // The child failed to load (already reported); the call stands in for it.
             return Ok(vec![call]);
@@ -349,7 +359,7 @@ impl<'c> Builder<'c> {
         } else {
             format!("its outputs are: {}", declared.join(", "))
         };
-        Err(Diagnostic::error(format!("`module.{name}` has no output `{output}`")).with_help(help))
+        Err(Box::new(Diagnostic::error(format!("`module.{name}` has no output `{output}`")).with_help(help)))
     }
 
     /// `depends_on = [...]`: resources and data sources directly; a module means everything
@@ -426,10 +436,8 @@ impl<'c> Builder<'c> {
             // Only a default (unaliased) configuration can be implied.
             None if !key.contains('.') => {
                 let node = self.node(Node::Provider { module: module.clone(), key: key.to_string() });
-                if let (Some(parent), Some(name)) = (module.parent(), module.0.last()) {
-                    if let Some(call) = self.modules.get(&parent).and_then(|p| p.calls.get(name.as_str())).copied() {
-                        self.edge(call, node, None);
-                    }
+                if let Some(call) = self.call_of(module) {
+                    self.edge(call, node, None);
                 }
                 Some(node)
             }
