@@ -14,7 +14,7 @@ use crate::diag::Diagnostic;
 
 /// One cycle per strongly connected component that has one, as the nodes in "refers to"
 /// order: `[a, x, b]` means a refers to x, x to b, and b back to a. Each cycle starts at its
-/// smallest node, and cycles come in the order of their first node, so output is stable.
+/// first node by [`start_rank`], and cycles come in that order too, so output is stable.
 pub(crate) fn find_cycles(graph: &StableDiGraph<Node, Edge>) -> Vec<Vec<NodeIndex>> {
     let mut cycles = Vec::new();
     // Component number of each node, for walking inside one component only.
@@ -28,7 +28,7 @@ pub(crate) fn find_cycles(graph: &StableDiGraph<Node, Edge>) -> Vec<Vec<NodeInde
         }
     }
     for (number, scc) in sccs.iter().enumerate() {
-        let Some(start) = scc.iter().copied().min_by(|a, b| graph[*a].cmp(&graph[*b])) else { continue };
+        let Some(start) = scc.iter().copied().min_by_key(|n| start_rank(&graph[*n])) else { continue };
         if scc.len() == 1 {
             if graph.find_edge(start, start).is_some() {
                 cycles.push(vec![start]);
@@ -39,8 +39,14 @@ pub(crate) fn find_cycles(graph: &StableDiGraph<Node, Edge>) -> Vec<Vec<NodeInde
             cycles.push(path);
         }
     }
-    cycles.sort_by(|a, b| graph[a[0]].cmp(&graph[b[0]]));
+    cycles.sort_by_key(|cycle| start_rank(&graph[cycle[0]]));
     cycles
+}
+
+/// Where a cycle's description starts: at a resource when it has one (what users think in),
+/// else at the smallest node, so the same cycle is always told the same way.
+fn start_rank(node: &Node) -> (bool, &Node) {
+    (!matches!(node, Node::Resource(_)), node)
 }
 
 /// The shortest walk from `start` along dependencies (edges against their direction) that
@@ -89,11 +95,10 @@ pub(crate) fn cycle_diagnostic(graph: &StableDiGraph<Node, Edge>, cycle: &[NodeI
             .and_then(|edge| edge.weight().span);
         let target = if dependency == *dependent { "itself".to_string() } else { graph[dependency].to_string() };
         match span {
+            // No primary span: every step is equally to blame, and a primary span on top of
+            // the first label would make miette draw that reference twice.
             Some(span) => {
-                if diagnostic.span.is_none() {
-                    diagnostic.span = Some(span);
-                }
-                diagnostic = diagnostic.with_label(span, format!("{} refers to {target} here", graph[*dependent]));
+                diagnostic = diagnostic.with_label(span, format!("{} refers to {target} here", graph[*dependent]))
             }
             None => implicit.push(format!("{} depends on {target} implicitly", graph[*dependent])),
         }
