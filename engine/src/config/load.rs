@@ -1,9 +1,18 @@
 //! Reading a directory (and the local modules it calls) into a [`Config`].
+//!
+//! This is the one place in `config` that touches the file system: it reads the files,
+//! records them in the [`SourceMap`] and hands their text to the decoder.
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
+use sha2::{Digest, Sha256};
+
+use super::blocks::{decode_file, is_local_source};
+use super::decode::Decoder;
+use super::syntax::parse_file;
 use super::{Config, Module, validate};
-use crate::diag::{Diagnostics, SourceMap};
+use crate::addr::ModulePath;
+use crate::diag::{Diagnostic, Diagnostics, SourceMap};
 
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {}
@@ -13,12 +22,175 @@ pub struct LoadOptions {}
 /// partial) and every diagnostic found.
 pub fn load_dir(dir: &Path, options: &LoadOptions) -> (Config, Diagnostics) {
     let _ = options;
-    let mut diags = Diagnostics::new();
-    let config = Config {
-        root: Module { dir: dir.to_path_buf(), ..Module::default() },
+    let mut loader = Loader {
         sources: SourceMap::default(),
-        hash: String::new(),
+        diags: Diagnostics::new(),
+        cwd: std::env::current_dir().ok(),
+        hasher: Sha256::new(),
     };
+    let root_dir = normalize(dir);
+    let mut ancestors = Vec::new();
+    let root = loader.load_module(&root_dir, ModulePath::root(), &mut ancestors);
+    let Loader { sources, mut diags, hasher, .. } = loader;
+    let config = Config { root, sources, hash: hex::encode(hasher.finalize()) };
     validate::validate(&config, &mut diags);
     (config, diags)
+}
+
+struct Loader {
+    sources: SourceMap,
+    diags: Diagnostics,
+    cwd: Option<PathBuf>,
+    /// Fed with every file in load order (root first, then children by call name; files by
+    /// name), which is deterministic for a given tree.
+    hasher: Sha256,
+}
+
+impl Loader {
+    /// `ancestors` holds the canonical directory and path of each module being loaded above
+    /// this one, to stop a module that (indirectly) includes itself.
+    fn load_module(&mut self, dir: &Path, path: ModulePath, ancestors: &mut Vec<(PathBuf, ModulePath)>) -> Module {
+        let mut module = Module { path: path.clone(), dir: dir.to_path_buf(), ..Module::default() };
+        let files = match config_files(dir) {
+            Ok(files) => files,
+            Err(err) => {
+                self.diags.push(
+                    Diagnostic::error(format!("cannot read configuration directory `{}`", self.display(dir).display()))
+                        .with_detail(err.to_string()),
+                );
+                return module;
+            }
+        };
+        if files.is_empty() {
+            self.diags
+                .push(Diagnostic::warning(format!("no `.hcl` or `.tf` files in `{}`", self.display(dir).display())));
+        }
+        for file in files {
+            let text = match fs_err::read_to_string(&file) {
+                Ok(text) => text,
+                Err(err) => {
+                    self.diags.push(Diagnostic::error("cannot read configuration file").with_detail(err.to_string()));
+                    continue;
+                }
+            };
+            self.hash_file(&path, &file, &text);
+            let id = self.sources.add(self.display(&file), text.as_str());
+            match parse_file(id, &text) {
+                Ok(body) => {
+                    let mut dec = Decoder { file: id, diags: &mut self.diags };
+                    decode_file(&mut dec, &body, &mut module);
+                }
+                Err(diagnostic) => self.diags.push(*diagnostic),
+            }
+        }
+        let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        ancestors.push((canonical, path.clone()));
+        let calls: Vec<(String, String, crate::diag::Span)> = module
+            .module_calls
+            .values()
+            .filter(|c| is_local_source(&c.source))
+            .map(|c| (c.name.clone(), c.source.clone(), c.source_span))
+            .collect();
+        for (name, source, source_span) in calls {
+            let child_dir = normalize(&dir.join(&source));
+            if !child_dir.is_dir() {
+                self.diags.push(
+                    Diagnostic::error(format!(
+                        "module directory `{}` does not exist",
+                        self.display(&child_dir).display()
+                    ))
+                    .with_span(source_span)
+                    .with_detail(format!(
+                        "module `{name}` has `source = \"{source}\"`, relative to this file's directory"
+                    )),
+                );
+                continue;
+            }
+            let child_canonical = child_dir.canonicalize().unwrap_or_else(|_| child_dir.clone());
+            if let Some((_, ancestor)) = ancestors.iter().find(|(d, _)| *d == child_canonical) {
+                let ancestor = if ancestor.is_root() { "the root module".to_string() } else { format!("`{ancestor}`") };
+                self.diags.push(
+                    Diagnostic::error(format!("module `{name}` includes itself"))
+                        .with_span(source_span)
+                        .with_detail(format!(
+                            "`{source}` is the directory of {ancestor}, which calls `{}`; a module cannot call itself, directly or through other modules",
+                            path.child(&name)
+                        )),
+                );
+                continue;
+            }
+            let child = self.load_module(&child_dir, path.child(&name), ancestors);
+            module.children.insert(name, child);
+        }
+        ancestors.pop();
+        module
+    }
+
+    /// Hashes a file under a name that does not depend on where Corral runs from: the module
+    /// path and the file name. Lengths are included so no two trees hash alike by shifting
+    /// bytes between a name and a content.
+    fn hash_file(&mut self, module: &ModulePath, file: &Path, text: &str) {
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let key = if module.is_root() { name } else { format!("{module}/{name}") };
+        self.hasher.update((key.len() as u64).to_le_bytes());
+        self.hasher.update(key.as_bytes());
+        self.hasher.update((text.len() as u64).to_le_bytes());
+        self.hasher.update(text.as_bytes());
+    }
+
+    /// The path as shown to the user: relative to the working directory when it is inside it.
+    fn display(&self, path: &Path) -> PathBuf {
+        if path.is_absolute()
+            && let Some(cwd) = &self.cwd
+            && let Ok(relative) = path.strip_prefix(cwd)
+        {
+            return relative.to_path_buf();
+        }
+        normalize(path)
+    }
+}
+
+/// The `*.hcl` and `*.tf` files of a directory, sorted by name. Editor leftovers (hidden
+/// files, `foo.tf~`, `#foo.tf#`) are skipped, as Terraform does.
+fn config_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in fs_err::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+        if name.starts_with('.') || name.starts_with('#') {
+            continue;
+        }
+        if !(name.ends_with(".hcl") || name.ends_with(".tf")) {
+            continue;
+        }
+        if path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Removes `.` and resolvable `..` components without touching the file system, so paths
+/// shown to the user read `modules/net/main.hcl`, not `./modules/./net/../net/main.hcl`.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(component),
+            },
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
 }

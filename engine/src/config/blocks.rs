@@ -1,0 +1,687 @@
+//! Decoding the top-level blocks of one file into its [`Module`]: `terraform`, `provider`,
+//! `variable`, `locals`, `output`, `module` and `moved` here; `resource` and `data` in
+//! [`super::resource`]. Names are checked for duplicates against everything decoded so far,
+//! so a duplicate in another file of the same module is found too.
+
+use hcl_edit::expr::{Expression, ObjectKey};
+use hcl_edit::structure::{Block, Body as HclBody, Structure};
+
+use super::decode::{
+    Content, Decoder, Schema, did_you_mean, is_identifier, provider_ref_parts, static_path, static_string,
+};
+use super::resource::{decode_resource, generic_body};
+use super::type_expr::parse_type;
+use super::{
+    BackendConfig, CheckRule, Local, Module, ModuleCall, Moved, Output, ProviderConfig, ProviderRef, RequiredProvider,
+    TerraformBlock, Variable,
+};
+use crate::addr::{ResourceMode, Target};
+use crate::diag::{Diagnostic, Span};
+use crate::value::{Path, PathStep, Type};
+
+const TOP_LEVEL: &[&str] =
+    &["terraform", "provider", "variable", "locals", "output", "resource", "data", "module", "moved"];
+
+/// Names Terraform reserves for module call meta-arguments, so no variable may take them.
+const RESERVED_VARIABLE_NAMES: &[&str] =
+    &["source", "version", "providers", "count", "for_each", "lifecycle", "depends_on", "locals"];
+
+/// Decodes one parsed file into `module`.
+pub(super) fn decode_file(dec: &mut Decoder<'_>, body: &HclBody, module: &mut Module) {
+    for structure in body.iter() {
+        match structure {
+            Structure::Attribute(attr) => {
+                let name = attr.key.as_str();
+                let span = dec.span(&attr.key);
+                dec.push(
+                    Diagnostic::error(format!("unexpected argument `{name}` outside of any block"))
+                        .with_span(span)
+                        .with_help(format!(
+                            "arguments belong inside a block; for a named value, write `locals {{ {name} = ... }}`"
+                        )),
+                );
+            }
+            Structure::Block(block) => decode_block(dec, block, module),
+        }
+    }
+}
+
+fn decode_block(dec: &mut Decoder<'_>, block: &Block, module: &mut Module) {
+    match block.ident.as_str() {
+        "terraform" => decode_terraform(dec, block, module),
+        "provider" => decode_provider(dec, block, module),
+        "variable" => decode_variable(dec, block, module),
+        "locals" => decode_locals(dec, block, module),
+        "output" => decode_output(dec, block, module),
+        "resource" => decode_resource(dec, block, ResourceMode::Managed, module),
+        "data" => decode_resource(dec, block, ResourceMode::Data, module),
+        "module" => decode_module_call(dec, block, module),
+        "moved" => decode_moved(dec, block, module),
+        kind @ ("import" | "removed" | "check") => {
+            let span = dec.span(&block.ident);
+            dec.error(span, format!("`{kind}` blocks are not supported yet"));
+        }
+        other => {
+            let span = dec.span(&block.ident);
+            let mut d = Diagnostic::error(format!("unsupported block type `{other}`")).with_span(span);
+            if let Some(help) = did_you_mean(other, TOP_LEVEL.iter().copied()) {
+                d = d.with_help(help);
+            }
+            dec.push(d);
+        }
+    }
+}
+
+fn decode_terraform(dec: &mut Decoder<'_>, block: &Block, module: &mut Module) {
+    if dec.labels(block, &[]).is_none() {
+        return;
+    }
+    let schema = Schema {
+        what: "a `terraform` block",
+        attrs: &["required_version"],
+        blocks: &["required_providers", "backend", "cloud"],
+    };
+    let content = dec.content(&block.body, &schema);
+    let span = dec.span(block);
+    let terraform = module.terraform.get_or_insert_with(|| TerraformBlock { span: Some(span), ..Default::default() });
+    if let Some(attr) = content.attrs.get("required_version")
+        && let Some(version) = dec.literal_string(attr)
+    {
+        // Several `terraform` blocks may each constrain the version; all constraints apply.
+        terraform.required_version = Some(match terraform.required_version.take() {
+            Some(previous) => format!("{previous}, {version}"),
+            None => version,
+        });
+    }
+    for inner in &content.blocks {
+        match inner.ident.as_str() {
+            "required_providers" => decode_required_providers(dec, inner, terraform),
+            "backend" => {
+                let Some(labels) = dec.labels(inner, &["type"]) else { continue };
+                let span = dec.span(*inner);
+                if let Some(previous) = &terraform.backend {
+                    let previous = previous.span;
+                    dec.push(
+                        Diagnostic::error("duplicate backend configuration")
+                            .with_span(dec.span(&inner.ident))
+                            .with_label(previous, "first defined here")
+                            .with_detail("a module may have only one `backend` block"),
+                    );
+                    continue;
+                }
+                let body = generic_body(dec, &inner.body, &[], &[]);
+                let kind = labels.into_iter().next().map(|(k, _)| k).unwrap_or_default();
+                terraform.backend = Some(BackendConfig { kind, body, span });
+            }
+            _ => {
+                let span = dec.span(&inner.ident);
+                dec.error(span, "`cloud` blocks are not supported");
+            }
+        }
+    }
+}
+
+fn decode_required_providers(dec: &mut Decoder<'_>, block: &Block, terraform: &mut TerraformBlock) {
+    if dec.labels(block, &[]).is_none() {
+        return;
+    }
+    for structure in block.body.iter() {
+        let attr = match structure {
+            Structure::Attribute(attr) => attr,
+            Structure::Block(inner) => {
+                let span = dec.span(&inner.ident);
+                dec.push(
+                    Diagnostic::error(format!("unexpected block `{}` in `required_providers`", inner.ident.as_str()))
+                        .with_span(span)
+                        .with_help("write `name = { source = \"...\", version = \"...\" }`"),
+                );
+                continue;
+            }
+        };
+        let name = attr.key.as_str().to_string();
+        if terraform.required_providers.contains_key(&name) {
+            let span = dec.span(&attr.key);
+            dec.error(span, format!("duplicate required provider `{name}`"));
+            continue;
+        }
+        let requirement = match &attr.value {
+            Expression::Object(object) => {
+                let mut req = RequiredProvider { source: None, version: None };
+                for (key, value) in object.iter() {
+                    let key_name = match key {
+                        ObjectKey::Ident(ident) => ident.as_str().to_string(),
+                        ObjectKey::Expression(e) => static_string(e).unwrap_or_default(),
+                    };
+                    let slot = match key_name.as_str() {
+                        "source" => &mut req.source,
+                        "version" => &mut req.version,
+                        // Declares aliases a child module expects; nothing to record yet.
+                        "configuration_aliases" => continue,
+                        other => {
+                            let span = dec.span(key);
+                            let mut d =
+                                Diagnostic::error(format!("unsupported argument `{other}` in a provider requirement"))
+                                    .with_span(span);
+                            if let Some(help) = did_you_mean(other, ["source", "version", "configuration_aliases"]) {
+                                d = d.with_help(help);
+                            }
+                            dec.push(d);
+                            continue;
+                        }
+                    };
+                    match static_string(value.expr()) {
+                        Some(text) => *slot = Some(text),
+                        None => {
+                            let span = dec.span(value.expr());
+                            dec.error(span, format!("`{key_name}` must be a literal string"));
+                        }
+                    }
+                }
+                req
+            }
+            value => match static_string(value) {
+                Some(version) => {
+                    let span = dec.span(&attr.key);
+                    dec.push(
+                        Diagnostic::warning("version-only provider requirements are deprecated")
+                            .with_span(span)
+                            .with_help(format!("write `{name} = {{ source = \"...\", version = \"{version}\" }}`")),
+                    );
+                    RequiredProvider { source: None, version: Some(version) }
+                }
+                None => {
+                    let span = dec.span(value);
+                    dec.push(
+                        Diagnostic::error("invalid provider requirement")
+                            .with_span(span)
+                            .with_help(format!("write `{name} = {{ source = \"...\", version = \"...\" }}`")),
+                    );
+                    continue;
+                }
+            },
+        };
+        terraform.required_providers.insert(name, requirement);
+    }
+}
+
+fn decode_provider(dec: &mut Decoder<'_>, block: &Block, module: &mut Module) {
+    let Some(labels) = dec.labels(block, &["name"]) else { return };
+    let (name, name_span) = labels[0].clone();
+    if !dec.check_name(&name, name_span, "provider") {
+        return;
+    }
+    let mut alias = None;
+    if let Some(attr) = block.body.get_attribute("alias") {
+        let span = dec.span(&attr.value);
+        match static_string(&attr.value) {
+            Some(text) if is_identifier(&text) => alias = Some(text),
+            Some(text) => dec.error(span, format!("invalid provider alias `{text}`")),
+            None => dec.error(span, "`alias` must be a literal string"),
+        }
+    }
+    if let Some(attr) = block.body.get_attribute("version") {
+        let span = dec.span(&attr.key);
+        dec.push(
+            Diagnostic::warning("version constraints inside `provider` blocks are deprecated and ignored")
+                .with_span(span)
+                .with_help(format!(
+                    "set the version in `terraform {{ required_providers {{ {name} = {{ version = ... }} }} }}`"
+                )),
+        );
+    }
+    let body = generic_body(dec, &block.body, &["alias", "version"], &[]);
+    let config = ProviderConfig { name, alias, body, span: dec.span(block) };
+    if let Some(previous) = module.providers.iter().find(|p| p.key() == config.key()) {
+        let previous = previous.span;
+        let key = config.key();
+        let span = match block.body.get_attribute("alias") {
+            Some(attr) => dec.span(&attr.value),
+            None => name_span,
+        };
+        dec.push(
+            Diagnostic::error(format!("duplicate provider configuration `{key}`"))
+                .with_span(span)
+                .with_label(previous, "first defined here")
+                .with_help("give one of them an `alias` to configure the provider twice"),
+        );
+        return;
+    }
+    module.providers.push(config);
+}
+
+fn decode_variable(dec: &mut Decoder<'_>, block: &Block, module: &mut Module) {
+    let Some(labels) = dec.labels(block, &["name"]) else { return };
+    let (name, name_span) = labels[0].clone();
+    if !dec.check_name(&name, name_span, "variable") {
+        return;
+    }
+    if RESERVED_VARIABLE_NAMES.contains(&name.as_str()) {
+        dec.push(
+            Diagnostic::error(format!("invalid variable name `{name}`"))
+                .with_span(name_span)
+                .with_detail(format!("`{name}` is reserved for a meta-argument of `module` blocks")),
+        );
+        return;
+    }
+    let schema = Schema {
+        what: "a `variable` block",
+        attrs: &["type", "default", "description", "sensitive", "nullable"],
+        blocks: &["validation"],
+    };
+    let content = dec.content(&block.body, &schema);
+    let (ty, optional_attrs) = match content.attrs.get("type") {
+        Some(attr) => {
+            let parsed = parse_type(dec, &attr.value);
+            (parsed.ty, parsed.optional_attrs)
+        }
+        None => (Type::Dynamic, Vec::new()),
+    };
+    let default = content.attrs.get("default").map(|attr| {
+        check_constant(dec, &attr.value);
+        dec.expr(&attr.value)
+    });
+    let description = content.attrs.get("description").and_then(|a| dec.literal_string(a));
+    let sensitive = content.attrs.get("sensitive").and_then(|a| dec.literal_bool(a)).unwrap_or(false);
+    let nullable = content.attrs.get("nullable").and_then(|a| dec.literal_bool(a)).unwrap_or(true);
+    let validations = check_rules(dec, &content, "validation");
+    let variable = Variable {
+        name: name.clone(),
+        ty,
+        optional_attrs,
+        default,
+        description,
+        sensitive,
+        nullable,
+        validations,
+        span: dec.span(block),
+    };
+    if let Some(previous) = module.variables.get(&name) {
+        let previous = previous.span;
+        dec.push(
+            Diagnostic::error(format!("duplicate variable `{name}`"))
+                .with_span(name_span)
+                .with_label(previous, "first declared here")
+                .with_detail("variable names must be unique within a module"),
+        );
+        return;
+    }
+    module.variables.insert(name, variable);
+}
+
+/// A variable's default must be a constant: it is read before anything else exists.
+fn check_constant(dec: &mut Decoder<'_>, expr: &Expression) {
+    struct Finder {
+        found: Option<(&'static str, Option<std::ops::Range<usize>>)>,
+    }
+    impl hcl_edit::visit::Visit for Finder {
+        fn visit_expr(&mut self, node: &Expression) {
+            if self.found.is_some() {
+                return;
+            }
+            let summary = match node {
+                Expression::Variable(_) | Expression::Traversal(_) => "references are not allowed here",
+                Expression::FuncCall(_) => "function calls are not allowed here",
+                Expression::ForExpr(_) => "`for` expressions are not allowed here",
+                _ => return hcl_edit::visit::visit_expr(self, node),
+            };
+            self.found = Some((summary, hcl_edit::Span::span(node)));
+        }
+    }
+    let mut finder = Finder { found: None };
+    hcl_edit::visit::Visit::visit_expr(&mut finder, expr);
+    if let Some((summary, range)) = finder.found {
+        let span = Span::new(dec.file, range.unwrap_or(0..0));
+        dec.push(
+            Diagnostic::error(summary).with_span(span).with_detail("a variable's default must be a literal value"),
+        );
+    }
+}
+
+fn check_rules(dec: &mut Decoder<'_>, content: &Content<'_>, kind: &str) -> Vec<super::CheckRule> {
+    let mut rules = Vec::new();
+    for block in content.blocks_named(kind) {
+        if let Some(rule) = check_rule(dec, block) {
+            rules.push(rule);
+        }
+    }
+    rules
+}
+
+/// A `validation`, `precondition` or `postcondition` block.
+pub(super) fn check_rule(dec: &mut Decoder<'_>, block: &Block) -> Option<CheckRule> {
+    dec.labels(block, &[])?;
+    let what = format!("a `{}` block", block.ident.as_str());
+    let schema = Schema { what: &what, attrs: &["condition", "error_message"], blocks: &[] };
+    let content = dec.content(&block.body, &schema);
+    let condition = dec.require(&content, "condition", block, &what);
+    let error_message = dec.require(&content, "error_message", block, &what);
+    Some(CheckRule {
+        condition: dec.expr(&condition?.value),
+        error_message: dec.expr(&error_message?.value),
+        span: dec.span(block),
+    })
+}
+
+fn decode_locals(dec: &mut Decoder<'_>, block: &Block, module: &mut Module) {
+    if dec.labels(block, &[]).is_none() {
+        return;
+    }
+    for structure in block.body.iter() {
+        match structure {
+            Structure::Attribute(attr) => {
+                let name = attr.key.as_str().to_string();
+                let name_span = dec.span(&attr.key);
+                if !dec.check_name(&name, name_span, "local value") {
+                    continue;
+                }
+                if let Some(previous) = module.locals.get(&name) {
+                    let previous = previous.span;
+                    dec.push(
+                        Diagnostic::error(format!("duplicate local value `{name}`"))
+                            .with_span(name_span)
+                            .with_label(previous, "first defined here")
+                            .with_detail("local value names must be unique within a module"),
+                    );
+                    continue;
+                }
+                let local = Local { name: name.clone(), value: dec.expr(&attr.value), span: dec.span(attr) };
+                module.locals.insert(name, local);
+            }
+            Structure::Block(inner) => {
+                let span = dec.span(&inner.ident);
+                dec.push(
+                    Diagnostic::error(format!("unsupported block type `{}` in a `locals` block", inner.ident.as_str()))
+                        .with_span(span)
+                        .with_detail("a `locals` block holds only `name = value` arguments"),
+                );
+            }
+        }
+    }
+}
+
+fn decode_output(dec: &mut Decoder<'_>, block: &Block, module: &mut Module) {
+    let Some(labels) = dec.labels(block, &["name"]) else { return };
+    let (name, name_span) = labels[0].clone();
+    if !dec.check_name(&name, name_span, "output") {
+        return;
+    }
+    let schema = Schema {
+        what: "an `output` block",
+        attrs: &["value", "description", "sensitive", "depends_on"],
+        blocks: &["precondition"],
+    };
+    let content = dec.content(&block.body, &schema);
+    let value = dec.require(&content, "value", block, "an `output` block");
+    let description = content.attrs.get("description").and_then(|a| dec.literal_string(a));
+    let sensitive = content.attrs.get("sensitive").and_then(|a| dec.literal_bool(a)).unwrap_or(false);
+    let depends_on = content.attrs.get("depends_on").map(|a| dec.reference_list(a)).unwrap_or_default();
+    let preconditions = check_rules(dec, &content, "precondition");
+    if let Some(previous) = module.outputs.get(&name) {
+        let previous = previous.span;
+        dec.push(
+            Diagnostic::error(format!("duplicate output `{name}`"))
+                .with_span(name_span)
+                .with_label(previous, "first defined here")
+                .with_detail("output names must be unique within a module"),
+        );
+        return;
+    }
+    let Some(value) = value else { return };
+    let output = Output {
+        name: name.clone(),
+        value: dec.expr(&value.value),
+        description,
+        sensitive,
+        depends_on,
+        preconditions,
+        span: dec.span(block),
+    };
+    module.outputs.insert(name, output);
+}
+
+/// Whether a module source is a local path, the only kind supported for now.
+pub(crate) fn is_local_source(source: &str) -> bool {
+    source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
+}
+
+/// A `module` block's own arguments; every other argument sets an input variable.
+pub(super) const MODULE_META: &[&str] = &["source", "version", "count", "for_each", "depends_on", "providers"];
+
+fn decode_module_call(dec: &mut Decoder<'_>, block: &Block, module: &mut Module) {
+    let Some(labels) = dec.labels(block, &["name"]) else { return };
+    let (name, name_span) = labels[0].clone();
+    if !dec.check_name(&name, name_span, "module") {
+        return;
+    }
+    let mut call = ModuleCall {
+        name: name.clone(),
+        source: String::new(),
+        source_span: dec.header_span(block),
+        count: None,
+        for_each: None,
+        depends_on: Vec::new(),
+        arguments: Default::default(),
+        providers: Vec::new(),
+        span: dec.span(block),
+        decl_span: dec.header_span(block),
+    };
+    for structure in block.body.iter() {
+        let attr = match structure {
+            Structure::Attribute(attr) => attr,
+            Structure::Block(inner) => {
+                let span = dec.span(&inner.ident);
+                dec.push(
+                    Diagnostic::error(format!("unsupported block type `{}` in a `module` block", inner.ident.as_str()))
+                        .with_span(span)
+                        .with_detail("a `module` block takes only arguments: the module's input variables and its meta-arguments"),
+                );
+                continue;
+            }
+        };
+        match attr.key.as_str() {
+            "source" => {
+                call.source_span = dec.span(&attr.value);
+                let Some(source) = dec.literal_string(attr) else { continue };
+                // A call with another kind of source is still recorded, so references to it
+                // are not reported as undeclared; the loader only follows local sources.
+                if !is_local_source(&source) {
+                    dec.push(
+                        Diagnostic::error(format!("module source `{source}` is not supported yet"))
+                            .with_span(call.source_span)
+                            .with_help("only local paths starting with `./` or `../` are supported for now"),
+                    );
+                }
+                call.source = source;
+            }
+            "version" => {
+                let span = dec.span(&attr.key);
+                dec.push(
+                    Diagnostic::error("a module with a local source cannot have a version constraint")
+                        .with_span(span)
+                        .with_help("remove `version`: a local module is always the code next to it"),
+                );
+            }
+            "count" => call.count = Some(dec.expr(&attr.value)),
+            "for_each" => call.for_each = Some(dec.expr(&attr.value)),
+            "depends_on" => call.depends_on = dec.reference_list(attr),
+            "providers" => call.providers = decode_provider_map(dec, &attr.value),
+            _ => {
+                let argument = dec.attribute(attr);
+                call.arguments.insert(argument.name.clone(), argument);
+            }
+        }
+    }
+    if block.body.get_attribute("source").is_none() {
+        let span = dec.header_span(block);
+        dec.push(
+            Diagnostic::error("missing required argument `source`")
+                .with_span(span)
+                .with_detail("a `module` block must set `source`, the path of the module's directory"),
+        );
+    }
+    check_count_and_for_each(dec, block);
+    if let Some(previous) = module.module_calls.get(&name) {
+        let previous = previous.decl_span;
+        dec.push(
+            Diagnostic::error(format!("duplicate module call `{name}`"))
+                .with_span(name_span)
+                .with_label(previous, "first defined here")
+                .with_detail("module call names must be unique within a module"),
+        );
+        return;
+    }
+    module.module_calls.insert(name, call);
+}
+
+/// Reports `count` and `for_each` set together, at `for_each`.
+pub(super) fn check_count_and_for_each(dec: &mut Decoder<'_>, block: &Block) {
+    if let (Some(count), Some(for_each)) = (block.body.get_attribute("count"), block.body.get_attribute("for_each")) {
+        let span = dec.span(&for_each.key);
+        let count_span = dec.span(&count.key);
+        dec.push(
+            Diagnostic::error("`count` and `for_each` cannot both be set")
+                .with_span(span)
+                .with_label(count_span, "`count` is set here")
+                .with_help("use only one of them"),
+        );
+    }
+}
+
+/// `providers = { child = parent, child.alias = parent.alias }`.
+fn decode_provider_map(dec: &mut Decoder<'_>, expr: &Expression) -> Vec<(String, ProviderRef)> {
+    let Expression::Object(object) = expr else {
+        let span = dec.span(expr);
+        dec.push(
+            Diagnostic::error("`providers` must be a map of provider configurations")
+                .with_span(span)
+                .with_help("write `providers = { testing = testing.west }`"),
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (key, value) in object.iter() {
+        let child = match key {
+            ObjectKey::Ident(ident) => Some(ident.as_str().to_string()),
+            ObjectKey::Expression(e) => provider_ref_parts(e).map(|(n, a)| match a {
+                Some(a) => format!("{n}.{a}"),
+                None => n,
+            }),
+        };
+        let Some(child) = child else {
+            let span = dec.span(key);
+            dec.error(span, "invalid provider name in `providers`: expected `name` or `name.alias`");
+            continue;
+        };
+        let Some((name, alias)) = provider_ref_parts(value.expr()) else {
+            let span = dec.span(value.expr());
+            dec.push(
+                Diagnostic::error("invalid provider reference")
+                    .with_span(span)
+                    .with_help("write a provider name or `name.alias`, without quotes"),
+            );
+            continue;
+        };
+        out.push((child, ProviderRef { name, alias, span: Some(dec.span(value.expr())) }));
+    }
+    out
+}
+
+fn decode_moved(dec: &mut Decoder<'_>, block: &Block, module: &mut Module) {
+    if dec.labels(block, &[]).is_none() {
+        return;
+    }
+    let schema = Schema { what: "a `moved` block", attrs: &["from", "to"], blocks: &[] };
+    let content = dec.content(&block.body, &schema);
+    let from = dec.require(&content, "from", block, "a `moved` block");
+    let to = dec.require(&content, "to", block, "a `moved` block");
+    let from = from.and_then(|a| moved_address(dec, &a.value).map(|t| (t, dec.span(&a.value))));
+    let to = to.and_then(|a| moved_address(dec, &a.value).map(|t| (t, dec.span(&a.value))));
+    let (Some((from, _)), Some((to, to_span))) = (from, to) else { return };
+    let kind_mismatch = matches!(
+        (&from, &to),
+        (Target::Module(_), Target::Resource(_) | Target::Instance(_))
+            | (Target::Resource(_) | Target::Instance(_), Target::Module(_))
+    );
+    if kind_mismatch {
+        dec.push(
+            Diagnostic::error("`from` and `to` of a `moved` block must both be modules or both be resources")
+                .with_span(to_span),
+        );
+        return;
+    }
+    if from == to {
+        dec.error(to_span, "`from` and `to` of a `moved` block are the same address");
+        return;
+    }
+    let types = match (&from, &to) {
+        (Target::Resource(a), Target::Resource(b)) => Some((&a.resource, &b.resource)),
+        (Target::Instance(a), Target::Instance(b)) => Some((&a.resource, &b.resource)),
+        (Target::Resource(a), Target::Instance(b)) => Some((&a.resource, &b.resource)),
+        (Target::Instance(a), Target::Resource(b)) => Some((&a.resource, &b.resource)),
+        _ => None,
+    };
+    if let Some((a, b)) = types
+        && (a.type_name != b.type_name || a.mode != b.mode)
+    {
+        dec.push(
+            Diagnostic::error(format!("cannot move `{a}` to `{b}`: the resource type differs")).with_span(to_span),
+        );
+        return;
+    }
+    if let Some((a, _)) = types
+        && a.mode == ResourceMode::Data
+    {
+        dec.error(to_span, "data sources cannot be moved: they hold no state worth keeping");
+        return;
+    }
+    module.moved.push(Moved { from, to, span: dec.span(block) });
+}
+
+/// A `moved` endpoint: a static traversal such as `module.a.testing_thing.b["k"]`.
+fn moved_address(dec: &mut Decoder<'_>, expr: &Expression) -> Option<Target> {
+    let span = dec.span(expr);
+    let Some(path) = static_path(expr) else {
+        let mut d = Diagnostic::error("invalid address in `moved` block")
+            .with_span(span)
+            .with_detail("expected a resource or module address such as `testing_thing.a` or `module.net`");
+        if let Some(text) = expr.as_str() {
+            d = d.with_help(format!("remove the quotes: `{text}`"));
+        }
+        dec.push(d);
+        return None;
+    };
+    match path_to_address_text(&path).parse::<Target>() {
+        Ok(target) => Some(target),
+        Err(err) => {
+            dec.push(Diagnostic::error("invalid address in `moved` block").with_span(span).with_detail(err.reason));
+            None
+        }
+    }
+}
+
+fn path_to_address_text(path: &Path) -> String {
+    let mut text = String::new();
+    for (i, step) in path.0.iter().enumerate() {
+        match step {
+            PathStep::Attr(name) if i == 0 => text.push_str(name),
+            PathStep::Attr(name) => {
+                text.push('.');
+                text.push_str(name);
+            }
+            PathStep::Index(index) => text.push_str(&format!("[{index}]")),
+            PathStep::Key(key) => {
+                text.push_str("[\"");
+                for c in key.chars() {
+                    match c {
+                        '"' => text.push_str("\\\""),
+                        '\\' => text.push_str("\\\\"),
+                        '\n' => text.push_str("\\n"),
+                        c => text.push(c),
+                    }
+                }
+                text.push_str("\"]");
+            }
+        }
+    }
+    text
+}
