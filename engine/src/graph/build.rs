@@ -28,6 +28,8 @@ pub(super) fn build(config: &Config) -> (ConfigGraph, Diagnostics) {
     for module in &modules {
         builder.add_edges(module);
     }
+    // Reference problems in source order, whatever order the blocks were visited in.
+    builder.diags.0.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
     for path in cycle::find_cycles(&builder.graph.graph) {
         let diagnostic = cycle::cycle_diagnostic(&builder.graph.graph, &path);
         builder.diags.push(diagnostic);
@@ -211,6 +213,8 @@ impl<'c> Builder<'c> {
             self.rules_refs(Context { self_object: true, ..inner }, &lifecycle.postconditions);
             match self.resolve_provider(path, &resource.provider.key()) {
                 Some(provider) => self.edge(provider, node, None),
+                // The loader's validation already reports undeclared aliases in the root.
+                None if path.is_root() => {}
                 None => self.diags.push(undeclared_provider(&resource.provider, resource.decl_span)),
             }
         }
@@ -236,7 +240,7 @@ impl<'c> Builder<'c> {
                 self.expr_refs(Context { dependent: target, ..inner }, &argument.value);
             }
             for (_, parent_ref) in &call.providers {
-                if self.resolve_provider(path, &parent_ref.key()).is_none() {
+                if self.resolve_provider(path, &parent_ref.key()).is_none() && !path.is_root() {
                     let span = parent_ref.span.unwrap_or(call.decl_span);
                     self.diags.push(undeclared_provider(parent_ref, span));
                 }
@@ -402,9 +406,10 @@ impl<'c> Builder<'c> {
     }
 
     /// The provider configuration a resource in `module` uses for `key`: declared there;
-    /// else passed by the module call's `providers` map; else inherited from the parent
-    /// (when the call has no map); else an implied empty configuration of a default
-    /// provider. An alias that nothing declares resolves to nothing.
+    /// else passed by the module call's `providers` map; else, for a default (unaliased)
+    /// configuration when the call has no map, inherited from the parent; else an implied
+    /// empty configuration of a default provider. An alias that is neither declared nor
+    /// passed resolves to nothing. This is Terraform's rule.
     fn resolve_provider(&mut self, module: &ModulePath, key: &str) -> Option<NodeIndex> {
         let index = self.modules.get(module)?;
         if let Some(node) = index.providers.get(key) {
@@ -422,6 +427,8 @@ impl<'c> Builder<'c> {
                         .iter()
                         .find(|(child_key, _)| child_key == key)
                         .map(|(_, parent_ref)| (parent, parent_ref.key())),
+                    // Only default configurations are inherited; an alias must be passed.
+                    _ if key.contains('.') => None,
                     _ => Some((parent, key.to_string())),
                 }
             }

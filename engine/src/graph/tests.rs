@@ -14,27 +14,27 @@ use crate::config::{LoadOptions, load_dir};
 use crate::diag::{FileId, SourceMap};
 
 fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/graph")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/graph").canonicalize().unwrap()
 }
 
-/// `file:line:col` with only the file's name, so expectations do not depend on where the
-/// repository is checked out.
-fn location(sources: &SourceMap, span: Span) -> String {
+/// `file:line:col` with the path relative to the case's folder, so expectations do not
+/// depend on where the repository is checked out.
+fn location(case: &Path, sources: &SourceMap, span: Span) -> String {
     let (line, col) = sources.line_col(span.file, span.start);
-    let name = sources
+    let path = sources
         .get(span.file)
-        .and_then(|f| f.path.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .map(|f| f.path.strip_prefix(case).unwrap_or(&f.path).display().to_string())
         .unwrap_or_default();
-    format!("{name}:{line}:{col}")
+    format!("{path}:{line}:{col}")
 }
 
-fn render_diagnostics(out: &mut String, kind: &str, sources: &SourceMap, diags: &Diagnostics) {
+fn render_diagnostics(out: &mut String, case: &Path, kind: &str, sources: &SourceMap, diags: &Diagnostics) {
     for diag in diags {
         let severity = if diag.is_error() { "error" } else { "warning" };
-        let at = diag.span.map(|s| format!(" @ {}", location(sources, s))).unwrap_or_default();
+        let at = diag.span.map(|s| format!(" @ {}", location(case, sources, s))).unwrap_or_default();
         let _ = writeln!(out, "{kind}{severity}: {}{at}", diag.summary);
         for (span, text) in &diag.labels {
-            let _ = writeln!(out, "  label: {text} @ {}", location(sources, *span));
+            let _ = writeln!(out, "  label: {text} @ {}", location(case, sources, *span));
         }
         if let Some(detail) = &diag.detail {
             let _ = writeln!(out, "  detail: {detail}");
@@ -47,7 +47,7 @@ fn render_case(dir: &Path) -> String {
     let (config, load_diags) = load_dir(dir, &LoadOptions::default());
     let (graph, diags) = build(&config);
     let mut out = String::new();
-    render_diagnostics(&mut out, "load ", &config.sources, &load_diags);
+    render_diagnostics(&mut out, dir, "load ", &config.sources, &load_diags);
     let mut edges: Vec<String> = graph
         .graph
         .edge_indices()
@@ -64,7 +64,7 @@ fn render_case(dir: &Path) -> String {
     for edge in edges {
         let _ = writeln!(out, "{edge}");
     }
-    render_diagnostics(&mut out, "", &config.sources, &diags);
+    render_diagnostics(&mut out, dir, "", &config.sources, &diags);
     out
 }
 
