@@ -68,6 +68,28 @@ fn render_case(dir: &Path) -> String {
     out
 }
 
+/// `corral graph` output, checked on the cases that have an `expected.dot`.
+#[test]
+fn dot_fixtures() {
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    let mut checked = 0;
+    for case in ["modules", "depends_on"] {
+        let dir = fixtures_dir().join(case);
+        let (config, _) = load_dir(&dir, &LoadOptions::default());
+        let (graph, _) = build(&config);
+        let actual = to_dot(&graph);
+        let expected_path = dir.join("expected.dot");
+        if update {
+            std::fs::write(&expected_path, &actual).unwrap();
+        }
+        assert_eq!(actual, std::fs::read_to_string(&expected_path).unwrap(), "{case}");
+        // Building again gives the same text: the order does not depend on hashing.
+        assert_eq!(to_dot(&build(&config).0), actual);
+        checked += 1;
+    }
+    assert_eq!(checked, 2);
+}
+
 #[test]
 fn fixtures() {
     let update = std::env::var_os("UPDATE_EXPECT").is_some();
