@@ -84,7 +84,9 @@ fn path_back_to(
 /// resource on its provider) are explained in the detail instead.
 pub(crate) fn cycle_diagnostic(graph: &StableDiGraph<Node, Edge>, cycle: &[NodeIndex]) -> Diagnostic {
     let mut names: Vec<String> = cycle.iter().map(|n| graph[*n].to_string()).collect();
-    names.push(names[0].clone());
+    if let Some(first) = names.first().cloned() {
+        names.push(first);
+    }
     let mut diagnostic = Diagnostic::error(format!("Cycle: {}", names.join(" → ")));
     let mut implicit = Vec::new();
     for (i, dependent) in cycle.iter().enumerate() {
