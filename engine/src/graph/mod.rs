@@ -3,6 +3,10 @@
 //! Edges point from a dependency to what depends on it, so a topological order is an
 //! evaluation order. Building it is a pure function of the configuration.
 
+mod build;
+mod cycle;
+mod dot;
+
 use std::collections::HashMap;
 use std::fmt;
 
@@ -99,6 +103,11 @@ impl ConfigGraph {
         petgraph::algo::toposort(&self.graph, None).unwrap_or_default()
     }
 
+    /// The index of a node, if the configuration declares it.
+    pub fn get(&self, node: &Node) -> Option<NodeIndex> {
+        self.index.get(node).copied()
+    }
+
     pub fn node(&self, index: NodeIndex) -> &Node {
         &self.graph[index]
     }
@@ -115,14 +124,17 @@ impl ConfigGraph {
 }
 
 /// Builds the graph. Reports references to undeclared things and cycles (naming every node
-/// of the cycle with the location of each reference) as diagnostics.
+/// of the cycle with the location of each reference) as diagnostics. The graph is returned
+/// even when there are errors; with a cycle, [`ConfigGraph::topo_order`] is empty.
 pub fn build(config: &Config) -> (ConfigGraph, Diagnostics) {
-    let _ = config;
-    (ConfigGraph::default(), Diagnostics::new())
+    build::build(config)
 }
 
-/// The graph in Graphviz DOT.
+/// The graph in Graphviz DOT, in a stable order. Arrows point from a node to what it
+/// depends on, as in `terraform graph`.
 pub fn to_dot(graph: &ConfigGraph) -> String {
-    let _ = graph;
-    String::from("digraph corral {\n}\n")
+    dot::to_dot(graph)
 }
+
+#[cfg(test)]
+mod tests;
