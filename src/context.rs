@@ -10,7 +10,7 @@ use corral_engine::config::{self, Config, LoadOptions};
 use corral_engine::diag::{Diagnostic, Diagnostics, SourceMap};
 use corral_engine::graph::{self, ConfigGraph};
 use corral_engine::provider::ProviderRegistry;
-use corral_engine::state::{lock_with_timeout, LockInfo, RedbStore, StateError, StateStore};
+use corral_engine::state::{LockInfo, RedbStore, StateError, StateStore, lock_with_timeout};
 
 use crate::ui::{self, Reported};
 
@@ -99,7 +99,13 @@ impl Context {
     }
 
     /// Takes the workspace lock, waiting up to `timeout`.
-    pub async fn lock(&self, store: &dyn StateStore, workspace: &str, operation: &str, timeout: Duration) -> anyhow::Result<LockInfo> {
+    pub async fn lock(
+        &self,
+        store: &dyn StateStore,
+        workspace: &str,
+        operation: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<LockInfo> {
         let info = LockInfo::for_current_process(operation);
         match lock_with_timeout(store, workspace, info.clone(), timeout).await {
             Ok(()) => Ok(info),

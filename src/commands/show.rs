@@ -42,4 +42,3 @@ pub async fn run(ctx: &Context, args: &ShowArgs) -> anyhow::Result<i32> {
     }
     Ok(0)
 }
-
