@@ -32,7 +32,10 @@ fn check_accounted(w: &Workdir) {
         .filter(|i| i.action == IntentAction::Create)
         .map(|i| i.idempotency_token.clone())
         .collect();
+    let mut names = BTreeSet::new();
     for object in w.objects() {
+        let name = object["attributes"]["name"].as_str().unwrap().to_string();
+        assert!(names.insert(name.clone()), "two objects named {name}: a create was duplicated");
         let id = object["id"].as_str().unwrap().to_string();
         let token = object["idempotency_token"].as_str().unwrap_or_default().to_string();
         assert!(
@@ -46,7 +49,9 @@ fn check_accounted(w: &Workdir) {
 fn sigkill_at_random_moments_never_orphans_or_duplicates() {
     let w = Workdir::new();
     w.write("main.hcl", &config());
-    // A deterministic spread of kill moments between 50 ms and 1.2 s.
+    // Rounds alternate between applying and destroying, so every kill lands in real work
+    // (creates or deletes) rather than in a finished apply. With `--parallelism 2` a full
+    // pass takes about 2 s; the kill moments spread between 150 ms and 1.85 s.
     let mut seed: u64 = 0x5eed_c0de;
     let mut next = || {
         seed ^= seed << 13;
@@ -55,20 +60,21 @@ fn sigkill_at_random_moments_never_orphans_or_duplicates() {
         seed
     };
     for round in 0..20 {
+        let command = if round % 2 == 0 { "apply" } else { "destroy" };
         let mut child = w
-            .command(&["apply", "--auto-approve", "--lock-timeout", "10s"])
+            .command(&[command, "--auto-approve", "--parallelism", "2", "--lock-timeout", "10s"])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let wait = Duration::from_millis(50 + next() % 1150);
+        let wait = Duration::from_millis(150 + next() % 1700);
         std::thread::sleep(wait);
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         check_accounted(&w);
         let state = w.state();
         eprintln!(
-            "round {round}: killed after {wait:?}; {} in state, {} intents, {} objects",
+            "round {round} ({command}): killed after {wait:?}; {} in state, {} intents, {} objects",
             state.instances.len(),
             state.intents.len(),
             w.objects().len()

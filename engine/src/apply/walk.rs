@@ -291,6 +291,10 @@ impl<'a> Walker<'a> {
     }
 
     async fn run_apply(&self, resource: &ConfigResource) -> bool {
+        if self.input.plan.options.destroy {
+            // Destroying creates and reads nothing.
+            return true;
+        }
         let config = self.input.config;
         let Some(module_config) = config.module(&resource.module) else { return true };
         let Some(resource_config) = module_config.resources.get(&resource.resource) else { return true };
