@@ -8,6 +8,8 @@
 
 // wait4 is the only way to read one child's own peak RSS; it is used on our own child only.
 #![allow(unsafe_code)]
+// A benchmark tool: failing loudly on a broken temp dir is the right behaviour.
+#![allow(clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -763,9 +763,6 @@ impl<'a> Planner<'a> {
                 }
             }
         }
-        if !self.targeted(&addr) {
-            return;
-        }
         let change = ResourceChange {
             addr: addr.clone(),
             provider: state.provider.clone(),
@@ -827,13 +824,9 @@ impl<'a> Planner<'a> {
                 .get(provider_key(&self.state.instances[&addr].provider).name())
                 .and_then(|f| f.schema().resources.get(&addr.resource.type_name).map(|s| s.block.ty()))
                 .unwrap_or(Type::Dynamic);
-            if self.input.options.destroy
-                || !self.input.options.targets.is_empty()
-                    && !self.input.options.targets.iter().any(|t| t.contains(&addr))
-            {
-                if !self.input.options.destroy {
-                    continue;
-                }
+            // With `--target`, only targeted orphans go (they are no one's dependency).
+            if !self.input.options.targets.is_empty() && !self.input.options.targets.iter().any(|t| t.contains(&addr)) {
+                continue;
             }
             self.plan_orphan_delete(addr, reason, ty, None).await;
         }
