@@ -217,3 +217,23 @@ fn quickstart_applies_and_settles() {
     let plan = w.corral(&["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
 }
+
+#[test]
+fn plan_output_snapshot() {
+    let w = Workdir::fixture("e2e/basic");
+    let plan = w.ok(&["plan"]);
+    insta::assert_snapshot!("basic_plan", plan.stdout);
+    w.ok(&["apply", "--auto-approve"]);
+    w.write(
+        "main.hcl",
+        &std::fs::read_to_string(w.path().join("main.hcl"))
+            .unwrap()
+            .replace("payload = \"root\"", "payload = \"root-v2\"")
+            .replace("count   = 2", "count   = 1"),
+    );
+    let plan = w.ok(&["plan"]);
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[ID]");
+    settings.add_filter(r"leaf-of-[0-9a-f]{4}", "leaf-of-[ID]");
+    settings.bind(|| insta::assert_snapshot!("basic_change_plan", plan.stdout));
+}

@@ -8,4 +8,5 @@ mod cli;
 mod crash;
 mod diagnostics;
 mod engine;
+mod lifecycle;
 mod locking;

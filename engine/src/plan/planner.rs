@@ -350,8 +350,8 @@ impl<'a> Planner<'a> {
         for instance in self.values.instances_of(&resource.module) {
             let mut instances = BTreeMap::new();
             let mut expansion = Expansion::Single;
-            for (addr, state) in &self.state.instances {
-                if addr.module == instance && addr.resource == resource.resource {
+            for addr in state_instances_of(&self.state, &instance, &resource.resource) {
+                if let Some(state) = self.state.instances.get(&addr) {
                     let ty = schema.as_ref().map(|s| s.block.ty()).unwrap_or(Type::Dynamic);
                     let value = decode_state(state, &ty);
                     expansion = match &addr.key {
@@ -431,14 +431,7 @@ impl<'a> Planner<'a> {
     ) {
         let ty = schema.block.ty();
         let mut instances = BTreeMap::new();
-        let addrs: Vec<AbsResourceInstance> = self
-            .state
-            .instances
-            .keys()
-            .filter(|a| &a.module == module_instance && a.resource == resource.resource)
-            .cloned()
-            .collect();
-        for addr in addrs {
+        for addr in state_instances_of(&self.state, module_instance, &resource.resource) {
             let Some(state) = self.state.instances.get(&addr) else { continue };
             let value = decode_state(state, &ty);
             instances.insert(addr.key.clone(), value.clone());
@@ -600,8 +593,9 @@ impl<'a> Planner<'a> {
             }
             change.create_before_destroy = self.cbd.contains(&result.addr.config_resource());
             self.check_prevent_destroy_config(&change, ctx.config);
-            // Postconditions can be checked now only if the planned object is known.
-            if let Some(after) = change.after.as_ref().filter(|a| a.is_wholly_known()) {
+            // A postcondition whose outcome depends on values known only after apply is
+            // unknown now and checked again after apply.
+            if let Some(after) = change.after.as_ref() {
                 let mut scope = scope_of(&self.values, ctx.module_instance, ctx.module_config, &result.repetition);
                 scope.self_value = Some(after.clone());
                 self.diags.extend(check_rules(
@@ -619,14 +613,9 @@ impl<'a> Planner<'a> {
             self.changes.insert((result.addr.clone(), None), change);
         }
         // Instances in state that the expansion no longer has.
-        let orphans: Vec<AbsResourceInstance> = self
-            .state
-            .instances
-            .keys()
-            .filter(|a| {
-                &a.module == ctx.module_instance && a.resource == resource_addr && !planned_keys.contains(&a.key)
-            })
-            .cloned()
+        let orphans: Vec<AbsResourceInstance> = state_instances_of(&self.state, ctx.module_instance, &resource_addr)
+            .into_iter()
+            .filter(|a| !planned_keys.contains(&a.key))
             .collect();
         for addr in orphans {
             let reason = match (&expansion, &addr.key) {
@@ -1470,4 +1459,21 @@ fn scope_of<'s>(
     repetition: &'s RepetitionData,
 ) -> InstanceScope<'s> {
     InstanceScope { values, module, config, repetition, self_value: None }
+}
+
+/// The instances state holds for one resource of one module instance: a range of the
+/// address-ordered map (`InstanceKey::None` sorts first), not a scan of all of state.
+fn state_instances_of(
+    state: &State,
+    module: &ModuleInstance,
+    resource: &crate::addr::ResourceAddr,
+) -> Vec<AbsResourceInstance> {
+    let start = AbsResourceInstance { module: module.clone(), resource: resource.clone(), key: InstanceKey::None };
+    state
+        .instances
+        .range(start..)
+        .map(|(addr, _)| addr)
+        .take_while(|addr| &addr.module == module && &addr.resource == resource)
+        .cloned()
+        .collect()
 }
