@@ -1,0 +1,3 @@
+//! `corral-provider-kmr`: the KMR provider as a plugin process.
+
+fn main() {}

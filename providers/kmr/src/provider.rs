@@ -1,0 +1,1 @@
+//! The provider: configuration, and dispatch to resource types.
