@@ -29,6 +29,8 @@ pub fn run(ctx: &Context, args: &ValidateArgs) -> anyhow::Result<i32> {
         Err(e) => return Err(e),
     };
     let mut diags = Diagnostics::new();
+    // One error per missing provider, not one per resource that uses it.
+    let mut missing: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for module in loaded.config.modules() {
         for resource in module.resources.values() {
             let provider = resolve_provider(&loaded.config, &module.path, &resource.provider);
