@@ -35,10 +35,14 @@ pub fn run(ctx: &Context, args: &ValidateArgs) -> anyhow::Result<i32> {
         for resource in module.resources.values() {
             let provider = resolve_provider(&loaded.config, &module.path, &resource.provider);
             let Some(factory) = ctx.registry.get(provider.name()) else {
-                diags.push(
-                    Diagnostic::error(format!("Provider `{}` is not available", provider.name()))
-                        .with_span(resource.decl_span),
-                );
+                if missing.insert(provider.name().to_string()) {
+                    let available: Vec<&str> = ctx.registry.names().collect();
+                    diags.push(
+                        Diagnostic::error(format!("Provider `{}` is not available", provider.name()))
+                            .with_span(resource.decl_span)
+                            .with_help(format!("available providers: {}", available.join(", "))),
+                    );
+                }
                 continue;
             };
             let schema = factory.schema();
