@@ -132,6 +132,11 @@ fn headline(change: &ResourceChange) -> Vec<String> {
             }
             _ => format!("{addr} must be replaced"),
         }),
+        Action::Delete if change.deposed.is_some() => {
+            // The old object of an interrupted create-before-destroy replacement.
+            lines.push(format!("{addr} (deposed object) will be destroyed"));
+            lines.push("(left behind by an interrupted replacement; the current object is kept)".to_string());
+        }
         Action::Delete => {
             lines.push(format!("{addr} will be destroyed"));
             let because = match change.reason {
