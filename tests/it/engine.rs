@@ -197,3 +197,93 @@ proptest! {
         let _: Option<AbsResourceInstance> = None;
     }
 }
+
+/// Writes an intent straight into state, as an interrupted apply would have left it.
+fn put_intent(dir: &Path, intent: corral_engine::state::Intent) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = RedbStore::open(dir.join(".corral/state")).unwrap();
+        let state = store.read("default").await.unwrap();
+        store.commit("default", state.serial, vec![StateChange::PutIntent(intent)]).await.unwrap();
+    });
+}
+
+fn intent(
+    action: corral_engine::state::IntentAction,
+    addr: &str,
+    token: &str,
+    planned: Option<serde_json::Value>,
+) -> corral_engine::state::Intent {
+    corral_engine::state::Intent {
+        id: uuid::Uuid::new_v4(),
+        addr: addr.to_string(),
+        provider: "testing".to_string(),
+        type_name: "testing_thing".to_string(),
+        action,
+        idempotency_token: token.to_string(),
+        planned,
+        dependencies: Vec::new(),
+        create_before_destroy: false,
+        started_at: chrono::Utc::now(),
+    }
+}
+
+#[test]
+fn an_interrupted_create_is_adopted_not_repeated() {
+    // The create call reached the provider, the process died before the result was
+    // committed: the object exists, state only has the intent.
+    let w = Workdir::new();
+    w.write("main.hcl", "resource \"testing_thing\" \"a\" {\n  name = \"a\"\n}\n");
+    run(w.path(), refresh(), true);
+    let object = w.objects().pop().unwrap();
+    let token = object["idempotency_token"].as_str().unwrap().to_string();
+    // Forget the instance, keep the object, and leave the create intent behind.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = RedbStore::open(w.path().join(".corral/state")).unwrap();
+        let state = store.read("default").await.unwrap();
+        let addr: AbsResourceInstance = "testing_thing.a".parse().unwrap();
+        store.commit("default", state.serial, vec![StateChange::RemoveInstance(addr)]).await.unwrap();
+    });
+    put_intent(w.path(), intent(corral_engine::state::IntentAction::Create, "testing_thing.a", &token, None));
+    let out = w.ok(&["plan", "--detailed-exitcode"]);
+    assert!(out.stdout.contains("No changes."), "the object was adopted: {}", out.stdout);
+    let state = w.state();
+    assert!(state.intents.is_empty());
+    assert_eq!(state.instances.len(), 1);
+    assert_eq!(w.objects().len(), 1);
+}
+
+#[test]
+fn a_deposed_object_is_planned_for_deletion_and_deleted() {
+    // A create-before-destroy replacement made the new object and died before deleting the
+    // old one: the old object waits in a delete intent with its attributes.
+    let w = Workdir::new();
+    w.write("main.hcl", "resource \"testing_thing\" \"a\" {\n  name = \"old\"\n}\n");
+    run(w.path(), refresh(), true);
+    let old = w.objects().pop().unwrap();
+    let state = w.state();
+    let _ = state;
+    // Now the configuration moves on; pretend the replacement's first half happened by
+    // applying the new config while keeping the old object in a delete intent.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = RedbStore::open(w.path().join(".corral/state")).unwrap();
+        let state = store.read("default").await.unwrap();
+        let addr: AbsResourceInstance = "testing_thing.a".parse().unwrap();
+        store.commit("default", state.serial, vec![StateChange::RemoveInstance(addr)]).await.unwrap();
+    });
+    put_intent(
+        w.path(),
+        intent(corral_engine::state::IntentAction::Delete, "testing_thing.a", "", Some(old["attributes"].clone())),
+    );
+    w.write("main.hcl", "resource \"testing_thing\" \"a\" {\n  name = \"new\"\n}\n");
+    let plan = w.ok(&["plan"]);
+    assert!(plan.stdout.contains("(deposed object) will be destroyed"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("Plan: 1 to add, 0 to change, 1 to destroy."), "{}", plan.stdout);
+    w.ok(&["apply", "--auto-approve"]);
+    let names: BTreeSet<String> =
+        w.objects().iter().map(|o| o["attributes"]["name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(names, BTreeSet::from(["new".to_string()]));
+    assert!(w.state().intents.is_empty());
+}
