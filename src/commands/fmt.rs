@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use corral_engine::diag::{Diagnostic, Diagnostics, SourceMap, Span};
-use corral_engine::fmt::format_source;
+use corral_engine::fmt::{FormatErrorKind, format_source};
 
 use crate::args::FmtArgs;
 use crate::ui;

@@ -9,6 +9,7 @@
 
 mod layout;
 mod lexer;
+mod meaning;
 mod rewrite;
 
 #[cfg(test)]
@@ -18,6 +19,7 @@ mod tests;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{line}:{column}: {message}")]
 pub struct FormatError {
+    pub kind: FormatErrorKind,
     pub message: String,
     /// 1-based line of the error.
     pub line: usize,
@@ -27,12 +29,22 @@ pub struct FormatError {
     pub offset: usize,
 }
 
+/// Why a file was not formatted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatErrorKind {
+    /// The file does not parse.
+    Syntax,
+    /// The formatted text would not mean what the file means (a formatter limitation).
+    WouldChangeMeaning,
+}
+
 /// Formats HCL source as `terraform fmt` does. The result always ends with a newline;
 /// formatting it again gives the same text.
 pub fn format_source(text: &str) -> Result<String, FormatError> {
     let body = hcl_edit::parser::parse_body(text).map_err(|err| {
         let location = err.location();
         FormatError {
+            kind: FormatErrorKind::Syntax,
             message: err.message().to_owned(),
             line: location.line(),
             column: location.column(),
@@ -42,5 +54,20 @@ pub fn format_source(text: &str) -> Result<String, FormatError> {
     let mut tokens = lexer::tokenize(text);
     rewrite::rewrite(&body, &mut tokens);
     layout::layout(&mut tokens);
-    Ok(layout::render(&tokens))
+    let formatted = layout::render(&tokens);
+    drop(tokens);
+    // Formatting must never change what a file means. Should it ever (the token scanner
+    // reading a construct differently from the parser), the file is refused, not rewritten.
+    let unchanged = hcl_edit::parser::parse_body(&formatted)
+        .is_ok_and(|formatted_body| meaning::normalize(formatted_body) == meaning::normalize(body));
+    if !unchanged {
+        return Err(FormatError {
+            kind: FormatErrorKind::WouldChangeMeaning,
+            message: "cannot format this file without changing its meaning; it is left as it is".to_owned(),
+            line: 1,
+            column: 1,
+            offset: 0,
+        });
+    }
+    Ok(formatted)
 }

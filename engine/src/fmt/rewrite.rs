@@ -37,7 +37,13 @@ fn collect<'a>(body: &'a Body, in_blocks: &[&str], tokens: &[Token<'a>], edits: 
                 let replacement = if in_blocks == ["variable"] && attribute.key.as_str() == "type" {
                     type_expression(value)
                 } else {
-                    unwrap_interpolation(value)
+                    // Terraform unwraps once, so `"${"${x}"}"` needs two runs; unwrapping to
+                    // the end keeps formatting idempotent.
+                    let mut unwrapped = unwrap_interpolation(value);
+                    while let Some(next) = unwrapped.as_deref().and_then(unwrap_interpolation) {
+                        unwrapped = Some(next);
+                    }
+                    unwrapped
                 };
                 if let Some(replacement) = replacement {
                     edits.push(Edit { range, replacement });
