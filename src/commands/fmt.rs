@@ -138,8 +138,11 @@ impl FmtRun<'_> {
                     Some((summary, detail)) => (summary.to_owned(), Some(detail.to_owned())),
                     None => (err.message.clone(), None),
                 };
-                let mut diagnostic =
-                    Diagnostic::error(format!("Syntax error: {summary}")).with_span(Span::new(file, err.offset..end));
+                let summary = match err.kind {
+                    FormatErrorKind::Syntax => format!("Syntax error: {summary}"),
+                    FormatErrorKind::WouldChangeMeaning => summary,
+                };
+                let mut diagnostic = Diagnostic::error(summary).with_span(Span::new(file, err.offset..end));
                 if let Some(detail) = detail {
                     diagnostic = diagnostic.with_detail(detail);
                 }
