@@ -43,6 +43,44 @@ pub enum Command {
     Workspace(WorkspaceCommand),
     /// Remove a workspace lock left behind by another process.
     ForceUnlock(ForceUnlockArgs),
+    /// Rewrite configuration files in the canonical style.
+    Fmt(FmtArgs),
+    /// Evaluate expressions against the configuration and state.
+    Console(ConsoleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Files or directories to format (default: the current directory); `-` reads standard
+    /// input and writes the result to standard output.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Only check: exit 3 when some file is not formatted, and write nothing.
+    #[arg(long)]
+    pub check: bool,
+    /// Print the changes as a unified diff.
+    #[arg(long)]
+    pub diff: bool,
+    /// Also format the files of subdirectories.
+    #[arg(long, short = 'r')]
+    pub recursive: bool,
+    /// List the files whose formatting changed (default true).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub list: bool,
+    /// Write the result back to the files (default true; never with `--check`).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub write: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// Configuration directory (default: the current one).
+    pub dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Print each result as `{"value": ...}` or `{"error": "..."}`, one per line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -73,6 +73,10 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Workspace(command) => {
             commands::workspace::run(&Context::new(chdir, None, cli.no_color)?, command).await
         }
+        Command::Fmt(args) => commands::fmt::run(chdir, cli.no_color, args),
+        Command::Console(args) => {
+            commands::console::run(&Context::new(chdir, args.dir.as_deref(), cli.no_color)?, args).await
+        }
         Command::ForceUnlock(args) => {
             let ctx = Context::new(chdir, None, cli.no_color)?;
             let store = ctx.store()?;

@@ -10,6 +10,7 @@ pub mod addr;
 pub mod apply;
 pub mod config;
 pub mod diag;
+pub mod fmt;
 pub mod graph;
 pub mod lang;
 pub mod plan;

@@ -1,6 +1,8 @@
 //! One module per command group. Each returns the process exit code.
 
 pub mod apply;
+pub mod console;
+pub mod fmt;
 pub mod graph;
 pub mod output;
 pub mod plan;

@@ -8,5 +8,6 @@ mod cli;
 mod crash;
 mod diagnostics;
 mod engine;
+mod fmt;
 mod lifecycle;
 mod locking;

@@ -2,10 +2,12 @@
 //! configuration, state and providers; `format` holds the saved-plan file and the JSON
 //! output (versioned, separate from these in-memory types).
 
+mod console;
 pub mod format;
 mod planner;
 mod variables;
 
+pub use console::{ConsoleInput, evaluate_for_console};
 pub use planner::{
     PlanInput, PlanOutcome, decode_state as decode_state_value, plan, proposed_new_state as proposed_new_state_value,
     resource_dependencies,
