@@ -203,6 +203,25 @@ pub fn inspect_with(dir: &Path, options: &SandboxOptions) -> Result<Vec<ObjectVi
         })
 }
 
+/// Runs `body` on the sandbox's tables in one transaction, at sandbox time `now` (after
+/// advancing every service), as an operator or a test would reach behind the API — e.g. to
+/// call [`services::vpc::ensure_kmr_group`] or to delete an object "outside Corral".
+pub fn with_tables<T>(
+    dir: &Path,
+    body: impl FnOnce(&mut dyn Tables, chrono::DateTime<chrono::Utc>) -> T,
+) -> Result<T, SandboxError> {
+    let options = SandboxOptions::from_env()?;
+    let store = Store::open(dir)?;
+    let services = services::registry();
+    let request_id = server::new_request_id();
+    store
+        .transact(|tables| {
+            let now = server::advance_all(tables, &services, options.time_scale, &request_id);
+            Ok::<_, std::convert::Infallible>(body(tables, now))
+        })?
+        .map_err(|never| match never {})
+}
+
 /// Wipes every object, account and record in `dir`; the default account is made again.
 pub fn reset(dir: &Path) -> Result<(), SandboxError> {
     Store::open(dir)?.wipe()
