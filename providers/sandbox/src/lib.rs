@@ -23,8 +23,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
-use corral_provider_sdk::emulator::{ObjectView, Quotas, RequestContext, Tables};
+use corral_provider_sdk::emulator::{Quotas, RequestContext, Tables};
 
+pub use corral_provider_sdk::emulator::ObjectView;
 pub use options::{FAULTS_VAR, Faults, SandboxOptions, TIME_SCALE_VAR};
 pub use store::DATABASE_FILE;
 
