@@ -34,11 +34,8 @@ fn status_inspect_and_reset() {
 #[test]
 fn serve_records_its_endpoint_for_status() {
     let w = Workdir::new();
-    let mut child = w
-        .command(&["sandbox", "serve", "--addr", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        w.command(&["sandbox", "serve", "--addr", "127.0.0.1:0"]).stdout(std::process::Stdio::piped()).spawn().unwrap();
     let mut first = String::new();
     // Kept open until the server is stopped, so its later lines have somewhere to go.
     let mut output = std::io::BufReader::new(child.stdout.take().unwrap());
