@@ -77,6 +77,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Console(args) => {
             commands::console::run(&Context::new(chdir, args.dir.as_deref(), cli.no_color)?, args).await
         }
+        Command::Sandbox(command) => commands::sandbox::run(&Context::new(chdir, None, cli.no_color)?, command).await,
         Command::ForceUnlock(args) => {
             let ctx = Context::new(chdir, None, cli.no_color)?;
             let store = ctx.store()?;

@@ -6,6 +6,7 @@ pub mod fmt;
 pub mod graph;
 pub mod output;
 pub mod plan;
+pub mod sandbox;
 pub mod show;
 pub mod state;
 pub mod validate;

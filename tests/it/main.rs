@@ -11,3 +11,4 @@ mod engine;
 mod fmt;
 mod lifecycle;
 mod locking;
+mod sandbox;
