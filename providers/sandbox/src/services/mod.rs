@@ -1,1 +1,3 @@
 //! The emulated services.
+
+pub mod kmr;
