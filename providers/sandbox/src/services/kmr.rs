@@ -18,23 +18,13 @@ mod templates;
 
 use corral_provider_sdk::emulator::{ApiError, ObjectView, RequestContext, Service};
 
-pub use quota::KmrQuotas;
-
 /// The API version this emulation speaks.
 pub const VERSION: &str = "2021-09-02";
 
-/// The KMR service. Quotas default per account; an account's override lives in the
-/// `kmr.quotas` table.
+/// The KMR service. It keeps no state of its own: everything is in the sandbox's tables, and
+/// quotas come with each request's account.
 #[derive(Clone, Debug, Default)]
-pub struct KmrService {
-    quotas: KmrQuotas,
-}
-
-impl KmrService {
-    pub fn new(quotas: KmrQuotas) -> KmrService {
-        KmrService { quotas }
-    }
-}
+pub struct KmrService;
 
 impl Service for KmrService {
     fn name(&self) -> &'static str {
@@ -42,7 +32,7 @@ impl Service for KmrService {
     }
 
     fn advance(&self, ctx: &mut RequestContext<'_>) {
-        if let Err(error) = advance::advance_all(ctx, self.quotas) {
+        if let Err(error) = advance::advance_all(ctx) {
             // Advance cannot answer anyone; an unreadable record is logged and left as is.
             tracing::error!(%error, "kmr: advancing the sandbox failed");
         }
@@ -61,15 +51,14 @@ impl Service for KmrService {
                 format!("KMR speaks version {VERSION} here, not `{version}`"),
             ));
         }
-        let quotas = self.quotas;
         let mut answer = match action {
-            "LaunchCluster" => clusters::launch(ctx, quotas, body),
+            "LaunchCluster" => clusters::launch(ctx, body),
             "DescribeCluster" => clusters::describe(ctx, body),
             "ListClusters" => clusters::list(ctx, body),
-            "ScaleOutInstanceGroups" => clusters::scale(ctx, quotas, body, true),
-            "ScaleInInstanceGroups" => clusters::scale(ctx, quotas, body, false),
+            "ScaleOutInstanceGroups" => clusters::scale(ctx, body, true),
+            "ScaleInInstanceGroups" => clusters::scale(ctx, body, false),
             "TerminateCluster" => clusters::terminate(ctx, body),
-            "ConvertTrialCluster" => clusters::convert_trial(ctx, quotas, body),
+            "ConvertTrialCluster" => clusters::convert_trial(ctx, body),
             "ModifyClusterName" => clusters::rename(ctx, body),
             "ListClusterVersions" => Ok(clusters::list_versions()),
             "CreateClusterTemplate" => templates::create(ctx, body),

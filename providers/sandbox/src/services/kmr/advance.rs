@@ -10,10 +10,9 @@ use corral_provider_sdk::emulator::{ApiError, RequestContext};
 use super::clusters::{self, NewCluster};
 use super::lifecycle::advance_cluster;
 use super::model::*;
-use super::quota::KmrQuotas;
-use super::{plans, store};
+use super::{network, plans, quota, store};
 
-pub fn advance_all(ctx: &mut RequestContext<'_>, quotas: KmrQuotas) -> Result<(), ApiError> {
+pub fn advance_all(ctx: &mut RequestContext<'_>) -> Result<(), ApiError> {
     let now = ctx.now;
     let mut all: Vec<Cluster> = store::list(ctx.tables, CLUSTERS)?;
     let mut changed: BTreeSet<usize> = BTreeSet::new();
@@ -51,7 +50,7 @@ pub fn advance_all(ctx: &mut RequestContext<'_>, quotas: KmrQuotas) -> Result<()
             finish_time: None,
             message: None,
         };
-        match launch_run(ctx, quotas, &all, &plan, at) {
+        match launch_run(ctx, &all, &plan, at) {
             Ok(cluster) => {
                 run.cluster_id = Some(cluster.cluster_id.clone());
                 all.push(cluster);
@@ -82,6 +81,11 @@ pub fn advance_all(ctx: &mut RequestContext<'_>, quotas: KmrQuotas) -> Result<()
     }
     for i in changed {
         if let Some(cluster) = all.get(i) {
+            let before: Option<Cluster> = store::get(ctx.tables, CLUSTERS, &cluster.cluster_id)?;
+            if cluster.is_gone() && before.is_none_or(|b| !b.is_gone()) {
+                // Gone clusters no longer hold their subnet and KSCKMR group.
+                network::detach(ctx.tables, &cluster.subnet_id, &cluster.security_group_id, &cluster.cluster_id);
+            }
             store::put(ctx.tables, CLUSTERS, &cluster.cluster_id, cluster)?;
         }
     }
@@ -95,7 +99,6 @@ pub fn advance_all(ctx: &mut RequestContext<'_>, quotas: KmrQuotas) -> Result<()
 
 fn launch_run(
     ctx: &mut RequestContext<'_>,
-    quotas: KmrQuotas,
     all: &[Cluster],
     plan: &ExecutionPlan,
     at: DateTime<Utc>,
@@ -109,9 +112,10 @@ fn launch_run(
             ));
         }
     };
+    let quotas = quota::quotas_of(ctx.tables, &plan.account);
     clusters::new_cluster(
-        ctx,
-        quotas,
+        ctx.tables,
+        &quotas,
         all,
         NewCluster {
             account: &plan.account,

@@ -3,12 +3,14 @@
 //! `ConvertTrialCluster`, `ModifyClusterName`, `ListClusterVersions`.
 
 use chrono::{DateTime, Utc};
-use corral_provider_sdk::emulator::{ApiError, RequestContext};
+use corral_provider_sdk::emulator::{ApiError, RequestContext, Tables};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::model::*;
-use super::quota::{self, KmrQuotas};
+use corral_provider_sdk::emulator::Quotas;
+
+use super::quota;
 use super::request::{SpecRequest, decode, invalid, missing, required};
 use super::{catalog, lifecycle, network, store};
 
@@ -27,17 +29,16 @@ pub struct NewCluster<'a> {
 
 /// Makes a cluster record after checking quotas and the network; stores nothing.
 pub fn new_cluster(
-    ctx: &mut RequestContext<'_>,
-    quotas: KmrQuotas,
+    tables: &mut dyn Tables,
+    quotas: &Quotas,
     existing: &[Cluster],
     new: NewCluster<'_>,
 ) -> Result<Cluster, ApiError> {
     let trial = new.charge_type == CHARGE_TRIAL;
-    let quotas = quota::quotas_for(ctx.tables, new.account, quotas);
     let usage = quota::usage(existing, new.account);
-    quota::check(&quotas, &usage, trial, 1, new.spec.node_count())?;
+    quota::check(quotas, new.account, &usage, trial, 1, u64::from(new.spec.node_count()))?;
     let cluster_id = uuid::Uuid::new_v4().to_string();
-    let net = network::ensure_cluster_network(ctx, &new.spec.vpc_domain_id, &new.spec.subnet_id, &cluster_id)?;
+    let net = network::attach(tables, new.account, &new.spec.vpc_domain_id, &new.spec.subnet_id, &cluster_id, new.at)?;
     let mut seq = 1;
     let mut groups = Vec::new();
     for (index, group) in new.spec.instance_groups.iter().enumerate() {
@@ -115,11 +116,7 @@ struct LaunchRequest {
     spec: SpecRequest,
 }
 
-pub fn launch(
-    ctx: &mut RequestContext<'_>,
-    quotas: KmrQuotas,
-    body: &serde_json::Value,
-) -> Result<serde_json::Value, ApiError> {
+pub fn launch(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: LaunchRequest = decode(body)?;
     let account = ctx.account.clone();
     if let Some(token) = request.client_token.as_deref().filter(|t| !t.is_empty())
@@ -147,9 +144,10 @@ pub fn launch(
     let spec = request.spec.into_spec(cluster_type == TYPE_TRANSIENT)?;
     let existing: Vec<Cluster> = store::list(ctx.tables, CLUSTERS)?;
     let now = ctx.now;
+    let quotas = ctx.quotas.clone();
     let cluster = new_cluster(
-        ctx,
-        quotas,
+        ctx.tables,
+        &quotas,
         &existing,
         NewCluster {
             account: &account,
@@ -295,12 +293,7 @@ struct InstanceRef {
 
 /// Scales one group out (`out`) or in. One group per call, one operation per cluster at a
 /// time, never the master group.
-pub fn scale(
-    ctx: &mut RequestContext<'_>,
-    quotas: KmrQuotas,
-    body: &serde_json::Value,
-    out: bool,
-) -> Result<serde_json::Value, ApiError> {
+pub fn scale(ctx: &mut RequestContext<'_>, body: &serde_json::Value, out: bool) -> Result<serde_json::Value, ApiError> {
     let action = if out { "ScaleOutInstanceGroups" } else { "ScaleInInstanceGroups" };
     let request: ScaleRequest = decode(body)?;
     let id = required(&request.cluster_id, "ClusterId")?;
@@ -345,17 +338,8 @@ pub fn scale(
             ));
         }
         let existing: Vec<Cluster> = store::list(ctx.tables, CLUSTERS)?;
-        let usage = quota::usage(existing.iter().filter(|c| c.cluster_id != cluster.cluster_id), &account);
-        let mut usage_with_this = usage;
-        if cluster.is_trial() {
-            usage_with_this.trial_clusters += 1;
-            usage_with_this.trial_nodes += cluster.node_count();
-        } else {
-            usage_with_this.clusters += 1;
-            usage_with_this.nodes += cluster.node_count();
-        }
-        let quotas = quota::quotas_for(ctx.tables, &account, quotas);
-        quota::check(&quotas, &usage_with_this, cluster.is_trial(), 0, count)?;
+        let usage = quota::usage(&existing, &account);
+        quota::check(&ctx.quotas, &account, &usage, cluster.is_trial(), 0, u64::from(count))?;
         PendingOperation {
             operation: OP_SCALE_OUT.to_string(),
             instance_group_id: Some(group.instance_group_id.clone()),
@@ -458,11 +442,7 @@ struct ConvertRequest {
 }
 
 /// Trial → paid, in place: same cluster, same nodes, a paid charge type.
-pub fn convert_trial(
-    ctx: &mut RequestContext<'_>,
-    quotas: KmrQuotas,
-    body: &serde_json::Value,
-) -> Result<serde_json::Value, ApiError> {
+pub fn convert_trial(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: ConvertRequest = decode(body)?;
     let id = required(&request.cluster_id, "ClusterId")?;
     let target = charge_type(&required(&request.charge_type, "ChargeType")?, false)?;
@@ -487,8 +467,7 @@ pub fn convert_trial(
     let account = ctx.account.clone();
     let existing: Vec<Cluster> = store::list(ctx.tables, CLUSTERS)?;
     let usage = quota::usage(existing.iter().filter(|c| c.cluster_id != id), &account);
-    let quotas = quota::quotas_for(ctx.tables, &account, quotas);
-    quota::check(&quotas, &usage, false, 1, cluster.node_count())?;
+    quota::check(&ctx.quotas, &account, &usage, false, 1, u64::from(cluster.node_count()))?;
     cluster.charge_type = target.to_string();
     cluster.converted_time = Some(ctx.now);
     cluster.expire_time = None;

@@ -1,6 +1,8 @@
 //! The records the KMR service stores, in the shape its API returns them (PascalCase JSON,
 //! as KMR's OpenAPI 2021-09-02). A record is stored whole as one JSON object per id; the
-//! `Account` field scopes it and is stripped from answers.
+//! `AccountId` field ([`ACCOUNT_FIELD`]) scopes it and is stripped from answers.
+//!
+//! [`ACCOUNT_FIELD`]: corral_provider_sdk::emulator::ACCOUNT_FIELD
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,7 +13,6 @@ pub const TEMPLATES: &str = "kmr.cluster_templates";
 pub const PLANS: &str = "kmr.execution_plans";
 pub const RUNS: &str = "kmr.execution_plan_runs";
 pub const CLIENT_TOKENS: &str = "kmr.client_tokens";
-pub const QUOTAS: &str = "kmr.quotas";
 
 pub const STATUS_CREATING: &str = "creating";
 pub const STATUS_RUNNING: &str = "running";
@@ -86,6 +87,7 @@ pub struct JobSpec {
 #[serde(rename_all = "PascalCase")]
 pub struct Cluster {
     pub cluster_id: String,
+    #[serde(rename = "AccountId")]
     pub account: String,
     pub cluster_name: String,
     pub cluster_type: String,
@@ -246,6 +248,7 @@ pub struct Job {
 #[serde(rename_all = "PascalCase")]
 pub struct Template {
     pub template_id: String,
+    #[serde(rename = "AccountId")]
     pub account: String,
     pub template_name: String,
     #[serde(flatten)]
@@ -263,6 +266,7 @@ pub const STRATEGY_SCHEDULE: &str = "schedule";
 #[serde(rename_all = "PascalCase")]
 pub struct ExecutionPlan {
     pub execution_plan_id: String,
+    #[serde(rename = "AccountId")]
     pub account: String,
     pub execution_plan_name: String,
     pub template_id: String,
@@ -296,6 +300,7 @@ pub const RUN_FAILED: &str = "FAILED";
 #[serde(rename_all = "PascalCase")]
 pub struct Run {
     pub run_id: String,
+    #[serde(rename = "AccountId")]
     pub account: String,
     pub execution_plan_id: String,
     pub scheduled_time: DateTime<Utc>,

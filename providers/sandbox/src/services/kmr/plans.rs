@@ -45,6 +45,8 @@ pub fn create(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
         return Ok(json!({ "ExecutionPlanId": id }));
     }
     let name = required(&request.execution_plan_name, "ExecutionPlanName")?;
+    let in_use = store::list::<ExecutionPlan>(ctx.tables, PLANS)?.iter().filter(|p| p.account == account).count();
+    ctx.check_quota("QuotaExceeded.ExecutionPlan", "execution_plans", in_use as u64, 1)?;
     let template_id = required(&request.template_id, "TemplateId")?;
     templates::find(ctx, &template_id)?;
     let plan = ExecutionPlan {

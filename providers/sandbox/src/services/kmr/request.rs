@@ -12,15 +12,15 @@ use super::model::{ClusterSpec, GroupSpec, JobSpec};
 /// Decodes a body into a request struct; a body that does not fit is `InvalidParameter`.
 pub fn decode<T: DeserializeOwned>(body: &serde_json::Value) -> Result<T, ApiError> {
     let body = if body.is_null() { serde_json::Value::Object(Default::default()) } else { body.clone() };
-    serde_json::from_value(body).map_err(|e| ApiError::bad_request("InvalidParameter", e.to_string()))
+    serde_json::from_value(body).map_err(|e| ApiError::bad_request("InvalidParameterValue", e.to_string()))
 }
 
 pub fn missing(name: &str) -> ApiError {
-    ApiError::bad_request("MissingParameter", format!("`{name}` is required"))
+    ApiError::missing(name)
 }
 
 pub fn invalid(name: &str, message: impl std::fmt::Display) -> ApiError {
-    ApiError::bad_request("InvalidParameter", format!("`{name}`: {message}"))
+    ApiError::invalid(name, message)
 }
 
 /// A non-empty string field.
@@ -150,7 +150,10 @@ impl SpecRequest {
         if transient {
             if log_uri.is_none() {
                 // Logs and results of a transient cluster must outlive it.
-                return Err(ApiError::bad_request("MissingParameter", "`LogUri` is required for a transient cluster"));
+                return Err(ApiError::bad_request(
+                    "MissingParameter",
+                    "the parameter `LogUri` is required for a transient cluster",
+                ));
             }
         } else if !jobs.is_empty() {
             return Err(invalid("Jobs", "only a transient cluster runs jobs at launch"));

@@ -50,7 +50,7 @@ fn corrupt(table: &str, id: &str, error: &serde_json::Error) -> ApiError {
 pub fn to_api<T: Serialize>(record: &T) -> serde_json::Value {
     let mut json = serde_json::to_value(record).unwrap_or(serde_json::Value::Null);
     if let Some(object) = json.as_object_mut() {
-        object.remove("Account");
+        object.remove(corral_provider_sdk::emulator::ACCOUNT_FIELD);
     }
     json
 }

@@ -31,6 +31,8 @@ pub fn create(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
         return Ok(json!({ "TemplateId": id }));
     }
     let name = template_name(&request.template_name)?;
+    let in_use = store::list::<Template>(ctx.tables, TEMPLATES)?.iter().filter(|t| t.account == account).count();
+    ctx.check_quota("QuotaExceeded.ClusterTemplate", "cluster_templates", in_use as u64, 1)?;
     let source = request.source_cluster_id.clone().filter(|s| !s.is_empty());
     let spec = match &source {
         Some(cluster_id) => {

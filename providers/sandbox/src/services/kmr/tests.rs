@@ -1,60 +1,100 @@
 //! The KMR service driven as the sandbox drives it (advance, then handle), over in-memory
 //! tables and a hand-moved clock.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use corral_provider_sdk::emulator::{ApiError, RequestContext, Service, Tables};
+use corral_provider_sdk::emulator::{ApiError, MemoryTables, Quotas, RequestContext, Service, Tables};
 use serde_json::{Value, json};
 
 use super::*;
-
-#[derive(Default)]
-struct MemoryTables {
-    rows: BTreeMap<(String, String), Value>,
-}
-
-impl Tables for MemoryTables {
-    fn get(&self, table: &str, id: &str) -> Option<Value> {
-        self.rows.get(&(table.to_string(), id.to_string())).cloned()
-    }
-    fn put(&mut self, table: &str, id: &str, value: Value) {
-        self.rows.insert((table.to_string(), id.to_string()), value);
-    }
-    fn delete(&mut self, table: &str, id: &str) {
-        self.rows.remove(&(table.to_string(), id.to_string()));
-    }
-    fn list(&self, table: &str) -> Vec<(String, Value)> {
-        self.rows.iter().filter(|((t, _), _)| t == table).map(|((_, id), v)| (id.clone(), v.clone())).collect()
-    }
-}
+use crate::services::vpc::{self, VpcService};
 
 struct Sandbox {
     service: KmrService,
     tables: MemoryTables,
     now: DateTime<Utc>,
     account: String,
+    quotas: Quotas,
 }
 
 impl Sandbox {
+    /// A sandbox whose account has the default quotas and a VPC `vpc` with subnet `subnet`.
     fn new() -> Sandbox {
-        Sandbox {
-            service: KmrService::default(),
+        let mut s = Sandbox {
+            service: KmrService,
             tables: MemoryTables::default(),
             now: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
             account: "acct-1".into(),
-        }
+            quotas: Quotas::sandbox_defaults(),
+        };
+        s.network();
+        s
     }
 
-    fn call(&mut self, action: &str, body: Value) -> Result<Value, ApiError> {
-        let mut ctx = RequestContext {
+    /// Makes the account's VPC and subnet (ids in `vpc_id`/`subnet_id` of the tables' only ones).
+    fn network(&mut self) {
+        let mut ctx = self.ctx();
+        let vpc =
+            VpcService.handle(&mut ctx, "CreateVpc", vpc::VERSION, &json!({ "CidrBlock": "10.0.0.0/16" })).unwrap();
+        let vpc_id = vpc["Vpc"]["VpcId"].as_str().unwrap().to_string();
+        let body = json!({ "VpcId": vpc_id, "CidrBlock": "10.0.1.0/24" });
+        VpcService.handle(&mut ctx, "CreateSubnet", vpc::VERSION, &body).unwrap();
+    }
+
+    fn ctx(&mut self) -> RequestContext<'_> {
+        RequestContext {
             now: self.now,
             account: self.account.clone(),
             request_id: "req-1".into(),
             tables: &mut self.tables,
+            quotas: self.quotas.clone(),
+        }
+    }
+
+    /// The ids of the account's (first) VPC and subnet.
+    fn net(&self) -> (String, String) {
+        let owned = |table: &str, field: &str| {
+            self.tables
+                .list(table)
+                .into_iter()
+                .find(|(_, v)| v["AccountId"] == self.account.as_str())
+                .map(|(_, v)| v[field].as_str().unwrap().to_string())
+                .unwrap()
         };
-        self.service.advance(&mut ctx);
-        self.service.handle(&mut ctx, action, VERSION, &body)
+        (owned(vpc::VPCS, "VpcId"), owned(vpc::SUBNETS, "SubnetId"))
+    }
+
+    /// Puts the account's network ids into a request body.
+    fn fill(&self, mut body: Value) -> Value {
+        let (vpc_id, subnet_id) = self.net();
+        body["VpcDomainId"] = json!(vpc_id);
+        if body.get("SubnetId").is_some() {
+            body["SubnetId"] = json!(subnet_id);
+        }
+        if let Some(groups) = body["InstanceGroups"].as_array_mut() {
+            for group in groups.iter_mut().filter(|g| g.get("VpcSubnetId").is_some()) {
+                group["VpcSubnetId"] = json!(subnet_id);
+            }
+        }
+        body
+    }
+
+    /// Sets a limit of the account, where requests and `advance` both find it.
+    fn set_quota(&mut self, quota: &str, limit: u64) {
+        self.quotas.0.insert(quota.to_string(), limit);
+        let record = json!({ "account_id": self.account, "secret_key": "secret", "quotas": self.quotas });
+        self.tables.put(crate::store::ACCOUNTS, &format!("AK-{}", self.account), record);
+    }
+
+    /// As the server does: advance everything (no account), then handle as the account.
+    fn call(&mut self, action: &str, body: Value) -> Result<Value, ApiError> {
+        let body = if body.get("VpcDomainId").is_some() { self.fill(body) } else { body };
+        let service = self.service.clone();
+        let mut ctx = self.ctx();
+        ctx.account = String::new();
+        ctx.quotas = Quotas::default();
+        service.advance(&mut ctx);
+        let mut ctx = self.ctx();
+        service.handle(&mut ctx, action, VERSION, &body)
     }
 
     fn ok(&mut self, action: &str, body: Value) -> Value {
@@ -78,14 +118,11 @@ impl Sandbox {
     }
 
     fn inspect(&mut self) -> Vec<corral_provider_sdk::emulator::ObjectView> {
-        let mut ctx = RequestContext {
-            now: self.now,
-            account: self.account.clone(),
-            request_id: "req-inspect".into(),
-            tables: &mut self.tables,
-        };
-        self.service.advance(&mut ctx);
-        self.service.inspect(&mut ctx)
+        let service = self.service.clone();
+        let mut ctx = self.ctx();
+        ctx.account = String::new();
+        service.advance(&mut ctx);
+        service.inspect(&mut ctx)
     }
 }
 
@@ -143,7 +180,10 @@ fn a_cluster_is_creating_then_running_after_the_create_time() {
     assert_eq!(cluster["ChargeType"], "HourlyInstantSettlement");
     assert_eq!(cluster["RequestId"], "req-1");
     assert!(cluster.get("Account").is_none(), "the owning account is not part of the API shape");
-    assert_eq!(cluster["SecurityGroupId"], "sg-ksckmr-vpc-1");
+    let sg = s.tables.get(vpc::SECURITY_GROUPS, cluster["SecurityGroupId"].as_str().unwrap()).unwrap();
+    assert_eq!(sg["SecurityGroupName"], "KSCKMR", "the service made the VPC's default group");
+    assert_eq!(sg["UsedBy"], json!([id]));
+    assert!(cluster["MasterPrivateIp"].as_str().unwrap().starts_with("10.0.1."), "inside the subnet");
     assert!(cluster["MasterEip"].is_string());
     assert_eq!(group(&cluster, "CORE")["InstanceIds"].as_array().unwrap().len(), 3);
     let services: Vec<&str> = cluster["Services"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
@@ -178,11 +218,11 @@ fn launch_rules_are_enforced() {
     let mut monthly = transient();
     monthly["ChargeType"] = json!("Monthly");
     let e = s.err("LaunchCluster", monthly);
-    assert_eq!(e.code, "InvalidParameter");
+    assert_eq!(e.code, "InvalidParameterValue");
     assert!(e.message.contains("on demand"), "{}", e.message);
     let mut jobs_on_persistent = persistent(3);
     jobs_on_persistent["Jobs"] = transient()["Jobs"].clone();
-    assert_eq!(s.err("LaunchCluster", jobs_on_persistent).code, "InvalidParameter");
+    assert_eq!(s.err("LaunchCluster", jobs_on_persistent).code, "InvalidParameterValue");
     let mut bad_uri = transient();
     bad_uri["LogUri"] = json!("s3://elsewhere/logs");
     assert!(s.err("LaunchCluster", bad_uri).message.contains("KS3"));
@@ -190,9 +230,9 @@ fn launch_rules_are_enforced() {
     no_master["InstanceGroups"].as_array_mut().unwrap().remove(0);
     assert!(s.err("LaunchCluster", no_master).message.contains("MASTER"));
     assert_eq!(s.call("LaunchCluster", json!({})).unwrap_err().code, "MissingParameter");
-    let mut ctx = RequestContext { now: s.now, account: "a".into(), request_id: "r".into(), tables: &mut s.tables };
+    let mut ctx = s.ctx();
     assert_eq!(
-        s.service.handle(&mut ctx, "DescribeCluster", "2016-01-01", &json!({})).unwrap_err().code,
+        KmrService.handle(&mut ctx, "DescribeCluster", "2016-01-01", &json!({})).unwrap_err().code,
         "InvalidVersion"
     );
     assert_eq!(s.call("NoSuchAction", json!({})).unwrap_err().code, "InvalidAction");
@@ -289,6 +329,10 @@ fn terminate_releases_after_a_while_and_twice_is_once() {
     let cluster = s.describe(&id);
     assert_eq!(cluster["ClusterStatus"], "terminated");
     assert_eq!(cluster["StateChangeReason"]["Code"], "UserRequest");
+    let sg = s.tables.get(vpc::SECURITY_GROUPS, cluster["SecurityGroupId"].as_str().unwrap()).unwrap();
+    assert_eq!(sg["UsedBy"], json!([]), "a released cluster no longer holds the KSCKMR group");
+    let subnet = s.tables.get(vpc::SUBNETS, cluster["SubnetId"].as_str().unwrap()).unwrap();
+    assert_eq!(subnet["UsedBy"], json!([]));
     s.ok("TerminateCluster", json!({ "ClusterId": id }));
 }
 
@@ -296,22 +340,28 @@ fn terminate_releases_after_a_while_and_twice_is_once() {
 fn quotas_are_per_account_and_named_in_the_error() {
     let mut s = Sandbox::new();
     let e = s.err("LaunchCluster", persistent(250));
-    assert_eq!(e.code, "QuotaExceeded.NodeCount", "the default node quota is 200");
-    assert_eq!(s.err("LaunchCluster", persistent(501)).code, "InvalidParameter", "a core group has at most 500 nodes");
-    s.tables.put(model::QUOTAS, "acct-1", json!({ "ClusterCount": 1, "NodeCount": 10 }));
+    assert_eq!(e.code, "QuotaExceeded.Node", "the default node quota is 200");
+    assert_eq!(
+        s.err("LaunchCluster", persistent(501)).code,
+        "InvalidParameterValue",
+        "a core group has at most 500 nodes"
+    );
+    s.set_quota("clusters", 1);
+    s.set_quota("nodes", 10);
     let e = s.err("LaunchCluster", persistent(10));
-    assert_eq!(e.code, "QuotaExceeded.NodeCount");
-    assert!(e.message.contains("NodeCount"), "{}", e.message);
+    assert_eq!(e.code, "QuotaExceeded.Node");
+    assert!(e.message.contains("quota `nodes`"), "{}", e.message);
     let id = s.ok("LaunchCluster", persistent(3))["ClusterId"].as_str().unwrap().to_string();
-    assert_eq!(s.err("LaunchCluster", persistent(3)).code, "QuotaExceeded.ClusterCount");
+    assert_eq!(s.err("LaunchCluster", persistent(3)).code, "QuotaExceeded.Cluster");
     // Another account has its own quota and does not see this account's clusters.
     s.account = "acct-2".into();
+    s.network();
     s.ok("LaunchCluster", persistent(3));
     assert_eq!(s.err("DescribeCluster", json!({ "ClusterId": id })).code, "ClusterNotFound");
     s.account = "acct-1".into();
     s.pass(8);
     let out = json!({ "ClusterId": id, "InstanceGroups": [{ "InstanceGroupType": "CORE", "InstanceCount": 7 }] });
-    assert_eq!(s.err("ScaleOutInstanceGroups", out).code, "QuotaExceeded.NodeCount");
+    assert_eq!(s.err("ScaleOutInstanceGroups", out).code, "QuotaExceeded.Node");
     s.ok("TerminateCluster", json!({ "ClusterId": id }));
     s.pass(2);
     s.ok("LaunchCluster", persistent(3));
@@ -322,8 +372,9 @@ fn a_trial_converts_in_place_or_is_deleted_after_seven_days() {
     let mut s = Sandbox::new();
     let mut trial = persistent(3);
     trial["ChargeType"] = json!("Trial");
+    s.set_quota("trial_clusters", 1);
     let kept = s.ok("LaunchCluster", trial.clone())["ClusterId"].as_str().unwrap().to_string();
-    assert_eq!(s.err("LaunchCluster", trial.clone()).code, "QuotaExceeded.TrialClusterCount");
+    assert_eq!(s.err("LaunchCluster", trial.clone()).code, "QuotaExceeded.TrialCluster");
     s.pass(60);
     s.ok("ConvertTrialCluster", json!({ "ClusterId": kept, "ChargeType": "Monthly" }));
     let cluster = s.describe(&kept);
@@ -331,7 +382,7 @@ fn a_trial_converts_in_place_or_is_deleted_after_seven_days() {
     assert!(cluster["ExpireTime"].is_null());
     assert_eq!(
         s.err("ConvertTrialCluster", json!({ "ClusterId": kept, "ChargeType": "Trial" })).code,
-        "InvalidParameter"
+        "InvalidParameterValue"
     );
 
     // The trial quota is free again: a second trial, never converted.
@@ -446,7 +497,7 @@ fn a_disabled_plan_does_not_fire_and_does_not_catch_up_when_enabled() {
     s.pass(24 * 60);
     assert_eq!(s.ok("ListExecutionPlanRuns", json!({ "ExecutionPlanId": plan }))["Total"], 1);
     let bad = s.err("ModifyExecutionPlan", json!({ "ExecutionPlanId": plan, "CronExpression": "every night" }));
-    assert_eq!(bad.code, "InvalidParameter");
+    assert_eq!(bad.code, "InvalidParameterValue");
     let bad = s.err("ModifyExecutionPlan", json!({ "ExecutionPlanId": plan, "TimeZone": "Mars/Olympus" }));
     assert!(bad.message.contains("time zone"));
 }
@@ -455,7 +506,7 @@ fn a_disabled_plan_does_not_fire_and_does_not_catch_up_when_enabled() {
 fn a_once_plan_fires_once_and_a_run_over_quota_fails_with_the_quota_named() {
     let mut s = Sandbox::new();
     let (tpl, _) = nightly_plan(&mut s);
-    s.tables.put(model::QUOTAS, "acct-1", json!({ "ClusterCount": 1 }));
+    s.set_quota("clusters", 1);
     let start = s.now + Duration::hours(1);
     let once = s.ok(
         "CreateExecutionPlan",
@@ -478,5 +529,5 @@ fn a_once_plan_fires_once_and_a_run_over_quota_fails_with_the_quota_named() {
     let nightly =
         plans["ExecutionPlans"].as_array().unwrap().iter().find(|p| p["ExecutionPlanName"] == "nightly").unwrap();
     assert_eq!(nightly["LastRun"]["RunStatus"], "FAILED");
-    assert!(nightly["LastRun"]["Message"].as_str().unwrap().contains("QuotaExceeded.ClusterCount"));
+    assert!(nightly["LastRun"]["Message"].as_str().unwrap().contains("QuotaExceeded.Cluster"));
 }

@@ -1,0 +1,1 @@
+//! VPC service tests.

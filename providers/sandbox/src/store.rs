@@ -1,0 +1,213 @@
+//! The sandbox's storage: one redb database (`<dir>/sandbox.redb`) with one table of JSON
+//! objects keyed by (table name, id). Services see it through [`emulator::Tables`]; the
+//! sandbox keeps its own records in tables whose names start with `_` (accounts, the clock,
+//! remembered answers to `ClientToken`s), which `inspect` does not show.
+//!
+//! Sharing: several processes may use one directory (a provider per `corral` run, plus
+//! `corral sandbox inspect`), so the database is opened in `ConcurrencyMode::MultiWriter`, as
+//! the state backend does; within one process every user shares one open handle. Each
+//! request is one write transaction, so requests are serialised and never see half of
+//! another's changes.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError, Weak};
+
+use chrono::{DateTime, TimeZone, Utc};
+use corral_provider_sdk::emulator::{Quotas, Tables};
+use redb::{ConcurrencyMode, Database, ReadableTable, TableDefinition};
+
+use crate::SandboxError;
+
+const OBJECTS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("objects");
+
+/// Sandbox-internal tables.
+pub(crate) const ACCOUNTS: &str = "_accounts";
+pub(crate) const META: &str = "_meta";
+pub(crate) const IDEMPOTENCY: &str = "_idempotency";
+
+/// The database file inside the sandbox directory.
+pub const DATABASE_FILE: &str = "sandbox.redb";
+
+/// One process-wide handle per database file: redb refuses a second open of the same file
+/// in one process.
+static OPEN: LazyLock<Mutex<HashMap<PathBuf, Weak<Database>>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// An account as stored under `_accounts/<access key>`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct AccountRecord {
+    pub account_id: String,
+    pub secret_key: String,
+    pub quotas: Quotas,
+}
+
+#[derive(Clone)]
+pub(crate) struct Store {
+    db: Arc<Database>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the sandbox in `dir` and makes sure the default account
+    /// exists.
+    pub(crate) fn open(dir: &Path) -> Result<Store, SandboxError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| SandboxError::Io { path: dir.display().to_string(), message: e.to_string() })?;
+        let path = dir.join(DATABASE_FILE);
+        let key = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()).join(DATABASE_FILE);
+        let db = {
+            let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
+            match open.get(&key).and_then(Weak::upgrade) {
+                Some(db) => db,
+                None => {
+                    let mut builder = Database::builder();
+                    builder.set_concurrency_mode(ConcurrencyMode::MultiWriter);
+                    let db = Arc::new(builder.create(&path).map_err(|e| storage(&path, e))?);
+                    open.insert(key, Arc::downgrade(&db));
+                    db
+                }
+            }
+        };
+        let store = Store { db, path };
+        store.transact(|tables| {
+            seed_default_account(tables);
+            Ok::<_, std::convert::Infallible>(())
+        })?;
+        Ok(store)
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `body` in one write transaction: committed when it returns `Ok`, rolled back
+    /// when it returns `Err` (so a refused request changes nothing) or when storage failed.
+    pub(crate) fn transact<T, E>(
+        &self,
+        body: impl FnOnce(&mut RedbTables<'_>) -> Result<T, E>,
+    ) -> Result<Result<T, E>, SandboxError> {
+        let txn = self.db.begin_write().map_err(|e| storage(&self.path, e))?;
+        let outcome = {
+            let table = txn.open_table(OBJECTS).map_err(|e| storage(&self.path, e))?;
+            let mut tables = RedbTables { table, error: None };
+            let outcome = body(&mut tables);
+            if let Some(message) = tables.error {
+                return Err(SandboxError::Storage { path: self.path.display().to_string(), message });
+            }
+            outcome
+        };
+        match outcome {
+            Ok(value) => {
+                txn.commit().map_err(|e| storage(&self.path, e))?;
+                Ok(Ok(value))
+            }
+            Err(e) => {
+                txn.abort().map_err(|e| storage(&self.path, e))?;
+                Ok(Err(e))
+            }
+        }
+    }
+
+    /// Removes every object and record, then seeds the default account again.
+    pub(crate) fn wipe(&self) -> Result<(), SandboxError> {
+        let txn = self.db.begin_write().map_err(|e| storage(&self.path, e))?;
+        txn.delete_table(OBJECTS).map_err(|e| storage(&self.path, e))?;
+        {
+            let table = txn.open_table(OBJECTS).map_err(|e| storage(&self.path, e))?;
+            let mut tables = RedbTables { table, error: None };
+            seed_default_account(&mut tables);
+            if let Some(message) = tables.error {
+                return Err(SandboxError::Storage { path: self.path.display().to_string(), message });
+            }
+        }
+        txn.commit().map_err(|e| storage(&self.path, e))
+    }
+}
+
+fn seed_default_account(tables: &mut dyn Tables) {
+    if tables.get(ACCOUNTS, crate::DEFAULT_ACCESS_KEY).is_none() {
+        let record = AccountRecord {
+            account_id: crate::DEFAULT_ACCOUNT.to_string(),
+            secret_key: crate::DEFAULT_SECRET_KEY.to_string(),
+            quotas: Quotas::sandbox_defaults(),
+        };
+        if let Ok(json) = serde_json::to_value(record) {
+            tables.put(ACCOUNTS, crate::DEFAULT_ACCESS_KEY, json);
+        }
+    }
+}
+
+fn storage(path: &Path, e: impl Into<redb::Error>) -> SandboxError {
+    SandboxError::Storage { path: path.display().to_string(), message: e.into().to_string() }
+}
+
+/// [`Tables`] over the write transaction's object table. The trait has no error channel, so
+/// the first storage error is kept and fails the whole transaction afterwards.
+pub(crate) struct RedbTables<'txn> {
+    table: redb::Table<'txn, (&'static str, &'static str), &'static [u8]>,
+    error: Option<String>,
+}
+
+impl RedbTables<'_> {
+    fn fail(&mut self, message: String) {
+        self.error.get_or_insert(message);
+    }
+}
+
+impl Tables for RedbTables<'_> {
+    fn get(&self, table: &str, id: &str) -> Option<serde_json::Value> {
+        let guard = self.table.get((table, id)).ok()??;
+        serde_json::from_slice(guard.value()).ok()
+    }
+
+    fn put(&mut self, table: &str, id: &str, value: serde_json::Value) {
+        let bytes = match serde_json::to_vec(&value) {
+            Ok(bytes) => bytes,
+            Err(e) => return self.fail(format!("cannot encode {table}/{id}: {e}")),
+        };
+        let result = self.table.insert((table, id), bytes.as_slice()).map(|_| ()).map_err(|e| e.to_string());
+        if let Err(e) = result {
+            self.fail(format!("cannot write {table}/{id}: {e}"));
+        }
+    }
+
+    fn delete(&mut self, table: &str, id: &str) {
+        let result = self.table.remove((table, id)).map(|_| ()).map_err(|e| e.to_string());
+        if let Err(e) = result {
+            self.fail(format!("cannot delete {table}/{id}: {e}"));
+        }
+    }
+
+    fn list(&self, table: &str) -> Vec<(String, serde_json::Value)> {
+        let Ok(range) = self.table.range((table, "")..) else { return Vec::new() };
+        let mut out = Vec::new();
+        for entry in range {
+            let Ok((key, value)) = entry else { break };
+            let (t, id) = key.value();
+            if t != table {
+                break;
+            }
+            if let Ok(json) = serde_json::from_slice(value.value()) {
+                out.push((id.to_string(), json));
+            }
+        }
+        out
+    }
+}
+
+/// The sandbox clock, persisted as a checkpoint (real time, sandbox time) so that sandbox
+/// time continues across runs and never goes backwards, even when the scale changes.
+pub(crate) fn advance_clock(tables: &mut dyn Tables, real_now: DateTime<Utc>, scale: f64) -> DateTime<Utc> {
+    let checkpoint = tables.get(META, "clock");
+    let (real_ms, sandbox_ms) = match checkpoint.as_ref() {
+        Some(c) => (
+            c.get("real_ms").and_then(serde_json::Value::as_i64).unwrap_or(real_now.timestamp_millis()),
+            c.get("sandbox_ms").and_then(serde_json::Value::as_i64).unwrap_or(real_now.timestamp_millis()),
+        ),
+        None => (real_now.timestamp_millis(), real_now.timestamp_millis()),
+    };
+    let elapsed = (real_now.timestamp_millis() - real_ms).max(0) as f64;
+    let now_ms = sandbox_ms.saturating_add((elapsed * scale.max(0.0)) as i64);
+    tables.put(META, "clock", serde_json::json!({"real_ms": real_now.timestamp_millis(), "sandbox_ms": now_ms}));
+    Utc.timestamp_millis_opt(now_ms).single().unwrap_or(real_now)
+}

@@ -1,0 +1,68 @@
+//! Waiter tests with a scripted sequence of states.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::*;
+
+fn script(states: &[Option<&str>]) -> impl FnMut() -> std::future::Ready<Result<Option<String>, std::io::Error>> {
+    let states: Arc<Mutex<Vec<Option<String>>>> =
+        Arc::new(Mutex::new(states.iter().rev().map(|s| s.map(str::to_string)).collect()));
+    move || {
+        let mut states = states.lock().unwrap();
+        let next = if states.len() > 1 { states.pop().unwrap() } else { states[0].clone() };
+        std::future::ready(Ok(next))
+    }
+}
+
+fn waiter() -> Waiter {
+    Waiter::new("cluster c-1 to be running", &["creating"], &["running"], Duration::from_secs(5))
+        .failure(&["failed"])
+        .intervals(Duration::from_millis(1), Duration::from_millis(4))
+}
+
+#[tokio::test]
+async fn waits_through_pending_to_target() {
+    let got = waiter().wait(script(&[Some("creating"), Some("creating"), Some("running")])).await.unwrap();
+    assert_eq!(got.as_deref(), Some("running"));
+}
+
+#[tokio::test]
+async fn failure_state_is_an_error_naming_it() {
+    let err = waiter().wait(script(&[Some("creating"), Some("failed")])).await.unwrap_err();
+    assert_eq!(err.to_string(), "cluster c-1 to be running failed: it reached state `failed`");
+}
+
+#[tokio::test]
+async fn unexpected_state_is_an_error() {
+    let err = waiter().wait(script(&[Some("deleting")])).await.unwrap_err();
+    assert!(matches!(&err, WaitError::Unexpected { state, .. } if state == "deleting"), "{err}");
+}
+
+#[tokio::test]
+async fn timeout_names_the_last_state() {
+    let mut w = waiter();
+    w.timeout = Duration::from_millis(30);
+    let err = w.wait(script(&[Some("creating")])).await.unwrap_err();
+    assert!(matches!(&err, WaitError::Timeout { last_state: Some(s), .. } if s == "creating"), "{err}");
+    assert!(err.to_string().contains("last state: creating"), "{err}");
+}
+
+#[tokio::test]
+async fn gone_is_target_only_when_asked() {
+    let deleting = Waiter::new("vpc v-1 to be deleted", &["deleting"], &[], Duration::from_secs(5))
+        .intervals(Duration::from_millis(1), Duration::from_millis(2));
+    let err = deleting.clone().wait(script(&[Some("deleting"), None])).await.unwrap_err();
+    assert!(matches!(&err, WaitError::Gone { last_state: Some(s), .. } if s == "deleting"), "{err}");
+    let got = deleting.gone_is_target().wait(script(&[Some("deleting"), None])).await.unwrap();
+    assert_eq!(got, None);
+}
+
+#[tokio::test]
+async fn poll_errors_stop_the_wait() {
+    let err = waiter()
+        .wait(|| std::future::ready(Err::<Option<String>, _>(std::io::Error::other("boom"))))
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "cluster c-1 to be running: polling failed: boom");
+}
