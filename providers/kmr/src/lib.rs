@@ -3,12 +3,16 @@
 //! (`kmr_cluster`, `kmr_cluster_template`, `kmr_execution_plan`), speaking KMR's OpenAPI
 //! (version 2021-09-02) and Kingsoft VPC's.
 //!
-//! Each resource type is a [`ResourceType`] in its own module; [`KmrProvider`] configures
-//! the API clients (starting the embedded sandbox when no `endpoint` is set) and dispatches by
-//! type name.
+//! Each resource type is a [`ResourceType`] in its own module, listed in [`registry`];
+//! [`KmrProvider`] configures the API clients (starting the embedded sandbox when no
+//! `endpoint` is set) and dispatches by type name.
 
+pub mod network;
 mod provider;
-#[allow(dead_code)]
 mod resource;
+pub mod support;
 
+pub use provider::{
+    ACCESS_KEY_VAR, DEFAULT_REGION, KmrFactory, KmrProvider, SECRET_KEY_VAR, TypeRegistry, empty_config, registry,
+};
 pub use resource::{Ctx, DataSourceType, ResourceType};

@@ -1,1 +1,277 @@
 //! The provider: configuration, and dispatch to resource types.
+//!
+//! Configuration (`provider "kmr" { ... }`):
+//! - `endpoint`: base URL of the APIs (KMR and VPC). Unset: the embedded sandbox is started
+//!   (or reused) in `<data_dir>/sandbox` and its default account's keys are used.
+//! - `region`: default `cn-beijing-6`.
+//! - `access_key` / `secret_key` (sensitive): default `KSYUN_ACCESS_KEY` / `KSYUN_SECRET_KEY`.
+//! - `max_retries` (default 8) and `request_timeout_seconds` (default 60) per API call.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use corral_engine::diag::{Diagnostic, Diagnostics};
+use corral_engine::provider::{
+    ApplyRequest, ApplyResponse, ConfigureRequest, ConfigureResponse, FindCreatedRequest, FindCreatedResponse,
+    ImportRequest, ImportResponse, PlanRequest, PlanResponse, Provider, ProviderFactory, ReadDataRequest,
+    ReadDataResponse, ReadRequest, ReadResponse, ValidateResourceRequest, ValidateResourceResponse,
+};
+use corral_engine::schema::{AttributeSchema, BlockSchema, ProviderSchema};
+use corral_engine::value::{Type, Value};
+use corral_provider_sdk::http::{Client, ClientConfig, Credentials};
+
+use crate::network;
+use crate::resource::{Ctx, DataSourceType, ResourceType};
+use crate::support::{error, get_i64, get_str};
+
+pub const DEFAULT_REGION: &str = "cn-beijing-6";
+pub const ACCESS_KEY_VAR: &str = "KSYUN_ACCESS_KEY";
+pub const SECRET_KEY_VAR: &str = "KSYUN_SECRET_KEY";
+
+/// The resource types and data sources of the provider. **The one list**: a new type is one
+/// line here.
+pub fn registry() -> TypeRegistry {
+    TypeRegistry::new(
+        vec![
+            Arc::new(network::vpc::Vpc),
+            Arc::new(network::subnet::Subnet),
+            Arc::new(network::security_group::SecurityGroup),
+            Arc::new(network::rule::Rule::default()),
+        ],
+        vec![Arc::new(network::security_group::SecurityGroupData)],
+    )
+}
+
+/// Resource types and data sources by name.
+pub struct TypeRegistry {
+    pub resources: BTreeMap<&'static str, Arc<dyn ResourceType>>,
+    pub data_sources: BTreeMap<&'static str, Arc<dyn DataSourceType>>,
+}
+
+impl TypeRegistry {
+    pub fn new(resources: Vec<Arc<dyn ResourceType>>, data_sources: Vec<Arc<dyn DataSourceType>>) -> TypeRegistry {
+        TypeRegistry {
+            resources: resources.into_iter().map(|r| (r.name(), r)).collect(),
+            data_sources: data_sources.into_iter().map(|d| (d.name(), d)).collect(),
+        }
+    }
+
+    pub fn schema(&self) -> ProviderSchema {
+        ProviderSchema {
+            provider: provider_schema(),
+            resources: self.resources.iter().map(|(name, r)| (name.to_string(), r.schema())).collect(),
+            data_sources: self.data_sources.iter().map(|(name, d)| (name.to_string(), d.schema())).collect(),
+        }
+    }
+}
+
+fn provider_schema() -> BlockSchema {
+    BlockSchema::new()
+        .attr(
+            "endpoint",
+            AttributeSchema::optional(Type::String)
+                .describe("Base URL of the KMR and VPC APIs; unset runs the embedded sandbox"),
+        )
+        .attr("region", AttributeSchema::optional(Type::String).describe("Default `cn-beijing-6`"))
+        .attr("access_key", AttributeSchema::optional(Type::String).sensitive().describe("Default: KSYUN_ACCESS_KEY"))
+        .attr("secret_key", AttributeSchema::optional(Type::String).sensitive().describe("Default: KSYUN_SECRET_KEY"))
+        .attr("max_retries", AttributeSchema::optional(Type::Number).describe("Retries of throttled or failed calls"))
+        .attr("request_timeout_seconds", AttributeSchema::optional(Type::Number))
+}
+
+/// Makes [`KmrProvider`]s.
+pub struct KmrFactory {
+    schema: Arc<ProviderSchema>,
+}
+
+impl KmrFactory {
+    pub fn new() -> KmrFactory {
+        KmrFactory { schema: Arc::new(registry().schema()) }
+    }
+}
+
+impl Default for KmrFactory {
+    fn default() -> Self {
+        KmrFactory::new()
+    }
+}
+
+impl ProviderFactory for KmrFactory {
+    fn schema(&self) -> Arc<ProviderSchema> {
+        self.schema.clone()
+    }
+
+    fn instantiate(&self) -> Arc<dyn Provider> {
+        Arc::new(KmrProvider { schema: self.schema.clone(), types: registry(), ctx: RwLock::new(None) })
+    }
+}
+
+/// One configured KMR provider.
+pub struct KmrProvider {
+    schema: Arc<ProviderSchema>,
+    types: TypeRegistry,
+    ctx: RwLock<Option<Arc<Ctx>>>,
+}
+
+impl KmrProvider {
+    fn ctx(&self) -> Result<Arc<Ctx>, Diagnostics> {
+        self.ctx
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .ok_or_else(|| error("the `kmr` provider is used before it is configured"))
+    }
+
+    fn resource(&self, type_name: &str) -> Result<Arc<dyn ResourceType>, Diagnostics> {
+        self.types
+            .resources
+            .get(type_name)
+            .cloned()
+            .ok_or_else(|| error(format!("the `kmr` provider has no resource type `{type_name}`")))
+    }
+
+    /// The resource type and the configured context, or the diagnostics saying why not.
+    fn target(&self, type_name: &str) -> Result<(Arc<dyn ResourceType>, Arc<Ctx>), Diagnostics> {
+        Ok((self.resource(type_name)?, self.ctx()?))
+    }
+
+    /// The configured endpoint and keys, starting the embedded sandbox when there is no
+    /// endpoint.
+    async fn connection(&self, request: &ConfigureRequest) -> Result<(String, Credentials), Diagnostics> {
+        let config = &request.config;
+        let configured_keys = match (get_str(config, "access_key"), get_str(config, "secret_key")) {
+            (Some(access_key), Some(secret_key)) => Some(Credentials { access_key, secret_key }),
+            (None, None) => None,
+            _ => return Err(error("set both `access_key` and `secret_key` of the `kmr` provider, or neither")),
+        };
+        if let Some(endpoint) = get_str(config, "endpoint") {
+            let keys = match configured_keys {
+                Some(keys) => keys,
+                None => match (std::env::var(ACCESS_KEY_VAR), std::env::var(SECRET_KEY_VAR)) {
+                    (Ok(access_key), Ok(secret_key)) => Credentials { access_key, secret_key },
+                    _ => {
+                        return Err(Diagnostics::from(
+                            Diagnostic::error(format!("the `kmr` provider has no keys for {endpoint}")).with_help(
+                                format!("set `access_key` and `secret_key`, or {ACCESS_KEY_VAR} and {SECRET_KEY_VAR}"),
+                            ),
+                        ));
+                    }
+                },
+            };
+            return Ok((endpoint, keys));
+        }
+        let dir = request.data_dir.join("sandbox");
+        let started = tokio::task::spawn_blocking(move || corral_sandbox::start_embedded(&dir)).await;
+        let endpoint = match started {
+            Ok(Ok(endpoint)) => endpoint,
+            Ok(Err(e)) => return Err(error(format!("cannot start the embedded sandbox: {e}"))),
+            Err(e) => return Err(error(format!("cannot start the embedded sandbox: {e}"))),
+        };
+        let keys = configured_keys.unwrap_or_else(|| Credentials {
+            access_key: corral_sandbox::DEFAULT_ACCESS_KEY.to_string(),
+            secret_key: corral_sandbox::DEFAULT_SECRET_KEY.to_string(),
+        });
+        Ok((endpoint, keys))
+    }
+}
+
+#[async_trait::async_trait]
+impl Provider for KmrProvider {
+    fn schema(&self) -> Arc<ProviderSchema> {
+        self.schema.clone()
+    }
+
+    fn validate_resource(&self, request: ValidateResourceRequest) -> ValidateResourceResponse {
+        match self.resource(&request.type_name) {
+            Ok(resource) => ValidateResourceResponse { diagnostics: resource.validate(&request.config) },
+            Err(diagnostics) => ValidateResourceResponse { diagnostics },
+        }
+    }
+
+    async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
+        let (endpoint, credentials) = match self.connection(&request).await {
+            Ok(connection) => connection,
+            Err(diagnostics) => return ConfigureResponse { diagnostics },
+        };
+        let region = get_str(&request.config, "region").unwrap_or_else(|| DEFAULT_REGION.to_string());
+        let client = |service: &str| {
+            let mut config = ClientConfig::new(&endpoint, &region, service, credentials.clone());
+            if let Some(retries) = get_i64(&request.config, "max_retries").and_then(|r| u32::try_from(r).ok()) {
+                config.max_retries = retries;
+            }
+            if let Some(seconds) =
+                get_i64(&request.config, "request_timeout_seconds").and_then(|s| u64::try_from(s).ok())
+            {
+                config.timeout = Duration::from_secs(seconds.max(1));
+            }
+            Client::new(config)
+        };
+        let ctx = match (client("kmr"), client("vpc")) {
+            (Ok(kmr), Ok(vpc)) => Ctx { kmr, vpc, region },
+            (Err(e), _) | (_, Err(e)) => return ConfigureResponse { diagnostics: error(e.to_string()) },
+        };
+        *self.ctx.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(ctx));
+        ConfigureResponse::default()
+    }
+
+    async fn plan(&self, request: PlanRequest) -> PlanResponse {
+        match self.target(&request.type_name) {
+            Ok((resource, ctx)) => resource.plan(&ctx, request).await,
+            Err(diagnostics) => PlanResponse { diagnostics, ..PlanResponse::default() },
+        }
+    }
+
+    async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
+        match self.target(&request.type_name) {
+            Ok((resource, ctx)) => resource.apply(&ctx, request).await,
+            Err(diagnostics) => {
+                ApplyResponse { new_state: request.prior_state, diagnostics, ..ApplyResponse::default() }
+            }
+        }
+    }
+
+    async fn read(&self, request: ReadRequest) -> ReadResponse {
+        match self.target(&request.type_name) {
+            Ok((resource, ctx)) => resource.read(&ctx, request).await,
+            Err(diagnostics) => {
+                ReadResponse { new_state: Some(request.current_state), diagnostics, ..ReadResponse::default() }
+            }
+        }
+    }
+
+    async fn read_data(&self, request: ReadDataRequest) -> ReadDataResponse {
+        let data = self
+            .types
+            .data_sources
+            .get(request.type_name.as_str())
+            .cloned()
+            .ok_or_else(|| error(format!("the `kmr` provider has no data source `{}`", request.type_name)));
+        match data.and_then(|d| Ok((d, self.ctx()?))) {
+            Ok((data, ctx)) => data.read(&ctx, request).await,
+            Err(diagnostics) => ReadDataResponse { diagnostics, ..ReadDataResponse::default() },
+        }
+    }
+
+    async fn find_created(&self, request: FindCreatedRequest) -> FindCreatedResponse {
+        match self.target(&request.type_name) {
+            Ok((resource, ctx)) => resource.find_created(&ctx, request).await,
+            Err(diagnostics) => FindCreatedResponse { diagnostics, ..FindCreatedResponse::default() },
+        }
+    }
+
+    async fn import(&self, request: ImportRequest) -> ImportResponse {
+        match self.target(&request.type_name) {
+            Ok((resource, ctx)) => resource.import(&ctx, request).await,
+            Err(diagnostics) => ImportResponse { diagnostics, ..ImportResponse::default() },
+        }
+    }
+}
+
+/// The value a provider block gets in tests and embedded use: everything unset.
+pub fn empty_config() -> Value {
+    Value::object(provider_schema().attributes.iter().map(|(name, a)| (name.clone(), Value::Null(a.ty.clone()))))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,11 @@
+//! VPC networking, spoken through Kingsoft VPC's API (service `vpc`, version `2016-03-04`):
+//! `kmr_vpc`, `kmr_subnet`, `kmr_security_group`, `kmr_security_group_rule`, and the data
+//! source `kmr_security_group` (how the service-made `KSCKMR` group is read).
+
+pub mod rule;
+pub mod security_group;
+pub mod subnet;
+pub mod vpc;
+
+/// The VPC API version every call uses.
+pub const VPC_VERSION: &str = "2016-03-04";

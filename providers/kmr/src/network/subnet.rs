@@ -1,0 +1,179 @@
+//! `kmr_subnet`: a subnet of a VPC, where cluster nodes get their addresses. Only `name`
+//! changes in place.
+
+use corral_engine::diag::Diagnostics;
+use corral_engine::provider::{
+    ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
+    PlanResponse, ReadRequest, ReadResponse,
+};
+use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
+use corral_engine::value::{Type, Value};
+use serde_json::json;
+
+use super::VPC_VERSION;
+use crate::resource::{Ctx, ResourceType};
+use crate::support::{
+    api_error, check_cidr, check_one_of, client_token, error, failed, filter, get_str, is_not_found, json_i64,
+    json_str, plan_from_schema,
+};
+
+pub struct Subnet;
+
+const TYPE: &str = "kmr_subnet";
+
+fn state(subnet: &serde_json::Value) -> Value {
+    Value::object([
+        ("id".to_string(), json_str(subnet, "SubnetId")),
+        ("vpc_id".to_string(), json_str(subnet, "VpcId")),
+        ("name".to_string(), json_str(subnet, "SubnetName")),
+        ("cidr_block".to_string(), json_str(subnet, "CidrBlock")),
+        ("availability_zone".to_string(), json_str(subnet, "AvailabilityZone")),
+        ("subnet_type".to_string(), json_str(subnet, "SubnetType")),
+        ("gateway_ip".to_string(), json_str(subnet, "GatewayIp")),
+        ("available_ips".to_string(), json_i64(subnet, "AvailableIpNumber")),
+        ("created_at".to_string(), json_str(subnet, "CreateTime")),
+    ])
+}
+
+async fn describe(
+    ctx: &Ctx,
+    body: serde_json::Value,
+) -> Result<Option<serde_json::Value>, corral_provider_sdk::http::CallError> {
+    let answer = ctx.vpc.call("DescribeSubnets", VPC_VERSION, &body).await?;
+    Ok(answer.get("SubnetSet").and_then(|s| s.as_array()).and_then(|s| s.first()).cloned())
+}
+
+#[async_trait::async_trait]
+impl ResourceType for Subnet {
+    fn name(&self) -> &'static str {
+        TYPE
+    }
+
+    fn schema(&self) -> ResourceSchema {
+        ResourceSchema {
+            version: 0,
+            block: BlockSchema::new()
+                .attr("id", AttributeSchema::computed(Type::String))
+                .attr("vpc_id", AttributeSchema::required(Type::String).forces_replacement())
+                .attr("name", AttributeSchema::optional_computed(Type::String))
+                .attr(
+                    "cidr_block",
+                    AttributeSchema::required(Type::String)
+                        .forces_replacement()
+                        .describe("Inside the VPC's range, overlapping no other subnet; prefix at most /29"),
+                )
+                .attr("availability_zone", AttributeSchema::optional(Type::String).forces_replacement())
+                .attr(
+                    "subnet_type",
+                    AttributeSchema::optional_computed(Type::String)
+                        .forces_replacement()
+                        .describe("`Normal` (default), `Reserve` or `Physical`"),
+                )
+                .attr("gateway_ip", AttributeSchema::computed(Type::String))
+                .attr("available_ips", AttributeSchema::computed(Type::Number))
+                .attr("created_at", AttributeSchema::computed(Type::String)),
+        }
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diagnostics = Diagnostics::new();
+        check_cidr(&mut diagnostics, config, "cidr_block", TYPE);
+        check_one_of(&mut diagnostics, config, "subnet_type", TYPE, &["Normal", "Reserve", "Physical"]);
+        diagnostics
+    }
+
+    async fn plan(&self, _ctx: &Ctx, request: PlanRequest) -> PlanResponse {
+        plan_from_schema(&self.schema(), &request)
+    }
+
+    async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
+        let prior = request.prior_state.clone().filter(|p| !p.is_null());
+        let planned = request.planned_state.clone().filter(|p| !p.is_null());
+        match (prior, planned) {
+            (None, Some(planned)) => {
+                let mut body = json!({
+                    "VpcId": get_str(&planned, "vpc_id"),
+                    "CidrBlock": get_str(&planned, "cidr_block"),
+                    "SubnetType": get_str(&planned, "subnet_type").unwrap_or_else(|| "Normal".to_string()),
+                    "ClientToken": client_token(&request.idempotency_token),
+                });
+                if let Some(name) = get_str(&planned, "name") {
+                    body["SubnetName"] = json!(name);
+                }
+                if let Some(zone) = get_str(&planned, "availability_zone") {
+                    body["AvailabilityZone"] = json!(zone);
+                }
+                match ctx.vpc.call("CreateSubnet", VPC_VERSION, &body).await {
+                    Ok(answer) => {
+                        ApplyResponse { new_state: Some(state(&answer["Subnet"])), ..ApplyResponse::default() }
+                    }
+                    Err(e) => failed(None, api_error("creating kmr_subnet", &e)),
+                }
+            }
+            (Some(prior), Some(planned)) => {
+                let id = get_str(&prior, "id").unwrap_or_default();
+                let body = json!({"SubnetId": id, "SubnetName": get_str(&planned, "name")});
+                match ctx.vpc.call("ModifySubnet", VPC_VERSION, &body).await {
+                    Ok(answer) => {
+                        ApplyResponse { new_state: Some(state(&answer["Subnet"])), ..ApplyResponse::default() }
+                    }
+                    Err(e) => failed(Some(prior), api_error(&format!("updating kmr_subnet {id}"), &e)),
+                }
+            }
+            (Some(prior), None) => {
+                let id = get_str(&prior, "id").unwrap_or_default();
+                match ctx.vpc.call("DeleteSubnet", VPC_VERSION, &json!({"SubnetId": id})).await {
+                    Ok(_) => ApplyResponse::default(),
+                    Err(e) if is_not_found(&e) => ApplyResponse::default(),
+                    Err(e) => failed(Some(prior), api_error(&format!("deleting kmr_subnet {id}"), &e)),
+                }
+            }
+            (None, None) => ApplyResponse::default(),
+        }
+    }
+
+    async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
+        let Some(id) = get_str(&request.current_state, "id") else {
+            return ReadResponse {
+                diagnostics: error("the state of kmr_subnet has no `id`"),
+                ..ReadResponse::default()
+            };
+        };
+        match describe(ctx, json!({"SubnetId": [id]})).await {
+            Ok(found) => ReadResponse {
+                new_state: found.as_ref().map(state),
+                private: request.private,
+                ..ReadResponse::default()
+            },
+            Err(e) => ReadResponse {
+                new_state: Some(request.current_state),
+                diagnostics: api_error(&format!("reading kmr_subnet {id}"), &e),
+                ..ReadResponse::default()
+            },
+        }
+    }
+
+    async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
+        let token = client_token(&request.idempotency_token);
+        match describe(ctx, json!({"Filter": [filter("client-token", &token)]})).await {
+            Ok(found) => FindCreatedResponse { state: found.as_ref().map(state), ..FindCreatedResponse::default() },
+            Err(e) => FindCreatedResponse {
+                diagnostics: api_error("looking for an interrupted kmr_subnet create", &e),
+                ..FindCreatedResponse::default()
+            },
+        }
+    }
+
+    async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
+        match describe(ctx, json!({"SubnetId": [request.id]})).await {
+            Ok(Some(subnet)) => ImportResponse { state: Some(state(&subnet)), ..ImportResponse::default() },
+            Ok(None) => ImportResponse {
+                diagnostics: error(format!("no subnet `{}` exists", request.id)),
+                ..ImportResponse::default()
+            },
+            Err(e) => {
+                ImportResponse { diagnostics: api_error("importing kmr_subnet", &e), ..ImportResponse::default() }
+            }
+        }
+    }
+}
