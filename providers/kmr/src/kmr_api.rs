@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
-use corral_engine::diag::{Diagnostic, Diagnostics};
+use corral_engine::diag::Diagnostics;
 use corral_provider_sdk::http::CallError;
 use corral_provider_sdk::waiter::Waiter;
 
 use crate::resource::Ctx;
+pub use crate::support::{api_error, client_token, error, is_not_found};
 
 /// The KMR API version every call uses.
 pub const KMR_VERSION: &str = "2021-09-02";
@@ -17,31 +18,6 @@ pub const WAIT_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 
 pub async fn call(ctx: &Ctx, action: &str, body: serde_json::Value) -> Result<serde_json::Value, CallError> {
     ctx.kmr.call(action, KMR_VERSION, &body).await
-}
-
-/// An API failure as a diagnostic: what was being done, the service's code and message
-/// (which names the quota, for a quota error), and the request id for support.
-pub fn api_error(doing: &str, e: &CallError) -> Diagnostics {
-    let diagnostic = match e {
-        CallError::Api { code, message, request_id, status } => Diagnostic::error(format!("{doing}: {code}: {message}"))
-            .with_detail(format!("HTTP {status}, request id {request_id}")),
-        other => Diagnostic::error(format!("{doing}: {other}")),
-    };
-    Diagnostics::from(diagnostic)
-}
-
-pub fn error(summary: impl Into<String>) -> Diagnostics {
-    Diagnostics::from(Diagnostic::error(summary))
-}
-
-/// The `ClientToken` of a create: derived from the engine's idempotency token, so a retried
-/// or resumed create sends the same one (and fits the API's 64-character limit).
-pub fn client_token(idempotency_token: &str) -> String {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, idempotency_token.as_bytes()).to_string()
-}
-
-fn is_not_found(e: &CallError) -> bool {
-    matches!(e, CallError::Api { status: 404, .. }) || e.code().is_some_and(|c| c.contains("NotFound"))
 }
 
 /// The cluster as `DescribeCluster` answers, `None` when it does not exist.

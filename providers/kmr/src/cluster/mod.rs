@@ -61,13 +61,17 @@ impl ResourceType for Cluster {
             if let Some(n) = config.get_attr(name).and_then(Value::as_number)
                 && n.to_i64().is_none_or(|n| n < min)
             {
-                diagnostics.push(Diagnostic::error(format!("`{name}` of `{TYPE_NAME}` must be a whole number ≥ {min}, not {n}")));
+                diagnostics.push(Diagnostic::error(format!(
+                    "`{name}` of `{TYPE_NAME}` must be a whole number ≥ {min}, not {n}"
+                )));
             }
         }
         if let Some(uri) = config.get_attr("log_uri").and_then(Value::as_str)
             && !uri.strip_prefix("ks3://").is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
         {
-            diagnostics.push(Diagnostic::error(format!("`log_uri` must be a KS3 location (`ks3://bucket/path`), not `{uri}`")));
+            diagnostics.push(Diagnostic::error(format!(
+                "`log_uri` must be a KS3 location (`ks3://bucket/path`), not `{uri}`"
+            )));
         }
         diagnostics
     }
@@ -120,7 +124,12 @@ impl ResourceType for Cluster {
         if diagnostics.has_errors() {
             return PlanResponse { diagnostics, ..PlanResponse::default() };
         }
-        PlanResponse { planned_state: Some(Value::Object(planned)), requires_replace, diagnostics, ..PlanResponse::default() }
+        PlanResponse {
+            planned_state: Some(Value::Object(planned)),
+            requires_replace,
+            diagnostics,
+            ..PlanResponse::default()
+        }
     }
 
     async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
@@ -139,12 +148,17 @@ impl ResourceType for Cluster {
         let schema = self.schema();
         let prior = attributes(&request.current_state, &schema);
         let Some(id) = str_attr(&prior, "id") else {
-            return ReadResponse { diagnostics: error("the state of `kmr_cluster` has no `id`"), ..ReadResponse::default() };
+            return ReadResponse {
+                diagnostics: error("the state of `kmr_cluster` has no `id`"),
+                ..ReadResponse::default()
+            };
         };
         match kmr_api::describe_cluster(ctx, &id).await {
-            Ok(Some(cluster)) if status_of(&cluster) != "terminated" => {
-                ReadResponse { new_state: Some(state_from_api(&cluster, prior)), private: request.private, ..ReadResponse::default() }
-            }
+            Ok(Some(cluster)) if status_of(&cluster) != "terminated" => ReadResponse {
+                new_state: Some(state_from_api(&cluster, prior)),
+                private: request.private,
+                ..ReadResponse::default()
+            },
             // Released by someone else, or a trial the service deleted: gone.
             Ok(_) => ReadResponse::default(),
             Err(e) => ReadResponse {
@@ -160,7 +174,12 @@ impl ResourceType for Cluster {
         let token = client_token(&request.idempotency_token);
         let found = match call(ctx, "ListClusters", json!({ "ClientToken": token })).await {
             Ok(answer) => answer.get("Clusters").and_then(|c| c.as_array()).and_then(|c| c.first()).cloned(),
-            Err(e) => return FindCreatedResponse { diagnostics: api_error("looking for a launched cluster", &e), ..Default::default() },
+            Err(e) => {
+                return FindCreatedResponse {
+                    diagnostics: api_error("looking for a launched cluster", &e),
+                    ..Default::default()
+                };
+            }
         };
         let base = request.planned_state.as_ref().map(|p| attributes(p, &schema)).unwrap_or_default();
         FindCreatedResponse { state: found.map(|c| state_from_api(&c, base)), ..FindCreatedResponse::default() }
@@ -172,7 +191,9 @@ impl ResourceType for Cluster {
                 let base = attributes(&Value::empty_object(), &self.schema());
                 ImportResponse { state: Some(state_from_api(&cluster, base)), diagnostics: Diagnostics::new() }
             }
-            Ok(None) => ImportResponse { state: None, diagnostics: error(format!("no KMR cluster has id `{}`", request.id)) },
+            Ok(None) => {
+                ImportResponse { state: None, diagnostics: error(format!("no KMR cluster has id `{}`", request.id)) }
+            }
             Err(e) => ImportResponse { state: None, diagnostics: api_error("importing a cluster", &e) },
         }
     }
@@ -198,7 +219,11 @@ fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
 /// Attributes whose change class is not in place and whose value changes, and blocks that
 /// force replacement. (The engine finds these too; the provider needs them to know that the
 /// planned object is a new one.)
-fn replace_paths(schema: &ResourceSchema, prior: &BTreeMap<String, Value>, planned: &BTreeMap<String, Value>) -> Vec<Path> {
+fn replace_paths(
+    schema: &ResourceSchema,
+    prior: &BTreeMap<String, Value>,
+    planned: &BTreeMap<String, Value>,
+) -> Vec<Path> {
     let mut paths = Vec::new();
     for (name, attribute) in &schema.block.attributes {
         let fixed = !matches!(attribute.change, ChangeClass::InPlace);
@@ -222,9 +247,14 @@ fn check_rules(planned: &BTreeMap<String, Value>, prior: Option<&BTreeMap<String
     let transient = kind.as_deref() == Some("transient");
     if transient && billing.as_deref().is_some_and(|b| b != "on_demand") {
         diagnostics.push(
-            Diagnostic::error(format!("a transient cluster is billed on demand only, not `{}`", billing.as_deref().unwrap_or("")))
-                .with_detail("KMR bills transient clusters by the hour; monthly and trial billing are for persistent clusters")
-                .with_help("remove `billing` or set it to \"on_demand\""),
+            Diagnostic::error(format!(
+                "a transient cluster is billed on demand only, not `{}`",
+                billing.as_deref().unwrap_or("")
+            ))
+            .with_detail(
+                "KMR bills transient clusters by the hour; monthly and trial billing are for persistent clusters",
+            )
+            .with_help("remove `billing` or set it to \"on_demand\""),
         );
     }
     if transient && planned.get("log_uri").is_some_and(Value::is_null) {
@@ -253,7 +283,11 @@ fn check_rules(planned: &BTreeMap<String, Value>, prior: Option<&BTreeMap<String
     diagnostics
 }
 
-fn check_core_shrink(diagnostics: &mut Diagnostics, prior: &BTreeMap<String, Value>, planned: &BTreeMap<String, Value>) {
+fn check_core_shrink(
+    diagnostics: &mut Diagnostics,
+    prior: &BTreeMap<String, Value>,
+    planned: &BTreeMap<String, Value>,
+) {
     let (Some(from), Some(to)) = (int_attr(prior, "core_count"), int_attr(planned, "core_count")) else { return };
     if to < from && bool_attr(planned, "allow_core_shrink") != Some(true) {
         diagnostics.push(
@@ -314,7 +348,12 @@ async fn create(ctx: &Ctx, planned: BTreeMap<String, Value>, idempotency_token: 
     let id = match call(ctx, "LaunchCluster", body).await {
         Ok(answer) => match answer.get("ClusterId").and_then(|i| i.as_str()) {
             Some(id) => id.to_string(),
-            None => return ApplyResponse { diagnostics: error("LaunchCluster answered without a ClusterId"), ..Default::default() },
+            None => {
+                return ApplyResponse {
+                    diagnostics: error("LaunchCluster answered without a ClusterId"),
+                    ..Default::default()
+                };
+            }
         },
         Err(e) => return ApplyResponse { diagnostics: api_error("launching the cluster", &e), ..Default::default() },
     };
@@ -325,7 +364,12 @@ async fn create(ctx: &Ctx, planned: BTreeMap<String, Value>, idempotency_token: 
 
 /// The state after an operation on cluster `id`: described afresh, with the operation's
 /// diagnostics. A cluster that exists is always in the answer, so nothing is forgotten.
-async fn finish(ctx: &Ctx, id: &str, planned: BTreeMap<String, Value>, outcome: Result<(), Diagnostics>) -> ApplyResponse {
+async fn finish(
+    ctx: &Ctx,
+    id: &str,
+    planned: BTreeMap<String, Value>,
+    outcome: Result<(), Diagnostics>,
+) -> ApplyResponse {
     let mut diagnostics = outcome.err().unwrap_or_default();
     let mut partial = planned.clone();
     partial.insert("id".into(), Value::string(id));
@@ -385,7 +429,9 @@ async fn scale(ctx: &Ctx, id: &str, group_type: &str, to: i64) -> Result<(), Dia
     let group = cluster
         .get("InstanceGroups")
         .and_then(|g| g.as_array())
-        .and_then(|groups| groups.iter().find(|g| g.get("InstanceGroupType").and_then(|t| t.as_str()) == Some(group_type)))
+        .and_then(|groups| {
+            groups.iter().find(|g| g.get("InstanceGroupType").and_then(|t| t.as_str()) == Some(group_type))
+        })
         .cloned()
         .ok_or_else(|| error(format!("cluster {id} has no {group_type} group; set its instance type at launch")))?;
     let group_id = group.get("InstanceGroupId").cloned().unwrap_or_default();
@@ -399,19 +445,37 @@ async fn scale(ctx: &Ctx, id: &str, group_type: &str, to: i64) -> Result<(), Dia
         let victims: Vec<serde_json::Value> =
             ids.iter().rev().take((current - to) as usize).map(|i| json!({ "InstanceId": i })).collect();
         let groups = json!([{ "InstanceGroupId": group_id, "Instances": victims }]);
-        ("ScaleInInstanceGroups", json!({ "ClusterId": id, "InstanceGroups": groups, "GracefulScaleIn": true, "GracefulScaleInTimeout": 60 }))
+        (
+            "ScaleInInstanceGroups",
+            json!({ "ClusterId": id, "InstanceGroups": groups, "GracefulScaleIn": true, "GracefulScaleInTimeout": 60 }),
+        )
     } else {
         return Ok(());
     };
-    call(ctx, action, body).await.map_err(|e| api_error(&format!("scaling the {} group of {id} to {to}", group_type.to_ascii_lowercase()), &e))?;
+    call(ctx, action, body).await.map_err(|e| {
+        api_error(&format!("scaling the {} group of {id} to {to}", group_type.to_ascii_lowercase()), &e)
+    })?;
     wait_cluster(ctx, id, "to finish scaling", BUSY, &["running"], false).await.map(|_| ())
 }
 
 async fn delete(ctx: &Ctx, prior: BTreeMap<String, Value>) -> ApplyResponse {
     let Some(id) = str_attr(&prior, "id") else { return ApplyResponse::default() };
-    let keep = |diagnostics| ApplyResponse { new_state: Some(Value::Object(prior.clone())), diagnostics, ..Default::default() };
+    let keep = |diagnostics| ApplyResponse {
+        new_state: Some(Value::Object(prior.clone())),
+        diagnostics,
+        ..Default::default()
+    };
     // A released or terminating cluster is already on its way: wait, do not ask again.
-    let cluster = match wait_cluster(ctx, &id, "to take a release", BUSY, &["running", "released", "terminating", "terminated"], true).await {
+    let cluster = match wait_cluster(
+        ctx,
+        &id,
+        "to take a release",
+        BUSY,
+        &["running", "released", "terminating", "terminated"],
+        true,
+    )
+    .await
+    {
         Ok(cluster) => cluster,
         Err(d) => return keep(d),
     };

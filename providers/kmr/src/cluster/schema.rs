@@ -20,8 +20,11 @@ fn spec_attributes(block: BlockSchema, immutable: bool) -> BlockSchema {
     block
         .attr(
             "version",
-            fixed(AttributeSchema::optional_computed(Type::String), &format!("KMR does not upgrade a cluster in place, and {HDFS_LOSS}"))
-                .describe("Hadoop distribution version (`MainVersion`), e.g. `5.3.0`."),
+            fixed(
+                AttributeSchema::optional_computed(Type::String),
+                &format!("KMR does not upgrade a cluster in place, and {HDFS_LOSS}"),
+            )
+            .describe("Hadoop distribution version (`MainVersion`), e.g. `5.3.0`."),
         )
         .attr(
             "services",
@@ -29,27 +32,47 @@ fn spec_attributes(block: BlockSchema, immutable: bool) -> BlockSchema {
                 .describe("Optional services besides the mandatory ones (hdfs, yarn, mapreduce, tez, zookeeper)."),
         )
         .attr("vpc_id", optional_fixed(Type::String, &format!("a cluster cannot move to another VPC, and {HDFS_LOSS}")))
-        .attr("subnet_id", optional_fixed(Type::String, &format!("a cluster cannot move to another subnet, and {HDFS_LOSS}")))
-        .attr("master_instance_type", optional_fixed(Type::String, &format!("node types are fixed at launch, and {HDFS_LOSS}")))
+        .attr(
+            "subnet_id",
+            optional_fixed(Type::String, &format!("a cluster cannot move to another subnet, and {HDFS_LOSS}")),
+        )
+        .attr(
+            "master_instance_type",
+            optional_fixed(Type::String, &format!("node types are fixed at launch, and {HDFS_LOSS}")),
+        )
         .attr(
             "master_count",
             optional_fixed(Type::Number, &format!("the number of master nodes is fixed at launch, and {HDFS_LOSS}"))
                 .describe("Master nodes (1, or 2 for HA). Fixed after create."),
         )
-        .attr("core_instance_type", optional_fixed(Type::String, &format!("node types are fixed at launch, and {HDFS_LOSS}")))
+        .attr(
+            "core_instance_type",
+            optional_fixed(Type::String, &format!("node types are fixed at launch, and {HDFS_LOSS}")),
+        )
         .attr(
             "core_count",
             AttributeSchema::optional_computed(Type::Number)
                 .describe("Core nodes (HDFS DataNodes). Scales in place; shrinking needs `allow_core_shrink`."),
         )
-        .attr("task_instance_type", optional_fixed(Type::String, &format!("node types are fixed at launch, and {HDFS_LOSS}")))
-        .attr("task_count", AttributeSchema::optional_computed(Type::Number).describe("Task nodes (compute only). Scales in place."))
+        .attr(
+            "task_instance_type",
+            optional_fixed(Type::String, &format!("node types are fixed at launch, and {HDFS_LOSS}")),
+        )
+        .attr(
+            "task_count",
+            AttributeSchema::optional_computed(Type::Number).describe("Task nodes (compute only). Scales in place."),
+        )
         .attr(
             "log_uri",
-            optional_fixed(Type::String, &format!("the log location is set at launch, and {HDFS_LOSS}"))
-                .describe("KS3 location (`ks3://bucket/path`) for logs and job results; required for transient clusters."),
+            optional_fixed(Type::String, &format!("the log location is set at launch, and {HDFS_LOSS}")).describe(
+                "KS3 location (`ks3://bucket/path`) for logs and job results; required for transient clusters.",
+            ),
         )
-        .attr("eip", optional_fixed(Type::Bool, &format!("an EIP is bound at launch, and {HDFS_LOSS}")).describe("Bind an EIP to the master node (SSH)."))
+        .attr(
+            "eip",
+            optional_fixed(Type::Bool, &format!("an EIP is bound at launch, and {HDFS_LOSS}"))
+                .describe("Bind an EIP to the master node (SSH)."),
+        )
 }
 
 /// `job` blocks: what a transient cluster (or a template) runs, in order.
@@ -100,7 +123,8 @@ pub fn cluster_schema() -> ResourceSchema {
         .attr("public_ip", AttributeSchema::computed(Type::String).describe("The master's EIP, when `eip = true`."))
         .attr(
             "security_group_id",
-            AttributeSchema::computed(Type::String).describe("The VPC's `KSCKMR` group, which every KMR cluster is in."),
+            AttributeSchema::computed(Type::String)
+                .describe("The VPC's `KSCKMR` group, which every KMR cluster is in."),
         )
         .attr("job_results", AttributeSchema::computed(Type::list(job_result_type())))
         .attr("released_at", AttributeSchema::computed(Type::String))

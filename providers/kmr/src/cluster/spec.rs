@@ -50,7 +50,10 @@ pub fn bool_attr(attrs: &BTreeMap<String, Value>, name: &str) -> Option<bool> {
 }
 
 fn strings(value: Option<&Value>) -> Vec<String> {
-    value.and_then(Value::as_seq).map(|s| s.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    value
+        .and_then(Value::as_seq)
+        .map(|s| s.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
 }
 
 /// The spec fields of a launch or template request.
@@ -111,7 +114,11 @@ pub fn json_string(object: &serde_json::Value, field: &str) -> Value {
 }
 
 fn group<'a>(object: &'a serde_json::Value, group_type: &str) -> Option<&'a serde_json::Value> {
-    object.get("InstanceGroups")?.as_array()?.iter().find(|g| g.get("InstanceGroupType").and_then(|t| t.as_str()) == Some(group_type))
+    object
+        .get("InstanceGroups")?
+        .as_array()?
+        .iter()
+        .find(|g| g.get("InstanceGroupType").and_then(|t| t.as_str()) == Some(group_type))
 }
 
 /// The spec attributes as the API reports them, reconciled with `base` (the prior state)
@@ -147,9 +154,13 @@ pub fn spec_from_api(object: &serde_json::Value, base: &BTreeMap<String, Value>,
     let job_ty = match base.get("job").map(Value::ty) {
         Some(Type::List(elem)) => *elem,
         _ => Type::Object(
-            [("name".to_string(), Type::String), ("type".to_string(), Type::String), ("args".to_string(), Type::list(Type::String))]
-                .into_iter()
-                .collect(),
+            [
+                ("name".to_string(), Type::String),
+                ("type".to_string(), Type::String),
+                ("args".to_string(), Type::list(Type::String)),
+            ]
+            .into_iter()
+            .collect(),
         ),
     };
     let api_jobs: Vec<(String, String, Vec<String>)> = object
@@ -159,7 +170,11 @@ pub fn spec_from_api(object: &serde_json::Value, base: &BTreeMap<String, Value>,
         .iter()
         .map(|j| {
             let s = |f: &str| j.get(f).and_then(|v| v.as_str()).unwrap_or("").to_string();
-            let args = j.get("JobArgs").and_then(|a| a.as_array()).map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default();
+            let args = j
+                .get("JobArgs")
+                .and_then(|a| a.as_array())
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
             (s("JobName"), s("JobType").to_ascii_lowercase(), args)
         })
         .collect();

@@ -255,6 +255,8 @@ pub struct Template {
     pub spec: ClusterSpec,
     #[serde(default)]
     pub source_cluster_id: Option<String>,
+    #[serde(default)]
+    pub client_token: Option<String>,
     pub create_time: DateTime<Utc>,
     pub update_time: DateTime<Utc>,
 }
@@ -288,6 +290,8 @@ pub struct ExecutionPlan {
     pub run_count: u64,
     #[serde(default)]
     pub last_run_id: Option<String>,
+    #[serde(default)]
+    pub client_token: Option<String>,
     pub create_time: DateTime<Utc>,
     pub update_time: DateTime<Utc>,
 }

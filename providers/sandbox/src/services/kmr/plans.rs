@@ -63,6 +63,7 @@ pub fn create(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
         fired: false,
         run_count: 0,
         last_run_id: None,
+        client_token: token.clone(),
         create_time: ctx.now,
         update_time: ctx.now,
     };

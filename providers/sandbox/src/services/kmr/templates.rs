@@ -50,6 +50,7 @@ pub fn create(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
         template_name: name,
         spec,
         source_cluster_id: source,
+        client_token: token.clone(),
         create_time: ctx.now,
         update_time: ctx.now,
     };
