@@ -43,6 +43,46 @@ pub enum Command {
     Workspace(WorkspaceCommand),
     /// Remove a workspace lock left behind by another process.
     ForceUnlock(ForceUnlockArgs),
+    /// Run, inspect or wipe the local sandbox cloud (`.corral/sandbox/`).
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the sandbox over HTTP until interrupted, for several runs or tools to share.
+    Serve(SandboxServeArgs),
+    /// Print every object the sandbox holds (service, type, id, state, attributes).
+    Inspect(SandboxInspectArgs),
+    /// Wipe every object; the default account is made again.
+    Reset(SandboxDirArgs),
+    /// Show the sandbox clock, object counts, accounts and quotas.
+    Status(SandboxInspectArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct SandboxDirArgs {
+    /// The sandbox directory (default `.corral/sandbox`).
+    #[arg(long = "dir", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SandboxServeArgs {
+    /// Address to listen on.
+    #[arg(long = "addr", default_value = "127.0.0.1:7070")]
+    pub addr: std::net::SocketAddr,
+    #[command(flatten)]
+    pub dir: SandboxDirArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SandboxInspectArgs {
+    /// Print JSON.
+    #[arg(long = "json")]
+    pub json: bool,
+    #[command(flatten)]
+    pub dir: SandboxDirArgs,
 }
 
 #[derive(Debug, Args, Clone, Default)]

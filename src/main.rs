@@ -73,6 +73,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Workspace(command) => {
             commands::workspace::run(&Context::new(chdir, None, cli.no_color)?, command).await
         }
+        Command::Sandbox(command) => commands::sandbox::run(&Context::new(chdir, None, cli.no_color)?, command).await,
         Command::ForceUnlock(args) => {
             let ctx = Context::new(chdir, None, cli.no_color)?;
             let store = ctx.store()?;

@@ -52,7 +52,8 @@ pub fn plan_from_schema(schema: &ResourceSchema, request: &PlanRequest) -> PlanR
             let new = planned.get(name).cloned().unwrap_or(Value::null());
             let old = prior.get(name).cloned().unwrap_or(Value::null());
             let unset_computed = attribute.computed && config.get(name).is_none_or(Value::is_null);
-            if !unset_computed && !known_equal(&new, &old) && !(new.is_null() && old.is_null()) {
+            let both_null = new.is_null() && old.is_null();
+            if !(unset_computed || both_null || known_equal(&new, &old)) {
                 requires_replace.push(Path::attr(name));
             }
         }

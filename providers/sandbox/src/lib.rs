@@ -23,8 +23,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
-use corral_provider_sdk::emulator::{ObjectView, Quotas, RequestContext, Tables};
+use corral_provider_sdk::emulator::{Quotas, RequestContext, Tables};
 
+pub use corral_provider_sdk::emulator::ObjectView;
 pub use options::{FAULTS_VAR, Faults, SandboxOptions, TIME_SCALE_VAR};
 pub use store::DATABASE_FILE;
 
@@ -201,6 +202,25 @@ pub fn inspect_with(dir: &Path, options: &SandboxOptions) -> Result<Vec<ObjectVi
             Ok(views) => views,
             Err(never) => match never {},
         })
+}
+
+/// Runs `body` on the sandbox's tables in one transaction, at sandbox time `now` (after
+/// advancing every service), as an operator or a test would reach behind the API — e.g. to
+/// call [`services::vpc::ensure_kmr_group`] or to delete an object "outside Corral".
+pub fn with_tables<T>(
+    dir: &Path,
+    body: impl FnOnce(&mut dyn Tables, chrono::DateTime<chrono::Utc>) -> T,
+) -> Result<T, SandboxError> {
+    let options = SandboxOptions::from_env()?;
+    let store = Store::open(dir)?;
+    let services = services::registry();
+    let request_id = server::new_request_id();
+    store
+        .transact(|tables| {
+            let now = server::advance_all(tables, &services, options.time_scale, &request_id);
+            Ok::<_, std::convert::Infallible>(body(tables, now))
+        })?
+        .map_err(|never| match never {})
 }
 
 /// Wipes every object, account and record in `dir`; the default account is made again.
