@@ -421,41 +421,59 @@ async fn update(ctx: &Ctx, prior: BTreeMap<String, Value>, planned: BTreeMap<Str
 }
 
 /// Scales one group to `to` nodes: waits until the cluster takes operations, then one scale
-/// call, then waits for `running` again.
+/// call, then waits for `running` again. KMR runs one scale operation per cluster at a time:
+/// when someone else's operation slips in between (`ClusterBusy`), wait for it and try again.
 async fn scale(ctx: &Ctx, id: &str, group_type: &str, to: i64) -> Result<(), Diagnostics> {
-    let cluster = wait_cluster(ctx, id, "to take a scale operation", BUSY, &["running"], false)
-        .await?
-        .ok_or_else(|| error(format!("cluster {id} disappeared")))?;
+    const ATTEMPTS: usize = 5;
+    let doing = format!("scaling the {} group of {id} to {to}", group_type.to_ascii_lowercase());
+    for attempt in 1..=ATTEMPTS {
+        let cluster = wait_cluster(ctx, id, "to take a scale operation", BUSY, &["running"], false)
+            .await?
+            .ok_or_else(|| error(format!("cluster {id} disappeared")))?;
+        let Some((action, mut body)) = scale_request(&cluster, id, group_type, to)? else { return Ok(()) };
+        // One token per call: the client's retries of this call are one operation.
+        body["ClientToken"] = json!(uuid::Uuid::new_v4().to_string());
+        match call(ctx, action, body).await {
+            Ok(_) => return wait_cluster(ctx, id, "to finish scaling", BUSY, &["running"], false).await.map(|_| ()),
+            Err(e) if e.code() == Some("ClusterBusy") && attempt < ATTEMPTS => continue,
+            Err(e) => return Err(api_error(&doing, &e)),
+        }
+    }
+    Err(error(format!("{doing}: the cluster stayed busy")))
+}
+
+/// The scale call that takes `group_type` of a described cluster to `to` nodes, if any.
+fn scale_request(
+    cluster: &serde_json::Value,
+    id: &str,
+    group_type: &str,
+    to: i64,
+) -> Result<Option<(&'static str, serde_json::Value)>, Diagnostics> {
     let group = cluster
         .get("InstanceGroups")
         .and_then(|g| g.as_array())
         .and_then(|groups| {
             groups.iter().find(|g| g.get("InstanceGroupType").and_then(|t| t.as_str()) == Some(group_type))
         })
-        .cloned()
         .ok_or_else(|| error(format!("cluster {id} has no {group_type} group; set its instance type at launch")))?;
     let group_id = group.get("InstanceGroupId").cloned().unwrap_or_default();
     let ids: Vec<serde_json::Value> = group.get("InstanceIds").and_then(|i| i.as_array()).cloned().unwrap_or_default();
     let current = ids.len() as i64;
-    let (action, body) = if to > current {
+    Ok(if to > current {
         let groups = json!([{ "InstanceGroupId": group_id, "InstanceCount": to - current }]);
-        ("ScaleOutInstanceGroups", json!({ "ClusterId": id, "InstanceGroups": groups }))
+        Some(("ScaleOutInstanceGroups", json!({ "ClusterId": id, "InstanceGroups": groups })))
     } else if to < current {
         // The newest nodes go first.
         let victims: Vec<serde_json::Value> =
             ids.iter().rev().take((current - to) as usize).map(|i| json!({ "InstanceId": i })).collect();
         let groups = json!([{ "InstanceGroupId": group_id, "Instances": victims }]);
-        (
-            "ScaleInInstanceGroups",
-            json!({ "ClusterId": id, "InstanceGroups": groups, "GracefulScaleIn": true, "GracefulScaleInTimeout": 60 }),
-        )
+        let body = json!({
+            "ClusterId": id, "InstanceGroups": groups, "GracefulScaleIn": true, "GracefulScaleInTimeout": 60,
+        });
+        Some(("ScaleInInstanceGroups", body))
     } else {
-        return Ok(());
-    };
-    call(ctx, action, body).await.map_err(|e| {
-        api_error(&format!("scaling the {} group of {id} to {to}", group_type.to_ascii_lowercase()), &e)
-    })?;
-    wait_cluster(ctx, id, "to finish scaling", BUSY, &["running"], false).await.map(|_| ())
+        None
+    })
 }
 
 async fn delete(ctx: &Ctx, prior: BTreeMap<String, Value>) -> ApplyResponse {

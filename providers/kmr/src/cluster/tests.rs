@@ -121,3 +121,22 @@ fn what_the_api_answers_reads_back_as_the_configuration() {
     assert_eq!(state.get_attr("master_ip"), Some(&Value::string("172.16.1.9")));
     assert_eq!(state.get_attr("task_instance_type"), Some(&Value::Null(Type::String)));
 }
+
+#[test]
+fn scaling_in_removes_the_newest_nodes_of_one_group() {
+    let cluster = json!({ "InstanceGroups": [
+        { "InstanceGroupId": "ig-1", "InstanceGroupType": "MASTER", "InstanceIds": ["i-1"] },
+        { "InstanceGroupId": "ig-2", "InstanceGroupType": "CORE", "InstanceIds": ["i-2", "i-3", "i-4", "i-5"] },
+    ] });
+    let (action, body) = scale_request(&cluster, "c-1", "CORE", 2).unwrap().unwrap();
+    assert_eq!(action, "ScaleInInstanceGroups");
+    assert_eq!(
+        body["InstanceGroups"],
+        json!([{ "InstanceGroupId": "ig-2", "Instances": [{ "InstanceId": "i-5" }, { "InstanceId": "i-4" }] }])
+    );
+    let (action, body) = scale_request(&cluster, "c-1", "CORE", 7).unwrap().unwrap();
+    assert_eq!(action, "ScaleOutInstanceGroups");
+    assert_eq!(body["InstanceGroups"][0]["InstanceCount"], 3);
+    assert!(scale_request(&cluster, "c-1", "CORE", 4).unwrap().is_none());
+    assert!(errors(&scale_request(&cluster, "c-1", "TASK", 1).unwrap_err()).contains("no TASK group"));
+}
