@@ -76,3 +76,46 @@ fn a_bad_cron_expression_or_time_zone_is_a_plan_error() {
     let refused = crate::messages(&env.plan().unwrap_err());
     assert!(refused.contains("not a cron expression") && refused.contains("IANA time zone"), "{refused}");
 }
+
+#[test]
+fn a_template_saved_from_a_transient_cluster_takes_its_configuration_and_jobs() {
+    let env = Env::new(3600.0);
+    env.write(
+        "main.hcl",
+        &format!(
+            r#"{NETWORK}
+resource "kmr_cluster" "batch" {{
+  name                 = "batch"
+  type                 = "transient"
+  version              = "5.2.0"
+  vpc_id               = kmr_vpc.main.id
+  subnet_id            = kmr_subnet.a.id
+  master_instance_type = "S6.2XLARGE16"
+  core_instance_type   = "S6.XLARGE8"
+  core_count           = 4
+  log_uri              = "ks3://logs/batch"
+
+  job {{
+    name = "etl"
+    type = "mapreduce"
+    args = ["wordcount"]
+  }}
+}}
+
+resource "kmr_cluster_template" "saved" {{
+  name              = "saved"
+  source_cluster_id = kmr_cluster.batch.id
+}}
+"#
+        ),
+    );
+    env.apply().unwrap();
+    let template = env.state("kmr_cluster_template.saved").unwrap();
+    assert_eq!(template["version"], "5.2.0");
+    assert_eq!(template["core_instance_type"], "S6.XLARGE8");
+    assert_eq!(template["core_count"], 4);
+    assert_eq!(template["log_uri"], "ks3://logs/batch");
+    let saved = env.objects("cluster_template");
+    assert_eq!(saved[0].attributes["Jobs"][0]["JobName"], "etl");
+    assert_eq!(changes(&env.plan().unwrap()), Vec::<String>::new());
+}
