@@ -89,19 +89,24 @@ impl Store {
         let txn = self.db.begin_write().map_err(|e| storage(&self.path, e))?;
         let outcome = {
             let table = txn.open_table(OBJECTS).map_err(|e| storage(&self.path, e))?;
-            let mut tables = RedbTables { table, error: None };
+            let mut tables = RedbTables { table, error: None, dirty: false };
             let outcome = body(&mut tables);
             if let Some(message) = tables.error {
                 return Err(SandboxError::Storage { path: self.path.display().to_string(), message });
             }
-            outcome
+            (outcome, tables.dirty)
         };
         match outcome {
-            Ok(value) => {
+            // Nothing written (a describe): skip the commit and its fsync.
+            (Ok(value), false) => {
+                txn.abort().map_err(|e| storage(&self.path, e))?;
+                Ok(Ok(value))
+            }
+            (Ok(value), true) => {
                 txn.commit().map_err(|e| storage(&self.path, e))?;
                 Ok(Ok(value))
             }
-            Err(e) => {
+            (Err(e), _) => {
                 txn.abort().map_err(|e| storage(&self.path, e))?;
                 Ok(Err(e))
             }
@@ -114,7 +119,7 @@ impl Store {
         txn.delete_table(OBJECTS).map_err(|e| storage(&self.path, e))?;
         {
             let table = txn.open_table(OBJECTS).map_err(|e| storage(&self.path, e))?;
-            let mut tables = RedbTables { table, error: None };
+            let mut tables = RedbTables { table, error: None, dirty: false };
             seed_default_account(&mut tables);
             if let Some(message) = tables.error {
                 return Err(SandboxError::Storage { path: self.path.display().to_string(), message });
@@ -146,6 +151,8 @@ fn storage(path: &Path, e: impl Into<redb::Error>) -> SandboxError {
 pub(crate) struct RedbTables<'txn> {
     table: redb::Table<'txn, (&'static str, &'static str), &'static [u8]>,
     error: Option<String>,
+    /// Whether anything was written, so a read-only request needs no commit.
+    dirty: bool,
 }
 
 impl RedbTables<'_> {
@@ -161,6 +168,7 @@ impl Tables for RedbTables<'_> {
     }
 
     fn put(&mut self, table: &str, id: &str, value: serde_json::Value) {
+        self.dirty = true;
         let bytes = match serde_json::to_vec(&value) {
             Ok(bytes) => bytes,
             Err(e) => return self.fail(format!("cannot encode {table}/{id}: {e}")),
@@ -172,6 +180,7 @@ impl Tables for RedbTables<'_> {
     }
 
     fn delete(&mut self, table: &str, id: &str) {
+        self.dirty = true;
         let result = self.table.remove((table, id)).map(|_| ()).map_err(|e| e.to_string());
         if let Err(e) = result {
             self.fail(format!("cannot delete {table}/{id}: {e}"));
@@ -195,19 +204,38 @@ impl Tables for RedbTables<'_> {
     }
 }
 
-/// The sandbox clock, persisted as a checkpoint (real time, sandbox time) so that sandbox
-/// time continues across runs and never goes backwards, even when the scale changes.
+/// How often (in real time) the clock checkpoint is rewritten. Between rewrites sandbox time
+/// is computed from the checkpoint, so read-only requests write nothing.
+const CHECKPOINT_EVERY_MS: i64 = 1000;
+
+/// The sandbox clock, persisted as a checkpoint (real time, sandbox time, scale) so that
+/// sandbox time continues across runs. Sandbox time never goes backwards, even when the
+/// scale changes between runs: the checkpoint is rewritten at least every
+/// [`CHECKPOINT_EVERY_MS`] of real time while requests come, so an earlier run showed at most
+/// one such interval at its scale beyond the checkpoint, and the new time is never less.
 pub(crate) fn advance_clock(tables: &mut dyn Tables, real_now: DateTime<Utc>, scale: f64) -> DateTime<Utc> {
+    let real_now_ms = real_now.timestamp_millis();
+    let scale = scale.max(0.0);
     let checkpoint = tables.get(META, "clock");
-    let (real_ms, sandbox_ms) = match checkpoint.as_ref() {
-        Some(c) => (
-            c.get("real_ms").and_then(serde_json::Value::as_i64).unwrap_or(real_now.timestamp_millis()),
-            c.get("sandbox_ms").and_then(serde_json::Value::as_i64).unwrap_or(real_now.timestamp_millis()),
-        ),
-        None => (real_now.timestamp_millis(), real_now.timestamp_millis()),
+    let field_i64 = |name: &str| checkpoint.as_ref().and_then(|c| c.get(name)).and_then(serde_json::Value::as_i64);
+    let (Some(real_ms), Some(sandbox_ms)) = (field_i64("real_ms"), field_i64("sandbox_ms")) else {
+        tables.put(
+            META,
+            "clock",
+            serde_json::json!({"real_ms": real_now_ms, "sandbox_ms": real_now_ms, "scale": scale}),
+        );
+        return Utc.timestamp_millis_opt(real_now_ms).single().unwrap_or(real_now);
     };
-    let elapsed = (real_now.timestamp_millis() - real_ms).max(0) as f64;
-    let now_ms = sandbox_ms.saturating_add((elapsed * scale.max(0.0)) as i64);
-    tables.put(META, "clock", serde_json::json!({"real_ms": real_now.timestamp_millis(), "sandbox_ms": now_ms}));
+    let stored_scale =
+        checkpoint.as_ref().and_then(|c| c.get("scale")).and_then(serde_json::Value::as_f64).unwrap_or(scale);
+    let elapsed = (real_now_ms - real_ms).max(0);
+    let mut now_ms = sandbox_ms.saturating_add((elapsed as f64 * scale) as i64);
+    if stored_scale != scale {
+        let shown_before = sandbox_ms.saturating_add((elapsed.min(CHECKPOINT_EVERY_MS) as f64 * stored_scale) as i64);
+        now_ms = now_ms.max(shown_before);
+    }
+    if stored_scale != scale || elapsed >= CHECKPOINT_EVERY_MS {
+        tables.put(META, "clock", serde_json::json!({"real_ms": real_now_ms, "sandbox_ms": now_ms, "scale": scale}));
+    }
     Utc.timestamp_millis_opt(now_ms).single().unwrap_or(real_now)
 }

@@ -213,13 +213,28 @@ async fn services_are_advanced_lazily_to_the_scaled_clock_before_each_request() 
 fn the_clock_continues_across_runs_and_never_goes_back() {
     let mut tables = MemoryTables::default();
     let t0 = chrono::Utc::now();
+    let secs = chrono::Duration::seconds;
     let a = store::advance_clock(&mut tables, t0, 600.0);
     assert_eq!(a.timestamp_millis(), t0.timestamp_millis());
-    let b = store::advance_clock(&mut tables, t0 + chrono::Duration::seconds(1), 600.0);
+    assert_eq!(a.timestamp_subsec_nanos() % 1_000_000, 0, "whole milliseconds, as stored");
+    let b = store::advance_clock(&mut tables, t0 + secs(1), 600.0);
     assert_eq!((b - a).num_seconds(), 600);
-    // A later run at scale 1: time goes on from where it was.
-    let c = store::advance_clock(&mut tables, t0 + chrono::Duration::seconds(2), 1.0);
-    assert_eq!((c - b).num_seconds(), 1);
+    // Within a checkpoint interval nothing is written: a describe needs no commit.
+    let before = tables.clone();
+    let b2 = store::advance_clock(&mut tables, t0 + chrono::Duration::milliseconds(1500), 600.0);
+    assert_eq!((b2 - b).num_seconds(), 300);
+    assert_eq!(tables.tables, before.tables);
+    // A later run at scale 1, an hour later: the hour runs at the new scale, and time never
+    // falls behind what the old run showed.
+    let c = store::advance_clock(&mut tables, t0 + secs(3601), 1.0);
+    assert_eq!((c - b).num_seconds(), 3600);
+    assert!(c >= b2);
+    // Straight after a scale change, what the old scale showed is kept.
+    let mut quick = MemoryTables::default();
+    store::advance_clock(&mut quick, t0, 600.0);
+    let shown = store::advance_clock(&mut quick, t0 + chrono::Duration::milliseconds(900), 600.0);
+    let slower = store::advance_clock(&mut quick, t0 + chrono::Duration::milliseconds(950), 1.0);
+    assert!(slower >= shown);
     // The real clock stepping back does not move sandbox time back.
     let d = store::advance_clock(&mut tables, t0, 600.0);
     assert!(d >= c);
