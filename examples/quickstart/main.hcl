@@ -1,11 +1,16 @@
-# Quickstart: a small data platform described with Corral's built-in `corral` provider.
+# Quickstart: a small data platform on Kingsoft Cloud KMR (managed Hadoop).
 #
-# Every object here is a `corral_data` record (Corral's equivalent of `terraform_data`):
-# it stores its `input`, exposes it as `output`, and is replaced when `triggers_replace`
-# changes. The cloud providers (KMR, Kyligence, MRS) plug into the same workflow.
+# With no `endpoint` in the provider block, the KMR provider starts (or reuses) the embedded
+# sandbox cloud under `.corral/sandbox/`, so this applies with nothing else installed.
+# Sandbox time runs at real speed unless CORRAL_SANDBOX_TIME_SCALE says otherwise (e.g.
+# `600`: ten sandbox minutes per real second); a KMR cluster takes a few minutes to create.
 
 terraform {
   required_version = ">= 0.1"
+}
+
+provider "kmr" {
+  region = "cn-beijing-6"
 }
 
 variable "environment" {
@@ -20,8 +25,9 @@ variable "environment" {
 }
 
 variable "core_nodes" {
-  type    = number
-  default = 3
+  type        = number
+  default     = 3
+  description = "Core nodes of the warehouse cluster (HDFS DataNodes)"
 }
 
 variable "office_cidrs" {
@@ -34,44 +40,36 @@ variable "office_cidrs" {
 
 locals {
   name_prefix = "corral-${var.environment}"
-  common_tags = {
-    environment = var.environment
-    managed_by  = "corral"
-  }
 }
 
-resource "corral_data" "network" {
-  input = {
-    name       = "${local.name_prefix}-vpc"
-    cidr_block = "172.16.0.0/16"
-    tags       = local.common_tags
-  }
+resource "kmr_vpc" "main" {
+  name       = "${local.name_prefix}-vpc"
+  cidr_block = "172.16.0.0/16"
 }
 
-resource "corral_data" "ssh_rule" {
-  for_each = var.office_cidrs
-
-  input = {
-    vpc       = corral_data.network.output.name
-    direction = "ingress"
-    protocol  = "tcp"
-    port      = 22
-    cidr      = each.value
-    note      = "SSH from the ${each.key} office"
-  }
+resource "kmr_subnet" "hadoop" {
+  vpc_id     = kmr_vpc.main.id
+  name       = "${local.name_prefix}-hadoop"
+  cidr_block = "172.16.1.0/24"
 }
 
-resource "corral_data" "cluster" {
-  input = {
-    name       = "${local.name_prefix}-hadoop"
-    type       = "persistent"
-    vpc        = corral_data.network.output.name
-    core_nodes = var.core_nodes
-    tags       = local.common_tags
-  }
+# A persistent cluster: HDFS, Hive and Spark, always on.
+resource "kmr_cluster" "warehouse" {
+  name      = "${local.name_prefix}-warehouse"
+  type      = "persistent"
+  version   = "5.3.0"
+  services  = ["hive", "spark"]
+  vpc_id    = kmr_vpc.main.id
+  subnet_id = kmr_subnet.hadoop.id
 
-  # Changing the cluster's network means building a new cluster.
-  triggers_replace = corral_data.network.id
+  master_instance_type = "S6.4XLARGE32"
+  core_instance_type   = "S6.4XLARGE32"
+  core_count           = var.core_nodes
+  task_instance_type   = "S6.2XLARGE16"
+  task_count           = 0
+
+  eip     = true
+  log_uri = "ks3://corral-${var.environment}-logs/warehouse"
 
   lifecycle {
     precondition {
@@ -81,17 +79,46 @@ resource "corral_data" "cluster" {
   }
 }
 
+# KMR puts every cluster in its VPC's default security group `KSCKMR`, which the service
+# makes with the first cluster: read it (after the cluster exists), never manage it.
+data "kmr_security_group" "ksckmr" {
+  vpc_id     = kmr_vpc.main.id
+  name       = "KSCKMR"
+  depends_on = [kmr_cluster.warehouse]
+}
+
+# Other hosts reach the cluster through inbound rules on KSCKMR, by network segment.
+resource "kmr_security_group_rule" "ssh" {
+  for_each = var.office_cidrs
+
+  security_group_id = data.kmr_security_group.ksckmr.id
+  direction         = "ingress"
+  protocol          = "tcp"
+  port_from         = 22
+  port_to           = 22
+  cidr_block        = each.value
+  description       = "SSH from the ${each.key} office"
+}
+
+# Every night at 02:00 Beijing time: a transient cluster runs the pipeline's jobs and
+# releases itself.
 module "nightly" {
   source = "./modules/pipeline"
 
-  name       = "${local.name_prefix}-nightly"
-  cluster_id = corral_data.cluster.id
-  schedule   = "0 2 * * *"
+  name      = "${local.name_prefix}-nightly"
+  vpc_id    = kmr_vpc.main.id
+  subnet_id = kmr_subnet.hadoop.id
+  log_uri   = "ks3://corral-${var.environment}-logs/nightly"
+  schedule  = "0 2 * * *"
 }
 
 output "cluster_id" {
-  value       = corral_data.cluster.id
-  description = "The cluster's ID"
+  value       = kmr_cluster.warehouse.id
+  description = "The warehouse cluster's id"
+}
+
+output "master_ip" {
+  value = kmr_cluster.warehouse.public_ip
 }
 
 output "pipeline" {

@@ -209,6 +209,11 @@ output "names" {
 }
 
 #[test]
+// The quickstart declares KMR resources; the CLI reaches the KMR provider through the plugin
+// host (issue 4 §1), not merged yet. Until then `providers/kmr/tests/e2e/quickstart.rs` applies
+// the quickstart in process. Un-ignore with the plugin host, and run with
+// CORRAL_SANDBOX_TIME_SCALE high (cluster creation takes 8 sandbox minutes).
+#[ignore = "needs the KMR provider plugin (issue 4 §1)"]
 fn quickstart_applies_and_settles() {
     let w = Workdir::new();
     crate::support::copy_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart"), w.path());

@@ -7,10 +7,14 @@
 //! [`KmrProvider`] configures the API clients (starting the embedded sandbox when no
 //! `endpoint` is set) and dispatches by type name.
 
+pub mod cluster;
+pub mod execution_plan;
+mod kmr_api;
 pub mod network;
 mod provider;
 mod resource;
 pub mod support;
+pub mod template;
 
 pub use provider::{
     ACCESS_KEY_VAR, DEFAULT_REGION, KmrFactory, KmrProvider, SECRET_KEY_VAR, TypeRegistry, empty_config, registry,

@@ -38,6 +38,9 @@ pub fn registry() -> TypeRegistry {
             Arc::new(network::subnet::Subnet),
             Arc::new(network::security_group::SecurityGroup),
             Arc::new(network::rule::Rule::default()),
+            Arc::new(crate::cluster::Cluster),
+            Arc::new(crate::template::Template),
+            Arc::new(crate::execution_plan::ExecutionPlan),
         ],
         vec![Arc::new(network::security_group::SecurityGroupData)],
     )

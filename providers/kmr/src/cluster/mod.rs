@@ -1,0 +1,514 @@
+//! `kmr_cluster`: a KMR cluster. Launch waits for `running`; core and task counts scale in
+//! place (one group per call, waiting for `running` after each); a trial converts to a paid
+//! billing mode in place; delete releases the cluster and waits for `terminated`.
+//!
+//! What the service does on its own is not drift: a **transient** cluster that ran its jobs
+//! and released itself reads as its final record (status `released`, job results), and the
+//! next plan shows no change unless its configuration changes, which plans a new run (a
+//! replacement). A cluster released by someone else, or a trial the service deleted, reads
+//! as gone, so the next plan creates it again.
+
+pub mod schema;
+pub mod spec;
+
+use std::collections::BTreeMap;
+
+use corral_engine::diag::{Diagnostic, Diagnostics};
+use corral_engine::provider::{
+    ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
+    PlanResponse, ReadRequest, ReadResponse,
+};
+use corral_engine::schema::{ChangeClass, ResourceSchema};
+use corral_engine::value::{Path, Type, Value};
+use serde_json::json;
+
+use crate::kmr_api::{self, api_error, call, client_token, error, status_of, wait_cluster};
+use crate::resource::{Ctx, ResourceType};
+use spec::{attributes, billing_from_api, billing_to_api, bool_attr, int_attr, json_string, str_attr};
+
+pub const TYPE_NAME: &str = "kmr_cluster";
+
+/// Statuses a cluster passes through on its way to `running`.
+const BUSY: &[&str] = &["creating", "scaling-out", "scaling-in"];
+
+pub struct Cluster;
+
+#[async_trait::async_trait]
+impl ResourceType for Cluster {
+    fn name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> ResourceSchema {
+        schema::cluster_schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diagnostics = Diagnostics::new();
+        for required in ["version", "vpc_id", "subnet_id", "master_instance_type", "core_instance_type", "core_count"] {
+            if config.get_attr(required).is_none_or(Value::is_null) {
+                diagnostics.push(Diagnostic::error(format!("`{required}` of `{TYPE_NAME}` is required")));
+            }
+        }
+        one_of(&mut diagnostics, config, "type", schema::TYPES);
+        one_of(&mut diagnostics, config, "billing", schema::BILLINGS);
+        if let Some(jobs) = config.get_attr("job").and_then(Value::as_seq) {
+            for job in jobs {
+                one_of(&mut diagnostics, job, "type", schema::JOB_TYPES);
+            }
+        }
+        for (name, min) in [("core_count", 1), ("task_count", 0), ("master_count", 1)] {
+            if let Some(n) = config.get_attr(name).and_then(Value::as_number)
+                && n.to_i64().is_none_or(|n| n < min)
+            {
+                diagnostics.push(Diagnostic::error(format!(
+                    "`{name}` of `{TYPE_NAME}` must be a whole number ≥ {min}, not {n}"
+                )));
+            }
+        }
+        if let Some(uri) = config.get_attr("log_uri").and_then(Value::as_str)
+            && !uri.strip_prefix("ks3://").is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
+        {
+            diagnostics.push(Diagnostic::error(format!(
+                "`log_uri` must be a KS3 location (`ks3://bucket/path`), not `{uri}`"
+            )));
+        }
+        diagnostics
+    }
+
+    async fn plan(&self, _ctx: &Ctx, request: PlanRequest) -> PlanResponse {
+        if request.proposed_new_state.is_null() {
+            return PlanResponse { planned_state: Some(request.proposed_new_state), ..PlanResponse::default() };
+        }
+        let schema = self.schema();
+        let mut planned = attributes(&request.proposed_new_state, &schema);
+        for (name, value) in planned.iter_mut() {
+            if value.is_null()
+                && let Some(default) = schema::default_of(name)
+            {
+                *value = default;
+            }
+        }
+        let prior = request.prior_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
+        let mut diagnostics = check_rules(&planned, prior.as_ref());
+        let mut requires_replace = Vec::new();
+        if let Some(prior) = &prior {
+            requires_replace = replace_paths(&schema, prior, &planned);
+            if str_attr(prior, "status").as_deref() == Some("released") {
+                // A finished run: any change to what it was asked to do is a new run.
+                for (name, attribute) in &schema.block.attributes {
+                    let changed = !attribute.computed || attribute.optional;
+                    if changed && name != "allow_core_shrink" && !same(prior.get(name), planned.get(name)) {
+                        requires_replace.push(Path::attr(name));
+                    }
+                }
+                requires_replace.sort();
+                requires_replace.dedup();
+            } else if requires_replace.is_empty() {
+                check_core_shrink(&mut diagnostics, prior, &planned);
+            }
+        }
+        let fresh = prior.is_none() || !requires_replace.is_empty();
+        for (name, attribute) in &schema.block.attributes {
+            if attribute.computed && !attribute.optional {
+                let value = match (&prior, fresh) {
+                    (Some(prior), false) => prior.get(name).cloned().unwrap_or(Value::Null(attribute.ty.clone())),
+                    _ => Value::Unknown(attribute.ty.clone()),
+                };
+                planned.insert(name.clone(), value);
+            }
+        }
+        if !fresh && str_attr(&planned, "billing").as_deref() != Some("trial") {
+            planned.insert("expires_at".into(), Value::Null(Type::String));
+        }
+        if diagnostics.has_errors() {
+            return PlanResponse { diagnostics, ..PlanResponse::default() };
+        }
+        PlanResponse {
+            planned_state: Some(Value::Object(planned)),
+            requires_replace,
+            diagnostics,
+            ..PlanResponse::default()
+        }
+    }
+
+    async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
+        let schema = self.schema();
+        let prior = request.prior_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
+        let planned = request.planned_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
+        match (prior, planned) {
+            (None, None) => ApplyResponse::default(),
+            (None, Some(planned)) => create(ctx, planned, &request.idempotency_token).await,
+            (Some(prior), None) => delete(ctx, prior).await,
+            (Some(prior), Some(planned)) => update(ctx, prior, planned).await,
+        }
+    }
+
+    async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
+        let schema = self.schema();
+        let prior = attributes(&request.current_state, &schema);
+        let Some(id) = str_attr(&prior, "id") else {
+            return ReadResponse {
+                diagnostics: error("the state of `kmr_cluster` has no `id`"),
+                ..ReadResponse::default()
+            };
+        };
+        match kmr_api::describe_cluster(ctx, &id).await {
+            Ok(Some(cluster)) if status_of(&cluster) != "terminated" => ReadResponse {
+                new_state: Some(state_from_api(&cluster, prior)),
+                private: request.private,
+                ..ReadResponse::default()
+            },
+            // Released by someone else, or a trial the service deleted: gone.
+            Ok(_) => ReadResponse::default(),
+            Err(e) => ReadResponse {
+                new_state: Some(request.current_state),
+                diagnostics: api_error(&format!("reading cluster {id}"), &e),
+                ..ReadResponse::default()
+            },
+        }
+    }
+
+    async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
+        let schema = self.schema();
+        let token = client_token(&request.idempotency_token);
+        let found = match call(ctx, "ListClusters", json!({ "ClientToken": token })).await {
+            Ok(answer) => answer.get("Clusters").and_then(|c| c.as_array()).and_then(|c| c.first()).cloned(),
+            Err(e) => {
+                return FindCreatedResponse {
+                    diagnostics: api_error("looking for a launched cluster", &e),
+                    ..Default::default()
+                };
+            }
+        };
+        let base = request.planned_state.as_ref().map(|p| attributes(p, &schema)).unwrap_or_default();
+        FindCreatedResponse { state: found.map(|c| state_from_api(&c, base)), ..FindCreatedResponse::default() }
+    }
+
+    async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
+        match kmr_api::describe_cluster(ctx, &request.id).await {
+            Ok(Some(cluster)) => {
+                let base = attributes(&Value::empty_object(), &self.schema());
+                ImportResponse { state: Some(state_from_api(&cluster, base)), diagnostics: Diagnostics::new() }
+            }
+            Ok(None) => {
+                ImportResponse { state: None, diagnostics: error(format!("no KMR cluster has id `{}`", request.id)) }
+            }
+            Err(e) => ImportResponse { state: None, diagnostics: api_error("importing a cluster", &e) },
+        }
+    }
+}
+
+fn one_of(diagnostics: &mut Diagnostics, config: &Value, name: &str, allowed: &[&str]) {
+    if let Some(v) = config.get_attr(name).and_then(Value::as_str)
+        && !allowed.contains(&v)
+    {
+        let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+        diagnostics.push(Diagnostic::error(format!("`{name}` must be one of {list}, not `{v}`")));
+    }
+}
+
+fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.is_wholly_known() && b.is_wholly_known() && a.to_json() == b.to_json(),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// Attributes whose change class is not in place and whose value changes, and blocks that
+/// force replacement. (The engine finds these too; the provider needs them to know that the
+/// planned object is a new one.)
+fn replace_paths(
+    schema: &ResourceSchema,
+    prior: &BTreeMap<String, Value>,
+    planned: &BTreeMap<String, Value>,
+) -> Vec<Path> {
+    let mut paths = Vec::new();
+    for (name, attribute) in &schema.block.attributes {
+        let fixed = !matches!(attribute.change, ChangeClass::InPlace);
+        if fixed && !same(prior.get(name), planned.get(name)) {
+            paths.push(Path::attr(name));
+        }
+    }
+    for (name, block) in &schema.block.blocks {
+        if block.forces_replacement && !same(prior.get(name), planned.get(name)) {
+            paths.push(Path::attr(name));
+        }
+    }
+    paths
+}
+
+/// Rules of the service the plan can check before any call.
+fn check_rules(planned: &BTreeMap<String, Value>, prior: Option<&BTreeMap<String, Value>>) -> Diagnostics {
+    let mut diagnostics = Diagnostics::new();
+    let kind = str_attr(planned, "type");
+    let billing = str_attr(planned, "billing");
+    let transient = kind.as_deref() == Some("transient");
+    if transient && billing.as_deref().is_some_and(|b| b != "on_demand") {
+        diagnostics.push(
+            Diagnostic::error(format!(
+                "a transient cluster is billed on demand only, not `{}`",
+                billing.as_deref().unwrap_or("")
+            ))
+            .with_detail(
+                "KMR bills transient clusters by the hour; monthly and trial billing are for persistent clusters",
+            )
+            .with_help("remove `billing` or set it to \"on_demand\""),
+        );
+    }
+    if transient && planned.get("log_uri").is_some_and(Value::is_null) {
+        diagnostics.push(
+            Diagnostic::error("a transient cluster needs `log_uri`")
+                .with_detail("a transient cluster releases itself when its jobs finish; its logs and results must go to KS3 to outlive it")
+                .with_help("set `log_uri = \"ks3://bucket/path\"`"),
+        );
+    }
+    let jobs = planned.get("job").and_then(Value::as_seq).map_or(0, <[Value]>::len);
+    if kind.as_deref() == Some("persistent") && jobs > 0 {
+        diagnostics.push(
+            Diagnostic::error("only a transient cluster has `job` blocks")
+                .with_help("submit jobs to a persistent cluster, or make it `type = \"transient\"`"),
+        );
+    }
+    if let (Some(prior), Some(new)) = (prior.and_then(|p| str_attr(p, "billing")), billing.as_deref())
+        && prior != new
+        && !(prior == "trial" && new != "trial")
+    {
+        diagnostics.push(
+            Diagnostic::error(format!("billing cannot change from `{prior}` to `{new}`"))
+                .with_detail("only a trial cluster changes its billing in place (it converts to a paid mode)"),
+        );
+    }
+    diagnostics
+}
+
+fn check_core_shrink(
+    diagnostics: &mut Diagnostics,
+    prior: &BTreeMap<String, Value>,
+    planned: &BTreeMap<String, Value>,
+) {
+    let (Some(from), Some(to)) = (int_attr(prior, "core_count"), int_attr(planned, "core_count")) else { return };
+    if to < from && bool_attr(planned, "allow_core_shrink") != Some(true) {
+        diagnostics.push(
+            Diagnostic::error(format!("shrinking the core group from {from} to {to} nodes is refused"))
+                .with_detail(
+                    "core nodes run HDFS DataNodes: removing them can lose HDFS blocks that have no replica elsewhere",
+                )
+                .with_help("if the data is safe (re-replicated or disposable), set `allow_core_shrink = true`"),
+        );
+    }
+}
+
+/// The state from a described cluster: the API's view of everything it knows, with what only
+/// the configuration knows (`allow_core_shrink`) and equivalent spellings kept from `base`.
+fn state_from_api(cluster: &serde_json::Value, base: BTreeMap<String, Value>) -> Value {
+    let mut attrs = base.clone();
+    attrs.insert("id".into(), json_string(cluster, "ClusterId"));
+    attrs.insert("name".into(), json_string(cluster, "ClusterName"));
+    attrs.insert("type".into(), json_string(cluster, "ClusterType"));
+    let charge = cluster.get("ChargeType").and_then(|c| c.as_str()).unwrap_or("");
+    attrs.insert("billing".into(), Value::string(billing_from_api(charge)));
+    attrs.insert("status".into(), json_string(cluster, "ClusterStatus"));
+    attrs.insert("master_ip".into(), json_string(cluster, "MasterPrivateIp"));
+    attrs.insert("public_ip".into(), json_string(cluster, "MasterEip"));
+    attrs.insert("security_group_id".into(), json_string(cluster, "SecurityGroupId"));
+    attrs.insert("released_at".into(), json_string(cluster, "ReleaseTime"));
+    attrs.insert("expires_at".into(), json_string(cluster, "ExpireTime"));
+    if attrs.get("allow_core_shrink").is_none_or(Value::is_null) {
+        attrs.insert("allow_core_shrink".into(), Value::Bool(false));
+    }
+    spec::spec_from_api(cluster, &base, &mut attrs);
+    let results: Vec<Value> = cluster
+        .get("Jobs")
+        .and_then(|j| j.as_array())
+        .unwrap_or(&Vec::new())
+        .iter()
+        .map(|job| {
+            Value::object([
+                ("name".to_string(), json_string(job, "JobName")),
+                ("status".to_string(), json_string(job, "JobStatus")),
+                ("started_at".to_string(), json_string(job, "StartTime")),
+                ("finished_at".to_string(), json_string(job, "EndTime")),
+                ("log_path".to_string(), json_string(job, "LogPath")),
+            ])
+        })
+        .collect();
+    attrs.insert("job_results".into(), Value::List(schema::job_result_type(), results));
+    Value::Object(attrs)
+}
+
+async fn create(ctx: &Ctx, planned: BTreeMap<String, Value>, idempotency_token: &str) -> ApplyResponse {
+    let mut body = spec::spec_body(&planned);
+    let billing = str_attr(&planned, "billing").unwrap_or_else(|| "on_demand".into());
+    body["ClusterName"] = json!(str_attr(&planned, "name"));
+    body["ClusterType"] = json!(str_attr(&planned, "type").unwrap_or_else(|| "persistent".into()));
+    body["ChargeType"] = json!(billing_to_api(&billing));
+    body["ClientToken"] = json!(client_token(idempotency_token));
+    let id = match call(ctx, "LaunchCluster", body).await {
+        Ok(answer) => match answer.get("ClusterId").and_then(|i| i.as_str()) {
+            Some(id) => id.to_string(),
+            None => {
+                return ApplyResponse {
+                    diagnostics: error("LaunchCluster answered without a ClusterId"),
+                    ..Default::default()
+                };
+            }
+        },
+        Err(e) => return ApplyResponse { diagnostics: api_error("launching the cluster", &e), ..Default::default() },
+    };
+    // A transient cluster may run its jobs and release itself before the first poll.
+    let waited = wait_cluster(ctx, &id, "to be running", BUSY, &["running", "released"], false).await;
+    finish(ctx, &id, planned, waited.map(|_| ())).await
+}
+
+/// The state after an operation on cluster `id`: described afresh, with the operation's
+/// diagnostics. A cluster that exists is always in the answer, so nothing is forgotten.
+async fn finish(
+    ctx: &Ctx,
+    id: &str,
+    planned: BTreeMap<String, Value>,
+    outcome: Result<(), Diagnostics>,
+) -> ApplyResponse {
+    let mut diagnostics = outcome.err().unwrap_or_default();
+    let mut partial = planned.clone();
+    partial.insert("id".into(), Value::string(id));
+    let state = match kmr_api::describe_cluster(ctx, id).await {
+        Ok(Some(cluster)) => state_from_api(&cluster, planned),
+        Ok(None) => {
+            diagnostics.extend(error(format!("cluster {id} disappeared")));
+            return ApplyResponse { diagnostics, ..ApplyResponse::default() };
+        }
+        Err(e) => {
+            diagnostics.extend(api_error(&format!("reading cluster {id}"), &e));
+            // Unknowns cannot go to state: keep what is known.
+            for value in partial.values_mut() {
+                if !value.is_wholly_known() {
+                    *value = Value::Null(value.ty());
+                }
+            }
+            Value::Object(partial)
+        }
+    };
+    ApplyResponse { new_state: Some(state), diagnostics, ..ApplyResponse::default() }
+}
+
+async fn update(ctx: &Ctx, prior: BTreeMap<String, Value>, planned: BTreeMap<String, Value>) -> ApplyResponse {
+    let Some(id) = str_attr(&prior, "id") else {
+        return ApplyResponse { diagnostics: error("the state of `kmr_cluster` has no `id`"), ..Default::default() };
+    };
+    let outcome = async {
+        if str_attr(&prior, "name") != str_attr(&planned, "name") {
+            let body = json!({ "ClusterId": id, "ClusterName": str_attr(&planned, "name") });
+            call(ctx, "ModifyClusterName", body).await.map_err(|e| api_error("renaming the cluster", &e))?;
+        }
+        let (old_billing, new_billing) = (str_attr(&prior, "billing"), str_attr(&planned, "billing"));
+        if old_billing.as_deref() == Some("trial") && new_billing.as_deref().is_some_and(|b| b != "trial") {
+            let body = json!({ "ClusterId": id, "ChargeType": billing_to_api(new_billing.as_deref().unwrap_or("")) });
+            call(ctx, "ConvertTrialCluster", body).await.map_err(|e| api_error("converting the trial cluster", &e))?;
+        }
+        for (group_type, attr) in [("CORE", "core_count"), ("TASK", "task_count")] {
+            if let Some(to) = int_attr(&planned, attr)
+                && int_attr(&prior, attr) != Some(to)
+            {
+                scale(ctx, &id, group_type, to).await?;
+            }
+        }
+        Ok(())
+    }
+    .await;
+    finish(ctx, &id, planned, outcome).await
+}
+
+/// Scales one group to `to` nodes: waits until the cluster takes operations, then one scale
+/// call, then waits for `running` again. KMR runs one scale operation per cluster at a time:
+/// when someone else's operation slips in between (`ClusterBusy`), wait for it and try again.
+async fn scale(ctx: &Ctx, id: &str, group_type: &str, to: i64) -> Result<(), Diagnostics> {
+    const ATTEMPTS: usize = 5;
+    let doing = format!("scaling the {} group of {id} to {to}", group_type.to_ascii_lowercase());
+    for attempt in 1..=ATTEMPTS {
+        let cluster = wait_cluster(ctx, id, "to take a scale operation", BUSY, &["running"], false)
+            .await?
+            .ok_or_else(|| error(format!("cluster {id} disappeared")))?;
+        let Some((action, mut body)) = scale_request(&cluster, id, group_type, to)? else { return Ok(()) };
+        // One token per call: the client's retries of this call are one operation.
+        body["ClientToken"] = json!(uuid::Uuid::new_v4().to_string());
+        match call(ctx, action, body).await {
+            Ok(_) => return wait_cluster(ctx, id, "to finish scaling", BUSY, &["running"], false).await.map(|_| ()),
+            Err(e) if e.code() == Some("ClusterBusy") && attempt < ATTEMPTS => continue,
+            Err(e) => return Err(api_error(&doing, &e)),
+        }
+    }
+    Err(error(format!("{doing}: the cluster stayed busy")))
+}
+
+/// The scale call that takes `group_type` of a described cluster to `to` nodes, if any.
+fn scale_request(
+    cluster: &serde_json::Value,
+    id: &str,
+    group_type: &str,
+    to: i64,
+) -> Result<Option<(&'static str, serde_json::Value)>, Diagnostics> {
+    let group = cluster
+        .get("InstanceGroups")
+        .and_then(|g| g.as_array())
+        .and_then(|groups| {
+            groups.iter().find(|g| g.get("InstanceGroupType").and_then(|t| t.as_str()) == Some(group_type))
+        })
+        .ok_or_else(|| error(format!("cluster {id} has no {group_type} group; set its instance type at launch")))?;
+    let group_id = group.get("InstanceGroupId").cloned().unwrap_or_default();
+    let ids: Vec<serde_json::Value> = group.get("InstanceIds").and_then(|i| i.as_array()).cloned().unwrap_or_default();
+    let current = ids.len() as i64;
+    Ok(if to > current {
+        let groups = json!([{ "InstanceGroupId": group_id, "InstanceCount": to - current }]);
+        Some(("ScaleOutInstanceGroups", json!({ "ClusterId": id, "InstanceGroups": groups })))
+    } else if to < current {
+        // The newest nodes go first.
+        let victims: Vec<serde_json::Value> =
+            ids.iter().rev().take((current - to) as usize).map(|i| json!({ "InstanceId": i })).collect();
+        let groups = json!([{ "InstanceGroupId": group_id, "Instances": victims }]);
+        let body = json!({
+            "ClusterId": id, "InstanceGroups": groups, "GracefulScaleIn": true, "GracefulScaleInTimeout": 60,
+        });
+        Some(("ScaleInInstanceGroups", body))
+    } else {
+        None
+    })
+}
+
+async fn delete(ctx: &Ctx, prior: BTreeMap<String, Value>) -> ApplyResponse {
+    let Some(id) = str_attr(&prior, "id") else { return ApplyResponse::default() };
+    let keep = |diagnostics| ApplyResponse {
+        new_state: Some(Value::Object(prior.clone())),
+        diagnostics,
+        ..Default::default()
+    };
+    // A released or terminating cluster is already on its way: wait, do not ask again.
+    let cluster = match wait_cluster(
+        ctx,
+        &id,
+        "to take a release",
+        BUSY,
+        &["running", "released", "terminating", "terminated"],
+        true,
+    )
+    .await
+    {
+        Ok(cluster) => cluster,
+        Err(d) => return keep(d),
+    };
+    let Some(cluster) = cluster else { return ApplyResponse::default() };
+    if matches!(status_of(&cluster).as_str(), "released" | "terminated") {
+        return ApplyResponse::default();
+    }
+    if let Err(e) = call(ctx, "TerminateCluster", json!({ "ClusterId": id })).await {
+        return keep(api_error(&format!("releasing cluster {id}"), &e));
+    }
+    match wait_cluster(ctx, &id, "to be released", &["terminating"], &["terminated", "released"], true).await {
+        Ok(_) => ApplyResponse::default(),
+        Err(d) => keep(d),
+    }
+}
+
+#[cfg(test)]
+mod tests;

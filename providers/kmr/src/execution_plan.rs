@@ -1,0 +1,295 @@
+//! `kmr_execution_plan`: runs a cluster template **once** or on a **schedule** (a cron
+//! expression read in `time_zone`). Each run launches a transient cluster from the template,
+//! which runs the jobs and releases itself; runs are observed (`last_run`, `run_count`,
+//! `next_run_at`), never planned. Everything changes in place (`ModifyExecutionPlan`).
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use corral_engine::diag::{Diagnostic, Diagnostics};
+use corral_engine::provider::{
+    ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, PlanRequest, PlanResponse, ReadRequest,
+    ReadResponse,
+};
+use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
+use corral_engine::value::{Type, Value};
+use serde_json::json;
+
+use crate::cluster::spec::{attributes, json_string, str_attr};
+use crate::kmr_api::{api_error, call, client_token, error, is_not_found};
+use crate::resource::{Ctx, ResourceType};
+
+pub const TYPE_NAME: &str = "kmr_execution_plan";
+
+const MODES: &[&str] = &["schedule", "once"];
+
+pub struct ExecutionPlan;
+
+fn last_run_type() -> Type {
+    Type::Object(
+        ["cluster_id", "status", "started_at", "finished_at"]
+            .into_iter()
+            .map(|k| (k.to_string(), Type::String))
+            .collect(),
+    )
+}
+
+fn default_of(name: &str) -> Option<Value> {
+    Some(match name {
+        "mode" => Value::string("schedule"),
+        "time_zone" => Value::string("UTC"),
+        "enabled" => Value::Bool(true),
+        _ => return None,
+    })
+}
+
+#[async_trait::async_trait]
+impl ResourceType for ExecutionPlan {
+    fn name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> ResourceSchema {
+        let mut block = BlockSchema::new()
+            .attr("id", AttributeSchema::computed(Type::String))
+            .attr("name", AttributeSchema::required(Type::String))
+            .attr("template_id", AttributeSchema::required(Type::String))
+            .attr("mode", AttributeSchema::optional_computed(Type::String).describe("`schedule` (default) or `once`."))
+            .attr(
+                "schedule",
+                AttributeSchema::optional(Type::String).describe("Cron expression (`0 2 * * *`), read in `time_zone`."),
+            )
+            .attr(
+                "time_zone",
+                AttributeSchema::optional_computed(Type::String).describe("IANA time zone; default UTC."),
+            )
+            .attr(
+                "start_time",
+                AttributeSchema::optional(Type::String)
+                    .describe("RFC 3339. `once`: when to run (unset: now); `schedule`: no run before it."),
+            )
+            .attr("enabled", AttributeSchema::optional_computed(Type::Bool))
+            .attr("next_run_at", AttributeSchema::computed(Type::String))
+            .attr("run_count", AttributeSchema::computed(Type::Number))
+            .attr("last_run", AttributeSchema::computed(last_run_type()));
+        block.description = Some("Runs a cluster template once or periodically.".into());
+        ResourceSchema { version: 0, block }
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diagnostics = Diagnostics::new();
+        let mode = config.get_attr("mode").and_then(Value::as_str);
+        if let Some(mode) = mode
+            && !MODES.contains(&mode)
+        {
+            diagnostics.push(Diagnostic::error(format!("`mode` must be `schedule` or `once`, not `{mode}`")));
+        }
+        let schedule = config.get_attr("schedule");
+        if mode.unwrap_or("schedule") == "schedule" && schedule.is_none_or(Value::is_null) {
+            diagnostics.push(Diagnostic::error("a `schedule` plan needs `schedule` (a cron expression)"));
+        }
+        if let Some(cron) = schedule.and_then(Value::as_str)
+            && let Err(e) = croner::Cron::from_str(cron)
+        {
+            diagnostics.push(Diagnostic::error(format!("`schedule` is not a cron expression: `{cron}`: {e}")));
+        }
+        if let Some(tz) = config.get_attr("time_zone").and_then(Value::as_str)
+            && chrono_tz::Tz::from_str(tz).is_err()
+        {
+            diagnostics
+                .push(Diagnostic::error(format!("`time_zone` `{tz}` is not an IANA time zone (e.g. `Asia/Shanghai`)")));
+        }
+        if let Some(start) = config.get_attr("start_time").and_then(Value::as_str)
+            && chrono::DateTime::parse_from_rfc3339(start).is_err()
+        {
+            diagnostics.push(Diagnostic::error(format!("`start_time` `{start}` is not an RFC 3339 time")));
+        }
+        diagnostics
+    }
+
+    async fn plan(&self, _ctx: &Ctx, request: PlanRequest) -> PlanResponse {
+        if request.proposed_new_state.is_null() {
+            return PlanResponse { planned_state: Some(request.proposed_new_state), ..PlanResponse::default() };
+        }
+        let schema = self.schema();
+        let mut planned = attributes(&request.proposed_new_state, &schema);
+        let config = attributes(&request.config, &schema);
+        let prior = request.prior_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
+        for (name, value) in planned.iter_mut() {
+            if config.get(name).is_none_or(Value::is_null)
+                && let Some(default) = default_of(name)
+            {
+                *value = default;
+            }
+        }
+        let timing = ["mode", "schedule", "time_zone", "start_time", "enabled"];
+        let retimed = prior.as_ref().is_some_and(|p| {
+            timing.iter().any(|k| p.get(*k).map(Value::to_json) != planned.get(*k).map(Value::to_json))
+        });
+        for (name, attribute) in &schema.block.attributes {
+            if attribute.computed && !attribute.optional {
+                let value = match &prior {
+                    Some(prior) if !(retimed && name == "next_run_at") => {
+                        prior.get(name).cloned().unwrap_or(Value::Null(attribute.ty.clone()))
+                    }
+                    _ => Value::Unknown(attribute.ty.clone()),
+                };
+                planned.insert(name.clone(), value);
+            }
+        }
+        PlanResponse { planned_state: Some(Value::Object(planned)), ..PlanResponse::default() }
+    }
+
+    async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
+        let schema = self.schema();
+        let prior = request.prior_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
+        let planned = request.planned_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
+        match (prior, planned) {
+            (None, None) => ApplyResponse::default(),
+            (None, Some(planned)) => {
+                let mut body = body(&planned);
+                body["ClientToken"] = json!(client_token(&request.idempotency_token));
+                match call(ctx, "CreateExecutionPlan", body).await {
+                    Ok(answer) => {
+                        let id = answer.get("ExecutionPlanId").and_then(|i| i.as_str()).unwrap_or_default().to_string();
+                        finish(ctx, &id, planned, Diagnostics::new()).await
+                    }
+                    Err(e) => ApplyResponse {
+                        diagnostics: api_error("creating the execution plan", &e),
+                        ..Default::default()
+                    },
+                }
+            }
+            (Some(prior), None) => {
+                let Some(id) = str_attr(&prior, "id") else { return ApplyResponse::default() };
+                match call(ctx, "DeleteExecutionPlan", json!({ "ExecutionPlanId": id })).await {
+                    Ok(_) => ApplyResponse::default(),
+                    Err(e) if is_not_found(&e) => ApplyResponse::default(),
+                    Err(e) => ApplyResponse {
+                        new_state: Some(Value::Object(prior)),
+                        diagnostics: api_error(&format!("deleting execution plan {id}"), &e),
+                        ..Default::default()
+                    },
+                }
+            }
+            (Some(prior), Some(planned)) => {
+                let Some(id) = str_attr(&prior, "id") else {
+                    return ApplyResponse {
+                        diagnostics: error("the state of the execution plan has no `id`"),
+                        ..Default::default()
+                    };
+                };
+                let mut body = body(&planned);
+                body["ExecutionPlanId"] = json!(id);
+                let diagnostics = match call(ctx, "ModifyExecutionPlan", body).await {
+                    Ok(_) => Diagnostics::new(),
+                    Err(e) => api_error(&format!("changing execution plan {id}"), &e),
+                };
+                finish(ctx, &id, planned, diagnostics).await
+            }
+        }
+    }
+
+    async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
+        let prior = attributes(&request.current_state, &self.schema());
+        let Some(id) = str_attr(&prior, "id") else {
+            return ReadResponse {
+                diagnostics: error("the state of the execution plan has no `id`"),
+                ..Default::default()
+            };
+        };
+        match call(ctx, "DescribeExecutionPlan", json!({ "ExecutionPlanId": id })).await {
+            Ok(plan) => ReadResponse {
+                new_state: Some(state_from_api(&plan, prior)),
+                private: request.private,
+                ..Default::default()
+            },
+            Err(e) if is_not_found(&e) => ReadResponse::default(),
+            Err(e) => ReadResponse {
+                new_state: Some(request.current_state),
+                diagnostics: api_error(&format!("reading execution plan {id}"), &e),
+                ..Default::default()
+            },
+        }
+    }
+
+    async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
+        let token = client_token(&request.idempotency_token);
+        let found = match call(ctx, "ListExecutionPlans", json!({})).await {
+            Ok(answer) => answer.get("ExecutionPlans").and_then(|p| p.as_array()).and_then(|plans| {
+                plans.iter().find(|p| p.get("ClientToken").and_then(|c| c.as_str()) == Some(token.as_str())).cloned()
+            }),
+            Err(e) => {
+                return FindCreatedResponse {
+                    diagnostics: api_error("looking for a created plan", &e),
+                    ..Default::default()
+                };
+            }
+        };
+        let base = request.planned_state.as_ref().map(|p| attributes(p, &self.schema())).unwrap_or_default();
+        FindCreatedResponse { state: found.map(|p| state_from_api(&p, base)), ..Default::default() }
+    }
+}
+
+fn body(planned: &BTreeMap<String, Value>) -> serde_json::Value {
+    json!({
+        "ExecutionPlanName": str_attr(planned, "name"),
+        "TemplateId": str_attr(planned, "template_id"),
+        "Strategy": str_attr(planned, "mode").unwrap_or_else(|| "schedule".into()),
+        "CronExpression": str_attr(planned, "schedule").unwrap_or_default(),
+        "TimeZone": str_attr(planned, "time_zone").unwrap_or_else(|| "UTC".into()),
+        "StartTime": str_attr(planned, "start_time"),
+        "Enabled": planned.get("enabled").and_then(Value::as_bool).unwrap_or(true),
+    })
+}
+
+async fn finish(ctx: &Ctx, id: &str, planned: BTreeMap<String, Value>, mut diagnostics: Diagnostics) -> ApplyResponse {
+    match call(ctx, "DescribeExecutionPlan", json!({ "ExecutionPlanId": id })).await {
+        Ok(plan) => {
+            ApplyResponse { new_state: Some(state_from_api(&plan, planned)), diagnostics, ..Default::default() }
+        }
+        Err(e) => {
+            diagnostics.extend(api_error(&format!("reading execution plan {id}"), &e));
+            let mut partial = planned;
+            partial.insert("id".into(), Value::string(id));
+            for value in partial.values_mut() {
+                if !value.is_wholly_known() {
+                    *value = Value::Null(value.ty());
+                }
+            }
+            ApplyResponse { new_state: Some(Value::Object(partial)), diagnostics, ..Default::default() }
+        }
+    }
+}
+
+/// The plan's state: the API's settings, with the configuration's spelling of the start time
+/// kept when it names the same instant.
+fn state_from_api(plan: &serde_json::Value, base: BTreeMap<String, Value>) -> Value {
+    let mut attrs = base.clone();
+    attrs.insert("id".into(), json_string(plan, "ExecutionPlanId"));
+    attrs.insert("name".into(), json_string(plan, "ExecutionPlanName"));
+    attrs.insert("template_id".into(), json_string(plan, "TemplateId"));
+    attrs.insert("mode".into(), json_string(plan, "Strategy"));
+    attrs.insert("schedule".into(), json_string(plan, "CronExpression"));
+    attrs.insert("time_zone".into(), json_string(plan, "TimeZone"));
+    attrs.insert("enabled".into(), Value::Bool(plan.get("Enabled").and_then(|e| e.as_bool()).unwrap_or(true)));
+    let api_start =
+        plan.get("StartTime").and_then(|s| s.as_str()).and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok());
+    let base_start = str_attr(&base, "start_time").and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok());
+    if api_start != base_start {
+        attrs.insert("start_time".into(), json_string(plan, "StartTime"));
+    }
+    attrs.insert("next_run_at".into(), json_string(plan, "NextRunTime"));
+    attrs.insert("run_count".into(), Value::int(plan.get("RunCount").and_then(|c| c.as_i64()).unwrap_or(0)));
+    let last_run = match plan.get("LastRun").filter(|r| r.is_object()) {
+        Some(run) => Value::object([
+            ("cluster_id".to_string(), json_string(run, "ClusterId")),
+            ("status".to_string(), json_string(run, "RunStatus")),
+            ("started_at".to_string(), json_string(run, "StartTime")),
+            ("finished_at".to_string(), json_string(run, "FinishTime")),
+        ]),
+        None => Value::Null(last_run_type()),
+    };
+    attrs.insert("last_run".into(), last_run);
+    Value::Object(attrs)
+}

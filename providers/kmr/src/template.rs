@@ -1,0 +1,219 @@
+//! `kmr_cluster_template`: a transient cluster's configuration and jobs, made from the
+//! attributes or saved from an existing transient cluster (`source_cluster_id`, which forces
+//! replacement). Everything else changes in place (`ModifyClusterTemplate`); a template has
+//! no infrastructure of its own.
+
+use std::collections::BTreeMap;
+
+use corral_engine::diag::{Diagnostic, Diagnostics};
+use corral_engine::provider::{
+    ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, PlanRequest, PlanResponse, ReadRequest,
+    ReadResponse,
+};
+use corral_engine::schema::ResourceSchema;
+use corral_engine::value::{Path, Value};
+use serde_json::json;
+
+use crate::cluster::schema::{self, default_of};
+use crate::cluster::spec::{self, attributes, json_string, str_attr};
+use crate::kmr_api::{api_error, call, client_token, error, is_not_found};
+use crate::resource::{Ctx, ResourceType};
+
+pub const TYPE_NAME: &str = "kmr_cluster_template";
+
+pub struct Template;
+
+#[async_trait::async_trait]
+impl ResourceType for Template {
+    fn name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> ResourceSchema {
+        schema::template_schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diagnostics = Diagnostics::new();
+        if config.get_attr("source_cluster_id").is_some_and(|v| !v.is_null()) {
+            return diagnostics;
+        }
+        for required in
+            ["version", "vpc_id", "subnet_id", "master_instance_type", "core_instance_type", "core_count", "log_uri"]
+        {
+            if config.get_attr(required).is_none_or(Value::is_null) {
+                diagnostics.push(
+                    Diagnostic::error(format!("`{required}` of `{TYPE_NAME}` is required"))
+                        .with_help("or save an existing transient cluster with `source_cluster_id`"),
+                );
+            }
+        }
+        diagnostics
+    }
+
+    async fn plan(&self, _ctx: &Ctx, request: PlanRequest) -> PlanResponse {
+        if request.proposed_new_state.is_null() {
+            return PlanResponse { planned_state: Some(request.proposed_new_state), ..PlanResponse::default() };
+        }
+        let schema = self.schema();
+        let mut planned = attributes(&request.proposed_new_state, &schema);
+        let config = attributes(&request.config, &schema);
+        let prior = request.prior_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
+        let from_source = planned.get("source_cluster_id").is_some_and(|v| !v.is_null());
+        let mut requires_replace = Vec::new();
+        if let Some(prior) = &prior
+            && prior.get("source_cluster_id").map(Value::to_json)
+                != planned.get("source_cluster_id").map(Value::to_json)
+        {
+            requires_replace.push(Path::attr("source_cluster_id"));
+        }
+        let fresh = prior.is_none() || !requires_replace.is_empty();
+        for (name, attribute) in &schema.block.attributes {
+            if !attribute.computed || config.get(name).is_some_and(|v| !v.is_null()) {
+                continue;
+            }
+            let value = match (&prior, fresh) {
+                (Some(prior), false) => prior.get(name).cloned().unwrap_or(Value::Null(attribute.ty.clone())),
+                // Saved from a cluster: the service fills in what the cluster had.
+                _ if from_source || !attribute.optional => Value::Unknown(attribute.ty.clone()),
+                _ => default_of(name).unwrap_or(Value::Null(attribute.ty.clone())),
+            };
+            planned.insert(name.clone(), value);
+        }
+        PlanResponse { planned_state: Some(Value::Object(planned)), requires_replace, ..PlanResponse::default() }
+    }
+
+    async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
+        let schema = self.schema();
+        let prior = request.prior_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
+        let planned = request.planned_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
+        match (prior, planned) {
+            (None, None) => ApplyResponse::default(),
+            (None, Some(planned)) => {
+                let mut body = body(&planned);
+                body["ClientToken"] = json!(client_token(&request.idempotency_token));
+                match call(ctx, "CreateClusterTemplate", body).await {
+                    Ok(answer) => {
+                        let id = answer.get("TemplateId").and_then(|i| i.as_str()).unwrap_or_default().to_string();
+                        finish(ctx, &id, planned, Diagnostics::new()).await
+                    }
+                    Err(e) => ApplyResponse {
+                        diagnostics: api_error("creating the cluster template", &e),
+                        ..Default::default()
+                    },
+                }
+            }
+            (Some(prior), None) => {
+                let Some(id) = str_attr(&prior, "id") else { return ApplyResponse::default() };
+                match call(ctx, "DeleteClusterTemplate", json!({ "TemplateId": id })).await {
+                    Ok(_) => ApplyResponse::default(),
+                    Err(e) if is_not_found(&e) => ApplyResponse::default(),
+                    Err(e) => ApplyResponse {
+                        new_state: Some(Value::Object(prior)),
+                        diagnostics: api_error(&format!("deleting cluster template {id}"), &e),
+                        ..Default::default()
+                    },
+                }
+            }
+            (Some(prior), Some(planned)) => {
+                let Some(id) = str_attr(&prior, "id") else {
+                    return ApplyResponse {
+                        diagnostics: error("the state of the template has no `id`"),
+                        ..Default::default()
+                    };
+                };
+                let mut body = body(&planned);
+                body["TemplateId"] = json!(id);
+                let diagnostics = match call(ctx, "ModifyClusterTemplate", body).await {
+                    Ok(_) => Diagnostics::new(),
+                    Err(e) => api_error(&format!("changing cluster template {id}"), &e),
+                };
+                finish(ctx, &id, planned, diagnostics).await
+            }
+        }
+    }
+
+    async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
+        let prior = attributes(&request.current_state, &self.schema());
+        let Some(id) = str_attr(&prior, "id") else {
+            return ReadResponse { diagnostics: error("the state of the template has no `id`"), ..Default::default() };
+        };
+        match call(ctx, "DescribeClusterTemplate", json!({ "TemplateId": id })).await {
+            Ok(template) => ReadResponse {
+                new_state: Some(state_from_api(&template, prior)),
+                private: request.private,
+                ..Default::default()
+            },
+            Err(e) if is_not_found(&e) => ReadResponse::default(),
+            Err(e) => ReadResponse {
+                new_state: Some(request.current_state),
+                diagnostics: api_error(&format!("reading cluster template {id}"), &e),
+                ..Default::default()
+            },
+        }
+    }
+
+    async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
+        let token = client_token(&request.idempotency_token);
+        let found = match call(ctx, "ListClusterTemplates", json!({})).await {
+            Ok(answer) => answer.get("Templates").and_then(|t| t.as_array()).and_then(|templates| {
+                templates
+                    .iter()
+                    .find(|t| t.get("ClientToken").and_then(|c| c.as_str()) == Some(token.as_str()))
+                    .cloned()
+            }),
+            Err(e) => {
+                return FindCreatedResponse {
+                    diagnostics: api_error("looking for a created template", &e),
+                    ..Default::default()
+                };
+            }
+        };
+        let base = request.planned_state.as_ref().map(|p| attributes(p, &self.schema())).unwrap_or_default();
+        FindCreatedResponse { state: found.map(|t| state_from_api(&t, base)), ..Default::default() }
+    }
+}
+
+/// The request body: the name and either the source cluster or the whole spec.
+fn body(planned: &BTreeMap<String, Value>) -> serde_json::Value {
+    let mut body = match str_attr(planned, "source_cluster_id") {
+        Some(source) => json!({ "SourceClusterId": source }),
+        None => spec::spec_body(planned),
+    };
+    body["TemplateName"] = json!(str_attr(planned, "name"));
+    body
+}
+
+async fn finish(ctx: &Ctx, id: &str, planned: BTreeMap<String, Value>, mut diagnostics: Diagnostics) -> ApplyResponse {
+    match call(ctx, "DescribeClusterTemplate", json!({ "TemplateId": id })).await {
+        Ok(template) => {
+            ApplyResponse { new_state: Some(state_from_api(&template, planned)), diagnostics, ..Default::default() }
+        }
+        Err(e) => {
+            diagnostics.extend(api_error(&format!("reading cluster template {id}"), &e));
+            let mut partial = planned;
+            partial.insert("id".into(), Value::string(id));
+            for value in partial.values_mut() {
+                if !value.is_wholly_known() {
+                    *value = Value::Null(value.ty());
+                }
+            }
+            ApplyResponse { new_state: Some(Value::Object(partial)), diagnostics, ..Default::default() }
+        }
+    }
+}
+
+fn state_from_api(template: &serde_json::Value, base: BTreeMap<String, Value>) -> Value {
+    let mut attrs = base.clone();
+    attrs.insert("id".into(), json_string(template, "TemplateId"));
+    attrs.insert("name".into(), json_string(template, "TemplateName"));
+    attrs.insert("created_at".into(), json_string(template, "CreateTime"));
+    spec::spec_from_api(template, &base, &mut attrs);
+    if base.get("source_cluster_id").is_some_and(|v| !v.is_null())
+        && let Some(jobs) = base.get("job")
+    {
+        // The jobs came from the source cluster, not from `job` blocks.
+        attrs.insert("job".into(), jobs.clone());
+    }
+    Value::Object(attrs)
+}
