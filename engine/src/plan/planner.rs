@@ -1065,7 +1065,7 @@ async fn plan_one(p: PlanOne<'_>) -> InstancePlan {
             .await;
         diags.extend(response.diagnostics);
         let refreshed = response.new_state.map(|v| v.mark_paths(&state.sensitive_paths));
-        if refreshed.as_ref().map(|v| v.clone().unmark_deep().0) != Some(before.clone().unmark_deep().0) {
+        if drifted(&p.schema.block, &before, refreshed.as_ref()) {
             drift = Some(ResourceChange {
                 addr: p.addr.clone(),
                 provider: state.provider.clone(),
@@ -1476,4 +1476,19 @@ fn state_instances_of(
         .take_while(|addr| &addr.module == module && &addr.resource == resource)
         .cloned()
         .collect()
+}
+
+/// Whether refresh found a change worth reporting: the object is gone, or something the
+/// user can configure changed. Attributes only the provider sets (a transient cluster's
+/// `status`, an execution plan's `next_run_at`) change by themselves and are not drift.
+fn drifted(schema: &BlockSchema, before: &Value, refreshed: Option<&Value>) -> bool {
+    let Some(refreshed) = refreshed else { return true };
+    let configurable = |name: &str| schema.attributes.get(name).is_none_or(|a| !a.computed || a.optional);
+    match (before.unmarked(), refreshed.unmarked()) {
+        (Value::Object(a), Value::Object(b)) => a.keys().chain(b.keys()).any(|name| {
+            configurable(name)
+                && a.get(name).map(|v| v.clone().unmark_deep().0) != b.get(name).map(|v| v.clone().unmark_deep().0)
+        }),
+        (a, b) => a.clone().unmark_deep().0 != b.clone().unmark_deep().0,
+    }
 }

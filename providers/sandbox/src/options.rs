@@ -16,9 +16,14 @@ pub struct SandboxOptions {
     pub faults: Faults,
 }
 
+/// The default clock runs one sandbox minute per real second: the sandbox is where people
+/// try things out, and a cluster that takes eight minutes to create should be ready in eight
+/// seconds there. `CORRAL_SANDBOX_TIME_SCALE=1` gives real time.
+pub const DEFAULT_TIME_SCALE: f64 = 60.0;
+
 impl Default for SandboxOptions {
     fn default() -> Self {
-        SandboxOptions { time_scale: 1.0, faults: Faults::default() }
+        SandboxOptions { time_scale: DEFAULT_TIME_SCALE, faults: Faults::default() }
     }
 }
 
