@@ -2,8 +2,9 @@
 #
 # With no `endpoint` in the provider block, the KMR provider starts (or reuses) the embedded
 # sandbox cloud under `.corral/sandbox/`, so this applies with nothing else installed.
-# Sandbox time runs at real speed unless CORRAL_SANDBOX_TIME_SCALE says otherwise (e.g.
-# `600`: ten sandbox minutes per real second); a KMR cluster takes a few minutes to create.
+# Sandbox time runs at one sandbox minute per real second unless CORRAL_SANDBOX_TIME_SCALE
+# says otherwise (`1`: real time; `600`: ten sandbox minutes per real second), so the
+# cluster's eight minutes of creation take about eight seconds.
 
 terraform {
   required_version = ">= 0.1"
