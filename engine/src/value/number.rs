@@ -49,8 +49,15 @@ enum Repr {
     /// `(-1)^negative * mantissa * 2^exponent`. Invariant: the mantissa is odd, or zero
     /// with a zero exponent (then `negative` is the sign of zero), and has at most
     /// `precision` bits.
-    Finite { negative: bool, mantissa: BigUint, exponent: i64, precision: u32 },
-    Infinity { negative: bool },
+    Finite {
+        negative: bool,
+        mantissa: BigUint,
+        exponent: i64,
+        precision: u32,
+    },
+    Infinity {
+        negative: bool,
+    },
 }
 
 impl Number {
@@ -592,8 +599,20 @@ impl Ord for Number {
                 Repr::Finite { negative: na, mantissa: ma, exponent: ea, .. },
                 Repr::Finite { negative: nb, mantissa: mb, exponent: eb, .. },
             ) => {
-                let sa = if ma.is_zero() { 0 } else if *na { -1 } else { 1 };
-                let sb = if mb.is_zero() { 0 } else if *nb { -1 } else { 1 };
+                let sa = if ma.is_zero() {
+                    0
+                } else if *na {
+                    -1
+                } else {
+                    1
+                };
+                let sb = if mb.is_zero() {
+                    0
+                } else if *nb {
+                    -1
+                } else {
+                    1
+                };
                 if sa != sb || sa == 0 {
                     return sa.cmp(&sb);
                 }
