@@ -2,6 +2,9 @@
 //! `tests/fuzz_regressions/`) and its seed corpus (`../fuzz/corpus/parse_eval/`) through
 //! the same parse and evaluation; none may panic.
 
+// A test: an unreadable committed input should fail it loudly.
+#![allow(clippy::expect_used)]
+
 mod fuzz_harness;
 
 use std::path::Path;

@@ -133,7 +133,7 @@ fn csv_decode(text: &str) -> Result<Value, FnError> {
                 record.position().map(|p| p.line()).unwrap_or(0)
             )));
         }
-        rows.push(Value::Object(header.iter().cloned().zip(record.iter().map(|f| Value::string(f))).collect()));
+        rows.push(Value::Object(header.iter().cloned().zip(record.iter().map(Value::string)).collect()));
     }
     Ok(Value::List(row_type, rows))
 }
