@@ -116,7 +116,7 @@ fn go_gzip(data: &[u8]) -> Result<Vec<u8>, String> {
 /// `csvdecode`: RFC 4180 CSV whose first line names the columns; a list of objects of
 /// strings.
 fn csv_decode(text: &str) -> Result<Value, FnError> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut records = reader.records();
     let header = match records.next() {
         None => return Err(FnError::Call("missing header line".to_string())),

@@ -427,3 +427,22 @@ fn every_function_propagates_unknown_and_sensitive_arguments() {
     }
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
+
+#[test]
+fn yaml_and_csv_as_terraform() {
+    assert_eq!(
+        json("yamldecode(\"a: [on, off, ~, 0x1F, 010, '1', 1.5]\")"),
+        "{\"a\":[true,false,null,31,8,\"1\",1.5]}"
+    );
+    assert_eq!(
+        json("yamldecode(\"base: &b {x: 1}\\nother:\\n  <<: *b\\n  z: 2\")"),
+        "{\"base\":{\"x\":1},\"other\":{\"x\":1,\"z\":2}}"
+    );
+    assert!(error_detail("yamldecode(\"a: 1\\n---\\nb: 2\")").contains("extra content"));
+    assert_eq!(
+        json("yamlencode({a = {b = [1, {c = null}]}, d = \"x\\ny\"})"),
+        "\"\\\"a\\\":\\n  \\\"b\\\":\\n  - 1\\n  - \\\"c\\\": null\\n\\\"d\\\": |-\\n  x\\n  y\\n\""
+    );
+    assert_eq!(json("csvdecode(\"a,b\\n1,\\\"x,y\\\"\\n\")"), "[{\"a\":\"1\",\"b\":\"x,y\"}]");
+    assert!(error_detail("csvdecode(\"a,b\\n1\\n\")").contains("wrong number of fields"));
+}
