@@ -11,10 +11,11 @@
 //! mantissa and exponent as plain big integers anyway. (`dashu-float` would add a second
 //! big-integer library for the arithmetic alone; `rug` needs GMP.)
 //!
-//! Each number keeps the precision it was made with, as `big.Float` does: literals and
-//! arithmetic results have 512 bits, integers from functions 64 (`cty.NumberIntVal`),
-//! and results computed on `float64` (`pow`, `log`) 53, which is why `pow(2, 0.5)` prints
-//! as Go prints a float64. An operation's result has the larger precision of its operands.
+//! Every number has 512 bits, so that each reads back from its own text unchanged (plans
+//! and state store numbers as text). cty gives integers from functions 64 bits and
+//! `float64` results (`pow`, `log`) 53; we take the float64's shortest decimal instead,
+//! which prints the same (`pow(2, 0.5)` is `1.4142135623730951`) and differs from cty only
+//! in digits beyond the float64's own precision after further arithmetic.
 //!
 //! Infinities (from division by zero) and negative zero are kept because Terraform shows
 //! them (`-1 / 0` is `-Inf`, `-0` prints as `-0`). Binary exponents beyond
@@ -32,9 +33,7 @@ use bigdecimal::{BigDecimal, One, ToPrimitive, Zero};
 
 /// Mantissa bits of literals and arithmetic results (cty's `ParseNumberVal` precision).
 pub const PRECISION: u32 = 512;
-/// Precision of integers made by functions (`big.Float.SetInt64`).
-const INT_PRECISION: u32 = 64;
-/// Precision of results computed on `float64`.
+/// Precision of a float64, for [`Number::to_f64`].
 const F64_PRECISION: u32 = 53;
 /// Largest binary exponent kept (about 315,000 decimal digits).
 const MAX_EXPONENT: i64 = 1 << 20;
@@ -123,9 +122,9 @@ impl Number {
         Number::round(i.sign() == Sign::Minus, i.magnitude().clone(), &BigUint::one(), 0, precision)
     }
 
-    /// The float64 `f` exactly, with float64's precision: it prints as Go prints a float64
-    /// (the shortest decimal that reads back as `f`), as Terraform shows functions computed
-    /// on float64 (`pow`, `log`).
+    /// The shortest decimal that reads back as the float64 `f` (how Go prints a float64,
+    /// and so how Terraform shows functions computed on float64, such as `pow` and `log`),
+    /// rounded to 512 bits like a literal.
     pub fn from_f64(f: f64) -> Number {
         if f.is_infinite() {
             return Number(Repr::Infinity { negative: f < 0.0 });
@@ -135,13 +134,8 @@ impl Number {
             // `log(-1, 10)`) report an error before converting. Zero is a harmless fallback.
             return Number::from(0);
         }
-        let bits = f.to_bits();
-        let negative = bits >> 63 == 1;
-        let biased = ((bits >> 52) & 0x7ff) as i64;
-        let fraction = bits & ((1u64 << 52) - 1);
-        let (mantissa, exponent) =
-            if biased == 0 { (fraction, -1074) } else { (fraction | (1u64 << 52), biased - 1075) };
-        Number::normalized(negative, BigUint::from(mantissa), exponent, F64_PRECISION)
+        // Rust's `Display` of a float is the shortest round-trip decimal, never exponent form.
+        Number::parse(&format!("{f}")).unwrap_or_else(|| Number::from(0))
     }
 
     /// A decimal, rounded to 512 bits as a literal would be.
@@ -559,7 +553,7 @@ impl Decimal {
 
 impl From<i64> for Number {
     fn from(i: i64) -> Number {
-        Number::from_bigint(&BigInt::from(i), INT_PRECISION)
+        Number::from_bigint(&BigInt::from(i), PRECISION)
     }
 }
 

@@ -65,3 +65,20 @@ fn numbers_are_512_bit_floats_printed_shortest() {
     assert_eq!(Number::parse("1e400000").unwrap().to_string(), "+Inf");
     assert!(Number::parse("1e-400000").unwrap().is_zero());
 }
+
+#[test]
+fn every_number_reads_back_from_its_text() {
+    let third = Number::from(1).div(&Number::from(3));
+    let samples = [
+        third.clone(),
+        third.mul(&Number::from_f64(0.1)),
+        Number::from_f64(0.1),
+        Number::from_f64(2f64.sqrt()),
+        Number::from_f64(1e-300),
+        Number::parse("1e300").unwrap().div(&Number::from(7)),
+        Number::from(-7).div(&Number::from(3)),
+    ];
+    for n in samples {
+        assert_eq!(Number::parse(&n.to_string()).as_ref(), Some(&n), "{n}");
+    }
+}
