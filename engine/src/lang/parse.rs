@@ -16,7 +16,11 @@ pub fn parse_expr(text: &str, file: FileId) -> Result<Expr, Diagnostic> {
             Ok(Expr { expr, span: Span::new(file, range) })
         }
         Err(error) => {
-            let offset = error.location().offset().min(text.len());
+            // hcl-edit may point inside a multi-byte character: step back to its start.
+            let mut offset = error.location().offset().min(text.len());
+            while !text.is_char_boundary(offset) {
+                offset -= 1;
+            }
             let end = text[offset..].chars().next().map(|c| offset + c.len_utf8()).unwrap_or(offset);
             Err(Diagnostic::error("Invalid expression")
                 .with_detail(error.message().to_string())

@@ -1,9 +1,26 @@
-//! Numbers. Terraform's are arbitrary-precision big floats; ours are arbitrary-precision
-//! decimals ([`BigDecimal`]), so integers of any size and decimal literals stay exact and
-//! sums and products are exact. Quotients that do not terminate are rounded to
-//! [`DIVISION_DIGITS`] significant digits (Terraform rounds to 512 bits; exact parity is a
-//! later step). Infinities (from division by zero) and negative zero are kept because
-//! Terraform shows them (`-1 / 0` is `-Inf`, `-0` prints as `-0`).
+//! Numbers, as cty's: binary floating point with an arbitrary exponent and a mantissa of
+//! [`PRECISION`] bits (Go's `big.Float` at 512 bits, rounded to nearest even), printed as
+//! Go's `Text('f', -1)` prints them — the shortest decimal that reads back as the same
+//! float. So `1 / 3` prints with the 155 digits Terraform prints, `9007199254740993` and
+//! integers up to ~154 digits stay exact, and decimal literals print as written.
+//!
+//! The float is built on `num-bigint` (already in the tree through `bigdecimal`) rather
+//! than a big-float crate: every cty operation is "exact result rounded once to 512 bits",
+//! which is one rounding function over big integers, and the part no crate offers — Go's
+//! shortest round-trip printing (`roundShortest` in `math/big/ftoa.go`) — needs the
+//! mantissa and exponent as plain big integers anyway. (`dashu-float` would add a second
+//! big-integer library for the arithmetic alone; `rug` needs GMP.)
+//!
+//! Every number has 512 bits, so that each reads back from its own text unchanged (plans
+//! and state store numbers as text). cty gives integers from functions 64 bits and
+//! `float64` results (`pow`, `log`) 53; we take the float64's shortest decimal instead,
+//! which prints the same (`pow(2, 0.5)` is `1.4142135623730951`) and differs from cty only
+//! in digits beyond the float64's own precision after further arithmetic.
+//!
+//! Infinities (from division by zero) and negative zero are kept because Terraform shows
+//! them (`-1 / 0` is `-Inf`, `-0` prints as `-0`). Binary exponents beyond
+//! [`MAX_EXPONENT`] saturate to infinity or zero: far beyond any real configuration, and it
+//! keeps a hostile expression from building numbers of gigabytes.
 //!
 //! The representation is private so that it can change without touching callers.
 
@@ -11,56 +28,149 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
-use bigdecimal::num_bigint::{BigInt, Sign};
-use bigdecimal::{BigDecimal, ToPrimitive, Zero};
+use bigdecimal::num_bigint::{BigInt, BigUint, Sign};
+use bigdecimal::{BigDecimal, One, ToPrimitive, Zero};
 
-/// Significant digits kept by a division whose quotient does not terminate.
-const DIVISION_DIGITS: i64 = 160;
+/// Mantissa bits of literals and arithmetic results (cty's `ParseNumberVal` precision).
+pub const PRECISION: u32 = 512;
+/// Precision of a float64, for [`Number::to_f64`].
+const F64_PRECISION: u32 = 53;
+/// Largest binary exponent kept (about 315,000 decimal digits).
+const MAX_EXPONENT: i64 = 1 << 20;
+/// Largest decimal exponent a literal may have before it saturates.
+const MAX_DECIMAL_EXPONENT: i64 = 330_000;
 
 #[derive(Clone, Debug)]
 pub struct Number(Repr);
 
 #[derive(Clone, Debug)]
 enum Repr {
-    /// Invariant: normalized (no trailing zeros in the digits), so equal numbers have equal
-    /// representations.
-    Finite(BigDecimal),
-    NegZero,
+    /// `(-1)^negative * mantissa * 2^exponent`. Invariant: the mantissa is odd, or zero
+    /// with a zero exponent (then `negative` is the sign of zero), and has at most
+    /// `precision` bits.
+    Finite {
+        negative: bool,
+        mantissa: BigUint,
+        exponent: i64,
+        precision: u32,
+    },
     Infinity {
         negative: bool,
     },
 }
 
 impl Number {
-    fn finite(d: BigDecimal) -> Number {
-        Number(Repr::Finite(d.normalized()))
+    fn zero(negative: bool, precision: u32) -> Number {
+        Number(Repr::Finite { negative, mantissa: BigUint::zero(), exponent: 0, precision })
     }
 
-    /// The shortest decimal that reads back as `f` (how Go prints a float64, which is what
-    /// Terraform shows for functions computed on float64, such as `pow` and `log`).
+    /// `num / den * 2^exponent`, rounded to `precision` bits, nearest even (`den > 0`).
+    fn round(negative: bool, num: BigUint, den: &BigUint, exponent: i64, precision: u32) -> Number {
+        if num.is_zero() {
+            return Number::zero(negative, precision);
+        }
+        // Scale so that the integer quotient has at least precision + 2 bits; the remainder
+        // then only matters as a "sticky" bit for the rounding.
+        let shift = i64::from(precision) + 2 + den.bits() as i64 - num.bits() as i64;
+        let (quotient, remainder) = if shift >= 0 {
+            let scaled = num << shift as u64;
+            (&scaled / den, &scaled % den)
+        } else {
+            let scaled = den << (-shift) as u64;
+            (&num / &scaled, &num % &scaled)
+        };
+        let mut exponent = exponent - shift;
+        let extra = quotient.bits() as i64 - i64::from(precision);
+        let mut mantissa = quotient;
+        if extra > 0 {
+            let low_mask = (BigUint::one() << extra as u64) - 1u32;
+            let low = &mantissa & &low_mask;
+            let half = BigUint::one() << (extra - 1) as u64;
+            mantissa >>= extra as u64;
+            exponent += extra;
+            let round_up = match low.cmp(&half) {
+                Ordering::Greater => true,
+                Ordering::Less => false,
+                Ordering::Equal => !remainder.is_zero() || mantissa.bit(0),
+            };
+            if round_up {
+                mantissa += 1u32;
+            }
+        }
+        Number::normalized(negative, mantissa, exponent, precision)
+    }
+
+    fn normalized(negative: bool, mut mantissa: BigUint, mut exponent: i64, precision: u32) -> Number {
+        if mantissa.is_zero() {
+            return Number::zero(negative, precision);
+        }
+        let zeros = mantissa.trailing_zeros().unwrap_or(0);
+        mantissa >>= zeros;
+        exponent += zeros as i64;
+        let top = exponent + mantissa.bits() as i64;
+        if top > MAX_EXPONENT {
+            return Number(Repr::Infinity { negative });
+        }
+        if top < -MAX_EXPONENT {
+            return Number::zero(negative, precision);
+        }
+        Number(Repr::Finite { negative, mantissa, exponent, precision })
+    }
+
+    /// An exact integer with the given precision (rounded if it has more bits).
+    fn from_bigint(i: &BigInt, precision: u32) -> Number {
+        Number::round(i.sign() == Sign::Minus, i.magnitude().clone(), &BigUint::one(), 0, precision)
+    }
+
+    /// The shortest decimal that reads back as the float64 `f` (how Go prints a float64,
+    /// and so how Terraform shows functions computed on float64, such as `pow` and `log`),
+    /// rounded to 512 bits like a literal.
     pub fn from_f64(f: f64) -> Number {
         if f.is_infinite() {
             return Number(Repr::Infinity { negative: f < 0.0 });
-        }
-        if f == 0.0 && f.is_sign_negative() {
-            return Number(Repr::NegZero);
         }
         if f.is_nan() {
             // NaN has no place in the language; the callers that can produce one (e.g.
             // `log(-1, 10)`) report an error before converting. Zero is a harmless fallback.
             return Number::from(0);
         }
-        BigDecimal::from_str(&format!("{f}")).map(Number::finite).unwrap_or_else(|_| Number::from(0))
+        // Rust's `Display` of a float is the shortest round-trip decimal, never exponent form.
+        Number::parse(&format!("{f}")).unwrap_or_else(|| Number::from(0))
     }
 
-    /// An exact decimal.
+    /// A decimal, rounded to 512 bits as a literal would be.
     pub fn from_big_decimal(d: BigDecimal) -> Number {
-        Number::finite(d)
+        let (digits, scale) = d.as_bigint_and_exponent();
+        Number::from_decimal_parts(digits.sign() == Sign::Minus, digits.magnitude().clone(), -scale)
+    }
+
+    /// `digits * 10^exponent10`, rounded to 512 bits.
+    fn from_decimal_parts(negative: bool, digits: BigUint, exponent10: i64) -> Number {
+        if digits.is_zero() {
+            return Number::zero(negative, PRECISION);
+        }
+        // Saturate before building powers of ten of absurd size.
+        let magnitude = digits.to_string().len() as i64 + exponent10;
+        if magnitude > MAX_DECIMAL_EXPONENT {
+            return Number(Repr::Infinity { negative });
+        }
+        if magnitude < -MAX_DECIMAL_EXPONENT {
+            return Number::zero(negative, PRECISION);
+        }
+        let ten = BigUint::from(10u32);
+        if exponent10 >= 0 {
+            // 10^k = 5^k * 2^k: keep the power of two in the exponent.
+            let num = digits * BigUint::from(5u32).pow(exponent10 as u32);
+            Number::round(negative, num, &BigUint::one(), exponent10, PRECISION)
+        } else {
+            let den = ten.pow((-exponent10) as u32);
+            Number::round(negative, digits, &den, 0, PRECISION)
+        }
     }
 
     /// Parses a decimal literal as HCL writes them (`12`, `1.5`, `1e3`, `-0`, `.5`). No
     /// surrounding spaces, no `+` sign, no hexadecimal, no underscores (as Terraform's
-    /// `tonumber`).
+    /// `tonumber`). The value is rounded to 512 bits, as cty's `ParseNumberVal`.
     pub fn parse(text: &str) -> Option<Number> {
         let (negative, body) = match text.strip_prefix('-') {
             Some(rest) => (true, rest),
@@ -78,23 +188,30 @@ impl Number {
             return None;
         }
         let d = BigDecimal::from_str(&body).ok()?;
-        if negative {
-            if d.is_zero() { Some(Number(Repr::NegZero)) } else { Some(Number::finite(-d)) }
-        } else {
-            Some(Number::finite(d))
-        }
+        let (digits, scale) = d.as_bigint_and_exponent();
+        Some(Number::from_decimal_parts(negative, digits.magnitude().clone(), -scale))
     }
 
     pub fn to_f64(&self) -> f64 {
         match &self.0 {
-            Repr::Finite(d) => d.to_f64().unwrap_or(f64::NAN),
-            Repr::NegZero => -0.0,
-            Repr::Infinity { negative } => {
+            Repr::Infinity { negative: true } => f64::NEG_INFINITY,
+            Repr::Infinity { negative: false } => f64::INFINITY,
+            Repr::Finite { negative, .. } if self.is_zero() => {
                 if *negative {
-                    f64::NEG_INFINITY
+                    -0.0
                 } else {
-                    f64::INFINITY
+                    0.0
                 }
+            }
+            Repr::Finite { negative, mantissa, exponent, .. } => {
+                // Round to 53 bits first, so that the conversion below is exact.
+                let rounded = Number::round(*negative, mantissa.clone(), &BigUint::one(), *exponent, F64_PRECISION);
+                let Repr::Finite { mantissa, exponent, .. } = rounded.0 else {
+                    return if *negative { f64::NEG_INFINITY } else { f64::INFINITY };
+                };
+                let m = mantissa.to_u64().unwrap_or(0) as f64;
+                let value = scale2(m, exponent);
+                if *negative { -value } else { value }
             }
         }
     }
@@ -102,47 +219,71 @@ impl Number {
     /// The exact decimal, when finite.
     pub fn to_big_decimal(&self) -> Option<BigDecimal> {
         match &self.0 {
-            Repr::Finite(d) => Some(d.clone()),
-            Repr::NegZero => Some(BigDecimal::zero()),
             Repr::Infinity { .. } => None,
+            Repr::Finite { negative, mantissa, exponent, .. } => {
+                let sign = if *negative { Sign::Minus } else { Sign::Plus };
+                if mantissa.is_zero() {
+                    return Some(BigDecimal::zero());
+                }
+                if *exponent >= 0 {
+                    let int = BigInt::from_biguint(sign, mantissa << *exponent as u64);
+                    Some(BigDecimal::from(int))
+                } else {
+                    // m * 2^-k = m * 5^k / 10^k
+                    let k = (-*exponent) as u32;
+                    let int = BigInt::from_biguint(sign, mantissa * BigUint::from(5u32).pow(k));
+                    Some(BigDecimal::new(int, i64::from(k)).normalized())
+                }
+            }
         }
     }
 
     /// The value as an i64 when it is a whole number in range.
     pub fn to_i64(&self) -> Option<i64> {
+        if !self.is_integer() {
+            return None;
+        }
         match &self.0 {
-            Repr::Finite(d) if d.is_integer() => d.to_i64(),
-            Repr::NegZero => Some(0),
-            _ => None,
+            Repr::Finite { negative, mantissa, exponent, .. } => {
+                if *exponent > 64 {
+                    return None;
+                }
+                let magnitude = BigInt::from(mantissa << *exponent as u64);
+                let value = if *negative { -magnitude } else { magnitude };
+                value.to_i64()
+            }
+            Repr::Infinity { .. } => None,
         }
     }
 
     pub fn is_integer(&self) -> bool {
         match &self.0 {
-            Repr::Finite(d) => d.is_integer(),
-            Repr::NegZero => true,
+            Repr::Finite { exponent, .. } => *exponent >= 0,
             Repr::Infinity { .. } => false,
         }
     }
 
     pub fn is_zero(&self) -> bool {
-        match &self.0 {
-            Repr::Finite(d) => d.is_zero(),
-            Repr::NegZero => true,
-            Repr::Infinity { .. } => false,
-        }
+        matches!(&self.0, Repr::Finite { mantissa, .. } if mantissa.is_zero())
     }
 
     /// Strictly below zero (`-0` is not).
     pub fn is_negative(&self) -> bool {
         match &self.0 {
-            Repr::Finite(d) => d.sign() == Sign::Minus,
-            Repr::NegZero => false,
+            Repr::Finite { negative, mantissa, .. } => *negative && !mantissa.is_zero(),
             Repr::Infinity { negative } => *negative,
         }
     }
 
+    fn precision(&self) -> u32 {
+        match &self.0 {
+            Repr::Finite { precision, .. } => *precision,
+            Repr::Infinity { .. } => PRECISION,
+        }
+    }
+
     pub fn add(&self, other: &Number) -> Number {
+        let precision = self.precision().max(other.precision());
         match (&self.0, &other.0) {
             (Repr::Infinity { negative: a }, Repr::Infinity { negative: b }) if a != b => {
                 // Go's big.Float panics on Inf - Inf; Terraform never gets here in practice.
@@ -150,8 +291,39 @@ impl Number {
             }
             (Repr::Infinity { .. }, _) => self.clone(),
             (_, Repr::Infinity { .. }) => other.clone(),
-            (Repr::NegZero, Repr::NegZero) => self.clone(),
-            _ => Number::finite(self.decimal() + other.decimal()),
+            (
+                Repr::Finite { negative: na, mantissa: ma, exponent: ea, .. },
+                Repr::Finite { negative: nb, mantissa: mb, exponent: eb, .. },
+            ) => {
+                if ma.is_zero() && mb.is_zero() {
+                    return Number::zero(*na && *nb, precision);
+                }
+                if ma.is_zero() {
+                    return Number::round(*nb, mb.clone(), &BigUint::one(), *eb, precision);
+                }
+                if mb.is_zero() {
+                    return Number::round(*na, ma.clone(), &BigUint::one(), *ea, precision);
+                }
+                // When one operand lies wholly below half an ulp of the other, the rounded
+                // sum is the larger one: skip the (possibly huge) alignment shift.
+                let top_a = ea + ma.bits() as i64;
+                let top_b = eb + mb.bits() as i64;
+                let gap = i64::from(precision) + 4;
+                if top_a - gap > top_b && ea - 2 > top_b {
+                    return Number::round(*na, ma.clone(), &BigUint::one(), *ea, precision);
+                }
+                if top_b - gap > top_a && eb - 2 > top_a {
+                    return Number::round(*nb, mb.clone(), &BigUint::one(), *eb, precision);
+                }
+                let base = (*ea).min(*eb);
+                let a = BigInt::from_biguint(sign_of(*na), ma << (ea - base) as u64);
+                let b = BigInt::from_biguint(sign_of(*nb), mb << (eb - base) as u64);
+                let sum = a + b;
+                if sum.is_zero() {
+                    return Number::zero(false, precision);
+                }
+                Number::round(sum.sign() == Sign::Minus, sum.magnitude().clone(), &BigUint::one(), base, precision)
+            }
         }
     }
 
@@ -160,17 +332,12 @@ impl Number {
     }
 
     pub fn mul(&self, other: &Number) -> Number {
+        let negative = self.sign_bit() != other.sign_bit();
+        let precision = self.precision().max(other.precision());
         match (&self.0, &other.0) {
-            (Repr::Infinity { .. }, _) | (_, Repr::Infinity { .. }) => {
-                Number(Repr::Infinity { negative: self.sign_bit() != other.sign_bit() })
-            }
-            _ => {
-                let product = self.decimal() * other.decimal();
-                if product.is_zero() && self.sign_bit() != other.sign_bit() {
-                    Number(Repr::NegZero)
-                } else {
-                    Number::finite(product)
-                }
+            (Repr::Infinity { .. }, _) | (_, Repr::Infinity { .. }) => Number(Repr::Infinity { negative }),
+            (Repr::Finite { mantissa: ma, exponent: ea, .. }, Repr::Finite { mantissa: mb, exponent: eb, .. }) => {
+                Number::round(negative, ma * mb, &BigUint::one(), ea + eb, precision)
             }
         }
     }
@@ -178,17 +345,14 @@ impl Number {
     /// Division; dividing by zero gives an infinity, as Terraform's does.
     pub fn div(&self, other: &Number) -> Number {
         let negative = self.sign_bit() != other.sign_bit();
+        let precision = self.precision().max(other.precision());
         match (&self.0, &other.0) {
             (Repr::Infinity { .. }, _) => Number(Repr::Infinity { negative }),
-            (_, Repr::Infinity { .. }) => {
-                if negative {
-                    Number(Repr::NegZero)
-                } else {
-                    Number::from(0)
-                }
-            }
+            (_, Repr::Infinity { .. }) => Number::zero(negative, precision),
             _ if other.is_zero() => Number(Repr::Infinity { negative }),
-            _ => Number::finite(divide(&self.decimal(), &other.decimal())),
+            (Repr::Finite { mantissa: ma, exponent: ea, .. }, Repr::Finite { mantissa: mb, exponent: eb, .. }) => {
+                Number::round(negative, ma.clone(), mb, ea - eb, precision)
+            }
         }
     }
 
@@ -200,18 +364,20 @@ impl Number {
             (_, Repr::Infinity { .. }) => Some(self.clone()),
             _ if other.is_zero() => Some(self.clone()),
             _ => {
-                let (a, b) = (self.decimal(), other.decimal());
-                let quotient = divide(&a, &b).with_scale_round(0, bigdecimal::RoundingMode::Down);
-                Some(Number::finite(a - b * quotient))
+                let quotient = self.div(other).trunc();
+                Some(self.sub(&other.mul(&quotient)))
             }
         }
     }
 
     pub fn neg(&self) -> Number {
         match &self.0 {
-            Repr::Finite(d) if d.is_zero() => Number(Repr::NegZero),
-            Repr::Finite(d) => Number(Repr::Finite(-d.clone())),
-            Repr::NegZero => Number::from(0),
+            Repr::Finite { negative, mantissa, exponent, precision } => Number(Repr::Finite {
+                negative: !negative,
+                mantissa: mantissa.clone(),
+                exponent: *exponent,
+                precision: *precision,
+            }),
             Repr::Infinity { negative } => Number(Repr::Infinity { negative: !negative }),
         }
     }
@@ -222,24 +388,31 @@ impl Number {
 
     /// Rounds toward negative infinity.
     pub fn floor(&self) -> Number {
-        match &self.0 {
-            Repr::Finite(d) => Number::finite(d.with_scale_round(0, bigdecimal::RoundingMode::Floor)),
-            _ => self.clone(),
-        }
+        self.to_integer(|negative, inexact| negative && inexact)
     }
 
     /// Rounds toward positive infinity.
     pub fn ceil(&self) -> Number {
-        match &self.0 {
-            Repr::Finite(d) => Number::finite(d.with_scale_round(0, bigdecimal::RoundingMode::Ceiling)),
-            _ => self.clone(),
-        }
+        self.to_integer(|negative, inexact| !negative && inexact)
     }
 
     /// Drops the fractional part.
     pub fn trunc(&self) -> Number {
+        self.to_integer(|_, _| false)
+    }
+
+    /// The integer part, moved one away from zero when `away(negative, had_fraction)`.
+    fn to_integer(&self, away: impl Fn(bool, bool) -> bool) -> Number {
         match &self.0 {
-            Repr::Finite(d) => Number::finite(d.with_scale_round(0, bigdecimal::RoundingMode::Down)),
+            Repr::Finite { negative, mantissa, exponent, precision } if *exponent < 0 => {
+                let shift = (-*exponent) as u64;
+                let mut int = mantissa >> shift;
+                let inexact = !mantissa.is_zero();
+                if away(*negative, inexact) {
+                    int += 1u32;
+                }
+                Number::round(*negative, int, &BigUint::one(), 0, *precision)
+            }
             _ => self.clone(),
         }
     }
@@ -253,13 +426,13 @@ impl Number {
     pub fn to_json(&self) -> Option<serde_json::Number> {
         match &self.0 {
             Repr::Infinity { .. } => None,
-            Repr::NegZero => serde_json::Number::from_f64(-0.0),
-            Repr::Finite(d) => {
-                if d.is_integer() {
-                    if let Some(i) = d.to_i64() {
+            Repr::Finite { negative: true, mantissa, .. } if mantissa.is_zero() => serde_json::Number::from_f64(-0.0),
+            Repr::Finite { negative, .. } => {
+                if self.is_integer() {
+                    if let Some(i) = self.to_i64() {
                         return Some(serde_json::Number::from(i));
                     }
-                    if let Some(u) = d.to_u64() {
+                    if !negative && let Some(u) = self.to_big_decimal().and_then(|d| d.to_u64()) {
                         return Some(serde_json::Number::from(u));
                     }
                 }
@@ -268,38 +441,119 @@ impl Number {
         }
     }
 
-    fn decimal(&self) -> BigDecimal {
-        self.to_big_decimal().unwrap_or_default()
-    }
-
     /// The sign bit, as IEEE floats have it (true for `-0`).
     fn sign_bit(&self) -> bool {
         match &self.0 {
-            Repr::NegZero => true,
-            _ => self.is_negative(),
+            Repr::Finite { negative, .. } | Repr::Infinity { negative } => *negative,
         }
     }
 }
 
-/// `a / b` for `b != 0`: exact when the quotient terminates within [`DIVISION_DIGITS`]
-/// significant digits, else rounded half-even to that many.
-fn divide(a: &BigDecimal, b: &BigDecimal) -> BigDecimal {
-    let (a_digits, a_scale) = a.as_bigint_and_exponent();
-    let (b_digits, b_scale) = b.as_bigint_and_exponent();
-    if a_digits.is_zero() {
-        return BigDecimal::zero();
+fn sign_of(negative: bool) -> Sign {
+    if negative { Sign::Minus } else { Sign::Plus }
+}
+
+/// `m * 2^e` in f64 (exact while the result is a normal float).
+fn scale2(m: f64, e: i64) -> f64 {
+    let e = e.clamp(-2200, 2200) as i32;
+    // Two steps so that neither power of two overflows on its own.
+    let half = e / 2;
+    m * 2f64.powi(half) * 2f64.powi(e - half)
+}
+
+/// A decimal as Go's `math/big` decimal: the digits without trailing zeros, and the
+/// position of the decimal point (`0.digits * 10^point`).
+struct Decimal {
+    digits: Vec<u8>,
+    point: i64,
+}
+
+impl Decimal {
+    /// `mantissa * 2^exponent`, exactly.
+    fn new(mantissa: &BigUint, exponent: i64) -> Decimal {
+        let (text, fraction_digits) = if exponent >= 0 {
+            ((mantissa << exponent as u64).to_string(), 0i64)
+        } else {
+            let k = -exponent;
+            ((mantissa * BigUint::from(5u32).pow(k as u32)).to_string(), k)
+        };
+        let mut digits = text.into_bytes();
+        let point = digits.len() as i64 - fraction_digits;
+        while digits.last() == Some(&b'0') {
+            digits.pop();
+        }
+        Decimal { digits, point }
     }
-    let extra = DIVISION_DIGITS + b.digits() as i64 - a.digits() as i64 + 1;
-    let extra = extra.max(0);
-    let numerator: BigInt = a_digits * BigInt::from(10).pow(extra as u32);
-    let quotient = numerator / b_digits;
-    let raw = BigDecimal::new(quotient, a_scale - b_scale + extra);
-    raw.with_prec(DIVISION_DIGITS as u64)
+
+    fn at(&self, i: usize) -> u8 {
+        self.digits.get(i).copied().unwrap_or(b'0')
+    }
+
+    fn round_down(&mut self, n: usize) {
+        self.digits.truncate(n);
+        while self.digits.last() == Some(&b'0') {
+            self.digits.pop();
+        }
+    }
+
+    fn round_up(&mut self, n: usize) {
+        self.digits.truncate(n);
+        while let Some(last) = self.digits.last_mut() {
+            if *last < b'9' {
+                *last += 1;
+                return;
+            }
+            self.digits.pop();
+        }
+        // All nines: 0.999 → 1.0
+        self.digits.push(b'1');
+        self.point += 1;
+    }
+
+    fn round(&mut self, n: usize) {
+        let up = match self.digits.get(n) {
+            Some(b'5') if n + 1 == self.digits.len() => n > 0 && (self.digits[n - 1] - b'0') % 2 == 1,
+            Some(d) => *d >= b'5',
+            None => false,
+        };
+        if up { self.round_up(n) } else { self.round_down(n) }
+    }
+
+    /// Go's `roundShortest`: the fewest digits that still read back as the float
+    /// `mantissa * 2^exponent` of `precision` bits.
+    fn round_shortest(&mut self, mantissa: &BigUint, exponent: i64, precision: u32) {
+        if self.digits.is_empty() {
+            return;
+        }
+        // Scale the mantissa to precision + 1 bits, so that its last bit is half an ulp.
+        let bits = mantissa.bits() as i64;
+        let shift = bits - (i64::from(precision) + 1);
+        let (m, e) = if shift < 0 {
+            (mantissa << (-shift) as u64, exponent + shift)
+        } else {
+            (mantissa >> shift as u64, exponent + shift)
+        };
+        let lower = Decimal::new(&(&m - 1u32), e);
+        let upper = Decimal::new(&(&m + 1u32), e);
+        // The bounds are outputs only when the mantissa is even (ties round to it).
+        let inclusive = !m.bit(1);
+        for i in 0..self.digits.len() {
+            let (l, d, u) = (lower.at(i), self.digits[i], upper.at(i));
+            let ok_down = l != d || inclusive && i + 1 == lower.digits.len();
+            let ok_up = d != u && (inclusive || d + 1 < u || i + 1 < upper.digits.len());
+            match (ok_down, ok_up) {
+                (true, true) => return self.round(i + 1),
+                (true, false) => return self.round_down(i + 1),
+                (false, true) => return self.round_up(i + 1),
+                (false, false) => {}
+            }
+        }
+    }
 }
 
 impl From<i64> for Number {
     fn from(i: i64) -> Number {
-        Number::finite(BigDecimal::from(i))
+        Number::from_bigint(&BigInt::from(i), PRECISION)
     }
 }
 
@@ -335,41 +589,73 @@ impl Ord for Number {
                     Ordering::Less
                 }
             }
-            _ => self.decimal().cmp(&other.decimal()),
+            (
+                Repr::Finite { negative: na, mantissa: ma, exponent: ea, .. },
+                Repr::Finite { negative: nb, mantissa: mb, exponent: eb, .. },
+            ) => {
+                let sa = if ma.is_zero() {
+                    0
+                } else if *na {
+                    -1
+                } else {
+                    1
+                };
+                let sb = if mb.is_zero() {
+                    0
+                } else if *nb {
+                    -1
+                } else {
+                    1
+                };
+                if sa != sb || sa == 0 {
+                    return sa.cmp(&sb);
+                }
+                // Same sign, both non-zero: compare magnitudes, then flip for negatives.
+                let top_a = ea + ma.bits() as i64;
+                let top_b = eb + mb.bits() as i64;
+                let magnitude = top_a.cmp(&top_b).then_with(|| {
+                    let base = (*ea).min(*eb);
+                    (ma << (ea - base) as u64).cmp(&(mb << (eb - base) as u64))
+                });
+                if sa < 0 { magnitude.reverse() } else { magnitude }
+            }
         }
     }
 }
 
 impl fmt::Display for Number {
-    /// Plain decimal notation, never an exponent (`1e21` prints all its digits), as
-    /// Terraform prints numbers.
+    /// Go's `big.Float.Text('f', -1)`: plain decimal notation, never an exponent (`1e21`
+    /// prints all its digits), with the fewest digits that read back as the same float.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             Repr::Infinity { negative: false } => f.write_str("+Inf"),
             Repr::Infinity { negative: true } => f.write_str("-Inf"),
-            Repr::NegZero => f.write_str("-0"),
-            Repr::Finite(d) => {
-                let (digits, scale) = d.as_bigint_and_exponent();
-                let negative = digits.sign() == Sign::Minus;
-                let text = digits.magnitude().to_string();
-                if negative {
+            Repr::Finite { negative, mantissa, exponent, precision } => {
+                if *negative {
                     f.write_str("-")?;
                 }
-                if scale <= 0 {
-                    f.write_str(&text)?;
-                    for _ in 0..(-scale) {
-                        f.write_str("0")?;
-                    }
-                    Ok(())
+                if mantissa.is_zero() {
+                    return f.write_str("0");
+                }
+                let mut d = Decimal::new(mantissa, *exponent);
+                d.round_shortest(mantissa, *exponent, *precision);
+                let mut out = String::new();
+                if d.point > 0 {
+                    let whole = (d.point as usize).min(d.digits.len());
+                    out.extend(d.digits[..whole].iter().map(|&b| b as char));
+                    out.extend(std::iter::repeat_n('0', d.point as usize - whole));
                 } else {
-                    let scale = scale as usize;
-                    if text.len() > scale {
-                        let (int, frac) = text.split_at(text.len() - scale);
-                        write!(f, "{int}.{frac}")
-                    } else {
-                        write!(f, "0.{}{text}", "0".repeat(scale - text.len()))
+                    out.push('0');
+                }
+                let fraction = d.digits.len() as i64 - d.point;
+                if fraction > 0 {
+                    out.push('.');
+                    for i in 0..fraction {
+                        let at = d.point + i;
+                        out.push(if at < 0 { '0' } else { d.at(at as usize) as char });
                     }
                 }
+                f.write_str(&out)
             }
         }
     }

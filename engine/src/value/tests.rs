@@ -51,3 +51,34 @@ fn number_edge_cases() {
     assert!(Number::from(-2) < Number::from(1).div(&Number::from(0)));
     assert_eq!(Number::parse("12").unwrap().to_json(), Some(serde_json::Number::from(12)));
 }
+
+#[test]
+fn numbers_are_512_bit_floats_printed_shortest() {
+    let third = Number::from(1).div(&Number::parse("3").unwrap());
+    assert_eq!(third.to_string(), format!("0.{}5", "3".repeat(154)));
+    let huge = "123456789012345678901234567890123456789012345678901234567890";
+    assert_eq!(Number::parse(huge).unwrap().to_string(), huge);
+    assert_eq!(Number::from_f64(2f64.sqrt()).to_string(), "1.4142135623730951");
+    assert_eq!(Number::parse("1e-3").unwrap().mul(&Number::parse("1000").unwrap()), Number::from(1));
+    assert_eq!(Number::parse("2.5").unwrap().to_f64(), 2.5);
+    assert_eq!(Number::parse("-7.25").unwrap().trunc(), Number::from(-7));
+    assert_eq!(Number::parse("1e400000").unwrap().to_string(), "+Inf");
+    assert!(Number::parse("1e-400000").unwrap().is_zero());
+}
+
+#[test]
+fn every_number_reads_back_from_its_text() {
+    let third = Number::from(1).div(&Number::from(3));
+    let samples = [
+        third.clone(),
+        third.mul(&Number::from_f64(0.1)),
+        Number::from_f64(0.1),
+        Number::from_f64(2f64.sqrt()),
+        Number::from_f64(1e-300),
+        Number::parse("1e300").unwrap().div(&Number::from(7)),
+        Number::from(-7).div(&Number::from(3)),
+    ];
+    for n in samples {
+        assert_eq!(Number::parse(&n.to_string()).as_ref(), Some(&n), "{n}");
+    }
+}

@@ -100,7 +100,7 @@ impl<'a> Evaluator<'a> {
                 };
                 Ok(Value::Number(number))
             }
-            Expression::String(s) => Ok(Value::String(s.value().clone())),
+            Expression::String(s) => Ok(Value::String(nfc(s.value()))),
             Expression::Array(array) => {
                 let mut items = Vec::with_capacity(array.len());
                 let mut diags = Diagnostics::new();
@@ -418,6 +418,16 @@ impl<'a> Evaluator<'a> {
 enum KeyOutcome {
     Known(String, bool),
     Unknown,
+}
+
+/// A string literal as HCL's scanner reads it: in Unicode normalization form C, so that
+/// `"é"` typed as `e` + combining accent equals the precomposed one.
+pub(crate) fn nfc(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization as _;
+    match unicode_normalization::is_nfc_quick(text.chars()) {
+        unicode_normalization::IsNormalized::Yes => text.to_string(),
+        _ => text.nfc().collect(),
+    }
 }
 
 #[cfg(test)]

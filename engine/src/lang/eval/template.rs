@@ -58,7 +58,7 @@ impl Evaluator<'_> {
                     if trail {
                         text = text.trim_end();
                     }
-                    out.text.push_str(text);
+                    out.text.push_str(&super::nfc(text));
                     Ok(())
                 }
                 Element::Interpolation(interpolation) => {

@@ -325,3 +325,15 @@ fn dynamic_blocks_expand() {
     assert!(matches!(value.get_attr("rule"), Some(Value::Unknown(Type::List(_)))));
     let _ = BTreeMap::<String, Value>::new();
 }
+
+#[test]
+fn string_literals_are_nfc_normalised() {
+    let decomposed = "\"e\u{301}\" == \"\u{e9}\"";
+    let expr = crate::lang::parse_expr(decomposed, crate::diag::FileId(0)).unwrap();
+    let (value, diags) = crate::lang::eval(&expr, &TestScope);
+    assert!(!diags.has_errors());
+    assert_eq!(value, Value::Bool(true));
+    let heredoc = "<<EOT\ne\u{301}${\"\"}\nEOT";
+    let expr = crate::lang::parse_expr(heredoc, crate::diag::FileId(0)).unwrap();
+    assert_eq!(crate::lang::eval(&expr, &TestScope).0, Value::string("\u{e9}\n"));
+}

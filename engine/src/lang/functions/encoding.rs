@@ -1,9 +1,8 @@
 //! Encoding functions: `jsonencode` (byte-for-byte as Terraform's, which escapes `<`, `>`
 //! and `&` like Go's encoder and prints numbers in full), `jsondecode`, `base64encode`,
-//! `base64decode`, `base64gzip`, `urlencode`.
+//! `base64decode`, `base64gzip`, `urlencode`, `yamlencode`, `yamldecode`, `csvdecode`.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 use base64::Engine as _;
 
@@ -85,6 +84,58 @@ fn write_json_string(s: &str, out: &mut String) {
         }
     }
     out.push('"');
+}
+
+/// gzip as Go's `compress/gzip` writes it at the default level, which is what
+/// `base64gzip` returns in Terraform: a header with no name and OS "unknown", the data
+/// in a non-final block, a sync-flush marker, and an empty final stored block. (Go's and
+/// miniz's block contents agree for short inputs; long ones may compress differently.)
+fn go_gzip(data: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = vec![0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff];
+    let mut compressor = flate2::Compress::new(flate2::Compression::default(), false);
+    let mut buffer = Vec::with_capacity(data.len() + 64);
+    loop {
+        let consumed = compressor.total_in() as usize;
+        buffer.reserve(data.len() + 64);
+        compressor
+            .compress_vec(&data[consumed.min(data.len())..], &mut buffer, flate2::FlushCompress::Sync)
+            .map_err(|e| e.to_string())?;
+        if compressor.total_in() as usize >= data.len() && buffer.len() < buffer.capacity() {
+            break;
+        }
+    }
+    out.extend_from_slice(&buffer);
+    out.extend_from_slice(&[0x01, 0x00, 0x00, 0xff, 0xff]);
+    let mut crc = flate2::Crc::new();
+    crc.update(data);
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    Ok(out)
+}
+
+/// `csvdecode`: RFC 4180 CSV whose first line names the columns; a list of objects of
+/// strings.
+fn csv_decode(text: &str) -> Result<Value, FnError> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let header = match records.next() {
+        None => return Err(FnError::Call("missing header line".to_string())),
+        Some(Err(e)) => return Err(FnError::Call(format!("failed to parse CSV: {e}"))),
+        Some(Ok(header)) => header.iter().map(str::to_string).collect::<Vec<_>>(),
+    };
+    let row_type = Type::Object(header.iter().map(|h| (h.clone(), Type::String)).collect());
+    let mut rows = Vec::new();
+    for record in records {
+        let record = record.map_err(|e| FnError::Call(format!("failed to parse CSV: {e}")))?;
+        if record.len() != header.len() {
+            return Err(FnError::Call(format!(
+                "record on line {}: wrong number of fields",
+                record.position().map(|p| p.line()).unwrap_or(0)
+            )));
+        }
+        rows.push(Value::Object(header.iter().cloned().zip(record.iter().map(Value::string)).collect()));
+    }
+    Ok(Value::List(row_type, rows))
 }
 
 /// Encodes text in one of the encodings `textencodebase64` knows.
@@ -182,11 +233,25 @@ pub(super) fn register(functions: &mut Functions) {
     functions.register(
         "base64gzip",
         Function::new(vec![Param::new("str", Type::String)], Type::String, |_, args| {
-            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            encoder.write_all(str_of(&args[0]).as_bytes()).map_err(|e| FnError::Call(e.to_string()))?;
-            let bytes = encoder.finish().map_err(|e| FnError::Call(e.to_string()))?;
+            let bytes = go_gzip(str_of(&args[0]).as_bytes()).map_err(FnError::Call)?;
             Ok(Value::String(base64::engine::general_purpose::STANDARD.encode(bytes)))
         }),
+    );
+    functions.register(
+        "yamlencode",
+        Function::new(vec![Param::nullable("value", Type::Dynamic)], Type::String, |_, args| {
+            super::yaml::encode(&args[0]).map(Value::String).map_err(FnError::Call)
+        }),
+    );
+    functions.register(
+        "yamldecode",
+        Function::new(vec![Param::new("src", Type::String)], Type::Dynamic, |_, args| {
+            super::yaml::decode(str_of(&args[0])).map_err(FnError::Call)
+        }),
+    );
+    functions.register(
+        "csvdecode",
+        Function::new(vec![Param::new("str", Type::String)], Type::Dynamic, |_, args| csv_decode(str_of(&args[0]))),
     );
     functions.register(
         "urlencode",

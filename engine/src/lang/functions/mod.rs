@@ -14,7 +14,9 @@ mod hash;
 mod network;
 mod number;
 mod string;
+mod time;
 mod types;
+mod yaml;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
@@ -185,6 +187,11 @@ impl Functions {
         self.map.insert(name.to_string(), function);
     }
 
+    /// Removes the functions whose names match (e.g. a sandbox without file access).
+    pub fn remove_where(&mut self, matches: impl Fn(&str) -> bool) {
+        self.map.retain(|name, _| !matches(name));
+    }
+
     pub fn get(&self, name: &str) -> Option<&Function> {
         self.map.get(name)
     }
@@ -214,6 +221,7 @@ impl Functions {
         hash::register(&mut functions);
         network::register(&mut functions);
         filesystem::register(&mut functions);
+        time::register(&mut functions);
         functions
     }
 }

@@ -123,3 +123,326 @@ fn null_arguments_are_refused_unless_allowed() {
     assert!(error_detail("upper(null)").contains("argument must not be null"));
     assert_eq!(json("tostring(null)"), "null");
 }
+
+/// Terraform 1.x's built-in functions (`internal/lang/functions.go`), less `can` and `try`
+/// (special forms of the evaluator) and `type` (console only).
+const TERRAFORM_FUNCTIONS: &[&str] = &[
+    "abs",
+    "abspath",
+    "alltrue",
+    "anytrue",
+    "base64decode",
+    "base64encode",
+    "base64gzip",
+    "base64sha256",
+    "base64sha512",
+    "basename",
+    "bcrypt",
+    "ceil",
+    "chomp",
+    "chunklist",
+    "cidrhost",
+    "cidrnetmask",
+    "cidrsubnet",
+    "cidrsubnets",
+    "coalesce",
+    "coalescelist",
+    "compact",
+    "concat",
+    "contains",
+    "csvdecode",
+    "dirname",
+    "distinct",
+    "element",
+    "endswith",
+    "file",
+    "filebase64",
+    "filebase64sha256",
+    "filebase64sha512",
+    "fileexists",
+    "filemd5",
+    "fileset",
+    "filesha1",
+    "filesha256",
+    "filesha512",
+    "flatten",
+    "floor",
+    "format",
+    "formatdate",
+    "formatlist",
+    "indent",
+    "index",
+    "issensitive",
+    "join",
+    "jsondecode",
+    "jsonencode",
+    "keys",
+    "length",
+    "log",
+    "lookup",
+    "lower",
+    "matchkeys",
+    "max",
+    "md5",
+    "merge",
+    "min",
+    "nonsensitive",
+    "one",
+    "parseint",
+    "pathexpand",
+    "plantimestamp",
+    "pow",
+    "range",
+    "regex",
+    "regexall",
+    "replace",
+    "reverse",
+    "rsadecrypt",
+    "sensitive",
+    "setintersection",
+    "setproduct",
+    "setsubtract",
+    "setunion",
+    "sha1",
+    "sha256",
+    "sha512",
+    "signum",
+    "slice",
+    "sort",
+    "split",
+    "startswith",
+    "strcontains",
+    "strrev",
+    "substr",
+    "sum",
+    "templatefile",
+    "templatestring",
+    "textdecodebase64",
+    "textencodebase64",
+    "timeadd",
+    "timecmp",
+    "timestamp",
+    "title",
+    "tobool",
+    "tolist",
+    "tomap",
+    "tonumber",
+    "toset",
+    "tostring",
+    "transpose",
+    "trim",
+    "trimprefix",
+    "trimspace",
+    "trimsuffix",
+    "upper",
+    "urlencode",
+    "uuid",
+    "uuidv5",
+    "values",
+    "yamldecode",
+    "yamlencode",
+    "zipmap",
+];
+
+#[test]
+fn every_terraform_function_is_registered() {
+    let missing: Vec<&str> =
+        TERRAFORM_FUNCTIONS.iter().copied().filter(|name| standard().get(name).is_none()).collect();
+    assert!(missing.is_empty(), "missing functions: {missing:?}");
+    let unknown: Vec<&str> = standard().names().filter(|n| !TERRAFORM_FUNCTIONS.contains(n)).collect();
+    assert!(unknown.is_empty(), "registered but not Terraform functions: {unknown:?}");
+}
+
+/// One call per function with valid arguments, for the propagation test.
+const SAMPLE_CALLS: &[(&str, &[&str])] = &[
+    ("abs", &["-1"]),
+    ("abspath", &["\"a/../b\""]),
+    ("alltrue", &["[true]"]),
+    ("anytrue", &["[true]"]),
+    ("base64decode", &["\"aGk=\""]),
+    ("base64encode", &["\"hi\""]),
+    ("base64gzip", &["\"hi\""]),
+    ("base64sha256", &["\"hi\""]),
+    ("base64sha512", &["\"hi\""]),
+    ("basename", &["\"a/b\""]),
+    ("bcrypt", &["\"hi\"", "4"]),
+    ("ceil", &["1.5"]),
+    ("chomp", &["\"a\\n\""]),
+    ("chunklist", &["[1, 2, 3]", "2"]),
+    ("cidrhost", &["\"10.0.0.0/8\"", "2"]),
+    ("cidrnetmask", &["\"10.0.0.0/8\""]),
+    ("cidrsubnet", &["\"10.0.0.0/8\"", "8", "2"]),
+    ("cidrsubnets", &["\"10.0.0.0/8\"", "8", "4"]),
+    ("coalesce", &["\"\"", "\"b\""]),
+    ("coalescelist", &["[]", "[1]"]),
+    ("compact", &["[\"a\", \"\"]"]),
+    ("concat", &["[1]", "[2]"]),
+    ("contains", &["[1, 2]", "2"]),
+    ("csvdecode", &["\"a,b\\n1,2\\n\""]),
+    ("dirname", &["\"a/b\""]),
+    ("distinct", &["[1, 1]"]),
+    ("element", &["[1, 2]", "3"]),
+    ("endswith", &["\"abc\"", "\"c\""]),
+    ("file", &["\"Cargo.toml\""]),
+    ("filebase64", &["\"Cargo.toml\""]),
+    ("filebase64sha256", &["\"Cargo.toml\""]),
+    ("filebase64sha512", &["\"Cargo.toml\""]),
+    ("fileexists", &["\"Cargo.toml\""]),
+    ("filemd5", &["\"Cargo.toml\""]),
+    ("fileset", &["\"src/value\"", "\"*.rs\""]),
+    ("filesha1", &["\"Cargo.toml\""]),
+    ("filesha256", &["\"Cargo.toml\""]),
+    ("filesha512", &["\"Cargo.toml\""]),
+    ("flatten", &["[[1], [2]]"]),
+    ("floor", &["1.5"]),
+    ("format", &["\"%s-%d\"", "\"a\"", "1"]),
+    ("formatdate", &["\"YYYY\"", "\"2020-01-01T00:00:00Z\""]),
+    ("formatlist", &["\"%s!\"", "[\"a\", \"b\"]"]),
+    ("indent", &["2", "\"a\\nb\""]),
+    ("index", &["[\"a\", \"b\"]", "\"b\""]),
+    ("join", &["\",\"", "[\"a\", \"b\"]"]),
+    ("jsondecode", &["\"{\\\"a\\\": 1}\""]),
+    ("jsonencode", &["{a = 1}"]),
+    ("keys", &["{a = 1}"]),
+    ("length", &["[1, 2]"]),
+    ("log", &["8", "2"]),
+    ("lookup", &["{a = 1}", "\"a\"", "0"]),
+    ("lower", &["\"A\""]),
+    ("matchkeys", &["[\"a\", \"b\"]", "[1, 2]", "[2]"]),
+    ("max", &["1", "2"]),
+    ("md5", &["\"hi\""]),
+    ("merge", &["{a = 1}", "{b = 2}"]),
+    ("min", &["1", "2"]),
+    ("one", &["[1]"]),
+    ("parseint", &["\"ff\"", "16"]),
+    ("pathexpand", &["\"~/x\""]),
+    ("pow", &["2", "3"]),
+    ("range", &["3"]),
+    ("regex", &["\"[a-z]+\"", "\"abc1\""]),
+    ("regexall", &["\"[a-z]\"", "\"ab\""]),
+    ("replace", &["\"abc\"", "\"b\"", "\"x\""]),
+    ("reverse", &["[1, 2]"]),
+    ("rsadecrypt", &[]),
+    ("setintersection", &["[1, 2]", "[2]"]),
+    ("setproduct", &["[1, 2]", "[\"a\"]"]),
+    ("setsubtract", &["[1, 2]", "[2]"]),
+    ("setunion", &["[1]", "[2]"]),
+    ("sha1", &["\"hi\""]),
+    ("sha256", &["\"hi\""]),
+    ("sha512", &["\"hi\""]),
+    ("signum", &["-3"]),
+    ("slice", &["[1, 2, 3]", "1", "2"]),
+    ("sort", &["[\"b\", \"a\"]"]),
+    ("split", &["\",\"", "\"a,b\""]),
+    ("startswith", &["\"abc\"", "\"a\""]),
+    ("strcontains", &["\"abc\"", "\"b\""]),
+    ("strrev", &["\"abc\""]),
+    ("substr", &["\"abc\"", "1", "1"]),
+    ("sum", &["[1, 2]"]),
+    ("templatefile", &["\"Cargo.toml\"", "{}"]),
+    ("templatestring", &["\"$${a}!\"", "{a = \"x\"}"]),
+    ("textdecodebase64", &["\"aGk=\"", "\"UTF-8\""]),
+    ("textencodebase64", &["\"hi\"", "\"UTF-8\""]),
+    ("timeadd", &["\"2020-01-01T00:00:00Z\"", "\"1h\""]),
+    ("timecmp", &["\"2020-01-01T00:00:00Z\"", "\"2021-01-01T00:00:00Z\""]),
+    ("title", &["\"ab cd\""]),
+    ("tobool", &["\"true\""]),
+    ("tolist", &["[\"a\"]"]),
+    ("tomap", &["{a = 1}"]),
+    ("tonumber", &["\"1\""]),
+    ("toset", &["[\"a\"]"]),
+    ("tostring", &["1"]),
+    ("transpose", &["{a = [\"x\"]}"]),
+    ("trim", &["\"xax\"", "\"x\""]),
+    ("trimprefix", &["\"xa\"", "\"x\""]),
+    ("trimspace", &["\" a \""]),
+    ("trimsuffix", &["\"ax\"", "\"x\""]),
+    ("upper", &["\"a\""]),
+    ("urlencode", &["\"a b\""]),
+    ("uuidv5", &["\"dns\"", "\"example.com\""]),
+    ("values", &["{a = 1}"]),
+    ("yamldecode", &["\"a: 1\""]),
+    ("yamlencode", &["{a = 1}"]),
+    ("zipmap", &["[\"a\"]", "[1]"]),
+];
+
+/// Functions whose marks or unknowns are their subject (they decide), and those without
+/// arguments.
+const PROPAGATION_EXEMPT: &[&str] =
+    &["sensitive", "nonsensitive", "issensitive", "timestamp", "plantimestamp", "uuid", "rsadecrypt"];
+
+fn call(name: &str, args: Vec<Value>) -> Result<Value, Diagnostic> {
+    let function = standard().get(name).expect("registered");
+    let span = Span::new(FileId(0), 0..0);
+    let arg_spans = vec![span; args.len()];
+    let scope = DirScope(env!("CARGO_MANIFEST_DIR").to_string());
+    let ctx = CallContext { name, span, arg_spans: &arg_spans, scope: &scope };
+    function.call(&ctx, args)
+}
+
+#[test]
+fn every_function_propagates_unknown_and_sensitive_arguments() {
+    let mut failures = Vec::new();
+    for name in standard().names() {
+        if PROPAGATION_EXEMPT.contains(&name) {
+            continue;
+        }
+        let Some((_, sample)) = SAMPLE_CALLS.iter().find(|(n, _)| *n == name) else {
+            failures.push(format!("{name}: no sample call"));
+            continue;
+        };
+        let args: Vec<Value> = sample.iter().map(|text| run_in(env!("CARGO_MANIFEST_DIR"), text).0).collect();
+        let ret = standard().get(name).expect("registered").return_type();
+        let plain = match call(name, args.clone()) {
+            Ok(value) => value,
+            Err(e) => {
+                failures.push(format!("{name}: sample call failed: {e}"));
+                continue;
+            }
+        };
+        if plain.contains_sensitive() {
+            failures.push(format!("{name}: sensitive result from plain arguments"));
+        }
+        for i in 0..args.len() {
+            let mut marked = args.clone();
+            marked[i] = marked[i].clone().mark_sensitive();
+            match call(name, marked) {
+                Ok(v) if v.contains_sensitive() => {}
+                other => failures.push(format!("{name}: sensitive argument {i} gave {other:?}")),
+            }
+            let mut unknown = args.clone();
+            unknown[i] = Value::Unknown(args[i].ty());
+            match call(name, unknown) {
+                Ok(v) if !v.is_known() => {
+                    if ret != Type::Dynamic && v.ty() != ret && v.ty() != Type::Dynamic {
+                        failures.push(format!("{name}: unknown argument {i} gave unknown of {} not {ret}", v.ty()));
+                    }
+                }
+                // Known results are right when the unknown part cannot matter (`length` of
+                // a list with unknown elements, `coalesce` whose first argument is known).
+                Ok(v) if v.is_wholly_known() && matches!(name, "coalesce" | "coalescelist" | "length") => {}
+                other => failures.push(format!("{name}: unknown argument {i} gave {other:?}")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn yaml_and_csv_as_terraform() {
+    assert_eq!(
+        json("yamldecode(\"a: [on, off, ~, 0x1F, 010, '1', 1.5]\")"),
+        "{\"a\":[true,false,null,31,8,\"1\",1.5]}"
+    );
+    assert_eq!(
+        json("yamldecode(\"base: &b {x: 1}\\nother:\\n  <<: *b\\n  z: 2\")"),
+        "{\"base\":{\"x\":1},\"other\":{\"x\":1,\"z\":2}}"
+    );
+    assert!(error_detail("yamldecode(\"a: 1\\n---\\nb: 2\")").contains("extra content"));
+    assert_eq!(
+        json("yamlencode({a = {b = [1, {c = null}]}, d = \"x\\ny\"})"),
+        "\"\\\"a\\\":\\n  \\\"b\\\":\\n  - 1\\n  - \\\"c\\\": null\\n\\\"d\\\": |-\\n  x\\n  y\\n\""
+    );
+    assert_eq!(json("csvdecode(\"a,b\\n1,\\\"x,y\\\"\\n\")"), "[{\"a\":\"1\",\"b\":\"x,y\"}]");
+    assert!(error_detail("csvdecode(\"a,b\\n1\\n\")").contains("wrong number of fields"));
+}

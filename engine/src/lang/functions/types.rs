@@ -56,4 +56,20 @@ pub(super) fn register(functions: &mut Functions) {
         .handles_unknown()
         .handles_marks(),
     );
+    functions.register(
+        "issensitive",
+        Function::new(vec![Param::nullable("value", Type::Dynamic)], Type::Bool, |_, args| {
+            let value = args.into_iter().next().unwrap_or(Value::null());
+            // An unknown value may turn out sensitive; a marked one already is.
+            Ok(if value.is_sensitive() {
+                Value::Bool(true)
+            } else if !value.is_known() {
+                Value::Unknown(Type::Bool)
+            } else {
+                Value::Bool(false)
+            })
+        })
+        .handles_unknown()
+        .handles_marks(),
+    );
 }
