@@ -4,6 +4,7 @@ pub mod apply;
 pub mod graph;
 pub mod output;
 pub mod plan;
+pub mod providers;
 pub mod show;
 pub mod state;
 pub mod validate;

@@ -10,3 +10,4 @@ mod diagnostics;
 mod engine;
 mod lifecycle;
 mod locking;
+mod plugins;

@@ -28,8 +28,11 @@ pub fn value_to_wire(value: &Value) -> wire::DynamicValue {
     // Serialising a `serde_json::Value` cannot fail (its keys are strings); the fallback is
     // never taken.
     let json = serde_json::to_vec(&encoded.value).unwrap_or_default();
-    let unknown =
-        if codec::mask_is_empty(&encoded.unknown) { Vec::new() } else { serde_json::to_vec(&encoded.unknown).unwrap_or_default() };
+    let unknown = if codec::mask_is_empty(&encoded.unknown) {
+        Vec::new()
+    } else {
+        serde_json::to_vec(&encoded.unknown).unwrap_or_default()
+    };
     wire::DynamicValue {
         r#type: encoded.ty.to_json().to_string(),
         json,

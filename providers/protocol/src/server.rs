@@ -93,6 +93,7 @@ pub async fn serve(factory: Arc<dyn ProviderFactory>, options: ServeOptions) -> 
     }
     let (stop_tx, mut stop_rx) = watch::channel(false);
     tokio::spawn(exit_when_host_is_gone());
+    tokio::spawn(ignore_interrupts());
     let service = Service {
         factory,
         instances: Mutex::new(HashMap::new()),
@@ -127,6 +128,15 @@ async fn exit_when_host_is_gone() {
     }
     tracing::debug!("the host closed our stdin; exiting");
     std::process::exit(0);
+}
+
+/// Ctrl-C in a terminal reaches the whole process group, plugins included. The host
+/// decides what an interrupt means (finish the calls in flight, then `Stop`), so a plugin
+/// must not die of it halfway through creating something.
+async fn ignore_interrupts() {
+    while tokio::signal::ctrl_c().await.is_ok() {
+        tracing::debug!("interrupt ignored: the host stops us when it is time");
+    }
 }
 
 struct Service {
@@ -190,7 +200,9 @@ impl ProviderService for Service {
             .instance(r.instance)
             .configure(p::ConfigureRequest { config, data_dir: std::path::PathBuf::from(r.data_dir) })
             .await;
-        Ok(Response::new(wire::configure_provider::Response { diagnostics: diagnostics_to_wire(&response.diagnostics) }))
+        Ok(Response::new(wire::configure_provider::Response {
+            diagnostics: diagnostics_to_wire(&response.diagnostics),
+        }))
     }
 
     async fn plan_resource_changes(

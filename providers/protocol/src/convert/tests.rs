@@ -34,7 +34,10 @@ fn values_keep_unknowns_sensitive_marks_sets_numbers_and_nulls() {
         ("inf", Value::Number(Number::from_f64(f64::NEG_INFINITY))),
         ("nothing", Value::Null(Type::list(Type::String))),
         ("later", Value::Unknown(Type::map(Type::Number))),
-        ("tags", Value::Map(Type::String, BTreeMap::from([("env".to_string(), Value::string("prod").mark_sensitive())]))),
+        (
+            "tags",
+            Value::Map(Type::String, BTreeMap::from([("env".to_string(), Value::string("prod").mark_sensitive())])),
+        ),
         ("zones", Value::new_set(Type::String, vec![Value::string("b"), Value::string("a")])),
         ("pending", Value::Set(Type::String, vec![Value::string("a"), Value::Unknown(Type::String)])),
         ("empty", Value::List(Type::Bool, Vec::new())),

@@ -124,8 +124,9 @@ impl CallError {
     pub(crate) fn diagnostic(&self, provider: &str) -> corral_engine::diag::Diagnostic {
         use corral_engine::diag::Diagnostic;
         match self {
-            CallError::Launch(e) => Diagnostic::error(format!("Provider `{provider}` could not be started"))
-                .with_detail(e.to_string()),
+            CallError::Launch(e) => {
+                Diagnostic::error(format!("Provider `{provider}` could not be started")).with_detail(e.to_string())
+            }
             CallError::Exited(exit) => Diagnostic::error(format!(
                 "provider `{provider}` exited unexpectedly ({exit}) — the instances it was working on are failed; state keeps everything completed"
             )),
@@ -138,7 +139,8 @@ impl CallError {
             CallError::Status(status) => Diagnostic::error(format!("Provider `{provider}` failed a call"))
                 .with_detail(format!("{}: {}", status.code(), status.message())),
             CallError::Protocol(reason) => {
-                Diagnostic::error(format!("Provider `{provider}` broke the plugin protocol")).with_detail(reason.clone())
+                Diagnostic::error(format!("Provider `{provider}` broke the plugin protocol"))
+                    .with_detail(reason.clone())
             }
             CallError::Cancelled => Diagnostic::error(format!("A call to provider `{provider}` was cancelled")),
         }

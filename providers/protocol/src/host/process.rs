@@ -56,7 +56,11 @@ pub(crate) struct Process {
 }
 
 /// Starts the plugin and connects to it. Runs on the plugin host runtime.
-pub(crate) async fn launch(name: &str, command: &PluginCommand, handshake_timeout: Duration) -> Result<Process, LaunchError> {
+pub(crate) async fn launch(
+    name: &str,
+    command: &PluginCommand,
+    handshake_timeout: Duration,
+) -> Result<Process, LaunchError> {
     let program = command.program.display().to_string();
     let mut child = Command::new(&command.program)
         .args(&command.args)
@@ -102,9 +106,11 @@ pub(crate) async fn launch(name: &str, command: &PluginCommand, handshake_timeou
             tracing::info!(target: "plugin", provider = %log_name, "{line}");
         }
     });
-    let channel = connect(&handshake)
-        .await
-        .map_err(|reason| LaunchError::Connect { program: program.clone(), socket: handshake.socket.display().to_string(), reason })?;
+    let channel = connect(&handshake).await.map_err(|reason| LaunchError::Connect {
+        program: program.clone(),
+        socket: handshake.socket.display().to_string(),
+        reason,
+    })?;
     let (exit_tx, exit_rx) = watch::channel(None);
     let (kill_tx, kill_rx) = oneshot::channel();
     tokio::spawn(watch_exit(name.to_string(), child, exit_tx, kill_rx));
@@ -184,7 +190,9 @@ async fn forward_stderr(name: String, stderr: tokio::process::ChildStderr) {
     while let Ok(Some(line)) = lines.next_line().await {
         let trimmed = line.trim_start();
         let (level, rest) = match trimmed.split_once(' ') {
-            Some((word, rest)) if matches!(word, "ERROR" | "WARN" | "INFO" | "DEBUG" | "TRACE") => (word, rest.trim_start()),
+            Some((word, rest)) if matches!(word, "ERROR" | "WARN" | "INFO" | "DEBUG" | "TRACE") => {
+                (word, rest.trim_start())
+            }
             _ => ("WARN", trimmed),
         };
         match level {

@@ -101,7 +101,9 @@ where
     // One permit per operation, but never more than the whole limit (a batch bigger than
     // the limit would otherwise wait forever; the plugin works through it at its own pace).
     let _permit = match &connection.limit {
-        Some(limit) => Some(limit.semaphore.acquire_many(permits.clamp(1, limit.max)).await.map_err(|_| CallError::Stopped)?),
+        Some(limit) => {
+            Some(limit.semaphore.acquire_many(permits.clamp(1, limit.max)).await.map_err(|_| CallError::Stopped)?)
+        }
         None => None,
     };
     let mut exit = connection.exit_watch();
@@ -216,7 +218,9 @@ impl Provider for PluginProvider {
             .await
         });
         match result {
-            Ok(Ok(response)) => p::ValidateResourceResponse { diagnostics: diagnostics_from_wire(&response.diagnostics) },
+            Ok(Ok(response)) => {
+                p::ValidateResourceResponse { diagnostics: diagnostics_from_wire(&response.diagnostics) }
+            }
             Ok(Err(e)) => p::ValidateResourceResponse { diagnostics: self.error(&e) },
             Err(e) => p::ValidateResourceResponse { diagnostics: self.error(&CallError::Protocol(e)) },
         }
@@ -234,7 +238,9 @@ impl Provider for PluginProvider {
             data_dir: request.data_dir.display().to_string(),
         };
         let mut client = connection.client.clone();
-        match call(connection, "configure", deadline, 1, client.configure_provider(self::request(message, deadline))).await {
+        match call(connection, "configure", deadline, 1, client.configure_provider(self::request(message, deadline)))
+            .await
+        {
             Ok(response) => p::ConfigureResponse { diagnostics: diagnostics_from_wire(&response.diagnostics) },
             Err(e) => p::ConfigureResponse { diagnostics: self.error(&e) },
         }
@@ -242,7 +248,10 @@ impl Provider for PluginProvider {
 
     async fn plan(&self, request: p::PlanRequest) -> p::PlanResponse {
         let Some(plans) = &self.plans else {
-            return p::PlanResponse { diagnostics: self.error(&self.connection().err().unwrap_or(CallError::Cancelled)), ..Default::default() };
+            return p::PlanResponse {
+                diagnostics: self.error(&self.connection().err().unwrap_or(CallError::Cancelled)),
+                ..Default::default()
+            };
         };
         let item = wire::plan_resource_changes::Item {
             type_name: request.type_name,
@@ -289,11 +298,18 @@ impl Provider for PluginProvider {
             idempotency_token: request.idempotency_token,
         };
         let mut client = connection.client.clone();
-        let response =
-            match call(connection, "apply", deadline, 1, client.apply_resource_change(self::request(message, deadline))).await {
-                Ok(response) => response,
-                Err(e) => return p::ApplyResponse { diagnostics: self.error(&e), ..Default::default() },
-            };
+        let response = match call(
+            connection,
+            "apply",
+            deadline,
+            1,
+            client.apply_resource_change(self::request(message, deadline)),
+        )
+        .await
+        {
+            Ok(response) => response,
+            Err(e) => return p::ApplyResponse { diagnostics: self.error(&e), ..Default::default() },
+        };
         let mut diagnostics = diagnostics_from_wire(&response.diagnostics);
         let new_state = opt_value_from_wire(response.new_state.as_ref()).unwrap_or_else(|e| {
             diagnostics.extend(self.codec_error("apply", e));
@@ -304,7 +320,10 @@ impl Provider for PluginProvider {
 
     async fn read(&self, request: p::ReadRequest) -> p::ReadResponse {
         let Some(reads) = &self.reads else {
-            return p::ReadResponse { diagnostics: self.error(&self.connection().err().unwrap_or(CallError::Cancelled)), ..Default::default() };
+            return p::ReadResponse {
+                diagnostics: self.error(&self.connection().err().unwrap_or(CallError::Cancelled)),
+                ..Default::default()
+            };
         };
         let item = wire::read_resources::Item {
             type_name: request.type_name,
@@ -336,7 +355,9 @@ impl Provider for PluginProvider {
         };
         let mut client = connection.client.clone();
         let response =
-            match call(connection, "read_data", deadline, 1, client.read_data_source(self::request(message, deadline))).await {
+            match call(connection, "read_data", deadline, 1, client.read_data_source(self::request(message, deadline)))
+                .await
+            {
                 Ok(response) => response,
                 Err(e) => return p::ReadDataResponse { diagnostics: self.error(&e), ..Default::default() },
             };
@@ -362,7 +383,9 @@ impl Provider for PluginProvider {
         };
         let mut client = connection.client.clone();
         let response =
-            match call(connection, "find_created", deadline, 1, client.find_created(self::request(message, deadline))).await {
+            match call(connection, "find_created", deadline, 1, client.find_created(self::request(message, deadline)))
+                .await
+            {
                 Ok(response) => response,
                 Err(e) => return p::FindCreatedResponse { diagnostics: self.error(&e), ..Default::default() },
             };
@@ -380,14 +403,24 @@ impl Provider for PluginProvider {
             Err(e) => return p::ImportResponse { diagnostics: self.error(&e), ..Default::default() },
         };
         let deadline = connection.deadlines.import;
-        let message =
-            wire::import_resource_state::Request { instance: self.instance, type_name: request.type_name, id: request.id };
+        let message = wire::import_resource_state::Request {
+            instance: self.instance,
+            type_name: request.type_name,
+            id: request.id,
+        };
         let mut client = connection.client.clone();
-        let response =
-            match call(connection, "import", deadline, 1, client.import_resource_state(self::request(message, deadline))).await {
-                Ok(response) => response,
-                Err(e) => return p::ImportResponse { diagnostics: self.error(&e), ..Default::default() },
-            };
+        let response = match call(
+            connection,
+            "import",
+            deadline,
+            1,
+            client.import_resource_state(self::request(message, deadline)),
+        )
+        .await
+        {
+            Ok(response) => response,
+            Err(e) => return p::ImportResponse { diagnostics: self.error(&e), ..Default::default() },
+        };
         let mut diagnostics = diagnostics_from_wire(&response.diagnostics);
         let state = opt_value_from_wire(response.state.as_ref()).unwrap_or_else(|e| {
             diagnostics.extend(self.codec_error("import", e));

@@ -166,12 +166,10 @@ async fn the_declared_concurrency_limit_is_honoured() {
     let provider = configured(&factory, dir.path()).await;
     let started = Instant::now();
     // Six creates of 300 ms each, two at a time: at least three rounds.
-    let results = futures::future::join_all(
-        (0..6).map(|i| {
-            let provider = provider.clone();
-            async move { create(&provider, &format!("slow{i}"), 300, &format!("t{i}")).await }
-        }),
-    )
+    let results = futures::future::join_all((0..6).map(|i| {
+        let provider = provider.clone();
+        async move { create(&provider, &format!("slow{i}"), 300, &format!("t{i}")).await }
+    }))
     .await;
     for result in &results {
         assert!(result.diagnostics.is_empty(), "{:?}", result.diagnostics);
@@ -255,10 +253,8 @@ fn a_program_that_is_not_a_plugin_gets_a_clear_launch_error() {
     assert!(text.contains("protocol version 0") && text.contains("this corral speaks version 1"), "{text}");
     // The engine still gets a provider, whose calls explain what went wrong.
     let provider = old.instantiate();
-    let diags = provider.validate_resource(p::ValidateResourceRequest {
-        type_name: "x".into(),
-        config: Value::empty_object(),
-    });
+    let diags =
+        provider.validate_resource(p::ValidateResourceRequest { type_name: "x".into(), config: Value::empty_object() });
     assert!(diags.diagnostics.iter().any(|d| d.summary.contains("could not be started")));
 }
 
