@@ -21,17 +21,11 @@ use crate::handshake::Handshake;
 use crate::wire;
 use crate::wire::provider_server::{Provider as ProviderService, ProviderServer};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ServeOptions {
     /// The most provider operations the host may have in flight at once (0: no limit). The
     /// host enforces it; the plugin also works through a batch at most this many at a time.
     pub max_concurrency: u32,
-}
-
-impl Default for ServeOptions {
-    fn default() -> Self {
-        ServeOptions { max_concurrency: 0 }
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
