@@ -1,7 +1,9 @@
 //! Scale benchmark: generated configurations of 1k–50k `testing_thing`s, timed as whole
 //! `corral` processes (median wall time and peak RSS of each command).
 //!
-//! Run: `cargo bench --bench scale -- [--sizes 1000,10000,50000] [--shapes independent,chains,fanout] [--runs 3]`
+//! Run: `cargo bench --bench scale -- [--sizes 1000,10000,50000] [--shapes independent,chains,fanout] [--runs 3] [--out-of-process]`
+//! `--out-of-process` serves the `testing` provider from a plugin process (`corral
+//! __provider testing`, over the plugin protocol) instead of in process.
 //! Shapes: `independent` (N resource blocks), `chains` (chains of 100 blocks, each refers to
 //! the previous one), `fanout` (N/100 module calls fed from a local map, each expanding 100
 //! instances through `count` and a `for` expression).
@@ -27,7 +29,11 @@ fn main() {
     let sizes: Vec<usize> = value("--sizes", "1000,10000").split(',').filter_map(|s| s.trim().parse().ok()).collect();
     let shapes: Vec<String> = value("--shapes", "independent,chains,fanout").split(',').map(str::to_string).collect();
     let runs: usize = value("--runs", "3").parse().unwrap_or(3).max(1);
+    let out_of_process = args.iter().any(|a| a == "--out-of-process");
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_corral"));
+    if out_of_process {
+        println!("provider `testing` out of process (plugin protocol)");
+    }
     println!("{:<12} {:>7}  {:<24} {:>10} {:>10}", "shape", "size", "command", "median s", "peak MB");
     for shape in &shapes {
         for &size in &sizes {
@@ -37,7 +43,7 @@ fn main() {
                 let mut times = Vec::new();
                 let mut peaks = Vec::new();
                 for _ in 0..runs {
-                    let (elapsed, peak_kb, ok) = run(&binary, dir.path(), args);
+                    let (elapsed, peak_kb, ok) = run(&binary, dir.path(), args, out_of_process);
                     if !ok {
                         println!("{shape:<12} {size:>7}  {label:<24} FAILED");
                         return;
@@ -65,9 +71,15 @@ fn main() {
 }
 
 /// Runs one command; returns wall time, the child's peak RSS in KiB, and success.
-fn run(binary: &Path, dir: &Path, args: &[&str]) -> (Duration, i64, bool) {
+fn run(binary: &Path, dir: &Path, args: &[&str], out_of_process: bool) -> (Duration, i64, bool) {
     let started = Instant::now();
-    let child = Command::new(binary)
+    let mut command = Command::new(binary);
+    if out_of_process {
+        command.env("CORRAL_OUT_OF_PROCESS", "testing");
+    } else {
+        command.env_remove("CORRAL_OUT_OF_PROCESS");
+    }
+    let child = command
         .args(args)
         .current_dir(dir)
         .env("CORRAL_TESTING_PROVIDER", "1")

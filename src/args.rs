@@ -50,6 +50,12 @@ pub enum Command {
     /// Run, inspect or wipe the local sandbox cloud (`.corral/sandbox/`).
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+    /// Inspect the available providers.
+    #[command(subcommand)]
+    Providers(ProvidersCommand),
+    /// Serve a provider compiled into corral as a plugin (started by corral itself).
+    #[command(name = "__provider", hide = true)]
+    ServeProvider(ServeProviderArgs),
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +127,30 @@ pub struct SandboxInspectArgs {
     pub json: bool,
     #[command(flatten)]
     pub dir: SandboxDirArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProvidersCommand {
+    /// Print the schema of every available provider.
+    Schema(ProvidersSchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProvidersSchemaArgs {
+    /// Print the schemas as JSON (the form is `{"format_version", "provider_schemas"}`).
+    #[arg(long, required_unless_present = "json_schema")]
+    pub json: bool,
+    /// Write one JSON Schema (draft 2020-12) file per resource type and data source.
+    #[arg(long = "json-schema", requires = "out", conflicts_with = "json")]
+    pub json_schema: bool,
+    /// Directory for `--json-schema` (made if missing; its files are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeProviderArgs {
+    pub name: String,
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -22,6 +22,8 @@ pub struct Context {
     pub cwd: PathBuf,
     pub color: bool,
     pub registry: ProviderRegistry,
+    /// The plugins among the providers (launched on first use), to stop on Ctrl-C.
+    pub plugins: Vec<Arc<corral_provider_protocol::PluginFactory>>,
 }
 
 pub struct Loaded {
@@ -43,12 +45,15 @@ impl Context {
             anyhow::bail!("`{}` is not a directory", root.display());
         }
         let testing = std::env::var("CORRAL_TESTING_PROVIDER").is_ok_and(|v| v == "1" || v == "true");
+        let data_dir = root.join(".corral");
+        let providers = crate::plugins::providers(&data_dir, testing);
         Ok(Context {
-            data_dir: root.join(".corral"),
+            data_dir,
             root,
             cwd,
             color: ui::use_color(no_color),
-            registry: corral_providers_builtin::registry(testing),
+            registry: providers.registry,
+            plugins: providers.plugins,
         })
     }
 

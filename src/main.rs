@@ -5,6 +5,8 @@
 mod args;
 mod commands;
 mod context;
+mod json_schema;
+mod plugins;
 mod progress;
 mod render;
 mod sink;
@@ -21,6 +23,10 @@ use crate::ui::Reported;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::ServeProvider(args) = &cli.command {
+        // A plugin process: its own runtime and its own logging (plain lines for the host).
+        return plugins::serve_compiled_in(&args.name);
+    }
     init_tracing();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -86,5 +92,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             println!("Corral state has been successfully unlocked!");
             Ok(0)
         }
+        Command::Providers(command) => commands::providers::run(&Context::new(chdir, None, cli.no_color)?, command),
+        Command::ServeProvider(_) => Ok(0),
     }
 }

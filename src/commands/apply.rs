@@ -117,10 +117,16 @@ async fn execute(
     let sink = StoreSink::new(StateWriter::new(store.clone(), workspace, state.serial));
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = interrupted.clone();
+    let plugins = ctx.plugins.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             eprintln!("\nInterrupt received: finishing the operations in flight, starting no new ones.");
             flag.store(true, Ordering::SeqCst);
+            // Plugins ignore SIGINT themselves; they are told to stop, and finish what
+            // they are doing first.
+            for plugin in &plugins {
+                plugin.stop().await;
+            }
         }
     });
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();

@@ -7,6 +7,7 @@ pub mod graph;
 pub mod output;
 pub mod plan;
 pub mod sandbox;
+pub mod providers;
 pub mod show;
 pub mod state;
 pub mod validate;

@@ -12,3 +12,4 @@ mod fmt;
 mod lifecycle;
 mod locking;
 mod sandbox;
+mod plugins;

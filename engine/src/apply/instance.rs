@@ -96,11 +96,15 @@ pub(crate) async fn create_or_update(
         .await;
     let failed = response.diagnostics.has_errors();
     diags.extend(response.diagnostics);
-    let mut commit = vec![StateChange::RemoveIntent(intent_id)];
     let new_value = response.new_state.map(|v| {
         let (_, paths) = planned.clone().unmark_deep();
         v.mark_paths(&paths)
     });
+    // A create that failed without an object may still have made one: the provider
+    // process died mid-call, or the call timed out. Keep its intent; the next plan asks
+    // `find_created` with the token and adopts or drops it.
+    let outcome_unknown = creating && failed && new_value.is_none();
+    let mut commit = if outcome_unknown { Vec::new() } else { vec![StateChange::RemoveIntent(intent_id)] };
     match &new_value {
         Some(value) => {
             let status = if failed { InstanceStatus::Tainted } else { InstanceStatus::Ready };
@@ -127,7 +131,9 @@ pub(crate) async fn create_or_update(
         }
         None => {}
     }
-    if let Err(e) = sink.commit(commit).await {
+    if !commit.is_empty()
+        && let Err(e) = sink.commit(commit).await
+    {
         diags.push(
             Diagnostic::error(format!("Cannot record the result for {} in state", change.addr))
                 .with_detail(e.to_string()),

@@ -9,7 +9,6 @@
 
 mod file;
 mod json;
-mod value_codec;
 
 pub use file::{PLAN_FILE_FORMAT, PLAN_FILE_VERSION, PlanFileError, read_plan_file, write_plan_file};
 pub use json::{JSON_FORMAT_VERSION, path_to_json, plan_to_json};

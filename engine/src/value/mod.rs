@@ -5,6 +5,7 @@
 //! This module knows nothing about expressions (that is `lang`) or about storage (state
 //! keeps JSON made by [`Value::to_json`]).
 
+pub mod codec;
 mod json;
 mod number;
 mod path;

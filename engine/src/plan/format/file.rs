@@ -8,7 +8,7 @@ use crate::addr::{AbsResourceInstance, Target};
 use crate::plan::{Action, ActionReason, OutputChange, Plan, PlanBasis, PlanOptions, ResourceChange};
 use crate::value::Path;
 
-use super::value_codec::{EncodedValue, decode, encode};
+use crate::value::codec::{EncodedValue, decode, encode};
 
 /// The `format` field of every plan file: tells a plan file from any other JSON.
 pub const PLAN_FILE_FORMAT: &str = "corral-plan";

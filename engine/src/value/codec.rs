@@ -1,5 +1,6 @@
-//! A value as the plan file keeps it: its type, its JSON form, a mask of where it is
-//! unknown and the paths that are sensitive. The JSON form differs from
+//! A value with everything needed to rebuild it exactly: its type, its JSON form, a mask of
+//! where it is unknown and the paths that are sensitive. The saved plan file keeps values
+//! this way, and the provider plugin protocol sends them this way. The JSON form differs from
 //! [`Value::to_json`] only for numbers, which must survive exactly: whole numbers that fit
 //! an i64 are JSON numbers, every other number is its decimal text (`"1.5"`, `"-0"`,
 //! `"+Inf"`), because JSON readers may round fractions and cannot hold infinities.
@@ -8,21 +9,22 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as J;
 
-use crate::value::{Number, Path, Type, Value};
+use super::{Number, Path, Type, Value};
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub(super) struct EncodedValue {
+pub struct EncodedValue {
     #[serde(rename = "type")]
-    ty: Type,
-    value: J,
+    pub ty: Type,
+    pub value: J,
     /// Terraform's `after_unknown` shape: `true` where unknown. Absent when nothing is.
     #[serde(default, skip_serializing_if = "mask_is_empty")]
-    unknown: J,
+    pub unknown: J,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    sensitive: Vec<Path>,
+    pub sensitive: Vec<Path>,
 }
 
-fn mask_is_empty(mask: &J) -> bool {
+/// Whether an unknown mask says "nothing is unknown".
+pub fn mask_is_empty(mask: &J) -> bool {
     match mask {
         J::Null | J::Bool(false) => true,
         J::Object(entries) => entries.is_empty(),
@@ -30,17 +32,18 @@ fn mask_is_empty(mask: &J) -> bool {
     }
 }
 
-pub(super) fn encode(value: &Value) -> EncodedValue {
+pub fn encode(value: &Value) -> EncodedValue {
     let (bare, sensitive) = value.clone().unmark_deep();
     EncodedValue { ty: bare.ty(), value: exact_json(&bare), unknown: bare.unknown_mask(), sensitive }
 }
 
-pub(super) fn decode(encoded: &EncodedValue) -> Result<Value, String> {
+pub fn decode(encoded: &EncodedValue) -> Result<Value, String> {
     let bare = decode_at(&encoded.value, &encoded.ty, &encoded.unknown, &mut Path::root())?;
     Ok(bare.mark_paths(&encoded.sensitive))
 }
 
-fn exact_json(value: &Value) -> J {
+/// The JSON form with numbers kept exact (see the module documentation).
+pub fn exact_json(value: &Value) -> J {
     match value {
         Value::Number(number) => match number.to_i64() {
             Some(i) if number.is_integer() && !is_negative_zero(number) => J::from(i),
@@ -110,7 +113,7 @@ fn decode_at(json: &J, ty: &Type, mask: &J, at: &mut Path) -> Result<Value, Stri
             let items = json.as_array().ok_or_else(|| wrong("an array"))?;
             let mut values = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                at.0.push(crate::value::PathStep::Index(i as i64));
+                at.0.push(super::PathStep::Index(i as i64));
                 values.push(decode_at(item, elem, child_mask(mask, MaskStep::Index(i)), at)?);
                 at.0.pop();
             }
@@ -129,7 +132,7 @@ fn decode_at(json: &J, ty: &Type, mask: &J, at: &mut Path) -> Result<Value, Stri
             }
             let mut values = Vec::with_capacity(items.len());
             for (i, (item, elem)) in items.iter().zip(elems).enumerate() {
-                at.0.push(crate::value::PathStep::Index(i as i64));
+                at.0.push(super::PathStep::Index(i as i64));
                 values.push(decode_at(item, elem, child_mask(mask, MaskStep::Index(i)), at)?);
                 at.0.pop();
             }
@@ -139,7 +142,7 @@ fn decode_at(json: &J, ty: &Type, mask: &J, at: &mut Path) -> Result<Value, Stri
             let entries = json.as_object().ok_or_else(|| wrong("an object"))?;
             let mut values = BTreeMap::new();
             for (key, item) in entries {
-                at.0.push(crate::value::PathStep::Key(key.clone()));
+                at.0.push(super::PathStep::Key(key.clone()));
                 values.insert(key.clone(), decode_at(item, elem, child_mask(mask, MaskStep::Key(key)), at)?);
                 at.0.pop();
             }
@@ -149,7 +152,7 @@ fn decode_at(json: &J, ty: &Type, mask: &J, at: &mut Path) -> Result<Value, Stri
             let entries = json.as_object().ok_or_else(|| wrong("an object"))?;
             let mut values = BTreeMap::new();
             for (name, attr_ty) in attrs {
-                at.0.push(crate::value::PathStep::Attr(name.clone()));
+                at.0.push(super::PathStep::Attr(name.clone()));
                 let item = entries.get(name).unwrap_or(&J::Null);
                 values.insert(name.clone(), decode_at(item, attr_ty, child_mask(mask, MaskStep::Key(name)), at)?);
                 at.0.pop();

@@ -1,0 +1,431 @@
+//! [`PluginProvider`]: the engine's `Provider` trait over gRPC, for one provider instance.
+//!
+//! Every call honours the provider's declared concurrency limit (one permit per instance
+//! operation), has a deadline, and turns a dead process into an error diagnostic. Plans and
+//! reads go through a [`Coalescer`], so concurrent ones travel as batches.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use corral_engine::diag::Diagnostics;
+use corral_engine::provider::{self as p, Provider};
+use corral_engine::schema::ProviderSchema;
+use futures::FutureExt;
+use tokio::sync::watch;
+
+use super::coalesce::Coalescer;
+use super::process::Exit;
+use super::{CallError, Connection, LaunchError};
+use crate::convert::{
+    CodecError, diagnostics_from_wire, opt_value_from_wire, opt_value_to_wire, path_from_wire, value_to_wire,
+};
+use crate::wire;
+
+/// Batch RPCs of one kind in flight at once per instance; more calls queue and go together.
+const MAX_INFLIGHT_BATCHES: usize = 4;
+/// Items per batch RPC.
+const MAX_BATCH: usize = 512;
+/// How long to wait, after a call failed at the transport level, for the process's exit to
+/// be noticed (the socket closes a moment before the process is reaped).
+const EXIT_GRACE: Duration = Duration::from_secs(2);
+
+type PlanCoalescer = Coalescer<wire::plan_resource_changes::Item, wire::plan_resource_changes::Result>;
+type ReadCoalescer = Coalescer<wire::read_resources::Item, wire::read_resources::Result>;
+
+/// One provider instance in a plugin process.
+pub struct PluginProvider {
+    name: String,
+    instance: u64,
+    connection: Result<Arc<Connection>, LaunchError>,
+    plans: Option<Arc<PlanCoalescer>>,
+    reads: Option<Arc<ReadCoalescer>>,
+}
+
+impl PluginProvider {
+    pub(crate) fn new(name: String, instance: u64, connection: Result<Arc<Connection>, LaunchError>) -> PluginProvider {
+        let (plans, reads) = match &connection {
+            Ok(c) => (Some(plan_coalescer(c.clone(), instance)), Some(read_coalescer(c.clone(), instance))),
+            Err(_) => (None, None),
+        };
+        PluginProvider { name, instance, connection, plans, reads }
+    }
+
+    /// Asks the plugin process to stop (forwarded Ctrl-C): calls in flight finish, later
+    /// ones fail.
+    pub async fn stop(&self) {
+        if let Ok(connection) = &self.connection {
+            let connection = connection.clone();
+            if let Ok(handle) = super::runtime::handle() {
+                let _ = handle.spawn(async move { connection.stop().await }).await;
+            }
+        }
+    }
+
+    /// The instance number this provider has in its plugin process.
+    pub fn instance(&self) -> u64 {
+        self.instance
+    }
+
+    fn connection(&self) -> Result<&Arc<Connection>, CallError> {
+        self.connection.as_ref().map_err(|e| CallError::Launch(e.clone()))
+    }
+
+    fn error(&self, error: &CallError) -> Diagnostics {
+        error.diagnostic(&self.name).into()
+    }
+
+    fn codec_error(&self, what: &str, error: CodecError) -> Diagnostics {
+        CallError::Protocol(format!("its answer to `{what}` is unreadable: {error}")).diagnostic(&self.name).into()
+    }
+}
+
+/// Runs one unary call: takes `permits` of the concurrency limit, applies the deadline, and
+/// turns transport failures of a dead or stopped process into the matching error.
+async fn call<T, F>(
+    connection: &Connection,
+    call: &'static str,
+    deadline: Duration,
+    permits: u32,
+    rpc: F,
+) -> Result<T, CallError>
+where
+    F: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+{
+    if let Some(exit) = connection.exited() {
+        return Err(exited(connection, exit));
+    }
+    if connection.is_stopped() {
+        return Err(CallError::Stopped);
+    }
+    // One permit per operation, but never more than the whole limit (a batch bigger than
+    // the limit would otherwise wait forever; the plugin works through it at its own pace).
+    let _permit = match &connection.limit {
+        Some(limit) => {
+            Some(limit.semaphore.acquire_many(permits.clamp(1, limit.max)).await.map_err(|_| CallError::Stopped)?)
+        }
+        None => None,
+    };
+    let mut exit = connection.exit_watch();
+    tokio::select! {
+        result = tokio::time::timeout(deadline, rpc) => match result {
+            Err(_) => Err(CallError::Timeout { call, after: deadline }),
+            Ok(Ok(response)) => Ok(response.into_inner()),
+            Ok(Err(status)) => {
+                if let Some(exit) = wait_exit(&mut exit, EXIT_GRACE).await {
+                    return Err(self::exited(connection, exit));
+                }
+                if connection.is_stopped() {
+                    return Err(CallError::Stopped);
+                }
+                Err(CallError::Status(status))
+            }
+        },
+        exit = wait_exit(&mut exit, Duration::MAX) => Err(self::exited(connection, exit.unwrap_or(Exit::Unknown))),
+    }
+}
+
+fn exited(connection: &Connection, exit: Exit) -> CallError {
+    if connection.is_stopped() && exit == Exit::Code(0) { CallError::Stopped } else { CallError::Exited(exit) }
+}
+
+async fn wait_exit(exit: &mut watch::Receiver<Option<Exit>>, within: Duration) -> Option<Exit> {
+    let wait = exit.wait_for(Option::is_some);
+    let result = if within == Duration::MAX {
+        wait.await.ok().map(|e| e.clone())
+    } else {
+        tokio::time::timeout(within, wait).await.ok().and_then(|r| r.ok()).map(|e| e.clone())
+    };
+    result.flatten()
+}
+
+fn request<T>(message: T, deadline: Duration) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.set_timeout(deadline);
+    request
+}
+
+fn plan_coalescer(connection: Arc<Connection>, instance: u64) -> Arc<PlanCoalescer> {
+    Coalescer::new(
+        Arc::new(move |items: Vec<wire::plan_resource_changes::Item>| {
+            let connection = connection.clone();
+            async move {
+                let deadline = connection.deadlines.plan;
+                let permits = items.len() as u32;
+                let mut client = connection.client.clone();
+                let message = wire::plan_resource_changes::Request { instance, items };
+                let response = call(&connection, "plan", deadline, permits, async move {
+                    client.plan_resource_changes(request(message, deadline)).await
+                })
+                .await?;
+                Ok(response.results)
+            }
+            .boxed()
+        }),
+        MAX_INFLIGHT_BATCHES,
+        MAX_BATCH,
+    )
+}
+
+fn read_coalescer(connection: Arc<Connection>, instance: u64) -> Arc<ReadCoalescer> {
+    Coalescer::new(
+        Arc::new(move |items: Vec<wire::read_resources::Item>| {
+            let connection = connection.clone();
+            async move {
+                let deadline = connection.deadlines.read;
+                let permits = items.len() as u32;
+                let mut client = connection.client.clone();
+                let message = wire::read_resources::Request { instance, items };
+                let response = call(&connection, "read", deadline, permits, async move {
+                    client.read_resources(request(message, deadline)).await
+                })
+                .await?;
+                Ok(response.results)
+            }
+            .boxed()
+        }),
+        MAX_INFLIGHT_BATCHES,
+        MAX_BATCH,
+    )
+}
+
+#[async_trait::async_trait]
+impl Provider for PluginProvider {
+    fn schema(&self) -> Arc<ProviderSchema> {
+        match &self.connection {
+            Ok(connection) => connection.schema.clone(),
+            Err(_) => Arc::new(ProviderSchema::default()),
+        }
+    }
+
+    fn validate_resource(&self, request: p::ValidateResourceRequest) -> p::ValidateResourceResponse {
+        let connection = match self.connection() {
+            Ok(c) => c.clone(),
+            Err(e) => return p::ValidateResourceResponse { diagnostics: self.error(&e) },
+        };
+        let message = wire::validate_resource_config::Request {
+            instance: self.instance,
+            type_name: request.type_name,
+            config: Some(value_to_wire(&request.config)),
+        };
+        // The trait's validate is synchronous; the call runs on the plugin runtime.
+        let result = super::runtime::block_on(async move {
+            let deadline = connection.deadlines.validate;
+            let mut client = connection.client.clone();
+            call(&connection, "validate", deadline, 1, async move {
+                client.validate_resource_config(self::request(message, deadline)).await
+            })
+            .await
+        });
+        match result {
+            Ok(Ok(response)) => {
+                p::ValidateResourceResponse { diagnostics: diagnostics_from_wire(&response.diagnostics) }
+            }
+            Ok(Err(e)) => p::ValidateResourceResponse { diagnostics: self.error(&e) },
+            Err(e) => p::ValidateResourceResponse { diagnostics: self.error(&CallError::Protocol(e)) },
+        }
+    }
+
+    async fn configure(&self, request: p::ConfigureRequest) -> p::ConfigureResponse {
+        let connection = match self.connection() {
+            Ok(c) => c,
+            Err(e) => return p::ConfigureResponse { diagnostics: self.error(&e) },
+        };
+        let deadline = connection.deadlines.configure;
+        let message = wire::configure_provider::Request {
+            instance: self.instance,
+            config: Some(value_to_wire(&request.config)),
+            data_dir: request.data_dir.display().to_string(),
+        };
+        let mut client = connection.client.clone();
+        match call(connection, "configure", deadline, 1, client.configure_provider(self::request(message, deadline)))
+            .await
+        {
+            Ok(response) => p::ConfigureResponse { diagnostics: diagnostics_from_wire(&response.diagnostics) },
+            Err(e) => p::ConfigureResponse { diagnostics: self.error(&e) },
+        }
+    }
+
+    async fn plan(&self, request: p::PlanRequest) -> p::PlanResponse {
+        let Some(plans) = &self.plans else {
+            return p::PlanResponse {
+                diagnostics: self.error(&self.connection().err().unwrap_or(CallError::Cancelled)),
+                ..Default::default()
+            };
+        };
+        let item = wire::plan_resource_changes::Item {
+            type_name: request.type_name,
+            prior_state: opt_value_to_wire(request.prior_state.as_ref()),
+            proposed_new_state: Some(value_to_wire(&request.proposed_new_state)),
+            config: Some(value_to_wire(&request.config)),
+            prior_private: request.prior_private,
+        };
+        let result = match plans.call(item).await {
+            Ok(result) => result,
+            Err(e) => return p::PlanResponse { diagnostics: self.error(&e), ..Default::default() },
+        };
+        let mut diagnostics = diagnostics_from_wire(&result.diagnostics);
+        let planned_state = match opt_value_from_wire(result.planned_state.as_ref()) {
+            Ok(v) => v,
+            Err(e) => {
+                diagnostics.extend(self.codec_error("plan", e));
+                None
+            }
+        };
+        let requires_replace = match result.requires_replace.iter().map(path_from_wire).collect::<Result<Vec<_>, _>>() {
+            Ok(paths) => paths,
+            Err(e) => {
+                diagnostics.extend(self.codec_error("plan", e));
+                Vec::new()
+            }
+        };
+        p::PlanResponse { planned_state, requires_replace, planned_private: result.planned_private, diagnostics }
+    }
+
+    async fn apply(&self, request: p::ApplyRequest) -> p::ApplyResponse {
+        let connection = match self.connection() {
+            Ok(c) => c,
+            Err(e) => return p::ApplyResponse { diagnostics: self.error(&e), ..Default::default() },
+        };
+        let deadline = connection.deadlines.apply;
+        let message = wire::apply_resource_change::Request {
+            instance: self.instance,
+            type_name: request.type_name,
+            prior_state: opt_value_to_wire(request.prior_state.as_ref()),
+            planned_state: opt_value_to_wire(request.planned_state.as_ref()),
+            config: Some(value_to_wire(&request.config)),
+            planned_private: request.planned_private,
+            idempotency_token: request.idempotency_token,
+        };
+        let mut client = connection.client.clone();
+        let response = match call(
+            connection,
+            "apply",
+            deadline,
+            1,
+            client.apply_resource_change(self::request(message, deadline)),
+        )
+        .await
+        {
+            Ok(response) => response,
+            Err(e) => return p::ApplyResponse { diagnostics: self.error(&e), ..Default::default() },
+        };
+        let mut diagnostics = diagnostics_from_wire(&response.diagnostics);
+        let new_state = opt_value_from_wire(response.new_state.as_ref()).unwrap_or_else(|e| {
+            diagnostics.extend(self.codec_error("apply", e));
+            None
+        });
+        p::ApplyResponse { new_state, private: response.private, diagnostics }
+    }
+
+    async fn read(&self, request: p::ReadRequest) -> p::ReadResponse {
+        let Some(reads) = &self.reads else {
+            return p::ReadResponse {
+                diagnostics: self.error(&self.connection().err().unwrap_or(CallError::Cancelled)),
+                ..Default::default()
+            };
+        };
+        let item = wire::read_resources::Item {
+            type_name: request.type_name,
+            current_state: Some(value_to_wire(&request.current_state)),
+            private: request.private,
+        };
+        let result = match reads.call(item).await {
+            Ok(result) => result,
+            Err(e) => return p::ReadResponse { diagnostics: self.error(&e), ..Default::default() },
+        };
+        let mut diagnostics = diagnostics_from_wire(&result.diagnostics);
+        let new_state = opt_value_from_wire(result.new_state.as_ref()).unwrap_or_else(|e| {
+            diagnostics.extend(self.codec_error("read", e));
+            None
+        });
+        p::ReadResponse { new_state, private: result.private, diagnostics }
+    }
+
+    async fn read_data(&self, request: p::ReadDataRequest) -> p::ReadDataResponse {
+        let connection = match self.connection() {
+            Ok(c) => c,
+            Err(e) => return p::ReadDataResponse { diagnostics: self.error(&e), ..Default::default() },
+        };
+        let deadline = connection.deadlines.read_data;
+        let message = wire::read_data_source::Request {
+            instance: self.instance,
+            type_name: request.type_name,
+            config: Some(value_to_wire(&request.config)),
+        };
+        let mut client = connection.client.clone();
+        let response =
+            match call(connection, "read_data", deadline, 1, client.read_data_source(self::request(message, deadline)))
+                .await
+            {
+                Ok(response) => response,
+                Err(e) => return p::ReadDataResponse { diagnostics: self.error(&e), ..Default::default() },
+            };
+        let mut diagnostics = diagnostics_from_wire(&response.diagnostics);
+        let state = opt_value_from_wire(response.state.as_ref()).unwrap_or_else(|e| {
+            diagnostics.extend(self.codec_error("read_data", e));
+            None
+        });
+        p::ReadDataResponse { state, diagnostics }
+    }
+
+    async fn find_created(&self, request: p::FindCreatedRequest) -> p::FindCreatedResponse {
+        let connection = match self.connection() {
+            Ok(c) => c,
+            Err(e) => return p::FindCreatedResponse { diagnostics: self.error(&e), ..Default::default() },
+        };
+        let deadline = connection.deadlines.find_created;
+        let message = wire::find_created::Request {
+            instance: self.instance,
+            type_name: request.type_name,
+            idempotency_token: request.idempotency_token,
+            planned_state: opt_value_to_wire(request.planned_state.as_ref()),
+        };
+        let mut client = connection.client.clone();
+        let response =
+            match call(connection, "find_created", deadline, 1, client.find_created(self::request(message, deadline)))
+                .await
+            {
+                Ok(response) => response,
+                Err(e) => return p::FindCreatedResponse { diagnostics: self.error(&e), ..Default::default() },
+            };
+        let mut diagnostics = diagnostics_from_wire(&response.diagnostics);
+        let state = opt_value_from_wire(response.state.as_ref()).unwrap_or_else(|e| {
+            diagnostics.extend(self.codec_error("find_created", e));
+            None
+        });
+        p::FindCreatedResponse { state, private: response.private, diagnostics }
+    }
+
+    async fn import(&self, request: p::ImportRequest) -> p::ImportResponse {
+        let connection = match self.connection() {
+            Ok(c) => c,
+            Err(e) => return p::ImportResponse { diagnostics: self.error(&e), ..Default::default() },
+        };
+        let deadline = connection.deadlines.import;
+        let message = wire::import_resource_state::Request {
+            instance: self.instance,
+            type_name: request.type_name,
+            id: request.id,
+        };
+        let mut client = connection.client.clone();
+        let response = match call(
+            connection,
+            "import",
+            deadline,
+            1,
+            client.import_resource_state(self::request(message, deadline)),
+        )
+        .await
+        {
+            Ok(response) => response,
+            Err(e) => return p::ImportResponse { diagnostics: self.error(&e), ..Default::default() },
+        };
+        let mut diagnostics = diagnostics_from_wire(&response.diagnostics);
+        let state = opt_value_from_wire(response.state.as_ref()).unwrap_or_else(|e| {
+            diagnostics.extend(self.codec_error("import", e));
+            None
+        });
+        p::ImportResponse { state, diagnostics }
+    }
+}

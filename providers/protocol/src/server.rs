@@ -1,0 +1,336 @@
+//! The plugin side: serves a [`ProviderFactory`] over gRPC on a Unix socket.
+//!
+//! [`serve`] binds a socket in a fresh temporary directory, prints the handshake line on
+//! stdout, and serves until the host asks it to stop (`Stop`: calls in flight finish first)
+//! or goes away (its end of our stdin closes: exit at once, nobody is listening).
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use corral_engine::provider::{self as p, Provider, ProviderFactory};
+use futures::StreamExt;
+use tokio::io::AsyncReadExt;
+use tokio::sync::watch;
+use tonic::{Request, Response, Status};
+
+use crate::convert::{
+    CodecError, diagnostics_to_wire, opt_value_from_wire, opt_value_to_wire, path_to_wire, req_value_from_wire,
+};
+use crate::handshake::Handshake;
+use crate::wire;
+use crate::wire::provider_server::{Provider as ProviderService, ProviderServer};
+
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// The most provider operations the host may have in flight at once (0: no limit). The
+    /// host enforces it; the plugin also works through a batch at most this many at a time.
+    pub max_concurrency: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot create the socket directory: {0}")]
+    TempDir(std::io::Error),
+    #[error("cannot listen on `{path}`: {source}")]
+    Bind { path: String, source: std::io::Error },
+    #[error("cannot write the handshake: {0}")]
+    Handshake(std::io::Error),
+    #[error("the gRPC server failed: {0}")]
+    Server(#[from] tonic::transport::Error),
+}
+
+/// How many items of a batch run at once when the provider declares no limit.
+const DEFAULT_BATCH_CONCURRENCY: usize = 64;
+
+/// A plugin executable's whole `main`: logs to stderr (filter `CORRAL_LOG`, default
+/// `info`), a tokio runtime, and [`serve`].
+pub fn plugin_main(factory: Arc<dyn ProviderFactory>, options: ServeOptions) -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CORRAL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Plain lines (no colour, no time): the host parses the level and re-logs the rest.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .without_time()
+        .try_init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            tracing::error!("cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(serve(factory, options));
+    runtime.shutdown_background();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Serves `factory` until stopped. Prints exactly one line on stdout: the handshake.
+pub async fn serve(factory: Arc<dyn ProviderFactory>, options: ServeOptions) -> Result<(), ServeError> {
+    let dir = tempfile::Builder::new().prefix("corral-plugin-").tempdir().map_err(ServeError::TempDir)?;
+    let socket = dir.path().join("provider.sock");
+    let listener = tokio::net::UnixListener::bind(&socket)
+        .map_err(|source| ServeError::Bind { path: socket.display().to_string(), source })?;
+    {
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{}", Handshake::new(socket.clone()).line()).map_err(ServeError::Handshake)?;
+        stdout.flush().map_err(ServeError::Handshake)?;
+    }
+    let (stop_tx, mut stop_rx) = watch::channel(false);
+    tokio::spawn(exit_when_host_is_gone());
+    tokio::spawn(ignore_interrupts());
+    let service = Service {
+        factory,
+        instances: Mutex::new(HashMap::new()),
+        max_concurrency: options.max_concurrency,
+        stop: stop_tx,
+    };
+    let server = ProviderServer::new(service)
+        .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(crate::MAX_MESSAGE_BYTES);
+    let incoming = tokio_stream::wrappers::UnixListenerStream::new(listener);
+    tracing::debug!(socket = %socket.display(), "serving");
+    tonic::transport::Server::builder()
+        .add_service(server)
+        .serve_with_incoming_shutdown(incoming, async move {
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+        })
+        .await?;
+    drop(dir);
+    Ok(())
+}
+
+/// The host holds the write end of our stdin; when it is closed (the host exited or was
+/// killed) there is nobody to answer, so exit without waiting for calls in flight.
+async fn exit_when_host_is_gone() {
+    let mut stdin = tokio::io::stdin();
+    let mut buf = [0u8; 256];
+    loop {
+        match stdin.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => continue,
+        }
+    }
+    tracing::debug!("the host closed our stdin; exiting");
+    std::process::exit(0);
+}
+
+/// Ctrl-C in a terminal reaches the whole process group, plugins included. The host
+/// decides what an interrupt means (finish the calls in flight, then `Stop`), so a plugin
+/// must not die of it halfway through creating something.
+async fn ignore_interrupts() {
+    while tokio::signal::ctrl_c().await.is_ok() {
+        tracing::debug!("interrupt ignored: the host stops us when it is time");
+    }
+}
+
+struct Service {
+    factory: Arc<dyn ProviderFactory>,
+    /// Provider instances by the host's instance number (one per provider configuration).
+    instances: Mutex<HashMap<u64, Arc<dyn Provider>>>,
+    max_concurrency: u32,
+    stop: watch::Sender<bool>,
+}
+
+impl Service {
+    fn instance(&self, id: u64) -> Arc<dyn Provider> {
+        let mut instances = self.instances.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        instances.entry(id).or_insert_with(|| self.factory.instantiate()).clone()
+    }
+
+    fn batch_concurrency(&self) -> usize {
+        if self.max_concurrency == 0 { DEFAULT_BATCH_CONCURRENCY } else { self.max_concurrency as usize }
+    }
+}
+
+fn bad_request(e: CodecError) -> Status {
+    Status::invalid_argument(e.to_string())
+}
+
+#[tonic::async_trait]
+impl ProviderService for Service {
+    async fn get_schema(
+        &self,
+        _request: Request<wire::get_schema::Request>,
+    ) -> Result<Response<wire::get_schema::Response>, Status> {
+        let schema = self.factory.schema();
+        let schema_json = serde_json::to_vec(&*schema).map_err(|e| Status::internal(e.to_string()))?;
+        Ok(Response::new(wire::get_schema::Response {
+            schema_json,
+            max_concurrency: self.max_concurrency,
+            diagnostics: Vec::new(),
+        }))
+    }
+
+    async fn validate_resource_config(
+        &self,
+        request: Request<wire::validate_resource_config::Request>,
+    ) -> Result<Response<wire::validate_resource_config::Response>, Status> {
+        let r = request.into_inner();
+        let config = req_value_from_wire(r.config.as_ref(), "config").map_err(bad_request)?;
+        let response =
+            self.instance(r.instance).validate_resource(p::ValidateResourceRequest { type_name: r.type_name, config });
+        Ok(Response::new(wire::validate_resource_config::Response {
+            diagnostics: diagnostics_to_wire(&response.diagnostics),
+        }))
+    }
+
+    async fn configure_provider(
+        &self,
+        request: Request<wire::configure_provider::Request>,
+    ) -> Result<Response<wire::configure_provider::Response>, Status> {
+        let r = request.into_inner();
+        let config = req_value_from_wire(r.config.as_ref(), "config").map_err(bad_request)?;
+        let response = self
+            .instance(r.instance)
+            .configure(p::ConfigureRequest { config, data_dir: std::path::PathBuf::from(r.data_dir) })
+            .await;
+        Ok(Response::new(wire::configure_provider::Response {
+            diagnostics: diagnostics_to_wire(&response.diagnostics),
+        }))
+    }
+
+    async fn plan_resource_changes(
+        &self,
+        request: Request<wire::plan_resource_changes::Request>,
+    ) -> Result<Response<wire::plan_resource_changes::Response>, Status> {
+        let r = request.into_inner();
+        let provider = self.instance(r.instance);
+        let mut requests = Vec::with_capacity(r.items.len());
+        for item in &r.items {
+            requests.push(p::PlanRequest {
+                type_name: item.type_name.clone(),
+                prior_state: opt_value_from_wire(item.prior_state.as_ref()).map_err(bad_request)?,
+                proposed_new_state: req_value_from_wire(item.proposed_new_state.as_ref(), "proposed_new_state")
+                    .map_err(bad_request)?,
+                config: req_value_from_wire(item.config.as_ref(), "config").map_err(bad_request)?,
+                prior_private: item.prior_private.clone(),
+            });
+        }
+        let results = futures::stream::iter(requests)
+            .map(|request| {
+                let provider = provider.clone();
+                async move { provider.plan(request).await }
+            })
+            .buffered(self.batch_concurrency())
+            .map(|response| wire::plan_resource_changes::Result {
+                planned_state: opt_value_to_wire(response.planned_state.as_ref()),
+                requires_replace: response.requires_replace.iter().map(path_to_wire).collect(),
+                planned_private: response.planned_private,
+                diagnostics: diagnostics_to_wire(&response.diagnostics),
+            })
+            .collect()
+            .await;
+        Ok(Response::new(wire::plan_resource_changes::Response { results }))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        request: Request<wire::apply_resource_change::Request>,
+    ) -> Result<Response<wire::apply_resource_change::Response>, Status> {
+        let r = request.into_inner();
+        let request = p::ApplyRequest {
+            type_name: r.type_name,
+            prior_state: opt_value_from_wire(r.prior_state.as_ref()).map_err(bad_request)?,
+            planned_state: opt_value_from_wire(r.planned_state.as_ref()).map_err(bad_request)?,
+            config: req_value_from_wire(r.config.as_ref(), "config").map_err(bad_request)?,
+            planned_private: r.planned_private,
+            idempotency_token: r.idempotency_token,
+        };
+        let response = self.instance(r.instance).apply(request).await;
+        Ok(Response::new(wire::apply_resource_change::Response {
+            new_state: opt_value_to_wire(response.new_state.as_ref()),
+            private: response.private,
+            diagnostics: diagnostics_to_wire(&response.diagnostics),
+        }))
+    }
+
+    async fn read_resources(
+        &self,
+        request: Request<wire::read_resources::Request>,
+    ) -> Result<Response<wire::read_resources::Response>, Status> {
+        let r = request.into_inner();
+        let provider = self.instance(r.instance);
+        let mut requests = Vec::with_capacity(r.items.len());
+        for item in &r.items {
+            requests.push(p::ReadRequest {
+                type_name: item.type_name.clone(),
+                current_state: req_value_from_wire(item.current_state.as_ref(), "current_state")
+                    .map_err(bad_request)?,
+                private: item.private.clone(),
+            });
+        }
+        let results = futures::stream::iter(requests)
+            .map(|request| {
+                let provider = provider.clone();
+                async move { provider.read(request).await }
+            })
+            .buffered(self.batch_concurrency())
+            .map(|response| wire::read_resources::Result {
+                new_state: opt_value_to_wire(response.new_state.as_ref()),
+                private: response.private,
+                diagnostics: diagnostics_to_wire(&response.diagnostics),
+            })
+            .collect()
+            .await;
+        Ok(Response::new(wire::read_resources::Response { results }))
+    }
+
+    async fn read_data_source(
+        &self,
+        request: Request<wire::read_data_source::Request>,
+    ) -> Result<Response<wire::read_data_source::Response>, Status> {
+        let r = request.into_inner();
+        let config = req_value_from_wire(r.config.as_ref(), "config").map_err(bad_request)?;
+        let response = self.instance(r.instance).read_data(p::ReadDataRequest { type_name: r.type_name, config }).await;
+        Ok(Response::new(wire::read_data_source::Response {
+            state: opt_value_to_wire(response.state.as_ref()),
+            diagnostics: diagnostics_to_wire(&response.diagnostics),
+        }))
+    }
+
+    async fn find_created(
+        &self,
+        request: Request<wire::find_created::Request>,
+    ) -> Result<Response<wire::find_created::Response>, Status> {
+        let r = request.into_inner();
+        let request = p::FindCreatedRequest {
+            type_name: r.type_name,
+            idempotency_token: r.idempotency_token,
+            planned_state: opt_value_from_wire(r.planned_state.as_ref()).map_err(bad_request)?,
+        };
+        let response = self.instance(r.instance).find_created(request).await;
+        Ok(Response::new(wire::find_created::Response {
+            state: opt_value_to_wire(response.state.as_ref()),
+            private: response.private,
+            diagnostics: diagnostics_to_wire(&response.diagnostics),
+        }))
+    }
+
+    async fn import_resource_state(
+        &self,
+        request: Request<wire::import_resource_state::Request>,
+    ) -> Result<Response<wire::import_resource_state::Response>, Status> {
+        let r = request.into_inner();
+        let response = self.instance(r.instance).import(p::ImportRequest { type_name: r.type_name, id: r.id }).await;
+        Ok(Response::new(wire::import_resource_state::Response {
+            state: opt_value_to_wire(response.state.as_ref()),
+            diagnostics: diagnostics_to_wire(&response.diagnostics),
+        }))
+    }
+
+    async fn stop(&self, _request: Request<wire::stop::Request>) -> Result<Response<wire::stop::Response>, Status> {
+        tracing::debug!("stop requested; finishing the calls in flight");
+        let _ = self.stop.send(true);
+        Ok(Response::new(wire::stop::Response {}))
+    }
+}
