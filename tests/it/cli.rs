@@ -208,17 +208,16 @@ output "names" {
     assert_eq!(serde_json::from_str::<serde_json::Value>(&names.stdout).unwrap(), serde_json::json!(["web", "web"]));
 }
 
+/// The README's main job: the quickstart through the CLI, the KMR provider out of process
+/// (the plugin protocol) and the embedded sandbox over HTTP. The sandbox clock runs fast so
+/// the cluster's eight sandbox minutes of creation take a fraction of a second.
 #[test]
-// The quickstart declares KMR resources; the CLI reaches the KMR provider through the plugin
-// host (issue 4 §1), not merged yet. Until then `providers/kmr/tests/e2e/quickstart.rs` applies
-// the quickstart in process. Un-ignore with the plugin host, and run with
-// CORRAL_SANDBOX_TIME_SCALE high (cluster creation takes 8 sandbox minutes).
-#[ignore = "needs the KMR provider plugin (issue 4 §1)"]
 fn quickstart_applies_and_settles() {
     let w = Workdir::new();
     crate::support::copy_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart"), w.path());
     let _ = std::fs::remove_dir_all(w.path().join(".corral"));
-    w.ok(&["apply", "--auto-approve"]);
+    let out = w.command(&["apply", "--auto-approve"]).env("CORRAL_SANDBOX_TIME_SCALE", "3600").output().unwrap();
+    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     let plan = w.corral(&["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
 }

@@ -11,5 +11,5 @@ mod engine;
 mod fmt;
 mod lifecycle;
 mod locking;
-mod sandbox;
 mod plugins;
+mod sandbox;

@@ -20,3 +20,9 @@ pub use provider::{
     ACCESS_KEY_VAR, DEFAULT_REGION, KmrFactory, KmrProvider, SECRET_KEY_VAR, TypeRegistry, empty_config, registry,
 };
 pub use resource::{Ctx, DataSourceType, ResourceType};
+
+/// How the KMR provider is served as a plugin: KMR's API rate limits make more than a
+/// handful of concurrent calls pointless.
+pub fn serve_options() -> corral_provider_protocol::ServeOptions {
+    corral_provider_protocol::ServeOptions { max_concurrency: 16 }
+}

@@ -1,12 +1,12 @@
-//! `corral-provider-kmr`: the KMR provider as a plugin process. Corral starts it and speaks
-//! the plugin protocol to it; run by hand, it only says so.
+//! `corral-provider-kmr`: the KMR provider as a plugin process. Corral starts it, reads its
+//! handshake line and speaks the plugin protocol to it.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 fn main() -> ExitCode {
-    eprintln!(
-        "corral-provider-kmr is a Corral provider plugin: Corral starts it when a configuration uses the `kmr` provider. \
-         Run `corral plan` or `corral apply` instead."
-    );
-    ExitCode::from(1)
+    corral_provider_protocol::plugin_main(
+        Arc::new(corral_provider_kmr::KmrFactory::new()),
+        corral_provider_kmr::serve_options(),
+    )
 }

@@ -219,7 +219,22 @@ impl ProviderService for Service {
         let results = futures::stream::iter(requests)
             .map(|request| {
                 let provider = provider.clone();
-                async move { provider.plan(request).await }
+                async move {
+                    // Validation travels with the plan batch (see the host's
+                    // `validate_resource`): one round trip per batch, not one per instance.
+                    let validation = provider.validate_resource(p::ValidateResourceRequest {
+                        type_name: request.type_name.clone(),
+                        config: request.config.clone(),
+                    });
+                    if validation.diagnostics.has_errors() {
+                        return p::PlanResponse { diagnostics: validation.diagnostics, ..p::PlanResponse::default() };
+                    }
+                    let mut response = provider.plan(request).await;
+                    let mut diagnostics = validation.diagnostics;
+                    diagnostics.extend(std::mem::take(&mut response.diagnostics));
+                    response.diagnostics = diagnostics;
+                    response
+                }
             })
             .buffered(self.batch_concurrency())
             .map(|response| wire::plan_resource_changes::Result {
