@@ -545,7 +545,7 @@ impl<'a> Planner<'a> {
         let mut instance_values = BTreeMap::new();
         let mut planned_keys = HashSet::new();
         for result in results {
-            self.diags.extend(result.diags);
+            self.diags.extend(attach_span(result.diags, ctx.config.decl_span));
             if let Some(drift) = result.drift {
                 self.drift.push(drift);
             }
