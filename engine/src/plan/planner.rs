@@ -130,32 +130,128 @@ impl<'a> Planner<'a> {
 
     async fn run(&mut self) {
         self.apply_moved();
-        let order = self.input.graph.topo_order();
-        for index in order {
+        // Nodes at the same depth (longest path from a source) never depend on each other,
+        // so the provider calls of all resources of one depth run together: independent
+        // resources are refreshed and planned concurrently, and a plugin gets them in batches.
+        for level in levels(self.input.graph) {
             if self.diags.has_errors() {
                 // Keep going only while the plan is still meaningful.
                 break;
             }
-            let node = self.input.graph.node(index).clone();
-            let skipped = self.included.as_ref().is_some_and(|set| !set.contains(&index));
-            match &node {
-                Node::Variable { module, name } => self.visit_variable(module, name),
-                Node::Local { module, name } => self.visit_local(module, name),
-                Node::Output { module, name } => self.visit_output(module, name),
-                Node::ModuleCall { module, name } => self.visit_module_call(module, name),
-                Node::Provider { module, key } => self.visit_provider(module, key).await,
-                Node::Resource(resource) => {
-                    if skipped {
-                        self.use_prior_values(resource);
-                    } else {
-                        self.visit_resource(index, resource).await;
+            let mut batch = Vec::new();
+            for index in level {
+                let node = self.input.graph.node(index).clone();
+                let skipped = self.included.as_ref().is_some_and(|set| !set.contains(&index));
+                match &node {
+                    Node::Variable { module, name } => self.visit_variable(module, name),
+                    Node::Local { module, name } => self.visit_local(module, name),
+                    Node::Output { module, name } => self.visit_output(module, name),
+                    Node::ModuleCall { module, name } => self.visit_module_call(module, name),
+                    Node::Provider { module, key } => self.visit_provider(module, key).await,
+                    Node::Resource(resource) if skipped => self.use_prior_values(resource),
+                    Node::Resource(resource)
+                        if resource.resource.mode == ResourceMode::Managed && !self.input.options.destroy =>
+                    {
+                        batch.push((index, resource.clone()));
                     }
+                    Node::Resource(resource) => self.visit_resource(index, resource).await,
                 }
+            }
+            if !batch.is_empty() && !self.diags.has_errors() {
+                self.plan_managed_batch(batch).await;
             }
         }
         if !self.diags.has_errors() {
             self.plan_orphans().await;
             self.plan_deposed().await;
+        }
+    }
+
+    /// What planning a managed resource needs from configuration, provider and schema.
+    fn resource_parts(&mut self, index: NodeIndex, resource: &ConfigResource) -> Option<ResourceParts<'a>> {
+        let module_config = self.module_config(&resource.module)?;
+        let config = module_config.resources.get(&resource.resource)?;
+        let provider_addr = resolve_provider(self.input.config, &resource.module, &config.provider);
+        // Without a provider, its node has reported why.
+        let provider = self.providers.get(&provider_addr).cloned()?;
+        let Some(schema) = self.resource_schema(resource) else {
+            let kind = if resource.resource.mode == ResourceMode::Data { "data source" } else { "resource type" };
+            self.diags.push(Diagnostic::error(format!("Invalid {kind}")).with_span(config.decl_span).with_detail(
+                format!(
+                    "The provider `{}` does not support {kind} \"{}\"",
+                    provider_addr.name(),
+                    resource.resource.type_name
+                ),
+            ));
+            return None;
+        };
+        let dependencies: Vec<String> =
+            self.resource_deps.get(&index).map(|d| d.iter().map(ToString::to_string).collect()).unwrap_or_default();
+        let module_instances = self.values.instances_of(&resource.module);
+        Some(ResourceParts { module_config, config, provider, provider_addr, schema, dependencies, module_instances })
+    }
+
+    /// Plans managed resources that do not depend on each other: configurations are
+    /// evaluated one by one, then every instance's refresh and plan runs concurrently
+    /// (bounded by `parallelism`), then actions are decided one by one.
+    async fn plan_managed_batch(&mut self, batch: Vec<(NodeIndex, ConfigResource)>) {
+        let mut parts = Vec::new();
+        for (index, resource) in &batch {
+            if let Some(p) = self.resource_parts(*index, resource) {
+                parts.push(p);
+            }
+        }
+        // Phase 1, per resource and module instance.
+        let mut prepared = Vec::new();
+        for (part_index, part) in parts.iter().enumerate() {
+            for module_instance in &part.module_instances {
+                let ctx = part.context(module_instance);
+                if let Some(p) = self.prepare_managed(&ctx) {
+                    prepared.push((part_index, module_instance, p));
+                }
+            }
+        }
+        if self.diags.has_errors() {
+            return;
+        }
+        // Phase 2, all together.
+        let refresh = self.input.options.refresh;
+        let mut jobs = Vec::new();
+        for (slot, (part_index, _, p)) in prepared.iter_mut().enumerate() {
+            let part = &parts[*part_index];
+            for (addr, repetition, config_value, prior) in std::mem::take(&mut p.work) {
+                jobs.push((
+                    slot,
+                    PlanOne {
+                        provider: part.provider.clone(),
+                        type_name: part.config.addr.type_name.clone(),
+                        ty: part.schema.block.ty(),
+                        addr,
+                        repetition,
+                        config_value,
+                        prior,
+                        refresh,
+                        ignore: &part.config.lifecycle.ignore_changes,
+                        schema: &part.schema,
+                    },
+                ));
+            }
+        }
+        let mut results: Vec<Vec<InstancePlan>> = (0..prepared.len()).map(|_| Vec::new()).collect();
+        let done: Vec<(usize, InstancePlan)> = stream::iter(jobs.into_iter().map(|(slot, job)| {
+            let span = info_span!("plan", addr = %job.addr);
+            async move { (slot, plan_one(job).await) }.instrument(span)
+        }))
+        .buffered(self.input.parallelism.max(1))
+        .collect()
+        .await;
+        for (slot, result) in done {
+            results[slot].push(result);
+        }
+        // Phase 3, in order.
+        for ((part_index, module_instance, p), results) in prepared.into_iter().zip(results) {
+            let ctx = parts[part_index].context(module_instance);
+            self.finish_managed(&ctx, p.expansion, results).await;
         }
     }
 
@@ -380,44 +476,27 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// Data sources, and managed resources in destroy mode (managed resources otherwise go
+    /// through `plan_managed_batch`).
     async fn visit_resource(&mut self, index: NodeIndex, resource: &ConfigResource) {
-        let Some(module_config) = self.module_config(&resource.module) else { return };
-        let Some(config) = module_config.resources.get(&resource.resource) else { return };
-        let provider_addr = resolve_provider(self.input.config, &resource.module, &config.provider);
-        let Some(provider) = self.providers.get(&provider_addr).cloned() else {
-            // The provider node reported why.
+        if resource.resource.mode == ResourceMode::Managed && !self.input.options.destroy {
+            self.plan_managed_batch(vec![(index, resource.clone())]).await;
             return;
-        };
-        let Some(schema) = self.resource_schema(resource) else {
-            let kind = if resource.resource.mode == ResourceMode::Data { "data source" } else { "resource type" };
-            self.diags.push(Diagnostic::error(format!("Invalid {kind}")).with_span(config.decl_span).with_detail(
-                format!(
-                    "The provider `{}` does not support {kind} \"{}\"",
-                    provider_addr.name(),
-                    resource.resource.type_name
-                ),
-            ));
-            return;
-        };
-        let dependencies: Vec<String> =
-            self.resource_deps.get(&index).map(|d| d.iter().map(ToString::to_string).collect()).unwrap_or_default();
-        for module_instance in self.values.instances_of(&resource.module) {
+        }
+        let Some(parts) = self.resource_parts(index, resource) else { return };
+        for module_instance in &parts.module_instances {
             if resource.resource.mode == ResourceMode::Data {
-                self.plan_data_instances(index, &module_instance, module_config, config, &schema, provider.clone())
-                    .await;
-            } else if self.input.options.destroy {
-                self.plan_destroy_instances(&module_instance, resource, &schema, &provider_addr);
+                self.plan_data_instances(
+                    index,
+                    module_instance,
+                    parts.module_config,
+                    parts.config,
+                    &parts.schema,
+                    parts.provider.clone(),
+                )
+                .await;
             } else {
-                let ctx = ResourceContext {
-                    module_instance: &module_instance,
-                    module_config,
-                    config,
-                    schema: &schema,
-                    provider: provider.clone(),
-                    provider_addr: &provider_addr,
-                    dependencies: &dependencies,
-                };
-                self.plan_managed_instances(ctx).await;
+                self.plan_destroy_instances(module_instance, resource, &parts.schema, &parts.provider_addr);
             }
         }
     }
@@ -480,14 +559,15 @@ impl<'a> Planner<'a> {
         !named_instance
     }
 
-    async fn plan_managed_instances(&mut self, ctx: ResourceContext<'_>) {
+    /// Phase 1: expansion, and every instance's configuration and preconditions.
+    fn prepare_managed(&mut self, ctx: &ResourceContext<'_>) -> Option<Prepared> {
         let resource_addr = ctx.config.addr.clone();
         let repetition = RepetitionData::default();
         let scope = scope_of(&self.values, ctx.module_instance, ctx.module_config, &repetition);
         let (expansion, keys, d) = expand(ctx.config.count.as_ref(), ctx.config.for_each.as_ref(), &scope);
         self.diags.extend(d);
         if matches!(expansion, Expansion::Unknown) {
-            return;
+            return None;
         }
         // Phase 1: evaluate every instance's configuration and preconditions.
         let mut work = Vec::new();
@@ -507,41 +587,15 @@ impl<'a> Planner<'a> {
             work.push((addr, repetition, mark_schema_sensitive(config_value, &ctx.schema.block), prior));
         }
         if self.diags.has_errors() {
-            return;
+            return None;
         }
-        // Phase 2: refresh and plan through the provider, concurrently.
+        Some(Prepared { expansion, work })
+    }
+    /// Phase 3: decide actions, record values.
+    async fn finish_managed(&mut self, ctx: &ResourceContext<'_>, expansion: Expansion, results: Vec<InstancePlan>) {
+        let resource_addr = ctx.config.addr.clone();
         let ty = ctx.schema.block.ty();
-        let refresh = self.input.options.refresh;
         let type_name = resource_addr.type_name.clone();
-        let ignore = &ctx.config.lifecycle.ignore_changes;
-        let results: Vec<InstancePlan> =
-            stream::iter(work.into_iter().map(|(addr, repetition, config_value, prior)| {
-                let provider = ctx.provider.clone();
-                let ty = ty.clone();
-                let type_name = type_name.clone();
-                let span = info_span!("plan", addr = %addr);
-                async move {
-                    plan_one(PlanOne {
-                        provider,
-                        type_name,
-                        ty,
-                        addr,
-                        repetition,
-                        config_value,
-                        prior,
-                        refresh,
-                        ignore,
-                        schema: ctx.schema,
-                    })
-                    .await
-                }
-                .instrument(span)
-            }))
-            .buffered(self.input.parallelism.max(1))
-            .collect()
-            .await;
-
-        // Phase 3: decide actions, record values.
         let mut instance_values = BTreeMap::new();
         let mut planned_keys = HashSet::new();
         for result in results {
@@ -1021,6 +1075,37 @@ struct ResourceContext<'c> {
     dependencies: &'c [String],
 }
 
+/// A managed resource's configuration, provider and schema, owned for a batch.
+struct ResourceParts<'a> {
+    module_config: &'a Module,
+    config: &'a Resource,
+    provider: Arc<dyn Provider>,
+    provider_addr: ProviderAddr,
+    schema: ResourceSchema,
+    dependencies: Vec<String>,
+    module_instances: Vec<ModuleInstance>,
+}
+
+impl ResourceParts<'_> {
+    fn context<'c>(&'c self, module_instance: &'c ModuleInstance) -> ResourceContext<'c> {
+        ResourceContext {
+            module_instance,
+            module_config: self.module_config,
+            config: self.config,
+            schema: &self.schema,
+            provider: self.provider.clone(),
+            provider_addr: &self.provider_addr,
+            dependencies: &self.dependencies,
+        }
+    }
+}
+
+/// Phase 1's result for one resource in one module instance.
+struct Prepared {
+    expansion: Expansion,
+    work: Vec<(AbsResourceInstance, RepetitionData, Value, Option<InstanceState>)>,
+}
+
 struct PlanOne<'c> {
     provider: Arc<dyn Provider>,
     type_name: String,
@@ -1491,4 +1576,21 @@ fn drifted(schema: &BlockSchema, before: &Value, refreshed: Option<&Value>) -> b
         }),
         (a, b) => a.clone().unmark_deep().0 != b.clone().unmark_deep().0,
     }
+}
+
+/// The graph's nodes grouped by depth (the longest path from a node without dependencies),
+/// each group in topological order. No node depends on another of its group.
+fn levels(graph: &ConfigGraph) -> Vec<Vec<NodeIndex>> {
+    let order = graph.topo_order();
+    let mut depth: HashMap<NodeIndex, usize> = HashMap::with_capacity(order.len());
+    let mut out: Vec<Vec<NodeIndex>> = Vec::new();
+    for index in order {
+        let d = graph.dependencies(index).filter_map(|dep| depth.get(&dep)).map(|d| d + 1).max().unwrap_or(0);
+        depth.insert(index, d);
+        if out.len() <= d {
+            out.resize_with(d + 1, Vec::new);
+        }
+        out[d].push(index);
+    }
+    out
 }
