@@ -214,18 +214,22 @@ impl<'a> Planner<'a> {
         if self.diags.has_errors() {
             return;
         }
-        // Phase 2, all together.
+        // Phase 2, all together. Planning is the provider's own computation, so many plans
+        // may be in flight (a plugin gets them in large batches); reads are bounded by
+        // `parallelism` inside `plan_one`.
         let refresh = self.input.options.refresh;
+        let read_permits = tokio::sync::Semaphore::new(self.input.parallelism.max(1));
         let mut jobs = Vec::new();
         for (slot, (part_index, _, p)) in prepared.iter_mut().enumerate() {
             let part = &parts[*part_index];
+            let ty = part.schema.block.ty();
             for (addr, repetition, config_value, prior) in std::mem::take(&mut p.work) {
                 jobs.push((
                     slot,
                     PlanOne {
                         provider: part.provider.clone(),
                         type_name: part.config.addr.type_name.clone(),
-                        ty: part.schema.block.ty(),
+                        ty: ty.clone(),
                         addr,
                         repetition,
                         config_value,
@@ -233,6 +237,7 @@ impl<'a> Planner<'a> {
                         refresh,
                         ignore: &part.config.lifecycle.ignore_changes,
                         schema: &part.schema,
+                        read_permits: &read_permits,
                     },
                 ));
             }
@@ -242,7 +247,7 @@ impl<'a> Planner<'a> {
             let span = info_span!("plan", addr = %job.addr);
             async move { (slot, plan_one(job).await) }.instrument(span)
         }))
-        .buffered(self.input.parallelism.max(1))
+        .buffered(PLANS_IN_FLIGHT.max(self.input.parallelism))
         .collect()
         .await;
         for (slot, result) in done {
@@ -1075,6 +1080,10 @@ struct ResourceContext<'c> {
     dependencies: &'c [String],
 }
 
+/// How many instance plans may be in flight at once: enough for a plugin to receive them
+/// in large batches, few enough to bound memory.
+const PLANS_IN_FLIGHT: usize = 256;
+
 /// A managed resource's configuration, provider and schema, owned for a batch.
 struct ResourceParts<'a> {
     module_config: &'a Module,
@@ -1107,6 +1116,7 @@ struct Prepared {
 }
 
 struct PlanOne<'c> {
+    read_permits: &'c tokio::sync::Semaphore,
     provider: Arc<dyn Provider>,
     type_name: String,
     ty: Type,
@@ -1140,14 +1150,17 @@ async fn plan_one(p: PlanOne<'_>) -> InstancePlan {
     if p.refresh
         && let (Some(state), Some(before)) = (&p.prior, prior_value.clone())
     {
-        let response = p
-            .provider
-            .read(provider::ReadRequest {
-                type_name: p.type_name.clone(),
-                current_state: before.clone().unmark_deep().0,
-                private: state.private.clone(),
-            })
-            .await;
+        let response = {
+            // Reads reach the remote API: at most `parallelism` at once.
+            let _permit = p.read_permits.acquire().await;
+            p.provider
+                .read(provider::ReadRequest {
+                    type_name: p.type_name.clone(),
+                    current_state: before.clone().unmark_deep().0,
+                    private: state.private.clone(),
+                })
+                .await
+        };
         diags.extend(response.diagnostics);
         let refreshed = response.new_state.map(|v| v.mark_paths(&state.sensitive_paths));
         if drifted(&p.schema.block, &before, refreshed.as_ref()) {
