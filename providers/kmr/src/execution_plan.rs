@@ -17,7 +17,16 @@ use serde_json::json;
 
 use crate::cluster::spec::{attributes, json_string, str_attr};
 use crate::kmr_api::{api_error, call, client_token, error, is_not_found};
+use crate::record::{self, RecordApi};
 use crate::resource::{Ctx, ResourceType};
+
+const API: RecordApi = RecordApi {
+    create: "CreateExecutionPlan",
+    modify: "ModifyExecutionPlan",
+    delete: "DeleteExecutionPlan",
+    id_field: "ExecutionPlanId",
+    noun: "execution plan",
+};
 
 pub const TYPE_NAME: &str = "kmr_execution_plan";
 
@@ -141,52 +150,9 @@ impl ResourceType for ExecutionPlan {
     }
 
     async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
-        let schema = self.schema();
-        let prior = request.prior_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
-        let planned = request.planned_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
-        match (prior, planned) {
-            (None, None) => ApplyResponse::default(),
-            (None, Some(planned)) => {
-                let mut body = body(&planned);
-                body["ClientToken"] = json!(client_token(&request.idempotency_token));
-                match call(ctx, "CreateExecutionPlan", body).await {
-                    Ok(answer) => {
-                        let id = answer.get("ExecutionPlanId").and_then(|i| i.as_str()).unwrap_or_default().to_string();
-                        finish(ctx, &id, planned, Diagnostics::new()).await
-                    }
-                    Err(e) => ApplyResponse {
-                        diagnostics: api_error("creating the execution plan", &e),
-                        ..Default::default()
-                    },
-                }
-            }
-            (Some(prior), None) => {
-                let Some(id) = str_attr(&prior, "id") else { return ApplyResponse::default() };
-                match call(ctx, "DeleteExecutionPlan", json!({ "ExecutionPlanId": id })).await {
-                    Ok(_) => ApplyResponse::default(),
-                    Err(e) if is_not_found(&e) => ApplyResponse::default(),
-                    Err(e) => ApplyResponse {
-                        new_state: Some(Value::Object(prior)),
-                        diagnostics: api_error(&format!("deleting execution plan {id}"), &e),
-                        ..Default::default()
-                    },
-                }
-            }
-            (Some(prior), Some(planned)) => {
-                let Some(id) = str_attr(&prior, "id") else {
-                    return ApplyResponse {
-                        diagnostics: error("the state of the execution plan has no `id`"),
-                        ..Default::default()
-                    };
-                };
-                let mut body = body(&planned);
-                body["ExecutionPlanId"] = json!(id);
-                let diagnostics = match call(ctx, "ModifyExecutionPlan", body).await {
-                    Ok(_) => Diagnostics::new(),
-                    Err(e) => api_error(&format!("changing execution plan {id}"), &e),
-                };
-                finish(ctx, &id, planned, diagnostics).await
-            }
+        match record::apply(ctx, &request, &self.schema(), &API, body).await {
+            record::Next::Describe { id, planned, diagnostics } => finish(ctx, &id, planned, diagnostics).await,
+            record::Next::Done(response) => response,
         }
     }
 

@@ -12,6 +12,7 @@ pub mod execution_plan;
 mod kmr_api;
 pub mod network;
 mod provider;
+mod record;
 mod resource;
 pub mod support;
 pub mod template;

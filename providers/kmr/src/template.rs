@@ -17,7 +17,16 @@ use serde_json::json;
 use crate::cluster::schema::{self, default_of};
 use crate::cluster::spec::{self, attributes, json_string, str_attr};
 use crate::kmr_api::{api_error, call, client_token, error, is_not_found};
+use crate::record::{self, RecordApi};
 use crate::resource::{Ctx, ResourceType};
+
+const API: RecordApi = RecordApi {
+    create: "CreateClusterTemplate",
+    modify: "ModifyClusterTemplate",
+    delete: "DeleteClusterTemplate",
+    id_field: "TemplateId",
+    noun: "cluster template",
+};
 
 pub const TYPE_NAME: &str = "kmr_cluster_template";
 
@@ -84,52 +93,9 @@ impl ResourceType for Template {
     }
 
     async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
-        let schema = self.schema();
-        let prior = request.prior_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
-        let planned = request.planned_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
-        match (prior, planned) {
-            (None, None) => ApplyResponse::default(),
-            (None, Some(planned)) => {
-                let mut body = body(&planned);
-                body["ClientToken"] = json!(client_token(&request.idempotency_token));
-                match call(ctx, "CreateClusterTemplate", body).await {
-                    Ok(answer) => {
-                        let id = answer.get("TemplateId").and_then(|i| i.as_str()).unwrap_or_default().to_string();
-                        finish(ctx, &id, planned, Diagnostics::new()).await
-                    }
-                    Err(e) => ApplyResponse {
-                        diagnostics: api_error("creating the cluster template", &e),
-                        ..Default::default()
-                    },
-                }
-            }
-            (Some(prior), None) => {
-                let Some(id) = str_attr(&prior, "id") else { return ApplyResponse::default() };
-                match call(ctx, "DeleteClusterTemplate", json!({ "TemplateId": id })).await {
-                    Ok(_) => ApplyResponse::default(),
-                    Err(e) if is_not_found(&e) => ApplyResponse::default(),
-                    Err(e) => ApplyResponse {
-                        new_state: Some(Value::Object(prior)),
-                        diagnostics: api_error(&format!("deleting cluster template {id}"), &e),
-                        ..Default::default()
-                    },
-                }
-            }
-            (Some(prior), Some(planned)) => {
-                let Some(id) = str_attr(&prior, "id") else {
-                    return ApplyResponse {
-                        diagnostics: error("the state of the template has no `id`"),
-                        ..Default::default()
-                    };
-                };
-                let mut body = body(&planned);
-                body["TemplateId"] = json!(id);
-                let diagnostics = match call(ctx, "ModifyClusterTemplate", body).await {
-                    Ok(_) => Diagnostics::new(),
-                    Err(e) => api_error(&format!("changing cluster template {id}"), &e),
-                };
-                finish(ctx, &id, planned, diagnostics).await
-            }
+        match record::apply(ctx, &request, &self.schema(), &API, body).await {
+            record::Next::Describe { id, planned, diagnostics } => finish(ctx, &id, planned, diagnostics).await,
+            record::Next::Done(response) => response,
         }
     }
 
