@@ -13,6 +13,7 @@ use corral_sandbox::services::vpc::KMR_GROUP_NAME;
 use serde_json::json;
 
 use super::VPC_VERSION;
+use super::lookup::Lookup;
 use crate::resource::{Ctx, DataSourceType, ResourceType};
 use crate::support::{
     api_error, client_token, error, failed, filter, get_str, is_not_found, json_str, plan_from_schema,
@@ -22,6 +23,15 @@ pub struct SecurityGroup;
 pub struct SecurityGroupData;
 
 const TYPE: &str = "kmr_security_group";
+
+const LOOKUP: Lookup = Lookup {
+    type_name: TYPE,
+    noun: "security group",
+    action: "DescribeSecurityGroups",
+    set_field: "SecurityGroupSet",
+    id_field: "SecurityGroupId",
+    state,
+};
 
 fn state(group: &serde_json::Value) -> Value {
     Value::object([
@@ -34,12 +44,12 @@ fn state(group: &serde_json::Value) -> Value {
     ])
 }
 
+/// Every group a describe request matches (the rule resource looks groups up too).
 pub(crate) async fn describe(
     ctx: &Ctx,
     body: serde_json::Value,
 ) -> Result<Vec<serde_json::Value>, corral_provider_sdk::http::CallError> {
-    let answer = ctx.vpc.call("DescribeSecurityGroups", VPC_VERSION, &body).await?;
-    Ok(answer.get("SecurityGroupSet").and_then(|s| s.as_array()).cloned().unwrap_or_default())
+    LOOKUP.describe(ctx, body).await
 }
 
 fn schema_block(data: bool) -> BlockSchema {
@@ -140,51 +150,15 @@ impl ResourceType for SecurityGroup {
     }
 
     async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-        let Some(id) = get_str(&request.current_state, "id") else {
-            return ReadResponse {
-                diagnostics: error("the state of kmr_security_group has no `id`"),
-                ..ReadResponse::default()
-            };
-        };
-        match describe(ctx, json!({"SecurityGroupId": [id]})).await {
-            Ok(found) => ReadResponse {
-                new_state: found.first().map(state),
-                private: request.private,
-                ..ReadResponse::default()
-            },
-            Err(e) => ReadResponse {
-                new_state: Some(request.current_state),
-                diagnostics: api_error(&format!("reading kmr_security_group {id}"), &e),
-                ..ReadResponse::default()
-            },
-        }
+        LOOKUP.read(ctx, request).await
     }
 
     async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
-        let token = client_token(&request.idempotency_token);
-        match describe(ctx, json!({"Filter": [filter("client-token", &token)]})).await {
-            Ok(found) => FindCreatedResponse { state: found.first().map(state), ..FindCreatedResponse::default() },
-            Err(e) => FindCreatedResponse {
-                diagnostics: api_error("looking for an interrupted kmr_security_group create", &e),
-                ..FindCreatedResponse::default()
-            },
-        }
+        LOOKUP.find_created(ctx, request).await
     }
 
     async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
-        match describe(ctx, json!({"SecurityGroupId": [request.id]})).await {
-            Ok(found) => match found.first() {
-                Some(group) => ImportResponse { state: Some(state(group)), ..ImportResponse::default() },
-                None => ImportResponse {
-                    diagnostics: error(format!("no security group `{}` exists", request.id)),
-                    ..ImportResponse::default()
-                },
-            },
-            Err(e) => ImportResponse {
-                diagnostics: api_error("importing kmr_security_group", &e),
-                ..ImportResponse::default()
-            },
-        }
+        LOOKUP.import(ctx, request).await
     }
 }
 

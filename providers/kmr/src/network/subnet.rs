@@ -11,15 +11,25 @@ use corral_engine::value::{Type, Value};
 use serde_json::json;
 
 use super::VPC_VERSION;
+use super::lookup::Lookup;
 use crate::resource::{Ctx, ResourceType};
 use crate::support::{
-    api_error, check_cidr, check_one_of, client_token, error, failed, filter, get_str, is_not_found, json_i64,
-    json_str, plan_from_schema,
+    api_error, check_cidr, check_one_of, client_token, failed, get_str, is_not_found, json_i64, json_str,
+    plan_from_schema,
 };
 
 pub struct Subnet;
 
 const TYPE: &str = "kmr_subnet";
+
+const LOOKUP: Lookup = Lookup {
+    type_name: TYPE,
+    noun: "subnet",
+    action: "DescribeSubnets",
+    set_field: "SubnetSet",
+    id_field: "SubnetId",
+    state,
+};
 
 fn state(subnet: &serde_json::Value) -> Value {
     Value::object([
@@ -33,14 +43,6 @@ fn state(subnet: &serde_json::Value) -> Value {
         ("available_ips".to_string(), json_i64(subnet, "AvailableIpNumber")),
         ("created_at".to_string(), json_str(subnet, "CreateTime")),
     ])
-}
-
-async fn describe(
-    ctx: &Ctx,
-    body: serde_json::Value,
-) -> Result<Option<serde_json::Value>, corral_provider_sdk::http::CallError> {
-    let answer = ctx.vpc.call("DescribeSubnets", VPC_VERSION, &body).await?;
-    Ok(answer.get("SubnetSet").and_then(|s| s.as_array()).and_then(|s| s.first()).cloned())
 }
 
 #[async_trait::async_trait]
@@ -133,47 +135,14 @@ impl ResourceType for Subnet {
     }
 
     async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-        let Some(id) = get_str(&request.current_state, "id") else {
-            return ReadResponse {
-                diagnostics: error("the state of kmr_subnet has no `id`"),
-                ..ReadResponse::default()
-            };
-        };
-        match describe(ctx, json!({"SubnetId": [id]})).await {
-            Ok(found) => ReadResponse {
-                new_state: found.as_ref().map(state),
-                private: request.private,
-                ..ReadResponse::default()
-            },
-            Err(e) => ReadResponse {
-                new_state: Some(request.current_state),
-                diagnostics: api_error(&format!("reading kmr_subnet {id}"), &e),
-                ..ReadResponse::default()
-            },
-        }
+        LOOKUP.read(ctx, request).await
     }
 
     async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
-        let token = client_token(&request.idempotency_token);
-        match describe(ctx, json!({"Filter": [filter("client-token", &token)]})).await {
-            Ok(found) => FindCreatedResponse { state: found.as_ref().map(state), ..FindCreatedResponse::default() },
-            Err(e) => FindCreatedResponse {
-                diagnostics: api_error("looking for an interrupted kmr_subnet create", &e),
-                ..FindCreatedResponse::default()
-            },
-        }
+        LOOKUP.find_created(ctx, request).await
     }
 
     async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
-        match describe(ctx, json!({"SubnetId": [request.id]})).await {
-            Ok(Some(subnet)) => ImportResponse { state: Some(state(&subnet)), ..ImportResponse::default() },
-            Ok(None) => ImportResponse {
-                diagnostics: error(format!("no subnet `{}` exists", request.id)),
-                ..ImportResponse::default()
-            },
-            Err(e) => {
-                ImportResponse { diagnostics: api_error("importing kmr_subnet", &e), ..ImportResponse::default() }
-            }
-        }
+        LOOKUP.import(ctx, request).await
     }
 }

@@ -10,14 +10,16 @@ use corral_engine::value::{Type, Value};
 use serde_json::json;
 
 use super::VPC_VERSION;
+use super::lookup::Lookup;
 use crate::resource::{Ctx, ResourceType};
-use crate::support::{
-    api_error, check_cidr, client_token, error, failed, filter, get_str, is_not_found, json_str, plan_from_schema,
-};
+use crate::support::{api_error, check_cidr, client_token, failed, get_str, is_not_found, json_str, plan_from_schema};
 
 pub struct Vpc;
 
 const TYPE: &str = "kmr_vpc";
+
+const LOOKUP: Lookup =
+    Lookup { type_name: TYPE, noun: "VPC", action: "DescribeVpcs", set_field: "VpcSet", id_field: "VpcId", state };
 
 fn state(vpc: &serde_json::Value) -> Value {
     Value::object([
@@ -26,14 +28,6 @@ fn state(vpc: &serde_json::Value) -> Value {
         ("cidr_block".to_string(), json_str(vpc, "CidrBlock")),
         ("created_at".to_string(), json_str(vpc, "CreateTime")),
     ])
-}
-
-async fn describe(
-    ctx: &Ctx,
-    body: serde_json::Value,
-) -> Result<Option<serde_json::Value>, corral_provider_sdk::http::CallError> {
-    let answer = ctx.vpc.call("DescribeVpcs", VPC_VERSION, &body).await?;
-    Ok(answer.get("VpcSet").and_then(|s| s.as_array()).and_then(|s| s.first()).cloned())
 }
 
 #[async_trait::async_trait]
@@ -109,42 +103,14 @@ impl ResourceType for Vpc {
     }
 
     async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-        let Some(id) = get_str(&request.current_state, "id") else {
-            return ReadResponse { diagnostics: error("the state of kmr_vpc has no `id`"), ..ReadResponse::default() };
-        };
-        match describe(ctx, json!({"VpcId": [id]})).await {
-            Ok(found) => ReadResponse {
-                new_state: found.as_ref().map(state),
-                private: request.private,
-                ..ReadResponse::default()
-            },
-            Err(e) => ReadResponse {
-                new_state: Some(request.current_state),
-                diagnostics: api_error(&format!("reading kmr_vpc {id}"), &e),
-                ..ReadResponse::default()
-            },
-        }
+        LOOKUP.read(ctx, request).await
     }
 
     async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
-        let token = client_token(&request.idempotency_token);
-        match describe(ctx, json!({"Filter": [filter("client-token", &token)]})).await {
-            Ok(found) => FindCreatedResponse { state: found.as_ref().map(state), ..FindCreatedResponse::default() },
-            Err(e) => FindCreatedResponse {
-                diagnostics: api_error("looking for an interrupted kmr_vpc create", &e),
-                ..FindCreatedResponse::default()
-            },
-        }
+        LOOKUP.find_created(ctx, request).await
     }
 
     async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
-        match describe(ctx, json!({"VpcId": [request.id]})).await {
-            Ok(Some(vpc)) => ImportResponse { state: Some(state(&vpc)), ..ImportResponse::default() },
-            Ok(None) => ImportResponse {
-                diagnostics: error(format!("no VPC `{}` exists", request.id)),
-                ..ImportResponse::default()
-            },
-            Err(e) => ImportResponse { diagnostics: api_error("importing kmr_vpc", &e), ..ImportResponse::default() },
-        }
+        LOOKUP.import(ctx, request).await
     }
 }
