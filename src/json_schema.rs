@@ -105,6 +105,10 @@ fn attribute(attribute: &AttributeSchema) -> J {
     if attribute.sensitive {
         out.insert("x-corral-sensitive".into(), json!(true));
     }
+    // JSON Schema's own word for a value that is sent but never read back.
+    if attribute.write_only {
+        out.insert("writeOnly".into(), json!(true));
+    }
     match &attribute.change {
         ChangeClass::InPlace => {}
         ChangeClass::ForcesReplacement => {

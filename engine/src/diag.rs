@@ -101,6 +101,9 @@ pub struct Diagnostic {
     /// Further locations with their own messages (e.g. each reference of a cycle).
     pub labels: Vec<(Span, String)>,
     pub help: Option<String>,
+    /// The attribute of a resource the diagnostic is about (providers name it; the planner
+    /// turns it into the span of that attribute in the resource block).
+    pub attribute: Option<crate::value::Path>,
 }
 
 impl Diagnostic {
@@ -112,6 +115,7 @@ impl Diagnostic {
             span: None,
             labels: Vec::new(),
             help: None,
+            attribute: None,
         }
     }
 
@@ -136,6 +140,12 @@ impl Diagnostic {
 
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
         self.labels.push((span, message.into()));
+        self
+    }
+
+    /// About this attribute of the resource (`Path::attr("core").index(0).then("count")`).
+    pub fn with_attribute(mut self, path: crate::value::Path) -> Diagnostic {
+        self.attribute = Some(path).filter(|p| !p.0.is_empty());
         self
     }
 
@@ -273,8 +283,13 @@ impl Diagnostic {
     /// holds one source.
     pub fn render(&self, sources: &SourceMap) -> Rendered {
         let mut message = self.summary.clone();
-        if let Some(span) = self.span {
-            message = format!("{message}\n  at {}", sources.location(span));
+        match (self.span, &self.attribute) {
+            (Some(span), Some(path)) => {
+                message = format!("{message}\n  at {}, attribute `{path}`", sources.location(span))
+            }
+            (Some(span), None) => message = format!("{message}\n  at {}", sources.location(span)),
+            (None, Some(path)) => message = format!("{message}\n  attribute `{path}`"),
+            (None, None) => {}
         }
         if let Some(detail) = &self.detail {
             message = format!("{message}\n\n{detail}");
@@ -297,6 +312,7 @@ impl Diagnostic {
                     span: Some(*span),
                     labels: Vec::new(),
                     help: None,
+                    attribute: None,
                 };
                 let mut rendered = sub.render(sources);
                 rendered.severity = self.severity;

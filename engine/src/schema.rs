@@ -63,6 +63,11 @@ pub struct AttributeSchema {
     pub optional: bool,
     pub computed: bool,
     pub sensitive: bool,
+    /// Sent to the provider from the configuration but never stored: the plan and the state
+    /// hold a salted digest instead (see `provider::write_only`), so a password can be set
+    /// and changed without ever being written down. Top-level string attributes only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub write_only: bool,
     pub change: ChangeClass,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -76,6 +81,7 @@ impl AttributeSchema {
             optional: false,
             computed: false,
             sensitive: false,
+            write_only: false,
             change: ChangeClass::InPlace,
             description: None,
         }
@@ -106,6 +112,13 @@ impl AttributeSchema {
     }
 
     pub fn sensitive(mut self) -> AttributeSchema {
+        self.sensitive = true;
+        self
+    }
+
+    /// Never stored (see the field). Write-only values are secrets, so also sensitive.
+    pub fn write_only(mut self) -> AttributeSchema {
+        self.write_only = true;
         self.sensitive = true;
         self
     }
@@ -168,4 +181,47 @@ pub struct ProviderSchema {
     pub provider: BlockSchema,
     pub resources: BTreeMap<String, ResourceSchema>,
     pub data_sources: BTreeMap<String, ResourceSchema>,
+}
+
+impl ProviderSchema {
+    /// Declarations the engine cannot honour, one sentence each. A write-only attribute is
+    /// stored as a digest string in place of its value, so it must be a top-level string
+    /// the user sets (a computed one would have nothing to digest), and only managed
+    /// resources have state to keep it out of.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (type_name, resource) in &self.resources {
+            for (name, attr) in &resource.block.attributes {
+                if !attr.write_only {
+                    continue;
+                }
+                if attr.ty != Type::String {
+                    out.push(format!("write-only attribute `{name}` of `{type_name}` must be a string"));
+                }
+                if attr.computed {
+                    out.push(format!("write-only attribute `{name}` of `{type_name}` cannot be computed"));
+                }
+            }
+            nested_write_only(type_name, &resource.block, true, &mut out);
+        }
+        for (type_name, data) in &self.data_sources {
+            nested_write_only(type_name, &data.block, false, &mut out);
+        }
+        out
+    }
+}
+
+fn nested_write_only(type_name: &str, block: &BlockSchema, top: bool, out: &mut Vec<String>) {
+    if !top {
+        for (name, attr) in &block.attributes {
+            if attr.write_only {
+                out.push(format!(
+                    "write-only attribute `{name}` of `{type_name}` must be a top-level attribute of a resource"
+                ));
+            }
+        }
+    }
+    for nested in block.blocks.values() {
+        nested_write_only(type_name, &nested.block, false, out);
+    }
 }

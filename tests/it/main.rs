@@ -13,3 +13,4 @@ mod lifecycle;
 mod locking;
 mod plugins;
 mod sandbox;
+mod write_only;

@@ -92,7 +92,8 @@ fn provider_diagnostics_cross_the_protocol() {
     let (code, stdout, stderr) = run(out_of_process(&w, &["plan"]));
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     assert!(stderr.contains("`delay_ms` must be a whole number of milliseconds"), "{stderr}");
-    assert!(stderr.contains("main.hcl"), "the planner attaches the resource's span:\n{stderr}");
+    // The provider names the attribute; the planner points at it in the resource block.
+    assert!(stderr.contains("main.hcl:3:3, attribute `delay_ms`"), "{stderr}");
 }
 
 /// The pids of `parent`'s child processes.

@@ -267,7 +267,7 @@ impl<'a> Walker<'a> {
         if !self.report(diags) {
             return None;
         }
-        let provider = factory.instantiate();
+        let provider = provider::instantiate(factory.as_ref());
         let response = provider
             .configure(provider::ConfigureRequest {
                 config: config_value.unmark_deep().0,
@@ -508,7 +508,7 @@ impl<'a> Walker<'a> {
         };
         if diags.has_errors() {
             let message = diags.errors().next().map(ToString::to_string).unwrap_or_default();
-            self.report(diags);
+            self.report(crate::plan::locate(diags, resource_config));
             self.record(&change.addr, change.action, InstanceOutcome::Failed(message), started, false);
             return (key, None, false);
         }
@@ -516,7 +516,7 @@ impl<'a> Walker<'a> {
             instance::create_or_update(self.input.sink, provider, change, schema, prior, planned, config_value).await;
         let failed = result.diags.has_errors();
         let message = result.diags.errors().next().map(ToString::to_string).unwrap_or_default();
-        self.report(result.diags);
+        self.report(crate::plan::locate(result.diags, resource_config));
         let outcome = if failed { InstanceOutcome::Failed(message) } else { InstanceOutcome::Done };
         self.record(&change.addr, change.action, outcome, started, false);
         (key, result.value, !failed)

@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 
 use crate::addr::{ModulePath, ResourceAddr};
 use crate::diag::{SourceMap, Span};
-use crate::value::Type;
+use crate::value::{PathStep, Type};
 
 /// A loaded configuration: the root module, its descendants, and the sources they came from.
 #[derive(Debug)]
@@ -83,6 +83,31 @@ pub struct Body {
     pub blocks: Vec<NestedBlock>,
     /// The span of the whole body (between the braces).
     pub span: Option<Span>,
+}
+
+impl Body {
+    /// Where the configuration sets what `path` names: the attribute, else the nested block
+    /// (the `i`th of its type for an index, the one labelled `k` for a key), else nothing.
+    /// Paths into an attribute's value stop at the attribute: its expression may build the
+    /// value in ways the path does not follow.
+    pub fn span_of(&self, path: &[PathStep]) -> Option<Span> {
+        let Some(PathStep::Attr(name)) = path.first() else { return None };
+        if let Some(attribute) = self.attributes.get(name) {
+            return Some(attribute.span);
+        }
+        let mut of_type = self.blocks.iter().filter(|b| &b.type_name == name);
+        let (block, rest) = match path.get(1) {
+            Some(PathStep::Index(i)) => (usize::try_from(*i).ok().and_then(|i| of_type.nth(i)), &path[2..]),
+            Some(PathStep::Key(key)) => (of_type.find(|b| b.labels.first() == Some(key)), &path[2..]),
+            _ => (of_type.next(), &path[1..]),
+        };
+        let block = block?;
+        // Generated blocks have no source of their own beyond their `dynamic` block.
+        if block.dynamic.is_some() {
+            return Some(block.span);
+        }
+        block.body.span_of(rest).or(Some(block.span))
+    }
 }
 
 #[derive(Clone, Debug)]

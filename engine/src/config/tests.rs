@@ -327,3 +327,20 @@ fn truncated_files_never_panic() {
     }
     assert!(errors > 0);
 }
+
+#[test]
+fn an_attribute_path_finds_where_the_configuration_sets_it() {
+    use crate::value::Path;
+    let config = load_valid("nested_blocks");
+    let etl = &config.root.resources[&ResourceAddr::managed("kmr_cluster", "etl")];
+    let at = |path: Path| etl.body.span_of(&path.0).map(|span| config.sources.location(span));
+    let file = root_file(&config);
+    assert_eq!(at(Path::attr("name")), Some(format!("{file}:2:3")));
+    assert_eq!(at(Path::attr("node_group").index(1).then("count")), Some(format!("{file}:11:5")));
+    assert_eq!(at(Path::attr("node_group").index(0)), Some(format!("{file}:4:3")));
+    // Past the end of what is written: the block is the nearest place.
+    assert_eq!(at(Path::attr("node_group").index(0).then("instance_type")), Some(format!("{file}:4:3")));
+    assert_eq!(at(Path::attr("tag").key("team").then("value")), Some(format!("{file}:15:5")));
+    assert_eq!(at(Path::attr("node_group").index(5)), None);
+    assert_eq!(at(Path::attr("log_uri")), None);
+}

@@ -347,7 +347,7 @@ impl<'a> Planner<'a> {
         if self.diags.has_errors() {
             return;
         }
-        let provider = factory.instantiate();
+        let provider = provider::instantiate(factory.as_ref());
         let (config_value, _) = config_value.unmark_deep();
         let response = provider
             .configure(provider::ConfigureRequest { config: config_value, data_dir: self.input.data_dir.clone() })
@@ -587,7 +587,7 @@ impl<'a> Planner<'a> {
                 type_name: resource_addr.type_name.clone(),
                 config: config_value.clone().unmark_deep().0,
             });
-            self.diags.extend(attach_span(validation.diagnostics, ctx.config.decl_span));
+            self.diags.extend(locate(validation.diagnostics, ctx.config));
             let prior = self.state.instances.get(&addr).cloned();
             work.push((addr, repetition, mark_schema_sensitive(config_value, &ctx.schema.block), prior));
         }
@@ -604,7 +604,7 @@ impl<'a> Planner<'a> {
         let mut instance_values = BTreeMap::new();
         let mut planned_keys = HashSet::new();
         for result in results {
-            self.diags.extend(attach_span(result.diags, ctx.config.decl_span));
+            self.diags.extend(locate(result.diags, ctx.config));
             if let Some(drift) = result.drift {
                 self.drift.push(drift);
             }
@@ -642,7 +642,7 @@ impl<'a> Planner<'a> {
                         prior_private: None,
                     })
                     .await;
-                self.diags.extend(attach_span(response.diagnostics, ctx.config.decl_span));
+                self.diags.extend(locate(response.diagnostics, ctx.config));
                 if let Some(planned) = response.planned_state {
                     change.after = Some(remark(planned, &config_value, &ctx.schema.block));
                 }
@@ -833,7 +833,7 @@ impl<'a> Planner<'a> {
 
     async fn configure_implied(&mut self, addr: &ProviderAddr) -> Option<Arc<dyn Provider>> {
         let factory = self.input.registry.get(addr.name())?.clone();
-        let provider = factory.instantiate();
+        let provider = provider::instantiate(factory.as_ref());
         let config = null_object(&factory.schema().provider);
         let response =
             provider.configure(provider::ConfigureRequest { config, data_dir: self.input.data_dir.clone() }).await;
@@ -994,7 +994,7 @@ impl<'a> Planner<'a> {
                     })
                     .instrument(info_span!("read", addr = %addr))
                     .await;
-                self.diags.extend(attach_span(response.diagnostics, config.decl_span));
+                self.diags.extend(locate(response.diagnostics, config));
                 match response.state {
                     Some(v) => remark(v, &config_value, &schema.block),
                     None => Value::Unknown(schema.block.ty()),
@@ -1419,9 +1419,22 @@ fn guess_expansion(instances: &BTreeMap<InstanceKey, Value>) -> Expansion {
     }
 }
 
-/// Gives provider diagnostics without a location the location of the resource block.
-fn attach_span(diags: Diagnostics, span: Span) -> Diagnostics {
-    Diagnostics(diags.into_iter().map(|d| if d.span.is_none() { d.with_span(span) } else { d }).collect())
+/// Gives provider diagnostics without a location one in the resource's block: the
+/// attribute they name when the configuration sets it, else the block's header.
+pub(crate) fn locate(diags: Diagnostics, config: &Resource) -> Diagnostics {
+    Diagnostics(
+        diags
+            .into_iter()
+            .map(|d| {
+                if d.span.is_some() {
+                    return d;
+                }
+                let span = d.attribute.as_ref().and_then(|path| config.body.span_of(&path.0));
+                let span = span.unwrap_or(config.decl_span);
+                d.with_span(span)
+            })
+            .collect(),
+    )
 }
 
 fn reference_selects(rest: &[PathStep], key: &InstanceKey) -> bool {

@@ -3,6 +3,8 @@
 //! Built-in providers implement it in process; the plugin host (a later layer) implements it
 //! over gRPC. A provider reports problems as diagnostics in its response, never by panicking.
 
+pub mod write_only;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -185,6 +187,12 @@ pub struct ProviderRegistry {
 pub trait ProviderFactory: Send + Sync {
     fn schema(&self) -> Arc<ProviderSchema>;
     fn instantiate(&self) -> Arc<dyn Provider>;
+}
+
+/// A provider instance as the engine uses it: behind the write-only guard, so no
+/// write-only value ever reaches a plan or the state.
+pub fn instantiate(factory: &dyn ProviderFactory) -> Arc<dyn Provider> {
+    write_only::guard(factory.instantiate())
 }
 
 impl ProviderRegistry {

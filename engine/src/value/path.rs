@@ -27,6 +27,24 @@ impl Path {
         Path(steps)
     }
 
+    /// This path, then the `index`th element (`core[0]`).
+    pub fn index(mut self, index: i64) -> Path {
+        self.0.push(PathStep::Index(index));
+        self
+    }
+
+    /// This path, then the element with key `key` (`tags["env"]`).
+    pub fn key(mut self, key: &str) -> Path {
+        self.0.push(PathStep::Key(key.to_string()));
+        self
+    }
+
+    /// This path, then attribute `name` (`core[0].count`).
+    pub fn then(mut self, name: &str) -> Path {
+        self.0.push(PathStep::Attr(name.to_string()));
+        self
+    }
+
     pub fn starts_with(&self, prefix: &Path) -> bool {
         self.0.starts_with(&prefix.0)
     }

@@ -116,15 +116,15 @@ pub fn diagnostics_to_wire(diagnostics: &Diagnostics) -> Vec<wire::Diagnostic> {
             } as i32,
             summary: d.summary.clone(),
             detail: d.detail.clone(),
-            attribute: None,
+            attribute: d.attribute.as_ref().map(path_to_wire),
             help: d.help.clone(),
         })
         .collect()
 }
 
-/// Diagnostics from the wire. The engine's diagnostics have no attribute path of their own,
-/// so a path a provider names is kept in the detail text; an unknown severity counts as an
-/// error (a diagnostic nobody understands must not be ignored).
+/// Diagnostics from the wire. A malformed attribute path is dropped (the diagnostic still
+/// counts); an unknown severity counts as an error (a diagnostic nobody understands must
+/// not be ignored).
 pub fn diagnostics_from_wire(diagnostics: &[wire::Diagnostic]) -> Diagnostics {
     let mut out = Diagnostics::new();
     for d in diagnostics {
@@ -132,12 +132,10 @@ pub fn diagnostics_from_wire(diagnostics: &[wire::Diagnostic]) -> Diagnostics {
             Ok(wire::diagnostic::Severity::Warning) => Diagnostic::warning(d.summary.clone()),
             _ => Diagnostic::error(d.summary.clone()),
         };
-        let attribute = d.attribute.as_ref().and_then(|p| path_from_wire(p).ok()).filter(|p| !p.0.is_empty());
-        diagnostic.detail = match (d.detail.clone(), attribute) {
-            (Some(detail), Some(path)) => Some(format!("{detail} (attribute `{path}`)")),
-            (None, Some(path)) => Some(format!("attribute `{path}`")),
-            (detail, None) => detail,
-        };
+        if let Some(path) = d.attribute.as_ref().and_then(|p| path_from_wire(p).ok()) {
+            diagnostic = diagnostic.with_attribute(path);
+        }
+        diagnostic.detail = d.detail.clone();
         diagnostic.help = d.help.clone();
         out.push(diagnostic);
     }

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use corral_engine::diag::Diagnostics;
+use corral_engine::diag::{Diagnostic, Diagnostics};
 use corral_engine::provider::{
     ApplyRequest, ApplyResponse, ConfigureRequest, ConfigureResponse, FindCreatedRequest, FindCreatedResponse,
     ImportRequest, ImportResponse, PlanRequest, PlanResponse, Provider, ProviderFactory, ReadDataRequest,
@@ -99,10 +99,11 @@ impl TestingProvider {
         })
     }
 
-    async fn create(&self, store: Arc<ObjectStore>, planned: &Value, token: String) -> ApplyResponse {
+    async fn create(&self, store: Arc<ObjectStore>, planned: &Value, config: &Value, token: String) -> ApplyResponse {
         let Some(block) = self.resource_block() else { return ApplyResponse::default() };
         let mut attrs = attributes(planned, block);
         attrs.remove("id");
+        take_password(&mut attrs, config);
         if let Some(unknown) = attrs.iter().find(|(_, v)| !v.is_wholly_known()).map(|(k, _)| k.clone()) {
             return failed(None, format!("`{unknown}` of `testing_thing` is still unknown at apply time"));
         }
@@ -141,9 +142,10 @@ impl TestingProvider {
         ApplyResponse { new_state: Some(state), ..ApplyResponse::default() }
     }
 
-    async fn update(&self, store: Arc<ObjectStore>, prior: Value, planned: &Value) -> ApplyResponse {
+    async fn update(&self, store: Arc<ObjectStore>, prior: Value, planned: &Value, config: &Value) -> ApplyResponse {
         let Some(block) = self.resource_block() else { return ApplyResponse::default() };
         let mut attrs = attributes(planned, block);
+        take_password(&mut attrs, config);
         let Some(id) = prior.get_attr("id").and_then(Value::as_str).map(str::to_string) else {
             return failed(Some(prior), "the prior state of `testing_thing` has no `id`".to_string());
         };
@@ -264,12 +266,17 @@ impl Provider for TestingProvider {
             return ValidateResourceResponse { diagnostics: unknown_type(&request.type_name) };
         }
         if request.config.get_attr("name").and_then(Value::as_str) == Some("") {
-            diagnostics.extend(error("`name` of `testing_thing` must not be empty"));
+            diagnostics.push(
+                Diagnostic::error("`name` of `testing_thing` must not be empty").with_attribute(Path::attr("name")),
+            );
         }
         if let Some(delay) = request.config.get_attr("delay_ms").and_then(Value::as_number)
             && delay.to_i64().is_none_or(|d| d < 0)
         {
-            diagnostics.extend(error(format!("`delay_ms` must be a whole number of milliseconds, not {delay}")));
+            diagnostics.push(
+                Diagnostic::error(format!("`delay_ms` must be a whole number of milliseconds, not {delay}"))
+                    .with_attribute(Path::attr("delay_ms")),
+            );
         }
         ValidateResourceResponse { diagnostics }
     }
@@ -333,8 +340,8 @@ impl Provider for TestingProvider {
         match (prior, planned) {
             (Some(prior), None) => self.delete(store, prior).await,
             (None, None) => ApplyResponse::default(),
-            (None, Some(planned)) => self.create(store, &planned, request.idempotency_token).await,
-            (Some(prior), Some(planned)) => self.update(store, prior, &planned).await,
+            (None, Some(planned)) => self.create(store, &planned, &request.config, request.idempotency_token).await,
+            (Some(prior), Some(planned)) => self.update(store, prior, &planned, &request.config).await,
         }
     }
 
@@ -460,6 +467,14 @@ fn name_of(attrs: &BTreeMap<String, Value>) -> String {
 
 fn config_str(config: &Value, name: &str) -> String {
     config.get_attr(name).and_then(Value::as_str).unwrap_or("").to_string()
+}
+
+/// The object keeps the configured password itself, as a service would; the planned state
+/// holds only the engine's digest of it (`password` is write-only).
+fn take_password(attrs: &mut BTreeMap<String, Value>, config: &Value) {
+    if let Some(password) = config.get_attr("password") {
+        attrs.insert("password".to_string(), password.clone());
+    }
 }
 
 #[cfg(test)]

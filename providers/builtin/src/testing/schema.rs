@@ -29,6 +29,12 @@ pub(super) fn schema() -> ProviderSchema {
         .attr("fail", AttributeSchema::optional(Type::Bool).describe("Make create and update fail"))
         .attr("tags", AttributeSchema::optional(Type::map(Type::String)))
         .attr("secret", AttributeSchema::optional(Type::String).sensitive())
+        .attr(
+            "password",
+            AttributeSchema::optional(Type::String)
+                .write_only()
+                .describe("Write-only: the object keeps it; the plan and the state hold only a digest"),
+        )
         .attr("id", AttributeSchema::computed(Type::String).describe("Made on create; the object's file name"));
     let thing_data = BlockSchema::new()
         .attr("id", AttributeSchema::optional_computed(Type::String).describe("Look the object up by id"))

@@ -107,13 +107,14 @@ fn diagnostics_round_trip_with_severity_detail_and_help() {
             .with_detail("the account may have 2 clusters")
             .with_help("delete a cluster or ask for more"),
     );
-    diagnostics.push(Diagnostic::warning("Deprecated attribute"));
+    diagnostics
+        .push(Diagnostic::warning("Deprecated attribute").with_attribute(Path::attr("core").index(0).then("count")));
     let wire = diagnostics_to_wire(&diagnostics);
     assert_eq!(diagnostics_from_wire(&wire), diagnostics);
 }
 
 #[test]
-fn a_diagnostic_attribute_path_is_kept_in_its_detail_and_unknown_severity_is_an_error() {
+fn a_diagnostic_keeps_its_attribute_path_and_unknown_severity_is_an_error() {
     let wire = vec![
         wire::Diagnostic {
             severity: wire::diagnostic::Severity::Error as i32,
@@ -125,6 +126,10 @@ fn a_diagnostic_attribute_path_is_kept_in_its_detail_and_unknown_severity_is_an_
         wire::Diagnostic { severity: 17, summary: "Strange".into(), detail: None, attribute: None, help: None },
     ];
     let diagnostics = diagnostics_from_wire(&wire);
-    assert_eq!(diagnostics.0[0].detail.as_deref(), Some("must be at least 1 (attribute `core.count`)"));
+    assert_eq!(diagnostics.0[0].detail.as_deref(), Some("must be at least 1"));
+    assert_eq!(
+        diagnostics.0[0].attribute,
+        Some(Path(vec![PathStep::Attr("core".into()), PathStep::Attr("count".into())]))
+    );
     assert_eq!(diagnostics.0[1].severity, Severity::Error);
 }

@@ -1,0 +1,223 @@
+//! Write-only attributes: values (passwords, keys) the provider needs to create or change
+//! an object but that must never be written down — not in the plan, the plan file, the
+//! state, or an intent.
+//!
+//! Every provider is wrapped in [`guard`]. Between the engine and the guard a write-only
+//! attribute holds a *digest* of its value (`sha256:…`); only the configuration the guard
+//! passes on carries the value itself. So the planner needs nothing special: a changed
+//! password is a changed digest, diffed, shown (as a sensitive value), checked against the
+//! attribute's change class (an immutable password is a plan error) like any attribute.
+//! Providers see the digests in `prior_state` and `planned_state` too, which tells them
+//! whether the value changed (digests differ) while the value is in `config`.
+//!
+//! The digest is a keyed hash of the type, attribute and value, with no random salt: it must
+//! come out the same at plan time and at apply time (apply re-plans and checks the final
+//! plan against the saved one) and on every later plan (or nothing would ever be a no-op).
+//! It is not a password store: whoever can read the state can read the objects' other
+//! secrets; the point is that the value itself is never stored.
+//!
+//! An imported object has values Corral never saw: its write-only attributes hold
+//! [`UNSEEN`], which every plan takes as current (importing a cluster must not plan to
+//! replace it for its immutable password); the digest of the configured value is recorded
+//! the next time the object is applied.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use super::*;
+use crate::diag::Diagnostic;
+use crate::value::Type;
+
+/// The provider, wrapped so write-only values never come back from it. Providers without
+/// write-only attributes (and without schema problems) are returned as they are.
+pub fn guard(provider: Arc<dyn Provider>) -> Arc<dyn Provider> {
+    let schema = provider.schema();
+    let problems = schema.problems();
+    let fields: BTreeMap<String, Vec<String>> = schema
+        .resources
+        .iter()
+        .filter_map(|(type_name, resource)| {
+            let names: Vec<String> =
+                resource.block.attributes.iter().filter(|(_, a)| a.write_only).map(|(n, _)| n.clone()).collect();
+            (!names.is_empty()).then(|| (type_name.clone(), names))
+        })
+        .collect();
+    if fields.is_empty() && problems.is_empty() {
+        return provider;
+    }
+    Arc::new(Guard { inner: provider, fields, problems })
+}
+
+/// What an imported object holds in place of a digest: a value nobody told Corral.
+pub const UNSEEN: &str = "unseen";
+
+/// The digest that stands for a write-only value.
+pub fn digest(type_name: &str, attribute: &str, value: &str) -> String {
+    let mut hasher = Sha256::new();
+    // Length-prefixed parts: no two (type, attribute, value) triples hash the same input.
+    for part in ["corral write-only v1", type_name, attribute, value] {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    format!("sha256:{:x}", hasher.finalize())
+}
+
+struct Guard {
+    inner: Arc<dyn Provider>,
+    /// Write-only attribute names by resource type.
+    fields: BTreeMap<String, Vec<String>>,
+    /// What is wrong with the provider's schema; every call fails while there is any.
+    problems: Vec<String>,
+}
+
+impl Guard {
+    fn fields(&self, type_name: &str) -> &[String] {
+        self.fields.get(type_name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    fn schema_error(&self) -> Diagnostics {
+        let mut diagnostics = Diagnostics::new();
+        if !self.problems.is_empty() {
+            diagnostics.push(
+                Diagnostic::error("Provider schema is invalid")
+                    .with_detail(self.problems.join("; "))
+                    .with_help("this is a bug in the provider; report it to its authors"),
+            );
+        }
+        diagnostics
+    }
+
+    /// The digest the configured value stands for, given the object's prior digest.
+    fn planned_digest(&self, type_name: &str, name: &str, config: &Value, prior: Option<&Value>) -> Value {
+        if prior.and_then(|p| p.get_attr(name)).and_then(Value::as_str) == Some(UNSEEN) {
+            return Value::String(UNSEEN.to_string());
+        }
+        match config.get_attr(name).map(Value::unmarked) {
+            None | Some(Value::Null(_)) => Value::Null(Type::String),
+            Some(Value::String(text)) => Value::String(digest(type_name, name, text)),
+            Some(_) => Value::Unknown(Type::String),
+        }
+    }
+
+    fn recorded_digest(&self, type_name: &str, name: &str, config: &Value, planned: Option<&Value>) -> Value {
+        match config.get_attr(name).map(Value::unmarked) {
+            Some(Value::String(text)) => Value::String(digest(type_name, name, text)),
+            _ => planned.and_then(|p| p.get_attr(name)).cloned().unwrap_or(Value::Null(Type::String)),
+        }
+    }
+}
+
+/// The value with each named attribute replaced by what `with` gives for it.
+fn replace_fields(value: Value, names: &[String], mut with: impl FnMut(&str) -> Value) -> Value {
+    let (bare, marked) = value.unmark();
+    match bare {
+        Value::Object(mut attrs) => {
+            for name in names {
+                attrs.insert(name.clone(), with(name));
+            }
+            Value::Object(attrs).marked_if(marked)
+        }
+        other => other.marked_if(marked),
+    }
+}
+
+fn field_of(value: Option<&Value>, name: &str) -> Value {
+    value.and_then(|v| v.get_attr(name)).cloned().unwrap_or(Value::Null(Type::String))
+}
+
+#[async_trait::async_trait]
+impl Provider for Guard {
+    fn schema(&self) -> Arc<ProviderSchema> {
+        self.inner.schema()
+    }
+
+    fn validate_resource(&self, request: ValidateResourceRequest) -> ValidateResourceResponse {
+        if !self.problems.is_empty() {
+            return ValidateResourceResponse { diagnostics: self.schema_error() };
+        }
+        self.inner.validate_resource(request)
+    }
+
+    async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
+        if !self.problems.is_empty() {
+            return ConfigureResponse { diagnostics: self.schema_error() };
+        }
+        self.inner.configure(request).await
+    }
+
+    async fn plan(&self, mut request: PlanRequest) -> PlanResponse {
+        let names = self.fields(&request.type_name).to_vec();
+        if names.is_empty() {
+            return self.inner.plan(request).await;
+        }
+        let type_name = request.type_name.clone();
+        let prior = request.prior_state.clone();
+        let config = request.config.clone();
+        // The proposal carries the prior digest, not the value: what the provider proposes
+        // to store must never be the value.
+        request.proposed_new_state =
+            replace_fields(request.proposed_new_state, &names, |name| field_of(prior.as_ref(), name));
+        let mut response = self.inner.plan(request).await;
+        response.planned_state = response.planned_state.map(|planned| {
+            replace_fields(planned, &names, |name| self.planned_digest(&type_name, name, &config, prior.as_ref()))
+        });
+        response
+    }
+
+    async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
+        let names = self.fields(&request.type_name).to_vec();
+        if names.is_empty() || request.planned_state.is_none() {
+            return self.inner.apply(request).await;
+        }
+        let type_name = request.type_name.clone();
+        let config = request.config.clone();
+        let planned = request.planned_state.clone();
+        let mut response = self.inner.apply(request).await;
+        response.new_state = response.new_state.map(|state| {
+            replace_fields(state, &names, |name| self.recorded_digest(&type_name, name, &config, planned.as_ref()))
+        });
+        response
+    }
+
+    async fn read(&self, request: ReadRequest) -> ReadResponse {
+        let names = self.fields(&request.type_name).to_vec();
+        if names.is_empty() {
+            return self.inner.read(request).await;
+        }
+        let current = request.current_state.clone();
+        let mut response = self.inner.read(request).await;
+        // The remote object cannot tell its write-only values: keep what was recorded.
+        response.new_state =
+            response.new_state.map(|state| replace_fields(state, &names, |name| field_of(Some(&current), name)));
+        response
+    }
+
+    async fn read_data(&self, request: ReadDataRequest) -> ReadDataResponse {
+        self.inner.read_data(request).await
+    }
+
+    async fn find_created(&self, request: FindCreatedRequest) -> FindCreatedResponse {
+        let names = self.fields(&request.type_name).to_vec();
+        if names.is_empty() {
+            return self.inner.find_created(request).await;
+        }
+        let planned = request.planned_state.clone();
+        let mut response = self.inner.find_created(request).await;
+        response.state =
+            response.state.map(|state| replace_fields(state, &names, |name| field_of(planned.as_ref(), name)));
+        response
+    }
+
+    async fn import(&self, request: ImportRequest) -> ImportResponse {
+        let names = self.fields(&request.type_name).to_vec();
+        let mut response = self.inner.import(request).await;
+        response.state =
+            response.state.map(|state| replace_fields(state, &names, |_| Value::String(UNSEEN.to_string())));
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests;
