@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::value::Type;
+use crate::value::{Type, Value};
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BlockSchema {
@@ -27,6 +27,21 @@ impl BlockSchema {
     pub fn block(mut self, name: &str, block: NestedBlockSchema) -> BlockSchema {
         self.blocks.insert(name.to_string(), block);
         self
+    }
+
+    /// Marks what this schema declares sensitive (top-level attributes), whatever the value
+    /// (an older state, a provider's answer) says.
+    pub fn mark_sensitive(&self, value: Value) -> Value {
+        let (bare, marked) = value.unmark();
+        let Value::Object(mut attrs) = bare else { return bare.marked_if(marked) };
+        for (name, attr) in &self.attributes {
+            if attr.sensitive
+                && let Some(v) = attrs.remove(name)
+            {
+                attrs.insert(name.clone(), v.mark_sensitive());
+            }
+        }
+        Value::Object(attrs).marked_if(marked)
     }
 
     /// The object type of a decoded body.

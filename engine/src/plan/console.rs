@@ -18,7 +18,7 @@ use crate::runtime::nodes;
 use crate::runtime::{Expansion, Values, resolve_provider};
 use crate::schema::BlockSchema;
 use crate::state::State;
-use crate::value::{Type, Value};
+use crate::value::Type;
 
 use super::InputValues;
 use super::planner::decode_state;
@@ -82,7 +82,7 @@ fn fill_from_state(input: &ConsoleInput<'_>, values: &mut Values, resource: &Con
         {
             let value = decode_state(state, &ty);
             let value = match &schema {
-                Some(schema) => mark_schema_sensitive(value, schema),
+                Some(schema) => schema.mark_sensitive(value),
                 None => value,
             };
             instances.insert(addr.key.clone(), value);
@@ -111,19 +111,4 @@ fn resource_schema(input: &ConsoleInput<'_>, resource: &ConfigResource) -> Optio
         ResourceMode::Data => schema.data_sources.get(&resource.resource.type_name),
     }?;
     Some(resource_schema.block.clone())
-}
-
-/// State records sensitive paths, but the schema's sensitive attributes are sensitive
-/// whatever an older state says.
-fn mark_schema_sensitive(value: Value, schema: &BlockSchema) -> Value {
-    let (bare, marked) = value.unmark();
-    let Value::Object(mut attrs) = bare else { return bare.marked_if(marked) };
-    for (name, attr) in &schema.attributes {
-        if attr.sensitive
-            && let Some(v) = attrs.remove(name)
-        {
-            attrs.insert(name.clone(), v.mark_sensitive());
-        }
-    }
-    Value::Object(attrs).marked_if(marked)
 }

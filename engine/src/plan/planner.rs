@@ -589,7 +589,7 @@ impl<'a> Planner<'a> {
             });
             self.diags.extend(locate(validation.diagnostics, ctx.config));
             let prior = self.state.instances.get(&addr).cloned();
-            work.push((addr, repetition, mark_schema_sensitive(config_value, &ctx.schema.block), prior));
+            work.push((addr, repetition, ctx.schema.block.mark_sensitive(config_value), prior));
         }
         if self.diags.has_errors() {
             return None;
@@ -1381,25 +1381,11 @@ fn set_path(value: Value, steps: &[PathStep], new: Value) -> Value {
     updated.marked_if(marked)
 }
 
-/// Marks what the schema declares sensitive.
-fn mark_schema_sensitive(value: Value, schema: &BlockSchema) -> Value {
-    let (bare, marked) = value.unmark();
-    let Value::Object(mut attrs) = bare else { return bare.marked_if(marked) };
-    for (name, attr) in &schema.attributes {
-        if attr.sensitive
-            && let Some(v) = attrs.remove(name)
-        {
-            attrs.insert(name.clone(), v.mark_sensitive());
-        }
-    }
-    Value::Object(attrs).marked_if(marked)
-}
-
 /// Puts marks back on a provider's answer: the schema's sensitive attributes and whatever
 /// the configuration marked.
 fn remark(planned: Value, config: &Value, schema: &BlockSchema) -> Value {
     let (_, paths) = config.clone().unmark_deep();
-    mark_schema_sensitive(planned.mark_paths(&paths), schema)
+    schema.mark_sensitive(planned.mark_paths(&paths))
 }
 
 pub fn decode_state(state: &InstanceState, ty: &Type) -> Value {
