@@ -32,11 +32,9 @@ variable "core_nodes" {
 }
 
 variable "office_cidrs" {
-  type = map(string)
-  default = {
-    beijing  = "10.10.0.0/16"
-    shanghai = "10.20.0.0/16"
-  }
+  type        = list(string)
+  default     = ["10.10.0.0/16", "10.20.0.0/16"]
+  description = "The offices' network segments (Beijing, Shanghai)"
 }
 
 locals {
@@ -88,17 +86,16 @@ data "kmr_security_group" "ksckmr" {
   depends_on = [kmr_cluster.warehouse]
 }
 
-# Other hosts reach the cluster through inbound rules on KSCKMR, by network segment.
+# Other hosts reach the cluster through inbound rules on KSCKMR. One rule lists the
+# network segments it admits; each is an entry of the group, added or revoked in place.
 resource "kmr_security_group_rule" "ssh" {
-  for_each = var.office_cidrs
-
   security_group_id = data.kmr_security_group.ksckmr.id
   direction         = "ingress"
   protocol          = "tcp"
   port_from         = 22
   port_to           = 22
-  cidr_block        = each.value
-  description       = "SSH from the ${each.key} office"
+  cidrs             = var.office_cidrs
+  description       = "SSH from the offices"
 }
 
 # Every night at 02:00 Beijing time: a transient cluster runs the pipeline's jobs and

@@ -9,6 +9,7 @@ mod crash;
 mod diagnostics;
 mod engine;
 mod fmt;
+mod kmr;
 mod lifecycle;
 mod locking;
 mod plugins;

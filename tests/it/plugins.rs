@@ -97,7 +97,7 @@ fn provider_diagnostics_cross_the_protocol() {
 }
 
 /// The pids of `parent`'s child processes.
-fn children(parent: u32) -> Vec<u32> {
+pub(crate) fn children(parent: u32) -> Vec<u32> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };

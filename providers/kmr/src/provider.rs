@@ -42,7 +42,7 @@ pub fn registry() -> TypeRegistry {
             Arc::new(crate::template::Template),
             Arc::new(crate::execution_plan::ExecutionPlan),
         ],
-        vec![Arc::new(network::security_group::SecurityGroupData)],
+        vec![Arc::new(network::security_group::SecurityGroupData), Arc::new(crate::cluster::data::ClusterData)],
     )
 }
 

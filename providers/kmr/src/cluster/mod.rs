@@ -8,6 +8,7 @@
 //! replacement). A cluster released by someone else, or a trial the service deleted, reads
 //! as gone, so the next plan creates it again.
 
+pub mod data;
 pub mod schema;
 pub mod spec;
 

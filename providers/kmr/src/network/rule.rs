@@ -1,14 +1,21 @@
-//! `kmr_security_group_rule`: one entry of a security group — inbound (`ingress`) or
+//! `kmr_security_group_rule`: one logical rule of a security group — inbound (`ingress`) or
 //! outbound (`egress`), protocol `ip|tcp|udp|icmp`, a port range (tcp/udp) or ICMP type and
-//! code, and the peer's CIDR block. Everything but `description` forces replacement, as in
-//! research.md §7.4. Outbound traffic is open by default, so egress rules are optional.
+//! code — for a list of peer CIDR blocks (`cidrs`). The API knows entries, one per CIDR
+//! (research.md §7.4, as ksyun's `security_group_entry_lite`): adding or removing a CIDR
+//! authorizes or revokes that one entry in place; `entry_ids` maps each CIDR to its entry.
+//! The group, direction, protocol and ports force replacement; `description` changes in place
+//! (on every entry). Outbound traffic is open by default, so egress rules are optional.
 //!
-//! Duplicates (same group, direction, protocol, CIDR and ports) are refused at plan time
-//! when the provider can see them: two rules of one configuration (each provider instance
-//! plans every instance once per run, so a second create with the same identity is a
-//! duplicate), or a rule that already exists in the group. The API refuses the rest at apply.
+//! Every entry a rule makes carries a `ClientToken` that starts with the rule's own UUID (the
+//! one in its `id`), so the entries of a rule are found again after a create or an update that
+//! stopped half way: `find_created` adopts them, `read` counts them in.
+//!
+//! Duplicates — the same (group, direction, protocol, CIDR, ports) twice — are refused at plan
+//! time when the provider can see them: twice in one list, in two rules of one configuration
+//! (each provider instance plans every instance once per run, so an entry planned twice is a
+//! duplicate), or an entry the group already has. The API refuses the rest at apply.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, PoisonError};
 
 use corral_engine::diag::{Diagnostic, Diagnostics};
@@ -18,81 +25,194 @@ use corral_engine::provider::{
 };
 use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
 use corral_engine::value::{Type, Value};
+use corral_provider_sdk::http::CallError;
 use serde_json::json;
 
 use super::VPC_VERSION;
 use super::security_group::describe;
 use crate::resource::{Ctx, ResourceType};
 use crate::support::{
-    api_error, check_cidr, check_one_of, client_token, error, failed, get_i64, get_str, is_not_found, json_i64,
-    json_str, plan_from_schema,
+    api_error, check_one_of, client_token, error, failed, get_i64, get_str, is_not_found, plan_from_schema,
 };
 
 const TYPE: &str = "kmr_security_group_rule";
+/// The prefix of a rule's `id`; the rest is the UUID its entries' client tokens start with.
+const ID_PREFIX: &str = "sgr-";
 
-/// The resource type. Holds the identities of the creates planned by this provider instance.
+/// The resource type. Holds the identities of the entries planned by this provider instance.
 #[derive(Default)]
 pub struct Rule {
-    planned_creates: Mutex<HashMap<String, usize>>,
+    planned_entries: Mutex<HashMap<String, usize>>,
 }
 
-fn state(entry: &serde_json::Value) -> Value {
-    let direction = match entry.get("Direction").and_then(|d| d.as_str()) {
-        Some("out") => "egress",
-        _ => "ingress",
-    };
+/// What the entries of one rule share: everything but the CIDR.
+#[derive(Clone, Debug, PartialEq)]
+struct Shape {
+    group_id: String,
+    /// `ingress` or `egress`.
+    direction: String,
+    protocol: String,
+    ports: (Option<i64>, Option<i64>),
+    icmp: (Option<i64>, Option<i64>),
+}
+
+impl Shape {
+    /// The shape of a configuration or state, when every part of it is known.
+    fn of(value: &Value) -> Option<Shape> {
+        let known = |name: &str| value.get_attr(name).is_some_and(Value::is_wholly_known);
+        let parts = ["security_group_id", "direction", "protocol", "port_from", "port_to", "icmp_type", "icmp_code"];
+        if !parts.iter().all(|p| known(p)) {
+            return None;
+        }
+        Some(Shape {
+            group_id: get_str(value, "security_group_id")?,
+            direction: get_str(value, "direction")?,
+            protocol: get_str(value, "protocol")?,
+            ports: (get_i64(value, "port_from"), get_i64(value, "port_to")),
+            icmp: (get_i64(value, "icmp_type"), get_i64(value, "icmp_code")),
+        })
+    }
+
+    /// The shape of an API entry.
+    fn of_entry(entry: &serde_json::Value) -> Shape {
+        let text = |field: &str| entry.get(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let number = |field: &str| entry.get(field).and_then(serde_json::Value::as_i64);
+        let direction = if text("Direction") == "out" { "egress" } else { "ingress" };
+        Shape {
+            group_id: text("SecurityGroupId"),
+            direction: direction.to_string(),
+            protocol: text("Protocol"),
+            ports: (number("PortRangeFrom"), number("PortRangeTo")),
+            icmp: (number("IcmpType"), number("IcmpCode")),
+        }
+    }
+
+    /// The identity of the entry for `cidr`: what the group holds at most once.
+    fn key(&self, cidr: &str) -> String {
+        format!("{}|{}|{}|{cidr}|{:?}|{:?}", self.group_id, self.direction, self.protocol, self.ports, self.icmp)
+    }
+
+    fn describe(&self, cidr: &str) -> String {
+        let mut text = format!("{} {} from {cidr}", self.direction, self.protocol);
+        if let (Some(from), Some(to)) = self.ports {
+            text.push_str(&format!(" ports {from}-{to}"));
+        }
+        text
+    }
+
+    /// The `AuthorizeSecurityGroupEntry` body for one CIDR.
+    fn authorize_body(&self, cidr: &str, description: Option<&str>, token: &str) -> serde_json::Value {
+        let direction = if self.direction == "egress" { "out" } else { "in" };
+        let mut body = json!({
+            "SecurityGroupId": self.group_id,
+            "Direction": direction,
+            "Protocol": self.protocol,
+            "CidrBlock": cidr,
+            "ClientToken": token,
+        });
+        for (field, value) in [
+            ("PortRangeFrom", self.ports.0),
+            ("PortRangeTo", self.ports.1),
+            ("IcmpType", self.icmp.0),
+            ("IcmpCode", self.icmp.1),
+        ] {
+            if let Some(n) = value {
+                body[field] = json!(n);
+            }
+        }
+        if let Some(description) = description {
+            body["Description"] = json!(description);
+        }
+        body
+    }
+}
+
+fn entry_id(entry: &serde_json::Value) -> &str {
+    entry.get("SecurityGroupEntryId").and_then(|i| i.as_str()).unwrap_or_default()
+}
+
+fn entry_cidr(entry: &serde_json::Value) -> &str {
+    entry.get("CidrBlock").and_then(|c| c.as_str()).unwrap_or_default()
+}
+
+fn entry_token(entry: &serde_json::Value) -> &str {
+    entry.get("ClientToken").and_then(|t| t.as_str()).unwrap_or_default()
+}
+
+/// The known CIDRs of a value's `cidrs`, in order; `None` while the list is not known.
+fn cidrs_of(value: &Value) -> Option<Vec<String>> {
+    let list = value.get_attr("cidrs")?;
+    if !list.is_wholly_known() {
+        return None;
+    }
+    Some(list.as_seq().unwrap_or(&[]).iter().filter_map(|c| c.as_str().map(str::to_string)).collect())
+}
+
+/// `entry_ids` of a state: CIDR → entry id.
+fn entry_ids_of(value: &Value) -> BTreeMap<String, String> {
+    value
+        .get_attr("entry_ids")
+        .and_then(Value::as_entries)
+        .map(|m| m.iter().filter_map(|(cidr, id)| Some((cidr.clone(), id.as_str()?.to_string()))).collect())
+        .unwrap_or_default()
+}
+
+/// The UUID of a rule (`sgr-UUID`): every entry the rule makes has a client token starting
+/// with it.
+fn rule_uuid(value: &Value) -> Option<String> {
+    get_str(value, "id").and_then(|id| id.strip_prefix(ID_PREFIX).map(str::to_string))
+}
+
+/// A short, stable tag of `text` for a client token (`UUID-TAG` stays within the API's 64
+/// characters).
+fn tag(text: &str) -> String {
+    let uuid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, text.as_bytes()).simple().to_string();
+    uuid[..16].to_string()
+}
+
+/// The state of a rule from its entries: CIDRs in the order of `order` (what the
+/// configuration or the prior state lists), others after them in the order they were made.
+fn rule_state(id: &str, entries: &[serde_json::Value], order: &[String], base_description: Option<&str>) -> Value {
+    let shape = entries.first().map(Shape::of_entry);
+    let mut sorted: Vec<&serde_json::Value> = entries.iter().collect();
+    sorted.sort_by_key(|e| {
+        let position = order.iter().position(|c| c == entry_cidr(e)).unwrap_or(usize::MAX);
+        (position, e.get("CreateTime").and_then(|t| t.as_str()).unwrap_or_default().to_string(), entry_id(e))
+    });
+    let descriptions: Vec<&str> =
+        sorted.iter().map(|e| e.get("Description").and_then(|d| d.as_str()).unwrap_or_default()).collect();
+    // One description for the rule: an entry that differs from the rest is drift to show.
+    let description = descriptions
+        .iter()
+        .find(|d| Some(**d) != base_description)
+        .or(descriptions.first())
+        .copied()
+        .unwrap_or_default();
+    let number = |n: Option<i64>| n.map_or(Value::Null(Type::Number), Value::int);
+    let text = |s: Option<&str>| s.map_or(Value::Null(Type::String), Value::string);
     Value::object([
-        ("id".to_string(), json_str(entry, "SecurityGroupEntryId")),
-        ("security_group_id".to_string(), json_str(entry, "SecurityGroupId")),
-        ("direction".to_string(), Value::string(direction)),
-        ("protocol".to_string(), json_str(entry, "Protocol")),
-        ("cidr_block".to_string(), json_str(entry, "CidrBlock")),
-        ("port_from".to_string(), json_i64(entry, "PortRangeFrom")),
-        ("port_to".to_string(), json_i64(entry, "PortRangeTo")),
-        ("icmp_type".to_string(), json_i64(entry, "IcmpType")),
-        ("icmp_code".to_string(), json_i64(entry, "IcmpCode")),
-        ("description".to_string(), json_str(entry, "Description")),
+        ("id".to_string(), Value::string(id)),
+        ("security_group_id".to_string(), text(shape.as_ref().map(|s| s.group_id.as_str()))),
+        ("direction".to_string(), text(shape.as_ref().map(|s| s.direction.as_str()))),
+        ("protocol".to_string(), text(shape.as_ref().map(|s| s.protocol.as_str()))),
+        ("cidrs".to_string(), Value::List(Type::String, sorted.iter().map(|e| Value::string(entry_cidr(e))).collect())),
+        (
+            "entry_ids".to_string(),
+            Value::Map(
+                Type::String,
+                sorted.iter().map(|e| (entry_cidr(e).to_string(), Value::string(entry_id(e)))).collect(),
+            ),
+        ),
+        ("port_from".to_string(), number(shape.as_ref().and_then(|s| s.ports.0))),
+        ("port_to".to_string(), number(shape.as_ref().and_then(|s| s.ports.1))),
+        ("icmp_type".to_string(), number(shape.as_ref().and_then(|s| s.icmp.0))),
+        ("icmp_code".to_string(), number(shape.as_ref().and_then(|s| s.icmp.1))),
+        ("description".to_string(), Value::string(description)),
     ])
 }
 
-/// The identity of a rule, when every part of it is known.
-fn identity(value: &Value) -> Option<String> {
-    let part = |name: &str| -> Option<String> {
-        let v = value.get_attr(name)?;
-        if !v.is_wholly_known() {
-            return None;
-        }
-        Some(match v.unmarked() {
-            Value::Null(_) => "-".to_string(),
-            other => other.to_json().to_string(),
-        })
-    };
-    let parts =
-        ["security_group_id", "direction", "protocol", "cidr_block", "port_from", "port_to", "icmp_type", "icmp_code"]
-            .iter()
-            .map(|n| part(n))
-            .collect::<Option<Vec<_>>>()?;
-    Some(parts.join("|"))
-}
-
-fn describe_rule(value: &Value) -> String {
-    let mut text = format!(
-        "{} {} from {}",
-        get_str(value, "direction").unwrap_or_default(),
-        get_str(value, "protocol").unwrap_or_default(),
-        get_str(value, "cidr_block").unwrap_or_default()
-    );
-    if let (Some(from), Some(to)) = (get_i64(value, "port_from"), get_i64(value, "port_to")) {
-        text.push_str(&format!(" ports {from}-{to}"));
-    }
-    text
-}
-
 /// Every entry of the account's groups (or of one group).
-async fn entries(
-    ctx: &Ctx,
-    group_id: Option<&str>,
-) -> Result<Vec<serde_json::Value>, corral_provider_sdk::http::CallError> {
+async fn entries(ctx: &Ctx, group_id: Option<&str>) -> Result<Vec<serde_json::Value>, CallError> {
     let body = match group_id {
         Some(id) => json!({"SecurityGroupId": [id]}),
         None => json!({}),
@@ -103,6 +223,26 @@ async fn entries(
         .filter_map(|g| g.get("SecurityGroupEntrySet").and_then(|s| s.as_array()))
         .flatten()
         .cloned()
+        .collect())
+}
+
+/// The entries of a rule in its group: those `ids` names, and those whose client token
+/// starts with the rule's UUID. Empty when the group is gone.
+async fn rule_entries(
+    ctx: &Ctx,
+    group_id: &str,
+    ids: &BTreeSet<String>,
+    uuid: Option<&str>,
+) -> Result<Vec<serde_json::Value>, CallError> {
+    let all = match entries(ctx, Some(group_id)).await {
+        Ok(all) => all,
+        Err(e) if is_not_found(&e) => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let prefix = uuid.map(|u| format!("{u}-"));
+    Ok(all
+        .into_iter()
+        .filter(|e| ids.contains(entry_id(e)) || prefix.as_deref().is_some_and(|p| entry_token(e).starts_with(p)))
         .collect())
 }
 
@@ -119,11 +259,25 @@ impl ResourceType for Rule {
         ResourceSchema {
             version: 0,
             block: BlockSchema::new()
-                .attr("id", AttributeSchema::computed(Type::String).describe("The entry id (`sge-...`)"))
+                .attr(
+                    "id",
+                    AttributeSchema::computed(Type::String)
+                        .describe("The rule's id (`sgr-...`); its entries are in `entry_ids`"),
+                )
                 .attr("security_group_id", replace(Type::String, true))
                 .attr("direction", replace(Type::String, true).describe("`ingress` or `egress`"))
                 .attr("protocol", replace(Type::String, true).describe("`ip`, `tcp`, `udp` or `icmp`"))
-                .attr("cidr_block", replace(Type::String, true).describe("The peer's network segment"))
+                .attr(
+                    "cidrs",
+                    AttributeSchema::required(Type::list(Type::String)).describe(
+                        "The peers' network segments; each is one entry of the group, added or revoked in place",
+                    ),
+                )
+                .attr(
+                    "entry_ids",
+                    AttributeSchema::computed(Type::map(Type::String))
+                        .describe("The group entry (`sge-...`) of each CIDR"),
+                )
                 .attr("port_from", replace(Type::Number, false).describe("1-65535; required for tcp and udp"))
                 .attr("port_to", replace(Type::Number, false).describe("1-65535, at least `port_from`"))
                 .attr("icmp_type", replace(Type::Number, false).describe("Required for icmp"))
@@ -136,7 +290,7 @@ impl ResourceType for Rule {
         let mut diagnostics = Diagnostics::new();
         check_one_of(&mut diagnostics, config, "direction", TYPE, &["ingress", "egress"]);
         check_one_of(&mut diagnostics, config, "protocol", TYPE, &["ip", "tcp", "udp", "icmp"]);
-        check_cidr(&mut diagnostics, config, "cidr_block", TYPE);
+        check_cidrs(&mut diagnostics, config);
         let Some(protocol) = config.get_attr("protocol").and_then(Value::as_str) else { return diagnostics };
         let set = |name: &str| config.get_attr(name).is_some_and(|v| !v.is_null());
         let number = |name: &str| get_i64(config, name);
@@ -183,35 +337,73 @@ impl ResourceType for Rule {
 
     async fn plan(&self, ctx: &Ctx, request: PlanRequest) -> PlanResponse {
         let mut response = plan_from_schema(&self.schema(), &request);
-        let creating = request.prior_state.as_ref().is_none_or(Value::is_null) && !request.proposed_new_state.is_null();
-        let Some(identity) = identity(&request.proposed_new_state).filter(|_| creating) else { return response };
-        let rule = describe_rule(&request.proposed_new_state);
-        let seen = {
-            let mut planned = self.planned_creates.lock().unwrap_or_else(PoisonError::into_inner);
-            let count = planned.entry(identity).or_insert(0);
-            *count += 1;
-            *count
+        let prior = request.prior_state.as_ref().filter(|p| !p.is_null());
+        let kept: BTreeMap<String, String> = match prior {
+            Some(prior) if response.requires_replace.is_empty() => entry_ids_of(prior),
+            _ => BTreeMap::new(),
         };
-        if seen > 1 {
+        let Some(Value::Object(planned)) = response.planned_state.as_mut() else { return response };
+        let cidrs = cidrs_of(&request.proposed_new_state);
+        if prior.is_some() && response.requires_replace.is_empty() {
+            // An update: kept CIDRs keep their entries, added ones get theirs at apply.
+            let ids = match &cidrs {
+                Some(cidrs) => Value::Map(
+                    Type::String,
+                    cidrs
+                        .iter()
+                        .map(|c| (c.clone(), kept.get(c).map_or(Value::Unknown(Type::String), Value::string)))
+                        .collect(),
+                ),
+                None => Value::Unknown(Type::map(Type::String)),
+            };
+            planned.insert("entry_ids".to_string(), ids);
+        }
+        let (Some(shape), Some(cidrs)) = (Shape::of(&request.proposed_new_state), cidrs) else { return response };
+        let added: Vec<&String> = cidrs.iter().filter(|c| !kept.contains_key(*c)).collect();
+        if added.is_empty() {
+            return response;
+        }
+        let mut duplicates = Vec::new();
+        {
+            let mut planned_entries = self.planned_entries.lock().unwrap_or_else(PoisonError::into_inner);
+            for cidr in &added {
+                let count = planned_entries.entry(shape.key(cidr)).or_insert(0);
+                *count += 1;
+                if *count > 1 {
+                    duplicates.push(shape.describe(cidr));
+                }
+            }
+        }
+        for rule in duplicates {
             response.diagnostics.push(
                 Diagnostic::error(format!("duplicate security group rule: {rule}"))
                     .with_detail("another kmr_security_group_rule in this configuration has the same group, direction, protocol, CIDR block and ports")
-                    .with_help("remove one of them; a security group holds each rule once"),
+                    .with_help("remove the CIDR from one of them; a security group holds each entry once"),
             );
+        }
+        if response.diagnostics.has_errors() {
             return response;
         }
-        // A rule already in the group (made outside Corral, or the one KMR adds to KSCKMR).
-        if let Some(group_id) = get_str(&request.proposed_new_state, "security_group_id")
-            && let Ok(existing) = entries(ctx, Some(&group_id)).await
-            && let Some(found) =
-                existing.iter().find(|e| identity_of_entry(e) == self::identity(&request.proposed_new_state))
-        {
-            let id = found.get("SecurityGroupEntryId").and_then(|i| i.as_str()).unwrap_or("?");
-            response.diagnostics.push(
-                Diagnostic::error(format!("duplicate security group rule: {rule}"))
-                    .with_detail(format!("security group {group_id} already has this rule as entry {id}"))
-                    .with_help("import the existing entry instead of creating it again"),
-            );
+        // An entry already in the group (made outside Corral, or the one KMR adds to KSCKMR).
+        let ours: BTreeSet<&String> = kept.values().collect();
+        if let Ok(existing) = entries(ctx, Some(&shape.group_id)).await {
+            for cidr in added {
+                let key = shape.key(cidr);
+                if let Some(found) = existing
+                    .iter()
+                    .find(|e| Shape::of_entry(e).key(entry_cidr(e)) == key && !ours.contains(&entry_id(e).to_string()))
+                {
+                    response.diagnostics.push(
+                        Diagnostic::error(format!("duplicate security group rule: {}", shape.describe(cidr)))
+                            .with_detail(format!(
+                                "security group {} already has this rule as entry {}",
+                                shape.group_id,
+                                entry_id(found)
+                            ))
+                            .with_help("import the existing entry instead of creating it again"),
+                    );
+                }
+            }
         }
         response
     }
@@ -220,95 +412,33 @@ impl ResourceType for Rule {
         let prior = request.prior_state.clone().filter(|p| !p.is_null());
         let planned = request.planned_state.clone().filter(|p| !p.is_null());
         match (prior, planned) {
-            (None, Some(planned)) => {
-                let group_id = get_str(&planned, "security_group_id").unwrap_or_default();
-                let direction = if get_str(&planned, "direction").as_deref() == Some("egress") { "out" } else { "in" };
-                let mut body = json!({
-                    "SecurityGroupId": group_id,
-                    "Direction": direction,
-                    "Protocol": get_str(&planned, "protocol"),
-                    "CidrBlock": get_str(&planned, "cidr_block"),
-                    "ClientToken": client_token(&request.idempotency_token),
-                });
-                for (attr, field) in [
-                    ("port_from", "PortRangeFrom"),
-                    ("port_to", "PortRangeTo"),
-                    ("icmp_type", "IcmpType"),
-                    ("icmp_code", "IcmpCode"),
-                ] {
-                    if let Some(n) = get_i64(&planned, attr) {
-                        body[field] = json!(n);
-                    }
-                }
-                if let Some(description) = get_str(&planned, "description") {
-                    body["Description"] = json!(description);
-                }
-                let answer = match ctx.vpc.call("AuthorizeSecurityGroupEntry", VPC_VERSION, &body).await {
-                    Ok(answer) => answer,
-                    Err(e) => return failed(None, api_error("creating kmr_security_group_rule", &e)),
-                };
-                let entry_id = answer.get("SecurityGroupEntryId").and_then(|i| i.as_str()).unwrap_or_default();
-                match read_entry(ctx, &group_id, entry_id).await {
-                    Ok(Some(state)) => ApplyResponse { new_state: Some(state), ..ApplyResponse::default() },
-                    Ok(None) => failed(None, error(format!("rule {entry_id} vanished right after it was made"))),
-                    Err(e) => {
-                        // The entry exists: keep what is known so it is never forgotten.
-                        let mut known = planned.clone();
-                        if let Value::Object(attrs) = &mut known {
-                            attrs.insert("id".to_string(), Value::string(entry_id));
-                            attrs.entry("description".to_string()).and_modify(|d| {
-                                if !d.is_known() {
-                                    *d = Value::string("");
-                                }
-                            });
-                        }
-                        failed(Some(known), api_error("reading the new kmr_security_group_rule", &e))
-                    }
-                }
-            }
-            (Some(prior), Some(planned)) => {
-                let group_id = get_str(&prior, "security_group_id").unwrap_or_default();
-                let id = get_str(&prior, "id").unwrap_or_default();
-                let body = json!({
-                    "SecurityGroupId": group_id,
-                    "SecurityGroupEntryId": id,
-                    "Description": get_str(&planned, "description").unwrap_or_default(),
-                });
-                if let Err(e) = ctx.vpc.call("ModifySecurityGroupEntry", VPC_VERSION, &body).await {
-                    return failed(Some(prior), api_error(&format!("updating kmr_security_group_rule {id}"), &e));
-                }
-                match read_entry(ctx, &group_id, &id).await {
-                    Ok(state) => ApplyResponse { new_state: state, ..ApplyResponse::default() },
-                    Err(e) => failed(Some(planned), api_error(&format!("reading kmr_security_group_rule {id}"), &e)),
-                }
-            }
-            (Some(prior), None) => {
-                let group_id = get_str(&prior, "security_group_id").unwrap_or_default();
-                let id = get_str(&prior, "id").unwrap_or_default();
-                let body = json!({"SecurityGroupId": group_id, "SecurityGroupEntryId": id});
-                match ctx.vpc.call("RevokeSecurityGroupEntry", VPC_VERSION, &body).await {
-                    Ok(_) => ApplyResponse::default(),
-                    Err(e) if is_not_found(&e) => ApplyResponse::default(),
-                    Err(e) => failed(Some(prior), api_error(&format!("deleting kmr_security_group_rule {id}"), &e)),
-                }
-            }
+            (None, Some(planned)) => create(ctx, &planned, &request.idempotency_token).await,
+            (Some(prior), Some(planned)) => update(ctx, &prior, &planned, &request.idempotency_token).await,
+            (Some(prior), None) => delete(ctx, prior).await,
             (None, None) => ApplyResponse::default(),
         }
     }
 
     async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-        let (Some(group_id), Some(id)) =
-            (get_str(&request.current_state, "security_group_id"), get_str(&request.current_state, "id"))
-        else {
+        let current = &request.current_state;
+        let (Some(id), Some(group_id)) = (get_str(current, "id"), get_str(current, "security_group_id")) else {
             return ReadResponse {
                 diagnostics: error("the state of kmr_security_group_rule has no `id` or `security_group_id`"),
                 ..ReadResponse::default()
             };
         };
-        match read_entry(ctx, &group_id, &id).await {
-            Ok(state) => ReadResponse { new_state: state, private: request.private, ..ReadResponse::default() },
+        let ids: BTreeSet<String> = entry_ids_of(current).into_values().collect();
+        let order = cidrs_of(current).unwrap_or_default();
+        match rule_entries(ctx, &group_id, &ids, rule_uuid(current).as_deref()).await {
+            // Every entry revoked (or the group deleted) behind Corral's back: gone.
+            Ok(found) if found.is_empty() => ReadResponse { private: request.private, ..ReadResponse::default() },
+            Ok(found) => ReadResponse {
+                new_state: Some(rule_state(&id, &found, &order, get_str(current, "description").as_deref())),
+                private: request.private,
+                ..ReadResponse::default()
+            },
             Err(e) => ReadResponse {
-                new_state: Some(request.current_state),
+                new_state: Some(request.current_state.clone()),
                 diagnostics: api_error(&format!("reading kmr_security_group_rule {id}"), &e),
                 ..ReadResponse::default()
             },
@@ -316,16 +446,22 @@ impl ResourceType for Rule {
     }
 
     async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
-        let token = client_token(&request.idempotency_token);
-        let group_id = request.planned_state.as_ref().and_then(|p| get_str(p, "security_group_id"));
+        let uuid = client_token(&request.idempotency_token);
+        let prefix = format!("{uuid}-");
+        let planned = request.planned_state.as_ref();
+        let group_id = planned.and_then(|p| get_str(p, "security_group_id"));
         match entries(ctx, group_id.as_deref()).await {
-            Ok(all) => FindCreatedResponse {
-                state: all
-                    .iter()
-                    .find(|e| e.get("ClientToken").and_then(|t| t.as_str()) == Some(token.as_str()))
-                    .map(state),
-                ..FindCreatedResponse::default()
-            },
+            Ok(all) => {
+                let made: Vec<serde_json::Value> =
+                    all.into_iter().filter(|e| entry_token(e).starts_with(&prefix)).collect();
+                let order = planned.and_then(cidrs_of).unwrap_or_default();
+                let description = planned.and_then(|p| get_str(p, "description"));
+                FindCreatedResponse {
+                    state: (!made.is_empty())
+                        .then(|| rule_state(&format!("{ID_PREFIX}{uuid}"), &made, &order, description.as_deref())),
+                    ..FindCreatedResponse::default()
+                }
+            }
             Err(e) => FindCreatedResponse {
                 diagnostics: api_error("looking for an interrupted kmr_security_group_rule create", &e),
                 ..FindCreatedResponse::default()
@@ -333,43 +469,203 @@ impl ResourceType for Rule {
         }
     }
 
-    /// Imports by `GROUP_ID/ENTRY_ID` or by the entry id alone.
+    /// Imports by `GROUP_ID/ENTRY_ID[,ENTRY_ID...]` or by entry ids alone; the entries must
+    /// differ in their CIDR only.
     async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
-        let (group, entry) = match request.id.split_once('/') {
+        let (group, list) = match request.id.split_once('/') {
             Some((g, e)) => (Some(g), e),
             None => (None, request.id.as_str()),
         };
-        match entries(ctx, group).await {
-            Ok(all) => match all.iter().find(|e| e.get("SecurityGroupEntryId").and_then(|i| i.as_str()) == Some(entry))
-            {
-                Some(found) => ImportResponse { state: Some(state(found)), ..ImportResponse::default() },
-                None => ImportResponse {
-                    diagnostics: error(format!("no security group entry `{}` exists", request.id)),
+        let wanted: Vec<&str> = list.split(',').map(str::trim).filter(|e| !e.is_empty()).collect();
+        let all = match entries(ctx, group).await {
+            Ok(all) => all,
+            Err(e) => {
+                return ImportResponse {
+                    diagnostics: api_error("importing kmr_security_group_rule", &e),
                     ..ImportResponse::default()
-                },
-            },
-            Err(e) => ImportResponse {
-                diagnostics: api_error("importing kmr_security_group_rule", &e),
+                };
+            }
+        };
+        let mut found = Vec::new();
+        for id in &wanted {
+            match all.iter().find(|e| entry_id(e) == *id) {
+                Some(entry) => found.push(entry.clone()),
+                None => {
+                    return ImportResponse {
+                        diagnostics: error(format!("no security group entry `{id}` exists")),
+                        ..ImportResponse::default()
+                    };
+                }
+            }
+        }
+        let Some(first) = found.first().map(Shape::of_entry) else {
+            return ImportResponse {
+                diagnostics: error(format!("`{}` names no security group entry", request.id)),
                 ..ImportResponse::default()
-            },
+            };
+        };
+        if found.iter().any(|e| Shape::of_entry(e) != first) {
+            return ImportResponse {
+                diagnostics: error(format!(
+                    "the entries `{list}` differ in more than their CIDR: import them as separate rules"
+                )),
+                ..ImportResponse::default()
+            };
+        }
+        let uuid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("import:{}", request.id).as_bytes());
+        ImportResponse {
+            state: Some(rule_state(&format!("{ID_PREFIX}{uuid}"), &found, &[], None)),
+            ..ImportResponse::default()
         }
     }
 }
 
-fn identity_of_entry(entry: &serde_json::Value) -> Option<String> {
-    identity(&state(entry))
+/// Each CIDR is an IPv4 block without host bits, listed once.
+fn check_cidrs(diagnostics: &mut Diagnostics, config: &Value) {
+    let Some(list) = config.get_attr("cidrs").and_then(Value::as_seq) else { return };
+    if list.is_empty() {
+        diagnostics.push(Diagnostic::error(format!("`cidrs` of `{TYPE}` needs at least one CIDR block")));
+    }
+    let mut seen = BTreeSet::new();
+    for cidr in list.iter().filter_map(Value::as_str) {
+        if let Err(why) = corral_sandbox::services::vpc::Cidr::parse(cidr) {
+            diagnostics.push(Diagnostic::error(format!("`cidrs` of `{TYPE}`: {why}")));
+        }
+        if !seen.insert(cidr) {
+            diagnostics.push(
+                Diagnostic::error(format!("`cidrs` of `{TYPE}` lists {cidr} twice"))
+                    .with_help("a security group holds each entry once; list every CIDR block once"),
+            );
+        }
+    }
 }
 
-/// One entry of a group as a state; `None` when the group or the entry is gone.
-async fn read_entry(
+async fn authorize(ctx: &Ctx, body: &serde_json::Value) -> Result<String, CallError> {
+    let answer = ctx.vpc.call("AuthorizeSecurityGroupEntry", VPC_VERSION, body).await?;
+    Ok(answer.get("SecurityGroupEntryId").and_then(|i| i.as_str()).unwrap_or_default().to_string())
+}
+
+/// The state after entries were made or revoked: the rule's entries as the API has them now,
+/// or, if they cannot be read, what is known of them.
+async fn settled(
     ctx: &Ctx,
-    group_id: &str,
-    entry_id: &str,
-) -> Result<Option<Value>, corral_provider_sdk::http::CallError> {
-    let all = match entries(ctx, Some(group_id)).await {
-        Ok(all) => all,
-        Err(e) if is_not_found(&e) => return Ok(None),
-        Err(e) => return Err(e),
+    uuid: &str,
+    shape: &Shape,
+    planned: &Value,
+    made: &BTreeMap<String, String>,
+) -> ApplyResponse {
+    let ids: BTreeSet<String> = made.values().cloned().collect();
+    let order = cidrs_of(planned).unwrap_or_default();
+    let description = get_str(planned, "description");
+    match rule_entries(ctx, &shape.group_id, &ids, Some(uuid)).await {
+        Ok(found) if !found.is_empty() => ApplyResponse {
+            new_state: Some(rule_state(&format!("{ID_PREFIX}{uuid}"), &found, &order, description.as_deref())),
+            ..ApplyResponse::default()
+        },
+        Ok(_) => {
+            failed(None, error(format!("the entries of rule {ID_PREFIX}{uuid} vanished right after they were made")))
+        }
+        Err(e) => {
+            // The entries exist: keep what is known so they are never forgotten.
+            let mut known = planned.clone();
+            if let Value::Object(attrs) = &mut known {
+                attrs.insert("id".to_string(), Value::string(format!("{ID_PREFIX}{uuid}")));
+                let ids = made.iter().map(|(c, i)| (c.clone(), Value::string(i))).collect();
+                attrs.insert("entry_ids".to_string(), Value::Map(Type::String, ids));
+                attrs.entry("description".to_string()).and_modify(|d| {
+                    if !d.is_known() {
+                        *d = Value::string("");
+                    }
+                });
+            }
+            failed(Some(known), api_error("reading the new kmr_security_group_rule", &e))
+        }
+    }
+}
+
+async fn create(ctx: &Ctx, planned: &Value, idempotency_token: &str) -> ApplyResponse {
+    let (Some(shape), Some(cidrs)) = (Shape::of(planned), cidrs_of(planned)) else {
+        return failed(None, error("kmr_security_group_rule: the planned rule is not fully known at apply"));
     };
-    Ok(all.iter().find(|e| e.get("SecurityGroupEntryId").and_then(|i| i.as_str()) == Some(entry_id)).map(state))
+    let uuid = client_token(idempotency_token);
+    let description = get_str(planned, "description");
+    let mut made = BTreeMap::new();
+    for cidr in &cidrs {
+        // Derived from the create's token, so a resumed create sends the same one.
+        let token = format!("{uuid}-{}", tag(cidr));
+        match authorize(ctx, &shape.authorize_body(cidr, description.as_deref(), &token)).await {
+            Ok(id) => {
+                made.insert(cidr.clone(), id);
+            }
+            Err(e) => {
+                // No partial object: the engine keeps the create's intent, and the next plan
+                // adopts the entries made so far (their tokens start with the rule's UUID)
+                // through `find_created`, then adds the rest in place.
+                return failed(None, api_error(&format!("creating kmr_security_group_rule entry for {cidr}"), &e));
+            }
+        }
+    }
+    settled(ctx, &uuid, &shape, planned, &made).await
+}
+
+async fn update(ctx: &Ctx, prior: &Value, planned: &Value, idempotency_token: &str) -> ApplyResponse {
+    let (Some(shape), Some(uuid), Some(cidrs)) = (Shape::of(prior), rule_uuid(prior), cidrs_of(planned)) else {
+        return failed(None, error("kmr_security_group_rule: the rule's state or plan is incomplete"));
+    };
+    let prior_ids = entry_ids_of(prior);
+    let description = get_str(planned, "description");
+    let mut made: BTreeMap<String, String> =
+        prior_ids.iter().filter(|(c, _)| cidrs.contains(c)).map(|(c, i)| (c.clone(), i.clone())).collect();
+    let outcome: Result<(), Diagnostics> = async {
+        // Revoked first: a rule that trades one CIDR for another never needs two quota slots.
+        for (cidr, id) in prior_ids.iter().filter(|(c, _)| !cidrs.contains(c)) {
+            let body = json!({"SecurityGroupId": shape.group_id, "SecurityGroupEntryId": id});
+            match ctx.vpc.call("RevokeSecurityGroupEntry", VPC_VERSION, &body).await {
+                Ok(_) => {}
+                Err(e) if is_not_found(&e) => {}
+                Err(e) => return Err(api_error(&format!("revoking the entry {id} ({cidr})"), &e)),
+            }
+        }
+        if description != get_str(prior, "description") {
+            for id in made.values() {
+                let body = json!({
+                    "SecurityGroupId": shape.group_id,
+                    "SecurityGroupEntryId": id,
+                    "Description": description.clone().unwrap_or_default(),
+                });
+                ctx.vpc
+                    .call("ModifySecurityGroupEntry", VPC_VERSION, &body)
+                    .await
+                    .map_err(|e| api_error(&format!("updating the entry {id}"), &e))?;
+            }
+        }
+        for cidr in cidrs.iter().filter(|c| !prior_ids.contains_key(*c)) {
+            let token = format!("{uuid}-{}", tag(&format!("{idempotency_token}|{cidr}")));
+            let id = authorize(ctx, &shape.authorize_body(cidr, description.as_deref(), &token))
+                .await
+                .map_err(|e| api_error(&format!("adding the entry for {cidr}"), &e))?;
+            made.insert(cidr.clone(), id);
+        }
+        Ok(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => settled(ctx, &uuid, &shape, planned, &made).await,
+        // No new state: the prior one stays (not tainted, which would replace every entry),
+        // and the next refresh finds what was made or revoked (tokens carry the rule's UUID).
+        Err(diagnostics) => failed(None, diagnostics),
+    }
+}
+
+async fn delete(ctx: &Ctx, prior: Value) -> ApplyResponse {
+    let group_id = get_str(&prior, "security_group_id").unwrap_or_default();
+    for (cidr, id) in entry_ids_of(&prior) {
+        let body = json!({"SecurityGroupId": group_id, "SecurityGroupEntryId": id});
+        match ctx.vpc.call("RevokeSecurityGroupEntry", VPC_VERSION, &body).await {
+            Ok(_) => {}
+            Err(e) if is_not_found(&e) => {}
+            Err(e) => return failed(Some(prior), api_error(&format!("revoking the entry {id} ({cidr})"), &e)),
+        }
+    }
+    ApplyResponse::default()
 }

@@ -7,7 +7,7 @@ use corral_engine::provider::{
     ApplyRequest, ConfigureRequest, FindCreatedRequest, PlanRequest, Provider, ProviderFactory, ReadDataRequest,
     ReadRequest, ValidateResourceRequest,
 };
-use corral_engine::value::Value;
+use corral_engine::value::{Type, Value};
 use corral_provider_sdk::emulator::ObjectView;
 use corral_sandbox::{Faults, SandboxOptions};
 
@@ -145,7 +145,7 @@ fn ssh_rule(group_id: &str, cidr: &str) -> Value {
         ("security_group_id", s(group_id)),
         ("direction", s("ingress")),
         ("protocol", s("tcp")),
-        ("cidr_block", s(cidr)),
+        ("cidrs", Value::List(Type::String, vec![s(cidr)])),
         ("port_from", Value::int(22)),
         ("port_to", Value::int(22)),
     ])
@@ -232,14 +232,14 @@ async fn ksckmr_is_read_by_data_source_and_takes_rules() {
     assert_eq!(group.get_attr("managed"), Some(&Value::Bool(true)));
     // SSH from the office onto the cluster.
     let rule = create(&p, "kmr_security_group_rule", ssh_rule(&made, "203.0.113.0/24")).await;
-    assert!(id(&rule).starts_with("sge-"));
+    assert!(id(&rule).starts_with("sgr-"));
     assert_eq!(read(&p, "kmr_security_group_rule", &rule).await.as_ref(), Some(&rule));
     // The group's own rule (the VPC's hosts reach the nodes) is already there: a duplicate.
     let own = cfg(&[
         ("security_group_id", s(&made)),
         ("direction", s("ingress")),
         ("protocol", s("ip")),
-        ("cidr_block", s("10.0.0.0/16")),
+        ("cidrs", Value::List(Type::String, vec![s("10.0.0.0/16")])),
     ]);
     let planned = plan(&p, "kmr_security_group_rule", None, own).await;
     assert!(text(&planned.diagnostics).contains("already has this rule"), "{}", text(&planned.diagnostics));
@@ -299,6 +299,131 @@ async fn duplicate_rules_are_refused_at_plan_and_by_the_api() {
     let replaced = plan(&p, "kmr_security_group_rule", Some(rule), other).await;
     assert_eq!(replaced.requires_replace, vec![corral_engine::value::Path::attr("port_to")]);
 }
+
+fn with_cidrs(mut rule: Value, cidrs: &[&str]) -> Value {
+    if let Value::Object(a) = &mut rule {
+        a.insert("cidrs".into(), Value::List(Type::String, cidrs.iter().map(|c| s(c)).collect()));
+    }
+    rule
+}
+
+fn entry_ids(state: &Value) -> Vec<(String, String)> {
+    state
+        .get_attr("entry_ids")
+        .and_then(Value::as_entries)
+        .unwrap()
+        .iter()
+        .map(|(c, i)| (c.clone(), i.as_str().unwrap().to_string()))
+        .collect()
+}
+
+fn entry_cidrs(dir: &Path, group: &str) -> Vec<String> {
+    let views = corral_sandbox::inspect_with(&dir.join("sandbox"), &SandboxOptions::default()).unwrap();
+    let mut cidrs: Vec<String> = views
+        .iter()
+        .filter(|v| v.kind == "security_group_entry" && v.attributes["SecurityGroupId"] == group)
+        .map(|v| v.attributes["CidrBlock"].as_str().unwrap().to_string())
+        .collect();
+    cidrs.sort();
+    cidrs
+}
+
+#[tokio::test]
+async fn a_rule_adds_and_revokes_its_cidrs_in_place_one_entry_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = embedded(dir.path()).await;
+    let vpc = create(&p, "kmr_vpc", cfg(&[("cidr_block", s("10.0.0.0/16"))])).await;
+    let group = id(&create(&p, "kmr_security_group", cfg(&[("vpc_id", s(&id(&vpc))), ("name", s("web"))])).await);
+    let two = with_cidrs(ssh_rule(&group, ""), &["10.1.0.0/16", "10.2.0.0/16"]);
+    let rule = create(&p, "kmr_security_group_rule", two).await;
+    assert_eq!(entry_cidrs(dir.path(), &group), ["10.1.0.0/16", "10.2.0.0/16"]);
+    let first = entry_ids(&rule);
+    assert_eq!(first.len(), 2);
+    assert!(first.iter().all(|(_, i)| i.starts_with("sge-")), "{first:?}");
+    assert_eq!(read(&p, "kmr_security_group_rule", &rule).await.as_ref(), Some(&rule));
+
+    // One CIDR out, one in: an update that keeps the untouched entry.
+    let swapped = with_cidrs(ssh_rule(&group, ""), &["10.2.0.0/16", "10.3.0.0/16"]);
+    let (planned, updated) = update(&p, "kmr_security_group_rule", &rule, swapped).await;
+    assert!(planned.requires_replace.is_empty());
+    let planned_ids =
+        planned.planned_state.unwrap().get_attr("entry_ids").and_then(Value::as_entries).cloned().unwrap();
+    assert_eq!(planned_ids["10.2.0.0/16"].as_str(), Some(first[1].1.as_str()), "a kept CIDR keeps its entry");
+    assert!(!planned_ids["10.3.0.0/16"].is_known());
+    let updated = updated.unwrap();
+    assert_eq!(id(&updated), id(&rule));
+    assert_eq!(entry_cidrs(dir.path(), &group), ["10.2.0.0/16", "10.3.0.0/16"]);
+    let now = entry_ids(&updated);
+    assert_eq!(now[0], first[1], "the kept CIDR keeps its entry");
+    assert_eq!(read(&p, "kmr_security_group_rule", &updated).await.as_ref(), Some(&updated));
+
+    // A CIDR listed twice, or planned by two rules, or already in the group: refused at plan.
+    let twice = with_cidrs(ssh_rule(&group, ""), &["10.4.0.0/16", "10.4.0.0/16"]);
+    let refused = p.validate_resource(ValidateResourceRequest { type_name: TYPE.into(), config: twice }).diagnostics;
+    assert!(text(&refused).contains("lists 10.4.0.0/16 twice"), "{}", text(&refused));
+    let fresh = KmrFactory::new().instantiate();
+    fresh.configure(ConfigureRequest { config: empty_config(), data_dir: dir.path().to_path_buf() }).await;
+    let a = plan(&fresh, TYPE, None, with_cidrs(ssh_rule(&group, ""), &["10.5.0.0/16", "10.6.0.0/16"])).await;
+    assert!(!a.diagnostics.has_errors(), "{}", text(&a.diagnostics));
+    let b = plan(&fresh, TYPE, None, with_cidrs(ssh_rule(&group, ""), &["10.7.0.0/16", "10.6.0.0/16"])).await;
+    assert!(text(&b.diagnostics).contains("duplicate security group rule: ingress tcp from 10.6.0.0/16"));
+    let c = plan(&fresh, TYPE, None, with_cidrs(ssh_rule(&group, ""), &["10.3.0.0/16"])).await;
+    assert!(text(&c.diagnostics).contains(&format!("already has this rule as entry {}", now[1].1)));
+
+    // An entry revoked behind Corral's back drops out of the state: the plan adds it again.
+    let revoked = now[1].1.clone();
+    corral_sandbox::with_tables(&dir.path().join("sandbox"), |tables, _| {
+        tables.delete(corral_sandbox::services::vpc::SECURITY_GROUP_ENTRIES, &revoked)
+    })
+    .unwrap();
+    let drifted = read(&p, "kmr_security_group_rule", &updated).await.unwrap();
+    assert_eq!(entry_ids(&drifted), [now[0].clone()]);
+    // Every entry gone: the rule is gone.
+    assert!(!delete(&p, TYPE, &drifted).await.has_errors());
+    assert_eq!(read(&p, "kmr_security_group_rule", &drifted).await, None);
+    assert!(entry_cidrs(dir.path(), &group).is_empty());
+}
+
+#[tokio::test]
+async fn a_create_stopped_half_way_is_adopted_with_the_entries_it_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = embedded(dir.path()).await;
+    let vpc = create(&p, "kmr_vpc", cfg(&[("cidr_block", s("10.0.0.0/16"))])).await;
+    let group = id(&create(&p, "kmr_security_group", cfg(&[("vpc_id", s(&id(&vpc))), ("name", s("web"))])).await);
+    // The second entry already exists (made outside this rule): the create stops there.
+    create(&p, TYPE, with_cidrs(ssh_rule(&group, ""), &["10.2.0.0/16"])).await;
+    let config = with_cidrs(ssh_rule(&group, ""), &["10.1.0.0/16", "10.2.0.0/16"]);
+    let planned = plan(&p, TYPE, None, config.clone()).await.planned_state;
+    let stopped = p
+        .apply(ApplyRequest {
+            type_name: TYPE.into(),
+            prior_state: None,
+            planned_state: planned.clone(),
+            config,
+            planned_private: None,
+            idempotency_token: "half-way".into(),
+        })
+        .await;
+    assert!(text(&stopped.diagnostics).contains("SecurityGroupEntry.Duplicate"), "{}", text(&stopped.diagnostics));
+    assert_eq!(stopped.new_state, None, "the intent stays; find_created settles it");
+    let found = p
+        .find_created(FindCreatedRequest {
+            type_name: TYPE.into(),
+            idempotency_token: "half-way".into(),
+            planned_state: planned,
+        })
+        .await
+        .state
+        .unwrap();
+    assert_eq!(cidrs(&found), ["10.1.0.0/16"]);
+    assert_eq!(read(&p, TYPE, &found).await.as_ref(), Some(&found));
+}
+
+fn cidrs(state: &Value) -> Vec<String> {
+    state.get_attr("cidrs").and_then(Value::as_seq).unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect()
+}
+
+const TYPE: &str = "kmr_security_group_rule";
 
 #[tokio::test]
 async fn find_created_adopts_what_an_interrupted_create_made() {

@@ -1,5 +1,6 @@
 //! `kmr_cluster`: scaling in place, the core-shrink guard, transient clusters that finish,
-//! trials that convert or lapse, quotas.
+//! and data `kmr_cluster`. (Trials that convert or lapse and quotas are covered through the
+//! CLI, in `tests/it/kmr.rs`.)
 
 use crate::{Env, NETWORK, changes, messages};
 
@@ -144,57 +145,64 @@ fn a_transient_cluster_cannot_be_monthly_or_lack_a_log_uri() {
     assert!(env.objects("cluster").is_empty());
 }
 
-fn trials(kept_billing: &str) -> String {
-    let cluster = |name: &str, billing: &str| {
-        format!(
-            r#"
-resource "kmr_cluster" "{name}" {{
-  name                 = "{name}"
-  billing              = "{billing}"
-  version              = "5.3.0"
-  vpc_id               = kmr_vpc.main.id
-  subnet_id            = kmr_subnet.a.id
-  master_instance_type = "S6.2XLARGE16"
-  core_instance_type   = "S6.2XLARGE16"
-  core_count           = 2
-}}
-"#
-        )
-    };
-    format!("{NETWORK}{}{}", cluster("kept", kept_billing), cluster("lapsed", "trial"))
-}
-
 #[test]
-fn a_trial_converts_in_place_and_an_unconverted_one_is_gone_after_seven_days() {
-    // A sandbox day per real second.
-    let env = Env::new(86400.0);
-    env.write("main.hcl", &trials("trial"));
-    env.apply().unwrap();
-    assert_eq!(env.state("kmr_cluster.kept").unwrap()["billing"], "trial");
-    assert!(env.state("kmr_cluster.kept").unwrap()["expires_at"].is_string());
-
-    env.write("main.hcl", &trials("on_demand"));
-    let plan = env.apply().unwrap();
-    assert_eq!(changes(&plan), ["kmr_cluster.kept: Update"], "converted in place");
-    let kept = env.state("kmr_cluster.kept").unwrap();
-    assert_eq!(kept["billing"], "on_demand");
-    assert!(kept["expires_at"].is_null());
-
-    // Seven sandbox days later the service deleted the unconverted trial.
-    env.sleep_ms(7500);
-    let plan = env.plan().unwrap();
-    assert_eq!(changes(&plan), ["kmr_cluster.lapsed: Create"], "the lapsed trial is gone and made again");
-    let lapsed = env.objects("cluster").into_iter().find(|c| c.attributes["ClusterName"] == "lapsed").unwrap();
-    assert_eq!(lapsed.state, "terminated");
-    assert_eq!(lapsed.attributes["StateChangeReason"]["Code"], "TrialExpired");
-}
-
-#[test]
-fn creating_over_quota_fails_with_a_diagnostic_naming_the_quota() {
+fn data_kmr_cluster_reads_a_cluster_by_id_or_by_its_one_name() {
     let env = Env::new(3600.0);
-    env.set_quota("nodes", 3);
-    env.write("main.hcl", &persistent(3, ""));
-    let failed = messages(&env.apply().unwrap_err());
-    assert!(failed.contains("QuotaExceeded.Node") && failed.contains("quota `nodes`"), "{failed}");
-    assert!(env.objects("cluster").is_empty());
+    let lookups = r#"
+data "kmr_cluster" "by_name" {
+  name       = "warehouse"
+  depends_on = [kmr_cluster.warehouse]
+}
+
+data "kmr_cluster" "by_id" {
+  id = kmr_cluster.warehouse.id
+}
+
+output "by_name" {
+  value = data.kmr_cluster.by_name
+}
+
+output "by_id" {
+  value = data.kmr_cluster.by_id
+}
+"#;
+    env.write("main.hcl", &format!("{}{lookups}", persistent(3, "eip = true")));
+    env.apply().unwrap();
+    let cluster = env.state("kmr_cluster.warehouse").unwrap();
+    for addr in ["by_name", "by_id"] {
+        let data = env.output(addr).unwrap_or_else(|| panic!("no output {addr}"));
+        assert_eq!(data["id"], cluster["id"], "{addr}");
+        assert_eq!(data["status"], "running");
+        assert_eq!(data["core_count"], 3);
+        assert_eq!(data["core_instance_type"], "S6.4XLARGE32");
+        assert_eq!(data["master_count"], 1);
+        assert_eq!(data["type"], "persistent");
+        assert_eq!(data["billing"], "on_demand");
+        assert_eq!(data["subnet_id"], cluster["subnet_id"]);
+        assert_eq!(data["public_ip"], cluster["public_ip"]);
+        assert!(data["master_ip"].is_string() && data["created_at"].is_string(), "{data:#}");
+        assert!(data.get("allow_core_shrink").is_none());
+    }
+
+    // No cluster of that name, or two: a plan error that says which.
+    env.write(
+        "main.hcl",
+        &format!("{}\ndata \"kmr_cluster\" \"x\" {{\n  name = \"nobody\"\n}}\n", persistent(3, "eip = true")),
+    );
+    let refused = messages(&env.plan().unwrap_err());
+    assert!(refused.contains("no KMR cluster named `nobody`"), "{refused}");
+    let second = persistent(2, "").replace("\"warehouse\" {", "\"other\" {");
+    let second = second.split("resource \"kmr_cluster\"").nth(1).unwrap();
+    env.write("main.hcl", &format!("{}\nresource \"kmr_cluster\"{second}", persistent(3, "eip = true")));
+    env.apply().unwrap();
+    env.write(
+        "main.hcl",
+        &format!(
+            "{}\nresource \"kmr_cluster\"{second}{}",
+            persistent(3, "eip = true"),
+            &lookups[..lookups.find("data \"kmr_cluster\" \"by_id\"").unwrap()]
+        ),
+    );
+    let refused = messages(&env.plan().unwrap_err());
+    assert!(refused.contains("2 KMR clusters are named `warehouse`") && refused.contains("by `id`"), "{refused}");
 }

@@ -41,6 +41,8 @@ pub struct Env {
     dir: tempfile::TempDir,
     options: SandboxOptions,
     runtime: tokio::runtime::Runtime,
+    /// The root outputs of the last apply.
+    outputs: std::sync::Mutex<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 impl Env {
@@ -51,7 +53,7 @@ impl Env {
         // The provider (no `endpoint`) reuses the sandbox already running for its directory.
         corral_sandbox::start_embedded_with(&dir.path().join(".corral/sandbox"), options.clone()).unwrap();
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        Env { dir, options, runtime }
+        Env { dir, options, runtime, outputs: Default::default() }
     }
 
     pub fn path(&self) -> &Path {
@@ -132,6 +134,7 @@ impl Env {
                     return Err(result.diagnostics);
                 }
                 assert!(result.outcomes.iter().all(|(_, _, o)| *o == InstanceOutcome::Done), "{:?}", result.outcomes);
+                *self.outputs.lock().unwrap() = result.outputs.into_iter().map(|(name, o)| (name, o.value)).collect();
             }
             Ok(plan)
         })
@@ -147,6 +150,11 @@ impl Env {
         state.instances.iter().find(|(a, _)| a.to_string() == addr).map(|(_, s)| s.attributes.clone())
     }
 
+    /// A root output's value after the last apply.
+    pub fn output(&self, name: &str) -> Option<serde_json::Value> {
+        self.outputs.lock().unwrap().get(name).cloned()
+    }
+
     /// Every object of the sandbox, advanced to now.
     pub fn inspect(&self) -> Vec<ObjectView> {
         corral_sandbox::inspect_with(&self.sandbox_dir(), &self.options).unwrap()
@@ -154,10 +162,6 @@ impl Env {
 
     pub fn objects(&self, kind: &str) -> Vec<ObjectView> {
         self.inspect().into_iter().filter(|o| o.kind == kind).collect()
-    }
-
-    pub fn set_quota(&self, quota: &str, limit: u64) {
-        corral_sandbox::set_quota(&self.sandbox_dir(), corral_sandbox::DEFAULT_ACCOUNT, quota, limit).unwrap();
     }
 
     /// Real time passes (and sandbox time with it, scaled).
