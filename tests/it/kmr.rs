@@ -89,6 +89,24 @@ impl Kmr {
     }
 }
 
+/// Every file under `dir` (recursively) whose bytes contain `needle`, except under `skip`.
+fn files_containing(dir: &std::path::Path, needle: &str, skip: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.starts_with(skip) {
+            continue;
+        }
+        if path.is_dir() {
+            out.extend(files_containing(&path, needle, skip));
+        } else if std::fs::read(&path).unwrap().windows(needle.len()).any(|window| window == needle.as_bytes()) {
+            out.push(path.display().to_string());
+        }
+    }
+    out
+}
+
 /// Polls `check` until it holds or `timeout` passes.
 fn eventually(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
     let started = Instant::now();
@@ -128,10 +146,10 @@ fn core_scales_in_place_and_shrinks_only_when_allowed() {
     assert_eq!(core_nodes(&k), 5);
     assert_eq!(k.ok(&["output", "core_nodes"]).stdout.trim(), "5");
 
-    // Back to 3 without `allow_core_shrink`: refused at plan time, at the cluster's block.
+    // Back to 3 without `allow_core_shrink`: refused at plan time, at the `core_count` line.
     let refused = k.run(&["plan", "--var", "core_nodes=3"]);
     assert_eq!(refused.code, 1, "{}\n{}", refused.stdout, refused.stderr);
-    let location = format!("main.hcl:{}:", k.line_of("resource \"kmr_cluster\" \"warehouse\""));
+    let location = format!("main.hcl:{}:3, attribute `core_count`", k.line_of("core_count "));
     assert!(refused.stderr.contains(&location), "expected {location}:\n{}", refused.stderr);
     assert!(refused.stderr.contains("shrinking the core group from 5 to 3"), "{}", refused.stderr);
     assert!(refused.stderr.contains("HDFS") && refused.stderr.contains("allow_core_shrink"), "{}", refused.stderr);
@@ -294,4 +312,63 @@ fn over_quota_fails_with_a_diagnostic_naming_the_quota() {
     assert!(all.contains("QuotaExceeded.Node") && all.contains("quota `nodes`"), "{all}");
     assert!(k.objects("cluster").is_empty());
     assert!(k.state_list().contains("kmr_vpc.main"), "the network was made and kept");
+}
+
+/// `corral ARGS` with the cluster's admin password in `CORRAL_VAR_admin_password`.
+fn with_password(k: &Kmr, password: &str, args: &[&str]) -> Output {
+    let mut command = k.command(args);
+    command.env("CORRAL_VAR_admin_password", password);
+    Kmr::run_command(command)
+}
+
+#[test]
+fn the_admin_password_reaches_the_sandbox_as_a_hash_and_is_never_written_down() {
+    const FIRST: &str = "Warehouse-Key-4417";
+    const SECOND: &str = "Warehouse-Key-9083";
+    let k = Kmr::new("password", 3600.0);
+
+    // A password against the policy is a plan error at its line, without the password.
+    let weak = with_password(&k, "weakpassword", &["plan"]);
+    assert_eq!(weak.code, 1, "{}\n{}", weak.stdout, weak.stderr);
+    let location = format!("main.hcl:{}:3, attribute `admin_password`", k.line_of("admin_password "));
+    assert!(weak.stderr.contains(&location), "expected {location}:\n{}", weak.stderr);
+    assert!(weak.stderr.contains("at least 3 of"), "{}", weak.stderr);
+    assert!(!weak.stderr.contains("weakpassword"), "{}", weak.stderr);
+
+    let applied = with_password(&k, FIRST, &["apply", "--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
+    assert!(!applied.stdout.contains(FIRST) && !applied.stderr.contains(FIRST), "{}", applied.stdout);
+    let corral_dir = k.w.path().join(".corral");
+    let sandbox_dir = corral_dir.join("sandbox");
+    assert_eq!(files_containing(&corral_dir, FIRST, &sandbox_dir), Vec::<String>::new());
+    let digest = k.w.state().instances.iter().find_map(|(addr, instance)| {
+        (addr.to_string() == "kmr_cluster.warehouse").then(|| instance.attributes["admin_password"].clone())
+    });
+    let digest = digest.expect("the cluster is in state");
+    assert!(digest.as_str().is_some_and(|d| d.starts_with("sha256:")), "state holds a digest: {digest:?}");
+
+    // The sandbox keeps a salted hash: not in its file, not in what `inspect` shows.
+    assert_eq!(files_containing(&sandbox_dir, FIRST, &corral_dir.join("none")), Vec::<String>::new());
+    let clusters = k.objects("cluster");
+    assert_eq!(clusters.len(), 1);
+    let record = clusters[0].to_string();
+    assert!(!record.contains(FIRST), "{record}");
+    let hash = clusters[0]["attributes"]["AdminPasswordHash"].as_str().unwrap_or_default();
+    assert!(corral_sandbox::services::kmr::password::verify(hash, FIRST), "the sandbox got the password: {hash}");
+
+    // The same password: nothing to do.
+    let same = with_password(&k, FIRST, &["plan", "--detailed-exitcode"]);
+    assert_eq!(same.code, 0, "{}\n{}", same.stdout, same.stderr);
+
+    // A new one cannot be set on a running cluster: a plan error that says why.
+    let changed = with_password(&k, SECOND, &["plan"]);
+    assert_eq!(changed.code, 1, "{}\n{}", changed.stdout, changed.stderr);
+    assert!(changed.stderr.contains("admin_password") && changed.stderr.contains("HDFS"), "{}", changed.stderr);
+    assert!(!changed.stderr.contains(SECOND) && !changed.stdout.contains(SECOND), "{}", changed.stderr);
+
+    // Unless the cluster is replaced on purpose.
+    let replaced = with_password(&k, SECOND, &["plan", "--replace", "kmr_cluster.warehouse"]);
+    assert_eq!(replaced.code, 0, "{}\n{}", replaced.stdout, replaced.stderr);
+    assert!(replaced.stdout.contains("1 to add, 0 to change, 1 to destroy"), "{}", replaced.stdout);
+    assert!(!replaced.stdout.contains(SECOND), "{}", replaced.stdout);
 }

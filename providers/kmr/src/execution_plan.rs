@@ -6,13 +6,14 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use corral_engine::diag::{Diagnostic, Diagnostics};
+use corral_engine::diag::Diagnostics;
 use corral_engine::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, PlanRequest, PlanResponse, ReadRequest,
     ReadResponse,
 };
 use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
 use corral_engine::value::{Type, Value};
+use corral_provider_sdk::validate::Checks;
 use serde_json::json;
 
 use crate::cluster::spec::{attributes, json_string, str_attr};
@@ -86,34 +87,29 @@ impl ResourceType for ExecutionPlan {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diagnostics = Diagnostics::new();
+        let mut checks = Checks::new(TYPE_NAME, config);
+        checks.one_of("mode", MODES);
         let mode = config.get_attr("mode").and_then(Value::as_str);
-        if let Some(mode) = mode
-            && !MODES.contains(&mode)
-        {
-            diagnostics.push(Diagnostic::error(format!("`mode` must be `schedule` or `once`, not `{mode}`")));
-        }
         let schedule = config.get_attr("schedule");
         if mode.unwrap_or("schedule") == "schedule" && schedule.is_none_or(Value::is_null) {
-            diagnostics.push(Diagnostic::error("a `schedule` plan needs `schedule` (a cron expression)"));
+            checks.error("schedule", "a `schedule` plan needs `schedule` (a cron expression)");
         }
         if let Some(cron) = schedule.and_then(Value::as_str)
             && let Err(e) = croner::Cron::from_str(cron)
         {
-            diagnostics.push(Diagnostic::error(format!("`schedule` is not a cron expression: `{cron}`: {e}")));
+            checks.error("schedule", format!("`schedule` is not a cron expression: `{cron}`: {e}"));
         }
         if let Some(tz) = config.get_attr("time_zone").and_then(Value::as_str)
             && chrono_tz::Tz::from_str(tz).is_err()
         {
-            diagnostics
-                .push(Diagnostic::error(format!("`time_zone` `{tz}` is not an IANA time zone (e.g. `Asia/Shanghai`)")));
+            checks.error("time_zone", format!("`time_zone` `{tz}` is not an IANA time zone (e.g. `Asia/Shanghai`)"));
         }
         if let Some(start) = config.get_attr("start_time").and_then(Value::as_str)
             && chrono::DateTime::parse_from_rfc3339(start).is_err()
         {
-            diagnostics.push(Diagnostic::error(format!("`start_time` `{start}` is not an RFC 3339 time")));
+            checks.error("start_time", format!("`start_time` `{start}` is not an RFC 3339 time"));
         }
-        diagnostics
+        checks.finish()
     }
 
     async fn plan(&self, _ctx: &Ctx, request: PlanRequest) -> PlanResponse {

@@ -1,80 +1,12 @@
-//! Helpers every resource type uses: planning from the schema's change classes, reading
-//! attributes out of values, turning API errors into diagnostics, and deriving a
+//! Helpers every resource type uses: reading attributes out of values, turning API errors into diagnostics, and deriving a
 //! `ClientToken` from the engine's idempotency token.
 
-use std::collections::BTreeMap;
-
 use corral_engine::diag::{Diagnostic, Diagnostics};
-use corral_engine::provider::{ApplyResponse, PlanRequest, PlanResponse};
-use corral_engine::schema::{ChangeClass, ResourceSchema};
-use corral_engine::value::{Path, Type, Value};
+use corral_engine::provider::ApplyResponse;
+use corral_engine::value::{Type, Value};
 use corral_provider_sdk::http::CallError;
-
-/// The attributes of an object value, with every attribute of the schema present (null when
-/// the value lacks it) and marks removed.
-pub fn attributes(value: &Value, schema: &ResourceSchema) -> BTreeMap<String, Value> {
-    let (bare, _) = value.clone().unmark_deep();
-    schema
-        .block
-        .attributes
-        .iter()
-        .map(|(name, attribute)| {
-            (name.clone(), bare.get_attr(name).cloned().unwrap_or_else(|| Value::Null(attribute.ty.clone())))
-        })
-        .collect()
-}
-
-/// Whether two values are certainly equal (an unknown never is). Compared by JSON form so
-/// the kind of collection does not matter.
-pub fn known_equal(a: &Value, b: &Value) -> bool {
-    a.is_wholly_known() && b.is_wholly_known() && a.to_json() == b.to_json()
-}
-
-/// The usual plan: the proposed state, with
-/// - `requires_replace` for every attribute whose change class is not in place and whose
-///   value differs from the prior one (or is not known yet);
-/// - computed attributes unknown on a create or a replacement, and kept from the prior
-///   state on an update (an optional+computed attribute the configuration leaves unset keeps
-///   what the service chose).
-pub fn plan_from_schema(schema: &ResourceSchema, request: &PlanRequest) -> PlanResponse {
-    if request.proposed_new_state.is_null() {
-        return PlanResponse { planned_state: Some(request.proposed_new_state.clone()), ..PlanResponse::default() };
-    }
-    let mut planned = attributes(&request.proposed_new_state, schema);
-    let config = attributes(&request.config, schema);
-    let prior = request.prior_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, schema));
-    let mut requires_replace = Vec::new();
-    if let Some(prior) = &prior {
-        for (name, attribute) in &schema.block.attributes {
-            if attribute.change == ChangeClass::InPlace || (attribute.computed && !attribute.optional) {
-                continue;
-            }
-            let new = planned.get(name).cloned().unwrap_or(Value::null());
-            let old = prior.get(name).cloned().unwrap_or(Value::null());
-            let unset_computed = attribute.computed && config.get(name).is_none_or(Value::is_null);
-            let both_null = new.is_null() && old.is_null();
-            if !(unset_computed || both_null || known_equal(&new, &old)) {
-                requires_replace.push(Path::attr(name));
-            }
-        }
-    }
-    let fresh = prior.is_none() || !requires_replace.is_empty();
-    for (name, attribute) in &schema.block.attributes {
-        if !attribute.computed {
-            continue;
-        }
-        let configured = config.get(name).is_some_and(|v| !v.is_null());
-        if attribute.optional && configured {
-            continue;
-        }
-        let value = match (&prior, fresh) {
-            (Some(prior), false) => prior.get(name).cloned().unwrap_or(Value::Null(attribute.ty.clone())),
-            _ => Value::Unknown(attribute.ty.clone()),
-        };
-        planned.insert(name.clone(), value);
-    }
-    PlanResponse { planned_state: Some(Value::Object(planned)), requires_replace, ..PlanResponse::default() }
-}
+/// Resources whose plan is their schema's change classes plan with the SDK's helper.
+pub use corral_provider_sdk::plan::plan_from_schema;
 
 /// A string attribute, if known and not null.
 pub fn get_str(value: &Value, name: &str) -> Option<String> {
@@ -138,27 +70,6 @@ pub fn is_not_found(e: &CallError) -> bool {
 /// A filter of the describe actions: `{"Name": name, "Value": [value]}`.
 pub fn filter(name: &str, value: &str) -> serde_json::Value {
     serde_json::json!({"Name": name, "Value": [value]})
-}
-
-/// Checks that `value`, when known, is one of `allowed`.
-pub fn check_one_of(diagnostics: &mut Diagnostics, config: &Value, name: &str, type_name: &str, allowed: &[&str]) {
-    if let Some(v) = config.get_attr(name).and_then(Value::as_str)
-        && !allowed.contains(&v)
-    {
-        diagnostics.push(Diagnostic::error(format!(
-            "`{name}` of `{type_name}` must be one of {}, not `{v}`",
-            allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
-        )));
-    }
-}
-
-/// Checks that a known string is an IPv4 CIDR block with no host bits.
-pub fn check_cidr(diagnostics: &mut Diagnostics, config: &Value, name: &str, type_name: &str) {
-    if let Some(v) = config.get_attr(name).and_then(Value::as_str)
-        && let Err(why) = corral_sandbox::services::vpc::Cidr::parse(v)
-    {
-        diagnostics.push(Diagnostic::error(format!("`{name}` of `{type_name}`: {why}")));
-    }
 }
 
 #[cfg(test)]

@@ -5,13 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use corral_engine::diag::{Diagnostic, Diagnostics};
+use corral_engine::diag::Diagnostics;
 use corral_engine::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, PlanRequest, PlanResponse, ReadRequest,
     ReadResponse,
 };
 use corral_engine::schema::ResourceSchema;
 use corral_engine::value::{Path, Value};
+use corral_provider_sdk::validate::Checks;
 use serde_json::json;
 
 use crate::cluster::schema::{self, default_of};
@@ -43,21 +44,22 @@ impl ResourceType for Template {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diagnostics = Diagnostics::new();
-        if config.get_attr("source_cluster_id").is_some_and(|v| !v.is_null()) {
-            return diagnostics;
+        let mut checks = Checks::new(TYPE_NAME, config);
+        if config.get_attr("source_cluster_id").is_none_or(Value::is_null) {
+            checks.required(
+                &[
+                    "version",
+                    "vpc_id",
+                    "subnet_id",
+                    "master_instance_type",
+                    "core_instance_type",
+                    "core_count",
+                    "log_uri",
+                ],
+                Some("or save an existing transient cluster with `source_cluster_id`"),
+            );
         }
-        for required in
-            ["version", "vpc_id", "subnet_id", "master_instance_type", "core_instance_type", "core_count", "log_uri"]
-        {
-            if config.get_attr(required).is_none_or(Value::is_null) {
-                diagnostics.push(
-                    Diagnostic::error(format!("`{required}` of `{TYPE_NAME}` is required"))
-                        .with_help("or save an existing transient cluster with `source_cluster_id`"),
-                );
-            }
-        }
-        diagnostics
+        checks.finish()
     }
 
     async fn plan(&self, _ctx: &Ctx, request: PlanRequest) -> PlanResponse {

@@ -15,6 +15,7 @@ use chrono::Utc;
 use corral_provider_sdk::emulator::{ApiError, Quotas, RequestContext, Service, Tables, client_token};
 use corral_provider_sdk::sigv4::{self, Authorization, SigV4Error};
 use rand::Rng;
+use sha2::{Digest, Sha256};
 
 use crate::options::SandboxOptions;
 use crate::store::{ACCOUNTS, AccountRecord, IDEMPOTENCY, RedbTables, Store, advance_clock};
@@ -153,7 +154,7 @@ impl Sandbox {
             && let Some(stored) = tables.get(IDEMPOTENCY, key)
         {
             // The same ClientToken again: the first answer, unless the request differs.
-            if stored.get("Body") != Some(body) {
+            if stored.get("Body") != Some(&remembered_body(body)) {
                 return Err(ApiError::bad_request(
                     "IdempotentParameterMismatch",
                     format!(
@@ -173,10 +174,27 @@ impl Sandbox {
         };
         let answer = service.handle(&mut ctx, action, version, body)?;
         if let Some(key) = token_key {
-            ctx.tables.put(IDEMPOTENCY, &key, serde_json::json!({"Body": body, "Response": answer}));
+            ctx.tables.put(IDEMPOTENCY, &key, serde_json::json!({"Body": remembered_body(body), "Response": answer}));
         }
         Ok(answer)
     }
+}
+
+/// A request body as the idempotency table keeps it: passwords (any top-level string field
+/// named `...Password`) are replaced by an unsalted digest, still enough to tell a different
+/// request from a repeated one, so the sandbox's file never holds a password.
+fn remembered_body(body: &serde_json::Value) -> serde_json::Value {
+    let mut body = body.clone();
+    if let Some(object) = body.as_object_mut() {
+        for (name, value) in object.iter_mut() {
+            if name.ends_with("Password")
+                && let Some(text) = value.as_str()
+            {
+                *value = serde_json::Value::String(format!("sha256:{}", hex::encode(Sha256::digest(text.as_bytes()))));
+            }
+        }
+    }
+    body
 }
 
 /// Moves the clock and every service to now; returns now.

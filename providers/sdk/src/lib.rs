@@ -8,6 +8,7 @@
 
 pub mod emulator;
 pub mod http;
+pub mod plan;
 pub mod sigv4;
 pub mod validate;
 pub mod waiter;

@@ -27,6 +27,28 @@ impl<'a> Checks<'a> {
         self.diagnostics.push(Diagnostic::error(summary).with_attribute(Path::attr(name)));
     }
 
+    /// A diagnostic of the provider's own (with detail or help), which should already name
+    /// its attribute with `with_attribute`.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// When attribute `name` is not set (null or absent), an error that it is required;
+    /// `help` says what to do instead, if anything.
+    pub fn required(&mut self, names: &[&str], help: Option<&str>) -> &mut Self {
+        for name in names {
+            if self.config.get_attr(name).is_none_or(Value::is_null) {
+                let mut diagnostic = Diagnostic::error(format!("`{name}` of `{}` is required", self.type_name))
+                    .with_attribute(Path::attr(name));
+                if let Some(help) = help {
+                    diagnostic = diagnostic.with_help(help);
+                }
+                self.diagnostics.push(diagnostic);
+            }
+        }
+        self
+    }
+
     fn str(&self, name: &str) -> Option<&'a str> {
         self.config.get_attr(name).and_then(Value::as_str)
     }
@@ -131,11 +153,26 @@ impl<'a> Checks<'a> {
 
 /// What is wrong with `text` as an IPv4 CIDR block, if anything.
 pub fn cidr_v4_problem(text: &str) -> Option<String> {
-    match text.parse::<ipnet::Ipv4Net>() {
-        Err(_) => Some(format!("`{text}` is not an IPv4 CIDR block like `10.0.0.0/16`")),
-        Ok(net) if net.trunc() != net => Some(format!("`{text}` has host bits set; the block is `{}`", net.trunc())),
-        Ok(_) => None,
+    parse_cidr_v4(text).err()
+}
+
+/// `text` as an IPv4 CIDR block without host bits, or why it is not one. Services that
+/// emulate a cloud parse with this too, so a plan accepts exactly what the API accepts.
+pub fn parse_cidr_v4(text: &str) -> Result<ipnet::Ipv4Net, String> {
+    let not_a_block = || format!("`{text}` is not an IPv4 CIDR block like `10.0.0.0/16`");
+    let (addr, prefix) = text.split_once('/').ok_or_else(not_a_block)?;
+    // std's address parser, not ipnet's: it refuses leading zeros (`010.0.0.0`, octal to
+    // some tools), as the API does.
+    let addr: std::net::Ipv4Addr = addr.parse().map_err(|_| not_a_block())?;
+    let prefix: u8 = Some(prefix)
+        .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(not_a_block)?;
+    let net = ipnet::Ipv4Net::new(addr, prefix).map_err(|_| not_a_block())?;
+    if net.trunc() != net {
+        return Err(format!("`{text}` has host bits set; the block is `{}`", net.trunc()));
     }
+    Ok(net)
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use crate::resource::{Ctx, DataSourceType};
 pub struct ClusterData;
 
 /// What only a configuration says, never the API: not part of the data source.
-const CONFIG_ONLY: &[&str] = &["allow_core_shrink"];
+const CONFIG_ONLY: &[&str] = &["allow_core_shrink", "admin_password"];
 
 /// How many clusters one `ListClusters` page holds (the API's maximum).
 const PAGE: usize = 100;

@@ -21,6 +21,7 @@ use corral_engine::provider::{
 };
 use corral_engine::schema::{ChangeClass, ResourceSchema};
 use corral_engine::value::{Path, Type, Value};
+use corral_provider_sdk::validate::Checks;
 use serde_json::json;
 
 use crate::kmr_api::{self, api_error, call, client_token, error, status_of, wait_cluster};
@@ -45,36 +46,49 @@ impl ResourceType for Cluster {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diagnostics = Diagnostics::new();
-        for required in ["version", "vpc_id", "subnet_id", "master_instance_type", "core_instance_type", "core_count"] {
-            if config.get_attr(required).is_none_or(Value::is_null) {
-                diagnostics.push(Diagnostic::error(format!("`{required}` of `{TYPE_NAME}` is required")));
-            }
-        }
-        one_of(&mut diagnostics, config, "type", schema::TYPES);
-        one_of(&mut diagnostics, config, "billing", schema::BILLINGS);
+        let mut checks = Checks::new(TYPE_NAME, config);
+        checks
+            .required(
+                &["version", "vpc_id", "subnet_id", "master_instance_type", "core_instance_type", "core_count"],
+                None,
+            )
+            .one_of("type", schema::TYPES)
+            .one_of("billing", schema::BILLINGS);
         if let Some(jobs) = config.get_attr("job").and_then(Value::as_seq) {
-            for job in jobs {
-                one_of(&mut diagnostics, job, "type", schema::JOB_TYPES);
+            for (i, job) in jobs.iter().enumerate() {
+                if let Some(v) = job.get_attr("type").and_then(Value::as_str)
+                    && !schema::JOB_TYPES.contains(&v)
+                {
+                    let list = schema::JOB_TYPES.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+                    checks.push(
+                        Diagnostic::error(format!("`type` of a `job` must be one of {list}, not `{v}`"))
+                            .with_attribute(Path::attr("job").index(i as i64).then("type")),
+                    );
+                }
             }
         }
         for (name, min) in [("core_count", 1), ("task_count", 0), ("master_count", 1)] {
             if let Some(n) = config.get_attr(name).and_then(Value::as_number)
                 && n.to_i64().is_none_or(|n| n < min)
             {
-                diagnostics.push(Diagnostic::error(format!(
-                    "`{name}` of `{TYPE_NAME}` must be a whole number ≥ {min}, not {n}"
-                )));
+                checks.error(name, format!("`{name}` of `{TYPE_NAME}` must be a whole number ≥ {min}, not {n}"));
             }
         }
         if let Some(uri) = config.get_attr("log_uri").and_then(Value::as_str)
             && !uri.strip_prefix("ks3://").is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
         {
-            diagnostics.push(Diagnostic::error(format!(
-                "`log_uri` must be a KS3 location (`ks3://bucket/path`), not `{uri}`"
-            )));
+            checks.error("log_uri", format!("`log_uri` must be a KS3 location (`ks3://bucket/path`), not `{uri}`"));
         }
-        diagnostics
+        // The value is a secret: the policy's answer never quotes it.
+        if let Some(password) = config.get_attr("admin_password").map(Value::unmarked).and_then(Value::as_str)
+            && let Some(why) = corral_sandbox::services::kmr::password::problem(password)
+        {
+            checks.push(
+                Diagnostic::error(format!("`admin_password` of `{TYPE_NAME}`: {why}"))
+                    .with_attribute(Path::attr("admin_password")),
+            );
+        }
+        checks.finish()
     }
 
     async fn plan(&self, _ctx: &Ctx, request: PlanRequest) -> PlanResponse {
@@ -139,7 +153,16 @@ impl ResourceType for Cluster {
         let planned = request.planned_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
         match (prior, planned) {
             (None, None) => ApplyResponse::default(),
-            (None, Some(planned)) => create(ctx, planned, &request.idempotency_token).await,
+            (None, Some(planned)) => {
+                // Write-only: the planned state holds a digest; the value is only in `config`.
+                let password = request
+                    .config
+                    .get_attr("admin_password")
+                    .map(Value::unmarked)
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                create(ctx, planned, password, &request.idempotency_token).await
+            }
             (Some(prior), None) => delete(ctx, prior).await,
             (Some(prior), Some(planned)) => update(ctx, prior, planned).await,
         }
@@ -200,15 +223,6 @@ impl ResourceType for Cluster {
     }
 }
 
-fn one_of(diagnostics: &mut Diagnostics, config: &Value, name: &str, allowed: &[&str]) {
-    if let Some(v) = config.get_attr(name).and_then(Value::as_str)
-        && !allowed.contains(&v)
-    {
-        let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
-        diagnostics.push(Diagnostic::error(format!("`{name}` must be one of {list}, not `{v}`")));
-    }
-}
-
 fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => a.is_wholly_known() && b.is_wholly_known() && a.to_json() == b.to_json(),
@@ -255,21 +269,24 @@ fn check_rules(planned: &BTreeMap<String, Value>, prior: Option<&BTreeMap<String
             .with_detail(
                 "KMR bills transient clusters by the hour; monthly and trial billing are for persistent clusters",
             )
-            .with_help("remove `billing` or set it to \"on_demand\""),
+            .with_help("remove `billing` or set it to \"on_demand\"")
+            .with_attribute(Path::attr("billing")),
         );
     }
     if transient && planned.get("log_uri").is_some_and(Value::is_null) {
         diagnostics.push(
             Diagnostic::error("a transient cluster needs `log_uri`")
                 .with_detail("a transient cluster releases itself when its jobs finish; its logs and results must go to KS3 to outlive it")
-                .with_help("set `log_uri = \"ks3://bucket/path\"`"),
+                .with_help("set `log_uri = \"ks3://bucket/path\"`")
+                .with_attribute(Path::attr("log_uri")),
         );
     }
     let jobs = planned.get("job").and_then(Value::as_seq).map_or(0, <[Value]>::len);
     if kind.as_deref() == Some("persistent") && jobs > 0 {
         diagnostics.push(
             Diagnostic::error("only a transient cluster has `job` blocks")
-                .with_help("submit jobs to a persistent cluster, or make it `type = \"transient\"`"),
+                .with_help("submit jobs to a persistent cluster, or make it `type = \"transient\"`")
+                .with_attribute(Path::attr("job")),
         );
     }
     if let (Some(prior), Some(new)) = (prior.and_then(|p| str_attr(p, "billing")), billing.as_deref())
@@ -278,7 +295,8 @@ fn check_rules(planned: &BTreeMap<String, Value>, prior: Option<&BTreeMap<String
     {
         diagnostics.push(
             Diagnostic::error(format!("billing cannot change from `{prior}` to `{new}`"))
-                .with_detail("only a trial cluster changes its billing in place (it converts to a paid mode)"),
+                .with_detail("only a trial cluster changes its billing in place (it converts to a paid mode)")
+                .with_attribute(Path::attr("billing")),
         );
     }
     diagnostics
@@ -296,7 +314,8 @@ fn check_core_shrink(
                 .with_detail(
                     "core nodes run HDFS DataNodes: removing them can lose HDFS blocks that have no replica elsewhere",
                 )
-                .with_help("if the data is safe (re-replicated or disposable), set `allow_core_shrink = true`"),
+                .with_help("if the data is safe (re-replicated or disposable), set `allow_core_shrink = true`")
+                .with_attribute(Path::attr("core_count")),
         );
     }
 }
@@ -339,13 +358,21 @@ fn state_from_api(cluster: &serde_json::Value, base: BTreeMap<String, Value>) ->
     Value::Object(attrs)
 }
 
-async fn create(ctx: &Ctx, planned: BTreeMap<String, Value>, idempotency_token: &str) -> ApplyResponse {
+async fn create(
+    ctx: &Ctx,
+    planned: BTreeMap<String, Value>,
+    admin_password: Option<String>,
+    idempotency_token: &str,
+) -> ApplyResponse {
     let mut body = spec::spec_body(&planned);
     let billing = str_attr(&planned, "billing").unwrap_or_else(|| "on_demand".into());
     body["ClusterName"] = json!(str_attr(&planned, "name"));
     body["ClusterType"] = json!(str_attr(&planned, "type").unwrap_or_else(|| "persistent".into()));
     body["ChargeType"] = json!(billing_to_api(&billing));
     body["ClientToken"] = json!(client_token(idempotency_token));
+    if let Some(password) = admin_password {
+        body["AdminPassword"] = json!(password);
+    }
     let id = match call(ctx, "LaunchCluster", body).await {
         Ok(answer) => match answer.get("ClusterId").and_then(|i| i.as_str()) {
             Some(id) => id.to_string(),

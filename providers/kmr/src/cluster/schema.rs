@@ -118,6 +118,13 @@ pub fn cluster_schema() -> ResourceSchema {
             AttributeSchema::optional_computed(Type::Bool)
                 .describe("Allow lowering `core_count`: core nodes hold HDFS blocks, removing them risks data loss."),
         )
+        .attr(
+            "admin_password",
+            AttributeSchema::optional(Type::String)
+                .write_only()
+                .immutable("KMR cannot change the admin password of an existing cluster, and replacing the cluster loses its HDFS data")
+                .describe("Password of the cluster manager's `admin` user: 8 to 26 characters, at least 3 of upper case, lower case, digits and special characters, not containing `admin` or `nimda`. Write-only: sent at launch, never read back; state keeps a digest. KMR generates one when unset."),
+        )
         .attr("status", AttributeSchema::computed(Type::String))
         .attr("master_ip", AttributeSchema::computed(Type::String).describe("Private address of the master node."))
         .attr("public_ip", AttributeSchema::computed(Type::String).describe("The master's EIP, when `eip = true`."))

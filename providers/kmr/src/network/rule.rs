@@ -31,9 +31,9 @@ use serde_json::json;
 use super::VPC_VERSION;
 use super::security_group::describe;
 use crate::resource::{Ctx, ResourceType};
-use crate::support::{
-    api_error, check_one_of, client_token, error, failed, get_i64, get_str, is_not_found, plan_from_schema,
-};
+use crate::support::{api_error, client_token, error, failed, get_i64, get_str, is_not_found, plan_from_schema};
+use corral_engine::value::Path;
+use corral_provider_sdk::validate::Checks;
 
 const TYPE: &str = "kmr_security_group_rule";
 /// The prefix of a rule's `id`; the rest is the UUID its entries' client tokens start with.
@@ -287,52 +287,52 @@ impl ResourceType for Rule {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diagnostics = Diagnostics::new();
-        check_one_of(&mut diagnostics, config, "direction", TYPE, &["ingress", "egress"]);
-        check_one_of(&mut diagnostics, config, "protocol", TYPE, &["ip", "tcp", "udp", "icmp"]);
-        check_cidrs(&mut diagnostics, config);
-        let Some(protocol) = config.get_attr("protocol").and_then(Value::as_str) else { return diagnostics };
+        let mut checks = Checks::new(TYPE, config);
+        checks.one_of("direction", &["ingress", "egress"]).one_of("protocol", &["ip", "tcp", "udp", "icmp"]);
+        check_cidrs(&mut checks, config);
+        let Some(protocol) = config.get_attr("protocol").and_then(Value::as_str) else { return checks.finish() };
         let set = |name: &str| config.get_attr(name).is_some_and(|v| !v.is_null());
         let number = |name: &str| get_i64(config, name);
         match protocol {
             "tcp" | "udp" => {
                 for name in ["port_from", "port_to"] {
                     if !set(name) {
-                        diagnostics.push(Diagnostic::error(format!("a {protocol} rule needs `{name}`")));
+                        checks.error(name, format!("a {protocol} rule needs `{name}`"));
                     }
                 }
                 for name in ["port_from", "port_to"] {
                     if let Some(port) = number(name)
                         && !(1..=65535).contains(&port)
                     {
-                        diagnostics.push(Diagnostic::error(format!("`{name}` must be 1 to 65535, not {port}")));
+                        checks.error(name, format!("`{name}` must be 1 to 65535, not {port}"));
                     }
                 }
                 if let (Some(from), Some(to)) = (number("port_from"), number("port_to"))
                     && from > to
                 {
-                    diagnostics
-                        .push(Diagnostic::error(format!("`port_from` ({from}) is greater than `port_to` ({to})")));
+                    checks.error("port_from", format!("`port_from` ({from}) is greater than `port_to` ({to})"));
                 }
             }
             "icmp" => {
                 for name in ["icmp_type", "icmp_code"] {
                     if !set(name) {
-                        diagnostics.push(Diagnostic::error(format!("an icmp rule needs `{name}`")));
+                        checks.error(name, format!("an icmp rule needs `{name}`"));
                     }
                 }
             }
             _ => {}
         }
-        if protocol != "tcp" && protocol != "udp" && (set("port_from") || set("port_to")) {
-            diagnostics.push(Diagnostic::error(format!("ports apply to tcp and udp rules only, not to {protocol}")));
+        if protocol != "tcp" && protocol != "udp" {
+            for name in ["port_from", "port_to"].into_iter().filter(|n| set(n)) {
+                checks.error(name, format!("ports apply to tcp and udp rules only, not to {protocol}"));
+            }
         }
-        if protocol != "icmp" && (set("icmp_type") || set("icmp_code")) {
-            diagnostics.push(Diagnostic::error(format!(
-                "`icmp_type` and `icmp_code` apply to icmp rules only, not to {protocol}"
-            )));
+        if protocol != "icmp" {
+            for name in ["icmp_type", "icmp_code"].into_iter().filter(|n| set(n)) {
+                checks.error(name, format!("`{name}` applies to icmp rules only, not to {protocol}"));
+            }
         }
-        diagnostics
+        checks.finish()
     }
 
     async fn plan(&self, ctx: &Ctx, request: PlanRequest) -> PlanResponse {
@@ -359,24 +359,26 @@ impl ResourceType for Rule {
             planned.insert("entry_ids".to_string(), ids);
         }
         let (Some(shape), Some(cidrs)) = (Shape::of(&request.proposed_new_state), cidrs) else { return response };
-        let added: Vec<&String> = cidrs.iter().filter(|c| !kept.contains_key(*c)).collect();
+        // With its index in `cidrs`, so a duplicate points at the line that lists it.
+        let added: Vec<(usize, &String)> = cidrs.iter().enumerate().filter(|(_, c)| !kept.contains_key(*c)).collect();
         if added.is_empty() {
             return response;
         }
         let mut duplicates = Vec::new();
         {
             let mut planned_entries = self.planned_entries.lock().unwrap_or_else(PoisonError::into_inner);
-            for cidr in &added {
+            for (i, cidr) in &added {
                 let count = planned_entries.entry(shape.key(cidr)).or_insert(0);
                 *count += 1;
                 if *count > 1 {
-                    duplicates.push(shape.describe(cidr));
+                    duplicates.push((*i, shape.describe(cidr)));
                 }
             }
         }
-        for rule in duplicates {
+        for (i, rule) in duplicates {
             response.diagnostics.push(
                 Diagnostic::error(format!("duplicate security group rule: {rule}"))
+                    .with_attribute(Path::attr("cidrs").index(i as i64))
                     .with_detail("another kmr_security_group_rule in this configuration has the same group, direction, protocol, CIDR block and ports")
                     .with_help("remove the CIDR from one of them; a security group holds each entry once"),
             );
@@ -387,7 +389,7 @@ impl ResourceType for Rule {
         // An entry already in the group (made outside Corral, or the one KMR adds to KSCKMR).
         let ours: BTreeSet<&String> = kept.values().collect();
         if let Ok(existing) = entries(ctx, Some(&shape.group_id)).await {
-            for cidr in added {
+            for (i, cidr) in added {
                 let key = shape.key(cidr);
                 if let Some(found) = existing
                     .iter()
@@ -395,6 +397,7 @@ impl ResourceType for Rule {
                 {
                     response.diagnostics.push(
                         Diagnostic::error(format!("duplicate security group rule: {}", shape.describe(cidr)))
+                            .with_attribute(Path::attr("cidrs").index(i as i64))
                             .with_detail(format!(
                                 "security group {} already has this rule as entry {}",
                                 shape.group_id,
@@ -521,19 +524,18 @@ impl ResourceType for Rule {
 }
 
 /// Each CIDR is an IPv4 block without host bits, listed once.
-fn check_cidrs(diagnostics: &mut Diagnostics, config: &Value) {
+fn check_cidrs(checks: &mut Checks<'_>, config: &Value) {
     let Some(list) = config.get_attr("cidrs").and_then(Value::as_seq) else { return };
     if list.is_empty() {
-        diagnostics.push(Diagnostic::error(format!("`cidrs` of `{TYPE}` needs at least one CIDR block")));
+        checks.error("cidrs", format!("`cidrs` of `{TYPE}` needs at least one CIDR block"));
     }
+    checks.cidrs_v4("cidrs");
     let mut seen = BTreeSet::new();
-    for cidr in list.iter().filter_map(Value::as_str) {
-        if let Err(why) = corral_sandbox::services::vpc::Cidr::parse(cidr) {
-            diagnostics.push(Diagnostic::error(format!("`cidrs` of `{TYPE}`: {why}")));
-        }
+    for (i, cidr) in list.iter().enumerate().filter_map(|(i, c)| Some((i, c.as_str()?))) {
         if !seen.insert(cidr) {
-            diagnostics.push(
+            checks.push(
                 Diagnostic::error(format!("`cidrs` of `{TYPE}` lists {cidr} twice"))
+                    .with_attribute(Path::attr("cidrs").index(i as i64))
                     .with_help("a security group holds each entry once; list every CIDR block once"),
             );
         }

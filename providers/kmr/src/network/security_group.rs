@@ -8,7 +8,7 @@ use corral_engine::provider::{
     PlanResponse, ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse,
 };
 use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
-use corral_engine::value::{Type, Value};
+use corral_engine::value::{Path, Type, Value};
 use corral_sandbox::services::vpc::KMR_GROUP_NAME;
 use serde_json::json;
 
@@ -85,6 +85,7 @@ impl ResourceType for SecurityGroup {
         if config.get_attr("name").and_then(Value::as_str) == Some(KMR_GROUP_NAME) {
             diagnostics.push(
                 Diagnostic::error(format!("`{KMR_GROUP_NAME}` is made by KMR, not by Corral"))
+                    .with_attribute(Path::attr("name"))
                     .with_help(format!("read it with `data \"kmr_security_group\"` (vpc_id and name = \"{KMR_GROUP_NAME}\") and add rules to it")),
             );
         }

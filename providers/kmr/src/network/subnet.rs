@@ -13,10 +13,8 @@ use serde_json::json;
 use super::VPC_VERSION;
 use super::lookup::Lookup;
 use crate::resource::{Ctx, ResourceType};
-use crate::support::{
-    api_error, check_cidr, check_one_of, client_token, failed, get_str, is_not_found, json_i64, json_str,
-    plan_from_schema,
-};
+use crate::support::{api_error, client_token, failed, get_str, is_not_found, json_i64, json_str, plan_from_schema};
+use corral_provider_sdk::validate::Checks;
 
 pub struct Subnet;
 
@@ -78,10 +76,9 @@ impl ResourceType for Subnet {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diagnostics = Diagnostics::new();
-        check_cidr(&mut diagnostics, config, "cidr_block", TYPE);
-        check_one_of(&mut diagnostics, config, "subnet_type", TYPE, &["Normal", "Reserve", "Physical"]);
-        diagnostics
+        let mut checks = Checks::new(TYPE, config);
+        checks.cidr_v4("cidr_block").one_of("subnet_type", &["Normal", "Reserve", "Physical"]);
+        checks.finish()
     }
 
     async fn plan(&self, _ctx: &Ctx, request: PlanRequest) -> PlanResponse {

@@ -12,7 +12,8 @@ use serde_json::json;
 use super::VPC_VERSION;
 use super::lookup::Lookup;
 use crate::resource::{Ctx, ResourceType};
-use crate::support::{api_error, check_cidr, client_token, failed, get_str, is_not_found, json_str, plan_from_schema};
+use crate::support::{api_error, client_token, failed, get_str, is_not_found, json_str, plan_from_schema};
+use corral_provider_sdk::validate::Checks;
 
 pub struct Vpc;
 
@@ -56,9 +57,9 @@ impl ResourceType for Vpc {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diagnostics = Diagnostics::new();
-        check_cidr(&mut diagnostics, config, "cidr_block", TYPE);
-        diagnostics
+        let mut checks = Checks::new(TYPE, config);
+        checks.cidr_v4("cidr_block");
+        checks.finish()
     }
 
     async fn plan(&self, _ctx: &Ctx, request: PlanRequest) -> PlanResponse {

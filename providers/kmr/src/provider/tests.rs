@@ -48,7 +48,7 @@ async fn remote(endpoint: &str, data_dir: &Path) -> Arc<dyn Provider> {
 
 async fn plan(p: &Arc<dyn Provider>, type_name: &str, prior: Option<Value>, config: Value) -> PlanResponse {
     let schema = p.schema().resources[type_name].clone();
-    let mut proposed = support::attributes(&config, &schema);
+    let mut proposed = corral_provider_sdk::plan::attributes(&config, &schema.block);
     if let Some(prior) = &prior {
         // Computed attributes come from the prior state, as the engine proposes them.
         for (name, attribute) in &schema.block.attributes {
@@ -550,4 +550,85 @@ async fn faults_leave_exactly_one_object_per_resource() {
     assert_eq!(count(&views, "vpc"), 50);
     assert_eq!(count(&views, "security_group_entry"), 50);
     sandbox.shutdown().await;
+}
+
+/// A cluster configuration that passes validation, plus `extra`.
+fn cluster_config(extra: &[(&str, Value)]) -> Value {
+    let mut attrs = vec![
+        ("name", s("warehouse")),
+        ("version", s("5.3.0")),
+        ("vpc_id", s("vpc-1")),
+        ("subnet_id", s("subnet-1")),
+        ("master_instance_type", s("S6.4XLARGE32")),
+        ("core_instance_type", s("S6.4XLARGE32")),
+        ("core_count", Value::int(3)),
+    ];
+    attrs.extend(extra.iter().cloned());
+    cfg(&attrs)
+}
+
+#[test]
+fn the_admin_password_policy_is_checked_at_plan_time_and_never_quoted() {
+    let p = KmrFactory::new().instantiate();
+    let check = |password: &str| {
+        let config = cluster_config(&[("admin_password", s(password).mark_sensitive())]);
+        p.validate_resource(ValidateResourceRequest { type_name: "kmr_cluster".into(), config }).diagnostics
+    };
+    for good in ["Warehouse-2024", "lower.case.42", "UPPER_CASE_99", "Ab1!Ab1!"] {
+        assert!(!check(good).has_errors(), "{good}: {}", text(&check(good)));
+    }
+    let cases = [
+        ("Sh0rt!", "8 to 26 characters, not 6"),
+        ("Far-Too-Long-Password-12345", "8 to 26 characters, not 27"),
+        ("alllowercaseletters", "at least 3 of"),
+        ("lowercase123", "at least 3 of"),
+        ("With Space 1", "printable ASCII"),
+        ("Admin-2024x", "must not contain the user name"),
+        ("x-NIMDA-2024", "must not contain the user name"),
+    ];
+    for (bad, why) in cases {
+        let diagnostics = check(bad);
+        let errors: Vec<_> = diagnostics.errors().collect();
+        assert_eq!(errors.len(), 1, "{bad}: {}", text(&diagnostics));
+        assert!(errors[0].summary.contains(why), "{bad}: {}", errors[0].summary);
+        assert!(!errors[0].summary.contains(bad), "the password is never quoted: {}", errors[0].summary);
+        assert_eq!(errors[0].attribute, Some(corral_engine::value::Path::attr("admin_password")));
+    }
+    let unknown = cluster_config(&[("admin_password", Value::Unknown(Type::String))]);
+    let diagnostics = p.validate_resource(ValidateResourceRequest { type_name: "kmr_cluster".into(), config: unknown });
+    assert!(!diagnostics.diagnostics.has_errors(), "an unknown password is checked by the service at apply");
+}
+
+#[test]
+fn configuration_diagnostics_name_their_attribute() {
+    use corral_engine::value::Path;
+    let p = KmrFactory::new().instantiate();
+    let attributes = |type_name: &str, config: Value| -> Vec<Option<Path>> {
+        let diagnostics = p.validate_resource(ValidateResourceRequest { type_name: type_name.into(), config });
+        diagnostics.diagnostics.errors().map(|d| d.attribute.clone()).collect()
+    };
+    let mut rule = ssh_rule("sg-1", "10.0.0.0/8");
+    if let Value::Object(a) = &mut rule {
+        a.insert("cidrs".into(), Value::List(Type::String, vec![s("10.0.0.0/8"), s("10.0.0.1/8"), s("10.0.0.0/8")]));
+        a.insert("icmp_code".into(), Value::int(0));
+    }
+    assert_eq!(
+        attributes("kmr_security_group_rule", rule),
+        vec![Some(Path::attr("cidrs").index(1)), Some(Path::attr("cidrs").index(2)), Some(Path::attr("icmp_code"))]
+    );
+    let job = Value::object([("name".to_string(), s("etl")), ("type".to_string(), s("pig"))]);
+    let cluster = cluster_config(&[("core_count", Value::int(0)), ("job", Value::List(job.ty(), vec![job]))]);
+    assert_eq!(
+        attributes("kmr_cluster", cluster),
+        vec![Some(Path::attr("job").index(0).then("type")), Some(Path::attr("core_count"))]
+    );
+    let plan = cfg(&[("template_id", s("t")), ("mode", s("schedule")), ("time_zone", s("Mars/Olympus"))]);
+    assert_eq!(
+        attributes("kmr_execution_plan", plan),
+        vec![Some(Path::attr("schedule")), Some(Path::attr("time_zone"))]
+    );
+    assert_eq!(
+        attributes("kmr_subnet", cfg(&[("cidr_block", s("10.0.0.0/33"))])),
+        vec![Some(Path::attr("cidr_block"))]
+    );
 }

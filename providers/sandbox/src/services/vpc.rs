@@ -675,19 +675,11 @@ pub struct Cidr {
 }
 
 impl Cidr {
+    /// The SDK's parser, which the providers' plan-time checks use too: a block the plan
+    /// accepts is one the API accepts.
     pub fn parse(text: &str) -> Result<Cidr, String> {
-        let (addr, prefix) = text.split_once('/').ok_or_else(|| format!("`{text}` is not an IPv4 CIDR block"))?;
-        let addr: Ipv4Addr = addr.parse().map_err(|_| format!("`{text}` is not an IPv4 CIDR block"))?;
-        let prefix: u8 =
-            prefix.parse().ok().filter(|p| *p <= 32).ok_or_else(|| format!("`{text}` has a bad prefix length"))?;
-        let cidr = Cidr { addr: u32::from(addr), prefix };
-        if cidr.network() != cidr.addr {
-            return Err(format!(
-                "`{text}` has host bits set (the network is {})",
-                Cidr { addr: cidr.network(), prefix }
-            ));
-        }
-        Ok(cidr)
+        let net = corral_provider_sdk::validate::parse_cidr_v4(text)?;
+        Ok(Cidr { addr: u32::from(net.addr()), prefix: net.prefix_len() })
     }
 
     fn mask(&self) -> u32 {

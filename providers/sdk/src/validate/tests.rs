@@ -82,3 +82,28 @@ fn valid_values_pass() {
     assert!(cidr_v4_problem("10.0.0.0/33").is_some());
     assert!(cidr_v4_problem("10.0.0.0").is_some());
 }
+
+#[test]
+fn required_attributes_are_named_and_set_ones_pass() {
+    let config = config(&[("version", Value::string("5.3.0")), ("vpc_id", Value::Null(Type::String))]);
+    let mut checks = Checks::new("kmr_thing", &config);
+    checks.required(&["version", "vpc_id", "subnet_id"], Some("or name a source"));
+    let diagnostics = checks.finish();
+    assert_eq!(
+        report(&diagnostics),
+        vec![
+            ("vpc_id".into(), "`vpc_id` of `kmr_thing` is required".into()),
+            ("subnet_id".into(), "`subnet_id` of `kmr_thing` is required".into()),
+        ]
+    );
+    assert!(diagnostics.iter().all(|d| d.help.as_deref() == Some("or name a source")));
+}
+
+#[test]
+fn the_cidr_parser_refuses_what_the_check_refuses() {
+    assert_eq!(parse_cidr_v4("10.0.0.0/16").map(|n| n.prefix_len()), Ok(16));
+    for bad in ["10.0.0.0/33", "10.0.0.1/16", "10.0.0.0", "010.0.0.0/8", "10.0.0.0/+8", "::/0"] {
+        assert!(parse_cidr_v4(bad).is_err(), "{bad}");
+        assert_eq!(cidr_v4_problem(bad), parse_cidr_v4(bad).err());
+    }
+}

@@ -127,6 +127,8 @@ fn launch_run(
             client_token: None,
             execution_plan_id: Some(plan.execution_plan_id.clone()),
             template_id: Some(template.template_id.clone()),
+            // A template carries no password: each run's cluster gets one of its own.
+            admin_password: None,
         },
     )
 }

@@ -12,7 +12,7 @@ use corral_provider_sdk::emulator::Quotas;
 
 use super::quota;
 use super::request::{SpecRequest, decode, invalid, missing, required};
-use super::{catalog, lifecycle, network, store};
+use super::{catalog, lifecycle, network, password, store};
 
 /// What a new cluster is, apart from its spec.
 pub struct NewCluster<'a> {
@@ -25,6 +25,8 @@ pub struct NewCluster<'a> {
     pub client_token: Option<String>,
     pub execution_plan_id: Option<String>,
     pub template_id: Option<String>,
+    /// Checked against the policy already; `None` for a generated one.
+    pub admin_password: Option<String>,
 }
 
 /// Makes a cluster record after checking quotas and the network; stores nothing.
@@ -100,6 +102,7 @@ pub fn new_cluster(
         state_change_reason: None,
         execution_plan_id: new.execution_plan_id,
         template_id: new.template_id,
+        admin_password_hash: Some(password::hash(&new.admin_password.unwrap_or_else(password::generated))),
         next_instance_seq: seq,
         cluster_id,
     })
@@ -112,6 +115,7 @@ struct LaunchRequest {
     cluster_type: Option<String>,
     charge_type: Option<String>,
     client_token: Option<String>,
+    admin_password: Option<String>,
     #[serde(flatten)]
     spec: SpecRequest,
 }
@@ -141,6 +145,9 @@ pub fn launch(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
             format!("a transient cluster is billed on demand ({CHARGE_ON_DEMAND}) only, not {charge_type}"),
         ));
     }
+    if let Some(why) = request.admin_password.as_deref().and_then(password::problem) {
+        return Err(ApiError::bad_request("InvalidParameterValue.AdminPassword", why));
+    }
     let spec = request.spec.into_spec(cluster_type == TYPE_TRANSIENT)?;
     let existing: Vec<Cluster> = store::list(ctx.tables, CLUSTERS)?;
     let now = ctx.now;
@@ -159,6 +166,7 @@ pub fn launch(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
             client_token: request.client_token.clone().filter(|t| !t.is_empty()),
             execution_plan_id: None,
             template_id: None,
+            admin_password: request.admin_password,
         },
     )?;
     store::put(ctx.tables, CLUSTERS, &cluster.cluster_id, &cluster)?;
@@ -206,6 +214,7 @@ pub fn view(cluster: &Cluster, now: DateTime<Utc>) -> serde_json::Value {
     if let Some(object) = json.as_object_mut() {
         object.insert("ServingMinutes".into(), json!(serving));
         object.remove("NextInstanceSeq");
+        object.remove("AdminPasswordHash");
     }
     json
 }

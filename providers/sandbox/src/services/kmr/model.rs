@@ -131,6 +131,9 @@ pub struct Cluster {
     pub execution_plan_id: Option<String>,
     #[serde(default)]
     pub template_id: Option<String>,
+    /// A salted hash of the admin password (`password::hash`); the password is not kept.
+    #[serde(default)]
+    pub admin_password_hash: Option<String>,
     /// The next instance number, so instance ids are never reused within a cluster.
     pub next_instance_seq: u32,
 }

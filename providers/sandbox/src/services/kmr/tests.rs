@@ -210,6 +210,33 @@ fn a_retried_launch_with_the_same_client_token_makes_one_cluster() {
 }
 
 #[test]
+fn the_admin_password_is_checked_and_only_its_hash_is_kept() {
+    let mut s = Sandbox::new();
+    for weak in ["short1A", "nouppercaseordigits", "Admin-Secret-1", "With Space-1"] {
+        let mut body = persistent(3);
+        body["AdminPassword"] = json!(weak);
+        let e = s.err("LaunchCluster", body);
+        assert_eq!(e.code, "InvalidParameterValue.AdminPassword", "{weak}: {}", e.message);
+        assert!(!e.message.contains(weak), "the error never quotes the password: {}", e.message);
+    }
+    let mut body = persistent(3);
+    body["AdminPassword"] = json!("Warehouse-Key-4417");
+    let id = s.ok("LaunchCluster", body)["ClusterId"].as_str().unwrap().to_string();
+    let described = s.describe(&id);
+    assert!(described.get("AdminPasswordHash").is_none(), "the API never answers with it: {described}");
+    let record = s.inspect().into_iter().find(|v| v.id == id).unwrap().attributes;
+    assert!(!record.to_string().contains("Warehouse-Key-4417"), "{record}");
+    let hash = record["AdminPasswordHash"].as_str().unwrap();
+    assert!(password::verify(hash, "Warehouse-Key-4417") && !password::verify(hash, "Warehouse-Key-4418"));
+    // Without one, KMR makes one up that meets its own policy.
+    let generated = password::generated();
+    assert_eq!(password::problem(&generated), None, "{generated}");
+    let id = s.ok("LaunchCluster", persistent(1))["ClusterId"].as_str().unwrap().to_string();
+    let record = s.inspect().into_iter().find(|v| v.id == id).unwrap().attributes;
+    assert!(record["AdminPasswordHash"].as_str().is_some_and(|h| h.starts_with("sha256:")), "{record}");
+}
+
+#[test]
 fn launch_rules_are_enforced() {
     let mut s = Sandbox::new();
     let mut no_log = transient();
