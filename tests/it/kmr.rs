@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Output, Workdir, copy_dir, fixtures};
+use crate::support::{Output, Workdir, copy_dir, files_containing, fixtures};
 
 /// A copy of `tests/fixtures/kmr/<name>` and the sandbox settings its runs get.
 struct Kmr {
@@ -87,24 +87,6 @@ impl Kmr {
         let source = std::fs::read_to_string(self.w.path().join("main.hcl")).unwrap();
         source.lines().position(|l| l.contains(text)).unwrap() + 1
     }
-}
-
-/// Every file under `dir` (recursively) whose bytes contain `needle`, except under `skip`.
-fn files_containing(dir: &std::path::Path, needle: &str, skip: &std::path::Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
-    for entry in entries {
-        let path = entry.unwrap().path();
-        if path.starts_with(skip) {
-            continue;
-        }
-        if path.is_dir() {
-            out.extend(files_containing(&path, needle, skip));
-        } else if std::fs::read(&path).unwrap().windows(needle.len()).any(|window| window == needle.as_bytes()) {
-            out.push(path.display().to_string());
-        }
-    }
-    out
 }
 
 /// Polls `check` until it holds or `timeout` passes.

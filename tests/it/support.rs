@@ -105,3 +105,22 @@ impl Workdir {
         rt.block_on(store.read("default")).unwrap()
     }
 }
+
+/// Every file under `dir` (recursively) whose bytes contain `needle`, except under `skip`:
+/// where a secret must never be written.
+pub fn files_containing(dir: &Path, needle: &str, skip: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.starts_with(skip) {
+            continue;
+        }
+        if path.is_dir() {
+            out.extend(files_containing(&path, needle, skip));
+        } else if std::fs::read(&path).unwrap().windows(needle.len()).any(|window| window == needle.as_bytes()) {
+            out.push(path.display().to_string());
+        }
+    }
+    out
+}

@@ -1,9 +1,7 @@
 //! Write-only attributes through the binary: the provider gets the value, the object keeps
 //! it, and nothing Corral writes (state, intents, plan files, plan output) ever holds it.
 
-use std::path::Path;
-
-use crate::support::{Workdir, fixtures};
+use crate::support::{Workdir, files_containing, fixtures};
 
 const FIRST: &str = "first-Secret-4417";
 const SECOND: &str = "second-Secret-9083";
@@ -11,24 +9,6 @@ const SECOND: &str = "second-Secret-9083";
 fn use_version(w: &Workdir, version: &str) {
     let text = std::fs::read_to_string(fixtures().join("write_only").join(version).join("main.hcl")).unwrap();
     w.write("main.hcl", &text);
-}
-
-/// Every file under `dir` (recursively) that contains `needle`.
-fn files_containing(dir: &Path, needle: &str, skip: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
-    for entry in entries {
-        let path = entry.unwrap().path();
-        if path.starts_with(skip) {
-            continue;
-        }
-        if path.is_dir() {
-            out.extend(files_containing(&path, needle, skip));
-        } else if std::fs::read(&path).unwrap().windows(needle.len()).any(|window| window == needle.as_bytes()) {
-            out.push(path.display().to_string());
-        }
-    }
-    out
 }
 
 fn object_password(w: &Workdir) -> String {

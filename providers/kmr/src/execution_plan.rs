@@ -17,8 +17,7 @@ use corral_provider_sdk::validate::Checks;
 use serde_json::json;
 
 use crate::cluster::spec::{attributes, json_string, str_attr};
-use crate::kmr_api::{api_error, call, client_token, error, is_not_found};
-use crate::record::{self, RecordApi};
+use crate::record::RecordApi;
 use crate::resource::{Ctx, ResourceType};
 
 const API: RecordApi = RecordApi {
@@ -27,6 +26,12 @@ const API: RecordApi = RecordApi {
     delete: "DeleteExecutionPlan",
     id_field: "ExecutionPlanId",
     noun: "execution plan",
+    describe: "DescribeExecutionPlan",
+    list: "ListExecutionPlans",
+    list_field: "ExecutionPlans",
+    schema: plan_schema,
+    body,
+    state: state_from_api,
 };
 
 pub const TYPE_NAME: &str = "kmr_execution_plan";
@@ -60,30 +65,7 @@ impl ResourceType for ExecutionPlan {
     }
 
     fn schema(&self) -> ResourceSchema {
-        let mut block = BlockSchema::new()
-            .attr("id", AttributeSchema::computed(Type::String))
-            .attr("name", AttributeSchema::required(Type::String))
-            .attr("template_id", AttributeSchema::required(Type::String))
-            .attr("mode", AttributeSchema::optional_computed(Type::String).describe("`schedule` (default) or `once`."))
-            .attr(
-                "schedule",
-                AttributeSchema::optional(Type::String).describe("Cron expression (`0 2 * * *`), read in `time_zone`."),
-            )
-            .attr(
-                "time_zone",
-                AttributeSchema::optional_computed(Type::String).describe("IANA time zone; default UTC."),
-            )
-            .attr(
-                "start_time",
-                AttributeSchema::optional(Type::String)
-                    .describe("RFC 3339. `once`: when to run (unset: now); `schedule`: no run before it."),
-            )
-            .attr("enabled", AttributeSchema::optional_computed(Type::Bool))
-            .attr("next_run_at", AttributeSchema::computed(Type::String))
-            .attr("run_count", AttributeSchema::computed(Type::Number))
-            .attr("last_run", AttributeSchema::computed(last_run_type()));
-        block.description = Some("Runs a cluster template once or periodically.".into());
-        ResourceSchema { version: 0, block }
+        plan_schema()
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
@@ -146,51 +128,40 @@ impl ResourceType for ExecutionPlan {
     }
 
     async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
-        match record::apply(ctx, &request, &self.schema(), &API, body).await {
-            record::Next::Describe { id, planned, diagnostics } => finish(ctx, &id, planned, diagnostics).await,
-            record::Next::Done(response) => response,
-        }
+        API.apply(ctx, &request).await
     }
 
     async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-        let prior = attributes(&request.current_state, &self.schema());
-        let Some(id) = str_attr(&prior, "id") else {
-            return ReadResponse {
-                diagnostics: error("the state of the execution plan has no `id`"),
-                ..Default::default()
-            };
-        };
-        match call(ctx, "DescribeExecutionPlan", json!({ "ExecutionPlanId": id })).await {
-            Ok(plan) => ReadResponse {
-                new_state: Some(state_from_api(&plan, prior)),
-                private: request.private,
-                ..Default::default()
-            },
-            Err(e) if is_not_found(&e) => ReadResponse::default(),
-            Err(e) => ReadResponse {
-                new_state: Some(request.current_state),
-                diagnostics: api_error(&format!("reading execution plan {id}"), &e),
-                ..Default::default()
-            },
-        }
+        API.read(ctx, request).await
     }
 
     async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
-        let token = client_token(&request.idempotency_token);
-        let found = match call(ctx, "ListExecutionPlans", json!({})).await {
-            Ok(answer) => answer.get("ExecutionPlans").and_then(|p| p.as_array()).and_then(|plans| {
-                plans.iter().find(|p| p.get("ClientToken").and_then(|c| c.as_str()) == Some(token.as_str())).cloned()
-            }),
-            Err(e) => {
-                return FindCreatedResponse {
-                    diagnostics: api_error("looking for a created plan", &e),
-                    ..Default::default()
-                };
-            }
-        };
-        let base = request.planned_state.as_ref().map(|p| attributes(p, &self.schema())).unwrap_or_default();
-        FindCreatedResponse { state: found.map(|p| state_from_api(&p, base)), ..Default::default() }
+        API.find_created(ctx, request).await
     }
+}
+
+fn plan_schema() -> ResourceSchema {
+    let mut block = BlockSchema::new()
+        .attr("id", AttributeSchema::computed(Type::String))
+        .attr("name", AttributeSchema::required(Type::String))
+        .attr("template_id", AttributeSchema::required(Type::String))
+        .attr("mode", AttributeSchema::optional_computed(Type::String).describe("`schedule` (default) or `once`."))
+        .attr(
+            "schedule",
+            AttributeSchema::optional(Type::String).describe("Cron expression (`0 2 * * *`), read in `time_zone`."),
+        )
+        .attr("time_zone", AttributeSchema::optional_computed(Type::String).describe("IANA time zone; default UTC."))
+        .attr(
+            "start_time",
+            AttributeSchema::optional(Type::String)
+                .describe("RFC 3339. `once`: when to run (unset: now); `schedule`: no run before it."),
+        )
+        .attr("enabled", AttributeSchema::optional_computed(Type::Bool))
+        .attr("next_run_at", AttributeSchema::computed(Type::String))
+        .attr("run_count", AttributeSchema::computed(Type::Number))
+        .attr("last_run", AttributeSchema::computed(last_run_type()));
+    block.description = Some("Runs a cluster template once or periodically.".into());
+    ResourceSchema { version: 0, block }
 }
 
 fn body(planned: &BTreeMap<String, Value>) -> serde_json::Value {
@@ -203,25 +174,6 @@ fn body(planned: &BTreeMap<String, Value>) -> serde_json::Value {
         "StartTime": str_attr(planned, "start_time"),
         "Enabled": planned.get("enabled").and_then(Value::as_bool).unwrap_or(true),
     })
-}
-
-async fn finish(ctx: &Ctx, id: &str, planned: BTreeMap<String, Value>, mut diagnostics: Diagnostics) -> ApplyResponse {
-    match call(ctx, "DescribeExecutionPlan", json!({ "ExecutionPlanId": id })).await {
-        Ok(plan) => {
-            ApplyResponse { new_state: Some(state_from_api(&plan, planned)), diagnostics, ..Default::default() }
-        }
-        Err(e) => {
-            diagnostics.extend(api_error(&format!("reading execution plan {id}"), &e));
-            let mut partial = planned;
-            partial.insert("id".into(), Value::string(id));
-            for value in partial.values_mut() {
-                if !value.is_wholly_known() {
-                    *value = Value::Null(value.ty());
-                }
-            }
-            ApplyResponse { new_state: Some(Value::Object(partial)), diagnostics, ..Default::default() }
-        }
-    }
 }
 
 /// The plan's state: the API's settings, with the configuration's spelling of the start time

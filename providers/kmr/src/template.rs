@@ -17,8 +17,7 @@ use serde_json::json;
 
 use crate::cluster::schema::{self, default_of};
 use crate::cluster::spec::{self, attributes, json_string, str_attr};
-use crate::kmr_api::{api_error, call, client_token, error, is_not_found};
-use crate::record::{self, RecordApi};
+use crate::record::RecordApi;
 use crate::resource::{Ctx, ResourceType};
 
 const API: RecordApi = RecordApi {
@@ -27,6 +26,12 @@ const API: RecordApi = RecordApi {
     delete: "DeleteClusterTemplate",
     id_field: "TemplateId",
     noun: "cluster template",
+    describe: "DescribeClusterTemplate",
+    list: "ListClusterTemplates",
+    list_field: "Templates",
+    schema: schema::template_schema,
+    body,
+    state: state_from_api,
 };
 
 pub const TYPE_NAME: &str = "kmr_cluster_template";
@@ -95,50 +100,15 @@ impl ResourceType for Template {
     }
 
     async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
-        match record::apply(ctx, &request, &self.schema(), &API, body).await {
-            record::Next::Describe { id, planned, diagnostics } => finish(ctx, &id, planned, diagnostics).await,
-            record::Next::Done(response) => response,
-        }
+        API.apply(ctx, &request).await
     }
 
     async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-        let prior = attributes(&request.current_state, &self.schema());
-        let Some(id) = str_attr(&prior, "id") else {
-            return ReadResponse { diagnostics: error("the state of the template has no `id`"), ..Default::default() };
-        };
-        match call(ctx, "DescribeClusterTemplate", json!({ "TemplateId": id })).await {
-            Ok(template) => ReadResponse {
-                new_state: Some(state_from_api(&template, prior)),
-                private: request.private,
-                ..Default::default()
-            },
-            Err(e) if is_not_found(&e) => ReadResponse::default(),
-            Err(e) => ReadResponse {
-                new_state: Some(request.current_state),
-                diagnostics: api_error(&format!("reading cluster template {id}"), &e),
-                ..Default::default()
-            },
-        }
+        API.read(ctx, request).await
     }
 
     async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
-        let token = client_token(&request.idempotency_token);
-        let found = match call(ctx, "ListClusterTemplates", json!({})).await {
-            Ok(answer) => answer.get("Templates").and_then(|t| t.as_array()).and_then(|templates| {
-                templates
-                    .iter()
-                    .find(|t| t.get("ClientToken").and_then(|c| c.as_str()) == Some(token.as_str()))
-                    .cloned()
-            }),
-            Err(e) => {
-                return FindCreatedResponse {
-                    diagnostics: api_error("looking for a created template", &e),
-                    ..Default::default()
-                };
-            }
-        };
-        let base = request.planned_state.as_ref().map(|p| attributes(p, &self.schema())).unwrap_or_default();
-        FindCreatedResponse { state: found.map(|t| state_from_api(&t, base)), ..Default::default() }
+        API.find_created(ctx, request).await
     }
 }
 
@@ -150,25 +120,6 @@ fn body(planned: &BTreeMap<String, Value>) -> serde_json::Value {
     };
     body["TemplateName"] = json!(str_attr(planned, "name"));
     body
-}
-
-async fn finish(ctx: &Ctx, id: &str, planned: BTreeMap<String, Value>, mut diagnostics: Diagnostics) -> ApplyResponse {
-    match call(ctx, "DescribeClusterTemplate", json!({ "TemplateId": id })).await {
-        Ok(template) => {
-            ApplyResponse { new_state: Some(state_from_api(&template, planned)), diagnostics, ..Default::default() }
-        }
-        Err(e) => {
-            diagnostics.extend(api_error(&format!("reading cluster template {id}"), &e));
-            let mut partial = planned;
-            partial.insert("id".into(), Value::string(id));
-            for value in partial.values_mut() {
-                if !value.is_wholly_known() {
-                    *value = Value::Null(value.ty());
-                }
-            }
-            ApplyResponse { new_state: Some(Value::Object(partial)), diagnostics, ..Default::default() }
-        }
-    }
 }
 
 fn state_from_api(template: &serde_json::Value, base: BTreeMap<String, Value>) -> Value {

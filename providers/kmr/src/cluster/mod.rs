@@ -225,7 +225,7 @@ impl ResourceType for Cluster {
 
 fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
     match (a, b) {
-        (Some(a), Some(b)) => a.is_wholly_known() && b.is_wholly_known() && a.to_json() == b.to_json(),
+        (Some(a), Some(b)) => corral_provider_sdk::plan::known_equal(a, b),
         (None, None) => true,
         _ => false,
     }
@@ -399,8 +399,6 @@ async fn finish(
     outcome: Result<(), Diagnostics>,
 ) -> ApplyResponse {
     let mut diagnostics = outcome.err().unwrap_or_default();
-    let mut partial = planned.clone();
-    partial.insert("id".into(), Value::string(id));
     let state = match kmr_api::describe_cluster(ctx, id).await {
         Ok(Some(cluster)) => state_from_api(&cluster, planned),
         Ok(None) => {
@@ -409,13 +407,7 @@ async fn finish(
         }
         Err(e) => {
             diagnostics.extend(api_error(&format!("reading cluster {id}"), &e));
-            // Unknowns cannot go to state: keep what is known.
-            for value in partial.values_mut() {
-                if !value.is_wholly_known() {
-                    *value = Value::Null(value.ty());
-                }
-            }
-            Value::Object(partial)
+            crate::record::known_part(planned, id)
         }
     };
     ApplyResponse { new_state: Some(state), diagnostics, ..ApplyResponse::default() }

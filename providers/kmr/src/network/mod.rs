@@ -2,7 +2,7 @@
 //! `kmr_vpc`, `kmr_subnet`, `kmr_security_group`, `kmr_security_group_rule`, and the data
 //! source `kmr_security_group` (how the service-made `KSCKMR` group is read).
 
-mod lookup;
+mod kind;
 pub mod rule;
 pub mod security_group;
 pub mod subnet;

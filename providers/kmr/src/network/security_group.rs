@@ -12,26 +12,43 @@ use corral_engine::value::{Path, Type, Value};
 use corral_sandbox::services::vpc::KMR_GROUP_NAME;
 use serde_json::json;
 
-use super::VPC_VERSION;
-use super::lookup::Lookup;
+use super::kind::Kind;
 use crate::resource::{Ctx, DataSourceType, ResourceType};
-use crate::support::{
-    api_error, client_token, error, failed, filter, get_str, is_not_found, json_str, plan_from_schema,
-};
+use crate::support::{api_error, error, filter, get_str, json_str, plan_from_schema};
 
 pub struct SecurityGroup;
 pub struct SecurityGroupData;
 
 const TYPE: &str = "kmr_security_group";
 
-const LOOKUP: Lookup = Lookup {
+const GROUP: Kind = Kind {
     type_name: TYPE,
     noun: "security group",
-    action: "DescribeSecurityGroups",
+    describe_action: "DescribeSecurityGroups",
+    create_action: "CreateSecurityGroup",
+    modify_action: "ModifySecurityGroup",
+    delete_action: "DeleteSecurityGroup",
+    object_field: "SecurityGroup",
     set_field: "SecurityGroupSet",
     id_field: "SecurityGroupId",
     state,
+    create_body,
+    modify_body,
 };
+
+fn create_body(planned: &Value) -> serde_json::Value {
+    let mut body = modify_body(planned);
+    body["VpcId"] = json!(get_str(planned, "vpc_id"));
+    body
+}
+
+fn modify_body(planned: &Value) -> serde_json::Value {
+    let mut body = json!({"SecurityGroupName": get_str(planned, "name")});
+    if let Some(description) = get_str(planned, "description") {
+        body["Description"] = json!(description);
+    }
+    body
+}
 
 fn state(group: &serde_json::Value) -> Value {
     Value::object([
@@ -49,7 +66,7 @@ pub(crate) async fn describe(
     ctx: &Ctx,
     body: serde_json::Value,
 ) -> Result<Vec<serde_json::Value>, corral_provider_sdk::http::CallError> {
-    LOOKUP.describe(ctx, body).await
+    GROUP.describe(ctx, body).await
 }
 
 fn schema_block(data: bool) -> BlockSchema {
@@ -97,69 +114,32 @@ impl ResourceType for SecurityGroup {
     }
 
     async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
-        let prior = request.prior_state.clone().filter(|p| !p.is_null());
-        let planned = request.planned_state.clone().filter(|p| !p.is_null());
-        match (prior, planned) {
-            (None, Some(planned)) => {
-                let mut body = json!({
-                    "VpcId": get_str(&planned, "vpc_id"),
-                    "SecurityGroupName": get_str(&planned, "name"),
-                    "ClientToken": client_token(&request.idempotency_token),
-                });
-                if let Some(description) = get_str(&planned, "description") {
-                    body["Description"] = json!(description);
-                }
-                match ctx.vpc.call("CreateSecurityGroup", VPC_VERSION, &body).await {
-                    Ok(answer) => {
-                        ApplyResponse { new_state: Some(state(&answer["SecurityGroup"])), ..ApplyResponse::default() }
-                    }
-                    Err(e) => failed(None, api_error("creating kmr_security_group", &e)),
-                }
-            }
-            (Some(prior), Some(planned)) => {
-                let id = get_str(&prior, "id").unwrap_or_default();
-                let mut body = json!({"SecurityGroupId": id, "SecurityGroupName": get_str(&planned, "name")});
-                if let Some(description) = get_str(&planned, "description") {
-                    body["Description"] = json!(description);
-                }
-                match ctx.vpc.call("ModifySecurityGroup", VPC_VERSION, &body).await {
-                    Ok(answer) => {
-                        ApplyResponse { new_state: Some(state(&answer["SecurityGroup"])), ..ApplyResponse::default() }
-                    }
-                    Err(e) => failed(Some(prior), api_error(&format!("updating kmr_security_group {id}"), &e)),
-                }
-            }
-            (Some(prior), None) => {
-                let id = get_str(&prior, "id").unwrap_or_default();
-                if prior.get_attr("managed").and_then(Value::as_bool) == Some(true) {
-                    // The service owns it (an imported KSCKMR): forget it, never delete it.
-                    return ApplyResponse {
-                        diagnostics: Diagnostics::from(Diagnostic::warning(format!(
-                            "security group {id} is managed by KMR: Corral forgets it but does not delete it"
-                        ))),
-                        ..ApplyResponse::default()
-                    };
-                }
-                match ctx.vpc.call("DeleteSecurityGroup", VPC_VERSION, &json!({"SecurityGroupId": id})).await {
-                    Ok(_) => ApplyResponse::default(),
-                    Err(e) if is_not_found(&e) => ApplyResponse::default(),
-                    Err(e) => failed(Some(prior), api_error(&format!("deleting kmr_security_group {id}"), &e)),
-                }
-            }
-            (None, None) => ApplyResponse::default(),
+        let deleting = request.planned_state.as_ref().is_none_or(Value::is_null);
+        if let Some(prior) = request.prior_state.as_ref().filter(|p| deleting && !p.is_null())
+            && prior.get_attr("managed").and_then(Value::as_bool) == Some(true)
+        {
+            // The service owns it (an imported KSCKMR): forget it, never delete it.
+            let id = get_str(prior, "id").unwrap_or_default();
+            return ApplyResponse {
+                diagnostics: Diagnostics::from(Diagnostic::warning(format!(
+                    "security group {id} is managed by KMR: Corral forgets it but does not delete it"
+                ))),
+                ..ApplyResponse::default()
+            };
         }
+        GROUP.apply(ctx, request).await
     }
 
     async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-        LOOKUP.read(ctx, request).await
+        GROUP.read(ctx, request).await
     }
 
     async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
-        LOOKUP.find_created(ctx, request).await
+        GROUP.find_created(ctx, request).await
     }
 
     async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
-        LOOKUP.import(ctx, request).await
+        GROUP.import(ctx, request).await
     }
 }
 

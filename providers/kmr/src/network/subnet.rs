@@ -10,24 +10,48 @@ use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
 use corral_engine::value::{Type, Value};
 use serde_json::json;
 
-use super::VPC_VERSION;
-use super::lookup::Lookup;
+use super::kind::Kind;
 use crate::resource::{Ctx, ResourceType};
-use crate::support::{api_error, client_token, failed, get_str, is_not_found, json_i64, json_str, plan_from_schema};
+use crate::support::{get_str, json_i64, json_str, plan_from_schema};
 use corral_provider_sdk::validate::Checks;
 
 pub struct Subnet;
 
 const TYPE: &str = "kmr_subnet";
 
-const LOOKUP: Lookup = Lookup {
+const SUBNET: Kind = Kind {
     type_name: TYPE,
     noun: "subnet",
-    action: "DescribeSubnets",
+    describe_action: "DescribeSubnets",
+    create_action: "CreateSubnet",
+    modify_action: "ModifySubnet",
+    delete_action: "DeleteSubnet",
+    object_field: "Subnet",
     set_field: "SubnetSet",
     id_field: "SubnetId",
     state,
+    create_body,
+    modify_body,
 };
+
+fn create_body(planned: &Value) -> serde_json::Value {
+    let mut body = json!({
+        "VpcId": get_str(planned, "vpc_id"),
+        "CidrBlock": get_str(planned, "cidr_block"),
+        "SubnetType": get_str(planned, "subnet_type").unwrap_or_else(|| "Normal".to_string()),
+    });
+    if let Some(name) = get_str(planned, "name") {
+        body["SubnetName"] = json!(name);
+    }
+    if let Some(zone) = get_str(planned, "availability_zone") {
+        body["AvailabilityZone"] = json!(zone);
+    }
+    body
+}
+
+fn modify_body(planned: &Value) -> serde_json::Value {
+    json!({"SubnetName": get_str(planned, "name")})
+}
 
 fn state(subnet: &serde_json::Value) -> Value {
     Value::object([
@@ -86,60 +110,18 @@ impl ResourceType for Subnet {
     }
 
     async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
-        let prior = request.prior_state.clone().filter(|p| !p.is_null());
-        let planned = request.planned_state.clone().filter(|p| !p.is_null());
-        match (prior, planned) {
-            (None, Some(planned)) => {
-                let mut body = json!({
-                    "VpcId": get_str(&planned, "vpc_id"),
-                    "CidrBlock": get_str(&planned, "cidr_block"),
-                    "SubnetType": get_str(&planned, "subnet_type").unwrap_or_else(|| "Normal".to_string()),
-                    "ClientToken": client_token(&request.idempotency_token),
-                });
-                if let Some(name) = get_str(&planned, "name") {
-                    body["SubnetName"] = json!(name);
-                }
-                if let Some(zone) = get_str(&planned, "availability_zone") {
-                    body["AvailabilityZone"] = json!(zone);
-                }
-                match ctx.vpc.call("CreateSubnet", VPC_VERSION, &body).await {
-                    Ok(answer) => {
-                        ApplyResponse { new_state: Some(state(&answer["Subnet"])), ..ApplyResponse::default() }
-                    }
-                    Err(e) => failed(None, api_error("creating kmr_subnet", &e)),
-                }
-            }
-            (Some(prior), Some(planned)) => {
-                let id = get_str(&prior, "id").unwrap_or_default();
-                let body = json!({"SubnetId": id, "SubnetName": get_str(&planned, "name")});
-                match ctx.vpc.call("ModifySubnet", VPC_VERSION, &body).await {
-                    Ok(answer) => {
-                        ApplyResponse { new_state: Some(state(&answer["Subnet"])), ..ApplyResponse::default() }
-                    }
-                    Err(e) => failed(Some(prior), api_error(&format!("updating kmr_subnet {id}"), &e)),
-                }
-            }
-            (Some(prior), None) => {
-                let id = get_str(&prior, "id").unwrap_or_default();
-                match ctx.vpc.call("DeleteSubnet", VPC_VERSION, &json!({"SubnetId": id})).await {
-                    Ok(_) => ApplyResponse::default(),
-                    Err(e) if is_not_found(&e) => ApplyResponse::default(),
-                    Err(e) => failed(Some(prior), api_error(&format!("deleting kmr_subnet {id}"), &e)),
-                }
-            }
-            (None, None) => ApplyResponse::default(),
-        }
+        SUBNET.apply(ctx, request).await
     }
 
     async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-        LOOKUP.read(ctx, request).await
+        SUBNET.read(ctx, request).await
     }
 
     async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
-        LOOKUP.find_created(ctx, request).await
+        SUBNET.find_created(ctx, request).await
     }
 
     async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
-        LOOKUP.import(ctx, request).await
+        SUBNET.import(ctx, request).await
     }
 }

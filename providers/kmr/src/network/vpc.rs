@@ -9,18 +9,41 @@ use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
 use corral_engine::value::{Type, Value};
 use serde_json::json;
 
-use super::VPC_VERSION;
-use super::lookup::Lookup;
+use super::kind::Kind;
 use crate::resource::{Ctx, ResourceType};
-use crate::support::{api_error, client_token, failed, get_str, is_not_found, json_str, plan_from_schema};
+use crate::support::{get_str, json_str, plan_from_schema};
 use corral_provider_sdk::validate::Checks;
 
 pub struct Vpc;
 
 const TYPE: &str = "kmr_vpc";
 
-const LOOKUP: Lookup =
-    Lookup { type_name: TYPE, noun: "VPC", action: "DescribeVpcs", set_field: "VpcSet", id_field: "VpcId", state };
+const VPC: Kind = Kind {
+    type_name: TYPE,
+    noun: "VPC",
+    describe_action: "DescribeVpcs",
+    create_action: "CreateVpc",
+    modify_action: "ModifyVpc",
+    delete_action: "DeleteVpc",
+    object_field: "Vpc",
+    set_field: "VpcSet",
+    id_field: "VpcId",
+    state,
+    create_body,
+    modify_body,
+};
+
+fn create_body(planned: &Value) -> serde_json::Value {
+    let mut body = json!({"CidrBlock": get_str(planned, "cidr_block")});
+    if let Some(name) = get_str(planned, "name") {
+        body["VpcName"] = json!(name);
+    }
+    body
+}
+
+fn modify_body(planned: &Value) -> serde_json::Value {
+    json!({"VpcName": get_str(planned, "name")})
+}
 
 fn state(vpc: &serde_json::Value) -> Value {
     Value::object([
@@ -67,51 +90,18 @@ impl ResourceType for Vpc {
     }
 
     async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
-        let prior = request.prior_state.clone().filter(|p| !p.is_null());
-        let planned = request.planned_state.clone().filter(|p| !p.is_null());
-        match (prior, planned) {
-            (None, Some(planned)) => {
-                let mut body = json!({
-                    "CidrBlock": get_str(&planned, "cidr_block"),
-                    "ClientToken": client_token(&request.idempotency_token),
-                });
-                if let Some(name) = get_str(&planned, "name") {
-                    body["VpcName"] = json!(name);
-                }
-                match ctx.vpc.call("CreateVpc", VPC_VERSION, &body).await {
-                    Ok(answer) => ApplyResponse { new_state: Some(state(&answer["Vpc"])), ..ApplyResponse::default() },
-                    Err(e) => failed(None, api_error("creating kmr_vpc", &e)),
-                }
-            }
-            (Some(prior), Some(planned)) => {
-                let id = get_str(&prior, "id").unwrap_or_default();
-                let body = json!({"VpcId": id, "VpcName": get_str(&planned, "name")});
-                match ctx.vpc.call("ModifyVpc", VPC_VERSION, &body).await {
-                    Ok(answer) => ApplyResponse { new_state: Some(state(&answer["Vpc"])), ..ApplyResponse::default() },
-                    Err(e) => failed(Some(prior), api_error(&format!("updating kmr_vpc {id}"), &e)),
-                }
-            }
-            (Some(prior), None) => {
-                let id = get_str(&prior, "id").unwrap_or_default();
-                match ctx.vpc.call("DeleteVpc", VPC_VERSION, &json!({"VpcId": id})).await {
-                    Ok(_) => ApplyResponse::default(),
-                    Err(e) if is_not_found(&e) => ApplyResponse::default(),
-                    Err(e) => failed(Some(prior), api_error(&format!("deleting kmr_vpc {id}"), &e)),
-                }
-            }
-            (None, None) => ApplyResponse::default(),
-        }
+        VPC.apply(ctx, request).await
     }
 
     async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-        LOOKUP.read(ctx, request).await
+        VPC.read(ctx, request).await
     }
 
     async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
-        LOOKUP.find_created(ctx, request).await
+        VPC.find_created(ctx, request).await
     }
 
     async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
-        LOOKUP.import(ctx, request).await
+        VPC.import(ctx, request).await
     }
 }
