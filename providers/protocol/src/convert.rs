@@ -3,10 +3,13 @@
 //! field, with these helpers.
 
 use corral_engine::diag::{Diagnostic, Diagnostics, Severity};
-use corral_engine::value::codec::{self, EncodedValue};
-use corral_engine::value::{Path, PathStep, Type, Value};
+use corral_engine::value::{Path, PathStep, Value};
+
+use self::exact_json::{ExactJson, TypeJson, UnknownMask, has_unknown, sensitive_paths};
 
 use crate::wire;
+
+mod exact_json;
 
 /// A wire message Corral cannot read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -24,35 +27,37 @@ pub enum CodecError {
 }
 
 pub fn value_to_wire(value: &Value) -> wire::DynamicValue {
-    let encoded = codec::encode(value);
-    // Serialising a `serde_json::Value` cannot fail (its keys are strings); the fallback is
-    // never taken.
-    let json = serde_json::to_vec(&encoded.value).unwrap_or_default();
-    let unknown = if codec::mask_is_empty(&encoded.unknown) {
-        Vec::new()
-    } else {
-        serde_json::to_vec(&encoded.unknown).unwrap_or_default()
-    };
+    // Writing into a `Vec` fails only if a `Serialize` impl fails, and ours never do; the
+    // fallbacks are never taken.
+    let json = serde_json::to_vec(&ExactJson(value)).unwrap_or_default();
+    let unknown =
+        if has_unknown(value) { serde_json::to_vec(&UnknownMask(value)).unwrap_or_default() } else { Vec::new() };
     wire::DynamicValue {
-        r#type: encoded.ty.to_json().to_string(),
+        r#type: serde_json::to_string(&TypeJson(&value.ty())).unwrap_or_default(),
         json,
         unknown,
-        sensitive: encoded.sensitive.iter().map(path_to_wire).collect(),
+        sensitive: sensitive_paths(value).iter().map(path_to_wire).collect(),
     }
 }
 
 pub fn value_from_wire(value: &wire::DynamicValue) -> Result<Value, CodecError> {
-    let type_json: serde_json::Value = serde_json::from_str(&value.r#type)
+    let ty = exact_json::read_type(&value.r#type)
         .map_err(|e| CodecError::Type { text: value.r#type.clone(), reason: e.to_string() })?;
-    let ty = Type::from_json(&type_json).map_err(|reason| CodecError::Type { text: value.r#type.clone(), reason })?;
-    let json = serde_json::from_slice(&value.json).map_err(|e| CodecError::Json(e.to_string()))?;
     let unknown = if value.unknown.is_empty() {
         serde_json::Value::Null
     } else {
         serde_json::from_slice(&value.unknown).map_err(|e| CodecError::Json(e.to_string()))?
     };
     let sensitive = value.sensitive.iter().map(path_from_wire).collect::<Result<Vec<_>, _>>()?;
-    codec::decode(&EncodedValue { ty, value: json, unknown, sensitive }).map_err(CodecError::Value)
+    let bare = exact_json::read_value(&value.json, &ty, &unknown).map_err(|e| {
+        // The reader stops at the first value of the wrong shape, which may come before a
+        // syntax error further on; broken JSON is reported as such whatever comes first.
+        match serde_json::from_slice::<serde::de::IgnoredAny>(&value.json) {
+            Err(syntax) => CodecError::Json(syntax.to_string()),
+            Ok(_) => CodecError::Value(e.to_string()),
+        }
+    })?;
+    Ok(if sensitive.is_empty() { bare } else { bare.mark_paths(&sensitive) })
 }
 
 pub(crate) fn opt_value_to_wire(value: Option<&Value>) -> Option<wire::DynamicValue> {
@@ -146,3 +151,5 @@ pub fn diagnostics_from_wire(diagnostics: &[wire::Diagnostic]) -> Diagnostics {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod proptests;
