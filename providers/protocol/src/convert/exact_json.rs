@@ -105,12 +105,7 @@ impl Serialize for UnknownMask<'_> {
 fn mask_is_written(value: &Value) -> bool {
     matches!(
         value.unmarked(),
-        Value::Unknown(_)
-            | Value::List(..)
-            | Value::Set(..)
-            | Value::Tuple(_)
-            | Value::Map(..)
-            | Value::Object(_)
+        Value::Unknown(_) | Value::List(..) | Value::Set(..) | Value::Tuple(_) | Value::Map(..) | Value::Object(_)
     )
 }
 
@@ -198,6 +193,64 @@ struct ElemTypes<'a>(&'a [Type]);
 impl Serialize for ElemTypes<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(self.0.iter().map(TypeJson))
+    }
+}
+
+/// A value's type in schema notation, written from the value itself: the same text as
+/// `TypeJson(&value.ty())` without building the `Type` (for an object, a map of every
+/// attribute name) only to write it and drop it.
+pub(crate) struct ValueTypeJson<'a>(pub(crate) &'a Value);
+
+impl Serialize for ValueTypeJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Null(ty) | Value::Unknown(ty) => TypeJson(ty).serialize(s),
+            Value::Bool(_) => s.serialize_str("bool"),
+            Value::Number(_) => s.serialize_str("number"),
+            Value::String(_) => s.serialize_str("string"),
+            Value::List(elem, _) => kind_pair(s, "list", &TypeJson(elem)),
+            Value::Set(elem, _) => kind_pair(s, "set", &TypeJson(elem)),
+            Value::Map(elem, _) => kind_pair(s, "map", &TypeJson(elem)),
+            Value::Object(attrs) => kind_pair(s, "object", &AttrValueTypes(attrs)),
+            Value::Tuple(items) => kind_pair(s, "tuple", &ItemTypes(items)),
+            Value::Sensitive(inner) => ValueTypeJson(inner).serialize(s),
+        }
+    }
+}
+
+struct AttrValueTypes<'a>(&'a BTreeMap<String, Value>);
+
+impl Serialize for AttrValueTypes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, ValueTypeJson(v))))
+    }
+}
+
+struct ItemTypes<'a>(&'a [Value]);
+
+impl Serialize for ItemTypes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(ValueTypeJson))
+    }
+}
+
+/// Whether `value.ty() == *ty`, found without building the value's type.
+pub(crate) fn has_type(value: &Value, ty: &Type) -> bool {
+    match (value, ty) {
+        (Value::Sensitive(inner), _) => has_type(inner, ty),
+        (Value::Null(own) | Value::Unknown(own), _) => own == ty,
+        (Value::Bool(_), Type::Bool) | (Value::Number(_), Type::Number) | (Value::String(_), Type::String) => true,
+        (Value::List(own, _), Type::List(elem))
+        | (Value::Set(own, _), Type::Set(elem))
+        | (Value::Map(own, _), Type::Map(elem)) => own == &**elem,
+        (Value::Object(attrs), Type::Object(types)) => {
+            attrs.len() == types.len()
+                && attrs.iter().zip(types).all(|((name, v), (type_name, t))| name == type_name && has_type(v, t))
+        }
+        (Value::Tuple(items), Type::Tuple(types)) => {
+            items.len() == types.len() && items.iter().zip(types).all(|(v, t)| has_type(v, t))
+        }
+        _ => false,
     }
 }
 

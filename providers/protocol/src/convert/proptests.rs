@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use corral_engine::value::codec::{self, EncodedValue};
 use corral_engine::value::{Number, Type, Value};
-use prost::Message;
 use proptest::prelude::*;
+use prost::Message;
 
-use super::{value_from_wire, value_to_wire};
+use super::{value_from_wire, value_from_wire_as, value_to_wire, value_to_wire_as};
 use crate::wire;
 
 fn attr_name() -> impl Strategy<Value = String> {
@@ -55,7 +55,9 @@ fn value_of(ty: Type) -> BoxedStrategy<Value> {
         Type::String => "\\PC{0,8}".prop_map(Value::String).boxed(),
         Type::List(elem) => {
             let elem = (**elem).clone();
-            prop::collection::vec(value_of(elem.clone()), 0..4).prop_map(move |items| Value::List(elem.clone(), items)).boxed()
+            prop::collection::vec(value_of(elem.clone()), 0..4)
+                .prop_map(move |items| Value::List(elem.clone(), items))
+                .boxed()
         }
         Type::Set(elem) => {
             let elem = (**elem).clone();
@@ -108,6 +110,19 @@ proptest! {
         prop_assert_eq!(back, value);
     }
 
+    /// With a schema type, whether the value has it (its type is left out) or not (its type
+    /// is written), the value comes back the same.
+    #[test]
+    fn values_survive_the_wire_with_a_schema_type(
+        (value, other) in (any_value(), any_type()),
+        own in any::<bool>(),
+    ) {
+        let schema = if own { value.ty() } else { other };
+        let message = through_protobuf(value_to_wire_as(&value, Some(&schema)));
+        prop_assert_eq!(message.r#type.is_empty(), value.ty() == schema);
+        prop_assert_eq!(value_from_wire_as(&message, Some(&schema)).expect("decode"), value);
+    }
+
     /// What this build writes, the engine's codec reads as the same value.
     #[test]
     fn the_engine_codec_reads_what_the_wire_writes(value in any_value()) {
@@ -127,7 +142,7 @@ proptest! {
         prop_assert_eq!(codec::decode(&encoded).expect("engine decode"), value);
     }
 
-    /// What the engine's codec writes (protocol version 1 peers), the wire reads.
+    /// What the engine's codec writes (a value with its type written out), the wire reads.
     #[test]
     fn the_wire_reads_what_the_engine_codec_writes(value in any_value()) {
         let encoded = codec::encode(&value);
