@@ -3,10 +3,15 @@
 //! field, with these helpers.
 
 use corral_engine::diag::{Diagnostic, Diagnostics, Severity};
-use corral_engine::value::codec::{self, EncodedValue};
 use corral_engine::value::{Path, PathStep, Type, Value};
 
+use self::exact_json::{ExactJson, UnknownMask, ValueTypeJson, has_type, has_unknown, sensitive_paths};
+pub use self::schema_types::SchemaTypes;
+
 use crate::wire;
+
+mod exact_json;
+mod schema_types;
 
 /// A wire message Corral cannot read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -23,52 +28,81 @@ pub enum CodecError {
     Missing(&'static str),
 }
 
+/// A value with its type written out (for a value no schema describes).
 pub fn value_to_wire(value: &Value) -> wire::DynamicValue {
-    let encoded = codec::encode(value);
-    // Serialising a `serde_json::Value` cannot fail (its keys are strings); the fallback is
-    // never taken.
-    let json = serde_json::to_vec(&encoded.value).unwrap_or_default();
-    let unknown = if codec::mask_is_empty(&encoded.unknown) {
-        Vec::new()
-    } else {
-        serde_json::to_vec(&encoded.unknown).unwrap_or_default()
-    };
+    value_to_wire_as(value, None)
+}
+
+/// A value the message's schema describes (`schema`, see [`SchemaTypes`]): its type is
+/// left empty when it is exactly the schema's, which is nearly always.
+pub fn value_to_wire_as(value: &Value, schema: Option<&Type>) -> wire::DynamicValue {
+    // Writing into a `Vec` fails only if a `Serialize` impl fails, and ours never do; the
+    // fallbacks are never taken.
+    let json = serde_json::to_vec(&ExactJson(value)).unwrap_or_default();
+    let unknown =
+        if has_unknown(value) { serde_json::to_vec(&UnknownMask(value)).unwrap_or_default() } else { Vec::new() };
     wire::DynamicValue {
-        r#type: encoded.ty.to_json().to_string(),
+        r#type: match schema {
+            Some(ty) if has_type(value, ty) => String::new(),
+            _ => serde_json::to_string(&ValueTypeJson(value)).unwrap_or_default(),
+        },
         json,
         unknown,
-        sensitive: encoded.sensitive.iter().map(path_to_wire).collect(),
+        sensitive: sensitive_paths(value).iter().map(path_to_wire).collect(),
     }
 }
 
+/// A value whose type is written out.
 pub fn value_from_wire(value: &wire::DynamicValue) -> Result<Value, CodecError> {
-    let type_json: serde_json::Value = serde_json::from_str(&value.r#type)
-        .map_err(|e| CodecError::Type { text: value.r#type.clone(), reason: e.to_string() })?;
-    let ty = Type::from_json(&type_json).map_err(|reason| CodecError::Type { text: value.r#type.clone(), reason })?;
-    let json = serde_json::from_slice(&value.json).map_err(|e| CodecError::Json(e.to_string()))?;
+    value_from_wire_as(value, None)
+}
+
+/// A value whose type may be left empty for the message's schema type (`schema`).
+pub fn value_from_wire_as(value: &wire::DynamicValue, schema: Option<&Type>) -> Result<Value, CodecError> {
+    let named;
+    let ty = match schema {
+        Some(ty) if value.r#type.is_empty() => ty,
+        _ => {
+            named = exact_json::read_type(&value.r#type)
+                .map_err(|e| CodecError::Type { text: value.r#type.clone(), reason: e.to_string() })?;
+            &named
+        }
+    };
     let unknown = if value.unknown.is_empty() {
         serde_json::Value::Null
     } else {
         serde_json::from_slice(&value.unknown).map_err(|e| CodecError::Json(e.to_string()))?
     };
     let sensitive = value.sensitive.iter().map(path_from_wire).collect::<Result<Vec<_>, _>>()?;
-    codec::decode(&EncodedValue { ty, value: json, unknown, sensitive }).map_err(CodecError::Value)
+    let bare = exact_json::read_value(&value.json, ty, &unknown).map_err(|e| {
+        // The reader stops at the first value of the wrong shape, which may come before a
+        // syntax error further on; broken JSON is reported as such whatever comes first.
+        match serde_json::from_slice::<serde::de::IgnoredAny>(&value.json) {
+            Err(syntax) => CodecError::Json(syntax.to_string()),
+            Ok(_) => CodecError::Value(e.to_string()),
+        }
+    })?;
+    Ok(if sensitive.is_empty() { bare } else { bare.mark_paths(&sensitive) })
 }
 
-pub(crate) fn opt_value_to_wire(value: Option<&Value>) -> Option<wire::DynamicValue> {
-    value.map(value_to_wire)
+pub(crate) fn opt_value_to_wire(value: Option<&Value>, schema: Option<&Type>) -> Option<wire::DynamicValue> {
+    value.map(|v| value_to_wire_as(v, schema))
 }
 
-pub(crate) fn opt_value_from_wire(value: Option<&wire::DynamicValue>) -> Result<Option<Value>, CodecError> {
-    value.map(value_from_wire).transpose()
+pub(crate) fn opt_value_from_wire(
+    value: Option<&wire::DynamicValue>,
+    schema: Option<&Type>,
+) -> Result<Option<Value>, CodecError> {
+    value.map(|v| value_from_wire_as(v, schema)).transpose()
 }
 
 /// A value the message must carry.
 pub(crate) fn req_value_from_wire(
     value: Option<&wire::DynamicValue>,
+    schema: Option<&Type>,
     field: &'static str,
 ) -> Result<Value, CodecError> {
-    value_from_wire(value.ok_or(CodecError::Missing(field))?)
+    value_from_wire_as(value.ok_or(CodecError::Missing(field))?, schema)
 }
 
 pub fn path_to_wire(path: &Path) -> wire::AttributePath {
@@ -142,5 +176,7 @@ pub fn diagnostics_from_wire(diagnostics: &[wire::Diagnostic]) -> Diagnostics {
     out
 }
 
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod tests;

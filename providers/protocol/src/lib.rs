@@ -11,7 +11,9 @@
 //!   engine never sees a gRPC type.
 //!
 //! Values travel as exact JSON with their type, an unknown mask and the sensitive paths
-//! ([`corral_engine::value::codec`], the same encoding the saved plan file uses). Schemas
+//! ([`corral_engine::value::codec`]'s encoding, the one the saved plan file uses, written
+//! and read straight between `Value` and bytes); the type is left out when it is the type
+//! of the schema the message is about ([`SchemaTypes`]). Schemas
 //! travel as the JSON of [`ProviderSchema`](corral_engine::schema::ProviderSchema): the
 //! schema is sent once per process, it is a deep recursive structure whose `Type`s already
 //! have a documented JSON notation, and a typed mirror in protobuf would be a second
@@ -28,8 +30,8 @@ pub mod wire {
 }
 
 pub use convert::{
-    CodecError, diagnostics_from_wire, diagnostics_to_wire, path_from_wire, path_to_wire, value_from_wire,
-    value_to_wire,
+    CodecError, SchemaTypes, diagnostics_from_wire, diagnostics_to_wire, path_from_wire, path_to_wire, value_from_wire,
+    value_from_wire_as, value_to_wire, value_to_wire_as,
 };
 pub use handshake::{HANDSHAKE_PREFIX, Handshake, HandshakeError, PROTOCOL_VERSION};
 pub use host::{Deadlines, LaunchError, LaunchOptions, PluginCommand, PluginFactory, PluginProvider};

@@ -15,7 +15,8 @@ use tokio::sync::watch;
 use tonic::{Request, Response, Status};
 
 use crate::convert::{
-    CodecError, diagnostics_to_wire, opt_value_from_wire, opt_value_to_wire, path_to_wire, req_value_from_wire,
+    CodecError, SchemaTypes, diagnostics_to_wire, opt_value_from_wire, opt_value_to_wire, path_to_wire,
+    req_value_from_wire,
 };
 use crate::handshake::Handshake;
 use crate::wire;
@@ -88,8 +89,10 @@ pub async fn serve(factory: Arc<dyn ProviderFactory>, options: ServeOptions) -> 
     let (stop_tx, mut stop_rx) = watch::channel(false);
     tokio::spawn(exit_when_host_is_gone());
     tokio::spawn(ignore_interrupts());
+    let types = SchemaTypes::new(&factory.schema());
     let service = Service {
         factory,
+        types,
         instances: Mutex::new(HashMap::new()),
         max_concurrency: options.max_concurrency,
         stop: stop_tx,
@@ -135,6 +138,8 @@ async fn ignore_interrupts() {
 
 struct Service {
     factory: Arc<dyn ProviderFactory>,
+    /// What values of each message are without a type of their own (protocol version 2).
+    types: SchemaTypes,
     /// Provider instances by the host's instance number (one per provider configuration).
     instances: Mutex<HashMap<u64, Arc<dyn Provider>>>,
     max_concurrency: u32,
@@ -176,7 +181,8 @@ impl ProviderService for Service {
         request: Request<wire::validate_resource_config::Request>,
     ) -> Result<Response<wire::validate_resource_config::Response>, Status> {
         let r = request.into_inner();
-        let config = req_value_from_wire(r.config.as_ref(), "config").map_err(bad_request)?;
+        let config =
+            req_value_from_wire(r.config.as_ref(), self.types.resource(&r.type_name), "config").map_err(bad_request)?;
         let response =
             self.instance(r.instance).validate_resource(p::ValidateResourceRequest { type_name: r.type_name, config });
         Ok(Response::new(wire::validate_resource_config::Response {
@@ -189,7 +195,7 @@ impl ProviderService for Service {
         request: Request<wire::configure_provider::Request>,
     ) -> Result<Response<wire::configure_provider::Response>, Status> {
         let r = request.into_inner();
-        let config = req_value_from_wire(r.config.as_ref(), "config").map_err(bad_request)?;
+        let config = req_value_from_wire(r.config.as_ref(), self.types.provider(), "config").map_err(bad_request)?;
         let response = self
             .instance(r.instance)
             .configure(p::ConfigureRequest { config, data_dir: std::path::PathBuf::from(r.data_dir) })
@@ -206,14 +212,15 @@ impl ProviderService for Service {
         let r = request.into_inner();
         let provider = self.instance(r.instance);
         let mut requests = Vec::with_capacity(r.items.len());
-        for item in &r.items {
+        for item in r.items {
+            let ty = self.types.resource(&item.type_name);
             requests.push(p::PlanRequest {
-                type_name: item.type_name.clone(),
-                prior_state: opt_value_from_wire(item.prior_state.as_ref()).map_err(bad_request)?,
-                proposed_new_state: req_value_from_wire(item.proposed_new_state.as_ref(), "proposed_new_state")
+                prior_state: opt_value_from_wire(item.prior_state.as_ref(), ty).map_err(bad_request)?,
+                proposed_new_state: req_value_from_wire(item.proposed_new_state.as_ref(), ty, "proposed_new_state")
                     .map_err(bad_request)?,
-                config: req_value_from_wire(item.config.as_ref(), "config").map_err(bad_request)?,
-                prior_private: item.prior_private.clone(),
+                config: req_value_from_wire(item.config.as_ref(), ty, "config").map_err(bad_request)?,
+                type_name: item.type_name,
+                prior_private: item.prior_private,
             });
         }
         let results = futures::stream::iter(requests)
@@ -226,19 +233,22 @@ impl ProviderService for Service {
                         type_name: request.type_name.clone(),
                         config: request.config.clone(),
                     });
+                    let type_name = request.type_name.clone();
                     if validation.diagnostics.has_errors() {
-                        return p::PlanResponse { diagnostics: validation.diagnostics, ..p::PlanResponse::default() };
+                        let response =
+                            p::PlanResponse { diagnostics: validation.diagnostics, ..p::PlanResponse::default() };
+                        return (type_name, response);
                     }
                     let mut response = provider.plan(request).await;
                     let mut diagnostics = validation.diagnostics;
                     diagnostics.extend(std::mem::take(&mut response.diagnostics));
                     response.diagnostics = diagnostics;
-                    response
+                    (type_name, response)
                 }
             })
             .buffered(self.batch_concurrency())
-            .map(|response| wire::plan_resource_changes::Result {
-                planned_state: opt_value_to_wire(response.planned_state.as_ref()),
+            .map(|(type_name, response)| wire::plan_resource_changes::Result {
+                planned_state: opt_value_to_wire(response.planned_state.as_ref(), self.types.resource(&type_name)),
                 requires_replace: response.requires_replace.iter().map(path_to_wire).collect(),
                 planned_private: response.planned_private,
                 diagnostics: diagnostics_to_wire(&response.diagnostics),
@@ -253,17 +263,18 @@ impl ProviderService for Service {
         request: Request<wire::apply_resource_change::Request>,
     ) -> Result<Response<wire::apply_resource_change::Response>, Status> {
         let r = request.into_inner();
+        let ty = self.types.resource(&r.type_name);
         let request = p::ApplyRequest {
+            prior_state: opt_value_from_wire(r.prior_state.as_ref(), ty).map_err(bad_request)?,
+            planned_state: opt_value_from_wire(r.planned_state.as_ref(), ty).map_err(bad_request)?,
+            config: req_value_from_wire(r.config.as_ref(), ty, "config").map_err(bad_request)?,
             type_name: r.type_name,
-            prior_state: opt_value_from_wire(r.prior_state.as_ref()).map_err(bad_request)?,
-            planned_state: opt_value_from_wire(r.planned_state.as_ref()).map_err(bad_request)?,
-            config: req_value_from_wire(r.config.as_ref(), "config").map_err(bad_request)?,
             planned_private: r.planned_private,
             idempotency_token: r.idempotency_token,
         };
         let response = self.instance(r.instance).apply(request).await;
         Ok(Response::new(wire::apply_resource_change::Response {
-            new_state: opt_value_to_wire(response.new_state.as_ref()),
+            new_state: opt_value_to_wire(response.new_state.as_ref(), ty),
             private: response.private,
             diagnostics: diagnostics_to_wire(&response.diagnostics),
         }))
@@ -276,22 +287,23 @@ impl ProviderService for Service {
         let r = request.into_inner();
         let provider = self.instance(r.instance);
         let mut requests = Vec::with_capacity(r.items.len());
-        for item in &r.items {
+        for item in r.items {
+            let ty = self.types.resource(&item.type_name);
             requests.push(p::ReadRequest {
-                type_name: item.type_name.clone(),
-                current_state: req_value_from_wire(item.current_state.as_ref(), "current_state")
+                current_state: req_value_from_wire(item.current_state.as_ref(), ty, "current_state")
                     .map_err(bad_request)?,
-                private: item.private.clone(),
+                type_name: item.type_name,
+                private: item.private,
             });
         }
         let results = futures::stream::iter(requests)
             .map(|request| {
                 let provider = provider.clone();
-                async move { provider.read(request).await }
+                async move { (request.type_name.clone(), provider.read(request).await) }
             })
             .buffered(self.batch_concurrency())
-            .map(|response| wire::read_resources::Result {
-                new_state: opt_value_to_wire(response.new_state.as_ref()),
+            .map(|(type_name, response)| wire::read_resources::Result {
+                new_state: opt_value_to_wire(response.new_state.as_ref(), self.types.resource(&type_name)),
                 private: response.private,
                 diagnostics: diagnostics_to_wire(&response.diagnostics),
             })
@@ -305,10 +317,12 @@ impl ProviderService for Service {
         request: Request<wire::read_data_source::Request>,
     ) -> Result<Response<wire::read_data_source::Response>, Status> {
         let r = request.into_inner();
-        let config = req_value_from_wire(r.config.as_ref(), "config").map_err(bad_request)?;
-        let response = self.instance(r.instance).read_data(p::ReadDataRequest { type_name: r.type_name, config }).await;
+        let ty = self.types.data_source(&r.type_name);
+        let config = req_value_from_wire(r.config.as_ref(), ty, "config").map_err(bad_request)?;
+        let request = p::ReadDataRequest { type_name: r.type_name, config };
+        let response = self.instance(r.instance).read_data(request).await;
         Ok(Response::new(wire::read_data_source::Response {
-            state: opt_value_to_wire(response.state.as_ref()),
+            state: opt_value_to_wire(response.state.as_ref(), ty),
             diagnostics: diagnostics_to_wire(&response.diagnostics),
         }))
     }
@@ -318,14 +332,15 @@ impl ProviderService for Service {
         request: Request<wire::find_created::Request>,
     ) -> Result<Response<wire::find_created::Response>, Status> {
         let r = request.into_inner();
+        let ty = self.types.resource(&r.type_name);
         let request = p::FindCreatedRequest {
+            planned_state: opt_value_from_wire(r.planned_state.as_ref(), ty).map_err(bad_request)?,
             type_name: r.type_name,
             idempotency_token: r.idempotency_token,
-            planned_state: opt_value_from_wire(r.planned_state.as_ref()).map_err(bad_request)?,
         };
         let response = self.instance(r.instance).find_created(request).await;
         Ok(Response::new(wire::find_created::Response {
-            state: opt_value_to_wire(response.state.as_ref()),
+            state: opt_value_to_wire(response.state.as_ref(), ty),
             private: response.private,
             diagnostics: diagnostics_to_wire(&response.diagnostics),
         }))
@@ -336,9 +351,10 @@ impl ProviderService for Service {
         request: Request<wire::import_resource_state::Request>,
     ) -> Result<Response<wire::import_resource_state::Response>, Status> {
         let r = request.into_inner();
+        let ty = self.types.resource(&r.type_name);
         let response = self.instance(r.instance).import(p::ImportRequest { type_name: r.type_name, id: r.id }).await;
         Ok(Response::new(wire::import_resource_state::Response {
-            state: opt_value_to_wire(response.state.as_ref()),
+            state: opt_value_to_wire(response.state.as_ref(), ty),
             diagnostics: diagnostics_to_wire(&response.diagnostics),
         }))
     }

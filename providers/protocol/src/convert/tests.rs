@@ -133,3 +133,32 @@ fn a_diagnostic_keeps_its_attribute_path_and_unknown_severity_is_an_error() {
     );
     assert_eq!(diagnostics.0[1].severity, Severity::Error);
 }
+
+#[test]
+fn a_value_of_its_schema_type_travels_without_its_type() {
+    let schema = Type::Object(BTreeMap::from([
+        ("id".to_string(), Type::String),
+        ("tags".to_string(), Type::map(Type::String)),
+        ("extra".to_string(), Type::Dynamic),
+    ]));
+    let value = obj(&[
+        ("id", Value::Unknown(Type::String)),
+        ("tags", Value::Null(Type::map(Type::String))),
+        ("extra", Value::Null(Type::Dynamic)),
+    ]);
+    let wire = value_to_wire_as(&value, Some(&schema));
+    assert_eq!(wire.r#type, "");
+    assert_eq!(value_from_wire_as(&wire, Some(&schema)), Ok(value));
+    // Without the schema an empty type means nothing.
+    assert!(matches!(value_from_wire(&wire), Err(CodecError::Type { .. })));
+}
+
+#[test]
+fn a_value_of_another_type_than_its_schema_says_which() {
+    let schema = Type::Object(BTreeMap::from([("extra".to_string(), Type::Dynamic)]));
+    // A dynamic attribute holds a value of a real type: the object's type is not the schema's.
+    let value = obj(&[("extra", Value::string("text"))]);
+    let wire = value_to_wire_as(&value, Some(&schema));
+    assert_eq!(wire.r#type, r#"["object",{"extra":"string"}]"#);
+    assert_eq!(value_from_wire_as(&wire, Some(&schema)), Ok(value));
+}

@@ -1,10 +1,11 @@
 //! Turns concurrent per-instance calls into batch RPCs without adding latency.
 //!
 //! The engine's `Provider` trait plans and reads one instance at a time. A caller that finds
-//! a free slot (fewer than `max_inflight` batch RPCs running) sends its item at once,
-//! together with whatever else is waiting; a caller that finds every slot busy leaves its
-//! item queued, and the next batch to finish sends the queue as one RPC. So a lone call is
-//! never delayed, and many concurrent calls share a few round trips.
+//! a free slot (fewer than `max_inflight` batch RPCs running) yields once (so that the calls
+//! started in the same turn queue up) and sends its item together with whatever is waiting,
+//! at most `max_batch` of them; a caller that finds every slot busy leaves its item queued,
+//! and the next batch to finish sends the queue. So a lone call is delayed by one turn of
+//! its task at most, and many concurrent calls share a few round trips.
 
 use std::sync::{Arc, Mutex};
 
@@ -40,18 +41,28 @@ impl<I: std::marker::Send + 'static, R: std::marker::Send + 'static> Coalescer<I
 
     pub(crate) async fn call(self: &Arc<Self>, item: I) -> Result<R, CallError> {
         let (tx, rx) = oneshot::channel();
-        let batch = {
+        let slot = {
             let mut state = self.lock();
             state.queue.push((item, tx));
             if state.inflight < self.max_inflight {
                 state.inflight += 1;
-                Some(self.take(&mut state))
+                Some(Slot { coalescer: self.clone(), released: false })
             } else {
                 None
             }
         };
-        if let Some(batch) = batch {
-            self.clone().run(batch).await;
+        if let Some(slot) = slot {
+            // The planner starts many calls in one turn of its task; yielding once lets the
+            // rest of them queue up before this one sends, so they share its batch instead
+            // of each free slot leaving with a batch of one.
+            tokio::task::yield_now().await;
+            let batch = self.take(&mut self.lock());
+            if batch.is_empty() {
+                // Slots taken in the same turn already sent everything.
+                slot.hand_on();
+            } else {
+                self.clone().run(slot, batch).await;
+            }
         }
         rx.await.unwrap_or(Err(CallError::Cancelled))
     }
@@ -67,8 +78,7 @@ impl<I: std::marker::Send + 'static, R: std::marker::Send + 'static> Coalescer<I
 
     /// Sends one batch, answers its waiters, and hands the slot on to what queued up
     /// meanwhile (in a task of its own, so this caller returns with its answer).
-    async fn run(self: Arc<Self>, batch: Vec<(I, Waiter<R>)>) {
-        let slot = Slot { coalescer: self.clone(), released: false };
+    async fn run(self: Arc<Self>, slot: Slot<I, R>, batch: Vec<(I, Waiter<R>)>) {
         let (items, waiters): (Vec<I>, Vec<Waiter<R>>) = batch.into_iter().unzip();
         let expected = items.len();
         let result = (self.send)(items).await;
@@ -119,8 +129,9 @@ impl<I: std::marker::Send + 'static, R: std::marker::Send + 'static> Slot<I, R> 
         };
         if let Some(batch) = next {
             let coalescer = self.coalescer.clone();
+            let slot = Slot { coalescer: coalescer.clone(), released: false };
             if let Ok(handle) = super::runtime::handle() {
-                handle.spawn(coalescer.run(batch));
+                handle.spawn(coalescer.run(slot, batch));
             }
         }
     }

@@ -167,6 +167,8 @@ pub(crate) struct Limit {
 pub(crate) struct Connection {
     pub(crate) client: ProviderClient<tonic::transport::Channel>,
     pub(crate) schema: Arc<ProviderSchema>,
+    /// The types values of each message have without saying so (protocol version 2).
+    pub(crate) types: crate::convert::SchemaTypes,
     /// The provider's declared concurrency limit, in operations.
     pub(crate) limit: Option<Limit>,
     pub(crate) deadlines: Deadlines,
@@ -291,6 +293,7 @@ async fn connect(name: String, command: PluginCommand, deadlines: Deadlines) -> 
     tracing::debug!(target: "plugin", provider = %name, pid = ?process.pid, "plugin started");
     Ok(Connection {
         client,
+        types: crate::convert::SchemaTypes::new(&schema),
         schema: Arc::new(schema),
         limit,
         deadlines,

@@ -12,26 +12,29 @@ use corral_engine::diag::Diagnostics;
 use corral_engine::provider::{self as p, Provider};
 use corral_engine::schema::ProviderSchema;
 use futures::FutureExt;
+use futures::future::BoxFuture;
 use tokio::sync::watch;
 
 use super::coalesce::Coalescer;
 use super::process::Exit;
 use super::{CallError, Connection, LaunchError};
 use crate::convert::{
-    CodecError, diagnostics_from_wire, opt_value_from_wire, opt_value_to_wire, path_from_wire, value_to_wire,
+    CodecError, diagnostics_from_wire, opt_value_from_wire, opt_value_to_wire, path_from_wire, value_to_wire_as,
 };
 use crate::wire;
 
 /// Batch RPCs of one kind in flight at once per instance; more calls queue and go together.
 const MAX_INFLIGHT_BATCHES: usize = 4;
-/// Items per batch RPC.
-const MAX_BATCH: usize = 512;
+/// Items per batch RPC: the planner keeps 256 plans in flight, so they travel as four
+/// batches that the plugin works on, and this side converts, at the same time (one batch of
+/// 256 would make every stage wait for the one before it).
+const MAX_BATCH: usize = 64;
 /// How long to wait, after a call failed at the transport level, for the process's exit to
 /// be noticed (the socket closes a moment before the process is reaped).
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 
-type PlanCoalescer = Coalescer<wire::plan_resource_changes::Item, wire::plan_resource_changes::Result>;
-type ReadCoalescer = Coalescer<wire::read_resources::Item, wire::read_resources::Result>;
+type PlanCoalescer = Coalescer<p::PlanRequest, p::PlanResponse>;
+type ReadCoalescer = Coalescer<p::ReadRequest, p::ReadResponse>;
 
 /// One provider instance in a plugin process.
 pub struct PluginProvider {
@@ -45,7 +48,10 @@ pub struct PluginProvider {
 impl PluginProvider {
     pub(crate) fn new(name: String, instance: u64, connection: Result<Arc<Connection>, LaunchError>) -> PluginProvider {
         let (plans, reads) = match &connection {
-            Ok(c) => (Some(plan_coalescer(c.clone(), instance)), Some(read_coalescer(c.clone(), instance))),
+            Ok(c) => (
+                Some(plan_coalescer(c.clone(), name.clone(), instance)),
+                Some(read_coalescer(c.clone(), name.clone(), instance)),
+            ),
             Err(_) => (None, None),
         };
         PluginProvider { name, instance, connection, plans, reads }
@@ -76,7 +82,7 @@ impl PluginProvider {
     }
 
     fn codec_error(&self, what: &str, error: CodecError) -> Diagnostics {
-        CallError::Protocol(format!("its answer to `{what}` is unreadable: {error}")).diagnostic(&self.name).into()
+        codec_error(&self.name, what, error)
     }
 }
 
@@ -145,48 +151,153 @@ fn request<T>(message: T, deadline: Duration) -> tonic::Request<T> {
     request
 }
 
-fn plan_coalescer(connection: Arc<Connection>, instance: u64) -> Arc<PlanCoalescer> {
+fn codec_error(provider: &str, what: &str, error: CodecError) -> Diagnostics {
+    CallError::Protocol(format!("its answer to `{what}` is unreadable: {error}")).diagnostic(provider).into()
+}
+
+/// Plans travel in batches. A batch is encoded, sent and decoded on the plugin runtime, not
+/// in the callers' tasks: the planner polls all its in-flight plans from one task, so work
+/// done in the caller is done on the engine's one busy thread, while the plugin runtime's
+/// threads are mostly waiting for the plugin. Converting there (and dropping the request
+/// values there) keeps the engine's thread to what it does for an in-process provider.
+fn plan_coalescer(connection: Arc<Connection>, provider: String, instance: u64) -> Arc<PlanCoalescer> {
     Coalescer::new(
-        Arc::new(move |items: Vec<wire::plan_resource_changes::Item>| {
+        Arc::new(move |requests: Vec<p::PlanRequest>| {
             let connection = connection.clone();
-            async move {
+            let provider = provider.clone();
+            on_plugin_runtime(async move {
                 let deadline = connection.deadlines.plan;
-                let permits = items.len() as u32;
+                let permits = requests.len() as u32;
+                let type_names: Vec<String> = requests.iter().map(|r| r.type_name.clone()).collect();
+                let items = requests.into_iter().map(|r| plan_item(&connection, r)).collect();
                 let mut client = connection.client.clone();
                 let message = wire::plan_resource_changes::Request { instance, items };
                 let response = call(&connection, "plan", deadline, permits, async move {
                     client.plan_resource_changes(request(message, deadline)).await
                 })
                 .await?;
-                Ok(response.results)
-            }
-            .boxed()
+                let results = response.results.into_iter().zip(type_names);
+                Ok(results
+                    .map(|(result, type_name)| plan_response(&connection, &provider, &type_name, result))
+                    .collect())
+            })
         }),
         MAX_INFLIGHT_BATCHES,
         MAX_BATCH,
     )
 }
 
-fn read_coalescer(connection: Arc<Connection>, instance: u64) -> Arc<ReadCoalescer> {
+fn plan_item(connection: &Connection, request: p::PlanRequest) -> wire::plan_resource_changes::Item {
+    let ty = connection.types.resource(&request.type_name);
+    wire::plan_resource_changes::Item {
+        prior_state: opt_value_to_wire(request.prior_state.as_ref(), ty),
+        proposed_new_state: Some(value_to_wire_as(&request.proposed_new_state, ty)),
+        config: Some(value_to_wire_as(&request.config, ty)),
+        type_name: request.type_name,
+        prior_private: request.prior_private,
+    }
+}
+
+fn plan_response(
+    connection: &Connection,
+    provider: &str,
+    type_name: &str,
+    result: wire::plan_resource_changes::Result,
+) -> p::PlanResponse {
+    let mut diagnostics = diagnostics_from_wire(&result.diagnostics);
+    let ty = connection.types.resource(type_name);
+    let planned_state = opt_value_from_wire(result.planned_state.as_ref(), ty).unwrap_or_else(|e| {
+        diagnostics.extend(codec_error(provider, "plan", e));
+        None
+    });
+    let requires_replace =
+        result.requires_replace.iter().map(path_from_wire).collect::<Result<Vec<_>, _>>().unwrap_or_else(|e| {
+            diagnostics.extend(codec_error(provider, "plan", e));
+            Vec::new()
+        });
+    p::PlanResponse { planned_state, requires_replace, planned_private: result.planned_private, diagnostics }
+}
+
+/// Reads travel in batches, converted on the plugin runtime (see [`plan_coalescer`]).
+fn read_coalescer(connection: Arc<Connection>, provider: String, instance: u64) -> Arc<ReadCoalescer> {
     Coalescer::new(
-        Arc::new(move |items: Vec<wire::read_resources::Item>| {
+        Arc::new(move |requests: Vec<p::ReadRequest>| {
             let connection = connection.clone();
-            async move {
+            let provider = provider.clone();
+            on_plugin_runtime(async move {
                 let deadline = connection.deadlines.read;
-                let permits = items.len() as u32;
+                let permits = requests.len() as u32;
+                let type_names: Vec<String> = requests.iter().map(|r| r.type_name.clone()).collect();
+                let items = requests.into_iter().map(|r| read_item(&connection, r)).collect();
                 let mut client = connection.client.clone();
                 let message = wire::read_resources::Request { instance, items };
                 let response = call(&connection, "read", deadline, permits, async move {
                     client.read_resources(request(message, deadline)).await
                 })
                 .await?;
-                Ok(response.results)
-            }
-            .boxed()
+                let results = response.results.into_iter().zip(type_names);
+                Ok(results
+                    .map(|(result, type_name)| read_response(&connection, &provider, &type_name, result))
+                    .collect())
+            })
         }),
         MAX_INFLIGHT_BATCHES,
         MAX_BATCH,
     )
+}
+
+fn read_item(connection: &Connection, request: p::ReadRequest) -> wire::read_resources::Item {
+    wire::read_resources::Item {
+        current_state: Some(value_to_wire_as(&request.current_state, connection.types.resource(&request.type_name))),
+        type_name: request.type_name,
+        private: request.private,
+    }
+}
+
+fn read_response(
+    connection: &Connection,
+    provider: &str,
+    type_name: &str,
+    result: wire::read_resources::Result,
+) -> p::ReadResponse {
+    let mut diagnostics = diagnostics_from_wire(&result.diagnostics);
+    let ty = connection.types.resource(type_name);
+    let new_state = opt_value_from_wire(result.new_state.as_ref(), ty).unwrap_or_else(|e| {
+        diagnostics.extend(codec_error(provider, "read", e));
+        None
+    });
+    p::ReadResponse { new_state, private: result.private, diagnostics }
+}
+
+/// Runs a batch on the plugin runtime. Dropping the returned future (the caller was
+/// cancelled) aborts the batch, as dropping an RPC future in place would.
+fn on_plugin_runtime<R: Send + 'static>(
+    batch: impl Future<Output = Result<Vec<R>, CallError>> + Send + 'static,
+) -> BoxFuture<'static, Result<Vec<R>, CallError>> {
+    let handle = match super::runtime::handle() {
+        Ok(handle) => handle,
+        Err(e) => return futures::future::ready(Err(CallError::Launch(LaunchError::Runtime(e)))).boxed(),
+    };
+    let task = AbortOnDrop(handle.spawn(batch));
+    async move {
+        let mut task = task;
+        (&mut task.0).await.unwrap_or_else(|e| {
+            Err(if e.is_cancelled() {
+                CallError::Cancelled
+            } else {
+                CallError::Protocol(format!("a batch failed: {e}"))
+            })
+        })
+    }
+    .boxed()
+}
+
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 #[async_trait::async_trait]
@@ -219,7 +330,7 @@ impl Provider for PluginProvider {
         let deadline = connection.deadlines.configure;
         let message = wire::configure_provider::Request {
             instance: self.instance,
-            config: Some(value_to_wire(&request.config)),
+            config: Some(value_to_wire_as(&request.config, connection.types.provider())),
             data_dir: request.data_dir.display().to_string(),
         };
         let mut client = connection.client.clone();
@@ -238,33 +349,10 @@ impl Provider for PluginProvider {
                 ..Default::default()
             };
         };
-        let item = wire::plan_resource_changes::Item {
-            type_name: request.type_name,
-            prior_state: opt_value_to_wire(request.prior_state.as_ref()),
-            proposed_new_state: Some(value_to_wire(&request.proposed_new_state)),
-            config: Some(value_to_wire(&request.config)),
-            prior_private: request.prior_private,
-        };
-        let result = match plans.call(item).await {
-            Ok(result) => result,
-            Err(e) => return p::PlanResponse { diagnostics: self.error(&e), ..Default::default() },
-        };
-        let mut diagnostics = diagnostics_from_wire(&result.diagnostics);
-        let planned_state = match opt_value_from_wire(result.planned_state.as_ref()) {
-            Ok(v) => v,
-            Err(e) => {
-                diagnostics.extend(self.codec_error("plan", e));
-                None
-            }
-        };
-        let requires_replace = match result.requires_replace.iter().map(path_from_wire).collect::<Result<Vec<_>, _>>() {
-            Ok(paths) => paths,
-            Err(e) => {
-                diagnostics.extend(self.codec_error("plan", e));
-                Vec::new()
-            }
-        };
-        p::PlanResponse { planned_state, requires_replace, planned_private: result.planned_private, diagnostics }
+        plans
+            .call(request)
+            .await
+            .unwrap_or_else(|e| p::PlanResponse { diagnostics: self.error(&e), ..Default::default() })
     }
 
     async fn apply(&self, request: p::ApplyRequest) -> p::ApplyResponse {
@@ -273,12 +361,13 @@ impl Provider for PluginProvider {
             Err(e) => return p::ApplyResponse { diagnostics: self.error(&e), ..Default::default() },
         };
         let deadline = connection.deadlines.apply;
+        let ty = connection.types.resource(&request.type_name);
         let message = wire::apply_resource_change::Request {
             instance: self.instance,
+            prior_state: opt_value_to_wire(request.prior_state.as_ref(), ty),
+            planned_state: opt_value_to_wire(request.planned_state.as_ref(), ty),
+            config: Some(value_to_wire_as(&request.config, ty)),
             type_name: request.type_name,
-            prior_state: opt_value_to_wire(request.prior_state.as_ref()),
-            planned_state: opt_value_to_wire(request.planned_state.as_ref()),
-            config: Some(value_to_wire(&request.config)),
             planned_private: request.planned_private,
             idempotency_token: request.idempotency_token,
         };
@@ -296,7 +385,7 @@ impl Provider for PluginProvider {
             Err(e) => return p::ApplyResponse { diagnostics: self.error(&e), ..Default::default() },
         };
         let mut diagnostics = diagnostics_from_wire(&response.diagnostics);
-        let new_state = opt_value_from_wire(response.new_state.as_ref()).unwrap_or_else(|e| {
+        let new_state = opt_value_from_wire(response.new_state.as_ref(), ty).unwrap_or_else(|e| {
             diagnostics.extend(self.codec_error("apply", e));
             None
         });
@@ -310,21 +399,10 @@ impl Provider for PluginProvider {
                 ..Default::default()
             };
         };
-        let item = wire::read_resources::Item {
-            type_name: request.type_name,
-            current_state: Some(value_to_wire(&request.current_state)),
-            private: request.private,
-        };
-        let result = match reads.call(item).await {
-            Ok(result) => result,
-            Err(e) => return p::ReadResponse { diagnostics: self.error(&e), ..Default::default() },
-        };
-        let mut diagnostics = diagnostics_from_wire(&result.diagnostics);
-        let new_state = opt_value_from_wire(result.new_state.as_ref()).unwrap_or_else(|e| {
-            diagnostics.extend(self.codec_error("read", e));
-            None
-        });
-        p::ReadResponse { new_state, private: result.private, diagnostics }
+        reads
+            .call(request)
+            .await
+            .unwrap_or_else(|e| p::ReadResponse { diagnostics: self.error(&e), ..Default::default() })
     }
 
     async fn read_data(&self, request: p::ReadDataRequest) -> p::ReadDataResponse {
@@ -333,10 +411,11 @@ impl Provider for PluginProvider {
             Err(e) => return p::ReadDataResponse { diagnostics: self.error(&e), ..Default::default() },
         };
         let deadline = connection.deadlines.read_data;
+        let ty = connection.types.data_source(&request.type_name);
         let message = wire::read_data_source::Request {
             instance: self.instance,
+            config: Some(value_to_wire_as(&request.config, ty)),
             type_name: request.type_name,
-            config: Some(value_to_wire(&request.config)),
         };
         let mut client = connection.client.clone();
         let response =
@@ -347,7 +426,7 @@ impl Provider for PluginProvider {
                 Err(e) => return p::ReadDataResponse { diagnostics: self.error(&e), ..Default::default() },
             };
         let mut diagnostics = diagnostics_from_wire(&response.diagnostics);
-        let state = opt_value_from_wire(response.state.as_ref()).unwrap_or_else(|e| {
+        let state = opt_value_from_wire(response.state.as_ref(), ty).unwrap_or_else(|e| {
             diagnostics.extend(self.codec_error("read_data", e));
             None
         });
@@ -360,11 +439,12 @@ impl Provider for PluginProvider {
             Err(e) => return p::FindCreatedResponse { diagnostics: self.error(&e), ..Default::default() },
         };
         let deadline = connection.deadlines.find_created;
+        let ty = connection.types.resource(&request.type_name);
         let message = wire::find_created::Request {
             instance: self.instance,
+            planned_state: opt_value_to_wire(request.planned_state.as_ref(), ty),
             type_name: request.type_name,
             idempotency_token: request.idempotency_token,
-            planned_state: opt_value_to_wire(request.planned_state.as_ref()),
         };
         let mut client = connection.client.clone();
         let response =
@@ -375,7 +455,7 @@ impl Provider for PluginProvider {
                 Err(e) => return p::FindCreatedResponse { diagnostics: self.error(&e), ..Default::default() },
             };
         let mut diagnostics = diagnostics_from_wire(&response.diagnostics);
-        let state = opt_value_from_wire(response.state.as_ref()).unwrap_or_else(|e| {
+        let state = opt_value_from_wire(response.state.as_ref(), ty).unwrap_or_else(|e| {
             diagnostics.extend(self.codec_error("find_created", e));
             None
         });
@@ -388,9 +468,10 @@ impl Provider for PluginProvider {
             Err(e) => return p::ImportResponse { diagnostics: self.error(&e), ..Default::default() },
         };
         let deadline = connection.deadlines.import;
+        let type_name = request.type_name;
         let message = wire::import_resource_state::Request {
             instance: self.instance,
-            type_name: request.type_name,
+            type_name: type_name.clone(),
             id: request.id,
         };
         let mut client = connection.client.clone();
@@ -407,7 +488,8 @@ impl Provider for PluginProvider {
             Err(e) => return p::ImportResponse { diagnostics: self.error(&e), ..Default::default() },
         };
         let mut diagnostics = diagnostics_from_wire(&response.diagnostics);
-        let state = opt_value_from_wire(response.state.as_ref()).unwrap_or_else(|e| {
+        let ty = connection.types.resource(&type_name);
+        let state = opt_value_from_wire(response.state.as_ref(), ty).unwrap_or_else(|e| {
             diagnostics.extend(self.codec_error("import", e));
             None
         });
