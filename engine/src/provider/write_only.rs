@@ -109,13 +109,15 @@ impl Guard {
     }
 }
 
-/// The value with each named attribute replaced by what `with` gives for it.
-fn replace_fields(value: Value, names: &[String], mut with: impl FnMut(&str) -> Value) -> Value {
+/// The value with each named attribute set to the matching value. Only the few write-only
+/// values are computed ahead of a call (never a copy of the whole object): plans of
+/// thousands of instances go through here.
+fn replace_fields(value: Value, names: &[String], values: Vec<Value>) -> Value {
     let (bare, marked) = value.unmark();
     match bare {
         Value::Object(mut attrs) => {
-            for name in names {
-                attrs.insert(name.clone(), with(name));
+            for (name, value) in names.iter().zip(values) {
+                attrs.insert(name.clone(), value);
             }
             Value::Object(attrs).marked_if(marked)
         }
@@ -123,8 +125,11 @@ fn replace_fields(value: Value, names: &[String], mut with: impl FnMut(&str) -> 
     }
 }
 
-fn field_of(value: Option<&Value>, name: &str) -> Value {
-    value.and_then(|v| v.get_attr(name)).cloned().unwrap_or(Value::Null(Type::String))
+fn fields_of(value: Option<&Value>, names: &[String]) -> Vec<Value> {
+    names
+        .iter()
+        .map(|name| value.and_then(|v| v.get_attr(name)).cloned().unwrap_or(Value::Null(Type::String)))
+        .collect()
 }
 
 #[async_trait::async_trait]
@@ -148,49 +153,45 @@ impl Provider for Guard {
     }
 
     async fn plan(&self, mut request: PlanRequest) -> PlanResponse {
-        let names = self.fields(&request.type_name).to_vec();
+        let names = self.fields(&request.type_name);
         if names.is_empty() {
             return self.inner.plan(request).await;
         }
-        let type_name = request.type_name.clone();
-        let prior = request.prior_state.clone();
-        let config = request.config.clone();
+        let prior = request.prior_state.as_ref();
+        let digests: Vec<Value> =
+            names.iter().map(|name| self.planned_digest(&request.type_name, name, &request.config, prior)).collect();
         // The proposal carries the prior digest, not the value: what the provider proposes
         // to store must never be the value.
-        request.proposed_new_state =
-            replace_fields(request.proposed_new_state, &names, |name| field_of(prior.as_ref(), name));
+        let prior_fields = fields_of(prior, names);
+        request.proposed_new_state = replace_fields(request.proposed_new_state, names, prior_fields);
         let mut response = self.inner.plan(request).await;
-        response.planned_state = response.planned_state.map(|planned| {
-            replace_fields(planned, &names, |name| self.planned_digest(&type_name, name, &config, prior.as_ref()))
-        });
+        response.planned_state = response.planned_state.map(|planned| replace_fields(planned, names, digests));
         response
     }
 
     async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
-        let names = self.fields(&request.type_name).to_vec();
+        let names = self.fields(&request.type_name);
         if names.is_empty() || request.planned_state.is_none() {
             return self.inner.apply(request).await;
         }
-        let type_name = request.type_name.clone();
-        let config = request.config.clone();
-        let planned = request.planned_state.clone();
+        let digests: Vec<Value> = names
+            .iter()
+            .map(|name| self.recorded_digest(&request.type_name, name, &request.config, request.planned_state.as_ref()))
+            .collect();
         let mut response = self.inner.apply(request).await;
-        response.new_state = response.new_state.map(|state| {
-            replace_fields(state, &names, |name| self.recorded_digest(&type_name, name, &config, planned.as_ref()))
-        });
+        response.new_state = response.new_state.map(|state| replace_fields(state, names, digests));
         response
     }
 
     async fn read(&self, request: ReadRequest) -> ReadResponse {
-        let names = self.fields(&request.type_name).to_vec();
+        let names = self.fields(&request.type_name);
         if names.is_empty() {
             return self.inner.read(request).await;
         }
-        let current = request.current_state.clone();
-        let mut response = self.inner.read(request).await;
         // The remote object cannot tell its write-only values: keep what was recorded.
-        response.new_state =
-            response.new_state.map(|state| replace_fields(state, &names, |name| field_of(Some(&current), name)));
+        let recorded = fields_of(Some(&request.current_state), names);
+        let mut response = self.inner.read(request).await;
+        response.new_state = response.new_state.map(|state| replace_fields(state, names, recorded));
         response
     }
 
@@ -199,22 +200,21 @@ impl Provider for Guard {
     }
 
     async fn find_created(&self, request: FindCreatedRequest) -> FindCreatedResponse {
-        let names = self.fields(&request.type_name).to_vec();
+        let names = self.fields(&request.type_name);
         if names.is_empty() {
             return self.inner.find_created(request).await;
         }
-        let planned = request.planned_state.clone();
+        let planned = fields_of(request.planned_state.as_ref(), names);
         let mut response = self.inner.find_created(request).await;
-        response.state =
-            response.state.map(|state| replace_fields(state, &names, |name| field_of(planned.as_ref(), name)));
+        response.state = response.state.map(|state| replace_fields(state, names, planned));
         response
     }
 
     async fn import(&self, request: ImportRequest) -> ImportResponse {
-        let names = self.fields(&request.type_name).to_vec();
+        let names = self.fields(&request.type_name);
+        let unseen = vec![Value::String(UNSEEN.to_string()); names.len()];
         let mut response = self.inner.import(request).await;
-        response.state =
-            response.state.map(|state| replace_fields(state, &names, |_| Value::String(UNSEEN.to_string())));
+        response.state = response.state.map(|state| replace_fields(state, names, unseen));
         response
     }
 }
