@@ -479,16 +479,14 @@ impl<'a> Walker<'a> {
         self.event(ApplyEvent::Started { addr: change.addr.clone(), action: change.action, deposed: false });
         let prior = if change.action == Action::Update { change.before.clone() } else { None };
         // The final plan, with every upstream value now known.
-        let proposed = crate::plan::proposed_new_state_value(&schema.block, prior.as_ref(), &config_value);
-        let response = provider
-            .plan(provider::PlanRequest {
-                type_name: change.type_name.clone(),
-                prior_state: prior.clone().map(|v| v.unmark_deep().0),
-                proposed_new_state: proposed.unmark_deep().0,
-                config: config_value.clone().unmark_deep().0,
-                prior_private: change.private.clone(),
-            })
-            .await;
+        let request = provider::PlanRequest::new(
+            &schema.block,
+            change.type_name.clone(),
+            prior.clone(),
+            config_value.clone(),
+            change.private.clone(),
+        );
+        let response = provider.plan(request).await;
         let mut diags = response.diagnostics;
         let planned = match response.planned_state {
             Some(p) if diags.has_errors() => p,

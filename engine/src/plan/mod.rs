@@ -9,10 +9,7 @@ mod variables;
 
 pub use console::{ConsoleInput, evaluate_for_console};
 pub(crate) use planner::locate;
-pub use planner::{
-    PlanInput, PlanOutcome, decode_state as decode_state_value, plan, proposed_new_state as proposed_new_state_value,
-    resource_dependencies,
-};
+pub use planner::{PlanInput, PlanOutcome, decode_state as decode_state_value, plan, resource_dependencies};
 pub use variables::{InputValue, InputValues, RawInput};
 
 use std::collections::BTreeMap;

@@ -632,16 +632,9 @@ impl<'a> Planner<'a> {
             if change.action.is_replace() {
                 // Re-plan as a create: computed attributes become unknown again.
                 let config_value = result.config_value.clone();
-                let response = ctx
-                    .provider
-                    .plan(provider::PlanRequest {
-                        type_name: type_name.clone(),
-                        prior_state: None,
-                        proposed_new_state: config_value.clone().unmark_deep().0,
-                        config: config_value.clone().unmark_deep().0,
-                        prior_private: None,
-                    })
-                    .await;
+                let request =
+                    provider::PlanRequest::new(&ctx.schema.block, type_name.clone(), None, config_value.clone(), None);
+                let response = ctx.provider.plan(request).await;
                 self.diags.extend(locate(response.diagnostics, ctx.config));
                 if let Some(planned) = response.planned_state {
                     change.after = Some(remark(planned, &config_value, &ctx.schema.block));
@@ -1197,17 +1190,14 @@ async fn plan_one(p: PlanOne<'_>) -> InstancePlan {
         Some(prior) => apply_ignore_changes(p.config_value.clone(), prior, p.ignore, &p.schema.block),
         None => p.config_value.clone(),
     };
-    let proposed = proposed_new_state(&p.schema.block, prior_value.as_ref(), &config_for_plan);
-    let response = p
-        .provider
-        .plan(provider::PlanRequest {
-            type_name: p.type_name.clone(),
-            prior_state: prior_value.clone().map(|v| v.unmark_deep().0),
-            proposed_new_state: proposed.unmark_deep().0,
-            config: config_for_plan.clone().unmark_deep().0,
-            prior_private: prior_private.clone(),
-        })
-        .await;
+    let request = provider::PlanRequest::new(
+        &p.schema.block,
+        p.type_name.clone(),
+        prior_value.clone(),
+        config_for_plan,
+        prior_private.clone(),
+    );
+    let response = p.provider.plan(request).await;
     diags.extend(response.diagnostics);
     let Some(planned) = response.planned_state else {
         if !diags.has_errors() {
@@ -1289,31 +1279,6 @@ async fn plan_one(p: PlanOne<'_>) -> InstancePlan {
         gone,
         diags,
     }
-}
-
-/// Terraform's "proposed new state": the configuration, with computed attributes the
-/// configuration leaves null taken from the prior state.
-pub fn proposed_new_state(schema: &BlockSchema, prior: Option<&Value>, config: &Value) -> Value {
-    let Some(prior) = prior else { return config.clone() };
-    let (config_bare, marked) = config.clone().unmark();
-    let Value::Object(mut attrs) = config_bare else { return config.clone() };
-    for (name, attr) in &schema.attributes {
-        if attr.computed
-            && attrs.get(name).is_none_or(Value::is_null)
-            && let Some(prior_value) = prior.get_attr(name)
-        {
-            attrs.insert(name.clone(), prior_value.clone());
-        }
-    }
-    for (name, block) in &schema.blocks {
-        if block.nesting == crate::schema::Nesting::Single
-            && let (Some(c), Some(p)) = (attrs.get(name).cloned(), prior.get_attr(name))
-            && !c.is_null()
-        {
-            attrs.insert(name.clone(), proposed_new_state(&block.block, Some(p), &c));
-        }
-    }
-    Value::Object(attrs).marked_if(marked)
 }
 
 /// `ignore_changes`: the listed attributes keep their prior values, as if the configuration

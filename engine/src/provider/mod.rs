@@ -3,7 +3,10 @@
 //! Built-in providers implement it in process; the plugin host (a later layer) implements it
 //! over gRPC. A provider reports problems as diagnostics in its response, never by panicking.
 
+mod proposal;
 pub mod write_only;
+
+pub use proposal::proposed_new_state;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

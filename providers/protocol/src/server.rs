@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use corral_engine::provider::{self as p, Provider, ProviderFactory};
+use corral_engine::schema::{BlockSchema, ProviderSchema};
 use futures::StreamExt;
 use tokio::io::AsyncReadExt;
 use tokio::sync::watch;
@@ -89,9 +90,11 @@ pub async fn serve(factory: Arc<dyn ProviderFactory>, options: ServeOptions) -> 
     let (stop_tx, mut stop_rx) = watch::channel(false);
     tokio::spawn(exit_when_host_is_gone());
     tokio::spawn(ignore_interrupts());
-    let types = SchemaTypes::new(&factory.schema());
+    let schema = factory.schema();
+    let types = SchemaTypes::new(&schema);
     let service = Service {
         factory,
+        schema,
         types,
         instances: Mutex::new(HashMap::new()),
         max_concurrency: options.max_concurrency,
@@ -138,6 +141,8 @@ async fn ignore_interrupts() {
 
 struct Service {
     factory: Arc<dyn ProviderFactory>,
+    /// Taken once: plans need each resource type's block to compute the proposed new state.
+    schema: Arc<ProviderSchema>,
     /// What values of each message are without a type of their own (protocol version 2).
     types: SchemaTypes,
     /// Provider instances by the host's instance number (one per provider configuration).
@@ -212,16 +217,14 @@ impl ProviderService for Service {
         let r = request.into_inner();
         let provider = self.instance(r.instance);
         let mut requests = Vec::with_capacity(r.items.len());
+        let no_block = BlockSchema::new();
         for item in r.items {
             let ty = self.types.resource(&item.type_name);
-            requests.push(p::PlanRequest {
-                prior_state: opt_value_from_wire(item.prior_state.as_ref(), ty).map_err(bad_request)?,
-                proposed_new_state: req_value_from_wire(item.proposed_new_state.as_ref(), ty, "proposed_new_state")
-                    .map_err(bad_request)?,
-                config: req_value_from_wire(item.config.as_ref(), ty, "config").map_err(bad_request)?,
-                type_name: item.type_name,
-                prior_private: item.prior_private,
-            });
+            let prior_state = opt_value_from_wire(item.prior_state.as_ref(), ty).map_err(bad_request)?;
+            let config = req_value_from_wire(item.config.as_ref(), ty, "config").map_err(bad_request)?;
+            // An unknown type proposes its configuration; the provider reports the type.
+            let block = self.schema.resources.get(&item.type_name).map_or(&no_block, |r| &r.block);
+            requests.push(p::PlanRequest::new(block, item.type_name, prior_state, config, item.prior_private));
         }
         let results = futures::stream::iter(requests)
             .map(|request| {
@@ -237,21 +240,29 @@ impl ProviderService for Service {
                     if validation.diagnostics.has_errors() {
                         let response =
                             p::PlanResponse { diagnostics: validation.diagnostics, ..p::PlanResponse::default() };
-                        return (type_name, response);
+                        return (type_name, response, false);
                     }
+                    // The host has the proposal too: a plan that keeps it is sent as a flag.
+                    let proposed = request.proposed_new_state.clone();
                     let mut response = provider.plan(request).await;
                     let mut diagnostics = validation.diagnostics;
                     diagnostics.extend(std::mem::take(&mut response.diagnostics));
                     response.diagnostics = diagnostics;
-                    (type_name, response)
+                    let as_proposed = response.planned_state.as_ref() == Some(&proposed);
+                    (type_name, response, as_proposed)
                 }
             })
             .buffered(self.batch_concurrency())
-            .map(|(type_name, response)| wire::plan_resource_changes::Result {
-                planned_state: opt_value_to_wire(response.planned_state.as_ref(), self.types.resource(&type_name)),
+            .map(|(type_name, response, as_proposed)| wire::plan_resource_changes::Result {
+                planned_state: if as_proposed {
+                    None
+                } else {
+                    opt_value_to_wire(response.planned_state.as_ref(), self.types.resource(&type_name))
+                },
                 requires_replace: response.requires_replace.iter().map(path_to_wire).collect(),
                 planned_private: response.planned_private,
                 diagnostics: diagnostics_to_wire(&response.diagnostics),
+                planned_is_proposed: as_proposed,
             })
             .collect()
             .await;
@@ -299,13 +310,25 @@ impl ProviderService for Service {
         let results = futures::stream::iter(requests)
             .map(|request| {
                 let provider = provider.clone();
-                async move { (request.type_name.clone(), provider.read(request).await) }
+                async move {
+                    // The host keeps what it sent: an object found as it was is sent as a flag.
+                    let sent = request.current_state.clone();
+                    let type_name = request.type_name.clone();
+                    let response = provider.read(request).await;
+                    let unchanged = response.new_state.as_ref() == Some(&sent);
+                    (type_name, response, unchanged)
+                }
             })
             .buffered(self.batch_concurrency())
-            .map(|(type_name, response)| wire::read_resources::Result {
-                new_state: opt_value_to_wire(response.new_state.as_ref(), self.types.resource(&type_name)),
+            .map(|(type_name, response, unchanged)| wire::read_resources::Result {
+                new_state: if unchanged {
+                    None
+                } else {
+                    opt_value_to_wire(response.new_state.as_ref(), self.types.resource(&type_name))
+                },
                 private: response.private,
                 diagnostics: diagnostics_to_wire(&response.diagnostics),
+                unchanged,
             })
             .collect()
             .await;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use corral_engine::diag::Diagnostics;
 use corral_engine::provider::{self as p, Provider};
 use corral_engine::schema::ProviderSchema;
+use corral_engine::value::Value;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use tokio::sync::watch;
@@ -168,18 +169,15 @@ fn plan_coalescer(connection: Arc<Connection>, provider: String, instance: u64) 
             on_plugin_runtime(async move {
                 let deadline = connection.deadlines.plan;
                 let permits = requests.len() as u32;
-                let type_names: Vec<String> = requests.iter().map(|r| r.type_name.clone()).collect();
-                let items = requests.into_iter().map(|r| plan_item(&connection, r)).collect();
+                let (items, kept): (Vec<_>, Vec<_>) = requests.into_iter().map(|r| plan_item(&connection, r)).unzip();
                 let mut client = connection.client.clone();
                 let message = wire::plan_resource_changes::Request { instance, items };
                 let response = call(&connection, "plan", deadline, permits, async move {
                     client.plan_resource_changes(request(message, deadline)).await
                 })
                 .await?;
-                let results = response.results.into_iter().zip(type_names);
-                Ok(results
-                    .map(|(result, type_name)| plan_response(&connection, &provider, &type_name, result))
-                    .collect())
+                let results = response.results.into_iter().zip(kept);
+                Ok(results.map(|(result, kept)| plan_response(&connection, &provider, kept, result)).collect())
             })
         }),
         MAX_INFLIGHT_BATCHES,
@@ -187,29 +185,41 @@ fn plan_coalescer(connection: Arc<Connection>, provider: String, instance: u64) 
     )
 }
 
-fn plan_item(connection: &Connection, request: p::PlanRequest) -> wire::plan_resource_changes::Item {
+/// What the host keeps of a request while its batch is out: the type, and the value the
+/// plugin may answer "as sent" about (a plan's proposed new state, a read's current state).
+struct Kept {
+    type_name: String,
+    value: Value,
+}
+
+/// The item to send (the proposed new state stays here: the plugin computes it).
+fn plan_item(connection: &Connection, request: p::PlanRequest) -> (wire::plan_resource_changes::Item, Kept) {
     let ty = connection.types.resource(&request.type_name);
-    wire::plan_resource_changes::Item {
+    let item = wire::plan_resource_changes::Item {
         prior_state: opt_value_to_wire(request.prior_state.as_ref(), ty),
-        proposed_new_state: Some(value_to_wire_as(&request.proposed_new_state, ty)),
         config: Some(value_to_wire_as(&request.config, ty)),
-        type_name: request.type_name,
+        type_name: request.type_name.clone(),
         prior_private: request.prior_private,
-    }
+    };
+    (item, Kept { type_name: request.type_name, value: request.proposed_new_state })
 }
 
 fn plan_response(
     connection: &Connection,
     provider: &str,
-    type_name: &str,
+    kept: Kept,
     result: wire::plan_resource_changes::Result,
 ) -> p::PlanResponse {
     let mut diagnostics = diagnostics_from_wire(&result.diagnostics);
-    let ty = connection.types.resource(type_name);
-    let planned_state = opt_value_from_wire(result.planned_state.as_ref(), ty).unwrap_or_else(|e| {
-        diagnostics.extend(codec_error(provider, "plan", e));
-        None
-    });
+    let ty = connection.types.resource(&kept.type_name);
+    let planned_state = if result.planned_is_proposed {
+        Some(kept.value)
+    } else {
+        opt_value_from_wire(result.planned_state.as_ref(), ty).unwrap_or_else(|e| {
+            diagnostics.extend(codec_error(provider, "plan", e));
+            None
+        })
+    };
     let requires_replace =
         result.requires_replace.iter().map(path_from_wire).collect::<Result<Vec<_>, _>>().unwrap_or_else(|e| {
             diagnostics.extend(codec_error(provider, "plan", e));
@@ -227,18 +237,15 @@ fn read_coalescer(connection: Arc<Connection>, provider: String, instance: u64) 
             on_plugin_runtime(async move {
                 let deadline = connection.deadlines.read;
                 let permits = requests.len() as u32;
-                let type_names: Vec<String> = requests.iter().map(|r| r.type_name.clone()).collect();
-                let items = requests.into_iter().map(|r| read_item(&connection, r)).collect();
+                let (items, kept): (Vec<_>, Vec<_>) = requests.into_iter().map(|r| read_item(&connection, r)).unzip();
                 let mut client = connection.client.clone();
                 let message = wire::read_resources::Request { instance, items };
                 let response = call(&connection, "read", deadline, permits, async move {
                     client.read_resources(request(message, deadline)).await
                 })
                 .await?;
-                let results = response.results.into_iter().zip(type_names);
-                Ok(results
-                    .map(|(result, type_name)| read_response(&connection, &provider, &type_name, result))
-                    .collect())
+                let results = response.results.into_iter().zip(kept);
+                Ok(results.map(|(result, kept)| read_response(&connection, &provider, kept, result)).collect())
             })
         }),
         MAX_INFLIGHT_BATCHES,
@@ -246,26 +253,31 @@ fn read_coalescer(connection: Arc<Connection>, provider: String, instance: u64) 
     )
 }
 
-fn read_item(connection: &Connection, request: p::ReadRequest) -> wire::read_resources::Item {
-    wire::read_resources::Item {
+fn read_item(connection: &Connection, request: p::ReadRequest) -> (wire::read_resources::Item, Kept) {
+    let item = wire::read_resources::Item {
         current_state: Some(value_to_wire_as(&request.current_state, connection.types.resource(&request.type_name))),
-        type_name: request.type_name,
+        type_name: request.type_name.clone(),
         private: request.private,
-    }
+    };
+    (item, Kept { type_name: request.type_name, value: request.current_state })
 }
 
 fn read_response(
     connection: &Connection,
     provider: &str,
-    type_name: &str,
+    kept: Kept,
     result: wire::read_resources::Result,
 ) -> p::ReadResponse {
     let mut diagnostics = diagnostics_from_wire(&result.diagnostics);
-    let ty = connection.types.resource(type_name);
-    let new_state = opt_value_from_wire(result.new_state.as_ref(), ty).unwrap_or_else(|e| {
-        diagnostics.extend(codec_error(provider, "read", e));
-        None
-    });
+    let ty = connection.types.resource(&kept.type_name);
+    let new_state = if result.unchanged {
+        Some(kept.value)
+    } else {
+        opt_value_from_wire(result.new_state.as_ref(), ty).unwrap_or_else(|e| {
+            diagnostics.extend(codec_error(provider, "read", e));
+            None
+        })
+    };
     p::ReadResponse { new_state, private: result.private, diagnostics }
 }
 

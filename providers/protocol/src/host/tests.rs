@@ -250,7 +250,7 @@ fn a_program_that_is_not_a_plugin_gets_a_clear_launch_error() {
         LaunchOptions::default(),
     );
     let text = old.start().expect_err("old version").to_string();
-    assert!(text.contains("protocol version 0") && text.contains("this corral speaks version 2"), "{text}");
+    assert!(text.contains("protocol version 0") && text.contains("this corral speaks version 3"), "{text}");
     // The engine still gets a provider, whose calls explain what went wrong.
     let provider = old.instantiate();
     let diags =
