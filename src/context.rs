@@ -60,7 +60,21 @@ impl Context {
     /// Loads the configuration and builds its graph, printing every diagnostic; fails if
     /// any is an error.
     pub fn load(&self) -> anyhow::Result<Loaded> {
+        self.load_inner(false)
+    }
+
+    /// [`Context::load`] for a command that will call the providers: the plugins the
+    /// configuration uses start launching as soon as it is parsed, so their start-up
+    /// overlaps building the graph and reading the state instead of following them.
+    pub fn load_for_providers(&self) -> anyhow::Result<Loaded> {
+        self.load_inner(true)
+    }
+
+    fn load_inner(&self, start_plugins: bool) -> anyhow::Result<Loaded> {
         let (config, mut diags) = config::load_dir(&self.root, &LoadOptions::default());
+        if start_plugins && !diags.has_errors() {
+            self.start_plugins(&config);
+        }
         if !diags.has_errors() {
             let (graph, graph_diags) = graph::build(&config);
             diags.extend(graph_diags);
@@ -72,6 +86,26 @@ impl Context {
         }
         ui::print_diagnostics(&diags, &config.sources, self.color);
         Err(Reported.into())
+    }
+
+    /// Launches, each on a thread of its own, the plugins that `config` names. A plugin
+    /// that cannot start reports why on its first use, as if it had been launched then.
+    fn start_plugins(&self, config: &Config) {
+        let mut used = std::collections::BTreeSet::new();
+        for module in config.modules() {
+            used.extend(module.providers.iter().map(|p| p.name.as_str()));
+            used.extend(module.resources.values().map(|r| r.provider.name.as_str()));
+        }
+        for plugin in self.plugins.iter().filter(|p| used.contains(p.name())) {
+            let plugin = plugin.clone();
+            let started = std::thread::Builder::new().name(format!("start-{}", plugin.name())).spawn(move || {
+                let _ = plugin.start();
+            });
+            if let Err(e) = started {
+                // Not fatal: the plugin is launched on first use instead.
+                tracing::debug!("cannot start a thread to launch a plugin early: {e}");
+            }
+        }
     }
 
     pub fn report(&self, diags: &Diagnostics, sources: &SourceMap) {

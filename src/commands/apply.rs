@@ -18,7 +18,7 @@ pub async fn run(chdir: Option<&Path>, no_color: bool, args: &ApplyArgs, destroy
     let plan_file = args.target.as_ref().filter(|p| p.is_file()).cloned();
     let dir = if plan_file.is_some() { None } else { args.target.as_deref() };
     let ctx = Context::new(chdir, dir, no_color)?;
-    let loaded = ctx.load()?;
+    let loaded = ctx.load_for_providers()?;
     let store = ctx.store()?;
     let workspace = ctx.workspace();
     let operation = if destroy { "destroy" } else { "apply" };

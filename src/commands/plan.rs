@@ -13,7 +13,7 @@ use crate::ui::Reported;
 use crate::variables;
 
 pub async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
-    let loaded = ctx.load()?;
+    let loaded = ctx.load_for_providers()?;
     let store = ctx.store()?;
     let workspace = ctx.workspace();
     let lock = ctx.lock(store.as_ref(), &workspace, "plan", args.flags.lock.lock_timeout).await?;

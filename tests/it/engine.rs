@@ -4,13 +4,17 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use corral_engine::addr::AbsResourceInstance;
 use corral_engine::apply::{self, ApplyEvent, ApplyInput, InstanceOutcome, StateSink};
 use corral_engine::config::{self, LoadOptions};
 use corral_engine::graph;
 use corral_engine::plan::{self, Action, InputValues, Plan, PlanInput, PlanOptions};
+use corral_engine::provider::{self as p, Provider, ProviderFactory, ProviderRegistry};
+use corral_engine::schema::ProviderSchema;
 use corral_engine::state::{RedbStore, StateChange, StateError, StateStore};
 use proptest::prelude::*;
 
@@ -32,6 +36,10 @@ impl StateSink for Sink {
 
 /// One plan (and optionally apply) in process; returns the plan and the event order.
 fn run(dir: &Path, options: PlanOptions, do_apply: bool) -> (Plan, Vec<ApplyEvent>) {
+    run_with(dir, options, do_apply, corral_providers_builtin::registry(true))
+}
+
+fn run_with(dir: &Path, options: PlanOptions, do_apply: bool, registry: ProviderRegistry) -> (Plan, Vec<ApplyEvent>) {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let (config, diags) = config::load_dir(dir, &LoadOptions::default());
@@ -40,7 +48,6 @@ fn run(dir: &Path, options: PlanOptions, do_apply: bool) -> (Plan, Vec<ApplyEven
         assert!(!diags.has_errors(), "{diags:?}");
         let store = Arc::new(RedbStore::open(dir.join(".corral/state")).unwrap());
         let state = store.read("default").await.unwrap();
-        let registry = corral_providers_builtin::registry(true);
         let outcome = plan::plan(PlanInput {
             config: &config,
             graph: &graph,
@@ -286,4 +293,100 @@ fn a_deposed_object_is_planned_for_deletion_and_deleted() {
         w.objects().iter().map(|o| o["attributes"]["name"].as_str().unwrap().to_string()).collect();
     assert_eq!(names, BTreeSet::from(["new".to_string()]));
     assert!(w.state().intents.is_empty());
+}
+
+/// What the planner asked of a provider.
+#[derive(Default)]
+struct Calls {
+    single_plans: AtomicUsize,
+    batch_sizes: Mutex<Vec<usize>>,
+    reads: AtomicUsize,
+    reads_in_flight: AtomicUsize,
+    most_reads_in_flight: AtomicUsize,
+}
+
+/// The testing provider, with every call the planner makes recorded. Reads take a moment,
+/// so that reads allowed to overlap do.
+struct Recording {
+    inner: Arc<dyn Provider>,
+    calls: Arc<Calls>,
+}
+
+struct RecordingFactory {
+    inner: corral_providers_builtin::TestingFactory,
+    calls: Arc<Calls>,
+}
+
+impl ProviderFactory for RecordingFactory {
+    fn schema(&self) -> Arc<ProviderSchema> {
+        self.inner.schema()
+    }
+
+    fn instantiate(&self) -> Arc<dyn Provider> {
+        Arc::new(Recording { inner: self.inner.instantiate(), calls: self.calls.clone() })
+    }
+}
+
+#[async_trait::async_trait]
+impl Provider for Recording {
+    fn schema(&self) -> Arc<ProviderSchema> {
+        self.inner.schema()
+    }
+    fn validate_resource(&self, request: p::ValidateResourceRequest) -> p::ValidateResourceResponse {
+        self.inner.validate_resource(request)
+    }
+    async fn configure(&self, request: p::ConfigureRequest) -> p::ConfigureResponse {
+        self.inner.configure(request).await
+    }
+    async fn plan(&self, request: p::PlanRequest) -> p::PlanResponse {
+        self.calls.single_plans.fetch_add(1, Ordering::SeqCst);
+        self.inner.plan(request).await
+    }
+    async fn plan_batch(&self, requests: Vec<p::PlanRequest>) -> Vec<p::PlanResponse> {
+        self.calls.batch_sizes.lock().unwrap().push(requests.len());
+        self.inner.plan_batch(requests).await
+    }
+    async fn apply(&self, request: p::ApplyRequest) -> p::ApplyResponse {
+        self.inner.apply(request).await
+    }
+    async fn read(&self, request: p::ReadRequest) -> p::ReadResponse {
+        self.calls.reads.fetch_add(1, Ordering::SeqCst);
+        let now = self.calls.reads_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.calls.most_reads_in_flight.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        let response = self.inner.read(request).await;
+        self.calls.reads_in_flight.fetch_sub(1, Ordering::SeqCst);
+        response
+    }
+    async fn read_data(&self, request: p::ReadDataRequest) -> p::ReadDataResponse {
+        self.inner.read_data(request).await
+    }
+    async fn find_created(&self, request: p::FindCreatedRequest) -> p::FindCreatedResponse {
+        self.inner.find_created(request).await
+    }
+}
+
+/// The instances of one level go to the provider in chunked batch calls (never one call
+/// per instance), instances of different resources share chunks, and refresh keeps to
+/// `parallelism` reads at once.
+#[test]
+fn a_level_is_planned_in_chunks_and_refreshed_within_parallelism() {
+    let w = Workdir::fixture("e2e/batched");
+    run(w.path(), refresh(), true);
+    let calls = Arc::new(Calls::default());
+    let mut registry = corral_providers_builtin::registry(true);
+    registry.register(
+        "testing",
+        Arc::new(RecordingFactory { inner: corral_providers_builtin::TestingFactory::new(), calls: calls.clone() }),
+    );
+    let (plan, _) = run_with(w.path(), refresh(), false, registry);
+    assert!(!plan.has_changes());
+    assert_eq!(plan.changes.len(), 170);
+    assert_eq!(calls.single_plans.load(Ordering::SeqCst), 0, "no instance is planned on its own");
+    let mut sizes = calls.batch_sizes.lock().unwrap().clone();
+    sizes.sort_unstable();
+    assert_eq!(sizes, vec![42, 64, 64], "150 + 20 instances of one provider, in chunks of 64");
+    assert_eq!(calls.reads.load(Ordering::SeqCst), 170);
+    let most = calls.most_reads_in_flight.load(Ordering::SeqCst);
+    assert!((2..=10).contains(&most), "{most} reads at once with parallelism 10");
 }

@@ -4,6 +4,7 @@
 
 mod console;
 pub mod format;
+mod instances;
 mod planner;
 mod variables;
 

@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use futures::stream::{self, StreamExt};
 use petgraph::stable_graph::NodeIndex;
 use tracing::{Instrument, debug, info_span};
 
@@ -25,8 +24,9 @@ use crate::runtime::{
 };
 use crate::schema::{BlockSchema, ChangeClass, ResourceSchema};
 use crate::state::{InstanceState, InstanceStatus, Intent, IntentAction, State, StateChange};
-use crate::value::{Path, PathStep, Type, Value};
+use crate::value::{PathStep, Type, Value};
 
+use super::instances::{self, InstancePlan, Job};
 use super::variables::root_variable_value;
 use super::{Action, ActionReason, InputValues, OutputChange, Plan, PlanBasis, PlanOptions, ResourceChange};
 
@@ -214,11 +214,7 @@ impl<'a> Planner<'a> {
         if self.diags.has_errors() {
             return;
         }
-        // Phase 2, all together. Planning is the provider's own computation, so many plans
-        // may be in flight (a plugin gets them in large batches); reads are bounded by
-        // `parallelism` inside `plan_one`.
-        let refresh = self.input.options.refresh;
-        let read_permits = tokio::sync::Semaphore::new(self.input.parallelism.max(1));
+        // Phase 2, all together: refreshes and plans through the providers' batch calls.
         let mut jobs = Vec::new();
         for (slot, (part_index, _, p)) in prepared.iter_mut().enumerate() {
             let part = &parts[*part_index];
@@ -226,7 +222,7 @@ impl<'a> Planner<'a> {
             for (addr, repetition, config_value, prior) in std::mem::take(&mut p.work) {
                 jobs.push((
                     slot,
-                    PlanOne {
+                    Job {
                         provider: part.provider.clone(),
                         type_name: part.config.addr.type_name.clone(),
                         ty: ty.clone(),
@@ -234,23 +230,14 @@ impl<'a> Planner<'a> {
                         repetition,
                         config_value,
                         prior,
-                        refresh,
                         ignore: &part.config.lifecycle.ignore_changes,
                         schema: &part.schema,
-                        read_permits: &read_permits,
                     },
                 ));
             }
         }
         let mut results: Vec<Vec<InstancePlan>> = (0..prepared.len()).map(|_| Vec::new()).collect();
-        let done: Vec<(usize, InstancePlan)> = stream::iter(jobs.into_iter().map(|(slot, job)| {
-            let span = info_span!("plan", addr = %job.addr);
-            async move { (slot, plan_one(job).await) }.instrument(span)
-        }))
-        .buffered(PLANS_IN_FLIGHT.max(self.input.parallelism))
-        .collect()
-        .await;
-        for (slot, result) in done {
+        for (slot, result) in instances::plan_all(jobs, self.input.options.refresh, self.input.parallelism).await {
             results[slot].push(result);
         }
         // Phase 3, in order.
@@ -1073,10 +1060,6 @@ struct ResourceContext<'c> {
     dependencies: &'c [String],
 }
 
-/// How many instance plans may be in flight at once: enough for a plugin to receive them
-/// in large batches, few enough to bound memory.
-const PLANS_IN_FLIGHT: usize = 256;
-
 /// A managed resource's configuration, provider and schema, owned for a batch.
 struct ResourceParts<'a> {
     module_config: &'a Module,
@@ -1108,182 +1091,14 @@ struct Prepared {
     work: Vec<(AbsResourceInstance, RepetitionData, Value, Option<InstanceState>)>,
 }
 
-struct PlanOne<'c> {
-    read_permits: &'c tokio::sync::Semaphore,
-    provider: Arc<dyn Provider>,
-    type_name: String,
-    ty: Type,
-    addr: AbsResourceInstance,
-    repetition: RepetitionData,
-    config_value: Value,
-    prior: Option<InstanceState>,
-    refresh: bool,
-    ignore: &'c IgnoreChanges,
-    schema: &'c ResourceSchema,
-}
-
-struct InstancePlan {
-    addr: AbsResourceInstance,
-    repetition: RepetitionData,
-    config_value: Value,
-    change: Option<ResourceChange>,
-    drift: Option<ResourceChange>,
-    /// Refresh found the object gone.
-    gone: bool,
-    diags: Diagnostics,
-}
-
-/// Refreshes and plans one instance (no decisions that need the rest of the plan).
-async fn plan_one(p: PlanOne<'_>) -> InstancePlan {
-    let mut diags = Diagnostics::new();
-    let mut drift = None;
-    let mut gone = false;
-    let mut prior_value = p.prior.as_ref().map(|s| decode_state(s, &p.ty));
-    let prior_private = p.prior.as_ref().and_then(|s| s.private.clone());
-    if p.refresh
-        && let (Some(state), Some(before)) = (&p.prior, prior_value.clone())
-    {
-        let response = {
-            // Reads reach the remote API: at most `parallelism` at once.
-            let _permit = p.read_permits.acquire().await;
-            p.provider
-                .read(provider::ReadRequest {
-                    type_name: p.type_name.clone(),
-                    current_state: before.clone().unmark_deep().0,
-                    private: state.private.clone(),
-                })
-                .await
-        };
-        diags.extend(response.diagnostics);
-        let refreshed = response.new_state.map(|v| v.mark_paths(&state.sensitive_paths));
-        if drifted(&p.schema.block, &before, refreshed.as_ref()) {
-            drift = Some(ResourceChange {
-                addr: p.addr.clone(),
-                provider: state.provider.clone(),
-                type_name: p.type_name.clone(),
-                action: if refreshed.is_some() { Action::Update } else { Action::Delete },
-                reason: None,
-                before: Some(before),
-                after: refreshed.clone(),
-                replace_paths: Vec::new(),
-                create_before_destroy: false,
-                private: None,
-                deposed: None,
-                dependencies: Vec::new(),
-            });
-        }
-        gone = refreshed.is_none();
-        prior_value = refreshed;
-    }
-    if diags.has_errors() {
-        return InstancePlan {
-            addr: p.addr,
-            repetition: p.repetition,
-            config_value: p.config_value,
-            change: None,
-            drift,
-            gone,
-            diags,
-        };
-    }
-    let config_for_plan = match &prior_value {
-        Some(prior) => apply_ignore_changes(p.config_value.clone(), prior, p.ignore, &p.schema.block),
-        None => p.config_value.clone(),
-    };
-    let request = provider::PlanRequest::new(
-        &p.schema.block,
-        p.type_name.clone(),
-        prior_value.clone(),
-        config_for_plan,
-        prior_private.clone(),
-    );
-    let response = p.provider.plan(request).await;
-    diags.extend(response.diagnostics);
-    let Some(planned) = response.planned_state else {
-        if !diags.has_errors() {
-            diags.push(Diagnostic::error(format!("Provider produced no plan for {}", p.addr)));
-        }
-        return InstancePlan {
-            addr: p.addr,
-            repetition: p.repetition,
-            config_value: p.config_value,
-            change: None,
-            drift,
-            gone,
-            diags,
-        };
-    };
-    let planned = remark(planned, &p.config_value, &p.schema.block);
-    let mut replace_paths = response.requires_replace;
-    if let Some(prior) = &prior_value {
-        for (name, attr) in &p.schema.block.attributes {
-            if attr.change != ChangeClass::InPlace {
-                let before = prior.get_attr(name).map(|v| v.clone().unmark_deep().0);
-                let after = planned.get_attr(name).map(|v| v.clone().unmark_deep().0);
-                let differs = match (&before, &after) {
-                    (Some(b), Some(a)) => !a.is_wholly_known() || a != b,
-                    (b, a) => b != a,
-                };
-                let path = Path::attr(name);
-                if differs && !replace_paths.contains(&path) {
-                    replace_paths.push(path);
-                }
-            }
-        }
-        for (name, block) in &p.schema.block.blocks {
-            if block.forces_replacement {
-                let before = prior.get_attr(name).map(|v| v.clone().unmark_deep().0);
-                let after = planned.get_attr(name).map(|v| v.clone().unmark_deep().0);
-                if before != after {
-                    replace_paths.push(Path::attr(name));
-                }
-            }
-        }
-    }
-    replace_paths.sort();
-    replace_paths.dedup();
-    let action = match &prior_value {
-        None => Action::Create,
-        Some(prior) if !replace_paths.is_empty() => {
-            let _ = prior;
-            Action::DeleteThenCreate
-        }
-        Some(prior) => {
-            if prior.clone().unmark_deep().0 == planned.clone().unmark_deep().0 {
-                Action::NoOp
-            } else {
-                Action::Update
-            }
-        }
-    };
-    let change = ResourceChange {
-        addr: p.addr.clone(),
-        provider: String::new(),
-        type_name: p.type_name.clone(),
-        action,
-        reason: None,
-        before: prior_value,
-        after: Some(planned),
-        replace_paths,
-        create_before_destroy: false,
-        private: response.planned_private.or(prior_private),
-        deposed: None,
-        dependencies: Vec::new(),
-    };
-    InstancePlan {
-        addr: p.addr,
-        repetition: p.repetition,
-        config_value: p.config_value,
-        change: Some(change),
-        drift,
-        gone,
-        diags,
-    }
-}
-
 /// `ignore_changes`: the listed attributes keep their prior values, as if the configuration
 /// said so.
-fn apply_ignore_changes(config: Value, prior: &Value, ignore: &IgnoreChanges, schema: &BlockSchema) -> Value {
+pub(super) fn apply_ignore_changes(
+    config: Value,
+    prior: &Value,
+    ignore: &IgnoreChanges,
+    schema: &BlockSchema,
+) -> Value {
     match ignore {
         IgnoreChanges::None => config,
         IgnoreChanges::All => {
@@ -1348,7 +1163,7 @@ fn set_path(value: Value, steps: &[PathStep], new: Value) -> Value {
 
 /// Puts marks back on a provider's answer: the schema's sensitive attributes and whatever
 /// the configuration marked.
-fn remark(planned: Value, config: &Value, schema: &BlockSchema) -> Value {
+pub(super) fn remark(planned: Value, config: &Value, schema: &BlockSchema) -> Value {
     let (_, paths) = config.clone().unmark_deep();
     schema.mark_sensitive(planned.mark_paths(&paths))
 }
@@ -1543,7 +1358,7 @@ fn state_instances_of(
 /// Whether refresh found a change worth reporting: the object is gone, or something the
 /// user can configure changed. Attributes only the provider sets (a transient cluster's
 /// `status`, an execution plan's `next_run_at`) change by themselves and are not drift.
-fn drifted(schema: &BlockSchema, before: &Value, refreshed: Option<&Value>) -> bool {
+pub(super) fn drifted(schema: &BlockSchema, before: &Value, refreshed: Option<&Value>) -> bool {
     let Some(refreshed) = refreshed else { return true };
     let configurable = |name: &str| schema.attributes.get(name).is_none_or(|a| !a.computed || a.optional);
     match (before.unmarked(), refreshed.unmarked()) {

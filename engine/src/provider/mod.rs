@@ -38,8 +38,27 @@ pub trait Provider: Send + Sync {
     /// create with the same token returns the object made by the first.
     async fn apply(&self, request: ApplyRequest) -> ApplyResponse;
 
+    /// Plans many instances, answering in request order. The planner sends the instances
+    /// of a graph level in chunks through here, so a plugin gets one round trip per chunk
+    /// instead of one coalesced call per instance. In process, planning is computation:
+    /// one after the other is as fast as it gets.
+    async fn plan_batch(&self, requests: Vec<PlanRequest>) -> Vec<PlanResponse> {
+        let mut responses = Vec::with_capacity(requests.len());
+        for request in requests {
+            responses.push(self.plan(request).await);
+        }
+        responses
+    }
+
     /// Refreshes an instance's state from the remote object; `None` when it is gone.
     async fn read(&self, request: ReadRequest) -> ReadResponse;
+
+    /// Refreshes many instances, answering in request order, with at most `concurrency`
+    /// reads reaching the remote API at once (the run's `parallelism`).
+    async fn read_batch(&self, requests: Vec<ReadRequest>, concurrency: usize) -> Vec<ReadResponse> {
+        use futures::stream::{self, StreamExt as _};
+        stream::iter(requests).map(|request| self.read(request)).buffered(concurrency.max(1)).collect().await
+    }
 
     /// Reads a data source.
     async fn read_data(&self, request: ReadDataRequest) -> ReadDataResponse;

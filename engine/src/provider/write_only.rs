@@ -109,6 +109,45 @@ impl Guard {
     }
 }
 
+impl Guard {
+    /// Prepares a plan request: the proposal carries the prior digest, not the value (what
+    /// the provider proposes to store must never be the value). Returns the names and the
+    /// digests the planned state must hold.
+    fn before_plan<'s>(&'s self, request: &mut PlanRequest) -> Option<(&'s [String], Vec<Value>)> {
+        let names = self.fields(&request.type_name);
+        if names.is_empty() {
+            return None;
+        }
+        let prior = request.prior_state.as_ref();
+        let digests: Vec<Value> =
+            names.iter().map(|name| self.planned_digest(&request.type_name, name, &request.config, prior)).collect();
+        let prior_fields = fields_of(prior, names);
+        let proposal = std::mem::replace(&mut request.proposed_new_state, Value::Null(Type::Dynamic));
+        request.proposed_new_state = replace_fields(proposal, names, prior_fields);
+        Some((names, digests))
+    }
+
+    /// The remote object cannot tell its write-only values: a read keeps what was recorded.
+    fn before_read<'s>(&'s self, request: &ReadRequest) -> Option<(&'s [String], Vec<Value>)> {
+        let names = self.fields(&request.type_name);
+        (!names.is_empty()).then(|| (names, fields_of(Some(&request.current_state), names)))
+    }
+}
+
+fn after_plan(mut response: PlanResponse, digests: Option<(&[String], Vec<Value>)>) -> PlanResponse {
+    if let Some((names, digests)) = digests {
+        response.planned_state = response.planned_state.map(|planned| replace_fields(planned, names, digests));
+    }
+    response
+}
+
+fn after_read(mut response: ReadResponse, recorded: Option<(&[String], Vec<Value>)>) -> ReadResponse {
+    if let Some((names, recorded)) = recorded {
+        response.new_state = response.new_state.map(|state| replace_fields(state, names, recorded));
+    }
+    response
+}
+
 /// The value with each named attribute set to the matching value. Only the few write-only
 /// values are computed ahead of a call (never a copy of the whole object): plans of
 /// thousands of instances go through here.
@@ -153,20 +192,15 @@ impl Provider for Guard {
     }
 
     async fn plan(&self, mut request: PlanRequest) -> PlanResponse {
-        let names = self.fields(&request.type_name);
-        if names.is_empty() {
-            return self.inner.plan(request).await;
-        }
-        let prior = request.prior_state.as_ref();
-        let digests: Vec<Value> =
-            names.iter().map(|name| self.planned_digest(&request.type_name, name, &request.config, prior)).collect();
-        // The proposal carries the prior digest, not the value: what the provider proposes
-        // to store must never be the value.
-        let prior_fields = fields_of(prior, names);
-        request.proposed_new_state = replace_fields(request.proposed_new_state, names, prior_fields);
-        let mut response = self.inner.plan(request).await;
-        response.planned_state = response.planned_state.map(|planned| replace_fields(planned, names, digests));
-        response
+        let digests = self.before_plan(&mut request);
+        let response = self.inner.plan(request).await;
+        after_plan(response, digests)
+    }
+
+    async fn plan_batch(&self, mut requests: Vec<PlanRequest>) -> Vec<PlanResponse> {
+        let digests: Vec<_> = requests.iter_mut().map(|request| self.before_plan(request)).collect();
+        let responses = self.inner.plan_batch(requests).await;
+        responses.into_iter().zip(digests).map(|(response, digests)| after_plan(response, digests)).collect()
     }
 
     async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
@@ -184,15 +218,15 @@ impl Provider for Guard {
     }
 
     async fn read(&self, request: ReadRequest) -> ReadResponse {
-        let names = self.fields(&request.type_name);
-        if names.is_empty() {
-            return self.inner.read(request).await;
-        }
-        // The remote object cannot tell its write-only values: keep what was recorded.
-        let recorded = fields_of(Some(&request.current_state), names);
-        let mut response = self.inner.read(request).await;
-        response.new_state = response.new_state.map(|state| replace_fields(state, names, recorded));
-        response
+        let recorded = self.before_read(&request);
+        let response = self.inner.read(request).await;
+        after_read(response, recorded)
+    }
+
+    async fn read_batch(&self, requests: Vec<ReadRequest>, concurrency: usize) -> Vec<ReadResponse> {
+        let recorded: Vec<_> = requests.iter().map(|request| self.before_read(request)).collect();
+        let responses = self.inner.read_batch(requests, concurrency).await;
+        responses.into_iter().zip(recorded).map(|(response, recorded)| after_read(response, recorded)).collect()
     }
 
     async fn read_data(&self, request: ReadDataRequest) -> ReadDataResponse {

@@ -160,6 +160,12 @@ impl Service {
     fn batch_concurrency(&self) -> usize {
         if self.max_concurrency == 0 { DEFAULT_BATCH_CONCURRENCY } else { self.max_concurrency as usize }
     }
+
+    /// A read batch honours the host's limit within the plugin's own.
+    fn read_concurrency(&self, requested: u32) -> usize {
+        let own = self.batch_concurrency();
+        if requested == 0 { own } else { own.min(requested as usize) }
+    }
 }
 
 fn bad_request(e: CodecError) -> Status {
@@ -319,7 +325,7 @@ impl ProviderService for Service {
                     (type_name, response, unchanged)
                 }
             })
-            .buffered(self.batch_concurrency())
+            .buffered(self.read_concurrency(r.concurrency))
             .map(|(type_name, response, unchanged)| wire::read_resources::Result {
                 new_state: if unchanged {
                     None

@@ -1,8 +1,9 @@
 //! [`PluginProvider`]: the engine's `Provider` trait over gRPC, for one provider instance.
 //!
 //! Every call honours the provider's declared concurrency limit (one permit per instance
-//! operation), has a deadline, and turns a dead process into an error diagnostic. Plans and
-//! reads go through a [`Coalescer`], so concurrent ones travel as batches.
+//! operation), has a deadline, and turns a dead process into an error diagnostic. The batch
+//! forms (`plan_batch`, `read_batch`: the planner's) are batch RPCs; single plans and reads
+//! go through a [`Coalescer`], so concurrent ones travel as batches too.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -26,9 +27,8 @@ use crate::wire;
 
 /// Batch RPCs of one kind in flight at once per instance; more calls queue and go together.
 const MAX_INFLIGHT_BATCHES: usize = 4;
-/// Items per batch RPC: the planner keeps 256 plans in flight, so they travel as four
-/// batches that the plugin works on, and this side converts, at the same time (one batch of
-/// 256 would make every stage wait for the one before it).
+/// Items per batch RPC: several batches in flight let the plugin work on one while this
+/// side converts another (one huge batch would make every stage wait for the one before).
 const MAX_BATCH: usize = 64;
 /// How long to wait, after a call failed at the transport level, for the process's exit to
 /// be noticed (the socket closes a moment before the process is reaped).
@@ -164,25 +164,43 @@ fn codec_error(provider: &str, what: &str, error: CodecError) -> Diagnostics {
 fn plan_coalescer(connection: Arc<Connection>, provider: String, instance: u64) -> Arc<PlanCoalescer> {
     Coalescer::new(
         Arc::new(move |requests: Vec<p::PlanRequest>| {
-            let connection = connection.clone();
-            let provider = provider.clone();
-            on_plugin_runtime(async move {
-                let deadline = connection.deadlines.plan;
-                let permits = requests.len() as u32;
-                let (items, kept): (Vec<_>, Vec<_>) = requests.into_iter().map(|r| plan_item(&connection, r)).unzip();
-                let mut client = connection.client.clone();
-                let message = wire::plan_resource_changes::Request { instance, items };
-                let response = call(&connection, "plan", deadline, permits, async move {
-                    client.plan_resource_changes(request(message, deadline)).await
-                })
-                .await?;
-                let results = response.results.into_iter().zip(kept);
-                Ok(results.map(|(result, kept)| plan_response(&connection, &provider, kept, result)).collect())
-            })
+            send_plans(connection.clone(), provider.clone(), instance, requests)
         }),
         MAX_INFLIGHT_BATCHES,
         MAX_BATCH,
     )
+}
+
+/// One `PlanResourceChanges` round trip, run on the plugin runtime.
+fn send_plans(
+    connection: Arc<Connection>,
+    provider: String,
+    instance: u64,
+    requests: Vec<p::PlanRequest>,
+) -> BoxFuture<'static, Result<Vec<p::PlanResponse>, CallError>> {
+    on_plugin_runtime(async move {
+        let deadline = connection.deadlines.plan;
+        let permits = requests.len() as u32;
+        let (items, kept): (Vec<_>, Vec<_>) = requests.into_iter().map(|r| plan_item(&connection, r)).unzip();
+        let mut client = connection.client.clone();
+        let message = wire::plan_resource_changes::Request { instance, items };
+        let response = call(&connection, "plan", deadline, permits, async move {
+            client.plan_resource_changes(request(message, deadline)).await
+        })
+        .await?;
+        check_count("plan", kept.len(), response.results.len())?;
+        let results = response.results.into_iter().zip(kept);
+        Ok(results.map(|(result, kept)| plan_response(&connection, &provider, kept, result)).collect())
+    })
+}
+
+/// A batch answered with the wrong number of results is a broken plugin, not a short answer.
+fn check_count(call: &str, sent: usize, answered: usize) -> Result<(), CallError> {
+    if sent == answered {
+        Ok(())
+    } else {
+        Err(CallError::Protocol(format!("it answered a `{call}` batch of {sent} with {answered} results")))
+    }
 }
 
 /// What the host keeps of a request while its batch is out: the type, and the value the
@@ -232,25 +250,61 @@ fn plan_response(
 fn read_coalescer(connection: Arc<Connection>, provider: String, instance: u64) -> Arc<ReadCoalescer> {
     Coalescer::new(
         Arc::new(move |requests: Vec<p::ReadRequest>| {
-            let connection = connection.clone();
-            let provider = provider.clone();
-            on_plugin_runtime(async move {
-                let deadline = connection.deadlines.read;
-                let permits = requests.len() as u32;
-                let (items, kept): (Vec<_>, Vec<_>) = requests.into_iter().map(|r| read_item(&connection, r)).unzip();
-                let mut client = connection.client.clone();
-                let message = wire::read_resources::Request { instance, items };
-                let response = call(&connection, "read", deadline, permits, async move {
-                    client.read_resources(request(message, deadline)).await
-                })
-                .await?;
-                let results = response.results.into_iter().zip(kept);
-                Ok(results.map(|(result, kept)| read_response(&connection, &provider, kept, result)).collect())
-            })
+            send_reads(connection.clone(), provider.clone(), instance, requests, 0)
         }),
         MAX_INFLIGHT_BATCHES,
         MAX_BATCH,
     )
+}
+
+/// One `ReadResources` round trip, run on the plugin runtime; `concurrency` 0 leaves the
+/// pace to the plugin.
+fn send_reads(
+    connection: Arc<Connection>,
+    provider: String,
+    instance: u64,
+    requests: Vec<p::ReadRequest>,
+    concurrency: u32,
+) -> BoxFuture<'static, Result<Vec<p::ReadResponse>, CallError>> {
+    on_plugin_runtime(async move {
+        let deadline = connection.deadlines.read;
+        let permits = requests.len() as u32;
+        let (items, kept): (Vec<_>, Vec<_>) = requests.into_iter().map(|r| read_item(&connection, r)).unzip();
+        let mut client = connection.client.clone();
+        let message = wire::read_resources::Request { instance, items, concurrency };
+        let response = call(&connection, "read", deadline, permits, async move {
+            client.read_resources(request(message, deadline)).await
+        })
+        .await?;
+        check_count("read", kept.len(), response.results.len())?;
+        let results = response.results.into_iter().zip(kept);
+        Ok(results.map(|(result, kept)| read_response(&connection, &provider, kept, result)).collect())
+    })
+}
+
+/// Sends `requests` as batch RPCs of at most [`MAX_BATCH`] items, all at once, and answers
+/// in order; every item of a failed batch gets the failure.
+async fn in_batches<I, R>(
+    requests: Vec<I>,
+    send: impl Fn(Vec<I>) -> BoxFuture<'static, Result<Vec<R>, CallError>>,
+    failed: impl Fn(&CallError) -> R,
+) -> Vec<R> {
+    let mut batches = Vec::new();
+    let mut sizes = Vec::new();
+    let mut requests = requests.into_iter().peekable();
+    while requests.peek().is_some() {
+        let batch: Vec<I> = requests.by_ref().take(MAX_BATCH).collect();
+        sizes.push(batch.len());
+        batches.push(send(batch));
+    }
+    let mut responses = Vec::new();
+    for (result, size) in futures::future::join_all(batches).await.into_iter().zip(sizes) {
+        match result {
+            Ok(results) => responses.extend(results),
+            Err(error) => responses.extend((0..size).map(|_| failed(&error))),
+        }
+    }
+    responses
 }
 
 fn read_item(connection: &Connection, request: p::ReadRequest) -> (wire::read_resources::Item, Kept) {
@@ -367,6 +421,20 @@ impl Provider for PluginProvider {
             .unwrap_or_else(|e| p::PlanResponse { diagnostics: self.error(&e), ..Default::default() })
     }
 
+    async fn plan_batch(&self, requests: Vec<p::PlanRequest>) -> Vec<p::PlanResponse> {
+        let connection = match self.connection() {
+            Ok(c) => c.clone(),
+            Err(e) => {
+                return requests
+                    .iter()
+                    .map(|_| p::PlanResponse { diagnostics: self.error(&e), ..Default::default() })
+                    .collect();
+            }
+        };
+        let send = |batch| send_plans(connection.clone(), self.name.clone(), self.instance, batch);
+        in_batches(requests, send, |e| p::PlanResponse { diagnostics: self.error(e), ..Default::default() }).await
+    }
+
     async fn apply(&self, request: p::ApplyRequest) -> p::ApplyResponse {
         let connection = match self.connection() {
             Ok(c) => c,
@@ -415,6 +483,23 @@ impl Provider for PluginProvider {
             .call(request)
             .await
             .unwrap_or_else(|e| p::ReadResponse { diagnostics: self.error(&e), ..Default::default() })
+    }
+
+    async fn read_batch(&self, requests: Vec<p::ReadRequest>, concurrency: usize) -> Vec<p::ReadResponse> {
+        let connection = match self.connection() {
+            Ok(c) => c.clone(),
+            Err(e) => {
+                return requests
+                    .iter()
+                    .map(|_| p::ReadResponse { diagnostics: self.error(&e), ..Default::default() })
+                    .collect();
+            }
+        };
+        // The engine's limit covers all the batches it sends together: split it among them.
+        let batches = requests.len().div_ceil(MAX_BATCH).max(1);
+        let concurrency = u32::try_from((concurrency / batches).max(1)).unwrap_or(u32::MAX);
+        let send = |batch| send_reads(connection.clone(), self.name.clone(), self.instance, batch, concurrency);
+        in_batches(requests, send, |e| p::ReadResponse { diagnostics: self.error(e), ..Default::default() }).await
     }
 
     async fn read_data(&self, request: p::ReadDataRequest) -> p::ReadDataResponse {

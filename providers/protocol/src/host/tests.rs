@@ -160,6 +160,88 @@ async fn concurrent_plans_and_reads_are_answered_in_order() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_plans_and_reads_are_answered_in_order_across_several_rpcs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let factory = plugin(0);
+    let provider = configured(&factory, dir.path()).await;
+    // More than two batches' worth, and not a multiple of the batch size.
+    let names: Vec<String> = (0..150).map(|i| format!("b{i}")).collect();
+    let requests = names
+        .iter()
+        .map(|name| p::PlanRequest {
+            type_name: "testing_thing".into(),
+            prior_state: None,
+            proposed_new_state: thing(name, 0),
+            config: thing(name, 0),
+            prior_private: None,
+        })
+        .collect();
+    let plans = provider.plan_batch(requests).await;
+    assert_eq!(plans.len(), names.len());
+    for (name, response) in names.iter().zip(&plans) {
+        assert!(response.diagnostics.is_empty(), "{:?}", response.diagnostics);
+        let planned = response.planned_state.as_ref().expect("planned");
+        assert_eq!(planned.get_attr("name").and_then(Value::as_str), Some(name.as_str()));
+    }
+    let mut states = Vec::new();
+    for name in names.iter().take(70) {
+        let created = create(&provider, name, 0, &format!("t-{name}")).await;
+        states.push(created.new_state.expect("created"));
+    }
+    // One object was deleted behind Corral's back: its read says so, the others are as sent.
+    let gone = states[3].get_attr("id").and_then(Value::as_str).expect("id").to_string();
+    let deleted = provider
+        .apply(p::ApplyRequest {
+            type_name: "testing_thing".into(),
+            prior_state: Some(states[3].clone()),
+            planned_state: None,
+            config: Value::Null(Type::Dynamic),
+            planned_private: None,
+            idempotency_token: String::new(),
+        })
+        .await;
+    assert!(deleted.diagnostics.is_empty(), "{:?}", deleted.diagnostics);
+    let requests = states
+        .iter()
+        .map(|state| p::ReadRequest { type_name: "testing_thing".into(), current_state: state.clone(), private: None })
+        .collect();
+    let reads = provider.read_batch(requests, 3).await;
+    assert_eq!(reads.len(), states.len());
+    for (i, (state, response)) in states.iter().zip(&reads).enumerate() {
+        assert!(response.diagnostics.is_empty(), "{:?}", response.diagnostics);
+        if i == 3 {
+            assert_eq!(response.new_state, None, "`{gone}` was deleted");
+        } else {
+            assert_eq!(response.new_state.as_ref(), Some(state));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_to_a_plugin_that_could_not_start_fails_every_item() {
+    let factory =
+        PluginFactory::new("testing", PluginCommand::new("/nonexistent/corral-provider-x"), LaunchOptions::default());
+    let provider = factory.instantiate();
+    let request = |name: &str| p::PlanRequest {
+        type_name: "testing_thing".into(),
+        prior_state: None,
+        proposed_new_state: thing(name, 0),
+        config: thing(name, 0),
+        prior_private: None,
+    };
+    let plans = provider.plan_batch(vec![request("a"), request("b")]).await;
+    assert_eq!(plans.len(), 2);
+    for response in plans {
+        assert!(response.planned_state.is_none());
+        assert!(
+            response.diagnostics.iter().any(|d| d.summary.contains("could not be started")),
+            "{:?}",
+            response.diagnostics
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_declared_concurrency_limit_is_honoured() {
     let dir = tempfile::tempdir().expect("temp dir");
     let factory = plugin(2);

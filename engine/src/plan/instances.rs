@@ -1,0 +1,298 @@
+//! Refreshing and planning the managed instances of one graph level (phase 2 of the level
+//! walk): nothing here needs the rest of the plan.
+//!
+//! Instances go to their provider in chunks, through its batch calls, and a few chunks are
+//! in flight at once. Each chunk is built (prior decoded, requests made) when the walk
+//! first polls it and finished when its answers arrive, in tight loops over instances that
+//! sit together in memory, so a plugin plans chunk k while this thread builds chunk k+1
+//! or finishes chunk k-1. One batch call per chunk replaces a future, a channel and a
+//! coalescer queue per instance: that per-instance overhead was most of what the plugin
+//! protocol added to a large plan.
+
+use std::sync::Arc;
+
+use futures::stream::{self, StreamExt as _};
+use tracing::{Instrument as _, info_span};
+
+use crate::addr::AbsResourceInstance;
+use crate::config::IgnoreChanges;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::provider::{self, Provider};
+use crate::runtime::RepetitionData;
+use crate::schema::{ChangeClass, ResourceSchema};
+use crate::state::InstanceState;
+use crate::value::{Path, Type, Value};
+
+use super::planner::{apply_ignore_changes, decode_state, drifted, remark};
+use super::{Action, ResourceChange};
+
+/// Instances per chunk (one batch call of each kind).
+const CHUNK: usize = 64;
+/// Chunks in flight at once: with [`CHUNK`], 256 instances, enough to keep a plugin busy
+/// while this thread builds and finishes chunks, few enough that their data stays in cache.
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// One instance to refresh and plan.
+pub(super) struct Job<'c> {
+    pub provider: Arc<dyn Provider>,
+    pub type_name: String,
+    pub ty: Type,
+    pub addr: AbsResourceInstance,
+    pub repetition: RepetitionData,
+    pub config_value: Value,
+    pub prior: Option<InstanceState>,
+    pub ignore: &'c IgnoreChanges,
+    pub schema: &'c ResourceSchema,
+}
+
+/// What refreshing and planning one instance found.
+pub(super) struct InstancePlan {
+    pub addr: AbsResourceInstance,
+    pub repetition: RepetitionData,
+    pub config_value: Value,
+    pub change: Option<ResourceChange>,
+    pub drift: Option<ResourceChange>,
+    /// Refresh found the object gone.
+    pub gone: bool,
+    pub diags: Diagnostics,
+}
+
+/// Refreshes (with `refresh`) and plans every job, answering in job order with each job's
+/// tag. At most `parallelism` reads reach the remote APIs at once; plans are the
+/// providers' own computation and are not limited.
+pub(super) async fn plan_all<T>(jobs: Vec<(T, Job<'_>)>, refresh: bool, parallelism: usize) -> Vec<(T, InstancePlan)> {
+    let parallelism = parallelism.max(1);
+    let read_permits = tokio::sync::Semaphore::new(parallelism);
+    let chunks = chunks(jobs);
+    let results: Vec<Vec<(T, InstancePlan)>> = stream::iter(chunks)
+        .map(|chunk| {
+            let span = info_span!("plan_chunk", instances = chunk.len());
+            plan_chunk(chunk, refresh, &read_permits, parallelism).instrument(span)
+        })
+        .buffered(CHUNKS_IN_FLIGHT)
+        .collect()
+        .await;
+    results.into_iter().flatten().collect()
+}
+
+/// Consecutive jobs of the same provider instance, at most [`CHUNK`] of them.
+fn chunks<T>(jobs: Vec<(T, Job<'_>)>) -> Vec<Vec<(T, Job<'_>)>> {
+    let mut out: Vec<Vec<(T, Job<'_>)>> = Vec::new();
+    for job in jobs {
+        let joins = out.last().is_some_and(|chunk| {
+            chunk.len() < CHUNK && chunk.first().is_some_and(|first| same_provider(&first.1.provider, &job.1.provider))
+        });
+        match out.last_mut() {
+            Some(chunk) if joins => chunk.push(job),
+            _ => out.push(vec![job]),
+        }
+    }
+    out
+}
+
+fn same_provider(a: &Arc<dyn Provider>, b: &Arc<dyn Provider>) -> bool {
+    std::ptr::addr_eq(Arc::as_ptr(a), Arc::as_ptr(b))
+}
+
+/// One instance on its way through a chunk.
+struct Work<'c, T> {
+    tag: T,
+    job: Job<'c>,
+    span: tracing::Span,
+    prior_value: Option<Value>,
+    drift: Option<ResourceChange>,
+    gone: bool,
+    diags: Diagnostics,
+}
+
+async fn plan_chunk<'c, T>(
+    chunk: Vec<(T, Job<'c>)>,
+    refresh: bool,
+    read_permits: &tokio::sync::Semaphore,
+    parallelism: usize,
+) -> Vec<(T, InstancePlan)> {
+    let Some(provider) = chunk.first().map(|(_, job)| job.provider.clone()) else { return Vec::new() };
+    let mut work: Vec<Work<'c, T>> = chunk
+        .into_iter()
+        .map(|(tag, job)| {
+            let span = info_span!("plan", addr = %job.addr);
+            let prior_value = span.in_scope(|| job.prior.as_ref().map(|s| decode_state(s, &job.ty)));
+            Work { tag, job, span, prior_value, drift: None, gone: false, diags: Diagnostics::new() }
+        })
+        .collect();
+    if refresh {
+        refresh_chunk(&provider, &mut work, read_permits, parallelism).await;
+    }
+    let planned: Vec<usize> = (0..work.len()).filter(|&i| !work[i].diags.has_errors()).collect();
+    let requests: Vec<provider::PlanRequest> = planned.iter().map(|&i| plan_request(&work[i])).collect();
+    let mut responses = provider.plan_batch(requests).await.into_iter();
+    let mut answers: Vec<Option<provider::PlanResponse>> = (0..work.len()).map(|_| None).collect();
+    for i in planned {
+        // A provider that answered fewer than asked leaves the rest without a plan.
+        answers[i] = Some(responses.next().unwrap_or_default());
+    }
+    work.into_iter()
+        .zip(answers)
+        .map(|(w, answer)| {
+            let span = w.span.clone();
+            span.in_scope(|| finish(w, answer))
+        })
+        .collect()
+}
+
+/// Reads every instance of the chunk that has an object, as one batch, and records drift.
+async fn refresh_chunk<T>(
+    provider: &Arc<dyn Provider>,
+    work: &mut [Work<'_, T>],
+    read_permits: &tokio::sync::Semaphore,
+    parallelism: usize,
+) {
+    let mut read = Vec::new();
+    let mut requests = Vec::new();
+    for (i, w) in work.iter().enumerate() {
+        if let (Some(state), Some(before)) = (&w.job.prior, &w.prior_value) {
+            read.push(i);
+            requests.push(provider::ReadRequest {
+                type_name: w.job.type_name.clone(),
+                current_state: before.clone().unmark_deep().0,
+                private: state.private.clone(),
+            });
+        }
+    }
+    if requests.is_empty() {
+        return;
+    }
+    let concurrency = requests.len().min(parallelism);
+    let responses = {
+        // Reads reach the remote API: at most `parallelism` at once, over all chunks.
+        let permits = u32::try_from(concurrency).unwrap_or(u32::MAX);
+        let _permits = read_permits.acquire_many(permits).await;
+        provider.read_batch(requests, concurrency).await
+    };
+    let mut responses = responses.into_iter();
+    for i in read {
+        let w = &mut work[i];
+        let _entered = w.span.enter();
+        let Some(response) = responses.next() else {
+            w.diags.push(Diagnostic::error(format!("Provider did not answer the refresh of {}", w.job.addr)));
+            continue;
+        };
+        w.diags.extend(response.diagnostics);
+        let (Some(state), Some(before)) = (&w.job.prior, w.prior_value.take()) else { continue };
+        let refreshed = response.new_state.map(|v| v.mark_paths(&state.sensitive_paths));
+        if drifted(&w.job.schema.block, &before, refreshed.as_ref()) {
+            w.drift = Some(ResourceChange {
+                addr: w.job.addr.clone(),
+                provider: state.provider.clone(),
+                type_name: w.job.type_name.clone(),
+                action: if refreshed.is_some() { Action::Update } else { Action::Delete },
+                reason: None,
+                before: Some(before),
+                after: refreshed.clone(),
+                replace_paths: Vec::new(),
+                create_before_destroy: false,
+                private: None,
+                deposed: None,
+                dependencies: Vec::new(),
+            });
+        }
+        w.gone = refreshed.is_none();
+        w.prior_value = refreshed;
+    }
+}
+
+fn plan_request<T>(w: &Work<'_, T>) -> provider::PlanRequest {
+    let _entered = w.span.enter();
+    let job = &w.job;
+    let config = match &w.prior_value {
+        Some(prior) => apply_ignore_changes(job.config_value.clone(), prior, job.ignore, &job.schema.block),
+        None => job.config_value.clone(),
+    };
+    let prior_private = job.prior.as_ref().and_then(|s| s.private.clone());
+    provider::PlanRequest::new(&job.schema.block, job.type_name.clone(), w.prior_value.clone(), config, prior_private)
+}
+
+/// Turns the provider's answer into a change: the action and the paths that force
+/// replacement (no decisions that need the rest of the plan).
+fn finish<T>(w: Work<'_, T>, answer: Option<provider::PlanResponse>) -> (T, InstancePlan) {
+    let Work { tag, job, prior_value, drift, gone, mut diags, .. } = w;
+    let unplanned = |diags: Diagnostics, job: Job<'_>, drift: Option<ResourceChange>| InstancePlan {
+        addr: job.addr,
+        repetition: job.repetition,
+        config_value: job.config_value,
+        change: None,
+        drift,
+        gone,
+        diags,
+    };
+    let Some(response) = answer else { return (tag, unplanned(diags, job, drift)) };
+    diags.extend(response.diagnostics);
+    let Some(planned) = response.planned_state else {
+        if !diags.has_errors() {
+            diags.push(Diagnostic::error(format!("Provider produced no plan for {}", job.addr)));
+        }
+        return (tag, unplanned(diags, job, drift));
+    };
+    let planned = remark(planned, &job.config_value, &job.schema.block);
+    let mut replace_paths = response.requires_replace;
+    if let Some(prior) = &prior_value {
+        replace_paths.extend(replacing_paths(job.schema, prior, &planned));
+    }
+    replace_paths.sort();
+    replace_paths.dedup();
+    let action = match &prior_value {
+        None => Action::Create,
+        Some(_) if !replace_paths.is_empty() => Action::DeleteThenCreate,
+        Some(prior) if prior.clone().unmark_deep().0 == planned.clone().unmark_deep().0 => Action::NoOp,
+        Some(_) => Action::Update,
+    };
+    let prior_private = job.prior.as_ref().and_then(|s| s.private.clone());
+    let change = ResourceChange {
+        addr: job.addr.clone(),
+        provider: String::new(),
+        type_name: job.type_name.clone(),
+        action,
+        reason: None,
+        before: prior_value,
+        after: Some(planned),
+        replace_paths,
+        create_before_destroy: false,
+        private: response.planned_private.or(prior_private),
+        deposed: None,
+        dependencies: Vec::new(),
+    };
+    let plan = InstancePlan {
+        addr: job.addr,
+        repetition: job.repetition,
+        config_value: job.config_value,
+        change: Some(change),
+        drift,
+        gone,
+        diags,
+    };
+    (tag, plan)
+}
+
+/// Attributes whose change class forbids an in-place change and that the plan changes
+/// (or leaves unknown), and blocks that force replacement and differ.
+fn replacing_paths(schema: &ResourceSchema, prior: &Value, planned: &Value) -> Vec<Path> {
+    let bare = |v: Option<&Value>| v.map(|v| v.clone().unmark_deep().0);
+    let mut paths = Vec::new();
+    for (name, attr) in &schema.block.attributes {
+        if attr.change != ChangeClass::InPlace {
+            let differs = match (bare(prior.get_attr(name)), bare(planned.get_attr(name))) {
+                (Some(b), Some(a)) => !a.is_wholly_known() || a != b,
+                (b, a) => b != a,
+            };
+            if differs {
+                paths.push(Path::attr(name));
+            }
+        }
+    }
+    for (name, block) in &schema.block.blocks {
+        if block.forces_replacement && bare(prior.get_attr(name)) != bare(planned.get_attr(name)) {
+            paths.push(Path::attr(name));
+        }
+    }
+    paths
+}
