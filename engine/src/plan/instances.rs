@@ -64,15 +64,24 @@ pub(super) async fn plan_all<T>(jobs: Vec<(T, Job<'_>)>, refresh: bool, parallel
     let parallelism = parallelism.max(1);
     let read_permits = tokio::sync::Semaphore::new(parallelism);
     let chunks = chunks(jobs);
-    let results: Vec<Vec<(T, InstancePlan)>> = stream::iter(chunks)
-        .map(|chunk| {
+    let results: Vec<Vec<(T, InstancePlan)>> = stream::iter(chunks.into_iter().enumerate())
+        .map(|(i, chunk)| {
             let span = info_span!("plan_chunk", instances = chunk.len());
-            plan_chunk(chunk, refresh, &read_permits, parallelism).instrument(span)
+            plan_chunk(chunk, refresh, &read_permits, read_share(parallelism, i)).instrument(span)
         })
         .buffered(CHUNKS_IN_FLIGHT)
         .collect()
         .await;
     results.into_iter().flatten().collect()
+}
+
+/// How many of the `parallelism` reads chunk `i` may have in flight. The chunks in flight
+/// share the limit (chunk `i` takes the place of chunk `i - CHUNKS_IN_FLIGHT`, so together
+/// they hold at most all of it): each chunk's read batch is a round trip to a plugin, and
+/// chunks that each waited for the whole limit would make those round trips one at a time.
+fn read_share(parallelism: usize, i: usize) -> usize {
+    let slot = i % CHUNKS_IN_FLIGHT;
+    (parallelism / CHUNKS_IN_FLIGHT + usize::from(slot < parallelism % CHUNKS_IN_FLIGHT)).max(1)
 }
 
 /// Consecutive jobs of the same provider instance, at most [`CHUNK`] of them.
@@ -109,7 +118,7 @@ async fn plan_chunk<'c, T>(
     chunk: Vec<(T, Job<'c>)>,
     refresh: bool,
     read_permits: &tokio::sync::Semaphore,
-    parallelism: usize,
+    read_share: usize,
 ) -> Vec<(T, InstancePlan)> {
     let Some(provider) = chunk.first().map(|(_, job)| job.provider.clone()) else { return Vec::new() };
     let mut work: Vec<Work<'c, T>> = chunk
@@ -121,7 +130,7 @@ async fn plan_chunk<'c, T>(
         })
         .collect();
     if refresh {
-        refresh_chunk(&provider, &mut work, read_permits, parallelism).await;
+        refresh_chunk(&provider, &mut work, read_permits, read_share).await;
     }
     let planned: Vec<usize> = (0..work.len()).filter(|&i| !work[i].diags.has_errors()).collect();
     let requests: Vec<provider::PlanRequest> = planned.iter().map(|&i| plan_request(&work[i])).collect();
@@ -145,7 +154,7 @@ async fn refresh_chunk<T>(
     provider: &Arc<dyn Provider>,
     work: &mut [Work<'_, T>],
     read_permits: &tokio::sync::Semaphore,
-    parallelism: usize,
+    read_share: usize,
 ) {
     let mut read = Vec::new();
     let mut requests = Vec::new();
@@ -162,7 +171,7 @@ async fn refresh_chunk<T>(
     if requests.is_empty() {
         return;
     }
-    let concurrency = requests.len().min(parallelism);
+    let concurrency = requests.len().min(read_share);
     let responses = {
         // Reads reach the remote API: at most `parallelism` at once, over all chunks.
         let permits = u32::try_from(concurrency).unwrap_or(u32::MAX);
@@ -295,4 +304,24 @@ fn replacing_paths(schema: &ResourceSchema, prior: &Value, planned: &Value) -> V
         }
     }
     paths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chunks_in_flight_share_the_read_limit_exactly() {
+        for parallelism in CHUNKS_IN_FLIGHT..40 {
+            for first in 0..8 {
+                let window: usize = (first..first + CHUNKS_IN_FLIGHT).map(|i| read_share(parallelism, i)).sum();
+                assert_eq!(window, parallelism, "chunks {first}.. with parallelism {parallelism}");
+            }
+        }
+        // Below one read per chunk, each chunk reads one at a time (the semaphore holds the
+        // total to the limit: chunks wait for each other).
+        for parallelism in 0..CHUNKS_IN_FLIGHT {
+            assert!((0..8).all(|i| read_share(parallelism, i) == 1));
+        }
+    }
 }
