@@ -385,7 +385,9 @@ fn a_level_is_planned_in_chunks_and_refreshed_within_parallelism() {
     assert_eq!(calls.single_plans.load(Ordering::SeqCst), 0, "no instance is planned on its own");
     let mut sizes = calls.batch_sizes.lock().unwrap().clone();
     sizes.sort_unstable();
-    assert_eq!(sizes, vec![42, 64, 64], "150 + 20 instances of one provider, in chunks of 64");
+    // 150 + 20 instances of one provider: a level too small for four full chunks of 64 is
+    // cut into four.
+    assert_eq!(sizes, vec![41, 43, 43, 43]);
     assert_eq!(calls.reads.load(Ordering::SeqCst), 170);
     let most = calls.most_reads_in_flight.load(Ordering::SeqCst);
     assert!((2..=10).contains(&most), "{most} reads at once with parallelism 10");

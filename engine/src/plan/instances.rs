@@ -26,7 +26,7 @@ use crate::value::{Path, Type, Value};
 use super::planner::{apply_ignore_changes, decode_state, drifted, remark};
 use super::{Action, ResourceChange};
 
-/// Instances per chunk (one batch call of each kind).
+/// At most this many instances per chunk (one batch call of each kind).
 const CHUNK: usize = 64;
 /// Chunks in flight at once: with [`CHUNK`], 256 instances, enough to keep a plugin busy
 /// while this thread builds and finishes chunks, few enough that their data stays in cache.
@@ -84,12 +84,17 @@ fn read_share(parallelism: usize, i: usize) -> usize {
     (parallelism / CHUNKS_IN_FLIGHT + usize::from(slot < parallelism % CHUNKS_IN_FLIGHT)).max(1)
 }
 
-/// Consecutive jobs of the same provider instance, at most [`CHUNK`] of them.
+/// Consecutive jobs of the same provider instance, in chunks of at most [`CHUNK`]. A
+/// level too small to fill [`CHUNKS_IN_FLIGHT`] chunks is cut into that many smaller ones:
+/// levels of a hundred instances (a configuration of long chains has a hundred such
+/// levels) then overlap the engine's and the plugin's work too, instead of the engine
+/// waiting for one big chunk at the end of every level.
 fn chunks<T>(jobs: Vec<(T, Job<'_>)>) -> Vec<Vec<(T, Job<'_>)>> {
+    let size = chunk_size(jobs.len());
     let mut out: Vec<Vec<(T, Job<'_>)>> = Vec::new();
     for job in jobs {
         let joins = out.last().is_some_and(|chunk| {
-            chunk.len() < CHUNK && chunk.first().is_some_and(|first| same_provider(&first.1.provider, &job.1.provider))
+            chunk.len() < size && chunk.first().is_some_and(|first| same_provider(&first.1.provider, &job.1.provider))
         });
         match out.last_mut() {
             Some(chunk) if joins => chunk.push(job),
@@ -97,6 +102,10 @@ fn chunks<T>(jobs: Vec<(T, Job<'_>)>) -> Vec<Vec<(T, Job<'_>)>> {
         }
     }
     out
+}
+
+fn chunk_size(jobs: usize) -> usize {
+    jobs.div_ceil(CHUNKS_IN_FLIGHT).clamp(1, CHUNK)
 }
 
 fn same_provider(a: &Arc<dyn Provider>, b: &Arc<dyn Provider>) -> bool {
@@ -309,6 +318,15 @@ fn replacing_paths(schema: &ResourceSchema, prior: &Value, planned: &Value) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_levels_fill_the_chunks_in_flight_and_large_ones_use_full_chunks() {
+        assert_eq!(chunk_size(0), 1);
+        assert_eq!(chunk_size(3), 1);
+        assert_eq!(chunk_size(100), 25);
+        assert_eq!(chunk_size(CHUNK * CHUNKS_IN_FLIGHT), CHUNK);
+        assert_eq!(chunk_size(10_000), CHUNK);
+    }
 
     #[test]
     fn the_chunks_in_flight_share_the_read_limit_exactly() {
