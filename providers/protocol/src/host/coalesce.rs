@@ -80,21 +80,12 @@ impl<I: std::marker::Send + 'static, R: std::marker::Send + 'static> Coalescer<I
     /// meanwhile (in a task of its own, so this caller returns with its answer).
     async fn run(self: Arc<Self>, slot: Slot<I, R>, batch: Vec<(I, Waiter<R>)>) {
         let (items, waiters): (Vec<I>, Vec<Waiter<R>>) = batch.into_iter().unzip();
-        let expected = items.len();
-        let result = (self.send)(items).await;
-        match result {
-            Ok(results) if results.len() == expected => {
+        // The sender checks that a batch got one answer per item (a short answer is its
+        // error), so answers pair with waiters one to one.
+        match (self.send)(items).await {
+            Ok(results) => {
                 for (waiter, result) in waiters.into_iter().zip(results) {
                     let _ = waiter.send(Ok(result));
-                }
-            }
-            Ok(results) => {
-                let error = CallError::Protocol(format!(
-                    "the plugin answered a batch of {expected} with {} results",
-                    results.len()
-                ));
-                for waiter in waiters {
-                    let _ = waiter.send(Err(error.clone()));
                 }
             }
             Err(error) => {
