@@ -132,7 +132,8 @@ impl Context {
     }
 
     pub fn select_workspace(&self, name: &str) -> anyhow::Result<()> {
-        fs_err::create_dir_all(&self.data_dir)?;
+        corral_engine::state::secure_fs::create_private_dir_all(&self.data_dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", self.data_dir.display()))?;
         fs_err::write(self.data_dir.join("environment"), format!("{name}\n"))?;
         Ok(())
     }

@@ -42,10 +42,22 @@ async fn run_locked(
     let (plan, state) = match plan_file {
         Some(path) => {
             let bytes = fs_err::read(path)?;
-            let plan = plan::format::read_plan_file(&bytes)
+            let key = store.workspace_key(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+            let mut plan = plan::format::read_plan_file(&bytes, &key)
                 .map_err(|e| anyhow::anyhow!("cannot read the plan file {}: {e}", path.display()))?;
             let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
             check_fresh(ctx, &plan, &state, loaded, workspace)?;
+            // The plan file never holds the values of write-only variables: take them again.
+            let (inputs, var_sources, var_diags) = crate::variables::collect(&ctx.root, &args.flags.vars);
+            if var_diags.has_errors() {
+                ctx.report(&var_diags, &var_sources);
+                return Err(Reported.into());
+            }
+            let diags = plan::supply_write_only_variables(&loaded.config, &mut plan, &inputs);
+            if diags.has_errors() {
+                ctx.report(&diags, &loaded.config.sources);
+                return Err(Reported.into());
+            }
             (plan, state)
         }
         None => {
@@ -114,6 +126,7 @@ async fn execute(
     state: &State,
     parallelism: usize,
 ) -> anyhow::Result<i32> {
+    let key = store.workspace_key(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
     let sink = StoreSink::new(StateWriter::new(store.clone(), workspace, state.serial));
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = interrupted.clone();
@@ -143,6 +156,7 @@ async fn execute(
         data_dir: ctx.data_dir.clone(),
         cwd: ctx.cwd.clone(),
         parallelism,
+        key,
         events: Some(tx),
         interrupted,
     })

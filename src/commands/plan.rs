@@ -5,7 +5,7 @@ use std::sync::Arc;
 use corral_engine::addr::{AbsResourceInstance, Target};
 use corral_engine::diag::{Diagnostic, Diagnostics};
 use corral_engine::plan::{self, Plan, PlanInput, PlanOptions};
-use corral_engine::state::{State, StateStore};
+use corral_engine::state::{State, StateStore, secure_fs};
 
 use crate::args::{PlanArgs, PlanFlags};
 use crate::context::{Context, Loaded};
@@ -26,7 +26,10 @@ pub async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
         print!("{}", crate::render::render_plan(&plan, ctx.color));
     }
     if let Some(out) = &args.out {
-        fs_err::write(out, plan::format::write_plan_file(&plan))?;
+        // Sealed and MACed with the workspace's key; 0600 whatever the umask.
+        let key = store.workspace_key(&workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+        secure_fs::write_private(out, &plan::format::write_plan_file(&plan, &key))
+            .map_err(|e| anyhow::anyhow!("cannot write the plan file {}: {e}", out.display()))?;
         if !args.json {
             println!(
                 "\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n    corral apply {}",
@@ -48,6 +51,7 @@ pub async fn make_plan(
     flags: &PlanFlags,
 ) -> anyhow::Result<(Plan, State)> {
     let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+    let key = store.workspace_key(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
     let (inputs, var_sources, var_diags) = variables::collect(&ctx.root, &flags.vars);
     if var_diags.has_errors() {
         ctx.report(&var_diags, &var_sources);
@@ -84,6 +88,7 @@ pub async fn make_plan(
         data_dir: ctx.data_dir.clone(),
         cwd: ctx.cwd.clone(),
         parallelism: flags.parallelism,
+        key,
     })
     .await;
     let mut state = state;

@@ -9,7 +9,9 @@ use crate::context::Context;
 pub async fn run(ctx: &Context, args: &ShowArgs) -> anyhow::Result<i32> {
     if let Some(file) = &args.file {
         let bytes = fs_err::read(file)?;
-        let plan = plan::format::read_plan_file(&bytes)
+        // Checked and unsealed with the selected workspace's key.
+        let key = ctx.store()?.workspace_key(&ctx.workspace()).await.map_err(|e| anyhow::anyhow!(e))?;
+        let plan = plan::format::read_plan_file(&bytes, &key)
             .map_err(|e| anyhow::anyhow!("cannot read the plan file {}: {e}", file.display()))?;
         if args.json {
             println!("{}", plan::format::plan_to_json(&plan));

@@ -48,6 +48,7 @@ fn plan(changes: Vec<ResourceChange>, output_changes: Vec<OutputChange>) -> Plan
         },
         options: PlanOptions::default(),
         variables: Default::default(),
+        write_only_variables: Default::default(),
         changes,
         output_changes,
         drift: Vec::new(),

@@ -59,6 +59,7 @@ fn run_with(dir: &Path, options: PlanOptions, do_apply: bool, registry: Provider
             data_dir: dir.join(".corral"),
             cwd: dir.to_path_buf(),
             parallelism: 10,
+            key: store.workspace_key("default").await.unwrap(),
         })
         .await;
         assert!(!outcome.diagnostics.has_errors(), "{:?}", outcome.diagnostics);
@@ -79,6 +80,7 @@ fn run_with(dir: &Path, options: PlanOptions, do_apply: bool, registry: Provider
                 data_dir: dir.join(".corral"),
                 cwd: dir.to_path_buf(),
                 parallelism: 4,
+                key: store.workspace_key("default").await.unwrap(),
                 events: Some(tx),
                 interrupted: Arc::new(AtomicBool::new(false)),
             })

@@ -327,7 +327,7 @@ fn the_admin_password_reaches_the_sandbox_as_a_hash_and_is_never_written_down() 
         (addr.to_string() == "kmr_cluster.warehouse").then(|| instance.attributes["admin_password"].clone())
     });
     let digest = digest.expect("the cluster is in state");
-    assert!(digest.as_str().is_some_and(|d| d.starts_with("sha256:")), "state holds a digest: {digest:?}");
+    assert!(digest.as_str().is_some_and(|d| d.starts_with("hmac-sha256:")), "state holds a digest: {digest:?}");
 
     // The sandbox keeps a salted hash: not in its file, not in what `inspect` shows.
     assert_eq!(files_containing(&sandbox_dir, FIRST, &corral_dir.join("none")), Vec::<String>::new());

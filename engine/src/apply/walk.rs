@@ -47,6 +47,8 @@ pub struct ApplyInput<'a> {
     pub data_dir: PathBuf,
     pub cwd: PathBuf,
     pub parallelism: usize,
+    /// The workspace's secret key ([`StateStore::workspace_key`](crate::state::StateStore::workspace_key)), which keys write-only digests.
+    pub key: crate::secret::WorkspaceKey,
     pub events: Option<tokio::sync::mpsc::UnboundedSender<ApplyEvent>>,
     /// Set (by Ctrl-C) to start no new operations; those in flight finish and are recorded.
     pub interrupted: Arc<AtomicBool>,
@@ -267,7 +269,7 @@ impl<'a> Walker<'a> {
         if !self.report(diags) {
             return None;
         }
-        let provider = provider::instantiate(factory.as_ref());
+        let provider = provider::instantiate(factory.as_ref(), &self.input.key);
         let response = provider
             .configure(provider::ConfigureRequest {
                 config: config_value.unmark_deep().0,

@@ -43,6 +43,8 @@ pub struct PlanInput<'a> {
     pub data_dir: PathBuf,
     pub cwd: PathBuf,
     pub parallelism: usize,
+    /// The workspace's secret key ([`StateStore::workspace_key`](crate::state::StateStore::workspace_key)), which keys write-only digests.
+    pub key: crate::secret::WorkspaceKey,
 }
 
 pub struct PlanOutcome {
@@ -334,7 +336,7 @@ impl<'a> Planner<'a> {
         if self.diags.has_errors() {
             return;
         }
-        let provider = provider::instantiate(factory.as_ref());
+        let provider = provider::instantiate(factory.as_ref(), &self.input.key);
         let (config_value, _) = config_value.unmark_deep();
         let response = provider
             .configure(provider::ConfigureRequest { config: config_value, data_dir: self.input.data_dir.clone() })
@@ -813,7 +815,7 @@ impl<'a> Planner<'a> {
 
     async fn configure_implied(&mut self, addr: &ProviderAddr) -> Option<Arc<dyn Provider>> {
         let factory = self.input.registry.get(addr.name())?.clone();
-        let provider = provider::instantiate(factory.as_ref());
+        let provider = provider::instantiate(factory.as_ref(), &self.input.key);
         let config = null_object(&factory.schema().provider);
         let response =
             provider.configure(provider::ConfigureRequest { config, data_dir: self.input.data_dir.clone() }).await;
@@ -1012,6 +1014,7 @@ impl<'a> Planner<'a> {
                 .module(&ModuleInstance::root())
                 .map(|m| m.variables.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
                 .unwrap_or_default(),
+            write_only_variables: super::write_only_variables(self.input.config, self.input.registry),
             changes: std::mem::take(&mut self.changes).into_values().collect(),
             output_changes,
             drift: std::mem::take(&mut self.drift),

@@ -29,6 +29,45 @@ pub struct InputValue {
 /// Values given for root variables, by name. Later sources override earlier ones.
 pub type InputValues = BTreeMap<String, InputValue>;
 
+/// Puts back the values of the write-only variables a saved plan left out, from `inputs`
+/// (the usual sources at apply time), checked as at plan time. A value that differs from the
+/// one planned with is caught later: its digest no longer matches the saved plan's.
+pub fn supply_write_only_variables(
+    config: &crate::config::Config,
+    plan: &mut super::Plan,
+    inputs: &InputValues,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for name in &plan.write_only_variables {
+        if plan.variables.contains_key(name) {
+            continue;
+        }
+        let Some(decl) = config.root.variables.get(name) else { continue };
+        if inputs.get(name).is_none() && decl.default.is_none() {
+            diags.push(
+                Diagnostic::error(format!("No value for write-only variable \"{name}\""))
+                    .with_span(decl.span)
+                    .with_detail(format!(
+                        "\"{name}\" feeds a write-only attribute, so the saved plan does not hold its value: it must be given again to apply the plan"
+                    ))
+                    .with_help(format!(
+                        "give the value used for the plan with `--var {name}=...`, a `--var-file`, a `*.auto.tfvars` file, or `CORRAL_VAR_{name}`"
+                    )),
+            );
+            continue;
+        }
+        let (value, d) = root_variable_value(decl, inputs.get(name));
+        let failed = d.has_errors();
+        diags.extend(d);
+        if failed {
+            continue;
+        }
+        diags.extend(crate::runtime::nodes::validate_variable(name, &decl.validations, &value));
+        plan.variables.insert(name.clone(), value);
+    }
+    diags
+}
+
 /// Resolves a root variable's final value.
 pub(crate) fn root_variable_value(decl: &Variable, input: Option<&InputValue>) -> (Value, Diagnostics) {
     let mut diags = Diagnostics::new();

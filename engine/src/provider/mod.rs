@@ -212,9 +212,10 @@ pub trait ProviderFactory: Send + Sync {
 }
 
 /// A provider instance as the engine uses it: behind the write-only guard, so no
-/// write-only value ever reaches a plan or the state.
-pub fn instantiate(factory: &dyn ProviderFactory) -> Arc<dyn Provider> {
-    write_only::guard(factory.instantiate())
+/// write-only value ever reaches a plan or the state; its digests are keyed with the
+/// workspace's key.
+pub fn instantiate(factory: &dyn ProviderFactory, key: &crate::secret::WorkspaceKey) -> Arc<dyn Provider> {
+    write_only::guard(factory.instantiate(), key)
 }
 
 impl ProviderRegistry {

@@ -10,11 +10,17 @@
 //! Providers see the digests in `prior_state` and `planned_state` too, which tells them
 //! whether the value changed (digests differ) while the value is in `config`.
 //!
-//! The digest is a keyed hash of the type, attribute and value, with no random salt: it must
-//! come out the same at plan time and at apply time (apply re-plans and checks the final
-//! plan against the saved one) and on every later plan (or nothing would ever be a no-op).
-//! It is not a password store: whoever can read the state can read the objects' other
-//! secrets; the point is that the value itself is never stored.
+//! The digest is HMAC-SHA256, keyed with the workspace's secret key
+//! ([`WorkspaceKey`], kept outside the state), of the type, attribute and value
+//! (`hmac-sha256:…`). It has no random salt: it must come out the same at plan time and at
+//! apply time (apply re-plans and checks the final plan against the saved one) and on every
+//! later plan (or nothing would ever be a no-op). The key is what makes it safe to store:
+//! without it, a dictionary of passwords tells nothing from the state.
+//!
+//! Migration: states written before the key existed hold unkeyed digests (`sha256:…`,
+//! [`legacy_digest`]). Such a digest is compared the old way: when it matches the configured
+//! value the plan keeps it (no change, so an immutable password does not block every plan),
+//! and the next apply of the object records the keyed digest instead.
 //!
 //! An imported object has values Corral never saw: its write-only attributes hold
 //! [`UNSEEN`], which every plan takes as current (importing a cluster must not plan to
@@ -28,11 +34,12 @@ use sha2::{Digest, Sha256};
 
 use super::*;
 use crate::diag::Diagnostic;
+use crate::secret::WorkspaceKey;
 use crate::value::Type;
 
 /// The provider, wrapped so write-only values never come back from it. Providers without
 /// write-only attributes (and without schema problems) are returned as they are.
-pub fn guard(provider: Arc<dyn Provider>) -> Arc<dyn Provider> {
+pub fn guard(provider: Arc<dyn Provider>, key: &WorkspaceKey) -> Arc<dyn Provider> {
     let schema = provider.schema();
     let problems = schema.problems();
     let fields: BTreeMap<String, Vec<String>> = schema
@@ -47,14 +54,24 @@ pub fn guard(provider: Arc<dyn Provider>) -> Arc<dyn Provider> {
     if fields.is_empty() && problems.is_empty() {
         return provider;
     }
-    Arc::new(Guard { inner: provider, fields, problems })
+    Arc::new(Guard { inner: provider, fields, problems, key: key.clone() })
 }
 
 /// What an imported object holds in place of a digest: a value nobody told Corral.
 pub const UNSEEN: &str = "unseen";
 
-/// The digest that stands for a write-only value.
-pub fn digest(type_name: &str, attribute: &str, value: &str) -> String {
+/// The prefix of a keyed digest.
+pub const DIGEST_PREFIX: &str = "hmac-sha256:";
+
+/// The digest that stands for a write-only value in a workspace with this key.
+pub fn digest(key: &WorkspaceKey, type_name: &str, attribute: &str, value: &str) -> String {
+    let tag = key.mac("corral write-only v2", &[type_name.as_bytes(), attribute.as_bytes(), value.as_bytes()]);
+    format!("{DIGEST_PREFIX}{}", hex::encode(tag))
+}
+
+/// The unkeyed digest of Corral versions before the workspace key (`sha256:…`): still
+/// recognised in old states, never written.
+pub fn legacy_digest(type_name: &str, attribute: &str, value: &str) -> String {
     let mut hasher = Sha256::new();
     // Length-prefixed parts: no two (type, attribute, value) triples hash the same input.
     for part in ["corral write-only v1", type_name, attribute, value] {
@@ -70,6 +87,8 @@ struct Guard {
     fields: BTreeMap<String, Vec<String>>,
     /// What is wrong with the provider's schema; every call fails while there is any.
     problems: Vec<String>,
+    /// The workspace's key, which keys the digests.
+    key: WorkspaceKey,
 }
 
 impl Guard {
@@ -91,19 +110,26 @@ impl Guard {
 
     /// The digest the configured value stands for, given the object's prior digest.
     fn planned_digest(&self, type_name: &str, name: &str, config: &Value, prior: Option<&Value>) -> Value {
-        if prior.and_then(|p| p.get_attr(name)).and_then(Value::as_str) == Some(UNSEEN) {
+        let prior = prior.and_then(|p| p.get_attr(name)).and_then(Value::as_str);
+        if prior == Some(UNSEEN) {
             return Value::String(UNSEEN.to_string());
         }
         match config.get_attr(name).map(Value::unmarked) {
             None | Some(Value::Null(_)) => Value::Null(Type::String),
-            Some(Value::String(text)) => Value::String(digest(type_name, name, text)),
+            // An unkeyed digest from an older Corral that matches: unchanged (see the module doc).
+            Some(Value::String(text))
+                if prior.is_some_and(|p| p.starts_with("sha256:") && p == legacy_digest(type_name, name, text)) =>
+            {
+                Value::String(prior.unwrap_or_default().to_string())
+            }
+            Some(Value::String(text)) => Value::String(digest(&self.key, type_name, name, text)),
             Some(_) => Value::Unknown(Type::String),
         }
     }
 
     fn recorded_digest(&self, type_name: &str, name: &str, config: &Value, planned: Option<&Value>) -> Value {
         match config.get_attr(name).map(Value::unmarked) {
-            Some(Value::String(text)) => Value::String(digest(type_name, name, text)),
+            Some(Value::String(text)) => Value::String(digest(&self.key, type_name, name, text)),
             _ => planned.and_then(|p| p.get_attr(name)).cloned().unwrap_or(Value::Null(Type::String)),
         }
     }

@@ -8,6 +8,7 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -39,6 +40,7 @@ pub(super) fn try_acquire(path: &Path, mode: Mode) -> Result<Option<File>, State
             .write(true)
             .create(true)
             .truncate(false)
+            .mode(super::secure_fs::FILE_MODE)
             .open(path)
             .map_err(|e| io_error(path, "cannot open the lock file", e))?;
         let attempt = match mode {

@@ -16,6 +16,7 @@ mod lock_file;
 mod lock_wait;
 mod model;
 mod redb_store;
+pub mod secure_fs;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 #[cfg(test)]
@@ -111,4 +112,11 @@ pub trait StateStore: Send + Sync {
     /// Removing an instance or intent that is not there is not an error.
     async fn commit(&self, workspace: &str, expected_serial: u64, changes: Vec<StateChange>)
     -> Result<u64, StateError>;
+
+    /// The workspace's secret key ([`WorkspaceKey`](crate::secret::WorkspaceKey)), made on
+    /// first use. It keys write-only digests and protects saved plans, so it must live outside
+    /// the state (whoever reads the state must not have it) and be readable only by the owner:
+    /// the redb backend keeps it in `<ws>.key` (0600) beside the database; a server backend
+    /// would keep it in its own secret store. It is never printed.
+    async fn workspace_key(&self, workspace: &str) -> Result<crate::secret::WorkspaceKey, StateError>;
 }

@@ -14,6 +14,9 @@
 //! `Durability::Immediate` (in the multi-process modes redb always uses its two-phase commit), so
 //! it is on disk when `commit` returns. A workspace file is created complete (tables made, then
 //! hard-linked into place), so a crash never leaves a half-made workspace.
+//!
+//! Secrets: each workspace's key is `<ws>.key` beside its database. Every file here is 0600
+//! and the directory 0700, whatever the umask (`secure_fs`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -21,8 +24,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use redb::{ConcurrencyMode, Database, ReadableDatabase, ReadableTable};
 
+use crate::secret::WorkspaceKey;
+
 use super::codec::{self, INSTANCES, INTENTS, META, OUTPUTS};
 use super::lock_file::{self, HeldLock, Mode};
+use super::secure_fs;
 use super::{DEFAULT_WORKSPACE, LockInfo, State, StateChange, StateError, StateStore};
 
 /// Cheap to clone; clones share open databases and held locks.
@@ -126,6 +132,11 @@ impl StateStore for RedbStore {
         let workspace = workspace.to_string();
         self.blocking(move |inner| inner.commit(&workspace, expected_serial, changes)).await
     }
+
+    async fn workspace_key(&self, workspace: &str) -> Result<WorkspaceKey, StateError> {
+        let workspace = workspace.to_string();
+        self.blocking(move |inner| inner.workspace_key(&workspace)).await
+    }
 }
 
 impl Inner {
@@ -135,6 +146,51 @@ impl Inner {
 
     fn lock_path(&self, workspace: &str) -> PathBuf {
         self.dir.join(format!("{workspace}.lock"))
+    }
+
+    fn key_path(&self, workspace: &str) -> PathBuf {
+        self.dir.join(format!("{workspace}.key"))
+    }
+
+    /// The workspace's key from `<ws>.key` (64 hex digits, 0600), made on first use. A new
+    /// key is written under a temporary name and hard-linked into place, which fails rather
+    /// than replaces when another process got there first; then that process's key is read.
+    fn workspace_key(&self, workspace: &str) -> Result<WorkspaceKey, StateError> {
+        validate_workspace_name(workspace)?;
+        let path = self.key_path(workspace);
+        let corrupt = || StateError::Corrupt(format!("{} is not a workspace key (64 hex digits)", path.display()));
+        for _ in 0..2 {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    secure_fs::make_private(&path)
+                        .map_err(|e| io_error(&path, "cannot restrict the key file's permissions", e))?;
+                    let bytes = hex::decode(text.trim()).map_err(|_| corrupt())?;
+                    return WorkspaceKey::from_bytes(&bytes).ok_or_else(corrupt);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_error(&path, "cannot read the workspace key", e)),
+            }
+            secure_fs::create_private_dir_all(&self.dir)
+                .map_err(|e| io_error(&self.dir, "cannot create the state directory", e))?;
+            let key = WorkspaceKey::generate();
+            let temporary = self.dir.join(format!(".{workspace}.key.{}", uuid::Uuid::new_v4()));
+            let written =
+                secure_fs::create_new_private(&temporary, format!("{}\n", hex::encode(key.as_bytes())).as_bytes())
+                    .map_err(|e| io_error(&temporary, "cannot write the workspace key", e))
+                    .and_then(|()| match std::fs::hard_link(&temporary, &path) {
+                        Ok(()) => sync_dir(&self.dir).map(|()| true),
+                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+                        Err(e) => Err(io_error(&path, "cannot write the workspace key", e)),
+                    });
+            let _ = std::fs::remove_file(&temporary);
+            if written? {
+                return Ok(key);
+            }
+        }
+        Err(StateError::Storage {
+            path: path.display().to_string(),
+            message: "the workspace key keeps vanishing".into(),
+        })
     }
 
     fn workspaces(&self) -> Result<Vec<String>, StateError> {
@@ -187,9 +243,13 @@ impl Inner {
         if path.exists() {
             return Ok(false);
         }
-        std::fs::create_dir_all(&self.dir).map_err(|e| io_error(&self.dir, "cannot create the state directory", e))?;
+        secure_fs::create_private_dir_all(&self.dir)
+            .map_err(|e| io_error(&self.dir, "cannot create the state directory", e))?;
         let temporary = self.dir.join(format!(".{workspace}.redb.{}", uuid::Uuid::new_v4()));
         let result = (|| {
+            // Made 0600 before redb sees it (redb would make it as the umask says).
+            secure_fs::create_new_private(&temporary, &[])
+                .map_err(|e| io_error(&temporary, "cannot create the workspace's state file", e))?;
             let database = builder().create(&temporary).map_err(|e| db_error(&temporary, e))?;
             let txn = database.begin_write().map_err(|e| db_error(&temporary, e))?;
             {
@@ -239,6 +299,9 @@ impl Inner {
         {
             return Ok(Some(open.database.clone()));
         }
+        // A state file left readable by an older Corral is narrowed to its owner.
+        secure_fs::make_private(&path)
+            .map_err(|e| io_error(&path, "cannot restrict the state file's permissions", e))?;
         let database = Arc::new(builder().open(&path).map_err(|e| db_error(&path, e))?);
         databases.insert(workspace.to_string(), OpenDatabase { database: database.clone(), file_id });
         Ok(Some(database))
@@ -383,6 +446,7 @@ impl Inner {
         // Removed while we hold it: anyone who opened the old lock file notices it was replaced
         // (see `lock_file::try_acquire`).
         let _ = std::fs::remove_file(&lock_path);
+        let _ = std::fs::remove_file(self.key_path(workspace));
         held.remove(workspace);
         drop(temporary_lock);
         sync_dir(&self.dir)
@@ -394,7 +458,8 @@ impl Inner {
         if let Some(ours) = held.get(workspace) {
             return Err(StateError::Locked { workspace: workspace.to_string(), holder: ours.info.clone() });
         }
-        std::fs::create_dir_all(&self.dir).map_err(|e| io_error(&self.dir, "cannot create the state directory", e))?;
+        secure_fs::create_private_dir_all(&self.dir)
+            .map_err(|e| io_error(&self.dir, "cannot create the state directory", e))?;
         let path = self.lock_path(workspace);
         // A `lock_holder` probe holds the OS lock (shared) for an instant; a few quick retries
         // keep such a probe from being reported as a holder.

@@ -27,6 +27,7 @@ pub async fn conformance_suite(make_store: impl Fn() -> Arc<dyn StateStore>) {
     locks_exclude_other_clients(&make_store).await;
     lock_of_a_departed_holder_can_be_forced(&make_store).await;
     concurrent_submissions_are_grouped(&make_store).await;
+    workspace_keys_are_made_once_and_kept(&make_store).await;
 }
 
 /// A resource instance record for `addr` with the given payload.
@@ -323,4 +324,16 @@ async fn concurrent_submissions_are_grouped(make_store: &impl Fn() -> Arc<dyn St
     for i in 0..50 {
         assert!(state.instances.contains_key(&addr(&format!("testing_thing.g[{i}]"))), "submission {i} is stored");
     }
+}
+
+async fn workspace_keys_are_made_once_and_kept(make_store: &impl Fn() -> Arc<dyn StateStore>) {
+    let store = make_store();
+    let before = must(store.read("default").await, "read the state");
+    let first = must(store.workspace_key("default").await, "make the key");
+    assert_eq!(must(store.workspace_key("default").await, "read it again"), first, "a key is made once");
+    assert_eq!(must(make_store().workspace_key("default").await, "read it from another client"), first);
+    must(store.create_workspace("keyed").await, "create a workspace");
+    assert_ne!(must(store.workspace_key("keyed").await, "key of another workspace"), first, "one key per workspace");
+    let after = must(store.read("default").await, "read the state again");
+    assert_eq!(after, before, "the key is not part of the state");
 }

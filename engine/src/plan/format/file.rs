@@ -1,8 +1,24 @@
 //! The saved plan file (`corral plan --out FILE`): a versioned JSON document holding the
 //! whole [`Plan`], read back exactly by `corral apply FILE`. The basis (workspace, state
 //! lineage and serial, config hash) lets apply refuse a stale plan.
+//!
+//! Secrets, with the workspace's key ([`WorkspaceKey`]):
+//! - the values of variables that feed write-only attributes are not in the file at all
+//!   (only their names, under `write_only_variables`): apply takes them again;
+//! - every other value with a sensitive mark anywhere in it is sealed (XChaCha20-Poly1305,
+//!   `{"sealed": "<base64>"}`), so no secret is readable in the file;
+//! - the document is `{"format", "format_version", "corral_version", "mac", "plan"}`, where
+//!   `mac` is HMAC-SHA256 over the exact bytes of `plan`: an edited plan (a no-op turned into
+//!   a delete), or one made in another workspace, is refused before anything in it is used.
 
 use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::value::RawValue;
+
+use crate::secret::WorkspaceKey;
+use crate::value::Value;
 
 use crate::addr::{AbsResourceInstance, Target};
 use crate::plan::{Action, ActionReason, OutputChange, Plan, PlanBasis, PlanOptions, ResourceChange};
@@ -15,7 +31,15 @@ pub const PLAN_FILE_FORMAT: &str = "corral-plan";
 
 /// The version this Corral writes and the only one it reads. Bump it on any change a reader
 /// of the previous version would misread.
-pub const PLAN_FILE_VERSION: u32 = 1;
+/// Version 2: the MAC envelope, sealed sensitive values, write-only variables left out.
+pub const PLAN_FILE_VERSION: u32 = 2;
+
+/// The purpose label of a plan file's MAC (see [`WorkspaceKey::mac`]).
+const MAC_PURPOSE: &str = "corral plan file v2";
+/// What a sealed value's encryption is bound to.
+const SEAL_CONTEXT: &[u8] = b"corral plan value v2";
+/// The prefix of the `mac` field.
+const MAC_PREFIX: &str = "hmac-sha256:";
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -28,14 +52,17 @@ pub enum PlanFileError {
     UnsupportedVersion { found: u64, supported: u32 },
     #[error("plan file is damaged: {reason}")]
     Damaged { reason: String },
+    #[error(
+        "the plan file was modified after it was made, or was made in another workspace or directory (its MAC does not match this workspace's key); make the plan again"
+    )]
+    Tampered,
 }
 
-/// The plan as a saved plan file.
-pub fn write_plan_file(plan: &Plan) -> Vec<u8> {
-    let file = PlanFile {
-        format: PLAN_FILE_FORMAT.to_string(),
-        format_version: PLAN_FILE_VERSION,
-        corral_version: env!("CARGO_PKG_VERSION").to_string(),
+/// The plan as a saved plan file, sealed and MACed with the workspace's key.
+pub fn write_plan_file(plan: &Plan, key: &WorkspaceKey) -> Vec<u8> {
+    let seal = |value: &Value| seal_value(value, key);
+    let write_change = |change: &ResourceChange| write_change(change, key);
+    let body = PlanFile {
         basis: FileBasis {
             workspace: plan.basis.workspace.clone(),
             state_lineage: plan.basis.state_lineage,
@@ -48,7 +75,13 @@ pub fn write_plan_file(plan: &Plan) -> Vec<u8> {
             targets: plan.options.targets.iter().map(Target::to_string).collect(),
             replace: plan.options.replace.iter().map(AbsResourceInstance::to_string).collect(),
         },
-        variables: plan.variables.iter().map(|(name, value)| (name.clone(), encode(value))).collect(),
+        variables: plan
+            .variables
+            .iter()
+            .filter(|(name, _)| !plan.write_only_variables.contains(*name))
+            .map(|(name, value)| (name.clone(), seal(value)))
+            .collect(),
+        write_only_variables: plan.write_only_variables.iter().cloned().collect(),
         changes: plan.changes.iter().map(write_change).collect(),
         output_changes: plan
             .output_changes
@@ -56,16 +89,28 @@ pub fn write_plan_file(plan: &Plan) -> Vec<u8> {
             .map(|o| FileOutputChange {
                 name: o.name.clone(),
                 action: action_name(o.action).to_string(),
-                before: o.before.as_ref().map(encode),
-                after: o.after.as_ref().map(encode),
+                before: o.before.as_ref().map(|v| seal_output(v, o.sensitive, key)),
+                after: o.after.as_ref().map(|v| seal_output(v, o.sensitive, key)),
                 sensitive: o.sensitive,
             })
             .collect(),
         drift: plan.drift.iter().map(write_change).collect(),
     };
     // Serialising can fail only for maps with non-string keys or a failing `Serialize`
-    // impl; these types have neither.
-    match serde_json::to_vec_pretty(&file) {
+    // impl; these types have neither. The body is written once and its exact bytes MACed and
+    // embedded (a `RawValue` is written verbatim).
+    let written = serde_json::to_string_pretty(&body).and_then(|text| {
+        let mac = format!("{MAC_PREFIX}{}", hex::encode(key.mac(MAC_PURPOSE, &[text.as_bytes()])));
+        let plan = RawValue::from_string(text)?;
+        serde_json::to_vec(&Envelope {
+            format: PLAN_FILE_FORMAT.to_string(),
+            format_version: PLAN_FILE_VERSION,
+            corral_version: env!("CARGO_PKG_VERSION").to_string(),
+            mac,
+            plan,
+        })
+    });
+    match written {
         Ok(bytes) => bytes,
         Err(error) => {
             debug_assert!(false, "plan file serialisation failed: {error}");
@@ -74,29 +119,71 @@ pub fn write_plan_file(plan: &Plan) -> Vec<u8> {
     }
 }
 
-/// Reads a saved plan file back into the plan it was written from.
-pub fn read_plan_file(bytes: &[u8]) -> Result<Plan, PlanFileError> {
+/// A value as stored: sealed if any part of it is sensitive.
+fn seal_value(value: &Value, key: &WorkspaceKey) -> StoredValue {
+    seal_if(value, value.contains_sensitive(), key)
+}
+
+/// An output's value: an output is sensitive as a whole.
+fn seal_output(value: &Value, sensitive: bool, key: &WorkspaceKey) -> StoredValue {
+    seal_if(value, sensitive || value.contains_sensitive(), key)
+}
+
+fn seal_if(value: &Value, sensitive: bool, key: &WorkspaceKey) -> StoredValue {
+    let encoded = encode(value);
+    if !sensitive {
+        return StoredValue::Plain(encoded);
+    }
+    match serde_json::to_vec(&encoded) {
+        Ok(bytes) => StoredValue::Sealed { sealed: BASE64.encode(key.seal(&bytes, SEAL_CONTEXT)) },
+        // Not reachable (see `write_plan_file`); never fall back to the clear value.
+        Err(_) => StoredValue::Sealed { sealed: String::new() },
+    }
+}
+
+fn unseal(stored: &StoredValue, key: &WorkspaceKey, what: &str) -> Result<Value, PlanFileError> {
+    let damaged = |reason: String| PlanFileError::Damaged { reason: format!("{what}: {reason}") };
+    let encoded = match stored {
+        StoredValue::Plain(encoded) => encoded.clone(),
+        StoredValue::Sealed { sealed } => {
+            let bytes = BASE64.decode(sealed).map_err(|e| damaged(e.to_string()))?;
+            let plain = key.open(&bytes, SEAL_CONTEXT).ok_or(PlanFileError::Tampered)?;
+            serde_json::from_slice(&plain).map_err(|e| damaged(e.to_string()))?
+        }
+    };
+    decode(&encoded).map_err(|e| damaged(e.to_string()))
+}
+
+/// Reads a saved plan file back into the plan it was written from, after checking its MAC
+/// with the workspace's key. The values of write-only variables are not in it: the plan's
+/// `write_only_variables` names them, for the caller to supply.
+pub fn read_plan_file(bytes: &[u8], key: &WorkspaceKey) -> Result<Plan, PlanFileError> {
     let not_a_plan = |reason: String| PlanFileError::NotAPlanFile { reason };
-    let document: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| not_a_plan(e.to_string()))?;
-    if document.get("format").and_then(|f| f.as_str()) != Some(PLAN_FILE_FORMAT) {
+    let document: EnvelopeIn = serde_json::from_slice(bytes).map_err(|e| not_a_plan(e.to_string()))?;
+    if document.format.as_deref() != Some(PLAN_FILE_FORMAT) {
         return Err(not_a_plan(format!("it has no `\"format\": \"{PLAN_FILE_FORMAT}\"`")));
     }
     // The version is checked before the rest is decoded, so a newer file gets a version
     // error rather than a confusing one about some field.
-    let found = document.get("format_version").and_then(|v| v.as_u64()).unwrap_or(0);
+    let found = document.format_version.unwrap_or(0);
     if found != u64::from(PLAN_FILE_VERSION) {
         return Err(PlanFileError::UnsupportedVersion { found, supported: PLAN_FILE_VERSION });
     }
-    let file: PlanFile =
-        serde_json::from_value(document).map_err(|e| PlanFileError::Damaged { reason: e.to_string() })?;
     let damaged = |reason: String| PlanFileError::Damaged { reason };
-    let value = |encoded: &EncodedValue, what: &str| decode(encoded).map_err(|e| damaged(format!("{what}: {e}")));
-    let option_value =
-        |encoded: &Option<EncodedValue>, what: &str| encoded.as_ref().map(|e| value(e, what)).transpose();
+    let (Some(mac), Some(body)) = (document.mac, document.plan) else {
+        return Err(damaged("it has no `mac` or no `plan`".to_string()));
+    };
+    let tag = mac.strip_prefix(MAC_PREFIX).and_then(|h| hex::decode(h).ok()).ok_or(PlanFileError::Tampered)?;
+    if !key.verify(MAC_PURPOSE, &[body.get().as_bytes()], &tag) {
+        return Err(PlanFileError::Tampered);
+    }
+    let file: PlanFile = serde_json::from_str(body.get()).map_err(|e| damaged(e.to_string()))?;
+    let value = |stored: &StoredValue, what: &str| unseal(stored, key, what);
+    let option_value = |stored: &Option<StoredValue>, what: &str| stored.as_ref().map(|e| value(e, what)).transpose();
 
     let mut variables = BTreeMap::new();
-    for (name, encoded) in &file.variables {
-        variables.insert(name.clone(), value(encoded, &format!("variable `{name}`"))?);
+    for (name, stored) in &file.variables {
+        variables.insert(name.clone(), value(stored, &format!("variable `{name}`"))?);
     }
     let read_changes = |changes: &[FileChange]| -> Result<Vec<ResourceChange>, PlanFileError> {
         changes
@@ -163,20 +250,49 @@ pub fn read_plan_file(bytes: &[u8]) -> Result<Plan, PlanFileError> {
                 .collect::<Result<_, _>>()?,
         },
         variables,
+        write_only_variables: file.write_only_variables.iter().cloned().collect(),
         changes: read_changes(&file.changes)?,
         output_changes,
         drift: read_changes(&file.drift)?,
     })
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PlanFile {
+/// The document as written: the plan body's exact bytes, MACed.
+#[derive(serde::Serialize)]
+struct Envelope {
     format: String,
     format_version: u32,
     corral_version: String,
+    mac: String,
+    plan: Box<RawValue>,
+}
+
+/// The document as read: every field optional, so that the format and version are checked
+/// before anything else is required.
+#[derive(serde::Deserialize)]
+struct EnvelopeIn {
+    format: Option<String>,
+    format_version: Option<u64>,
+    mac: Option<String>,
+    plan: Option<Box<RawValue>>,
+}
+
+/// A value in the file: in the clear, or sealed when any part of it is sensitive.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum StoredValue {
+    Sealed { sealed: String },
+    Plain(EncodedValue),
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PlanFile {
     basis: FileBasis,
     options: FileOptions,
-    variables: BTreeMap<String, EncodedValue>,
+    variables: BTreeMap<String, StoredValue>,
+    /// Names of the variables that feed write-only attributes; their values are not here.
+    #[serde(default)]
+    write_only_variables: Vec<String>,
     changes: Vec<FileChange>,
     output_changes: Vec<FileOutputChange>,
     drift: Vec<FileChange>,
@@ -206,8 +322,8 @@ struct FileChange {
     action: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
-    before: Option<EncodedValue>,
-    after: Option<EncodedValue>,
+    before: Option<StoredValue>,
+    after: Option<StoredValue>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     replace_paths: Vec<Path>,
     #[serde(default)]
@@ -226,20 +342,20 @@ struct FileChange {
 struct FileOutputChange {
     name: String,
     action: String,
-    before: Option<EncodedValue>,
-    after: Option<EncodedValue>,
+    before: Option<StoredValue>,
+    after: Option<StoredValue>,
     sensitive: bool,
 }
 
-fn write_change(change: &ResourceChange) -> FileChange {
+fn write_change(change: &ResourceChange, key: &WorkspaceKey) -> FileChange {
     FileChange {
         address: change.addr.to_string(),
         provider: change.provider.clone(),
         type_name: change.type_name.clone(),
         action: action_name(change.action).to_string(),
         reason: change.reason.map(|r| r.as_str().to_string()),
-        before: change.before.as_ref().map(encode),
-        after: change.after.as_ref().map(encode),
+        before: change.before.as_ref().map(|v| seal_value(v, key)),
+        after: change.after.as_ref().map(|v| seal_value(v, key)),
         replace_paths: change.replace_paths.clone(),
         create_before_destroy: change.create_before_destroy,
         private: change.private.as_ref().map(hex::encode),

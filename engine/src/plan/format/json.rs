@@ -1,7 +1,11 @@
 //! The `--json` form of a plan, modelled on Terraform's (`terraform show -json PLAN`), so
 //! that policy tools written for it (OPA/conftest, Checkov) read ours with few changes.
 //! Sensitive values are written in the clear, as Terraform does, with
-//! `before_sensitive`/`after_sensitive` masks saying which they are.
+//! `before_sensitive`/`after_sensitive` masks saying which they are; a sensitive root
+//! variable is written as Terraform writes it, its value with `"sensitive": true` beside it
+//! (Terraform marks it in `configuration.root_module.variables`, which we do not emit).
+//! Variables that feed write-only attributes are left out, as Terraform leaves out
+//! ephemeral ones: their values must never be written anywhere.
 
 use serde_json::{Map, Value as J};
 
@@ -22,7 +26,14 @@ pub fn plan_to_json(plan: &Plan) -> J {
     let variables: Map<String, J> = plan
         .variables
         .iter()
-        .map(|(name, value)| (name.clone(), J::Object(Map::from_iter([("value".to_string(), value.to_json())]))))
+        .filter(|(name, _)| !plan.write_only_variables.contains(*name))
+        .map(|(name, value)| {
+            let mut variable = Map::from_iter([("value".to_string(), value.to_json())]);
+            if value.contains_sensitive() {
+                variable.insert("sensitive".to_string(), true.into());
+            }
+            (name.clone(), J::Object(variable))
+        })
         .collect();
     document.insert("variables".into(), J::Object(variables));
     document.insert("resource_changes".into(), plan.changes.iter().map(resource_change).collect());

@@ -5,7 +5,12 @@ use proptest::prelude::*;
 use super::*;
 use crate::addr::{AbsResourceInstance, Target};
 use crate::plan::{Action, ActionReason, OutputChange, Plan, PlanBasis, PlanOptions, ResourceChange};
+use crate::secret::WorkspaceKey;
 use crate::value::{Number, Path, PathStep, Type, Value};
+
+fn key() -> WorkspaceKey {
+    WorkspaceKey::from_bytes(&[3; 32]).unwrap()
+}
 
 fn obj(attrs: &[(&str, Value)]) -> Value {
     Value::object(attrs.iter().map(|(k, v)| (k.to_string(), v.clone())))
@@ -65,6 +70,7 @@ fn sample_plan() -> Plan {
             ("password".to_string(), Value::string("hunter2").mark_sensitive()),
         ]
         .into(),
+        write_only_variables: Default::default(),
         changes: vec![
             change(
                 "testing_thing.a",
@@ -132,8 +138,8 @@ fn plan_json_marks_unknowns_and_sensitive_values() {
 #[test]
 fn plan_file_round_trips_a_plan() {
     let plan = sample_plan();
-    let bytes = write_plan_file(&plan);
-    assert_eq!(read_plan_file(&bytes).unwrap(), plan);
+    let bytes = write_plan_file(&plan, &key());
+    assert_eq!(read_plan_file(&bytes, &key()).unwrap(), plan);
 }
 
 #[test]
@@ -150,21 +156,67 @@ fn plan_file_keeps_values_json_cannot_hold() {
     ]);
     let mut plan = sample_plan();
     plan.variables.insert("tricky".to_string(), tricky);
-    assert_eq!(read_plan_file(&write_plan_file(&plan)).unwrap(), plan);
+    assert_eq!(read_plan_file(&write_plan_file(&plan, &key()), &key()).unwrap(), plan);
 }
 
 #[test]
 fn plan_file_errors_say_what_is_wrong() {
-    assert!(matches!(read_plan_file(b"not json"), Err(PlanFileError::NotAPlanFile { .. })));
-    assert!(matches!(read_plan_file(b"{\"format\": \"other\"}"), Err(PlanFileError::NotAPlanFile { .. })));
-    let mut document: serde_json::Value = serde_json::from_slice(&write_plan_file(&sample_plan())).unwrap();
+    assert!(matches!(read_plan_file(b"not json", &key()), Err(PlanFileError::NotAPlanFile { .. })));
+    assert!(matches!(read_plan_file(b"{\"format\": \"other\"}", &key()), Err(PlanFileError::NotAPlanFile { .. })));
+    let bytes = write_plan_file(&sample_plan(), &key());
+    let mut document: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     document["format_version"] = 99.into();
-    let error = read_plan_file(&serde_json::to_vec(&document).unwrap()).unwrap_err();
+    let error = read_plan_file(&serde_json::to_vec(&document).unwrap(), &key()).unwrap_err();
     assert!(matches!(error, PlanFileError::UnsupportedVersion { found: 99, supported: PLAN_FILE_VERSION }));
-    document["format_version"] = PLAN_FILE_VERSION.into();
-    document["changes"][0]["address"] = "not an address!".into();
-    let error = read_plan_file(&serde_json::to_vec(&document).unwrap()).unwrap_err();
-    assert!(matches!(error, PlanFileError::Damaged { .. }), "{error}");
+    // Version 1 files (no MAC, secrets in the clear) are not read.
+    document["format_version"] = 1.into();
+    let error = read_plan_file(&serde_json::to_vec(&document).unwrap(), &key()).unwrap_err();
+    assert!(matches!(error, PlanFileError::UnsupportedVersion { found: 1, .. }));
+}
+
+#[test]
+fn an_edited_plan_file_or_another_workspaces_key_is_refused() {
+    let bytes = write_plan_file(&sample_plan(), &key());
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    // A no-op turned into a delete.
+    assert!(text.contains("\"action\": \"no-op\""), "{text}");
+    let edited = text.replacen("\"action\": \"no-op\"", "\"action\": \"delete\"", 1);
+    assert!(matches!(read_plan_file(edited.as_bytes(), &key()), Err(PlanFileError::Tampered)));
+    // Re-serialised (same content, other bytes) still changes what the MAC covers.
+    let mut document: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    document["plan"]["basis"]["state_serial"] = 8.into();
+    assert!(matches!(read_plan_file(&serde_json::to_vec(&document).unwrap(), &key()), Err(PlanFileError::Tampered)));
+    document["mac"] = "nonsense".into();
+    assert!(matches!(read_plan_file(&serde_json::to_vec(&document).unwrap(), &key()), Err(PlanFileError::Tampered)));
+    let other = WorkspaceKey::from_bytes(&[4; 32]).unwrap();
+    assert!(matches!(read_plan_file(&bytes, &other), Err(PlanFileError::Tampered)));
+}
+
+#[test]
+fn a_plan_file_holds_no_secret_in_the_clear_and_no_write_only_variable_at_all() {
+    let mut plan = sample_plan();
+    plan.variables.insert("admin_pw".to_string(), Value::string("Sup3rSecretPw!").mark_sensitive());
+    plan.write_only_variables.insert("admin_pw".to_string());
+    plan.output_changes[0].after = Some(Value::string("out-secret"));
+    plan.output_changes[0].sensitive = true;
+    let bytes = write_plan_file(&plan, &key());
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    for secret in ["Sup3rSecretPw!", "hunter2", "out-secret"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    assert!(text.contains("\"region\""), "non-sensitive values stay readable: {text}");
+    let read = read_plan_file(&bytes, &key()).unwrap();
+    assert!(!read.variables.contains_key("admin_pw"));
+    assert_eq!(read.write_only_variables, plan.write_only_variables);
+    assert_eq!(read.variables["password"], plan.variables["password"], "sensitive values are sealed, not lost");
+    assert_eq!(read.output_changes, plan.output_changes);
+    assert_eq!(read.changes, plan.changes);
+    let json = plan_to_json(&plan).to_string();
+    assert!(!json.contains("Sup3rSecretPw!"), "{json}");
+    assert_eq!(
+        plan_to_json(&plan)["variables"]["password"],
+        serde_json::json!({"value": "hunter2", "sensitive": true})
+    );
 }
 
 fn arb_type() -> impl Strategy<Value = Type> {
@@ -239,7 +291,7 @@ proptest! {
         plan.changes[0].before = Some(before.clone());
         plan.changes[0].after = Some(after.clone());
         plan.output_changes[0].after = Some(after);
-        let read = read_plan_file(&write_plan_file(&plan)).unwrap();
+        let read = read_plan_file(&write_plan_file(&plan, &key()), &key()).unwrap();
         prop_assert_eq!(read, plan);
     }
 }

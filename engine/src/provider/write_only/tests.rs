@@ -87,28 +87,39 @@ fn plan_request(prior: Option<Value>, config: Value) -> PlanRequest {
     }
 }
 
+/// A fixed workspace key, so digests are the same in every test.
+fn key() -> WorkspaceKey {
+    WorkspaceKey::from_bytes(&[7; 32]).unwrap()
+}
+
 fn run<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(future)
 }
 
 #[test]
 fn the_digest_depends_on_type_attribute_and_value_and_nothing_else() {
-    let d = digest("t_db", "password", "hunter2");
-    assert!(d.starts_with("sha256:") && d.len() == "sha256:".len() + 64, "{d}");
+    let d = digest(&key(), "t_db", "password", "hunter2");
+    assert!(d.starts_with(DIGEST_PREFIX) && d.len() == DIGEST_PREFIX.len() + 64, "{d}");
     assert!(!d.contains("hunter2"));
-    assert_eq!(d, digest("t_db", "password", "hunter2"));
-    assert_ne!(d, digest("t_db", "password", "hunter3"));
-    assert_ne!(d, digest("t_db", "passwor", "dhunter2"));
-    assert_ne!(d, digest("t_dc", "password", "hunter2"));
+    // Keyed: another workspace's key gives another digest, and so does the old unkeyed hash.
+    assert_ne!(d, digest(&WorkspaceKey::from_bytes(&[8; 32]).unwrap(), "t_db", "password", "hunter2"));
+    assert_ne!(
+        d.trim_start_matches(DIGEST_PREFIX),
+        legacy_digest("t_db", "password", "hunter2").trim_start_matches("sha256:")
+    );
+    assert_eq!(d, digest(&key(), "t_db", "password", "hunter2"));
+    assert_ne!(d, digest(&key(), "t_db", "password", "hunter3"));
+    assert_ne!(d, digest(&key(), "t_db", "passwor", "dhunter2"));
+    assert_ne!(d, digest(&key(), "t_dc", "password", "hunter2"));
 }
 
 #[test]
 fn a_plan_holds_the_digest_and_the_provider_never_proposes_the_value() {
     let inner = leaky(AttributeSchema::required(Type::String).write_only());
-    let guarded = guard(inner.clone());
+    let guarded = guard(inner.clone(), &key());
     let response = run(guarded.plan(plan_request(None, object("db", Some("hunter2")))));
     let planned = response.planned_state.unwrap();
-    assert_eq!(password(&planned), Value::string(digest("t_db", "password", "hunter2")));
+    assert_eq!(password(&planned), Value::string(digest(&key(), "t_db", "password", "hunter2")));
     assert_eq!(inner.seen.lock().unwrap().as_slice(), ["plan proposed Some(Null(String))"]);
 
     // Same value: same digest, so the planner sees no change.
@@ -117,7 +128,10 @@ fn a_plan_holds_the_digest_and_the_provider_never_proposes_the_value() {
     assert_eq!(again.planned_state.unwrap(), prior);
     // A new value: a new digest; the provider is offered the prior digest, never the value.
     let changed = run(guarded.plan(plan_request(Some(prior.clone()), object("db", Some("correct horse")))));
-    assert_eq!(password(&changed.planned_state.unwrap()), Value::string(digest("t_db", "password", "correct horse")));
+    assert_eq!(
+        password(&changed.planned_state.unwrap()),
+        Value::string(digest(&key(), "t_db", "password", "correct horse"))
+    );
     assert_eq!(inner.seen.lock().unwrap()[2], format!("plan proposed Some({:?})", password(&prior)));
     // Unknown until apply: the digest is unknown too.
     let unknown = run(guarded.plan(plan_request(None, {
@@ -133,9 +147,9 @@ fn a_plan_holds_the_digest_and_the_provider_never_proposes_the_value() {
 #[test]
 fn apply_read_and_adoption_record_digests_even_when_the_provider_returns_the_value() {
     let inner = leaky(AttributeSchema::optional(Type::String).write_only());
-    let guarded = guard(inner.clone());
+    let guarded = guard(inner.clone(), &key());
     let planned = run(guarded.plan(plan_request(None, object("db", Some("hunter2"))))).planned_state.unwrap();
-    let expected = Value::string(digest("t_db", "password", "hunter2"));
+    let expected = Value::string(digest(&key(), "t_db", "password", "hunter2"));
     let applied = run(guarded.apply(ApplyRequest {
         type_name: "t_db".into(),
         prior_state: None,
@@ -162,7 +176,7 @@ fn apply_read_and_adoption_record_digests_even_when_the_provider_returns_the_val
 
 #[test]
 fn an_imported_object_takes_its_unseen_value_as_current_until_applied() {
-    let guarded = guard(leaky(AttributeSchema::required(Type::String).write_only()));
+    let guarded = guard(leaky(AttributeSchema::required(Type::String).write_only()), &key());
     let imported = run(guarded.import(ImportRequest { type_name: "t_db".into(), id: "db-1".into() })).state.unwrap();
     assert_eq!(password(&imported), Value::string(UNSEEN));
     let plan = run(guarded.plan(plan_request(Some(imported.clone()), object("db", Some("hunter2")))));
@@ -176,17 +190,17 @@ fn an_imported_object_takes_its_unseen_value_as_current_until_applied() {
         planned_private: None,
         idempotency_token: String::new(),
     }));
-    assert_eq!(password(&applied.new_state.unwrap()), Value::string(digest("t_db", "password", "hunter2")));
+    assert_eq!(password(&applied.new_state.unwrap()), Value::string(digest(&key(), "t_db", "password", "hunter2")));
 }
 
 #[test]
 fn a_schema_the_engine_cannot_honour_fails_configuration() {
-    let guarded = guard(leaky(AttributeSchema::optional(Type::Number).write_only()));
+    let guarded = guard(leaky(AttributeSchema::optional(Type::Number).write_only()), &key());
     let response = run(guarded.configure(ConfigureRequest { config: Value::empty_object(), data_dir: ".".into() }));
     let text = response.diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
     assert!(text.contains("write-only attribute `password` of `t_db` must be a string"), "{text}");
 
-    let computed = guard(leaky(AttributeSchema::optional_computed(Type::String).write_only()));
+    let computed = guard(leaky(AttributeSchema::optional_computed(Type::String).write_only()), &key());
     let response = run(computed.configure(ConfigureRequest { config: Value::empty_object(), data_dir: ".".into() }));
     assert!(response.diagnostics.has_errors());
 }
@@ -194,6 +208,22 @@ fn a_schema_the_engine_cannot_honour_fails_configuration() {
 #[test]
 fn providers_without_write_only_attributes_are_not_wrapped() {
     let inner: Arc<dyn Provider> = leaky(AttributeSchema::optional(Type::String).sensitive());
-    let guarded = guard(inner.clone());
+    let guarded = guard(inner.clone(), &key());
     assert!(Arc::ptr_eq(&inner, &guarded));
+}
+
+#[test]
+fn an_unkeyed_digest_from_an_older_state_plans_as_no_change_and_is_replaced_at_the_next_apply() {
+    let inner = leaky(AttributeSchema::required(Type::String).write_only());
+    let guarded = guard(inner.clone(), &key());
+    let mut prior = object("db", None);
+    if let Value::Object(attrs) = &mut prior {
+        attrs.insert("password".into(), Value::string(legacy_digest("t_db", "password", "hunter2")));
+        attrs.insert("id".into(), Value::string("db-1"));
+    }
+    let same = run(guarded.plan(plan_request(Some(prior.clone()), object("db", Some("hunter2")))));
+    assert_eq!(password(&same.planned_state.unwrap()), password(&prior), "matching old digest: no change");
+    let changed = run(guarded.plan(plan_request(Some(prior.clone()), object("db", Some("hunter3")))));
+    let planned = changed.planned_state.unwrap();
+    assert_eq!(password(&planned), Value::string(digest(&key(), "t_db", "password", "hunter3")));
 }

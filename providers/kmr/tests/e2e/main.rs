@@ -102,6 +102,7 @@ impl Env {
                 data_dir: dir.join(".corral"),
                 cwd: dir.clone(),
                 parallelism: 10,
+                key: store.workspace_key("default").await.unwrap(),
             })
             .await;
             if !outcome.recovered.is_empty() {
@@ -126,6 +127,7 @@ impl Env {
                     data_dir: dir.join(".corral"),
                     cwd: dir.clone(),
                     parallelism: 4,
+                    key: store.workspace_key("default").await.unwrap(),
                     events: None,
                     interrupted: Arc::new(AtomicBool::new(false)),
                 })
