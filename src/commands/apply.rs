@@ -53,7 +53,7 @@ async fn run_locked(
                 ctx.report(&var_diags, &var_sources);
                 return Err(Reported.into());
             }
-            let diags = plan::supply_write_only_variables(&loaded.config, &mut plan, &inputs);
+            let diags = plan::supply_write_only_variables(&key, &loaded.config, &mut plan, &inputs);
             if diags.has_errors() {
                 ctx.report(&diags, &loaded.config.sources);
                 return Err(Reported.into());

@@ -13,9 +13,9 @@ pub use console::{ConsoleInput, evaluate_for_console};
 pub(crate) use planner::locate;
 pub use planner::{PlanInput, PlanOutcome, decode_state as decode_state_value, plan, resource_dependencies};
 pub use variables::{InputValue, InputValues, RawInput, supply_write_only_variables};
-pub use write_only_vars::write_only_variables;
+pub use write_only_vars::{variable_digest, write_only_variables};
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::addr::{AbsResourceInstance, Target};
 use crate::value::{Path, Value};
@@ -169,10 +169,11 @@ pub struct Plan {
     pub options: PlanOptions,
     /// Root variable values the plan was made with (apply uses the same).
     pub variables: BTreeMap<String, Value>,
-    /// The root variables that feed write-only attributes. Their values are secrets: a saved
-    /// plan leaves them out of `variables` and apply takes them again from the usual
-    /// sources ([`supply_write_only_variables`]); `--json` never shows them.
-    pub write_only_variables: BTreeSet<String>,
+    /// The root variables that feed write-only attributes, with the keyed digest of each
+    /// one's value ([`variable_digest`]). Their values are secrets: a saved plan leaves them
+    /// out of `variables` and apply takes them again from the usual sources, refusing a value
+    /// whose digest differs ([`supply_write_only_variables`]); `--json` never shows them.
+    pub write_only_variables: BTreeMap<String, String>,
     /// Every instance the plan looked at, including no-ops, in address order.
     pub changes: Vec<ResourceChange>,
     pub output_changes: Vec<OutputChange>,

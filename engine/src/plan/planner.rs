@@ -1014,7 +1014,16 @@ impl<'a> Planner<'a> {
                 .module(&ModuleInstance::root())
                 .map(|m| m.variables.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
                 .unwrap_or_default(),
-            write_only_variables: super::write_only_variables(self.input.config, self.input.registry),
+            write_only_variables: {
+                let root = self.values.module(&ModuleInstance::root());
+                super::write_only_variables(self.input.config, self.input.registry)
+                    .into_iter()
+                    .filter_map(|name| {
+                        let value = root.and_then(|m| m.variables.get(&name))?;
+                        Some((name.clone(), super::variable_digest(&self.input.key, &name, value)))
+                    })
+                    .collect()
+            },
             changes: std::mem::take(&mut self.changes).into_values().collect(),
             output_changes,
             drift: std::mem::take(&mut self.drift),

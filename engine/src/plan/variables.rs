@@ -33,12 +33,13 @@ pub type InputValues = BTreeMap<String, InputValue>;
 /// (the usual sources at apply time), checked as at plan time. A value that differs from the
 /// one planned with is caught later: its digest no longer matches the saved plan's.
 pub fn supply_write_only_variables(
+    key: &crate::secret::WorkspaceKey,
     config: &crate::config::Config,
     plan: &mut super::Plan,
     inputs: &InputValues,
 ) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    for name in &plan.write_only_variables {
+    for (name, planned) in &plan.write_only_variables {
         if plan.variables.contains_key(name) {
             continue;
         }
@@ -60,6 +61,17 @@ pub fn supply_write_only_variables(
         let failed = d.has_errors();
         diags.extend(d);
         if failed {
+            continue;
+        }
+        if super::variable_digest(key, name, &value) != *planned {
+            diags.push(
+                Diagnostic::error(format!("Write-only variable \"{name}\" differs from the plan"))
+                    .with_span(decl.span)
+                    .with_detail(format!(
+                        "the value given for \"{name}\" is not the one the plan was made with, so the plan's changes would not be what was shown"
+                    ))
+                    .with_help("give the same value as for `corral plan`, or make the plan again"),
+            );
             continue;
         }
         diags.extend(crate::runtime::nodes::validate_variable(name, &decl.validations, &value));

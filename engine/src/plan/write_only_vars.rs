@@ -12,13 +12,23 @@ use crate::addr::ResourceMode;
 use crate::config::{Config, Expr, Module};
 use crate::lang::{Subject, references};
 use crate::provider::ProviderRegistry;
-use crate::value::PathStep;
+use crate::secret::WorkspaceKey;
+use crate::value::{PathStep, Value, codec};
 
 /// The names of the root variables that feed some write-only attribute.
 pub fn write_only_variables(config: &Config, registry: &ProviderRegistry) -> BTreeSet<String> {
     let mut walk = Walk { out: BTreeSet::new(), seen: HashSet::new() };
     walk.module(&mut vec![(&config.root, String::new())], registry);
     walk.out
+}
+
+/// The keyed digest of a write-only variable's value, which a saved plan keeps in place of
+/// the value so that apply can refuse a different one before changing anything.
+pub fn variable_digest(key: &WorkspaceKey, name: &str, value: &Value) -> String {
+    // Encoding a value cannot fail (string keys only); an empty encoding still differs from
+    // any real value's.
+    let encoded = serde_json::to_vec(&codec::encode(value)).unwrap_or_default();
+    format!("hmac-sha256:{}", hex::encode(key.mac("corral write-only variable v1", &[name.as_bytes(), &encoded])))
 }
 
 /// The modules from the root down to the current one, each with its call name.

@@ -4,7 +4,8 @@
 //!
 //! Secrets, with the workspace's key ([`WorkspaceKey`]):
 //! - the values of variables that feed write-only attributes are not in the file at all
-//!   (only their names, under `write_only_variables`): apply takes them again;
+//!   (only their names and keyed digests, under `write_only_variables`): apply takes them
+//!   again and refuses a different value;
 //! - every other value with a sensitive mark anywhere in it is sealed (XChaCha20-Poly1305,
 //!   `{"sealed": "<base64>"}`), so no secret is readable in the file;
 //! - the document is `{"format", "format_version", "corral_version", "mac", "plan"}`, where
@@ -78,10 +79,10 @@ pub fn write_plan_file(plan: &Plan, key: &WorkspaceKey) -> Vec<u8> {
         variables: plan
             .variables
             .iter()
-            .filter(|(name, _)| !plan.write_only_variables.contains(*name))
+            .filter(|(name, _)| !plan.write_only_variables.contains_key(*name))
             .map(|(name, value)| (name.clone(), seal(value)))
             .collect(),
-        write_only_variables: plan.write_only_variables.iter().cloned().collect(),
+        write_only_variables: plan.write_only_variables.clone(),
         changes: plan.changes.iter().map(write_change).collect(),
         output_changes: plan
             .output_changes
@@ -250,7 +251,7 @@ pub fn read_plan_file(bytes: &[u8], key: &WorkspaceKey) -> Result<Plan, PlanFile
                 .collect::<Result<_, _>>()?,
         },
         variables,
-        write_only_variables: file.write_only_variables.iter().cloned().collect(),
+        write_only_variables: file.write_only_variables,
         changes: read_changes(&file.changes)?,
         output_changes,
         drift: read_changes(&file.drift)?,
@@ -290,9 +291,10 @@ struct PlanFile {
     basis: FileBasis,
     options: FileOptions,
     variables: BTreeMap<String, StoredValue>,
-    /// Names of the variables that feed write-only attributes; their values are not here.
+    /// The variables that feed write-only attributes, with their values' keyed digests; the
+    /// values are not here.
     #[serde(default)]
-    write_only_variables: Vec<String>,
+    write_only_variables: BTreeMap<String, String>,
     changes: Vec<FileChange>,
     output_changes: Vec<FileOutputChange>,
     drift: Vec<FileChange>,

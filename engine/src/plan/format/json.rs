@@ -26,7 +26,7 @@ pub fn plan_to_json(plan: &Plan) -> J {
     let variables: Map<String, J> = plan
         .variables
         .iter()
-        .filter(|(name, _)| !plan.write_only_variables.contains(*name))
+        .filter(|(name, _)| !plan.write_only_variables.contains_key(*name))
         .map(|(name, value)| {
             let mut variable = Map::from_iter([("value".to_string(), value.to_json())]);
             if value.contains_sensitive() {

@@ -196,7 +196,7 @@ fn an_edited_plan_file_or_another_workspaces_key_is_refused() {
 fn a_plan_file_holds_no_secret_in_the_clear_and_no_write_only_variable_at_all() {
     let mut plan = sample_plan();
     plan.variables.insert("admin_pw".to_string(), Value::string("Sup3rSecretPw!").mark_sensitive());
-    plan.write_only_variables.insert("admin_pw".to_string());
+    plan.write_only_variables.insert("admin_pw".to_string(), "hmac-sha256:00".to_string());
     plan.output_changes[0].after = Some(Value::string("out-secret"));
     plan.output_changes[0].sensitive = true;
     let bytes = write_plan_file(&plan, &key());
