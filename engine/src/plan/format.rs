@@ -4,8 +4,9 @@
 //! - [`plan_to_json`]: the `--json` output, modelled on Terraform's plan JSON
 //!   (`format_version`, `resource_changes[]`, `output_changes`, `resource_drift`).
 //! - [`write_plan_file`] / [`read_plan_file`]: the saved plan (`corral plan --out FILE`), a
-//!   versioned JSON document that restores the whole plan exactly: unknowns, sensitive
-//!   marks and collection types included.
+//!   versioned JSON document that restores the whole plan exactly (unknowns, sensitive
+//!   marks and collection types included), MACed and with its secrets sealed or left out
+//!   (see `file`).
 
 mod file;
 mod json;

@@ -3,7 +3,7 @@
 //! state, or an intent.
 //!
 //! Every provider is wrapped in [`guard`]. Between the engine and the guard a write-only
-//! attribute holds a *digest* of its value (`sha256:…`); only the configuration the guard
+//! attribute holds a *digest* of its value (`hmac-sha256:…`); only the configuration the guard
 //! passes on carries the value itself. So the planner needs nothing special: a changed
 //! password is a changed digest, diffed, shown (as a sensitive value), checked against the
 //! attribute's change class (an immutable password is a plan error) like any attribute.
