@@ -146,6 +146,10 @@ impl Context {
         operation: &str,
         timeout: Duration,
     ) -> anyhow::Result<LockInfo> {
+        // `.corral/` holds state, keys and plugins: its owner's alone (0700, also when an older
+        // Corral or another tool made it wider).
+        corral_engine::state::secure_fs::create_private_dir_all(&self.data_dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", self.data_dir.display()))?;
         let info = LockInfo::for_current_process(operation);
         match lock_with_timeout(store, workspace, info.clone(), timeout).await {
             Ok(()) => Ok(info),
