@@ -263,3 +263,53 @@ fn state_plan_and_key_files_are_private_whatever_the_umask() {
     let wanted: Vec<(String, u32)> = expected.iter().map(|(p, m)| (p.display().to_string(), *m)).collect();
     assert_eq!(found, wanted);
 }
+
+#[test]
+fn a_password_passed_up_through_a_module_output_is_left_out_of_the_plan_file_too() {
+    let w = Workdir::new();
+    w.write(
+        "main.hcl",
+        r#"
+variable "admin_pw" {
+  type      = string
+  sensitive = true
+}
+
+module "vault" {
+  source = "./vault"
+  secret = var.admin_pw
+}
+
+resource "testing_thing" "db" {
+  name     = "analytics-db"
+  password = module.vault.secret
+}
+"#,
+    );
+    w.write(
+        "vault/main.hcl",
+        r#"
+variable "secret" {
+  type      = string
+  sensitive = true
+}
+
+output "secret" {
+  value     = var.secret
+  sensitive = true
+}
+"#,
+    );
+    let out = run(&w, &["plan", "--out", "plan.bin"], &[("CORRAL_VAR_admin_pw", PASSWORD)]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(leaks(&w, PASSWORD), Vec::<String>::new());
+    // Not sealed but absent: the variable is known to feed the write-only `password`.
+    let plan_file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path().join("plan.bin")).unwrap()).unwrap();
+    assert!(plan_file["plan"]["write_only_variables"].get("admin_pw").is_some(), "{}", plan_file["plan"]);
+    assert!(plan_file["plan"]["variables"].get("admin_pw").is_none(), "{}", plan_file["plan"]);
+    let apply = run(&w, &["apply", "plan.bin"], &[("CORRAL_VAR_admin_pw", PASSWORD)]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    assert_eq!(w.objects()[0]["attributes"]["password"], PASSWORD);
+    assert_eq!(leaks(&w, PASSWORD), Vec::<String>::new());
+}

@@ -91,14 +91,22 @@ impl Walk {
                     }
                 }
                 Subject::ModuleCall(call) => {
-                    let Some(PathStep::Attr(output)) = reference.rest.first() else { continue };
-                    if let Some(child) = module.children.get(call)
-                        && let Some(out) = child.outputs.get(output)
-                        && self.seen.insert((format!("{path}{call}/"), format!("output.{output}")))
-                    {
-                        stack.push((child, call.clone()));
-                        self.expr(stack, &out.value);
-                        stack.pop();
+                    let Some(child) = module.children.get(call) else { continue };
+                    // `module.x.out` (or `module.x[k].out`) is one output; a bare `module.x` is all.
+                    let named = reference.rest.iter().find_map(|step| match step {
+                        PathStep::Attr(name) => Some(name.clone()),
+                        _ => None,
+                    });
+                    let outputs: Vec<_> = match &named {
+                        Some(name) => child.outputs.get(name).into_iter().collect(),
+                        None => child.outputs.values().collect(),
+                    };
+                    for out in outputs {
+                        if self.seen.insert((format!("{path}{call}/"), format!("output.{}", out.name))) {
+                            stack.push((child, call.clone()));
+                            self.expr(stack, &out.value);
+                            stack.pop();
+                        }
                     }
                 }
                 _ => {}
