@@ -116,13 +116,13 @@ impl Guard {
         }
         match config.get_attr(name).map(Value::unmarked) {
             None | Some(Value::Null(_)) => Value::Null(Type::String),
-            // An unkeyed digest from an older Corral that matches: unchanged (see the module doc).
-            Some(Value::String(text))
-                if prior.is_some_and(|p| p.starts_with("sha256:") && p == legacy_digest(type_name, name, text)) =>
-            {
-                Value::String(prior.unwrap_or_default().to_string())
-            }
-            Some(Value::String(text)) => Value::String(digest(&self.key, type_name, name, text)),
+            Some(Value::String(text)) => match prior {
+                // An unkeyed digest from an older Corral that matches: unchanged (see the module doc).
+                Some(old) if old.starts_with("sha256:") && old == legacy_digest(type_name, name, text) => {
+                    Value::String(old.to_string())
+                }
+                _ => Value::String(digest(&self.key, type_name, name, text)),
+            },
             Some(_) => Value::Unknown(Type::String),
         }
     }

@@ -12,6 +12,7 @@
 
 mod codec;
 pub mod format;
+mod key_file;
 mod lock_file;
 mod lock_wait;
 mod model;

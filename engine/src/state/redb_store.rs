@@ -28,8 +28,8 @@ use crate::secret::WorkspaceKey;
 
 use super::codec::{self, INSTANCES, INTENTS, META, OUTPUTS};
 use super::lock_file::{self, HeldLock, Mode};
-use super::secure_fs;
 use super::{DEFAULT_WORKSPACE, LockInfo, State, StateChange, StateError, StateStore};
+use super::{key_file, secure_fs};
 
 /// Cheap to clone; clones share open databases and held locks.
 #[derive(Clone)]
@@ -152,45 +152,10 @@ impl Inner {
         self.dir.join(format!("{workspace}.key"))
     }
 
-    /// The workspace's key from `<ws>.key` (64 hex digits, 0600), made on first use. A new
-    /// key is written under a temporary name and hard-linked into place, which fails rather
-    /// than replaces when another process got there first; then that process's key is read.
+    /// The workspace's key, from `<ws>.key` (see `key_file`).
     fn workspace_key(&self, workspace: &str) -> Result<WorkspaceKey, StateError> {
         validate_workspace_name(workspace)?;
-        let path = self.key_path(workspace);
-        let corrupt = || StateError::Corrupt(format!("{} is not a workspace key (64 hex digits)", path.display()));
-        for _ in 0..2 {
-            match std::fs::read_to_string(&path) {
-                Ok(text) => {
-                    secure_fs::make_private(&path)
-                        .map_err(|e| io_error(&path, "cannot restrict the key file's permissions", e))?;
-                    let bytes = hex::decode(text.trim()).map_err(|_| corrupt())?;
-                    return WorkspaceKey::from_bytes(&bytes).ok_or_else(corrupt);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io_error(&path, "cannot read the workspace key", e)),
-            }
-            secure_fs::create_private_dir_all(&self.dir)
-                .map_err(|e| io_error(&self.dir, "cannot create the state directory", e))?;
-            let key = WorkspaceKey::generate();
-            let temporary = self.dir.join(format!(".{workspace}.key.{}", uuid::Uuid::new_v4()));
-            let written =
-                secure_fs::create_new_private(&temporary, format!("{}\n", hex::encode(key.as_bytes())).as_bytes())
-                    .map_err(|e| io_error(&temporary, "cannot write the workspace key", e))
-                    .and_then(|()| match std::fs::hard_link(&temporary, &path) {
-                        Ok(()) => sync_dir(&self.dir).map(|()| true),
-                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-                        Err(e) => Err(io_error(&path, "cannot write the workspace key", e)),
-                    });
-            let _ = std::fs::remove_file(&temporary);
-            if written? {
-                return Ok(key);
-            }
-        }
-        Err(StateError::Storage {
-            path: path.display().to_string(),
-            message: "the workspace key keeps vanishing".into(),
-        })
+        key_file::load_or_create(&self.dir, &self.key_path(workspace))
     }
 
     fn workspaces(&self) -> Result<Vec<String>, StateError> {
