@@ -7,7 +7,8 @@
 //!   (only their names and keyed digests, under `write_only_variables`): apply takes them
 //!   again and refuses a different value;
 //! - every other value with a sensitive mark anywhere in it is sealed (XChaCha20-Poly1305,
-//!   `{"sealed": "<base64>"}`), so no secret is readable in the file;
+//!   `{"sealed": "<base64>"}`), and so are providers' private bytes, so no secret is
+//!   readable in the file;
 //! - the document is `{"format", "format_version", "corral_version", "mac", "plan"}`, where
 //!   `mac` is HMAC-SHA256 over the exact bytes of `plan`: an edited plan (a no-op turned into
 //!   a delete), or one made in another workspace, is refused before anything in it is used.
@@ -39,6 +40,8 @@ pub const PLAN_FILE_VERSION: u32 = 2;
 const MAC_PURPOSE: &str = "corral plan file v2";
 /// What a sealed value's encryption is bound to.
 const SEAL_CONTEXT: &[u8] = b"corral plan value v2";
+/// What sealed private provider data is bound to.
+const PRIVATE_CONTEXT: &[u8] = b"corral plan private v2";
 /// The prefix of the `mac` field.
 const MAC_PREFIX: &str = "hmac-sha256:";
 
@@ -209,7 +212,12 @@ pub fn read_plan_file(bytes: &[u8], key: &WorkspaceKey) -> Result<Plan, PlanFile
                     private: c
                         .private
                         .as_deref()
-                        .map(|p| hex::decode(p).map_err(|e| damaged(format!("private data of `{}`: {e}", c.address))))
+                        .map(|p| {
+                            let sealed = BASE64
+                                .decode(p)
+                                .map_err(|e| damaged(format!("private data of `{}`: {e}", c.address)))?;
+                            key.open(&sealed, PRIVATE_CONTEXT).ok_or(PlanFileError::Tampered)
+                        })
                         .transpose()?,
                     deposed: c.deposed,
                     dependencies: c.dependencies.clone(),
@@ -330,7 +338,8 @@ struct FileChange {
     replace_paths: Vec<Path>,
     #[serde(default)]
     create_before_destroy: bool,
-    /// Hex of the provider's private bytes.
+    /// The provider's private bytes, sealed (base64): opaque data a provider may keep
+    /// secrets in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     private: Option<String>,
     /// The intent id of a deposed object's deletion.
@@ -360,7 +369,7 @@ fn write_change(change: &ResourceChange, key: &WorkspaceKey) -> FileChange {
         after: change.after.as_ref().map(|v| seal_value(v, key)),
         replace_paths: change.replace_paths.clone(),
         create_before_destroy: change.create_before_destroy,
-        private: change.private.as_ref().map(hex::encode),
+        private: change.private.as_ref().map(|p| BASE64.encode(key.seal(p, PRIVATE_CONTEXT))),
         deposed: change.deposed,
         dependencies: change.dependencies.clone(),
     }

@@ -205,6 +205,7 @@ fn a_plan_file_holds_no_secret_in_the_clear_and_no_write_only_variable_at_all() 
         assert!(!text.contains(secret), "{secret} in {text}");
     }
     assert!(text.contains("\"region\""), "non-sensitive values stay readable: {text}");
+    assert!(!text.contains("0001fe"), "provider private data is sealed too: {text}");
     let read = read_plan_file(&bytes, &key()).unwrap();
     assert!(!read.variables.contains_key("admin_pw"));
     assert_eq!(read.write_only_variables, plan.write_only_variables);
