@@ -14,6 +14,9 @@ use crate::variables;
 
 pub async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
     let loaded = ctx.load_for_providers()?;
+    if !args.flags.destroy && !super::apply::has_configuration(&loaded) {
+        return super::apply::no_configuration(ctx, "plan");
+    }
     let store = ctx.store()?;
     let workspace = ctx.workspace();
     let lock = ctx.lock(store.as_ref(), &workspace, "plan", args.flags.lock.lock_timeout).await?;
@@ -47,6 +50,7 @@ pub async fn make_plan(
     workspace: &str,
     flags: &PlanFlags,
 ) -> anyhow::Result<(Plan, State)> {
+    crate::recovery::refuse_if_pending(ctx, store.as_ref(), workspace).await?;
     let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
     let (inputs, var_sources, var_diags) = variables::collect(&ctx.root, &flags.vars);
     if var_diags.has_errors() {

@@ -14,4 +14,5 @@ mod lifecycle;
 mod locking;
 mod plugins;
 mod sandbox;
+mod state_safety;
 mod write_only;
