@@ -42,10 +42,11 @@ pub async fn refuse_if_pending(ctx: &Context, store: &dyn StateStore, workspace:
         Err(e) => return Err(e.into()),
     };
     let pushed = match format::import(&text) {
-        Ok(saved) => {
-            let current = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
-            current.lineage == saved.lineage && current.serial >= saved.serial
-        }
+        // A workspace whose state file was removed no longer reads at all: not pushed yet.
+        Ok(saved) => store
+            .read(workspace)
+            .await
+            .is_ok_and(|current| current.lineage == saved.lineage && current.serial >= saved.serial),
         Err(_) => false,
     };
     if pushed {

@@ -51,6 +51,9 @@ pub async fn run(chdir: Option<&Path>, no_color: bool, args: &ApplyArgs, destroy
     let store = ctx.store()?;
     let workspace = ctx.workspace();
     let operation = if destroy { "destroy" } else { "apply" };
+    // Before the lock too, so a workspace that went with its removed state file is reported
+    // with what to do about it, not as missing.
+    crate::recovery::refuse_if_pending(&ctx, store.as_ref(), &workspace).await?;
     let lock = ctx.lock(store.as_ref(), &workspace, operation, args.flags.lock.lock_timeout).await?;
     let result = run_locked(&ctx, &loaded, &store, &workspace, args, destroy, plan_file.as_deref()).await;
     if let Err(e) = store.unlock(&workspace, &lock.id).await {

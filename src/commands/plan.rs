@@ -19,6 +19,9 @@ pub async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
     }
     let store = ctx.store()?;
     let workspace = ctx.workspace();
+    // Before the lock too, so a workspace that went with its removed state file is reported
+    // with what to do about it, not as missing.
+    crate::recovery::refuse_if_pending(ctx, store.as_ref(), &workspace).await?;
     let lock = ctx.lock(store.as_ref(), &workspace, "plan", args.flags.lock.lock_timeout).await?;
     let result = make_plan(ctx, &loaded, &store, &workspace, &args.flags).await;
     let _ = store.unlock(&workspace, &lock.id).await;

@@ -67,6 +67,13 @@ pub async fn run(ctx: &Context, command: &StateCommand) -> anyhow::Result<i32> {
             };
             let pushed =
                 format::import(&text).map_err(|e| anyhow::anyhow!("cannot read {} as a state: {e}", path.display()))?;
+            if crate::recovery::path(ctx, &workspace).exists()
+                && !store.workspaces().await.map_err(|e| anyhow::anyhow!(e))?.contains(&workspace)
+            {
+                // The workspace's state file was removed under an apply, which took the
+                // workspace with it; pushing what the apply saved restores both.
+                store.create_workspace(&workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+            }
             let info = ctx.lock(store.as_ref(), &workspace, "state push", lock.lock_timeout).await?;
             let result = push(store.as_ref(), &workspace, &pushed, *force).await;
             let _ = store.unlock(&workspace, &info.id).await;

@@ -54,20 +54,33 @@ fn assert_no_duplicates(w: &Workdir, expected: usize) {
 
 #[test]
 fn state_removed_mid_apply_is_saved_not_recreated_and_push_restores_it() {
+    removed_mid_apply("default");
+}
+
+/// Another workspace's state file is the workspace: pushing the saved state brings it back.
+#[test]
+fn a_removed_workspace_is_restored_by_pushing_what_the_apply_saved() {
+    removed_mid_apply("staging");
+}
+
+fn removed_mid_apply(workspace: &str) {
     let w = Workdir::new();
     w.write("main.hcl", &config(THINGS));
+    if workspace != "default" {
+        w.ok(&["workspace", "new", workspace]);
+    }
     let child = start_apply(&w);
     wait_for_objects(&w, 8);
-    let store = w.path().join(".corral/state/default.redb");
+    let store = w.path().join(format!(".corral/state/{workspace}.redb"));
     std::fs::remove_file(&store).unwrap();
     let out = finish(child);
     let all = format!("{}{}", out.stdout, out.stderr);
     assert_eq!(out.code, 1, "{all}");
     assert!(out.stderr.contains("was removed"), "{all}");
-    assert!(out.stderr.contains("corral state push .corral/state/default.errored.json"), "{all}");
+    assert!(out.stderr.contains(&format!("corral state push .corral/state/{workspace}.errored.json")), "{all}");
     assert!(!all.contains("Everything that completed is recorded in state"), "a false claim:\n{all}");
     assert!(!store.exists(), "a fresh, empty store was created in place of the removed one");
-    let recovery = w.path().join(".corral/state/default.errored.json");
+    let recovery = w.path().join(format!(".corral/state/{workspace}.errored.json"));
     assert!(recovery.exists(), "{all}");
     #[cfg(unix)]
     {
@@ -81,11 +94,14 @@ fn state_removed_mid_apply_is_saved_not_recreated_and_push_restores_it() {
     // Until the recovery file is pushed, nothing plans against the empty store.
     let refused = w.corral(&["apply", "--auto-approve"]);
     assert_eq!(refused.code, 1, "{refused:?}");
-    assert!(refused.stderr.contains("corral state push .corral/state/default.errored.json"), "{refused:?}");
+    assert!(
+        refused.stderr.contains(&format!("corral state push .corral/state/{workspace}.errored.json")),
+        "{refused:?}"
+    );
     assert_eq!(w.objects().len(), made, "a refused apply touched nothing");
 
-    w.ok(&["state", "push", ".corral/state/default.errored.json"]);
-    assert_eq!(w.state().instances.len(), made, "every object the run made is back in state");
+    w.ok(&["state", "push", &format!(".corral/state/{workspace}.errored.json")]);
+    assert_eq!(w.ok(&["state", "list"]).stdout.lines().count(), made, "every object the run made is back in state");
     w.ok(&["apply", "--auto-approve"]);
     assert_no_duplicates(&w, THINGS);
     let plan = w.corral(&["plan", "--detailed-exitcode"]);
