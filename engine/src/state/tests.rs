@@ -116,6 +116,36 @@ async fn a_replaced_state_file_is_refused_by_its_lineage_even_at_the_same_serial
     assert_eq!(store.read("default").await.unwrap(), other.read("default").await.unwrap());
 }
 
+/// What a failed apply saves (its read state with its changes applied in memory) is exactly
+/// what the store would hold had the commits succeeded, intents included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_applied_in_memory_equal_the_same_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = redb(dir.path());
+    let serial = store.commit("default", 0, vec![StateChange::PutInstance(instance("testing_thing.a", "a"))]).await;
+    let base = store.read("default").await.unwrap();
+    let pending = intent("testing_thing.b");
+    let finished = intent("testing_thing.c");
+    let rounds = vec![
+        vec![StateChange::PutIntent(pending.clone()), StateChange::PutIntent(finished.clone())],
+        vec![StateChange::RemoveIntent(finished.id), StateChange::PutInstance(instance("testing_thing.c", "c"))],
+        vec![
+            StateChange::RemoveInstance("testing_thing.a".parse().unwrap()),
+            StateChange::RemoveInstance("testing_thing.z".parse().unwrap()),
+        ],
+    ];
+    let mut in_memory = base.clone();
+    let mut serial = serial.unwrap();
+    for changes in rounds {
+        in_memory.apply_changes(changes.clone());
+        serial = store.commit("default", serial, changes).await.unwrap();
+    }
+    let stored = store.read("default").await.unwrap();
+    assert_eq!(in_memory.instances, stored.instances);
+    assert_eq!(in_memory.intents, stored.intents);
+    assert!(in_memory.intents.contains_key(&pending.id), "the unfinished create's intent is kept");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replace_takes_the_lineage_and_moves_the_serial_past_both() {
     let dir = tempfile::tempdir().unwrap();
