@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use corral_engine::diag::{Diagnostic, SourceMap};
-use corral_engine::state::{State, StateStore, format};
+use corral_engine::state::{State, format};
 
 use crate::context::Context;
 use crate::ui::Reported;
@@ -32,24 +32,15 @@ pub fn write(path: &Path, state: &State) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Refuses to go on while a recovery file holds what the store does not: one whose lineage
-/// the store does not have, or whose serial is above the store's (a pushed file passes).
-pub async fn refuse_if_pending(ctx: &Context, store: &dyn StateStore, workspace: &str) -> anyhow::Result<()> {
+/// Refuses to go on while a recovery file exists: the store alone may not account for every
+/// object. `state push` of the file removes it; a user who restored the state some other way
+/// removes it by hand.
+///
+/// The store is not consulted: a serial or lineage that happens to match proves nothing about
+/// what the file holds (someone else's commits could have moved the serial past it).
+pub fn refuse_if_pending(ctx: &Context, workspace: &str) -> anyhow::Result<()> {
     let path = path(ctx, workspace);
-    let text = match fs_err::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e.into()),
-    };
-    let pushed = match format::import(&text) {
-        // A workspace whose state file was removed no longer reads at all: not pushed yet.
-        Ok(saved) => store
-            .read(workspace)
-            .await
-            .is_ok_and(|current| current.lineage == saved.lineage && current.serial >= saved.serial),
-        Err(_) => false,
-    };
-    if pushed {
+    if !path.exists() {
         return Ok(());
     }
     let shown = ctx.display(&path);
@@ -62,4 +53,16 @@ pub async fn refuse_if_pending(ctx: &Context, store: &dyn StateStore, workspace:
         ));
     ctx.report(&diag.into(), &SourceMap::default());
     Err(Reported.into())
+}
+
+/// After a successful `state push`: the workspace's recovery file, if it holds exactly the
+/// state pushed, has served its purpose and is removed (it is in the store now).
+pub fn settle_after_push(ctx: &Context, workspace: &str, pushed: &State) -> anyhow::Result<()> {
+    let path = path(ctx, workspace);
+    let Ok(text) = fs_err::read_to_string(&path) else { return Ok(()) };
+    if format::import(&text).is_ok_and(|saved| saved == *pushed) {
+        fs_err::remove_file(&path)?;
+        eprintln!("Removed {}: the state it held is in the store now.", ctx.display(&path));
+    }
+    Ok(())
 }

@@ -53,7 +53,7 @@ pub async fn run(chdir: Option<&Path>, no_color: bool, args: &ApplyArgs, destroy
     let operation = if destroy { "destroy" } else { "apply" };
     // Before the lock too, so a workspace that went with its removed state file is reported
     // with what to do about it, not as missing.
-    crate::recovery::refuse_if_pending(&ctx, store.as_ref(), &workspace).await?;
+    crate::recovery::refuse_if_pending(&ctx, &workspace)?;
     let lock = ctx.lock(store.as_ref(), &workspace, operation, args.flags.lock.lock_timeout).await?;
     let result = run_locked(&ctx, &loaded, &store, &workspace, args, destroy, plan_file.as_deref()).await;
     if let Err(e) = store.unlock(&workspace, &lock.id).await {
@@ -76,7 +76,7 @@ async fn run_locked(
             let bytes = fs_err::read(path)?;
             let plan = plan::format::read_plan_file(&bytes)
                 .map_err(|e| anyhow::anyhow!("cannot read the plan file {}: {e}", path.display()))?;
-            crate::recovery::refuse_if_pending(ctx, store.as_ref(), workspace).await?;
+            crate::recovery::refuse_if_pending(ctx, workspace)?;
             let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
             check_fresh(ctx, &plan, &state, loaded, workspace)?;
             (plan, state)

@@ -38,7 +38,7 @@ pub async fn run(ctx: &Context, command: &StateCommand) -> anyhow::Result<i32> {
         }
         StateCommand::Mv { source, destination, lock } => {
             let info = ctx.lock(store.as_ref(), &workspace, "state mv", lock.lock_timeout).await?;
-            let result = match crate::recovery::refuse_if_pending(ctx, store.as_ref(), &workspace).await {
+            let result = match crate::recovery::refuse_if_pending(ctx, &workspace) {
                 Ok(()) => move_instances(store.as_ref(), &workspace, source, destination).await,
                 Err(e) => Err(e),
             };
@@ -47,7 +47,7 @@ pub async fn run(ctx: &Context, command: &StateCommand) -> anyhow::Result<i32> {
         }
         StateCommand::Rm { addresses, lock } => {
             let info = ctx.lock(store.as_ref(), &workspace, "state rm", lock.lock_timeout).await?;
-            let result = match crate::recovery::refuse_if_pending(ctx, store.as_ref(), &workspace).await {
+            let result = match crate::recovery::refuse_if_pending(ctx, &workspace) {
                 Ok(()) => remove_instances(store.as_ref(), &workspace, addresses).await,
                 Err(e) => Err(e),
             };
@@ -77,6 +77,9 @@ pub async fn run(ctx: &Context, command: &StateCommand) -> anyhow::Result<i32> {
             let info = ctx.lock(store.as_ref(), &workspace, "state push", lock.lock_timeout).await?;
             let result = push(store.as_ref(), &workspace, &pushed, *force).await;
             let _ = store.unlock(&workspace, &info.id).await;
+            if result.is_ok() {
+                crate::recovery::settle_after_push(ctx, &workspace, &pushed)?;
+            }
             result
         }
     }

@@ -91,7 +91,7 @@ fn removed_mid_apply(workspace: &str) {
     let made = w.objects().len();
     assert!(made < THINGS, "the apply stopped starting work after the loss ({made} objects made)");
 
-    // Until the recovery file is pushed, nothing plans against the empty store.
+    // Until the recovery file is pushed, nothing plans against the store.
     let refused = w.corral(&["apply", "--auto-approve"]);
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(
@@ -100,7 +100,8 @@ fn removed_mid_apply(workspace: &str) {
     );
     assert_eq!(w.objects().len(), made, "a refused apply touched nothing");
 
-    w.ok(&["state", "push", &format!(".corral/state/{workspace}.errored.json")]);
+    let pushed = w.ok(&["state", "push", &format!(".corral/state/{workspace}.errored.json")]);
+    assert!(!recovery.exists(), "pushed, the recovery file has served: {pushed:?}");
     assert_eq!(w.ok(&["state", "list"]).stdout.lines().count(), made, "every object the run made is back in state");
     w.ok(&["apply", "--auto-approve"]);
     assert_no_duplicates(&w, THINGS);
