@@ -270,10 +270,15 @@ impl Inner {
             Ok(database) => Ok(database.map(Readable::Shared)),
             Err(error) => {
                 let path = self.database_path(workspace);
-                match builder().open_read_only(&path) {
-                    Ok(database) => Ok(Some(Readable::ReadOnly(database))),
-                    // The read-only attempt failing too says nothing new: report the first error.
-                    Err(_) => Err(error),
+                if let Ok(database) = builder().open_read_only(&path) {
+                    return Ok(Some(Readable::ReadOnly(database)));
+                }
+                // A read-only handle refuses a file its last writer did not close cleanly (a
+                // killed apply), which only a writer may repair: repair a private copy instead.
+                // Any failure here says nothing new, so the first error is the one reported.
+                match repaired_copy(&path) {
+                    Some((database, copy)) => Ok(Some(Readable::Copy(database, copy))),
+                    None => Err(error),
                 }
             }
         }
@@ -288,6 +293,7 @@ impl Inner {
         let state = match &database {
             Readable::Shared(database) => read_database(database.as_ref(), &path),
             Readable::ReadOnly(database) => read_database(database, &path),
+            Readable::Copy(database, _) => read_database(database, &path),
         };
         // A damaged record is reported with the file it is in.
         state.map_err(|e| match e {
@@ -568,6 +574,16 @@ impl Inner {
 enum Readable {
     Shared(Arc<Database>),
     ReadOnly(redb::ReadOnlyDatabase),
+    /// A repaired copy, removed when dropped.
+    Copy(Database, tempfile::TempPath),
+}
+
+/// Opens (and so repairs) a private copy of a database file that cannot be opened in place.
+fn repaired_copy(path: &Path) -> Option<(Database, tempfile::TempPath)> {
+    let copy = tempfile::NamedTempFile::new().ok()?.into_temp_path();
+    std::fs::copy(path, &copy).ok()?;
+    let database = builder().open(&copy).ok()?;
+    Some((database, copy))
 }
 
 /// Every record of a database, each decoded on its own (see `codec`).
