@@ -277,7 +277,7 @@ impl Inner {
                 // killed apply), which only a writer may repair: repair a private copy instead.
                 // Any failure here says nothing new, so the first error is the one reported.
                 match repaired_copy(&path) {
-                    Some((database, copy)) => Ok(Some(Readable::Copy(database, copy))),
+                    Some((database, copy)) => Ok(Some(Readable::Copy { database, _copy: copy })),
                     None => Err(error),
                 }
             }
@@ -293,7 +293,7 @@ impl Inner {
         let state = match &database {
             Readable::Shared(database) => read_database(database.as_ref(), &path),
             Readable::ReadOnly(database) => read_database(database, &path),
-            Readable::Copy(database, _) => read_database(database, &path),
+            Readable::Copy { database, .. } => read_database(database, &path),
         };
         // A damaged record is reported with the file it is in.
         state.map_err(|e| match e {
@@ -574,8 +574,11 @@ impl Inner {
 enum Readable {
     Shared(Arc<Database>),
     ReadOnly(redb::ReadOnlyDatabase),
-    /// A repaired copy, removed when dropped.
-    Copy(Database, tempfile::TempPath),
+    /// A repaired copy; the file goes when `_copy` is dropped, after the database.
+    Copy {
+        database: Database,
+        _copy: tempfile::TempPath,
+    },
 }
 
 /// Opens (and so repairs) a private copy of a database file that cannot be opened in place.
