@@ -275,6 +275,18 @@ pub enum StateCommand {
         #[command(flatten)]
         lock: LockArgs,
     },
+    /// Print the whole state as JSON (the form `state push` reads).
+    Pull,
+    /// Replace the state with a JSON state file (`-` reads standard input).
+    Push {
+        /// The state file, as `state pull` prints it or a failed apply saved it.
+        path: PathBuf,
+        /// Push even a state of another lineage, or one older (lower serial) than the stored one.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -108,6 +108,15 @@ impl Context {
         }
     }
 
+    /// A path as shown to the user: relative to the working directory when inside it (the
+    /// working directory itself in full, rather than as an empty name).
+    pub fn display(&self, path: &Path) -> String {
+        match path.strip_prefix(&self.cwd) {
+            Ok(relative) if !relative.as_os_str().is_empty() => relative.display().to_string(),
+            _ => path.display().to_string(),
+        }
+    }
+
     pub fn report(&self, diags: &Diagnostics, sources: &SourceMap) {
         ui::print_diagnostics(diags, sources, self.color);
     }

@@ -8,6 +8,7 @@ mod context;
 mod json_schema;
 mod plugins;
 mod progress;
+mod recovery;
 mod render;
 mod sink;
 mod ui;

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use corral_engine::apply::{self, ApplyInput, InstanceOutcome};
 use corral_engine::diag::{Diagnostic, SourceMap};
 use corral_engine::plan::{self, Action, Plan};
-use corral_engine::state::{State, StateStore, StateWriter};
+use corral_engine::state::{State, StateError, StateStore, StateWriter};
 
 use crate::args::ApplyArgs;
 use crate::context::{Context, Loaded};
@@ -15,13 +15,45 @@ use crate::sink::StoreSink;
 use crate::ui::{self, Reported};
 
 pub async fn run(chdir: Option<&Path>, no_color: bool, args: &ApplyArgs, destroy: bool) -> anyhow::Result<i32> {
-    let plan_file = args.target.as_ref().filter(|p| p.is_file()).cloned();
-    let dir = if plan_file.is_some() { None } else { args.target.as_deref() };
+    // The argument is a saved plan or a configuration directory (which, like the default
+    // one, is found under `-C`).
+    let (plan_file, dir) = match &args.target {
+        None => (None, None),
+        Some(target) => {
+            let as_dir = match chdir {
+                Some(c) if target.is_relative() => c.join(target),
+                _ => target.clone(),
+            };
+            if target.is_file() {
+                (Some(target.clone()), None)
+            } else if as_dir.is_dir() {
+                (None, Some(target.as_path()))
+            } else {
+                anyhow::bail!("no such plan file or configuration directory: {}", target.display());
+            }
+        }
+    };
     let ctx = Context::new(chdir, dir, no_color)?;
     let loaded = ctx.load_for_providers()?;
+    if plan_file.is_none() && !has_configuration(&loaded) {
+        if !destroy {
+            return no_configuration(&ctx, "apply");
+        }
+        if dir.is_some() && !ctx.data_dir.exists() {
+            // Neither configuration nor state: not a directory this command can mean, and no
+            // `.corral/` is made in it.
+            anyhow::bail!(
+                "`{}` is not a configuration directory: it has no `.hcl` or `.tf` files and no `.corral/` state",
+                ctx.display(&ctx.root)
+            );
+        }
+    }
     let store = ctx.store()?;
     let workspace = ctx.workspace();
     let operation = if destroy { "destroy" } else { "apply" };
+    // Before the lock too, so a workspace that went with its removed state file is reported
+    // with what to do about it, not as missing.
+    crate::recovery::refuse_if_pending(&ctx, &workspace)?;
     let lock = ctx.lock(store.as_ref(), &workspace, operation, args.flags.lock.lock_timeout).await?;
     let result = run_locked(&ctx, &loaded, &store, &workspace, args, destroy, plan_file.as_deref()).await;
     if let Err(e) = store.unlock(&workspace, &lock.id).await {
@@ -45,6 +77,7 @@ async fn run_locked(
             let key = store.workspace_key(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
             let mut plan = plan::format::read_plan_file(&bytes, &key)
                 .map_err(|e| anyhow::anyhow!("cannot read the plan file {}: {e}", path.display()))?;
+            crate::recovery::refuse_if_pending(ctx, workspace)?;
             let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
             check_fresh(ctx, &plan, &state, loaded, workspace)?;
             // The plan file never holds the values of write-only variables: take them again.
@@ -87,6 +120,25 @@ async fn run_locked(
     execute(ctx, loaded, store, workspace, &plan, &state, args.flags.parallelism).await
 }
 
+/// Whether the root module has any configuration file.
+pub fn has_configuration(loaded: &Loaded) -> bool {
+    loaded.config.sources.files().next().is_some()
+}
+
+/// Terraform's refusal to plan or apply without configuration: it would mark everything for
+/// destruction, which is `destroy`'s (or `plan --destroy`'s) job.
+pub fn no_configuration(ctx: &Context, command: &str) -> anyhow::Result<i32> {
+    let hint = if command == "plan" { "`corral plan --destroy`" } else { "`corral destroy`" };
+    let diag = Diagnostic::error("No configuration files")
+        .with_detail(format!(
+            "{} has no `.hcl` or `.tf` files. Running {command} without a configuration would mark everything for destruction, which is normally not what is desired.",
+            ctx.display(&ctx.root)
+        ))
+        .with_help(format!("to destroy everything, run {hint}; otherwise write the configuration and try again"));
+    ctx.report(&diag.into(), &SourceMap::default());
+    Err(Reported.into())
+}
+
 /// Refuses a saved plan made against other configuration or another state.
 fn check_fresh(ctx: &Context, plan: &Plan, state: &State, loaded: &Loaded, workspace: &str) -> anyhow::Result<()> {
     let basis = &plan.basis;
@@ -127,8 +179,9 @@ async fn execute(
     parallelism: usize,
 ) -> anyhow::Result<i32> {
     let key = store.workspace_key(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
-    let sink = StoreSink::new(StateWriter::new(store.clone(), workspace, state.serial));
     let interrupted = Arc::new(AtomicBool::new(false));
+    let writer = StateWriter::for_state(store.clone(), workspace, state.lineage, state.serial);
+    let sink = StoreSink::new(writer, interrupted.clone());
     let flag = interrupted.clone();
     let plugins = ctx.plugins.clone();
     tokio::spawn(async move {
@@ -162,6 +215,15 @@ async fn execute(
     })
     .await;
     let _ = printer.await;
+    if let Some(lost) = sink.lost() {
+        // Every commit after the loss failed with the same error; it is said once, below,
+        // rather than once per operation.
+        let said = lost.to_string();
+        let mut others = outcome.diagnostics;
+        others.0.retain(|d| d.detail.as_deref() != Some(said.as_str()));
+        ctx.report(&others, &loaded.config.sources);
+        return save_recovery(ctx, workspace, &sink.known_state(state), &lost);
+    }
     ctx.report(&outcome.diagnostics, &loaded.config.sources);
     let added = outcome.count(Action::Create)
         + outcome.count(Action::DeleteThenCreate)
@@ -205,4 +267,34 @@ async fn execute(
         }
     }
     Ok(0)
+}
+
+/// The store stopped taking this run's commits: write everything the run knows beside it and
+/// say how to restore it. Never claims the state is complete, because it is not.
+fn save_recovery(ctx: &Context, workspace: &str, known: &State, lost: &StateError) -> anyhow::Result<i32> {
+    let path = crate::recovery::path(ctx, workspace);
+    let shown = ctx.display(&path);
+    let mut diag =
+        Diagnostic::error("The state changed underneath this apply; its work is NOT recorded in the state store")
+            .with_detail(format!(
+                "{lost}.\nCorral started no new operations after that and did not write to the state store again."
+            ));
+    diag = match crate::recovery::write(&path, known) {
+        Ok(()) => diag.with_help(format!(
+            "everything this run knows ({} resource instance(s), {} unfinished operation(s)) is saved in {shown}; restore it with `corral state push {shown}`{}, then run `corral apply` again",
+            known.instances.len(),
+            known.intents.len(),
+            if matches!(lost, StateError::Vanished { .. }) { "" } else { " (add `--force` to replace the state that is there now)" },
+        )),
+        Err(e) => {
+            // Nowhere to save it: the state goes to standard output, as Terraform does, so
+            // that it can still be pushed.
+            println!("{}", corral_engine::state::format::export_string(known));
+            diag.with_help(format!(
+                "cannot write {shown} ({e}); the state this run knows was printed above: save it to a file and restore it with `corral state push FILE`"
+            ))
+        }
+    };
+    ctx.report(&diag.into(), &SourceMap::default());
+    Ok(1)
 }

@@ -14,8 +14,14 @@ use crate::variables;
 
 pub async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
     let loaded = ctx.load_for_providers()?;
+    if !args.flags.destroy && !super::apply::has_configuration(&loaded) {
+        return super::apply::no_configuration(ctx, "plan");
+    }
     let store = ctx.store()?;
     let workspace = ctx.workspace();
+    // Before the lock too, so a workspace that went with its removed state file is reported
+    // with what to do about it, not as missing.
+    crate::recovery::refuse_if_pending(ctx, &workspace)?;
     let lock = ctx.lock(store.as_ref(), &workspace, "plan", args.flags.lock.lock_timeout).await?;
     let result = make_plan(ctx, &loaded, &store, &workspace, &args.flags).await;
     let _ = store.unlock(&workspace, &lock.id).await;
@@ -50,6 +56,7 @@ pub async fn make_plan(
     workspace: &str,
     flags: &PlanFlags,
 ) -> anyhow::Result<(Plan, State)> {
+    crate::recovery::refuse_if_pending(ctx, workspace)?;
     let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
     let key = store.workspace_key(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
     let (inputs, var_sources, var_diags) = variables::collect(&ctx.root, &flags.vars);

@@ -1,7 +1,8 @@
 //! `corral state list|show|mv|rm`.
 
+use anyhow::Context as _;
 use corral_engine::addr::{AbsResourceInstance, ResourceMode, Target};
-use corral_engine::state::{InstanceState, StateChange};
+use corral_engine::state::{InstanceState, State, StateChange, format};
 
 use crate::args::StateCommand;
 use crate::context::Context;
@@ -37,17 +38,81 @@ pub async fn run(ctx: &Context, command: &StateCommand) -> anyhow::Result<i32> {
         }
         StateCommand::Mv { source, destination, lock } => {
             let info = ctx.lock(store.as_ref(), &workspace, "state mv", lock.lock_timeout).await?;
-            let result = move_instances(store.as_ref(), &workspace, source, destination).await;
+            let result = match crate::recovery::refuse_if_pending(ctx, &workspace) {
+                Ok(()) => move_instances(store.as_ref(), &workspace, source, destination).await,
+                Err(e) => Err(e),
+            };
             let _ = store.unlock(&workspace, &info.id).await;
             result
         }
         StateCommand::Rm { addresses, lock } => {
             let info = ctx.lock(store.as_ref(), &workspace, "state rm", lock.lock_timeout).await?;
-            let result = remove_instances(store.as_ref(), &workspace, addresses).await;
+            let result = match crate::recovery::refuse_if_pending(ctx, &workspace) {
+                Ok(()) => remove_instances(store.as_ref(), &workspace, addresses).await,
+                Err(e) => Err(e),
+            };
             let _ = store.unlock(&workspace, &info.id).await;
             result
         }
+        StateCommand::Pull => {
+            let state = store.read(&workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+            print!("{}", format::export_string(&state));
+            Ok(0)
+        }
+        StateCommand::Push { path, force, lock } => {
+            let text = if path.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin()).context("cannot read the state from standard input")?
+            } else {
+                fs_err::read_to_string(path)?
+            };
+            let pushed =
+                format::import(&text).map_err(|e| anyhow::anyhow!("cannot read {} as a state: {e}", path.display()))?;
+            if crate::recovery::path(ctx, &workspace).exists()
+                && !store.workspaces().await.map_err(|e| anyhow::anyhow!(e))?.contains(&workspace)
+            {
+                // The workspace's state file was removed under an apply, which took the
+                // workspace with it; pushing what the apply saved restores both.
+                store.create_workspace(&workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+            }
+            let info = ctx.lock(store.as_ref(), &workspace, "state push", lock.lock_timeout).await?;
+            let result = push(store.as_ref(), &workspace, &pushed, *force).await;
+            let _ = store.unlock(&workspace, &info.id).await;
+            if result.is_ok() {
+                crate::recovery::settle_after_push(ctx, &workspace, &pushed)?;
+            }
+            result
+        }
     }
+}
+
+/// `state push`: Terraform's rules. A state of another lineage, or an older one (a lower
+/// serial), replaces the stored one only with `--force`; a workspace never written takes any.
+async fn push(
+    store: &dyn corral_engine::state::StateStore,
+    workspace: &str,
+    pushed: &State,
+    force: bool,
+) -> anyhow::Result<i32> {
+    let current = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+    let unwritten = current.serial == 0 && current.lineage.is_nil();
+    if !force && !unwritten {
+        if pushed.lineage != current.lineage {
+            anyhow::bail!(
+                "cannot import a state with lineage \"{}\" over unrelated state with lineage \"{}\" (use `--force` to replace it anyway)",
+                pushed.lineage,
+                current.lineage
+            );
+        }
+        if pushed.serial < current.serial {
+            anyhow::bail!(
+                "cannot import a state with serial {} over newer state with serial {} (use `--force` to replace it anyway)",
+                pushed.serial,
+                current.serial
+            );
+        }
+    }
+    store.replace(workspace, current.serial, pushed).await.map_err(|e| anyhow::anyhow!(e))?;
+    Ok(0)
 }
 
 fn parse_targets(texts: &[String]) -> anyhow::Result<Vec<Target>> {

@@ -15,4 +15,5 @@ mod locking;
 mod plugins;
 mod sandbox;
 mod secrets;
+mod state_safety;
 mod write_only;

@@ -51,8 +51,8 @@ impl Loader {
     /// this one, to stop a module that (indirectly) includes itself.
     fn load_module(&mut self, dir: &Path, path: ModulePath, ancestors: &mut Vec<(PathBuf, ModulePath)>) -> Module {
         let mut module = Module { path: path.clone(), dir: dir.to_path_buf(), ..Module::default() };
-        let files = match config_files(dir) {
-            Ok(files) => files,
+        let (files, unreadable) = match config_files(dir) {
+            Ok(found) => found,
             Err(err) => {
                 self.diags.push(
                     Diagnostic::error(format!("cannot read configuration directory `{}`", self.display(dir).display()))
@@ -61,7 +61,18 @@ impl Loader {
                 return module;
             }
         };
-        if files.is_empty() {
+        // A configuration file that cannot be read is an error, never a file skipped: planning
+        // without it would destroy everything it declares.
+        for problem in &unreadable {
+            self.diags.push(
+                Diagnostic::error(format!(
+                    "cannot read configuration file `{}`",
+                    self.display(&problem.path).display()
+                ))
+                .with_detail(problem.reason.clone()),
+            );
+        }
+        if files.is_empty() && unreadable.is_empty() {
             self.diags
                 .push(Diagnostic::warning(format!("no `.hcl` or `.tf` files in `{}`", self.display(dir).display())));
         }
@@ -69,7 +80,13 @@ impl Loader {
             let text = match fs_err::read_to_string(&file) {
                 Ok(text) => text,
                 Err(err) => {
-                    self.diags.push(Diagnostic::error("cannot read configuration file").with_detail(err.to_string()));
+                    self.diags.push(
+                        Diagnostic::error(format!(
+                            "cannot read configuration file `{}`",
+                            self.display(&file).display()
+                        ))
+                        .with_detail(err.to_string()),
+                    );
                     continue;
                 }
             };
@@ -138,11 +155,13 @@ impl Loader {
         self.hasher.update(text.as_bytes());
     }
 
-    /// The path as shown to the user: relative to the working directory when it is inside it.
+    /// The path as shown to the user: relative to the working directory when it is inside it
+    /// (the working directory itself is shown in full, not as an empty name).
     fn display(&self, path: &Path) -> PathBuf {
         if path.is_absolute()
             && let Some(cwd) = &self.cwd
             && let Ok(relative) = path.strip_prefix(cwd)
+            && !relative.as_os_str().is_empty()
         {
             return relative.to_path_buf();
         }
@@ -150,26 +169,56 @@ impl Loader {
     }
 }
 
-/// The `*.hcl` and `*.tf` files of a directory, sorted by name. Editor leftovers (hidden
-/// files, `foo.tf~`, `#foo.tf#`) are skipped, as Terraform does.
-fn config_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+/// An entry named like a configuration file that cannot be read as one.
+struct Unreadable {
+    path: PathBuf,
+    reason: String,
+}
+
+/// The `*.hcl` and `*.tf` files of a directory, sorted by name, and the entries named like
+/// them that cannot be read (a name that is not UTF-8, a dangling symlink, a symlink loop).
+/// Editor leftovers (hidden files, `foo.tf~`, `#foo.tf#`) and directories are skipped, as
+/// Terraform does.
+fn config_files(dir: &Path) -> std::io::Result<(Vec<PathBuf>, Vec<Unreadable>)> {
     let mut files = Vec::new();
+    let mut unreadable = Vec::new();
     for entry in fs_err::read_dir(dir)? {
         let entry = entry?;
         let path = entry.path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
-        if name.starts_with('.') || name.starts_with('#') {
+        let raw = entry.file_name();
+        // Bytes, so that a name that is not UTF-8 is still recognised as configuration.
+        let bytes = raw.as_encoded_bytes();
+        if bytes.starts_with(b".") || bytes.starts_with(b"#") {
             continue;
         }
-        if !(name.ends_with(".hcl") || name.ends_with(".tf")) {
+        if !(bytes.ends_with(b".hcl") || bytes.ends_with(b".tf")) {
             continue;
         }
-        if path.is_file() {
-            files.push(path);
+        if raw.to_str().is_none() {
+            unreadable
+                .push(Unreadable { path, reason: "the file name is not valid UTF-8; rename the file".to_string() });
+            continue;
+        }
+        // Follows symlinks: a dangling one or a loop fails here.
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => files.push(path),
+            Err(e) => {
+                let reason = match std::fs::symlink_metadata(&path) {
+                    Ok(link) if link.file_type().is_symlink() => {
+                        let target =
+                            std::fs::read_link(&path).map(|t| format!(" to `{}`", t.display())).unwrap_or_default();
+                        format!("it is a symbolic link{target} that cannot be followed: {e}")
+                    }
+                    _ => e.to_string(),
+                };
+                unreadable.push(Unreadable { path, reason });
+            }
         }
     }
     files.sort();
-    Ok(files)
+    unreadable.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((files, unreadable))
 }
 
 /// Removes `.` and resolvable `..` components without touching the file system, so paths

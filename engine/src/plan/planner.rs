@@ -490,23 +490,72 @@ impl<'a> Planner<'a> {
                 )
                 .await;
             } else {
-                self.plan_destroy_instances(module_instance, resource, &parts.schema, &parts.provider_addr);
+                self.plan_destroy_instances(
+                    module_instance,
+                    resource,
+                    &parts.schema,
+                    &parts.provider_addr,
+                    parts.provider.clone(),
+                )
+                .await;
             }
         }
     }
 
-    fn plan_destroy_instances(
+    /// Plans the deletion of a resource's instances. Refreshed first (unless `--refresh=false`),
+    /// as Terraform's destroy plan is: an object already gone (deleted by an interrupted
+    /// destroy whose last commit was lost) is forgotten, not counted as one to destroy.
+    async fn plan_destroy_instances(
         &mut self,
         module_instance: &ModuleInstance,
         resource: &ConfigResource,
         schema: &ResourceSchema,
         provider_addr: &ProviderAddr,
+        provider: Arc<dyn Provider>,
     ) {
         let ty = schema.block.ty();
+        let addrs = state_instances_of(&self.state, module_instance, &resource.resource);
+        let mut refreshed: BTreeMap<AbsResourceInstance, Option<Value>> = BTreeMap::new();
+        if self.input.options.refresh {
+            let selected: Vec<(AbsResourceInstance, provider::ReadRequest)> = addrs
+                .iter()
+                .filter(|addr| self.targeted(addr))
+                .filter_map(|addr| {
+                    let state = self.state.instances.get(addr)?;
+                    let request = provider::ReadRequest {
+                        type_name: addr.resource.type_name.clone(),
+                        current_state: decode_state(state, &ty).unmark_deep().0,
+                        private: state.private.clone(),
+                    };
+                    Some((addr.clone(), request))
+                })
+                .collect();
+            let (read_addrs, requests): (Vec<_>, Vec<_>) = selected.into_iter().unzip();
+            let responses = provider
+                .read_batch(requests, self.input.parallelism)
+                .instrument(info_span!("refresh", resource = %resource))
+                .await;
+            for (addr, response) in read_addrs.into_iter().zip(responses) {
+                let failed = response.diagnostics.has_errors();
+                self.diags.extend(response.diagnostics);
+                if !failed {
+                    refreshed.insert(addr, response.new_state);
+                }
+            }
+        }
         let mut instances = BTreeMap::new();
-        for addr in state_instances_of(&self.state, module_instance, &resource.resource) {
+        for addr in addrs {
             let Some(state) = self.state.instances.get(&addr) else { continue };
-            let value = decode_state(state, &ty);
+            let value = match refreshed.remove(&addr) {
+                Some(Some(current)) => current.mark_paths(&state.sensitive_paths),
+                Some(None) => {
+                    // Already gone: nothing to delete; forget it.
+                    self.recovered.push(StateChange::RemoveInstance(addr.clone()));
+                    self.state.instances.remove(&addr);
+                    continue;
+                }
+                None => decode_state(state, &ty),
+            };
             instances.insert(addr.key.clone(), value.clone());
             if !self.targeted(&addr) {
                 continue;

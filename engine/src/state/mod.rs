@@ -50,6 +50,14 @@ pub enum StateError {
     WorkspaceExists(String),
     #[error("state changed underneath: expected serial {expected}, found {found}")]
     SerialMismatch { expected: u64, found: u64 },
+    /// The stored state is another state altogether (its file was replaced by another
+    /// workspace's or another project's).
+    #[error("state changed underneath: expected lineage {expected}, found {found} (the state file was replaced)")]
+    LineageMismatch { expected: uuid::Uuid, found: uuid::Uuid },
+    /// The state file was removed while a run that had read it was still committing; the
+    /// commit refuses to make a new, empty one in its place.
+    #[error("state changed underneath: the state file {path} was removed (expected serial {expected})")]
+    Vanished { path: String, expected: u64 },
     #[error("no instance `{0}` in state")]
     NoSuchInstance(AbsResourceInstance),
     #[error("state storage at {path}: {message}")]
@@ -74,6 +82,17 @@ pub enum StateError {
     InvalidAddress(#[from] crate::addr::AddrParseError),
 }
 
+impl StateError {
+    /// Whether the stored state is no longer the one the caller read (changed, replaced or
+    /// removed by someone else): nothing more may be written on the caller's behalf.
+    pub fn is_changed_underneath(&self) -> bool {
+        matches!(
+            self,
+            StateError::SerialMismatch { .. } | StateError::LineageMismatch { .. } | StateError::Vanished { .. }
+        )
+    }
+}
+
 /// One change to a workspace's state. A commit applies a batch of them atomically.
 #[derive(Clone, Debug)]
 pub enum StateChange {
@@ -83,6 +102,34 @@ pub enum StateChange {
     RemoveIntent(uuid::Uuid),
     /// Replaces all outputs.
     SetOutputs(std::collections::BTreeMap<String, OutputState>),
+}
+
+impl State {
+    /// Applies changes as a commit would (in order; removing what is not there is no error).
+    /// A change naming an address that does not parse is skipped: a store refuses it too.
+    /// Used to write down what a run knows when the store can no longer take it.
+    pub fn apply_changes(&mut self, changes: impl IntoIterator<Item = StateChange>) {
+        for change in changes {
+            match change {
+                StateChange::PutInstance(mut instance) => {
+                    if let Ok(addr) = instance.addr.parse::<AbsResourceInstance>() {
+                        instance.addr = addr.to_string();
+                        self.instances.insert(addr, instance);
+                    }
+                }
+                StateChange::RemoveInstance(addr) => {
+                    self.instances.remove(&addr);
+                }
+                StateChange::PutIntent(intent) => {
+                    self.intents.insert(intent.id, intent);
+                }
+                StateChange::RemoveIntent(id) => {
+                    self.intents.remove(&id);
+                }
+                StateChange::SetOutputs(outputs) => self.outputs = outputs,
+            }
+        }
+    }
 }
 
 /// Where state is kept. Implementations are safe to share between tasks; one process holds
@@ -120,4 +167,21 @@ pub trait StateStore: Send + Sync {
     /// the redb backend keeps it in `<ws>.key` (0600) beside the database; a server backend
     /// would keep it in its own secret store. It is never printed.
     async fn workspace_key(&self, workspace: &str) -> Result<crate::secret::WorkspaceKey, StateError>;
+
+    /// [`StateStore::commit`] that also refuses ([`StateError::LineageMismatch`]) when the
+    /// stored lineage is not `lineage`. The nil lineage expects a workspace never committed to;
+    /// the returned lineage is the one the state has after the commit.
+    async fn commit_in_lineage(
+        &self,
+        workspace: &str,
+        lineage: uuid::Uuid,
+        expected_serial: u64,
+        changes: Vec<StateChange>,
+    ) -> Result<(uuid::Uuid, u64), StateError>;
+
+    /// Replaces the whole state of a workspace with `state` (`corral state push`), if the
+    /// stored serial is still `expected_serial`. The workspace takes `state`'s lineage, and a
+    /// serial above both `state.serial` and the stored one, so a plan saved before the push is
+    /// refused as stale. Returns the new serial.
+    async fn replace(&self, workspace: &str, expected_serial: u64, state: &State) -> Result<u64, StateError>;
 }

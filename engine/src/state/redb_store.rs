@@ -130,7 +130,25 @@ impl StateStore for RedbStore {
         changes: Vec<StateChange>,
     ) -> Result<u64, StateError> {
         let workspace = workspace.to_string();
-        self.blocking(move |inner| inner.commit(&workspace, expected_serial, changes)).await
+        let (_, serial) = self.blocking(move |inner| inner.commit(&workspace, None, expected_serial, changes)).await?;
+        Ok(serial)
+    }
+
+    async fn commit_in_lineage(
+        &self,
+        workspace: &str,
+        lineage: uuid::Uuid,
+        expected_serial: u64,
+        changes: Vec<StateChange>,
+    ) -> Result<(uuid::Uuid, u64), StateError> {
+        let workspace = workspace.to_string();
+        self.blocking(move |inner| inner.commit(&workspace, Some(lineage), expected_serial, changes)).await
+    }
+
+    async fn replace(&self, workspace: &str, expected_serial: u64, state: &State) -> Result<u64, StateError> {
+        let workspace = workspace.to_string();
+        let state = state.clone();
+        self.blocking(move |inner| inner.replace(&workspace, expected_serial, &state)).await
     }
 
     async fn workspace_key(&self, workspace: &str) -> Result<WorkspaceKey, StateError> {
@@ -272,74 +290,102 @@ impl Inner {
         Ok(Some(database))
     }
 
+    /// The workspace's database for reading: the shared read-write handle, or, when the file
+    /// may not be written (a read-only file or directory, a backup being inspected), a
+    /// read-only handle, so `state list`, `show` and `output` still work.
+    fn database_for_reading(&self, workspace: &str) -> Result<Option<Readable>, StateError> {
+        match self.database(workspace, false) {
+            Ok(database) => Ok(database.map(Readable::Shared)),
+            Err(error) => {
+                let path = self.database_path(workspace);
+                if let Ok(database) = builder().open_read_only(&path) {
+                    return Ok(Some(Readable::ReadOnly(database)));
+                }
+                // A read-only handle refuses a file its last writer did not close cleanly (a
+                // killed apply), which only a writer may repair: repair a private copy instead.
+                // Any failure here says nothing new, so the first error is the one reported.
+                match repaired_copy(&path) {
+                    Some((database, copy)) => Ok(Some(Readable::Copy { database, _copy: copy })),
+                    None => Err(error),
+                }
+            }
+        }
+    }
+
     fn read(&self, workspace: &str) -> Result<State, StateError> {
         self.require_workspace(workspace)?;
-        let Some(database) = self.database(workspace, false)? else {
+        let Some(database) = self.database_for_reading(workspace)? else {
             return Ok(unwritten_state());
         };
         let path = self.database_path(workspace);
-        let err = |e: redb::Error| db_error(&path, e);
-        let txn = database.begin_read().map_err(|e| err(e.into()))?;
-
-        let meta = txn.open_table(META).map_err(|e| err(e.into()))?;
-        let get_meta = |key: &str| -> Result<Option<String>, StateError> {
-            Ok(meta.get(key).map_err(|e| err(e.into()))?.map(|guard| guard.value().to_string()))
+        let state = match &database {
+            Readable::Shared(database) => read_database(database.as_ref(), &path),
+            Readable::ReadOnly(database) => read_database(database, &path),
+            Readable::Copy { database, .. } => read_database(database, &path),
         };
-        codec::check_store_format(get_meta(codec::META_STORE_FORMAT)?.as_deref())?;
-        let mut state = unwritten_state();
-        if let Some(lineage) = get_meta(codec::META_LINEAGE)? {
-            state.lineage = codec::decode_lineage(&lineage)?;
-        }
-        if let Some(serial) = get_meta(codec::META_SERIAL)? {
-            state.serial = codec::decode_serial(&serial)?;
-        }
-
-        let instances = txn.open_table(INSTANCES).map_err(|e| err(e.into()))?;
-        for entry in instances.iter().map_err(|e| err(e.into()))? {
-            let (key, value) = entry.map_err(|e| err(e.into()))?;
-            let (addr, instance) = codec::decode_instance(key.value(), value.value())?;
-            state.instances.insert(addr, instance);
-        }
-        let outputs = txn.open_table(OUTPUTS).map_err(|e| err(e.into()))?;
-        for entry in outputs.iter().map_err(|e| err(e.into()))? {
-            let (key, value) = entry.map_err(|e| err(e.into()))?;
-            state.outputs.insert(key.value().to_string(), codec::decode_output(key.value(), value.value())?);
-        }
-        let intents = txn.open_table(INTENTS).map_err(|e| err(e.into()))?;
-        for entry in intents.iter().map_err(|e| err(e.into()))? {
-            let (key, value) = entry.map_err(|e| err(e.into()))?;
-            let (id, intent) = codec::decode_intent(key.value(), value.value())?;
-            state.intents.insert(id, intent);
-        }
-        Ok(state)
+        // A damaged record is reported with the file it is in.
+        state.map_err(|e| match e {
+            StateError::Corrupt(message) => StateError::Corrupt(format!("{}: {message}", path.display())),
+            other => other,
+        })
     }
-
-    fn commit(&self, workspace: &str, expected_serial: u64, changes: Vec<StateChange>) -> Result<u64, StateError> {
+    /// A commit, compare-and-swap on the serial (and on the lineage when `lineage` is given).
+    /// Returns the lineage and serial after it.
+    fn commit(
+        &self,
+        workspace: &str,
+        lineage: Option<uuid::Uuid>,
+        expected_serial: u64,
+        changes: Vec<StateChange>,
+    ) -> Result<(uuid::Uuid, u64), StateError> {
         validate_workspace_name(workspace)?;
         // Encode everything first: a bad change fails the commit before the file is touched.
         let changes = encode_changes(changes)?;
+        let path = self.database_path(workspace);
         // `default` comes into being with its first commit; other workspaces must be created.
-        let Some(database) = self.database(workspace, workspace == DEFAULT_WORKSPACE)? else {
+        // A commit that expects a written state never makes a file: the state it expects was
+        // removed, and a fresh empty one in its place would forget every object.
+        let create = workspace == DEFAULT_WORKSPACE && expected_serial == 0;
+        let Some(database) = self.database(workspace, create)? else {
+            if expected_serial > 0 {
+                return Err(StateError::Vanished { path: path.display().to_string(), expected: expected_serial });
+            }
             return Err(StateError::NoSuchWorkspace(workspace.to_string()));
         };
-        let path = self.database_path(workspace);
         let err = |e: redb::Error| db_error(&path, e);
 
         let txn = database.begin_write().map_err(|e| err(e.into()))?;
+        let stored_lineage;
         {
             let mut meta = txn.open_table(META).map_err(|e| err(e.into()))?;
             let found = match meta.get(codec::META_SERIAL).map_err(|e| err(e.into()))? {
                 Some(serial) => codec::decode_serial(serial.value())?,
                 None => 0,
             };
+            let found_lineage = match meta.get(codec::META_LINEAGE).map_err(|e| err(e.into()))? {
+                Some(text) => Some(codec::decode_lineage(text.value())?),
+                None => None,
+            };
+            // Dropping the transaction aborts it.
+            if let Some(expected) = lineage
+                && expected != found_lineage.unwrap_or_else(uuid::Uuid::nil)
+            {
+                return Err(StateError::LineageMismatch {
+                    expected,
+                    found: found_lineage.unwrap_or_else(uuid::Uuid::nil),
+                });
+            }
             if found != expected_serial {
-                // Dropping the transaction aborts it.
                 return Err(StateError::SerialMismatch { expected: expected_serial, found });
             }
-            if meta.get(codec::META_LINEAGE).map_err(|e| err(e.into()))?.is_none() {
-                let lineage = uuid::Uuid::new_v4().to_string();
-                meta.insert(codec::META_LINEAGE, lineage.as_str()).map_err(|e| err(e.into()))?;
-            }
+            stored_lineage = match found_lineage {
+                Some(lineage) => lineage,
+                None => {
+                    let fresh = uuid::Uuid::new_v4();
+                    meta.insert(codec::META_LINEAGE, fresh.to_string().as_str()).map_err(|e| err(e.into()))?;
+                    fresh
+                }
+            };
             let serial = (expected_serial + 1).to_string();
             meta.insert(codec::META_SERIAL, serial.as_str()).map_err(|e| err(e.into()))?;
 
@@ -371,7 +417,59 @@ impl Inner {
         }
         // Durability::Immediate (the default): the commit is on disk when this returns.
         txn.commit().map_err(|e| err(e.into()))?;
-        Ok(expected_serial + 1)
+        Ok((stored_lineage, expected_serial + 1))
+    }
+
+    fn replace(&self, workspace: &str, expected_serial: u64, state: &State) -> Result<u64, StateError> {
+        validate_workspace_name(workspace)?;
+        let mut changes = vec![StateChange::SetOutputs(state.outputs.clone())];
+        changes.extend(state.instances.values().cloned().map(StateChange::PutInstance));
+        changes.extend(state.intents.values().cloned().map(StateChange::PutIntent));
+        let changes = encode_changes(changes)?;
+        // Pushing is how a removed state is restored, so `default`'s file may be made here.
+        let Some(database) = self.database(workspace, workspace == DEFAULT_WORKSPACE)? else {
+            return Err(StateError::NoSuchWorkspace(workspace.to_string()));
+        };
+        let path = self.database_path(workspace);
+        let err = |e: redb::Error| db_error(&path, e);
+        let txn = database.begin_write().map_err(|e| err(e.into()))?;
+        let serial = state.serial.max(expected_serial + 1);
+        {
+            let mut meta = txn.open_table(META).map_err(|e| err(e.into()))?;
+            let found = match meta.get(codec::META_SERIAL).map_err(|e| err(e.into()))? {
+                Some(serial) => codec::decode_serial(serial.value())?,
+                None => 0,
+            };
+            if found != expected_serial {
+                return Err(StateError::SerialMismatch { expected: expected_serial, found });
+            }
+            meta.insert(codec::META_LINEAGE, state.lineage.to_string().as_str()).map_err(|e| err(e.into()))?;
+            meta.insert(codec::META_SERIAL, serial.to_string().as_str()).map_err(|e| err(e.into()))?;
+            let mut instances = txn.open_table(INSTANCES).map_err(|e| err(e.into()))?;
+            let mut intents = txn.open_table(INTENTS).map_err(|e| err(e.into()))?;
+            let mut outputs = txn.open_table(OUTPUTS).map_err(|e| err(e.into()))?;
+            instances.retain(|_, _| false).map_err(|e| err(e.into()))?;
+            intents.retain(|_, _| false).map_err(|e| err(e.into()))?;
+            for change in &changes {
+                match change {
+                    EncodedChange::PutInstance { key, value } => {
+                        instances.insert(key.as_str(), value.as_slice()).map_err(|e| err(e.into()))?;
+                    }
+                    EncodedChange::PutIntent { key, value } => {
+                        intents.insert(key.as_str(), value.as_slice()).map_err(|e| err(e.into()))?;
+                    }
+                    EncodedChange::SetOutputs(new_outputs) => {
+                        outputs.retain(|_, _| false).map_err(|e| err(e.into()))?;
+                        for (name, value) in new_outputs {
+                            outputs.insert(name.as_str(), value.as_slice()).map_err(|e| err(e.into()))?;
+                        }
+                    }
+                    EncodedChange::RemoveInstance { .. } | EncodedChange::RemoveIntent { .. } => {}
+                }
+            }
+        }
+        txn.commit().map_err(|e| err(e.into()))?;
+        Ok(serial)
     }
 
     fn delete_workspace(&self, workspace: &str) -> Result<(), StateError> {
@@ -500,6 +598,62 @@ impl Inner {
             None => Ok(Some(lock_file::read_holder(&path))),
         }
     }
+}
+
+/// A workspace's database opened for reading.
+enum Readable {
+    Shared(Arc<Database>),
+    ReadOnly(redb::ReadOnlyDatabase),
+    /// A repaired copy; the file goes when `_copy` is dropped, after the database.
+    Copy {
+        database: Database,
+        _copy: tempfile::TempPath,
+    },
+}
+
+/// Opens (and so repairs) a private copy of a database file that cannot be opened in place.
+fn repaired_copy(path: &Path) -> Option<(Database, tempfile::TempPath)> {
+    let copy = tempfile::NamedTempFile::new().ok()?.into_temp_path();
+    std::fs::copy(path, &copy).ok()?;
+    let database = builder().open(&copy).ok()?;
+    Some((database, copy))
+}
+
+/// Every record of a database, each decoded on its own (see `codec`).
+fn read_database(database: &impl ReadableDatabase, path: &Path) -> Result<State, StateError> {
+    let err = |e: redb::Error| db_error(path, e);
+    let txn = database.begin_read().map_err(|e| err(e.into()))?;
+    let meta = txn.open_table(META).map_err(|e| err(e.into()))?;
+    let get_meta = |key: &str| -> Result<Option<String>, StateError> {
+        Ok(meta.get(key).map_err(|e| err(e.into()))?.map(|guard| guard.value().to_string()))
+    };
+    codec::check_store_format(get_meta(codec::META_STORE_FORMAT)?.as_deref())?;
+    let mut state = unwritten_state();
+    if let Some(lineage) = get_meta(codec::META_LINEAGE)? {
+        state.lineage = codec::decode_lineage(&lineage)?;
+    }
+    if let Some(serial) = get_meta(codec::META_SERIAL)? {
+        state.serial = codec::decode_serial(&serial)?;
+    }
+
+    let instances = txn.open_table(INSTANCES).map_err(|e| err(e.into()))?;
+    for entry in instances.iter().map_err(|e| err(e.into()))? {
+        let (key, value) = entry.map_err(|e| err(e.into()))?;
+        let (addr, instance) = codec::decode_instance(key.value(), value.value())?;
+        state.instances.insert(addr, instance);
+    }
+    let outputs = txn.open_table(OUTPUTS).map_err(|e| err(e.into()))?;
+    for entry in outputs.iter().map_err(|e| err(e.into()))? {
+        let (key, value) = entry.map_err(|e| err(e.into()))?;
+        state.outputs.insert(key.value().to_string(), codec::decode_output(key.value(), value.value())?);
+    }
+    let intents = txn.open_table(INTENTS).map_err(|e| err(e.into()))?;
+    for entry in intents.iter().map_err(|e| err(e.into()))? {
+        let (key, value) = entry.map_err(|e| err(e.into()))?;
+        let (id, intent) = codec::decode_intent(key.value(), value.value())?;
+        state.intents.insert(id, intent);
+    }
+    Ok(state)
 }
 
 /// A change, checked and encoded before the write transaction begins.

@@ -72,9 +72,98 @@ async fn a_damaged_record_is_reported_by_its_key() {
     txn.commit().unwrap();
 
     match store.read("default").await {
-        Err(StateError::Corrupt(message)) => assert!(message.contains("`testing_thing.bad`"), "{message}"),
+        Err(StateError::Corrupt(message)) => {
+            assert!(message.contains("`testing_thing.bad`"), "{message}");
+            assert!(message.contains("default.redb"), "the message names the file: {message}");
+        }
         other => panic!("expected Corrupt, got {other:?}"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_never_recreates_a_removed_state_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = redb(dir.path());
+    let serial =
+        store.commit("default", 0, vec![StateChange::PutInstance(instance("testing_thing.a", "a"))]).await.unwrap();
+    std::fs::remove_file(dir.path().join("default.redb")).unwrap();
+    let result = store.commit("default", serial, vec![StateChange::PutInstance(instance("testing_thing.b", "b"))]);
+    match result.await {
+        Err(error @ StateError::Vanished { .. }) => assert!(error.is_changed_underneath()),
+        other => panic!("expected Vanished, got {other:?}"),
+    }
+    assert!(!dir.path().join("default.redb").exists(), "no empty state was made in its place");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replaced_state_file_is_refused_by_its_lineage_even_at_the_same_serial() {
+    let ours = tempfile::tempdir().unwrap();
+    let theirs = tempfile::tempdir().unwrap();
+    let store = redb(ours.path());
+    let other = redb(theirs.path());
+    store.commit("default", 0, vec![StateChange::PutInstance(instance("testing_thing.a", "a"))]).await.unwrap();
+    other.commit("default", 0, vec![StateChange::PutInstance(instance("testing_thing.o", "o"))]).await.unwrap();
+    let read = store.read("default").await.unwrap();
+    let writer = StateWriter::for_state(store.clone(), "default", read.lineage, read.serial);
+    std::fs::copy(theirs.path().join("default.redb"), ours.path().join("incoming")).unwrap();
+    std::fs::rename(ours.path().join("incoming"), ours.path().join("default.redb")).unwrap();
+    let first = writer.submit(vec![StateChange::PutInstance(instance("testing_thing.b", "b"))]).await;
+    assert!(matches!(first, Err(StateError::LineageMismatch { .. })), "{first:?}");
+    assert!(writer.lost().is_some());
+    // Latched: later submissions fail without writing, even ones that would pass the checks.
+    let second = writer.submit(Vec::new()).await;
+    assert!(matches!(second, Err(StateError::LineageMismatch { .. })), "{second:?}");
+    assert_eq!(store.read("default").await.unwrap(), other.read("default").await.unwrap());
+}
+
+/// What a failed apply saves (its read state with its changes applied in memory) is exactly
+/// what the store would hold had the commits succeeded, intents included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_applied_in_memory_equal_the_same_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = redb(dir.path());
+    let serial = store.commit("default", 0, vec![StateChange::PutInstance(instance("testing_thing.a", "a"))]).await;
+    let base = store.read("default").await.unwrap();
+    let pending = intent("testing_thing.b");
+    let finished = intent("testing_thing.c");
+    let rounds = vec![
+        vec![StateChange::PutIntent(pending.clone()), StateChange::PutIntent(finished.clone())],
+        vec![StateChange::RemoveIntent(finished.id), StateChange::PutInstance(instance("testing_thing.c", "c"))],
+        vec![
+            StateChange::RemoveInstance("testing_thing.a".parse().unwrap()),
+            StateChange::RemoveInstance("testing_thing.z".parse().unwrap()),
+        ],
+    ];
+    let mut in_memory = base.clone();
+    let mut serial = serial.unwrap();
+    for changes in rounds {
+        in_memory.apply_changes(changes.clone());
+        serial = store.commit("default", serial, changes).await.unwrap();
+    }
+    let stored = store.read("default").await.unwrap();
+    assert_eq!(in_memory.instances, stored.instances);
+    assert_eq!(in_memory.intents, stored.intents);
+    assert!(in_memory.intents.contains_key(&pending.id), "the unfinished create's intent is kept");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replace_takes_the_lineage_and_moves_the_serial_past_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = redb(dir.path());
+    let mut serial = 0;
+    for name in ["a", "b", "c"] {
+        let change = StateChange::PutInstance(instance(&format!("testing_thing.{name}"), name));
+        serial = store.commit("default", serial, vec![change]).await.unwrap();
+    }
+    let mut pushed = State::empty();
+    pushed.serial = 2;
+    pushed.apply_changes(vec![StateChange::PutInstance(instance("testing_thing.z", "z"))]);
+    assert_eq!(store.replace("default", serial, &pushed).await.unwrap(), 4);
+    let after = store.read("default").await.unwrap();
+    assert_eq!(after.lineage, pushed.lineage);
+    assert_eq!(after.instances.keys().map(ToString::to_string).collect::<Vec<_>>(), ["testing_thing.z"]);
+    let stale = store.replace("default", serial, &pushed).await;
+    assert!(matches!(stale, Err(StateError::SerialMismatch { .. })), "{stale:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,8 +27,14 @@ struct Inner {
 }
 
 struct Queue {
+    /// The lineage the state has, when the writer checks it (see [`StateWriter::for_state`]).
+    lineage: Option<uuid::Uuid>,
     /// The serial of the last commit this writer made (or was given).
     serial: u64,
+    /// Set when the store answered that its state is no longer the one this writer works on
+    /// (changed, replaced or removed): every later submission fails with it, untried, so
+    /// nothing is written into a state this run did not read.
+    lost: Option<StateError>,
     pending: Vec<Submission>,
     /// Whether a flush task is running; it drains `pending` until empty.
     flushing: bool,
@@ -45,13 +51,33 @@ impl StateWriter {
     /// A writer for `workspace`, whose stored serial is `serial` now (from the `read` the
     /// operation planned against). The caller should hold the workspace's lock.
     pub fn new(store: Arc<dyn StateStore>, workspace: &str, serial: u64) -> StateWriter {
-        StateWriter {
-            inner: Arc::new(Inner {
-                store,
-                workspace: workspace.to_string(),
-                queue: Mutex::new(Queue { serial, pending: Vec::new(), flushing: false, commits: 0 }),
-            }),
-        }
+        StateWriter::with_lineage(store, workspace, None, serial)
+    }
+
+    /// A writer for a state read as `lineage` at `serial`: every commit also checks the
+    /// lineage, so a state file replaced by another one (even at the same serial) is refused.
+    pub fn for_state(store: Arc<dyn StateStore>, workspace: &str, lineage: uuid::Uuid, serial: u64) -> StateWriter {
+        StateWriter::with_lineage(store, workspace, Some(lineage), serial)
+    }
+
+    fn with_lineage(
+        store: Arc<dyn StateStore>,
+        workspace: &str,
+        lineage: Option<uuid::Uuid>,
+        serial: u64,
+    ) -> StateWriter {
+        let queue = Queue { lineage, serial, lost: None, pending: Vec::new(), flushing: false, commits: 0 };
+        StateWriter { inner: Arc::new(Inner { store, workspace: workspace.to_string(), queue: Mutex::new(queue) }) }
+    }
+
+    /// Why the writer stopped writing, if the store's state stopped being the one it works on.
+    pub fn lost(&self) -> Option<StateError> {
+        self.inner.queue().lost.clone()
+    }
+
+    /// The lineage of the state written to, when the writer checks it.
+    pub fn lineage(&self) -> Option<uuid::Uuid> {
+        self.inner.queue().lineage
     }
 
     /// Commits `changes` durably, possibly together with other submissions, and returns the
@@ -96,17 +122,31 @@ impl Inner {
 
     async fn flush(self: Arc<Self>) {
         loop {
-            let (batch, serial) = {
+            let (batch, serial, lost) = {
                 let mut queue = self.queue();
                 if queue.pending.is_empty() {
                     queue.flushing = false;
                     return;
                 }
-                (std::mem::take(&mut queue.pending), queue.serial)
+                (std::mem::take(&mut queue.pending), queue.serial, queue.lost.clone())
             };
+            if let Some(error) = lost {
+                for submission in batch {
+                    let _ = submission.reply.send(Err(error.clone()));
+                }
+                continue;
+            }
             let merged: Vec<StateChange> = batch.iter().flat_map(|s| s.changes.iter().cloned()).collect();
-            let result = self.store.commit(&self.workspace, serial, merged).await;
+            let result = self.commit(serial, merged).await;
             match result {
+                // The state is not ours any more: a retry one by one could only fail the same
+                // way (or, worse, write into a state this run never read).
+                Err(error) if error.is_changed_underneath() => {
+                    self.queue().lost = Some(error.clone());
+                    for submission in batch {
+                        let _ = submission.reply.send(Err(error.clone()));
+                    }
+                }
                 Ok(new_serial) => {
                     self.record_commit(new_serial);
                     for submission in batch {
@@ -117,10 +157,18 @@ impl Inner {
                 // a failed group is retried one submission at a time.
                 Err(_) if batch.len() > 1 => {
                     for submission in batch {
-                        let serial = self.queue().serial;
-                        let result = self.store.commit(&self.workspace, serial, submission.changes).await;
-                        if let Ok(new_serial) = result {
-                            self.record_commit(new_serial);
+                        let (serial, lost) = {
+                            let queue = self.queue();
+                            (queue.serial, queue.lost.clone())
+                        };
+                        let result = match lost {
+                            Some(error) => Err(error),
+                            None => self.commit(serial, submission.changes).await,
+                        };
+                        match &result {
+                            Ok(new_serial) => self.record_commit(*new_serial),
+                            Err(error) if error.is_changed_underneath() => self.queue().lost = Some(error.clone()),
+                            Err(_) => {}
                         }
                         let _ = submission.reply.send(result);
                     }
@@ -130,6 +178,20 @@ impl Inner {
                         let _ = submission.reply.send(Err(error.clone()));
                     }
                 }
+            }
+        }
+    }
+
+    /// One commit at `serial`, checking the lineage when the writer knows it (and learning
+    /// it from the first commit of a never-written workspace).
+    async fn commit(&self, serial: u64, changes: Vec<StateChange>) -> Result<u64, StateError> {
+        let lineage = self.queue().lineage;
+        match lineage {
+            None => self.store.commit(&self.workspace, serial, changes).await,
+            Some(lineage) => {
+                let (lineage, serial) = self.store.commit_in_lineage(&self.workspace, lineage, serial, changes).await?;
+                self.queue().lineage = Some(lineage);
+                Ok(serial)
             }
         }
     }
