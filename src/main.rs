@@ -6,6 +6,7 @@ mod args;
 mod commands;
 mod context;
 mod json_schema;
+mod pipe;
 mod plugins;
 mod progress;
 mod render;
@@ -28,6 +29,7 @@ use crate::context::Context;
 use crate::ui::Reported;
 
 fn main() -> ExitCode {
+    pipe::exit_quietly_on_broken_pipe();
     let cli = Cli::parse();
     if let Command::ServeProvider(args) = &cli.command {
         // A plugin process: its own runtime and its own logging (plain lines for the host).
@@ -51,7 +53,7 @@ fn main() -> ExitCode {
             if let Some(io) = e.downcast_ref::<std::io::Error>()
                 && io.kind() == std::io::ErrorKind::BrokenPipe
             {
-                return ExitCode::SUCCESS;
+                return ExitCode::from(pipe::BROKEN_PIPE_EXIT);
             }
             eprintln!("Error: {e:#}");
             ExitCode::from(1)

@@ -13,5 +13,6 @@ mod kmr;
 mod lifecycle;
 mod locking;
 mod plugins;
+mod process;
 mod sandbox;
 mod write_only;
