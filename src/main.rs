@@ -5,6 +5,7 @@
 mod args;
 mod commands;
 mod context;
+mod interrupt;
 mod json_schema;
 mod pipe;
 mod plugins;

@@ -3,7 +3,9 @@
 //! directory outlives the run that started it.
 
 use std::io::Read;
-use std::process::Stdio;
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::support::Workdir;
 
@@ -137,4 +139,168 @@ output "tags" {{
     // The short key is padded to the long one, so the `=` line up.
     let out = w.ok(&["state", "show", "testing_thing.t"]);
     assert!(out.stdout.contains(&format!("short{} = \"w\"", " ".repeat(70_000 - 5))), "padding lost");
+}
+
+/// A running `corral` whose output is collected as it comes.
+struct Running {
+    child: Child,
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Running {
+    fn start(mut command: std::process::Command) -> Running {
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let collect = |mut pipe: Box<dyn Read + Send>| {
+            let text = Arc::new(Mutex::new(String::new()));
+            let sink = text.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = pipe.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            });
+            text
+        };
+        let stdout = collect(Box::new(child.stdout.take().unwrap()));
+        let stderr = collect(Box::new(child.stderr.take().unwrap()));
+        Running { child, stdout, stderr }
+    }
+
+    fn signal(&self, name: &str) {
+        let status =
+            std::process::Command::new("kill").arg(format!("-{name}")).arg(self.child.id().to_string()).status();
+        assert!(status.unwrap().success(), "kill -{name} failed");
+    }
+
+    /// Waits until `check` holds, failing the test after a minute.
+    fn wait_until(&self, what: &str, check: impl Fn(&Running) -> bool) {
+        let started = Instant::now();
+        while !check(self) {
+            assert!(started.elapsed() < Duration::from_secs(60), "timed out waiting for {what}:\n{}", self.stdout());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn stdout(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    /// Waits for the exit; the exit code, stdout and stderr.
+    fn finish(mut self) -> (i32, String, String) {
+        let status = self.child.wait().unwrap();
+        // The reader threads get the last bytes once the pipes close.
+        std::thread::sleep(Duration::from_millis(100));
+        let stderr = self.stderr.lock().unwrap().clone();
+        (status.code().unwrap_or(-1), self.stdout(), stderr)
+    }
+}
+
+fn slow_config(count: usize, delay_ms: u64) -> String {
+    format!(
+        r#"
+provider "testing" {{
+  fsync = false
+}}
+
+resource "testing_thing" "slow" {{
+  count    = {count}
+  name     = "slow-${{count.index}}"
+  delay_ms = {delay_ms}
+}}
+
+resource "testing_thing" "after" {{
+  name    = "after"
+  payload = testing_thing.slow[0].id
+}}
+"#
+    )
+}
+
+/// The number before `label` in a summary line such as "3 added, 0 changed, ..., 7 not
+/// started."
+fn count_of(summary: &str, label: &str) -> usize {
+    let at = summary.find(label).unwrap_or_else(|| panic!("no `{label}` in:\n{summary}"));
+    summary[..at].trim_end().rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+/// After an interrupt that waited for the calls in flight: what is on disk is exactly what
+/// state holds, and no intent is left.
+fn assert_state_matches_the_world(w: &Workdir) {
+    let state = w.state();
+    let on_disk = w.objects().len();
+    assert_eq!(state.instances.len(), on_disk, "state and the world disagree");
+    assert!(state.intents.is_empty(), "intents left: {:?}", state.intents.keys().collect::<Vec<_>>());
+}
+
+#[test]
+fn ctrl_c_during_apply_finishes_the_calls_in_flight_and_lists_what_was_not_started() {
+    let w = Workdir::new();
+    w.write("main.hcl", &slow_config(40, 600));
+    let apply = Running::start(w.command(&["apply", "--auto-approve", "--parallelism", "4"]));
+    apply.wait_until("the first creates", |_| w.objects().len() >= 4);
+    apply.signal("INT");
+    let (code, stdout, stderr) = apply.finish();
+    assert_eq!(code, 1, "an interrupted apply must fail:\n{stdout}\n{stderr}");
+    assert!(!stdout.contains("Apply complete"), "{stdout}");
+    assert!(stderr.contains("Interrupt received"), "{stderr}");
+    let summary = stdout.lines().find(|l| l.starts_with("Apply interrupted.")).unwrap_or_else(|| panic!("{stdout}"));
+    let added = count_of(summary, "added");
+    let not_started = count_of(summary, "not started");
+    assert_eq!(added + not_started, 41, "{summary}");
+    assert!(not_started > 0 && added >= 4, "{summary}");
+    let listed = stdout.lines().filter(|l| l.ends_with(": skipped (not started: interrupted)")).count();
+    assert_eq!(listed, not_started, "{stdout}");
+    assert!(stdout.contains("  - testing_thing.after: skipped (not started: interrupted)"), "{stdout}");
+    assert_eq!(w.state().instances.len(), added);
+    assert_state_matches_the_world(&w);
+
+    // The next apply finishes the job.
+    let out = w.ok(&["apply", "--auto-approve", "--parallelism", "20"]);
+    assert!(out.stdout.contains(&format!("{not_started} added")), "{}", out.stdout);
+}
+
+#[test]
+fn sigterm_during_destroy_is_a_first_interrupt() {
+    let w = Workdir::new();
+    w.write("main.hcl", &slow_config(24, 400));
+    w.ok(&["apply", "--auto-approve", "--parallelism", "25"]);
+    let destroy = Running::start(w.command(&["destroy", "--auto-approve", "--parallelism", "3"]));
+    destroy.wait_until("the first deletes", |_| w.objects().len() <= 22);
+    destroy.signal("TERM");
+    let (code, stdout, stderr) = destroy.finish();
+    assert_eq!(code, 1, "an interrupted destroy must fail:\n{stdout}\n{stderr}");
+    assert!(!stdout.contains("Destroy complete"), "{stdout}");
+    let summary = stdout.lines().find(|l| l.starts_with("Destroy interrupted.")).unwrap_or_else(|| panic!("{stdout}"));
+    let destroyed = count_of(summary, "destroyed");
+    let not_started = count_of(summary, "not started");
+    assert_eq!(destroyed + not_started, 25, "{summary}");
+    assert!(not_started > 0 && destroyed >= 2, "{summary}");
+    assert_eq!(w.objects().len(), not_started);
+    assert_state_matches_the_world(&w);
+}
+
+#[test]
+fn a_second_interrupt_stops_waiting_for_the_calls_in_flight() {
+    let w = Workdir::new();
+    w.write("main.hcl", &slow_config(4, 8000));
+    let apply = Running::start(w.command(&["apply", "--auto-approve", "--parallelism", "2"]));
+    apply.wait_until("two creates in flight", |r| r.stdout().matches("Creating...").count() >= 2);
+    let interrupted = Instant::now();
+    apply.signal("INT");
+    std::thread::sleep(Duration::from_millis(300));
+    apply.signal("INT");
+    let (code, stdout, stderr) = apply.finish();
+    assert!(interrupted.elapsed() < Duration::from_secs(6), "corral waited for the calls in flight");
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stderr.contains("Two interrupts received"), "{stderr}");
+    assert!(stderr.contains("journalled as an intent"), "{stderr}");
+    assert!(stderr.contains("  ! testing_thing.slow["), "the abandoned operations are named:\n{stderr}");
+    // The abandoned creates are in the journal, and the lock was released.
+    assert_eq!(w.state().intents.len(), 2);
+    let out = w.corral(&["plan"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
 }
