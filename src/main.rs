@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         return plugins::serve_compiled_in(&args.name);
     }
     init_tracing();
+    let _plugins = PluginsEnd;
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -59,6 +60,17 @@ fn main() -> ExitCode {
             eprintln!("Error: {e:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Ends the plugin processes this run started, however `main` ends (a return, or a panic
+/// unwinding through it): each is told the host is done, reaped, and its socket directory
+/// removed, so none outlives `corral`.
+struct PluginsEnd;
+
+impl Drop for PluginsEnd {
+    fn drop(&mut self) {
+        corral_provider_protocol::shutdown_plugins();
     }
 }
 

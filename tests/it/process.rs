@@ -304,3 +304,110 @@ fn a_second_interrupt_stops_waiting_for_the_calls_in_flight() {
     let out = w.corral(&["plan"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+/// A `corral` command serving `testing` out of process, with a temporary directory of its
+/// own (`<workdir>/tmp`, through `TMPDIR`) where its plugin makes its socket directory.
+fn with_plugin(w: &Workdir, args: &[&str], log: Option<&str>) -> std::process::Command {
+    let tmp = w.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut command = w.command(args);
+    command.env("CORRAL_OUT_OF_PROCESS", "testing").env("TMPDIR", &tmp);
+    if let Some(level) = log {
+        command.env("CORRAL_LOG", level);
+    }
+    command
+}
+
+/// What is left in the run's temporary directory.
+fn leftovers(w: &Workdir) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(w.path().join("tmp")) else { return Vec::new() };
+    entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect()
+}
+
+/// Live (not zombie) processes working in `dir`: corral and its plugins run in the workdir.
+fn processes_in(dir: &std::path::Path) -> Vec<u32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        if std::fs::read_link(entry.path().join("cwd")).is_ok_and(|cwd| cwd == dir) && !is_zombie(pid) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+fn is_zombie(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return true };
+    stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X']))
+}
+
+/// Waits up to `limit` for no process to be left in the workdir and its temporary directory
+/// to be empty; the processes and files still there otherwise.
+fn wait_for_nothing_left(w: &Workdir, limit: Duration) -> (Vec<u32>, Vec<String>) {
+    let dir = w.path().canonicalize().unwrap();
+    let started = Instant::now();
+    loop {
+        let (processes, files) = (processes_in(&dir), leftovers(w));
+        if (processes.is_empty() && files.is_empty()) || started.elapsed() > limit {
+            return (processes, files);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_plugin_exits_and_removes_its_socket_when_corral_is_killed_whatever_the_log_level() {
+    for log in [Some("debug"), None] {
+        let w = Workdir::new();
+        w.write("main.hcl", &slow_config(20, 400));
+        let apply = Running::start(with_plugin(&w, &["apply", "--auto-approve", "--parallelism", "2"], log));
+        let corral = apply.child.id();
+        apply.wait_until("the plugin at work", |_| {
+            w.objects().len() >= 2 && !crate::plugins::children(corral).is_empty()
+        });
+        let plugin = crate::plugins::children(corral)[0];
+        assert_eq!(leftovers(&w).len(), 1, "the plugin's socket directory: {:?}", leftovers(&w));
+        let mut child = apply.child;
+        child.kill().unwrap(); // SIGKILL: corral gets no chance to clean up
+        child.wait().unwrap();
+        let (processes, files) = wait_for_nothing_left(&w, Duration::from_secs(5));
+        assert!(is_zombie(plugin), "CORRAL_LOG={log:?}: plugin {plugin} outlived corral");
+        assert!(processes.is_empty(), "CORRAL_LOG={log:?}: still running: {processes:?}");
+        assert!(files.is_empty(), "CORRAL_LOG={log:?}: left behind: {files:?}");
+    }
+}
+
+#[test]
+fn no_plugin_or_socket_directory_outlives_a_run() {
+    let w = Workdir::new();
+    w.write("main.hcl", &slow_config(3, 0));
+    for args in [&["apply", "--auto-approve"][..], &["plan"], &["destroy", "--auto-approve"]] {
+        let out = with_plugin(&w, args, Some("debug")).output().unwrap();
+        assert!(out.status.success(), "corral {args:?}:\n{}", String::from_utf8_lossy(&out.stderr));
+        // `corral` waits for its plugin: nothing is left the moment it exits.
+        let (processes, files) = wait_for_nothing_left(&w, Duration::ZERO);
+        assert!(processes.is_empty(), "corral {args:?} left running: {processes:?}");
+        assert!(files.is_empty(), "corral {args:?} left behind: {files:?}");
+    }
+    // A failing run too.
+    w.write("main.hcl", "resource \"testing_thing\" \"x\" {\n  name     = \"x\"\n  delay_ms = -5\n}\n");
+    let out = with_plugin(&w, &["plan"], Some("debug")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let (processes, files) = wait_for_nothing_left(&w, Duration::ZERO);
+    assert!(processes.is_empty() && files.is_empty(), "{processes:?} {files:?}");
+}
+
+#[test]
+fn ctrl_c_with_a_plugin_stops_it_and_removes_its_socket() {
+    let w = Workdir::new();
+    w.write("main.hcl", &slow_config(12, 500));
+    let apply = Running::start(with_plugin(&w, &["apply", "--auto-approve", "--parallelism", "2"], Some("debug")));
+    apply.wait_until("the first creates", |_| w.objects().len() >= 2);
+    apply.signal("INT");
+    let (code, stdout, stderr) = apply.finish();
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stdout.contains("Apply interrupted."), "{stdout}");
+    assert_state_matches_the_world(&w);
+    let (processes, files) = wait_for_nothing_left(&w, Duration::ZERO);
+    assert!(processes.is_empty() && files.is_empty(), "{processes:?} {files:?}");
+}
