@@ -346,9 +346,16 @@ fn is_zombie(pid: u32) -> bool {
 fn wait_for_nothing_left(w: &Workdir, limit: Duration) -> (Vec<u32>, Vec<String>) {
     let dir = w.path().canonicalize().unwrap();
     let started = Instant::now();
+    let look = || (processes_in(&dir), leftovers(w));
     loop {
-        let (processes, files) = (processes_in(&dir), leftovers(w));
-        if (processes.is_empty() && files.is_empty()) || started.elapsed() > limit {
+        let (processes, files) = look();
+        if processes.is_empty() && files.is_empty() {
+            // The plugin removes its directory just before it exits: look again a moment
+            // later rather than catch it in between.
+            std::thread::sleep(Duration::from_millis(100));
+            return look();
+        }
+        if started.elapsed() > limit {
             return (processes, files);
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -370,9 +377,9 @@ fn a_plugin_exits_and_removes_its_socket_when_corral_is_killed_whatever_the_log_
         let mut child = apply.child;
         child.kill().unwrap(); // SIGKILL: corral gets no chance to clean up
         child.wait().unwrap();
-        let (processes, files) = wait_for_nothing_left(&w, Duration::from_secs(5));
-        assert!(is_zombie(plugin), "CORRAL_LOG={log:?}: plugin {plugin} outlived corral");
+        let (processes, files) = wait_for_nothing_left(&w, Duration::from_secs(10));
         assert!(processes.is_empty(), "CORRAL_LOG={log:?}: still running: {processes:?}");
+        assert!(is_zombie(plugin), "CORRAL_LOG={log:?}: plugin {plugin} outlived corral");
         assert!(files.is_empty(), "CORRAL_LOG={log:?}: left behind: {files:?}");
     }
 }

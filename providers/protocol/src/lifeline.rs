@@ -35,10 +35,12 @@ impl SocketDir {
         self.dir.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(|d| d.path().to_path_buf())
     }
 
-    /// Removes the directory (once; later calls do nothing).
+    /// Removes the directory (once; later calls do nothing). The lock is held while it is
+    /// removed: a second caller (both signs of the host's end often come together) must not
+    /// go on to exit the process half-way through the first one's removal.
     pub(crate) fn remove(&self) {
-        let dir = self.dir.lock().unwrap_or_else(PoisonError::into_inner).take();
-        if let Some(dir) = dir
+        let mut dir = self.dir.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(dir) = dir.take()
             && let Err(e) = dir.close()
         {
             tracing::debug!("cannot remove the socket directory: {e}");
