@@ -5,7 +5,9 @@
 mod args;
 mod commands;
 mod context;
+mod interrupt;
 mod json_schema;
+mod pipe;
 mod plugins;
 mod progress;
 mod recovery;
@@ -29,12 +31,14 @@ use crate::context::Context;
 use crate::ui::Reported;
 
 fn main() -> ExitCode {
+    pipe::exit_quietly_on_broken_pipe();
     let cli = Cli::parse();
     if let Command::ServeProvider(args) = &cli.command {
         // A plugin process: its own runtime and its own logging (plain lines for the host).
         return plugins::serve_compiled_in(&args.name);
     }
     init_tracing();
+    let _plugins = PluginsEnd;
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -52,11 +56,22 @@ fn main() -> ExitCode {
             if let Some(io) = e.downcast_ref::<std::io::Error>()
                 && io.kind() == std::io::ErrorKind::BrokenPipe
             {
-                return ExitCode::SUCCESS;
+                return ExitCode::from(pipe::BROKEN_PIPE_EXIT);
             }
             eprintln!("Error: {e:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Ends the plugin processes this run started, however `main` ends (a return, or a panic
+/// unwinding through it): each is told the host is done, reaped, and its socket directory
+/// removed, so none outlives `corral`.
+struct PluginsEnd;
+
+impl Drop for PluginsEnd {
+    fn drop(&mut self) {
+        corral_provider_protocol::shutdown_plugins();
     }
 }
 

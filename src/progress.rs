@@ -2,6 +2,7 @@
 //! what is in flight when stdout is a terminal (indicatif hides itself otherwise).
 
 use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use corral_engine::apply::{ApplyEvent, InstanceOutcome};
@@ -23,12 +24,16 @@ fn verb(action: Action, deposed: bool) -> (&'static str, &'static str) {
     }
 }
 
-/// Prints events until the sender is dropped.
-pub async fn show(mut events: UnboundedReceiver<ApplyEvent>) {
+/// The operations started and not yet finished, by address (shared with whoever must say
+/// what was abandoned when a second interrupt stops the wait).
+pub type InFlight = Arc<Mutex<BTreeSet<String>>>;
+
+/// Prints events until the sender is dropped, keeping `in_flight` up to date.
+pub async fn show(mut events: UnboundedReceiver<ApplyEvent>, in_flight: InFlight) {
     let bar = ProgressBar::new_spinner();
     bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
     bar.enable_steady_tick(Duration::from_millis(120));
-    let mut in_flight: BTreeSet<String> = BTreeSet::new();
+    let flight = || in_flight.lock().unwrap_or_else(PoisonError::into_inner);
     let line = |bar: &ProgressBar, text: String| {
         if bar.is_hidden() {
             println!("{text}");
@@ -41,20 +46,22 @@ pub async fn show(mut events: UnboundedReceiver<ApplyEvent>) {
             ApplyEvent::Started { addr, action, deposed } => {
                 let (started, _) = verb(action, deposed);
                 line(&bar, format!("{addr}: {started}"));
-                in_flight.insert(addr.to_string());
+                flight().insert(addr.to_string());
             }
             ApplyEvent::Finished { addr, action, outcome, elapsed } => {
-                in_flight.remove(&addr.to_string());
+                flight().remove(&addr.to_string());
                 let (_, done) = verb(action, false);
                 let text = match outcome {
                     InstanceOutcome::Done => format!("{addr}: {done} after {}s", elapsed.as_secs()),
                     InstanceOutcome::Failed(message) => format!("{addr}: Failed: {message}"),
                     InstanceOutcome::Skipped(why) => format!("{addr}: Skipped ({why})"),
+                    InstanceOutcome::Interrupted => format!("{addr}: Not started (interrupted)"),
                 };
                 line(&bar, text);
             }
         }
         if !bar.is_hidden() {
+            let in_flight = flight();
             let names: Vec<&str> = in_flight.iter().map(String::as_str).take(3).collect();
             let more = in_flight.len().saturating_sub(3);
             let suffix = if more > 0 { format!(" and {more} more") } else { String::new() };

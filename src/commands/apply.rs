@@ -182,23 +182,29 @@ async fn execute(
     let interrupted = Arc::new(AtomicBool::new(false));
     let writer = StateWriter::for_state(store.clone(), workspace, state.lineage, state.serial);
     let sink = StoreSink::new(writer, interrupted.clone());
+    let interrupts = crate::interrupt::listen()?;
     let flag = interrupted.clone();
     let plugins = ctx.plugins.clone();
+    let mut first = interrupts.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\nInterrupt received: finishing the operations in flight, starting no new ones.");
-            flag.store(true, Ordering::SeqCst);
-            // Plugins ignore SIGINT themselves; they are told to stop, and finish what
-            // they are doing first.
-            for plugin in &plugins {
-                plugin.stop().await;
-            }
+        first.nth(1).await;
+        eprintln!(
+            "\nInterrupt received: finishing the operations in flight, starting no new ones.\n\
+             Interrupt again to stop waiting for them (their results may then be lost to state;\n\
+             each is journalled as an intent, which the next `corral plan` settles)."
+        );
+        flag.store(true, Ordering::SeqCst);
+        // Plugins ignore SIGINT themselves; they are told to stop, and finish what
+        // they are doing first.
+        for plugin in &plugins {
+            plugin.stop().await;
         }
     });
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let printer = tokio::spawn(crate::progress::show(rx));
+    let in_flight = crate::progress::InFlight::default();
+    let printer = tokio::spawn(crate::progress::show(rx, in_flight.clone()));
     println!();
-    let outcome = apply::apply(ApplyInput {
+    let walk = apply::apply(ApplyInput {
         config: &loaded.config,
         graph: &loaded.graph,
         plan,
@@ -211,9 +217,16 @@ async fn execute(
         parallelism,
         key,
         events: Some(tx),
-        interrupted,
-    })
-    .await;
+        interrupted: interrupted.clone(),
+    });
+    let mut second = interrupts.clone();
+    let outcome = tokio::select! {
+        outcome = walk => outcome,
+        () = second.nth(2) => {
+            abandon(&in_flight);
+            return Ok(1);
+        }
+    };
     let _ = printer.await;
     if let Some(lost) = sink.lost() {
         // Every commit after the loss failed with the same error; it is said once, below,
@@ -235,16 +248,23 @@ async fn execute(
     let failed: Vec<_> = outcome.outcomes.iter().filter(|(_, _, o)| matches!(o, InstanceOutcome::Failed(_))).collect();
     let skipped: Vec<_> =
         outcome.outcomes.iter().filter(|(_, _, o)| matches!(o, InstanceOutcome::Skipped(_))).collect();
-    if outcome.diagnostics.has_errors() || !failed.is_empty() {
+    let not_started: Vec<_> =
+        outcome.outcomes.iter().filter(|(_, _, o)| matches!(o, InstanceOutcome::Interrupted)).collect();
+    let was_interrupted = interrupted.load(Ordering::SeqCst);
+    if outcome.diagnostics.has_errors() || !failed.is_empty() || was_interrupted || !not_started.is_empty() {
+        let what = if plan.options.destroy { "Destroy" } else { "Apply" };
+        let how = if was_interrupted { "interrupted" } else { "failed" };
         println!(
-            "\nApply failed. Resources: {added} added, {changed} changed, {destroyed} destroyed, {} failed, {} skipped.",
+            "\n{what} {how}. Resources: {added} added, {changed} changed, {destroyed} destroyed, {} failed, {} skipped, {} not started.",
             failed.len(),
-            skipped.len()
+            skipped.len(),
+            not_started.len(),
         );
-        for (addr, _, o) in failed.iter().chain(skipped.iter()) {
+        for (addr, _, o) in failed.iter().chain(skipped.iter()).chain(not_started.iter()) {
             match o {
                 InstanceOutcome::Failed(m) => println!("  ✗ {addr}: {m}"),
                 InstanceOutcome::Skipped(m) => println!("  - {addr}: skipped ({m})"),
+                InstanceOutcome::Interrupted => println!("  - {addr}: skipped (not started: interrupted)"),
                 InstanceOutcome::Done => {}
             }
         }
@@ -297,4 +317,17 @@ fn save_recovery(ctx: &Context, workspace: &str, known: &State, lost: &StateErro
     };
     ctx.report(&diag.into(), &SourceMap::default());
     Ok(1)
+}
+
+/// The second interrupt: stop waiting. Whatever was in flight may have happened without
+/// being recorded; its intent (committed before the call) is what the next plan settles.
+fn abandon(in_flight: &crate::progress::InFlight) {
+    let in_flight = in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    eprintln!("\nTwo interrupts received: exiting without waiting for the {} operation(s) in flight.", in_flight.len());
+    eprintln!(
+        "Warning: their results may be lost to state. Each is journalled as an intent, which the next `corral plan` settles (an interrupted create is adopted, not repeated)."
+    );
+    for addr in in_flight.iter() {
+        eprintln!("  ! {addr}");
+    }
 }

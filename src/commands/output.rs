@@ -74,9 +74,9 @@ pub fn hcl_like(value: &serde_json::Value) -> String {
             }
             serde_json::Value::Object(entries) if !entries.is_empty() => {
                 out.push_str("{\n");
-                let width = entries.keys().map(|k| k.len()).max().unwrap_or(0);
+                let width = entries.keys().map(|k| quote_key(k).chars().count()).max().unwrap_or(0);
                 for (k, v) in entries {
-                    out.push_str(&format!("{pad}{:width$} = ", quote_key(k), width = width));
+                    out.push_str(&format!("{pad}{} = ", crate::render::pad_to(&quote_key(k), width)));
                     write(v, indent + 1, out);
                     out.push('\n');
                 }

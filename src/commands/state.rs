@@ -204,7 +204,7 @@ pub fn render_instance(header: &str, instance: &InstanceState) -> String {
     let (type_name, name) = header.trim_start_matches("data.").split_once('.').unwrap_or((header, ""));
     let mut out = format!("{mode} \"{type_name}\" \"{name}\" {{\n");
     if let serde_json::Value::Object(attrs) = &instance.attributes {
-        let width = attrs.keys().map(String::len).max().unwrap_or(0);
+        let width = attrs.keys().map(|k| k.chars().count()).max().unwrap_or(0);
         for (k, v) in attrs {
             if v.is_null() {
                 continue;
@@ -215,7 +215,7 @@ pub fn render_instance(header: &str, instance: &InstanceState) -> String {
             } else {
                 super::output::hcl_like(v).replace('\n', "\n    ")
             };
-            out.push_str(&format!("    {k:width$} = {shown}\n"));
+            out.push_str(&format!("    {} = {shown}\n", crate::render::pad_to(k, width)));
         }
     }
     out.push('}');

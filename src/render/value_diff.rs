@@ -120,7 +120,7 @@ impl DiffWriter<'_> {
         }
         let width = shown.iter().map(|(label, ..)| label.chars().count()).max().unwrap_or(0);
         for (label, step, b, a) in shown {
-            let prefix = format!("{label:width$} = ");
+            let prefix = format!("{} = ", super::pad_to(&label, width));
             let mut child = path.clone();
             child.0.push(step);
             self.change(level, &prefix, b.as_ref(), a.as_ref(), &child, "");
@@ -191,7 +191,7 @@ impl DiffWriter<'_> {
                     .collect();
                 let width = shown.iter().map(|(label, _)| label.chars().count()).max().unwrap_or(0);
                 for (label, item) in shown {
-                    self.whole(level + 1, child, child, &format!("{label:width$} = "), item, "", "");
+                    self.whole(level + 1, child, child, &format!("{} = ", super::pad_to(&label, width)), item, "", "");
                 }
                 self.close(level, &format!("}}{tail}"));
             }

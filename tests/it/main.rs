@@ -13,6 +13,7 @@ mod kmr;
 mod lifecycle;
 mod locking;
 mod plugins;
+mod process;
 mod sandbox;
 mod secrets;
 mod state_safety;

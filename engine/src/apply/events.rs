@@ -17,6 +17,8 @@ pub enum InstanceOutcome {
     Done,
     /// The provider reported an error (the message is also in the walk's diagnostics).
     Failed(String),
-    /// Not attempted: a dependency failed, or the run was interrupted.
+    /// Not attempted: a dependency failed.
     Skipped(String),
+    /// Not started: the run was interrupted first (its provider call was never made).
+    Interrupted,
 }

@@ -110,7 +110,10 @@ pub async fn apply(input: ApplyInput<'_>) -> ApplyOutcome {
     loop {
         while let Some(t) = ready.pop() {
             let blocked = task_graph.waits_for[t].iter().any(|&w| succeeded[w] == Some(false));
-            if blocked {
+            // After an interrupt no task that would call a provider starts (configuring a
+            // provider is such a call; plain evaluations still run, for the outputs).
+            let interrupted = walker.interrupted() && calls_provider(input.graph, &task_graph.tasks[t]);
+            if blocked || interrupted {
                 walker.skip_task(&task_graph.tasks[t], "a dependency failed");
                 succeeded[t] = Some(false);
                 for &d in &dependents[t] {
@@ -136,6 +139,14 @@ pub async fn apply(input: ApplyInput<'_>) -> ApplyOutcome {
     }
     drop(running);
     walker.finish().await
+}
+
+/// Whether running the task means a provider call (configuring a provider counts).
+fn calls_provider(graph: &ConfigGraph, task: &Task) -> bool {
+    match task {
+        Task::Eval(i) => matches!(graph.node(*i), Node::Provider { .. }),
+        Task::Apply(_) | Task::Destroy(_) => true,
+    }
 }
 
 fn task_name(graph: &ConfigGraph, task: &Task) -> String {
@@ -167,6 +178,10 @@ impl<'a> Walker<'a> {
         let ok = !diags.has_errors();
         lock(&self.diags).extend(diags);
         ok
+    }
+
+    fn interrupted(&self) -> bool {
+        self.input.interrupted.load(Ordering::SeqCst)
     }
 
     fn event(&self, event: ApplyEvent) {
@@ -206,13 +221,14 @@ impl<'a> Walker<'a> {
                 !matches!(change.action, Action::NoOp | Action::Delete)
             };
             if relevant {
-                self.record(
-                    &change.addr,
-                    change.action,
-                    InstanceOutcome::Skipped(why.to_string()),
-                    Instant::now(),
-                    false,
-                );
+                // What a dependency left undone because of the interrupt was not started
+                // because of it too.
+                let outcome = if self.interrupted() {
+                    InstanceOutcome::Interrupted
+                } else {
+                    InstanceOutcome::Skipped(why.to_string())
+                };
+                self.record(&change.addr, change.action, outcome, Instant::now(), false);
             }
         }
     }
@@ -426,6 +442,9 @@ impl<'a> Walker<'a> {
             return (addr.key, None, false);
         }
         let _permit = self.semaphore.acquire().await;
+        if self.interrupted() {
+            return (addr.key, None, false);
+        }
         let response = provider
             .read_data(provider::ReadDataRequest {
                 type_name: addr.resource.type_name.clone(),
@@ -448,8 +467,8 @@ impl<'a> Walker<'a> {
     ) -> (InstanceKey, Option<Value>, bool) {
         let key = change.addr.key.clone();
         let started = Instant::now();
-        if self.input.interrupted.load(Ordering::SeqCst) {
-            self.record(&change.addr, change.action, InstanceOutcome::Skipped("interrupted".into()), started, false);
+        if self.interrupted() {
+            self.record(&change.addr, change.action, InstanceOutcome::Interrupted, started, false);
             return (key, None, false);
         }
         let (config_value, diags) = {
@@ -474,8 +493,8 @@ impl<'a> Walker<'a> {
             return (key, None, false);
         }
         let _permit = self.semaphore.acquire().await;
-        if self.input.interrupted.load(Ordering::SeqCst) {
-            self.record(&change.addr, change.action, InstanceOutcome::Skipped("interrupted".into()), started, false);
+        if self.interrupted() {
+            self.record(&change.addr, change.action, InstanceOutcome::Interrupted, started, false);
             return (key, None, false);
         }
         self.event(ApplyEvent::Started { addr: change.addr.clone(), action: change.action, deposed: false });
@@ -540,6 +559,10 @@ impl<'a> Walker<'a> {
     async fn delete_one(&self, change: &ResourceChange) -> bool {
         let started = Instant::now();
         let deposed = change.deposed.is_some() || change.action == Action::CreateThenDelete;
+        if self.interrupted() {
+            self.record(&change.addr, change.action, InstanceOutcome::Interrupted, started, deposed);
+            return false;
+        }
         let provider_addr = crate::runtime::provider_key(&change.provider);
         let Some(provider) = self.configure_provider(&provider_addr).await else {
             self.record(
@@ -552,8 +575,8 @@ impl<'a> Walker<'a> {
             return false;
         };
         let _permit = self.semaphore.acquire().await;
-        if self.input.interrupted.load(Ordering::SeqCst) {
-            self.record(&change.addr, change.action, InstanceOutcome::Skipped("interrupted".into()), started, deposed);
+        if self.interrupted() {
+            self.record(&change.addr, change.action, InstanceOutcome::Interrupted, started, deposed);
             return false;
         }
         self.event(ApplyEvent::Started { addr: change.addr.clone(), action: change.action, deposed });

@@ -22,6 +22,7 @@
 mod convert;
 mod handshake;
 mod host;
+mod lifeline;
 mod server;
 
 #[allow(clippy::all, unreachable_pub, missing_docs)]
@@ -34,7 +35,7 @@ pub use convert::{
     value_from_wire_as, value_to_wire, value_to_wire_as,
 };
 pub use handshake::{HANDSHAKE_PREFIX, Handshake, HandshakeError, PROTOCOL_VERSION};
-pub use host::{Deadlines, LaunchError, LaunchOptions, PluginCommand, PluginFactory, PluginProvider};
+pub use host::{Deadlines, LaunchError, LaunchOptions, PluginCommand, PluginFactory, PluginProvider, shutdown_plugins};
 pub use server::{ServeError, ServeOptions, plugin_main, serve};
 
 /// The largest message either end accepts: batches of large values must fit.

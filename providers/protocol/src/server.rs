@@ -2,7 +2,8 @@
 //!
 //! [`serve`] binds a socket in a fresh temporary directory, prints the handshake line on
 //! stdout, and serves until the host asks it to stop (`Stop`: calls in flight finish first)
-//! or goes away (its end of our stdin closes: exit at once, nobody is listening).
+//! or goes away (see [`crate::lifeline`]: exit at once, nobody is listening). The socket
+//! directory is removed either way.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -11,7 +12,6 @@ use std::sync::{Arc, Mutex};
 use corral_engine::provider::{self as p, Provider, ProviderFactory};
 use corral_engine::schema::{BlockSchema, ProviderSchema};
 use futures::StreamExt;
-use tokio::io::AsyncReadExt;
 use tokio::sync::watch;
 use tonic::{Request, Response, Status};
 
@@ -20,6 +20,7 @@ use crate::convert::{
     req_value_from_wire,
 };
 use crate::handshake::Handshake;
+use crate::lifeline::{self, SocketDir};
 use crate::wire;
 use crate::wire::provider_server::{Provider as ProviderService, ProviderServer};
 
@@ -51,8 +52,11 @@ pub fn plugin_main(factory: Arc<dyn ProviderFactory>, options: ServeOptions) -> 
     let filter = tracing_subscriber::EnvFilter::try_from_env("CORRAL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Plain lines (no colour, no time): the host parses the level and re-logs the rest.
+    // A host that is gone leaves stderr closed: logging must then fail quietly (by default
+    // the subscriber reports the failure with `eprintln!`, which panics on a closed stderr).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .log_internal_errors(false)
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .without_time()
@@ -78,7 +82,21 @@ pub fn plugin_main(factory: Arc<dyn ProviderFactory>, options: ServeOptions) -> 
 /// Serves `factory` until stopped. Prints exactly one line on stdout: the handshake.
 pub async fn serve(factory: Arc<dyn ProviderFactory>, options: ServeOptions) -> Result<(), ServeError> {
     let dir = tempfile::Builder::new().prefix("corral-plugin-").tempdir().map_err(ServeError::TempDir)?;
-    let socket = dir.path().join("provider.sock");
+    let dir = SocketDir::new(dir);
+    let result = serve_in(&dir, factory, options).await;
+    dir.remove();
+    result
+}
+
+async fn serve_in(
+    dir: &Arc<SocketDir>,
+    factory: Arc<dyn ProviderFactory>,
+    options: ServeOptions,
+) -> Result<(), ServeError> {
+    let socket = match dir.path() {
+        Some(path) => path.join("provider.sock"),
+        None => return Err(ServeError::TempDir(std::io::Error::other("the socket directory is gone"))),
+    };
     let listener = tokio::net::UnixListener::bind(&socket)
         .map_err(|source| ServeError::Bind { path: socket.display().to_string(), source })?;
     {
@@ -88,7 +106,7 @@ pub async fn serve(factory: Arc<dyn ProviderFactory>, options: ServeOptions) -> 
         stdout.flush().map_err(ServeError::Handshake)?;
     }
     let (stop_tx, mut stop_rx) = watch::channel(false);
-    tokio::spawn(exit_when_host_is_gone());
+    lifeline::watch(dir);
     tokio::spawn(ignore_interrupts());
     let schema = factory.schema();
     let types = SchemaTypes::new(&schema);
@@ -111,23 +129,7 @@ pub async fn serve(factory: Arc<dyn ProviderFactory>, options: ServeOptions) -> 
             let _ = stop_rx.wait_for(|stop| *stop).await;
         })
         .await?;
-    drop(dir);
     Ok(())
-}
-
-/// The host holds the write end of our stdin; when it is closed (the host exited or was
-/// killed) there is nobody to answer, so exit without waiting for calls in flight.
-async fn exit_when_host_is_gone() {
-    let mut stdin = tokio::io::stdin();
-    let mut buf = [0u8; 256];
-    loop {
-        match stdin.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => continue,
-        }
-    }
-    tracing::debug!("the host closed our stdin; exiting");
-    std::process::exit(0);
 }
 
 /// Ctrl-C in a terminal reaches the whole process group, plugins included. The host

@@ -22,6 +22,7 @@ use corral_engine::provider::{Provider, ProviderFactory};
 use corral_engine::schema::ProviderSchema;
 use tokio::sync::Semaphore;
 
+pub use process::shutdown_plugins;
 pub use provider::PluginProvider;
 
 use self::process::{Exit, Process};

@@ -1,9 +1,14 @@
 //! Launching a plugin process: start it, read its handshake, connect to its socket, forward
 //! its stderr into `tracing`, and watch for its exit.
+//!
+//! A plugin ends when its handle is dropped or at [`shutdown_plugins`]: its stdin is closed
+//! (a plugin exits at once when it is), it gets a moment to go by itself, then it is killed;
+//! either way it is reaped and its socket directory does not outlive it.
 
+use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Condvar, LazyLock, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -49,10 +54,47 @@ pub(crate) struct Process {
     pub(crate) pid: Option<u32>,
     /// `Some` once the process has exited.
     pub(crate) exit: watch::Receiver<Option<Exit>>,
-    /// Our end of the plugin's stdin: closing it tells the plugin the host is gone.
-    _stdin: Option<ChildStdin>,
-    /// Dropping it kills the process (see [`watch_exit`]).
-    _kill: oneshot::Sender<()>,
+    /// Dropping it ends the process (see [`watch_exit`]).
+    _release: oneshot::Sender<()>,
+}
+
+/// How long a released plugin has to exit by itself before it is killed.
+const GRACE: Duration = Duration::from_secs(2);
+
+/// Plugin processes launched and not yet reaped, for [`shutdown_plugins`] to wait for.
+static LIVE: Live = Live { count: Mutex::new(0), changed: Condvar::new() };
+
+/// Set by [`shutdown_plugins`]: every plugin is released.
+static SHUTDOWN: LazyLock<watch::Sender<bool>> = LazyLock::new(|| watch::channel(false).0);
+
+struct Live {
+    count: Mutex<usize>,
+    changed: Condvar,
+}
+
+impl Live {
+    fn add(&self, n: isize) {
+        let mut count = self.count.lock().unwrap_or_else(PoisonError::into_inner);
+        *count = count.saturating_add_signed(n);
+        self.changed.notify_all();
+    }
+}
+
+/// Ends every plugin process of this host and waits (up to about `GRACE`) until all are
+/// reaped and their socket directories gone. For the host's own exit: a plugin outliving
+/// the process that started it holds its files and its socket for nothing.
+pub fn shutdown_plugins() {
+    SHUTDOWN.send_replace(true);
+    let deadline = Instant::now() + GRACE + Duration::from_secs(1);
+    let mut count = LIVE.count.lock().unwrap_or_else(PoisonError::into_inner);
+    while *count > 0 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            tracing::debug!(target: "plugin", "{} plugin process(es) still running at exit", *count);
+            return;
+        }
+        count = LIVE.changed.wait_timeout(count, left).unwrap_or_else(PoisonError::into_inner).0;
+    }
 }
 
 /// Starts the plugin and connects to it. Runs on the plugin host runtime.
@@ -73,6 +115,10 @@ pub(crate) async fn launch(
         .map_err(|source| LaunchError::Spawn { program: program.clone(), source: Arc::new(source) })?;
     let pid = child.id();
     let stdin = child.stdin.take();
+    // Counted from here: every way out of this function either hands the child to
+    // `watch_exit` or drops it (`kill_on_drop`), and both end with the count taken back.
+    let child = Counted::new(child);
+    let mut child = child;
     if let Some(stderr) = child.stderr.take() {
         tokio::spawn(forward_stderr(name.to_string(), stderr));
     }
@@ -112,9 +158,58 @@ pub(crate) async fn launch(
         reason,
     })?;
     let (exit_tx, exit_rx) = watch::channel(None);
-    let (kill_tx, kill_rx) = oneshot::channel();
-    tokio::spawn(watch_exit(name.to_string(), child, exit_tx, kill_rx));
-    Ok(Process { channel, pid, exit: exit_rx, _stdin: stdin, _kill: kill_tx })
+    let (release_tx, release_rx) = oneshot::channel();
+    let owned = Owned { child, stdin, socket_dir: own_socket_dir(&handshake.socket) };
+    tokio::spawn(watch_exit(name.to_string(), owned, exit_tx, release_rx));
+    Ok(Process { channel, pid, exit: exit_rx, _release: release_tx })
+}
+
+/// A child process counted in [`LIVE`] until this is dropped (after it was reaped, or
+/// killed by `kill_on_drop`).
+struct Counted(Child);
+
+impl Counted {
+    fn new(child: Child) -> Counted {
+        LIVE.add(1);
+        Counted(child)
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        LIVE.add(-1);
+    }
+}
+
+impl std::ops::Deref for Counted {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Counted {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+/// What the host keeps of a running plugin, in its [`watch_exit`] task.
+struct Owned {
+    child: Counted,
+    /// Our end of the plugin's stdin: closing it tells the plugin the host is gone.
+    stdin: Option<ChildStdin>,
+    /// The plugin's socket directory, if it is one of ours to clean up.
+    socket_dir: Option<PathBuf>,
+}
+
+/// The directory of a plugin's socket when it is a `corral-plugin-*` directory directly in
+/// the temporary directory, as [`crate::serve`] makes it: removed after the plugin ends, if
+/// the plugin could not (it was killed). Any other place is the plugin's own business.
+fn own_socket_dir(socket: &Path) -> Option<PathBuf> {
+    let dir = socket.parent()?;
+    let named = dir.file_name()?.to_str()?.starts_with("corral-plugin-");
+    (named && dir.parent() == Some(std::env::temp_dir().as_path())).then(|| dir.to_path_buf())
 }
 
 enum HandshakeRead {
@@ -168,19 +263,37 @@ async fn connect(handshake: &Handshake) -> Result<Channel, String> {
         .map_err(|e| format!("{e}: {}", std::error::Error::source(&e).map(ToString::to_string).unwrap_or_default()))
 }
 
-/// Waits for the process to exit (or kills it when the host drops the process handle) and
-/// publishes how it ended.
-async fn watch_exit(name: String, mut child: Child, exit: watch::Sender<Option<Exit>>, kill: oneshot::Receiver<()>) {
+/// Waits for the process to exit, or ends it when the host drops the process handle or
+/// shuts all plugins down; then removes what it left and publishes how it ended.
+async fn watch_exit(name: String, owned: Owned, exit: watch::Sender<Option<Exit>>, release: oneshot::Receiver<()>) {
+    let Owned { mut child, stdin, socket_dir } = owned;
+    let mut shutdown = SHUTDOWN.subscribe();
     let status = tokio::select! {
         status = child.wait() => status,
-        _ = kill => {
+        _ = release => end(&mut child, stdin).await,
+        true = async { shutdown.wait_for(|down| *down).await.is_ok() } => end(&mut child, stdin).await,
+    };
+    let ended = status.map(Exit::from_status).unwrap_or(Exit::Unknown);
+    if let Some(dir) = socket_dir
+        && dir.exists()
+    {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    tracing::debug!(target: "plugin", provider = %name, "plugin exited ({ended})");
+    let _ = exit.send(Some(ended));
+    drop(child);
+}
+
+/// Closes the plugin's stdin, gives it [`GRACE`] to exit, then kills it.
+async fn end(child: &mut Child, stdin: Option<ChildStdin>) -> std::io::Result<ExitStatus> {
+    drop(stdin);
+    match tokio::time::timeout(GRACE, child.wait()).await {
+        Ok(status) => status,
+        Err(_) => {
             let _ = child.start_kill();
             child.wait().await
         }
-    };
-    let ended = status.map(Exit::from_status).unwrap_or(Exit::Unknown);
-    tracing::debug!(target: "plugin", provider = %name, "plugin exited ({ended})");
-    let _ = exit.send(Some(ended));
+    }
 }
 
 /// Re-logs the plugin's stderr lines, at the level each line starts with (the plugin side

@@ -328,7 +328,7 @@ fn a_program_that_is_not_a_plugin_gets_a_clear_launch_error() {
 
     let old = PluginFactory::new(
         "old",
-        PluginCommand::new("/bin/sh").arg("-c").arg("echo 'CORRAL_PLUGIN|0|unix|/tmp/x.sock'; sleep 5"),
+        PluginCommand::new("/bin/sh").arg("-c").arg("echo 'CORRAL_PLUGIN|0|unix|/tmp/x.sock'; exec sleep 5"),
         LaunchOptions::default(),
     );
     let text = old.start().expect_err("old version").to_string();
