@@ -11,6 +11,7 @@ mod engine;
 mod fmt;
 mod kmr;
 mod lifecycle;
+mod limits;
 mod locking;
 mod plugins;
 mod sandbox;
