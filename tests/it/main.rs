@@ -15,4 +15,5 @@ mod limits;
 mod locking;
 mod plugins;
 mod sandbox;
+mod sandbox_exposure;
 mod write_only;
