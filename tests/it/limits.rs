@@ -93,6 +93,15 @@ fn the_limits_can_be_changed_from_the_environment() {
     let w = Workdir::new();
     let out = console(&w, r#"format("%20s", "a")"#, &[("CORRAL_MAX_STRING_BYTES", "10")]);
     assert!(out.stderr.contains("over the limit of 10 bytes; set CORRAL_MAX_STRING_BYTES=N"), "{out:?}");
+    // Nested `for`s multiply: their iterations are counted together.
+    let nested = "length([for a in range(100) : [for b in range(100) : b]])";
+    let out = console(&w, nested, &[("CORRAL_MAX_COLLECTION_ELEMENTS", "1000")]);
+    assert!(out.stderr.contains("Expression too large"), "{out:?}");
+    assert!(out.stderr.contains("set CORRAL_MAX_COLLECTION_ELEMENTS=N"), "{out:?}");
+    let template = r#""%{for a in range(100)}%{for b in range(100)}x%{endfor}%{endfor}""#;
+    let out = console(&w, template, &[("CORRAL_MAX_COLLECTION_ELEMENTS", "1000")]);
+    assert!(out.stderr.contains("Template too large"), "{out:?}");
+    assert_eq!(console(&w, nested, &[]).stdout.trim(), "100");
     let out = console(&w, r#"length(format("%20s", "a"))"#, &[]);
     assert_eq!(out.stdout.trim(), "20", "{out:?}");
 }

@@ -65,7 +65,18 @@ impl Evaluator<'_> {
         let mut unknown = false;
         let mut diags = Diagnostics::new();
         let collection_sensitive = sensitive;
+        let limit = crate::lang::limits::limits().collection_elements;
         for (key, value) in items {
+            self.for_items += 1;
+            if !limit.allows(self.for_items) {
+                return Err(Diagnostic::error("Expression too large")
+                    .with_detail(format!(
+                        "the 'for' expressions of this expression iterate too often, counting nested ones: {}",
+                        limit.exceeded(format!("more than {}", limit.value))
+                    ))
+                    .with_span(span)
+                    .into());
+            }
             let pushed = self.locals.len();
             if let Some(k) = &key_var {
                 self.locals.push((k.clone(), key.marked_if(collection_sensitive)));

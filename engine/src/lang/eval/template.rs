@@ -128,7 +128,18 @@ impl Evaluator<'_> {
         };
         let key_var = intro.key_var.as_ref().map(|k| k.value().as_str().to_string());
         let value_var = intro.value_var.value().as_str().to_string();
+        let limit = crate::lang::limits::limits().collection_elements;
         for (key, value) in items {
+            self.for_items += 1;
+            if !limit.allows(self.for_items) {
+                return Err(Diagnostic::error("Template too large")
+                    .with_detail(format!(
+                        "the %{{for}} directives of this template iterate too often, counting nested ones: {}",
+                        limit.exceeded(format!("more than {}", limit.value))
+                    ))
+                    .with_span(collection_span)
+                    .into());
+            }
             let pushed = self.locals.len();
             if let Some(k) = &key_var {
                 self.locals.push((k.clone(), key));
