@@ -463,6 +463,14 @@ fn output_sizes_chosen_by_the_input_are_limited() {
         let detail = error_detail(text);
         assert!(detail.contains(limit) && detail.contains("over the limit of"), "{text}: {detail}");
     }
+    // "Billion laughs": aliases of anchors of aliases, 10^7 values from a few lines.
+    let mut yaml = String::from("a: &a [1,1,1,1,1,1,1,1,1,1]\\n");
+    for (name, prev) in [("b", "a"), ("c", "b"), ("d", "c"), ("e", "d"), ("f", "e"), ("g", "f")] {
+        yaml.push_str(&format!("{name}: &{name} [{}]\\n", vec![format!("*{prev}"); 10].join(",")));
+    }
+    let detail = error_detail(&format!("yamldecode(\"{yaml}\")"));
+    assert!(detail.contains("CORRAL_MAX_COLLECTION_ELEMENTS"), "{detail}");
+    assert_eq!(json("length(yamldecode(\"a: &a [1, 2]\\nb: [*a, *a]\\n\").b)"), "2");
     assert_eq!(json("length(indent(1000, \"a\\nb\"))"), "1003");
     assert_eq!(json("length(setproduct(range(100), range(100)))"), "10000");
 }
