@@ -116,6 +116,23 @@ pub struct SandboxServeArgs {
     /// Address to listen on.
     #[arg(long = "addr", default_value = "127.0.0.1:7070")]
     pub addr: std::net::SocketAddr,
+    /// The default account's access key on this server, instead of the well-known one
+    /// (needed to listen on a non-loopback address).
+    #[arg(long = "access-key", value_name = "KEY", env = "CORRAL_SANDBOX_ACCESS_KEY", requires = "secret_key")]
+    pub access_key: Option<String>,
+    /// The secret key going with `--access-key` (better from the environment than argv).
+    #[arg(
+        long = "secret-key",
+        value_name = "SECRET",
+        env = "CORRAL_SANDBOX_SECRET_KEY",
+        hide_env_values = true,
+        requires = "access_key"
+    )]
+    pub secret_key: Option<String>,
+    /// Listen on a non-loopback address with the well-known keys anyway: anyone who can
+    /// reach it can use the sandbox.
+    #[arg(long = "insecure-public")]
+    pub insecure_public: bool,
     #[command(flatten)]
     pub dir: SandboxDirArgs,
 }

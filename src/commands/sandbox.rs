@@ -10,12 +10,35 @@ pub async fn run(ctx: &Context, command: &SandboxCommand) -> anyhow::Result<i32>
     match command {
         SandboxCommand::Serve(args) => {
             let dir = sandbox_dir(ctx, &args.dir);
-            let handle = corral_sandbox::start(dir.clone(), args.addr).await?;
+            let mut options = corral_sandbox::SandboxOptions::from_env()?;
+            options.keys = match (&args.access_key, &args.secret_key) {
+                (Some(access_key), Some(secret_key)) => {
+                    Some(corral_sandbox::ServerKeys { access_key: access_key.clone(), secret_key: secret_key.clone() })
+                }
+                _ => None,
+            };
+            options.insecure_public = args.insecure_public;
+            let own_keys = options.keys.clone();
+            let handle = corral_sandbox::start_with(dir.clone(), args.addr, options).await?;
             corral_sandbox::record_server(&dir, &handle)?;
+            if !args.addr.ip().is_loopback() && own_keys.is_none() {
+                eprintln!(
+                    "warning: --insecure-public: the sandbox listens on {} with its well-known keys; anyone who can reach it can use it",
+                    args.addr
+                );
+            }
             println!("Sandbox serving at {} (data in {})", handle.endpoint(), dir.display());
             println!("  region      {}", corral_sandbox::DEFAULT_REGION);
-            println!("  access key  {}", corral_sandbox::DEFAULT_ACCESS_KEY);
-            println!("  secret key  {}", corral_sandbox::DEFAULT_SECRET_KEY);
+            match &own_keys {
+                Some(keys) => {
+                    println!("  access key  {}", keys.access_key);
+                    println!("  secret key  (as given; the well-known keys are refused)");
+                }
+                None => {
+                    println!("  access key  {}", corral_sandbox::DEFAULT_ACCESS_KEY);
+                    println!("  secret key  {}", corral_sandbox::DEFAULT_SECRET_KEY);
+                }
+            }
             println!("Press Ctrl-C to stop.");
             tokio::signal::ctrl_c().await?;
             handle.shutdown().await;

@@ -14,6 +14,7 @@
 pub mod convert;
 mod eval;
 pub mod functions;
+pub mod limits;
 mod parse;
 mod refs;
 

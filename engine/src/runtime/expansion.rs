@@ -79,7 +79,10 @@ pub fn expand(
             return (Expansion::Unknown, Vec::new(), diags);
         }
         let (value, sensitive) = value.unmark();
-        if sensitive {
+        // A set's elements are its keys: one sensitive element would disclose itself as
+        // an instance key (cty moves such marks to the set; ours may stay on the element).
+        let sensitive_key = matches!(&value, Value::Set(_, items) if items.iter().any(Value::contains_sensitive));
+        if sensitive || sensitive_key {
             diags.push(Diagnostic::error("Invalid for_each argument").with_span(expr.span).with_detail("Sensitive values, or values derived from sensitive values, cannot be used as for_each arguments: instance keys would disclose them"));
             return (Expansion::Unknown, Vec::new(), diags);
         }

@@ -9,7 +9,7 @@ use crate::lang::{self, Scope, Subject};
 use crate::schema::BlockSchema;
 use crate::value::{Type, Value};
 
-use super::{InstanceScope, RepetitionData, Values, expand};
+use super::{Expansion, InstanceScope, RepetitionData, Values, expand};
 
 /// A child module's input variable, from its call's argument evaluated in the parent.
 pub fn eval_child_variable(config: &Config, values: &mut Values, module: &ModulePath, name: &str) -> Diagnostics {
@@ -165,8 +165,22 @@ pub fn eval_module_call(config: &Config, values: &mut Values, module: &ModulePat
             repetition: &repetition,
             self_value: None,
         };
-        let (expansion, keys, d) = expand(call.count.as_ref(), call.for_each.as_ref(), &scope);
+        let (mut expansion, mut keys, d) = expand(call.count.as_ref(), call.for_each.as_ref(), &scope);
         diags.extend(d);
+        // Every instance costs a full set of the child's nodes: a count or for_each (or a
+        // tree of them) is held to the module-instance limit, counted over the whole walk.
+        let limit = crate::lang::limits::limits().module_instances;
+        let total = values.modules.len().saturating_sub(1) as u64 + keys.len() as u64;
+        if !limit.allows(total) {
+            let span = call.count.as_ref().or(call.for_each.as_ref()).map_or(call.span, |e| e.span);
+            diags.push(
+                Diagnostic::error("Too many module instances")
+                    .with_span(span)
+                    .with_detail(format!("module.{name} {}", limit.exceeded(format!("at least {total}")))),
+            );
+            keys.clear();
+            expansion = Expansion::Unknown;
+        }
         for (key, repetition) in keys {
             let child = instance.child(name, key);
             let child_values = values.module_mut(&child);

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use corral_engine::config::{LoadOptions, load_dir};
 use corral_engine::diag::{Diagnostic, FileId, Span};
-use corral_engine::lang::{Functions, Scope, Subject, eval_with, functions, parse_expr, references};
+use corral_engine::lang::{Functions, Scope, Subject, eval_with, functions, limits, parse_expr, references};
 use corral_engine::value::{Number, Type, Value};
 
 /// Knows nothing, as `terraform console` in an empty directory.
@@ -80,6 +80,10 @@ fn scratch_dir() -> Option<PathBuf> {
 
 /// Runs one input through parse and evaluation; must never panic.
 pub fn exercise(data: &[u8]) {
+    // Small limits (1 MiB strings, 10,000 elements), so that the fuzzer's memory limit
+    // (`-rss_limit_mb=512 -malloc_limit_mb=256`) catches what the limits do not bound,
+    // rather than values legitimately just under the real ones.
+    limits::init(limits::DEFAULTS.with(limits::MIB, limits::MIB, 10_000));
     let Ok(text) = std::str::from_utf8(data) else { return };
     let library = functions();
     if let Ok(expr) = parse_expr(text, FileId(0)) {

@@ -10,10 +10,14 @@
 //!   the sandbox clock (real elapsed time × `CORRAL_SANDBOX_TIME_SCALE`, continued across runs),
 //!   so nothing runs between requests.
 //! - `CORRAL_SANDBOX_FAULTS` injects 500/429 answers (before the action runs) and latency.
+//! - A signature already accepted is refused (`403 RequestReplayed`): a request replayed
+//!   byte for byte within its 15 minutes of validity does not act twice ([`replay`]).
+//! - A server on a non-loopback address needs keys of its own (or `insecure_public`).
 //! - A request with a `ClientToken` already seen for the same account, service and action
 //!   gets the first answer again.
 
 mod options;
+mod replay;
 mod server;
 pub mod services;
 mod store;
@@ -26,7 +30,7 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use corral_provider_sdk::emulator::{Quotas, RequestContext, Tables};
 
 pub use corral_provider_sdk::emulator::ObjectView;
-pub use options::{FAULTS_VAR, Faults, SandboxOptions, TIME_SCALE_VAR};
+pub use options::{FAULTS_VAR, Faults, SandboxOptions, ServerKeys, TIME_SCALE_VAR};
 pub use store::DATABASE_FILE;
 
 use server::Sandbox;
@@ -56,6 +60,13 @@ pub enum SandboxError {
     BadOption { name: String, value: String, why: String },
     #[error("the sandbox has no account `{0}`")]
     UnknownAccount(String),
+    #[error(
+        "refusing to serve the sandbox on {addr} with its well-known keys: anyone who can reach that address \
+         could create and delete objects in it. Listen on a loopback address (127.0.0.1), give keys of \
+         your own (--access-key with --secret-key or CORRAL_SANDBOX_SECRET_KEY), or pass \
+         --insecure-public if that is what you want"
+    )]
+    PublicWithWellKnownKeys { addr: String },
 }
 
 /// A running sandbox server.
@@ -97,11 +108,15 @@ pub async fn start_with(
     addr: SocketAddr,
     options: SandboxOptions,
 ) -> Result<SandboxHandle, SandboxError> {
+    // The well-known keys guard nothing: only this machine may use a sandbox that has them.
+    if !addr.ip().is_loopback() && options.keys.is_none() && !options.insecure_public {
+        return Err(SandboxError::PublicWithWellKnownKeys { addr: addr.to_string() });
+    }
     let open_dir = dir.clone();
     let store = tokio::task::spawn_blocking(move || Store::open(&open_dir))
         .await
         .map_err(|e| SandboxError::Io { path: dir.display().to_string(), message: e.to_string() })??;
-    let sandbox = Arc::new(Sandbox { store, services: services::registry(), options });
+    let sandbox = Arc::new(Sandbox { store, services: services::registry(), options, replays: Default::default() });
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| SandboxError::Bind { addr: addr.to_string(), message: e.to_string() })?;

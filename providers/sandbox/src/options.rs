@@ -14,6 +14,24 @@ pub struct SandboxOptions {
     /// Sandbox seconds per real second (`600`: ten sandbox minutes per real second).
     pub time_scale: f64,
     pub faults: Faults,
+    /// Keys of the server's own (`corral sandbox serve --access-key/--secret-key`): the
+    /// default account answers to them, and the well-known pair is refused.
+    pub keys: Option<ServerKeys>,
+    /// Listen on a non-loopback address with the well-known keys (`--insecure-public`).
+    pub insecure_public: bool,
+}
+
+/// An access key pair given to a server. `Debug` hides the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServerKeys {
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+impl std::fmt::Debug for ServerKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerKeys").field("access_key", &self.access_key).field("secret_key", &"<hidden>").finish()
+    }
 }
 
 /// The default clock runs one sandbox minute per real second: the sandbox is where people
@@ -23,7 +41,7 @@ pub const DEFAULT_TIME_SCALE: f64 = 60.0;
 
 impl Default for SandboxOptions {
     fn default() -> Self {
-        SandboxOptions { time_scale: DEFAULT_TIME_SCALE, faults: Faults::default() }
+        SandboxOptions { time_scale: DEFAULT_TIME_SCALE, faults: Faults::default(), keys: None, insecure_public: false }
     }
 }
 

@@ -18,6 +18,7 @@ use rand::Rng;
 use sha2::{Digest, Sha256};
 
 use crate::options::SandboxOptions;
+use crate::replay::{Admission, ReplayCache};
 use crate::store::{ACCOUNTS, AccountRecord, IDEMPOTENCY, RedbTables, Store, advance_clock};
 
 /// Everything a request needs; shared by the server's handlers.
@@ -25,6 +26,8 @@ pub(crate) struct Sandbox {
     pub store: Store,
     pub services: Vec<Arc<dyn Service>>,
     pub options: SandboxOptions,
+    /// Signatures already accepted, so a replayed request is refused.
+    pub replays: ReplayCache,
 }
 
 /// A request as received, reduced to what processing needs.
@@ -99,7 +102,8 @@ impl Sandbox {
                 .map_err(|e| ApiError::bad_request("MalformedBody", format!("the body is not JSON: {e}")))?
         };
         let outcome = self.store.transact(|tables| {
-            let account = authenticate(tables, request, &authorization)?;
+            let account = authenticate(tables, request, &authorization, &self.options)?;
+            self.refuse_replay(request, &authorization)?;
             self.inject_fault()?;
             self.execute(tables, service.as_ref(), &account, action, version, &body, request_id)
         });
@@ -119,6 +123,32 @@ impl Sandbox {
                 ApiError::new(403, "MissingAuthenticationToken", SigV4Error::MissingAuthorization.to_string())
             })?;
         Authorization::parse(header).map_err(|e| ApiError::new(403, "IncompleteSignature", e.to_string()))
+    }
+
+    /// Refuses a signature this sandbox has accepted before: a request sent again byte for
+    /// byte. Called once the signature is known good, so forgeries never fill the cache.
+    fn refuse_replay(&self, request: &Incoming, authorization: &Authorization) -> Result<(), ApiError> {
+        let signed_at = request
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-date"))
+            .and_then(|(_, v)| sigv4::parse_amz_date(v))
+            .unwrap_or_else(SystemTime::now);
+        let expires = signed_at + sigv4::MAX_CLOCK_SKEW;
+        match self.replays.admit(&authorization.access_key, &authorization.signature, expires, SystemTime::now()) {
+            Admission::Fresh => Ok(()),
+            Admission::Replayed => Err(ApiError::new(
+                403,
+                "RequestReplayed",
+                "this request's signature was already used: the sandbox accepts each signed request once \
+                 (for the 15 minutes a signature is valid); sign every request, and every retry, afresh",
+            )),
+            Admission::Full => Err(ApiError::new(
+                429,
+                "Throttling",
+                "too many requests in the last 15 minutes for the sandbox to remember their signatures; retry later",
+            )),
+        }
     }
 
     fn inject_fault(&self) -> Result<(), ApiError> {
@@ -219,21 +249,36 @@ pub(crate) fn advance_all(
 }
 
 /// Finds the account of the access key and checks the signature against its secret.
+/// With keys of its own (`corral sandbox serve --access-key/--secret-key`) the server
+/// authenticates the default account by them instead of by the well-known pair.
 fn authenticate(
     tables: &RedbTables<'_>,
     request: &Incoming,
     authorization: &Authorization,
+    options: &SandboxOptions,
 ) -> Result<AccountRecord, ApiError> {
-    let account: AccountRecord = tables
-        .get(ACCOUNTS, &authorization.access_key)
-        .and_then(|json| serde_json::from_value(json).ok())
-        .ok_or_else(|| {
-            ApiError::new(
+    let stored = |access_key: &str| -> Option<AccountRecord> {
+        tables.get(ACCOUNTS, access_key).and_then(|json| serde_json::from_value(json).ok())
+    };
+    let account = match &options.keys {
+        Some(own) if authorization.access_key == own.access_key => stored(crate::DEFAULT_ACCESS_KEY)
+            .map(|default| AccountRecord { secret_key: own.secret_key.clone(), ..default }),
+        Some(_) if authorization.access_key == crate::DEFAULT_ACCESS_KEY => {
+            return Err(ApiError::new(
                 403,
                 "InvalidAccessKeyId",
-                format!("the access key `{}` does not exist in the sandbox", authorization.access_key),
-            )
-        })?;
+                "the sandbox's well-known access key is disabled on this server: it was started with keys of its own",
+            ));
+        }
+        _ => stored(&authorization.access_key),
+    };
+    let account: AccountRecord = account.ok_or_else(|| {
+        ApiError::new(
+            403,
+            "InvalidAccessKeyId",
+            format!("the access key `{}` does not exist in the sandbox", authorization.access_key),
+        )
+    })?;
     let signed = sigv4::Request {
         method: "POST",
         url: &request.url,

@@ -51,9 +51,12 @@ impl Store {
     /// Opens (creating if needed) the sandbox in `dir` and makes sure the default account
     /// exists.
     pub(crate) fn open(dir: &Path) -> Result<Store, SandboxError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| SandboxError::Io { path: dir.display().to_string(), message: e.to_string() })?;
+        let io = |path: &Path, e: std::io::Error| SandboxError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
         let path = dir.join(DATABASE_FILE);
+        private::create(dir, &path).map_err(|(at, e)| io(&at, e))?;
         let key = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()).join(DATABASE_FILE);
         let db = {
             let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
@@ -238,4 +241,32 @@ pub(crate) fn advance_clock(tables: &mut dyn Tables, real_now: DateTime<Utc>, sc
         tables.put(META, "clock", serde_json::json!({"real_ms": real_now_ms, "sandbox_ms": now_ms, "scale": scale}));
     }
     Utc.timestamp_millis_opt(now_ms).single().unwrap_or(real_now)
+}
+
+/// The sandbox's files hold account secrets and every object: owner-only (0700/0600),
+/// whatever the umask, and tightened if an older version left them open.
+mod private {
+    use std::path::{Path, PathBuf};
+
+    #[cfg(unix)]
+    fn at(path: &Path) -> impl FnOnce(std::io::Error) -> (PathBuf, std::io::Error) + '_ {
+        move |e| (path.to_path_buf(), e)
+    }
+
+    #[cfg(unix)]
+    pub(super) fn create(dir: &Path, file: &Path) -> Result<(), (PathBuf, std::io::Error)> {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(at(dir))?;
+        // The mode given at creation is reduced by the umask; set it outright.
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(at(dir))?;
+        // Made here, empty, so redb opens a file that was never readable by others.
+        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(file).map_err(at(file))?;
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)).map_err(at(file))?;
+        Ok(())
+    }
+
+    #[cfg(not(unix))]
+    pub(super) fn create(dir: &Path, _file: &Path) -> Result<(), (PathBuf, std::io::Error)> {
+        std::fs::create_dir_all(dir).map_err(|e| (dir.to_path_buf(), e))
+    }
 }

@@ -194,7 +194,12 @@ async fn services_are_advanced_lazily_to_the_scaled_clock_before_each_request() 
     let dir = tempfile::tempdir().unwrap();
     let store = store::Store::open(dir.path()).unwrap();
     let options = SandboxOptions { time_scale: 3600.0, ..SandboxOptions::default() };
-    let sandbox = Arc::new(server::Sandbox { store, services: vec![Arc::new(ClockService)], options });
+    let sandbox = Arc::new(server::Sandbox {
+        store,
+        services: vec![Arc::new(ClockService)],
+        options,
+        replays: Default::default(),
+    });
     let listener = tokio::net::TcpListener::bind(loopback()).await.unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, server::router(sandbox)).await.unwrap() });
@@ -264,4 +269,76 @@ fn embedded_sandbox_is_started_once_per_directory() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let answer = runtime.block_on(vpc_client(&a).call("DescribeVpcs", VPC_VERSION, &json!({}))).unwrap();
     assert_eq!(answer["VpcSet"], json!([]));
+}
+
+/// Signs a CreateVpc as the SDK would, once, for sending several times.
+fn signed_create_vpc(endpoint: &str) -> (String, Vec<(String, String)>, Vec<u8>) {
+    let url = format!("{endpoint}/?Action=CreateVpc&Version={VPC_VERSION}");
+    let host = endpoint.trim_start_matches("http://").to_string();
+    let body = serde_json::to_vec(&json!({"CidrBlock": "10.0.0.0/16"})).unwrap();
+    let request = corral_provider_sdk::sigv4::Request {
+        method: "POST",
+        url: &url,
+        headers: vec![("content-type", "application/json"), ("host", &host)],
+        body: &body,
+    };
+    let credentials = Credentials { access_key: DEFAULT_ACCESS_KEY.into(), secret_key: DEFAULT_SECRET_KEY.into() };
+    let scope = corral_provider_sdk::sigv4::Scope { region: DEFAULT_REGION.into(), service: "vpc".into() };
+    let signed =
+        corral_provider_sdk::sigv4::sign(&request, &credentials, &scope, std::time::SystemTime::now(), true).unwrap();
+    let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
+    headers.extend(signed.headers);
+    (url, headers, body)
+}
+
+async fn send(url: &str, headers: &[(String, String)], body: &[u8]) -> (u16, serde_json::Value) {
+    let mut request = reqwest::Client::new().post(url).body(body.to_vec());
+    for (name, value) in headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_request_replayed_byte_for_byte_is_refused_and_makes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = start_with(dir.path().to_path_buf(), loopback(), SandboxOptions::default()).await.unwrap();
+    let (url, headers, body) = signed_create_vpc(&sandbox.endpoint());
+    let (status, first) = send(&url, &headers, &body).await;
+    assert_eq!(status, 200, "{first}");
+    let (status, again) = send(&url, &headers, &body).await;
+    assert_eq!(status, 403, "{again}");
+    assert_eq!(again["Error"]["Code"], "RequestReplayed", "{again}");
+    assert!(again["Error"]["Message"].as_str().unwrap().contains("already used"), "{again}");
+    assert_eq!(kinds(&inspect_with(dir.path(), &SandboxOptions::default()).unwrap(), "vpc"), 1);
+    // The SDK's client signs each call afresh: identical calls in the same second both act.
+    let client = vpc_client(&sandbox.endpoint());
+    let describe = json!({});
+    client.call("DescribeVpcs", VPC_VERSION, &describe).await.unwrap();
+    client.call("DescribeVpcs", VPC_VERSION, &describe).await.unwrap();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_public_address_needs_keys_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let public = SocketAddr::from(([0, 0, 0, 0], 0));
+    let err = start_with(dir.path().to_path_buf(), public, SandboxOptions::default()).await.err().unwrap();
+    assert!(matches!(err, SandboxError::PublicWithWellKnownKeys { .. }), "{err}");
+    assert!(err.to_string().contains("--insecure-public"), "{err}");
+
+    // With keys of its own the default account answers to them, not to the well-known pair.
+    let keys = ServerKeys { access_key: "AKLTmine".into(), secret_key: "s3cret-of-mine".into() };
+    let options = SandboxOptions { keys: Some(keys), ..SandboxOptions::default() };
+    let sandbox = start_with(dir.path().to_path_buf(), public, options).await.unwrap();
+    let endpoint = format!("http://127.0.0.1:{}", sandbox.addr().port());
+    let body = json!({"CidrBlock": "10.0.0.0/16"});
+    let err = vpc_client(&endpoint).call("CreateVpc", VPC_VERSION, &body).await.unwrap_err();
+    assert!(matches!(&err, CallError::Api { status: 403, code, .. } if code == "InvalidAccessKeyId"), "{err}");
+    let answer =
+        client(&endpoint, "vpc", "AKLTmine", "s3cret-of-mine").call("CreateVpc", VPC_VERSION, &body).await.unwrap();
+    assert!(answer["Vpc"]["VpcId"].as_str().unwrap().starts_with("vpc-"));
+    sandbox.shutdown().await;
 }

@@ -4,12 +4,18 @@
 //!
 //! Error bodies are read in the Kingsoft shape `{"RequestId": ..., "Error": {"Code": ...,
 //! "Message": ...}}`; a 4xx other than 429 is the caller's mistake and is never retried.
+//!
+//! Every attempt is signed afresh, with a random nonce header ([`NONCE_HEADER`]), so no two
+//! requests share a signature: servers may refuse a replayed one.
 
 use std::time::{Duration, SystemTime};
 
 use rand::Rng;
 
 use crate::sigv4;
+
+/// The header carrying each attempt's random nonce (signed like the others).
+pub const NONCE_HEADER: &str = "x-corral-nonce";
 
 /// An access key pair.
 #[derive(Clone)]
@@ -152,16 +158,21 @@ impl Client {
             .ok()
             .and_then(|u| u.authority().map(|a| a.as_str().to_string()))
             .ok_or_else(|| transport(format!("`{endpoint}` is not a URL with a host")))?;
+        // A fresh random nonce, signed, in every attempt: two identical requests (a retry,
+        // two polls in the same second) never share a signature, so a server refusing
+        // replayed signatures (the sandbox) never mistakes one for a replay.
+        let nonce = format!("{:032x}", rand::rng().random::<u128>());
         let request = sigv4::Request {
             method: "POST",
             url: &url,
-            headers: vec![("content-type", "application/json"), ("host", &host)],
+            headers: vec![("content-type", "application/json"), ("host", &host), (NONCE_HEADER, &nonce)],
             body: &payload,
         };
         let scope = sigv4::Scope { region: self.config.region.clone(), service: self.config.service.clone() };
         let signed = sigv4::sign(&request, &self.config.credentials, &scope, SystemTime::now(), true)
             .map_err(|e| transport(e.to_string()))?;
-        let mut builder = self.http.post(&url).header("content-type", "application/json");
+        let mut builder =
+            self.http.post(&url).header("content-type", "application/json").header(NONCE_HEADER, nonce.as_str());
         for (name, value) in &signed.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }

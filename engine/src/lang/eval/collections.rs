@@ -52,7 +52,7 @@ impl Evaluator<'_> {
         let intro = &for_expr.intro;
         let collection_span = self.span(&intro.collection_expr);
         let collection = self.eval(&intro.collection_expr)?;
-        let (items, sensitive) = match iteration(collection, collection_span)? {
+        let (items, mut sensitive) = match iteration(collection, collection_span)? {
             Iteration::Items(items, sensitive) => (items, sensitive),
             Iteration::Unknown(sensitive) => return Ok(Value::Unknown(Type::Dynamic).marked_if(sensitive)),
         };
@@ -64,13 +64,25 @@ impl Evaluator<'_> {
         let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         let mut unknown = false;
         let mut diags = Diagnostics::new();
+        let collection_sensitive = sensitive;
+        let limit = crate::lang::limits::limits().collection_elements;
         for (key, value) in items {
+            self.for_items += 1;
+            if !limit.allows(self.for_items) {
+                return Err(Diagnostic::error("Expression too large")
+                    .with_detail(format!(
+                        "the 'for' expressions of this expression iterate too often, counting nested ones: {}",
+                        limit.exceeded(format!("more than {}", limit.value))
+                    ))
+                    .with_span(span)
+                    .into());
+            }
             let pushed = self.locals.len();
             if let Some(k) = &key_var {
-                self.locals.push((k.clone(), key.marked_if(sensitive)));
+                self.locals.push((k.clone(), key.marked_if(collection_sensitive)));
             }
-            self.locals.push((value_var.clone(), value.marked_if(sensitive)));
-            let step = self.for_step(for_expr);
+            self.locals.push((value_var.clone(), value.marked_if(collection_sensitive)));
+            let step = self.for_step(for_expr, &mut sensitive);
             self.locals.truncate(pushed);
             match step {
                 Ok(None) => {}
@@ -119,11 +131,15 @@ impl Evaluator<'_> {
         Ok(result.marked_if(sensitive))
     }
 
-    /// One iteration: `None` when filtered out.
-    fn for_step(&mut self, for_expr: &ForExpr) -> Result<Option<Step>, Diagnostics> {
+    /// One iteration: `None` when filtered out. A sensitive key or condition makes the
+    /// whole result sensitive (`sensitive` is set), as hcl merges their marks into the
+    /// result: a key cannot carry a mark of its own, and which keys exist, or which items
+    /// were kept, would otherwise disclose the secret.
+    fn for_step(&mut self, for_expr: &ForExpr, sensitive: &mut bool) -> Result<Option<Step>, Diagnostics> {
         if let Some(cond) = &for_expr.cond {
             let cond_span = self.span(&cond.expr);
-            let (value, _) = self.eval(&cond.expr)?.unmark();
+            let (value, cond_sensitive) = self.eval(&cond.expr)?.unmark();
+            *sensitive |= cond_sensitive;
             if value.is_null() {
                 return Err(Diagnostic::error("Condition is null")
                     .with_detail("The value of the 'if' clause must not be null.")
@@ -148,7 +164,8 @@ impl Evaluator<'_> {
             None => None,
             Some(key_expr) => {
                 let key_span = self.span(key_expr);
-                let (key, _) = self.eval(key_expr)?.unmark();
+                let (key, key_sensitive) = self.eval(key_expr)?.unmark();
+                *sensitive |= key_sensitive;
                 if key.is_null() {
                     return Err(Diagnostic::error("Invalid object key")
                         .with_detail("Key expression in 'for' expression must not produce a null value.")

@@ -61,11 +61,14 @@ pub(crate) struct Evaluator<'a> {
     /// a reference to something undeclared is a mistake in the configuration, not a
     /// dynamic failure.
     lookup_failures: usize,
+    /// Items the `for` expressions of this evaluation have produced, nested ones included:
+    /// each level is small, but `for` inside `for` multiplies them.
+    for_items: u64,
 }
 
 impl<'a> Evaluator<'a> {
     pub(crate) fn new(scope: &'a dyn Scope, functions: &'a Functions, file: FileId, fallback: Span) -> Self {
-        Evaluator { scope, functions, file, fallback, locals: Vec::new(), lookup_failures: 0 }
+        Evaluator { scope, functions, file, fallback, locals: Vec::new(), lookup_failures: 0, for_items: 0 }
     }
 
     /// The file span of a parsed node.

@@ -128,7 +128,18 @@ impl Evaluator<'_> {
         };
         let key_var = intro.key_var.as_ref().map(|k| k.value().as_str().to_string());
         let value_var = intro.value_var.value().as_str().to_string();
+        let limit = crate::lang::limits::limits().collection_elements;
         for (key, value) in items {
+            self.for_items += 1;
+            if !limit.allows(self.for_items) {
+                return Err(Diagnostic::error("Template too large")
+                    .with_detail(format!(
+                        "the %{{for}} directives of this template iterate too often, counting nested ones: {}",
+                        limit.exceeded(format!("more than {}", limit.value))
+                    ))
+                    .with_span(collection_span)
+                    .into());
+            }
             let pushed = self.locals.len();
             if let Some(k) = &key_var {
                 self.locals.push((k.clone(), key));
@@ -137,6 +148,8 @@ impl Evaluator<'_> {
             let result = self.render(&intro.template, intro.strip.strip_end(), d.endfor_expr.strip.strip_start(), out);
             self.locals.truncate(pushed);
             result?;
+            // Each pass may add as much as the body makes: a long loop is bounded here.
+            within_string_limit(out, collection_span)?;
         }
         Ok(())
     }
@@ -182,11 +195,23 @@ fn append(value: Value, span: Span, out: &mut Output) -> Result<(), Diagnostics>
     match convert(value, &Type::String) {
         Ok(Value::String(s)) => {
             out.text.push_str(&s);
-            Ok(())
+            within_string_limit(out, span)
         }
         _ => Err(Diagnostic::error("Invalid template interpolation value")
             .with_detail("Cannot include the given value in a string template: string required.")
             .with_span(span)
             .into()),
     }
+}
+
+/// Refuses a template result over the string limit (`CORRAL_MAX_STRING_BYTES`).
+fn within_string_limit(out: &Output, span: Span) -> Result<(), Diagnostics> {
+    let limit = crate::lang::limits::limits().string_bytes;
+    if limit.allows(out.text.len() as u64) {
+        return Ok(());
+    }
+    Err(Diagnostic::error("Template result too long")
+        .with_detail(limit.exceeded(out.text.len()))
+        .with_span(span)
+        .into())
 }

@@ -137,6 +137,30 @@ fn sensitive_marks_flow_through_everything() {
     assert!(!ok("length(var.items)").is_sensitive());
 }
 
+/// A key cannot carry a mark of its own, so a sensitive key (or `if` condition) marks the
+/// whole object or tuple, as hcl's `ForExpr` and object constructor do.
+#[test]
+fn sensitive_keys_mark_the_whole_result() {
+    for text in [
+        "{ for k in [var.secret] : k => 1 }",
+        "{ for k in [var.secret] : k => 1... }",
+        "{ for k, v in { a = var.secret } : v => k }",
+        "[for x in [\"a\"] : x if var.secret_bool]",
+        "{ for x in [\"a\"] : x => 1 if var.secret_bool }",
+        "{ (var.secret) = 1 }",
+        "tomap({ (var.secret) = 1 })",
+        "zipmap([var.secret], [1])",
+        "keys(zipmap([var.secret], [1]))",
+        "transpose({ a = [var.secret] })",
+        "merge({ (var.secret) = 1 }, { b = 2 })",
+        "setproduct([var.secret], [\"b\"])",
+    ] {
+        assert!(ok(text).is_sensitive(), "{text} should be sensitive as a whole");
+    }
+    assert!(!ok("{ for k, v in { a = var.secret } : k => v }").is_sensitive());
+    assert!(ok("{ for k, v in { a = var.secret } : k => v }").contains_sensitive());
+}
+
 #[test]
 fn conditional_unifies_branch_types() {
     assert_eq!(json("true ? 1 : \"a\""), "\"1\"");

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{FnError, Function, Functions, Param, int_of, items_of, number_of, str_of};
+use super::{FnError, Function, Functions, Param, check_elements, int_of, items_of, number_of, str_of};
 use crate::lang::convert::{convert, kind_name, unify, unify_values};
 use crate::lang::eval::equals;
 use crate::value::{Number, Type, Value};
@@ -545,6 +545,9 @@ fn register_sets(functions: &mut Functions) {
             if args.len() < 2 {
                 return Err(FnError::Call("at least two arguments are required".to_string()));
             }
+            let product =
+                args.iter().try_fold(1u128, |n, a| n.checked_mul(a.as_seq().map_or(1, <[Value]>::len) as u128));
+            check_elements(product.unwrap_or(u128::MAX))?;
             let mut rows: Vec<Vec<Value>> = vec![Vec::new()];
             for (i, arg) in args.iter().enumerate() {
                 let Some(items) = arg.as_seq() else {

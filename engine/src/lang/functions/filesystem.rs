@@ -10,6 +10,7 @@ use md5::Digest as _;
 
 use super::{CallContext, FnError, Function, Functions, Param, str_of};
 use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::lang::limits::limits;
 use crate::lang::{Scope, Subject};
 use crate::value::{Type, Value};
 
@@ -42,7 +43,37 @@ fn read_bytes(ctx: &CallContext<'_>, path: &str) -> Result<Vec<u8>, FnError> {
             ),
         ));
     }
-    fs_err::read(&full).map_err(|e| FnError::Arg(0, format!("failed to read {path}: {e}")))
+    read_bounded(&full).map_err(|e| match e {
+        Bounded::Io(e) => FnError::Arg(0, format!("failed to read {path}: {e}")),
+        Bounded::TooLarge(size) => {
+            FnError::Arg(0, format!("{path} is too large: {}", limits().file_bytes.exceeded(size)))
+        }
+    })
+}
+
+enum Bounded {
+    Io(std::io::Error),
+    /// The size seen (for a stream, the limit + 1: reading stops there).
+    TooLarge(String),
+}
+
+/// Reads at most the file-size limit: a regular file is judged by its length before any
+/// read, anything else (`/dev/zero`, a FIFO) is read through a bounded reader and refused
+/// one byte past the limit, so nothing unbounded is ever read into memory.
+fn read_bounded(full: &Path) -> Result<Vec<u8>, Bounded> {
+    use std::io::Read as _;
+    let limit = limits().file_bytes;
+    let file = fs_err::File::open(full).map_err(Bounded::Io)?;
+    let metadata = file.metadata().map_err(Bounded::Io)?;
+    if metadata.is_file() && !limit.allows(metadata.len()) {
+        return Err(Bounded::TooLarge(metadata.len().to_string()));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.value.saturating_add(1)).read_to_end(&mut bytes).map_err(Bounded::Io)?;
+    if !limit.allows(bytes.len() as u64) {
+        return Err(Bounded::TooLarge(format!("more than {}", limit.value)));
+    }
+    Ok(bytes)
 }
 
 /// A function of the bytes of a file (`filebase64`, `filesha256`, ...).

@@ -152,7 +152,7 @@ impl Function {
             let arg = super::convert(arg, &param.ty).map_err(|message| self.arg_error(ctx, i, &message))?;
             converted.push(arg);
         }
-        match (self.implementation)(ctx, converted) {
+        match (self.implementation)(ctx, converted).and_then(within_limits) {
             Ok(value) => Ok(value.marked_if(sensitive)),
             Err(FnError::Arg(i, message)) => Err(self.arg_error(ctx, i, &message)),
             Err(FnError::Call(message)) => Err(Diagnostic::error("Error in function call")
@@ -256,6 +256,31 @@ pub(crate) fn int_of(value: &Value, index: usize) -> Result<i64, FnError> {
         return Err(FnError::Arg(index, "a whole number is required".to_string()));
     }
     n.to_i64().ok_or_else(|| FnError::Arg(index, "the number is too large".to_string()))
+}
+
+/// Refuses a string of `bytes` before it is built (functions whose output size is a number
+/// the input chooses check first, so the allocation never happens).
+pub(crate) fn check_string(bytes: u128) -> Result<(), FnError> {
+    let limit = super::limits::limits().string_bytes;
+    if bytes > u128::from(limit.value) { Err(FnError::Call(limit.exceeded(bytes))) } else { Ok(()) }
+}
+
+/// Refuses a collection of `elements` before it is built.
+pub(crate) fn check_elements(elements: u128) -> Result<(), FnError> {
+    let limit = super::limits::limits().collection_elements;
+    if elements > u128::from(limit.value) { Err(FnError::Call(limit.exceeded(elements))) } else { Ok(()) }
+}
+
+/// Every result is held to the limits (its own size, not its elements'), so a function that
+/// could not tell beforehand still cannot hand on an oversized value.
+fn within_limits(value: Value) -> Result<Value, FnError> {
+    match value.unmarked() {
+        Value::String(s) => check_string(s.len() as u128)?,
+        Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => check_elements(items.len() as u128)?,
+        Value::Map(_, items) | Value::Object(items) => check_elements(items.len() as u128)?,
+        _ => {}
+    }
+    Ok(value)
 }
 
 pub(crate) fn items_of(value: &Value) -> Vec<Value> {

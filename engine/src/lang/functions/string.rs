@@ -5,7 +5,7 @@ use bigdecimal::num_bigint::BigInt;
 use regex::Regex;
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::{FnError, Function, Functions, Param, int_of, items_of, str_of};
+use super::{FnError, Function, Functions, Param, check_string, int_of, items_of, str_of};
 use crate::value::{Number, Type, Value};
 
 fn string_fn(name: &'static str, f: fn(&str) -> String) -> Function {
@@ -29,6 +29,9 @@ pub(super) fn register(functions: &mut Functions) {
             Type::String,
             |_, args| {
                 let spaces = int_of(&args[0], 0)?.max(0) as usize;
+                let text = str_of(&args[1]);
+                let lines = text.bytes().filter(|&b| b == b'\n').count() as u128;
+                check_string(text.len() as u128 + lines * spaces as u128)?;
                 let pad = format!("\n{}", " ".repeat(spaces));
                 Ok(Value::String(str_of(&args[1]).replace('\n', &pad)))
             },
@@ -107,6 +110,9 @@ pub(super) fn register(functions: &mut Functions) {
             if args.len() < 2 {
                 return Err(FnError::Call("at least one list is required".to_string()));
             }
+            let total: u128 = parts.iter().map(|p| p.len() as u128).sum::<u128>()
+                + (parts.len().saturating_sub(1) as u128) * sep.len() as u128;
+            check_string(total)?;
             Ok(Value::String(parts.join(&sep)))
         })
         .variadic(Param::new("lists", Type::list(Type::String))),
@@ -127,6 +133,10 @@ pub(super) fn register(functions: &mut Functions) {
                         .map_err(|e| FnError::Call(format!("error parsing regexp: {}", regex_error(&e))))?;
                     Ok(Value::String(re.replace_all(s, replacement).into_owned()))
                 } else {
+                    // An empty substring matches between every two characters.
+                    let matches =
+                        if substr.is_empty() { s.chars().count() + 1 } else { s.matches(substr).count() } as u128;
+                    check_string(s.len() as u128 + matches * replacement.len() as u128)?;
                     Ok(Value::String(s.replace(substr, replacement)))
                 }
             },
@@ -232,6 +242,7 @@ pub(super) fn register(functions: &mut Functions) {
             }
             let n = length.map(|l| l.0).unwrap_or(1);
             let mut out = Vec::with_capacity(n);
+            let mut total = 0u128;
             for row in 0..n {
                 let row_args: Vec<Value> = rest
                     .iter()
@@ -240,7 +251,12 @@ pub(super) fn register(functions: &mut Functions) {
                         None => arg.clone(),
                     })
                     .collect();
-                out.push(Value::String(format_values(&format, &row_args)?));
+                let text = format_values(&format, &row_args)?;
+                // The list's text as a whole is held to the string limit: n copies of a
+                // wide format would otherwise multiply it.
+                total += text.len() as u128;
+                check_string(total)?;
+                out.push(Value::String(text));
             }
             Ok(Value::List(Type::String, out))
         })
@@ -358,6 +374,9 @@ pub(crate) fn format_values(format: &str, args: &[Value]) -> Result<String, FnEr
             i += 1;
         }
         spec.width = digits.parse().ok();
+        if let Some(width) = spec.width {
+            check_string(width as u128)?;
+        }
         if let Some(&(_, '.')) = chars.get(i) {
             i += 1;
             let mut digits = String::new();
@@ -365,7 +384,10 @@ pub(crate) fn format_values(format: &str, args: &[Value]) -> Result<String, FnEr
                 digits.push(d);
                 i += 1;
             }
-            spec.precision = Some(digits.parse().unwrap_or(0));
+            let precision = digits.parse().unwrap_or(usize::MAX);
+            // A precision pads numbers with that many digits.
+            check_string(precision as u128)?;
+            spec.precision = Some(precision);
         }
         let Some(&(_, verb)) = chars.get(i) else {
             return Err(FnError::Call(format!("invalid format string starting at offset {pos}")));
@@ -388,6 +410,7 @@ pub(crate) fn format_values(format: &str, args: &[Value]) -> Result<String, FnEr
         let text = format_one(&spec, arg)
             .map_err(|message| FnError::Call(format!("unsupported value for \"%{verb}\" at {pos}: {message}")))?;
         out.push_str(&pad(&spec, text));
+        check_string(out.len() as u128)?;
     }
     if used < args.len() {
         return Err(FnError::Arg(used + 1, format!("too many arguments; only {used} used by format string")));

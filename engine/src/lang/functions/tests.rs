@@ -446,3 +446,31 @@ fn yaml_and_csv_as_terraform() {
     assert_eq!(json("csvdecode(\"a,b\\n1,\\\"x,y\\\"\\n\")"), "[{\"a\":\"1\",\"b\":\"x,y\"}]");
     assert!(error_detail("csvdecode(\"a,b\\n1\\n\")").contains("wrong number of fields"));
 }
+
+/// Functions whose output size the input chooses refuse before allocating (default limits:
+/// 64 MiB strings, 1,000,000 elements); just under the limit still works.
+#[test]
+fn output_sizes_chosen_by_the_input_are_limited() {
+    for (text, limit) in [
+        ("indent(2000000000, \"\\n\\n\")", "CORRAL_MAX_STRING_BYTES"),
+        ("format(\"%99999999999s\", \"a\")", "CORRAL_MAX_STRING_BYTES"),
+        ("format(\"%.99999999999f\", 1)", "CORRAL_MAX_STRING_BYTES"),
+        ("formatlist(\"%40000000s\", [\"a\", \"b\"])", "CORRAL_MAX_STRING_BYTES"),
+        ("join(format(\"%40000000s\", \"\"), [\"a\", \"b\", \"c\"])", "CORRAL_MAX_STRING_BYTES"),
+        ("replace(\"abc\", \"\", format(\"%30000000s\", \"\"))", "CORRAL_MAX_STRING_BYTES"),
+        ("setproduct(range(200), range(200), range(200))", "CORRAL_MAX_COLLECTION_ELEMENTS"),
+    ] {
+        let detail = error_detail(text);
+        assert!(detail.contains(limit) && detail.contains("over the limit of"), "{text}: {detail}");
+    }
+    // "Billion laughs": aliases of anchors of aliases, 10^7 values from a few lines.
+    let mut yaml = String::from("a: &a [1,1,1,1,1,1,1,1,1,1]\\n");
+    for (name, prev) in [("b", "a"), ("c", "b"), ("d", "c"), ("e", "d"), ("f", "e"), ("g", "f")] {
+        yaml.push_str(&format!("{name}: &{name} [{}]\\n", vec![format!("*{prev}"); 10].join(",")));
+    }
+    let detail = error_detail(&format!("yamldecode(\"{yaml}\")"));
+    assert!(detail.contains("CORRAL_MAX_COLLECTION_ELEMENTS"), "{detail}");
+    assert_eq!(json("length(yamldecode(\"a: &a [1, 2]\\nb: [*a, *a]\\n\").b)"), "2");
+    assert_eq!(json("length(indent(1000, \"a\\nb\"))"), "1003");
+    assert_eq!(json("length(setproduct(range(100), range(100)))"), "10000");
+}

@@ -15,6 +15,17 @@ use yaml_rust2::scanner::TScalarStyle;
 
 use crate::value::{Number, Value};
 
+/// How many values `value` holds, itself included.
+fn node_count(value: &Value) -> u64 {
+    match value.unmarked() {
+        Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
+            1 + items.iter().map(node_count).sum::<u64>()
+        }
+        Value::Map(_, entries) | Value::Object(entries) => 1 + entries.values().map(node_count).sum::<u64>(),
+        _ => 1,
+    }
+}
+
 /// A collection being built from the event stream.
 enum Frame {
     Seq { anchor: usize, items: Vec<Value> },
@@ -28,6 +39,14 @@ pub(super) fn decode(text: &str) -> Result<Value, String> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut result: Option<Value> = None;
     let mut documents = 0;
+    // Aliases copy their anchor's value: anchors of aliases of anchors grow exponentially
+    // ("billion laughs"), so every node the result will hold is counted against the limit.
+    let limit = crate::lang::limits::limits().collection_elements;
+    let mut nodes: u64 = 0;
+    let mut add_nodes = |n: u64| {
+        nodes = nodes.saturating_add(n);
+        if limit.allows(nodes) { Ok(()) } else { Err(limit.exceeded(format!("more than {}", limit.value))) }
+    };
     loop {
         let (event, marker) = parser.next_token().map_err(|e| e.to_string())?;
         let completed = match event {
@@ -40,11 +59,16 @@ pub(super) fn decode(text: &str) -> Result<Value, String> {
                 }
                 continue;
             }
-            Event::Alias(id) => anchors
-                .get(&id)
-                .cloned()
-                .ok_or_else(|| format!("on line {}: unknown anchor referenced", marker.line()))?,
+            Event::Alias(id) => {
+                let value = anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| format!("on line {}: unknown anchor referenced", marker.line()))?;
+                add_nodes(node_count(&value)).map_err(|m| format!("on line {}: {m}", marker.line()))?;
+                value
+            }
             Event::Scalar(text, style, anchor, tag) => {
+                add_nodes(1).map_err(|m| format!("on line {}: {m}", marker.line()))?;
                 let value = resolve_scalar(&text, style, tag.as_ref())
                     .map_err(|message| format!("on line {}: {message}", marker.line()))?;
                 if anchor > 0 {
@@ -61,6 +85,7 @@ pub(super) fn decode(text: &str) -> Result<Value, String> {
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => {
+                add_nodes(1).map_err(|m| format!("on line {}: {m}", marker.line()))?;
                 let (anchor, value) = match stack.pop() {
                     Some(Frame::Seq { anchor, items }) => (anchor, Value::Tuple(items)),
                     Some(Frame::Map { anchor, entries, .. }) => (anchor, Value::Object(entries)),

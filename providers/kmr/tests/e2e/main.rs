@@ -49,7 +49,7 @@ impl Env {
     /// `time_scale`: sandbox seconds per real second.
     pub fn new(time_scale: f64) -> Env {
         let dir = tempfile::tempdir().unwrap();
-        let options = SandboxOptions { time_scale, faults: Faults::default() };
+        let options = SandboxOptions { time_scale, faults: Faults::default(), ..SandboxOptions::default() };
         // The provider (no `endpoint`) reuses the sandbox already running for its directory.
         corral_sandbox::start_embedded_with(&dir.path().join(".corral/sandbox"), options.clone()).unwrap();
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
