@@ -13,6 +13,7 @@ pub mod diag;
 pub mod fmt;
 pub mod graph;
 pub mod lang;
+pub mod limits;
 pub mod plan;
 pub mod provider;
 pub mod runtime;

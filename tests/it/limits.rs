@@ -1,5 +1,5 @@
 //! The language's limits as a user meets them: sensitive values used as keys, and the caps
-//! on module instances, file sizes and function results (engine/src/lang/limits.rs).
+//! on module instances, file sizes and function results (engine/src/limits.rs).
 
 use crate::support::Workdir;
 
@@ -156,6 +156,22 @@ fn a_module_tree_over_the_instance_limit_is_refused_by_validate() {
     let stderr = flat(&String::from_utf8_lossy(&out.stderr));
     assert!(stderr.contains("Modules nested too deeply"), "{stderr}");
     assert!(stderr.contains("over the limit of 3 levels; set CORRAL_MAX_MODULE_DEPTH=N"), "{stderr}");
+}
+
+/// The case: 18 levels of modules calling the next one twice (2^19 instances from
+/// a few files). The loader stops at the limit instead of reading the whole tree into memory.
+#[test]
+fn a_doubling_module_tree_is_refused_while_it_is_read() {
+    let w = Workdir::new();
+    doubling_tree(&w, 18);
+    let started = std::time::Instant::now();
+    let out = w.corral(&["validate"]);
+    let stderr = flat(&out.stderr);
+    assert_ne!(out.code, 0, "{stderr}");
+    assert!(stderr.contains("Too many module instances"), "{stderr}");
+    assert!(stderr.contains("over the limit of 10000 instances"), "{stderr}");
+    assert_eq!(stderr.matches("Too many module instances").count(), 1, "reported once: {stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "took {:?}", started.elapsed());
 }
 
 #[test]

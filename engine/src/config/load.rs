@@ -27,6 +27,8 @@ pub fn load_dir(dir: &Path, options: &LoadOptions) -> (Config, Diagnostics) {
         diags: Diagnostics::new(),
         cwd: std::env::current_dir().ok(),
         hasher: Sha256::new(),
+        modules_loaded: 0,
+        too_many_reported: false,
     };
     let root_dir = normalize(dir);
     let mut ancestors = Vec::new();
@@ -44,6 +46,11 @@ struct Loader {
     /// Fed with every file in load order (root first, then children by call name; files by
     /// name), which is deterministic for a given tree.
     hasher: Sha256,
+    /// Module calls loaded so far. The static tree is counted while it is read, because a
+    /// tree whose modules each call the next one twice grows exponentially: 18 levels of
+    /// 150 KB on disk would otherwise be read into memory until the process is killed.
+    modules_loaded: u64,
+    too_many_reported: bool,
 }
 
 impl Loader {
@@ -136,11 +143,44 @@ impl Loader {
                 );
                 continue;
             }
-            let child = self.load_module(&child_dir, path.child(&name), ancestors);
+            let child_path = path.child(&name);
+            if !self.within_limits(&child_path, source_span) {
+                continue;
+            }
+            let child = self.load_module(&child_dir, child_path, ancestors);
             module.children.insert(name, child);
         }
         ancestors.pop();
         module
+    }
+
+    /// Whether one more module at `path` stays within the module depth and instance limits
+    /// (`CORRAL_MAX_MODULE_DEPTH`, `CORRAL_MAX_MODULE_INSTANCES`); each statically loaded
+    /// module is at least one instance. Otherwise reports it at the call, the instance limit
+    /// once.
+    fn within_limits(&mut self, path: &ModulePath, call: crate::diag::Span) -> bool {
+        let limits = crate::limits::limits();
+        let depth = path.0.len() as u64;
+        if !limits.module_depth.allows(depth) {
+            self.diags.push(
+                Diagnostic::error("Modules nested too deeply")
+                    .with_span(call)
+                    .with_detail(format!("{path}: {}", limits.module_depth.exceeded(depth))),
+            );
+            return false;
+        }
+        self.modules_loaded += 1;
+        if limits.module_instances.allows(self.modules_loaded) {
+            return true;
+        }
+        if !self.too_many_reported {
+            self.too_many_reported = true;
+            self.diags.push(Diagnostic::error("Too many module instances").with_span(call).with_detail(format!(
+                "the module calls of this configuration make more module instances than allowed, before any count or for_each: {}",
+                limits.module_instances.exceeded(format!("more than {}", limits.module_instances.value))
+            )));
+        }
+        false
     }
 
     /// Hashes a file under a name that does not depend on where Corral runs from: the module

@@ -22,12 +22,6 @@ pub(super) fn build(config: &Config) -> (ConfigGraph, Diagnostics) {
         diags: Diagnostics::new(),
     };
     let modules = config.modules();
-    if let Some(diagnostic) = module_tree_too_large(&modules) {
-        // Refused before a node is made: a tree of calls calling each module twice grows
-        // exponentially, and building its graph would exhaust memory.
-        builder.diags.push(diagnostic);
-        return (builder.graph, builder.diags);
-    }
     for module in &modules {
         builder.add_nodes(module);
     }
@@ -41,44 +35,6 @@ pub(super) fn build(config: &Config) -> (ConfigGraph, Diagnostics) {
         builder.diags.push(diagnostic);
     }
     (builder.graph, builder.diags)
-}
-
-/// The static module tree against the limits (`CORRAL_MAX_MODULE_DEPTH`,
-/// `CORRAL_MAX_MODULE_INSTANCES`): each module here is at least one instance. The error
-/// points at the call that crosses the limit.
-fn module_tree_too_large(modules: &[&Module]) -> Option<Diagnostic> {
-    let limits = crate::lang::limits::limits();
-    let call_span = |module: &Module| -> Option<Span> {
-        let parent = module.path.parent()?;
-        let name = module.path.0.last()?;
-        let parent = modules.iter().find(|m| m.path == parent)?;
-        parent.module_calls.get(name).map(|call| call.span)
-    };
-    if let Some(deep) = modules.iter().find(|m| !limits.module_depth.allows(m.path.0.len() as u64)) {
-        let diagnostic = Diagnostic::error("Modules nested too deeply").with_detail(format!(
-            "module.{}: {}",
-            deep.path.0.join(".module."),
-            limits.module_depth.exceeded(deep.path.0.len())
-        ));
-        return Some(match call_span(deep) {
-            Some(span) => diagnostic.with_span(span),
-            None => diagnostic,
-        });
-    }
-    // The root is not an instance of a call.
-    let calls = modules.len().saturating_sub(1) as u64;
-    if limits.module_instances.allows(calls) {
-        return None;
-    }
-    let crossing = modules.get(limits.module_instances.value as usize + 1).copied();
-    let diagnostic = Diagnostic::error("Too many module instances").with_detail(format!(
-        "the module calls of this configuration make {calls} module instances before any count or for_each: {}",
-        limits.module_instances.exceeded(format!("at least {calls}"))
-    ));
-    Some(match crossing.and_then(call_span) {
-        Some(span) => diagnostic.with_span(span),
-        None => diagnostic,
-    })
 }
 
 /// The nodes of one module by name.

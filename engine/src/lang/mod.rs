@@ -14,7 +14,7 @@
 pub mod convert;
 mod eval;
 pub mod functions;
-pub mod limits;
+pub use crate::limits;
 mod parse;
 mod refs;
 

@@ -169,7 +169,7 @@ pub fn eval_module_call(config: &Config, values: &mut Values, module: &ModulePat
         diags.extend(d);
         // Every instance costs a full set of the child's nodes: a count or for_each (or a
         // tree of them) is held to the module-instance limit, counted over the whole walk.
-        let limit = crate::lang::limits::limits().module_instances;
+        let limit = crate::limits::limits().module_instances;
         let total = values.modules.len().saturating_sub(1) as u64 + keys.len() as u64;
         if !limit.allows(total) {
             let span = call.count.as_ref().or(call.for_each.as_ref()).map_or(call.span, |e| e.span);

@@ -65,7 +65,7 @@ impl Evaluator<'_> {
         let mut unknown = false;
         let mut diags = Diagnostics::new();
         let collection_sensitive = sensitive;
-        let limit = crate::lang::limits::limits().collection_elements;
+        let limit = crate::limits::limits().collection_elements;
         for (key, value) in items {
             self.for_items += 1;
             if !limit.allows(self.for_items) {

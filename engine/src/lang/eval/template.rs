@@ -128,7 +128,7 @@ impl Evaluator<'_> {
         };
         let key_var = intro.key_var.as_ref().map(|k| k.value().as_str().to_string());
         let value_var = intro.value_var.value().as_str().to_string();
-        let limit = crate::lang::limits::limits().collection_elements;
+        let limit = crate::limits::limits().collection_elements;
         for (key, value) in items {
             self.for_items += 1;
             if !limit.allows(self.for_items) {
@@ -206,7 +206,7 @@ fn append(value: Value, span: Span, out: &mut Output) -> Result<(), Diagnostics>
 
 /// Refuses a template result over the string limit (`CORRAL_MAX_STRING_BYTES`).
 fn within_string_limit(out: &Output, span: Span) -> Result<(), Diagnostics> {
-    let limit = crate::lang::limits::limits().string_bytes;
+    let limit = crate::limits::limits().string_bytes;
     if limit.allows(out.text.len() as u64) {
         return Ok(());
     }

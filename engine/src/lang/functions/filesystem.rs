@@ -10,8 +10,8 @@ use md5::Digest as _;
 
 use super::{CallContext, FnError, Function, Functions, Param, str_of};
 use crate::diag::{Diagnostic, Diagnostics, Span};
-use crate::lang::limits::limits;
 use crate::lang::{Scope, Subject};
+use crate::limits::limits;
 use crate::value::{Type, Value};
 
 fn resolve(ctx: &CallContext<'_>, path: &str) -> PathBuf {

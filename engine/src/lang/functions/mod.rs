@@ -261,13 +261,13 @@ pub(crate) fn int_of(value: &Value, index: usize) -> Result<i64, FnError> {
 /// Refuses a string of `bytes` before it is built (functions whose output size is a number
 /// the input chooses check first, so the allocation never happens).
 pub(crate) fn check_string(bytes: u128) -> Result<(), FnError> {
-    let limit = super::limits::limits().string_bytes;
+    let limit = crate::limits::limits().string_bytes;
     if bytes > u128::from(limit.value) { Err(FnError::Call(limit.exceeded(bytes))) } else { Ok(()) }
 }
 
 /// Refuses a collection of `elements` before it is built.
 pub(crate) fn check_elements(elements: u128) -> Result<(), FnError> {
-    let limit = super::limits::limits().collection_elements;
+    let limit = crate::limits::limits().collection_elements;
     if elements > u128::from(limit.value) { Err(FnError::Call(limit.exceeded(elements))) } else { Ok(()) }
 }
 

@@ -41,7 +41,7 @@ pub(super) fn decode(text: &str) -> Result<Value, String> {
     let mut documents = 0;
     // Aliases copy their anchor's value: anchors of aliases of anchors grow exponentially
     // ("billion laughs"), so every node the result will hold is counted against the limit.
-    let limit = crate::lang::limits::limits().collection_elements;
+    let limit = crate::limits::limits().collection_elements;
     let mut nodes: u64 = 0;
     let mut add_nodes = |n: u64| {
         nodes = nodes.saturating_add(n);
