@@ -17,4 +17,5 @@ mod process;
 mod sandbox;
 mod secrets;
 mod state_safety;
+mod variables;
 mod write_only;
