@@ -20,6 +20,9 @@ pub struct Context {
     /// `.corral/` inside it: state, provider data, the selected workspace.
     pub data_dir: PathBuf,
     pub cwd: PathBuf,
+    /// The directory `-C` names (else the working directory): where relative paths given
+    /// on the command line, such as `--var-file`, are read from, as with Terraform's `-chdir`.
+    pub work_dir: PathBuf,
     pub color: bool,
     pub registry: ProviderRegistry,
     /// The plugins among the providers (launched on first use), to stop on Ctrl-C.
@@ -34,10 +37,11 @@ pub struct Loaded {
 impl Context {
     pub fn new(chdir: Option<&Path>, dir: Option<&Path>, no_color: bool) -> anyhow::Result<Context> {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
-        let mut root = cwd.clone();
-        if let Some(d) = chdir {
-            root = root.join(d);
-        }
+        let work_dir = match chdir {
+            Some(d) => cwd.join(d),
+            None => cwd.clone(),
+        };
+        let mut root = work_dir.clone();
         if let Some(d) = dir {
             root = root.join(d);
         }
@@ -51,6 +55,7 @@ impl Context {
             data_dir,
             root,
             cwd,
+            work_dir,
             color: ui::use_color(no_color),
             registry: providers.registry,
             plugins: providers.plugins,

@@ -1,10 +1,12 @@
 //! Collecting root variable values from where Terraform users put them, in Terraform's
-//! order (later wins): `CORRAL_VAR_*` environment variables, `terraform.tfvars(.json)`,
-//! `*.auto.tfvars(.json)`, then `--var-file` and `--var` in command-line order.
+//! order (later wins): `TF_VAR_*` then `CORRAL_VAR_*` environment variables,
+//! `terraform.tfvars(.json)`, `*.auto.tfvars(.json)`, then `--var-file` and `--var` in
+//! command-line order. Values for undeclared variables are treated as Terraform does: an
+//! error from `--var`, a warning from a file, ignored from the environment.
 
 use std::path::{Path, PathBuf};
 
-use corral_engine::config::Expr;
+use corral_engine::config::{Config, Expr};
 use corral_engine::diag::{Diagnostic, Diagnostics, SourceMap, Span};
 use corral_engine::lang;
 use corral_engine::plan::{InputValue, InputValues, RawInput};
@@ -14,17 +16,28 @@ use hcl_edit::Span as _;
 
 use crate::args::VarArgs;
 
-/// Every value given for a root variable, plus the sources read (for error messages).
-pub fn collect(root: &Path, args: &VarArgs) -> (InputValues, SourceMap, Diagnostics) {
+/// As many "undeclared variable" warnings for files as Terraform shows before summing up.
+const MAX_UNDECLARED_WARNINGS: usize = 3;
+
+/// Every value given for a root variable of `config`, plus the sources read (for error
+/// messages). `--var-file` paths are relative to `work_dir` (the directory `-C` names, as
+/// Terraform's `-chdir`); the automatic files are looked for in `root`.
+pub fn collect(config: &Config, root: &Path, work_dir: &Path, args: &VarArgs) -> (InputValues, SourceMap, Diagnostics) {
+    let declared = |name: &str| config.root.variables.contains_key(name);
     let mut values = InputValues::new();
     let mut sources = SourceMap::default();
     let mut diags = Diagnostics::new();
-    for (key, value) in std::env::vars() {
-        if let Some(name) = key.strip_prefix("CORRAL_VAR_") {
-            values.insert(
-                name.to_string(),
-                InputValue { raw: RawInput::Text(value), source: format!("the environment variable {key}") },
-            );
+    // `CORRAL_VAR_` is read last so that it wins over Terraform's `TF_VAR_` for the same name.
+    // Undeclared names are ignored silently, as Terraform does: such variables are often set
+    // globally for many configurations.
+    for prefix in ["TF_VAR_", "CORRAL_VAR_"] {
+        for (key, value) in std::env::vars() {
+            if let Some(name) = key.strip_prefix(prefix) {
+                values.insert(
+                    name.to_string(),
+                    InputValue { raw: RawInput::Text(value), source: format!("the environment variable {key}") },
+                );
+            }
         }
     }
     let mut auto: Vec<PathBuf> = Vec::new();
@@ -47,11 +60,44 @@ pub fn collect(root: &Path, args: &VarArgs) -> (InputValues, SourceMap, Diagnost
         found.sort();
         auto.extend(found);
     }
-    for path in auto.iter().chain(&args.var_files) {
-        read_file(path, &mut values, &mut sources, &mut diags);
+    // Each file is read from its full path but named as the user knows it: an automatic file
+    // by its name, a `--var-file` as given.
+    let auto = auto.into_iter().map(|p| {
+        let label = p.file_name().map(PathBuf::from).unwrap_or_else(|| p.clone());
+        (p, label)
+    });
+    let named = args.var_files.iter().map(|p| (work_dir.join(p), p.clone()));
+    let mut undeclared_in_files = 0;
+    for (path, label) in auto.chain(named) {
+        let mut from_file = InputValues::new();
+        read_file(&path, &label, &mut from_file, &mut sources, &mut diags);
+        for (name, value) in from_file {
+            if !declared(&name) {
+                undeclared_in_files += 1;
+                if undeclared_in_files <= MAX_UNDECLARED_WARNINGS {
+                    diags.push(Diagnostic::warning("Value for undeclared variable").with_detail(format!(
+                        "The root module does not declare a variable named \"{name}\" but a value was found in file \"{}\". If you meant to use this value, add a \"variable\" block to the configuration.\n\nTo silence these warnings, use CORRAL_VAR_... environment variables to provide certain \"global\" settings to all configurations in your organization.",
+                        value.source
+                    )));
+                }
+            }
+            values.insert(name, value);
+        }
+    }
+    if undeclared_in_files > MAX_UNDECLARED_WARNINGS {
+        diags.push(Diagnostic::warning("Values for undeclared variables").with_detail(format!(
+            "In addition to the other similar warnings shown, {} other variable(s) defined without being declared.",
+            undeclared_in_files - MAX_UNDECLARED_WARNINGS
+        )));
     }
     for assignment in &args.vars {
         match assignment.split_once('=') {
+            Some((name, _)) if !name.trim().is_empty() && !declared(name.trim()) => diags.push(
+                Diagnostic::error("Value for undeclared variable").with_detail(format!(
+                    "A variable named \"{}\" was assigned on the command line, but the root module does not declare a variable of that name. To use this value, add a \"variable\" block to the configuration.",
+                    name.trim()
+                )),
+            ),
             Some((name, text)) if !name.trim().is_empty() => {
                 values.insert(name.trim().to_string(), InputValue { raw: RawInput::Text(text.to_string()), source: "--var".to_string() });
             }
@@ -64,7 +110,7 @@ pub fn collect(root: &Path, args: &VarArgs) -> (InputValues, SourceMap, Diagnost
     (values, sources, diags)
 }
 
-fn read_file(path: &Path, values: &mut InputValues, sources: &mut SourceMap, diags: &mut Diagnostics) {
+fn read_file(path: &Path, label: &Path, values: &mut InputValues, sources: &mut SourceMap, diags: &mut Diagnostics) {
     let text = match fs_err::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
@@ -72,8 +118,8 @@ fn read_file(path: &Path, values: &mut InputValues, sources: &mut SourceMap, dia
             return;
         }
     };
-    let label = path.display().to_string();
-    let file = sources.add(path.to_path_buf(), text.clone());
+    let file = sources.add(label.to_path_buf(), text.clone());
+    let label = label.display().to_string();
     if label.ends_with(".json") {
         match serde_json::from_str::<serde_json::Value>(&text) {
             Ok(serde_json::Value::Object(entries)) => {

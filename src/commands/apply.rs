@@ -81,9 +81,12 @@ async fn run_locked(
             let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
             check_fresh(ctx, &plan, &state, loaded, workspace)?;
             // The plan file never holds the values of write-only variables: take them again.
-            let (inputs, var_sources, var_diags) = crate::variables::collect(&ctx.root, &args.flags.vars);
-            if var_diags.has_errors() {
+            let (inputs, var_sources, var_diags) =
+                crate::variables::collect(&loaded.config, &ctx.root, &ctx.work_dir, &args.flags.vars);
+            if !var_diags.is_empty() {
                 ctx.report(&var_diags, &var_sources);
+            }
+            if var_diags.has_errors() {
                 return Err(Reported.into());
             }
             let diags = plan::supply_write_only_variables(&key, &loaded.config, &mut plan, &inputs);

@@ -26,9 +26,11 @@ pub async fn run(ctx: &Context, args: &ConsoleArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let workspace = ctx.workspace();
     let state = store.read(&workspace).await.map_err(|e| anyhow::anyhow!(e))?;
-    let (inputs, var_sources, var_diags) = variables::collect(&ctx.root, &args.vars);
-    if var_diags.has_errors() {
+    let (inputs, var_sources, var_diags) = variables::collect(&loaded.config, &ctx.root, &ctx.work_dir, &args.vars);
+    if !var_diags.is_empty() {
         ctx.report(&var_diags, &var_sources);
+    }
+    if var_diags.has_errors() {
         return Err(Reported.into());
     }
     let (values, diags) = plan::evaluate_for_console(&ConsoleInput {

@@ -59,9 +59,11 @@ pub async fn make_plan(
     crate::recovery::refuse_if_pending(ctx, workspace)?;
     let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
     let key = store.workspace_key(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
-    let (inputs, var_sources, var_diags) = variables::collect(&ctx.root, &flags.vars);
-    if var_diags.has_errors() {
+    let (inputs, var_sources, var_diags) = variables::collect(&loaded.config, &ctx.root, &ctx.work_dir, &flags.vars);
+    if !var_diags.is_empty() {
         ctx.report(&var_diags, &var_sources);
+    }
+    if var_diags.has_errors() {
         return Err(Reported.into());
     }
     let mut diags = Diagnostics::new();

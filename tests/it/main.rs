@@ -19,4 +19,5 @@ mod sandbox;
 mod sandbox_exposure;
 mod secrets;
 mod state_safety;
+mod variables;
 mod write_only;

@@ -269,6 +269,9 @@ fn decode_variable(dec: &mut Decoder<'_>, block: &Block, module: &mut Module) {
         blocks: &["validation"],
     };
     let content = dec.content(&block.body, &schema);
+    // Terraform reads text values of an untyped variable literally: only a declared `any` or
+    // complex type makes them expressions.
+    let literal_input = content.attrs.get("type").is_none();
     let (ty, optional_attrs) = match content.attrs.get("type") {
         Some(attr) => {
             let parsed = parse_type(dec, &attr.value);
@@ -286,6 +289,7 @@ fn decode_variable(dec: &mut Decoder<'_>, block: &Block, module: &mut Module) {
     let validations = check_rules(dec, &content, "validation");
     let variable = Variable {
         name: name.clone(),
+        literal_input: literal_input || ty.is_primitive(),
         ty,
         optional_attrs,
         default,

@@ -192,6 +192,9 @@ pub struct Variable {
     pub name: String,
     /// The declared type constraint (`any` when absent).
     pub ty: Type,
+    /// Whether a value given as text (`--var`, `CORRAL_VAR_*`) is taken literally rather than
+    /// parsed as an expression: so when `type` is absent or primitive, as in Terraform.
+    pub literal_input: bool,
     /// Defaults of optional object attributes, by path, from `optional(T, default)`.
     pub optional_attrs: Vec<OptionalAttr>,
     pub default: Option<Expr>,

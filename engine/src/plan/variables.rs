@@ -14,8 +14,8 @@ use crate::value::{Type, Value};
 pub enum RawInput {
     /// From a variable file: already a value.
     Value(Value),
-    /// From `--var name=text` or `CORRAL_VAR_name`: taken literally for a primitive type,
-    /// parsed as an expression otherwise (as Terraform does).
+    /// From `--var name=text` or `CORRAL_VAR_name`: taken literally for an untyped or
+    /// primitive-typed variable, parsed as an expression otherwise (as Terraform does).
     Text(String),
 }
 
@@ -86,7 +86,7 @@ pub(crate) fn root_variable_value(decl: &Variable, input: Option<&InputValue>) -
     let given = match input {
         Some(InputValue { raw: RawInput::Value(v), .. }) => Some(v.clone()),
         Some(InputValue { raw: RawInput::Text(text), source }) => {
-            if decl.ty.is_primitive() {
+            if decl.literal_input {
                 Some(Value::String(text.clone()))
             } else {
                 match lang::parse_expr(text, FileId(u32::MAX)) {
