@@ -186,10 +186,11 @@ fn hide_sensitive(value: &Value) -> Value {
 
 /// A value in Terraform's console notation (`repl.FormatValue`): `tolist([...])`,
 /// `tomap({...})`, heredocs for multi-line strings, `(known after apply)`,
-/// `(sensitive value)`. `indent` is the column the value starts at.
+/// `(sensitive)` (Terraform 1.0.3's console says that; plans say `(sensitive value)`).
+/// `indent` is the column the value starts at.
 pub fn render(value: &Value, indent: usize) -> String {
     match value {
-        Value::Sensitive(_) => "(sensitive value)".to_string(),
+        Value::Sensitive(_) => "(sensitive)".to_string(),
         Value::Unknown(_) => "(known after apply)".to_string(),
         Value::Null(_) => "null".to_string(),
         Value::Bool(b) => b.to_string(),

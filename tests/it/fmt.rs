@@ -131,7 +131,7 @@ fn console_answers_from_variables_locals_and_state() {
     let out = run_with_stdin(&w, &["console", "--var", "greeting=hi"], input);
     assert_eq!(out.code, 0, "{out:?}");
     let expected = format!(
-        "\"hi\"\n\"HI\"\n[\n  \"a\",\n  \"b\",\n]\n\"HI\"\n\"{id}\"\n(sensitive value)\n{{\n  \"n\" = 1\n  \"s\" = (sensitive value)\n}}\n"
+        "\"hi\"\n\"HI\"\n[\n  \"a\",\n  \"b\",\n]\n\"HI\"\n\"{id}\"\n(sensitive)\n{{\n  \"n\" = 1\n  \"s\" = (sensitive)\n}}\n"
     );
     assert_eq!(out.stdout, expected);
     assert!(out.stderr.contains("Reference to undeclared resource"), "{}", out.stderr);

@@ -121,6 +121,10 @@ fn is_identifier(name: &str) -> bool {
 /// stays within one directory, `**` crosses them), as a set of slash-separated paths.
 fn fileset(ctx: &CallContext<'_>, dir: &str, pattern: &str) -> Result<Value, FnError> {
     let base = resolve(ctx, dir);
+    // Terraform globs with doublestar, which finds nothing (no error) under a missing directory.
+    if !base.exists() {
+        return Ok(Value::new_set(Type::String, Vec::new()));
+    }
     let matcher = globset::GlobBuilder::new(pattern)
         .literal_separator(true)
         .backslash_escape(true)

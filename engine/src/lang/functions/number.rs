@@ -96,7 +96,7 @@ pub(super) fn register(functions: &mut Functions) {
             Type::Number,
             |_, args| {
                 let base = int_of(&args[1], 1)?;
-                if !(2..=36).contains(&base) {
+                if !(2..=62).contains(&base) {
                     return Err(FnError::Arg(1, "base must be a whole number between 2 and 62 inclusive".to_string()));
                 }
                 let text = match &args[0] {
@@ -109,7 +109,7 @@ pub(super) fn register(functions: &mut Functions) {
                     Some(rest) => (true, rest),
                     None => (false, text.strip_prefix('+').unwrap_or(&text)),
                 };
-                let parsed = if digits.is_empty() { None } else { BigInt::parse_bytes(digits.as_bytes(), base as u32) };
+                let parsed = if digits.is_empty() { None } else { parse_digits(digits, base as u32) };
                 let Some(mut value) = parsed else {
                     return Err(FnError::Arg(
                         0,
@@ -126,4 +126,44 @@ pub(super) fn register(functions: &mut Functions) {
             },
         ),
     );
+}
+
+/// Digits in `base` as Go's `big.Int.SetString` reads them (what cty's `parseint` uses):
+/// 0-9, then a-z, then A-Z; letters are case-insensitive up to base 36, and above it the
+/// upper-case letters are the digits 36 to 61.
+fn parse_digits(digits: &str, base: u32) -> Option<BigInt> {
+    let mut value = BigInt::from(0u32);
+    for c in digits.chars() {
+        let digit = match c {
+            '0'..='9' => c as u32 - '0' as u32,
+            'a'..='z' => c as u32 - 'a' as u32 + 10,
+            'A'..='Z' if base <= 36 => c as u32 - 'A' as u32 + 10,
+            'A'..='Z' => c as u32 - 'A' as u32 + 36,
+            _ => return None,
+        };
+        if digit >= base {
+            return None;
+        }
+        value = value * base + digit;
+    }
+    Some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_read_as_go_big_int_does() {
+        // Terraform 1.0.3: parseint("aA", 62) is 656; case matters only above base 36.
+        assert_eq!(parse_digits("aA", 62), Some(BigInt::from(656)));
+        assert_eq!(parse_digits("zZ", 62), Some(BigInt::from(35 * 62 + 61)));
+        assert_eq!(parse_digits("FF", 16), Some(BigInt::from(255)));
+        assert_eq!(parse_digits("ff", 16), Some(BigInt::from(255)));
+        assert_eq!(parse_digits("zz", 36), Some(BigInt::from(1295)));
+        assert_eq!(parse_digits("ZZ", 36), Some(BigInt::from(1295)));
+        assert_eq!(parse_digits("Z", 61), None);
+        assert_eq!(parse_digits("1_0", 10), None);
+        assert_eq!(parse_digits("g", 16), None);
+    }
 }

@@ -457,12 +457,13 @@ fn format_one(spec: &Spec, arg: &Value) -> Result<String, String> {
         }
     };
     match spec.verb {
+        // `%#v` is the JSON encoding of any value, strings included (Terraform's cty `format`).
+        'v' if spec.sharp => super::encoding::json_encode(arg).map_err(|e| e.to_string()),
         'v' => Ok(match arg {
             Value::String(s) => s.clone(),
             Value::Number(n) => sign(n, n.to_string()),
             Value::Bool(b) => b.to_string(),
             Value::Null(_) => "null".to_string(),
-            other if spec.sharp => super::encoding::json_encode(other).map_err(|e| e.to_string())?,
             other => super::encoding::json_encode(other).map_err(|e| e.to_string())?,
         }),
         's' => match crate::lang::convert(arg.clone(), &Type::String) {

@@ -38,6 +38,10 @@ fn string_functions() {
     assert_eq!(json("split(\",\", \"a,b\")"), "[\"a\",\"b\"]");
     assert_eq!(json("join(\"-\", [\"a\"], [\"b\"])"), "\"a-b\"");
     assert_eq!(json("format(\"%.2f|%5s|%-3d|%x\", 3.14159, \"ab\", 7, 255)"), "\"3.14|   ab|7  |ff\"");
+    // `%#v` is the JSON encoding of the value, strings quoted (Terraform 1.0.3).
+    assert_eq!(json("format(\"%#v\", \"hello\")"), "\"\\\"hello\\\"\"");
+    assert_eq!(json("format(\"%#v|%#v|%#v|%#v\", 1.5, true, null, [1, \"a\"])"), "\"1.5|true|null|[1,\\\"a\\\"]\"");
+    assert_eq!(json("format(\"%#v\", {a = 1, b = \"x\"})"), "\"{\\\"a\\\":1,\\\"b\\\":\\\"x\\\"}\"");
     assert_eq!(json("formatlist(\"%s=%d\", [\"a\", \"b\"], 1)"), "[\"a=1\",\"b=1\"]");
     assert_eq!(json("regex(\"(?P<a>\\\\d+)\", \"x12\")"), "{\"a\":\"12\"}");
     assert_eq!(json("trimspace(\"  a \")"), "\"a\"");
@@ -69,6 +73,7 @@ fn number_type_and_encoding_functions() {
     assert_eq!(json("pow(10, 20)"), "100000000000000000000");
     assert_eq!(json("log(8, 2)"), "3");
     assert_eq!(json("parseint(\"FF\", 16)"), "255");
+    assert_eq!(json("parseint(\"aA\", 62)"), "656");
     assert_eq!(json("floor(-1.1)"), "-2");
     assert_eq!(json("tolist([\"a\", 1])"), "[\"a\",\"1\"]");
     assert_eq!(json("tomap({a = {x = 1}, b = {y = 2}})"), "{\"a\":{\"x\":1},\"b\":{\"y\":2}}");
@@ -99,6 +104,10 @@ fn file_functions_read_relative_to_the_module() {
     assert_eq!(value, Value::string("a!b! 1"));
     let (_, diags) = run_in(&base, "file(\"missing.txt\")");
     assert!(diags.has_errors());
+    // Terraform 1.0.3: fileset of a missing directory is an empty set, not an error.
+    let (value, diags) = run_in(&base, "fileset(\"missing\", \"*\")");
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(value, Value::new_set(Type::String, Vec::new()));
 }
 
 #[test]

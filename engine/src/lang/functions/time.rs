@@ -88,11 +88,29 @@ fn format_date(format: &str, t: &DateTime<FixedOffset>) -> Result<String, FnErro
                 i += 2;
                 continue;
             }
-            let Some(close) = chars[i + 1..].iter().position(|&d| d == '\'') else {
-                return Err(FnError::Arg(0, "unterminated literal '".to_string()));
-            };
-            out.extend(&chars[i + 1..i + 1 + close]);
-            i += close + 2;
+            // Inside a literal `''` is an escaped quote (cty's splitDateFormat), so
+            // `'o''clock'` is the text o'clock.
+            let open = i;
+            i += 1;
+            loop {
+                match (chars.get(i), chars.get(i + 1)) {
+                    // cty takes a literal ending in an escaped quote at the very end as closed.
+                    (None, _) if i > open + 2 && chars[i - 1] == '\'' => break,
+                    (None, _) => return Err(FnError::Arg(0, "unterminated literal '".to_string())),
+                    (Some('\''), Some('\'')) => {
+                        out.push('\'');
+                        i += 2;
+                    }
+                    (Some('\''), _) => {
+                        i += 1;
+                        break;
+                    }
+                    (Some(&d), _) => {
+                        out.push(d);
+                        i += 1;
+                    }
+                }
+            }
             continue;
         }
         if !c.is_ascii_alphabetic() {
@@ -199,6 +217,11 @@ mod tests {
         assert_eq!(format_date("DD MMM YYYY hh:mm ZZZ", &t).unwrap(), "02 Jan 2018 23:12 UTC");
         assert_eq!(format_date("EEEE, MMMM D, YYYY 'at' H:mmaa", &t).unwrap(), "Tuesday, January 2, 2018 at 11:12pm");
         assert_eq!(format_date("h'h'mm", &t).unwrap(), "23h12");
+        // `''` inside a quoted literal is an escaped quote (Terraform 1.0.3: "11 o'clock").
+        assert_eq!(format_date("H 'o''clock'", &t).unwrap(), "11 o'clock");
+        assert_eq!(format_date("'''quoted'''", &t).unwrap(), "'quoted'");
+        assert!(format_date("'open", &t).is_err());
+        assert_eq!(format_date("'a''", &t).unwrap(), "a'");
         assert!(format_date("YYY", &t).is_err());
         let later = t.checked_add_signed(parse_duration("1h30m").unwrap()).unwrap();
         assert_eq!(format_rfc3339(&later), "2018-01-03T00:42:01Z");
