@@ -205,7 +205,7 @@ fn applied_through_symlink() -> Workdir {
 fn assert_refused_naming(w: &Workdir, name: &str) {
     let out = w.corral(&["plan"]);
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(has(&out.stderr, &format!("cannot read configuration file `{name}`")), "{out:?}");
+    assert!(has(&out.stderr, format!("cannot read configuration file `{name}`")), "{out:?}");
     assert!(!out.stdout.contains("destroy"), "{out:?}");
     assert_eq!(w.objects().len(), 3);
 }
@@ -239,11 +239,11 @@ fn without_configuration_plan_and_apply_refuse_and_the_warning_names_the_directo
         let out = w.corral(command);
         assert_eq!(out.code, 1, "{out:?}");
         assert!(has(&out.stderr, "No configuration files"), "{out:?}");
-        assert!(has(&out.stderr, &dir.display().to_string()), "the directory is named: {out:?}");
+        assert!(has(&out.stderr, dir.display().to_string()), "the directory is named: {out:?}");
     }
     assert!(!w.path().join(".corral").exists(), "nothing was made in the directory");
     let out = w.ok(&["validate"]);
-    assert!(has(&out.stderr, &format!("no `.hcl` or `.tf` files in `{}`", dir.display())), "{out:?}");
+    assert!(has(&out.stderr, format!("no `.hcl` or `.tf` files in `{}`", dir.display())), "{out:?}");
 
     let mut console = w.command(&["console"]);
     let mut child = console.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
@@ -251,7 +251,7 @@ fn without_configuration_plan_and_apply_refuse_and_the_warning_names_the_directo
     let out = finish(child);
     assert_eq!(out.stdout, "2\n4\n6\n", "{out:?}");
     assert_eq!(out.stderr.matches("no `.hcl` or `.tf` files").count(), 1, "{out:?}");
-    assert!(has(&out.stderr, &dir.display().to_string()), "{out:?}");
+    assert!(has(&out.stderr, dir.display().to_string()), "{out:?}");
 }
 
 #[test]
