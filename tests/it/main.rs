@@ -19,5 +19,6 @@ mod sandbox;
 mod sandbox_exposure;
 mod secrets;
 mod state_safety;
+mod tf_habits;
 mod variables;
 mod write_only;
