@@ -109,7 +109,7 @@ fn lock_false_is_refused_rather_than_ignored() {
 fn chdir_before_the_command_runs_in_that_directory() {
     let w = Workdir::new();
     super::support::copy_dir(&super::support::fixtures().join("tf_habits"), &w.path().join("infra"));
-    let out = corral(&w, &["-chdir=infra", "apply", "-auto-approve", "-var", "env=c", "-var-file=prod.tfvars"], &[]);
+    let out = corral(&w, &["-chdir=infra", "apply", "--auto-approve", "--var", "env=c", "--var-file=prod.tfvars"], &[]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(w.path().join("infra/.corral").is_dir());
     assert!(!w.path().join(".corral").exists());
@@ -124,11 +124,11 @@ fn tf_cli_args_add_arguments_as_terraform_does() {
         ("TF_CLI_ARGS_plan", "-var 'env=from env'"),
         ("TF_CLI_ARGS_apply", "-no-such-flag"),
     ];
-    let out = corral(&w, &["plan", "-out=p"], &env);
+    let out = corral(&w, &["plan", "--out=p"], &env);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("\"app-from env-3\""), "{}", out.stdout);
     // Typed arguments come after the environment's, so a typed `-var` wins.
-    let out = corral(&w, &["plan", "-var", "env=typed"], &env);
+    let out = corral(&w, &["plan", "--var", "env=typed"], &env);
     assert!(out.stdout.contains("\"app-typed-3\""), "{}\n{}", out.stdout, out.stderr);
     // The apply-only variable reaches apply only.
     let out = corral(&w, &["apply", "p"], &env);
@@ -144,13 +144,13 @@ fn tf_cli_args_add_arguments_as_terraform_does() {
 #[test]
 fn tf_log_sets_the_log_level_unless_corral_log_does() {
     let w = Workdir::fixture("tf_habits");
-    let args = ["apply", "-auto-approve", "-var", "env=l", "-var-file=prod.tfvars"];
+    let args = ["apply", "--auto-approve", "--var", "env=l", "--var-file=prod.tfvars"];
     let out = corral(&w, &args, &[("TF_LOG", "DEBUG")]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("DEBUG"), "{}", out.stderr);
     let out = corral(
         &w,
-        &["destroy", "-auto-approve", "-var", "env=l", "-var-file=prod.tfvars"],
+        &["destroy", "--auto-approve", "--var", "env=l", "--var-file=prod.tfvars"],
         &[("TF_LOG", "DEBUG"), ("CORRAL_LOG", "error")],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
