@@ -139,7 +139,11 @@ fn respell(args: Vec<OsString>, cli: &clap::Command) -> Vec<OsString> {
             _ => text.to_string(),
         };
         skip_value = takes_separate_value(&respelled, command) || takes_separate_value(&respelled, cli);
-        out.push(OsString::from(respelled));
+        match switch_value(&respelled, command, cli) {
+            Some(true) => out.push(OsString::from(respelled.split_once('=').map_or(&*respelled, |(flag, _)| flag))),
+            Some(false) => {}
+            None => out.push(OsString::from(respelled)),
+        }
     }
     out
 }
@@ -153,6 +157,16 @@ fn is_long(body: &str, command: &clap::Command, cli: &clap::Command) -> bool {
     }
     let named = |c: &clap::Command| c.get_arguments().any(|a| a.get_long() == Some(name));
     named(command) || cli.get_arguments().any(|a| a.is_global_set() && a.get_long() == Some(name))
+}
+
+/// For `--switch=true` / `--switch=false` where the switch takes no value in Corral
+/// (`-auto-approve=true`, `-destroy=false`: Go's flag package accepts both), the value given.
+fn switch_value(arg: &str, command: &clap::Command, cli: &clap::Command) -> Option<bool> {
+    let (name, value) = arg.strip_prefix("--")?.split_once('=')?;
+    let value = value.parse::<bool>().ok()?;
+    let switch = |a: &clap::Arg| a.get_long() == Some(name) && matches!(a.get_action(), clap::ArgAction::SetTrue);
+    (command.get_arguments().any(switch) || cli.get_arguments().any(|a| a.is_global_set() && switch(a)))
+        .then_some(value)
 }
 
 /// Whether `body` is a Terraform-style flag Corral does not have (`-no-such-flag`): several
@@ -190,6 +204,10 @@ mod tests {
         assert_eq!(run(&["-Cdir", "plan", "-5"], &[]), ["-Cdir", "plan", "-5"]);
         assert_eq!(run(&["state", "push", "-force", "f"], &[]), ["state", "push", "--force", "f"]);
         assert_eq!(run(&["fmt", "-r", "-check"], &[]), ["fmt", "-r", "--check"]);
+        assert_eq!(
+            run(&["apply", "-auto-approve=true", "-destroy=false", "-no-color=true", "-refresh=false"], &[]),
+            ["apply", "--auto-approve", "--no-color", "--refresh=false"]
+        );
     }
 
     #[test]

@@ -78,7 +78,7 @@ fn other_terraform_flag_spellings_are_read() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let out = corral(&w, &[&["apply", "-auto-approve", "-replace=testing_thing.app"], &vars[..]].concat(), &[]);
     assert!(out.stdout.contains("1 added, 0 changed, 1 destroyed"), "{}\n{}", out.stdout, out.stderr);
-    let out = corral(&w, &[&["destroy", "-auto-approve"], &vars[..]].concat(), &[]);
+    let out = corral(&w, &[&["destroy", "-auto-approve=true", "-compact-warnings=false"], &vars[..]].concat(), &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(corral(&w, &["state", "list"], &[]).stdout.is_empty());
     w.write("ugly.hcl", "locals {\n  a=1\n}\n");
