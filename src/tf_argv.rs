@@ -30,6 +30,12 @@ fn rewrite_with(
 ) -> Result<Vec<OsString>, String> {
     let mut args = argv;
     let path = command_path(&args, cli);
+    // Corral's own hidden entries (`__provider`, which serves a plugin for a parent that may
+    // have `TF_CLI_ARGS=-input=false` in its environment) are not typed by people.
+    let hidden = |name: &str| cli.find_subcommand(name).is_some_and(|c| c.is_hide_set());
+    if path.first().is_some_and(|(_, name)| hidden(name)) {
+        return Ok(args);
+    }
     if let Some(&(last_index, _)) = path.last() {
         let suffix = path.iter().map(|(_, name)| name.replace('-', "_")).collect::<Vec<_>>().join("_");
         let names = [format!("TF_CLI_ARGS_{suffix}"), format!("CORRAL_CLI_ARGS_{suffix}")]
@@ -217,6 +223,8 @@ mod tests {
             run(&["-C", "d", "plan", "-json"], &env),
             ["-C", "d", "plan", "--var", "env=a b", "--no-color", "--json"]
         );
+        let env = [("TF_CLI_ARGS", "-input=false")];
+        assert_eq!(run(&["__provider", "kmr"], &env), ["__provider", "kmr"]);
         let env = [("CORRAL_CLI_ARGS_state_mv", "-lock-timeout=1s")];
         assert_eq!(run(&["state", "mv", "a", "b"], &env), ["state", "mv", "--lock-timeout=1s", "a", "b"]);
     }

@@ -168,3 +168,12 @@ fn completion_scripts_for_bash_zsh_and_fish() {
     }
     assert_ne!(corral(&w, &["completion", "tcsh"], &[]).code, 0);
 }
+
+#[test]
+fn tf_cli_args_do_not_reach_the_plugins_corral_starts_from_itself() {
+    // A pipeline's `TF_CLI_ARGS=-input=false` is inherited by `corral __provider NAME`,
+    // which serves a compiled-in provider and takes no such flag.
+    let w = Workdir::new();
+    let out = corral(&w, &["__provider", "kmr"], &[("TF_CLI_ARGS", "-input=false")]);
+    assert!(out.stdout.starts_with("CORRAL_PLUGIN|"), "{}\n{}", out.stdout, out.stderr);
+}
