@@ -32,11 +32,7 @@ pub type InFlight = Arc<Mutex<BTreeSet<String>>>;
 pub async fn show(mut events: UnboundedReceiver<ApplyEvent>, in_flight: InFlight) {
     // `TF_IN_AUTOMATION` (Terraform's) asks for output fit for a log, even on a terminal:
     // plain lines, no spinner.
-    let bar = if std::env::var_os("TF_IN_AUTOMATION").is_some_and(|v| !v.is_empty()) {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new_spinner()
-    };
+    let bar = if crate::ui::in_automation() { ProgressBar::hidden() } else { ProgressBar::new_spinner() };
     bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
     bar.enable_steady_tick(Duration::from_millis(120));
     let flight = || in_flight.lock().unwrap_or_else(PoisonError::into_inner);

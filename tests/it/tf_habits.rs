@@ -177,3 +177,15 @@ fn tf_cli_args_do_not_reach_the_plugins_corral_starts_from_itself() {
     let out = corral(&w, &["__provider", "kmr"], &[("TF_CLI_ARGS", "-input=false")]);
     assert!(out.stdout.starts_with("CORRAL_PLUGIN|"), "{}\n{}", out.stdout, out.stderr);
 }
+
+#[test]
+fn tf_in_automation_leaves_out_the_next_step_hint() {
+    let w = Workdir::fixture("tf_habits");
+    let args = ["plan", "--out=p", "--var", "env=a", "--var-file=prod.tfvars"];
+    let out = corral(&w, &args, &[]);
+    assert!(out.stdout.contains("corral apply p"), "{}", out.stdout);
+    let out = corral(&w, &args, &[("TF_IN_AUTOMATION", "1")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("Plan: 1 to add"), "{}", out.stdout);
+    assert!(!out.stdout.contains("corral apply"), "{}", out.stdout);
+}
