@@ -53,6 +53,8 @@ pub enum Command {
     /// Inspect the available providers.
     #[command(subcommand)]
     Providers(ProvidersCommand),
+    /// Print a shell completion script (`source <(corral completion bash)`).
+    Completion(CompletionArgs),
     /// Serve a provider compiled into corral as a plugin (started by corral itself).
     #[command(name = "__provider", hide = true)]
     ServeProvider(ServeProviderArgs),
@@ -166,6 +168,13 @@ pub struct ProvidersSchemaArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
 pub struct ServeProviderArgs {
     pub name: String,
 }
@@ -185,6 +194,18 @@ pub struct LockArgs {
     /// How long to wait for the workspace lock (e.g. `30s`, `2m`).
     #[arg(long = "lock-timeout", value_parser = parse_duration, default_value = "0s")]
     pub lock_timeout: Duration,
+    /// Accepted for Terraform's `-lock=true`; Corral always takes the workspace lock, and
+    /// refuses `--lock=false` rather than let two runs write the state at once.
+    #[arg(long = "lock", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_parser = lock_always)]
+    pub lock: bool,
+}
+
+fn lock_always(text: &str) -> Result<bool, String> {
+    match text {
+        "true" => Ok(true),
+        "false" => Err("Corral always locks the workspace state; `--lock=false` is not supported".to_string()),
+        other => Err(format!("`{other}` is not `true`")),
+    }
 }
 
 #[derive(Debug, Args, Clone)]
@@ -208,6 +229,14 @@ pub struct PlanFlags {
     pub parallelism: usize,
     #[command(flatten)]
     pub lock: LockArgs,
+    /// Ask for input when needed (default true). With `--input=false` Corral never prompts:
+    /// where it would ask (the apply confirmation) it fails instead.
+    #[arg(long = "input", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub input: bool,
+    /// Accepted for Terraform's `-compact-warnings`; Corral's warnings are already one
+    /// diagnostic each.
+    #[arg(long = "compact-warnings")]
+    pub compact_warnings: bool,
 }
 
 #[derive(Debug, Args)]

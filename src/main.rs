@@ -13,6 +13,7 @@ mod progress;
 mod recovery;
 mod render;
 mod sink;
+mod tf_argv;
 mod ui;
 mod variables;
 
@@ -24,7 +25,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::args::{Cli, Command};
 use crate::context::Context;
@@ -32,7 +33,10 @@ use crate::ui::Reported;
 
 fn main() -> ExitCode {
     pipe::exit_quietly_on_broken_pipe();
-    let cli = Cli::parse();
+    let cli = match parse_cli() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     if let Command::ServeProvider(args) = &cli.command {
         // A plugin process: its own runtime and its own logging (plain lines for the host).
         return plugins::serve_compiled_in(&args.name);
@@ -75,10 +79,47 @@ impl Drop for PluginsEnd {
     }
 }
 
-/// Logs go to stderr, filtered by `CORRAL_LOG` (e.g. `debug`, `corral_engine=trace`).
+/// The command line, with Terraform's spellings and `TF_CLI_ARGS`-style extra arguments
+/// taken in (see `tf_argv`); clap prints its own errors, help and version.
+fn parse_cli() -> Result<Cli, ExitCode> {
+    let mut command = Cli::command();
+    let argv = match tf_argv::rewrite(std::env::args_os().collect(), &command) {
+        Ok(argv) => argv,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return Err(ExitCode::from(1));
+        }
+    };
+    let matches = command.try_get_matches_from_mut(argv).and_then(|m| Cli::from_arg_matches(&m));
+    match matches {
+        Ok(cli) => Ok(cli),
+        Err(e) => {
+            let e = e.format(&mut command);
+            let _ = e.print();
+            Err(ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2)))
+        }
+    }
+}
+
+/// Logs go to stderr, filtered by `CORRAL_LOG` (e.g. `debug`, `corral_engine=trace`), else by
+/// Terraform's `TF_LOG` (`TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR`; any other value is
+/// `TRACE`, as Terraform takes it).
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CORRAL_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .ok()
+        .or_else(|| {
+            let level = std::env::var("TF_LOG").ok().filter(|v| !v.is_empty())?;
+            let level = match level.to_ascii_uppercase().as_str() {
+                "DEBUG" => "debug",
+                "INFO" => "info",
+                "WARN" => "warn",
+                "ERROR" => "error",
+                "OFF" => "off",
+                _ => "trace",
+            };
+            Some(tracing_subscriber::EnvFilter::new(level))
+        })
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("warn"));
     let _ =
         tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
 }
@@ -115,6 +156,11 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Providers(command) => commands::providers::run(&Context::new(chdir, None, cli.no_color)?, command),
+        Command::Completion(args) => {
+            let mut command = Cli::command();
+            clap_complete::generate(args.shell, &mut command, "corral", &mut std::io::stdout());
+            Ok(0)
+        }
         Command::ServeProvider(_) => Ok(0),
     }
 }

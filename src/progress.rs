@@ -30,7 +30,9 @@ pub type InFlight = Arc<Mutex<BTreeSet<String>>>;
 
 /// Prints events until the sender is dropped, keeping `in_flight` up to date.
 pub async fn show(mut events: UnboundedReceiver<ApplyEvent>, in_flight: InFlight) {
-    let bar = ProgressBar::new_spinner();
+    // `TF_IN_AUTOMATION` (Terraform's) asks for output fit for a log, even on a terminal:
+    // plain lines, no spinner.
+    let bar = if crate::ui::in_automation() { ProgressBar::hidden() } else { ProgressBar::new_spinner() };
     bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
     bar.enable_steady_tick(Duration::from_millis(120));
     let flight = || in_flight.lock().unwrap_or_else(PoisonError::into_inner);

@@ -28,6 +28,12 @@ pub fn print_diagnostics(diags: &Diagnostics, sources: &SourceMap, color: bool) 
     }
 }
 
+/// Whether Terraform's `TF_IN_AUTOMATION` is set (to anything non-empty): output for a CI
+/// log, without a spinner or hints about which command to type next.
+pub fn in_automation() -> bool {
+    std::env::var_os("TF_IN_AUTOMATION").is_some_and(|v| !v.is_empty())
+}
+
 /// Asks for `yes`; anything else (or no terminal) is a no.
 pub fn confirm(question: &str) -> bool {
     if !std::io::stdin().is_terminal() {

@@ -104,6 +104,13 @@ async fn run_locked(
             if !plan.has_changes() {
                 return Ok(0);
             }
+            if !args.auto_approve && !flags.input {
+                let diag = Diagnostic::error("No confirmation with `--input=false`")
+                    .with_detail("Corral would ask whether to apply this plan, but `--input=false` forbids asking.")
+                    .with_help("pass `--auto-approve`, or apply a saved plan file (`corral apply tfplan`)");
+                ctx.report(&diag.into(), &SourceMap::default());
+                return Err(Reported.into());
+            }
             if !args.auto_approve {
                 let question = if flags.destroy {
                     "Do you really want to destroy all resources?\n  Corral will destroy all your managed infrastructure, as shown above.\n  There is no undo."

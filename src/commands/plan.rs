@@ -36,7 +36,9 @@ pub async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
         let key = store.workspace_key(&workspace).await.map_err(|e| anyhow::anyhow!(e))?;
         secure_fs::write_private(out, &plan::format::write_plan_file(&plan, &key))
             .map_err(|e| anyhow::anyhow!("cannot write the plan file {}: {e}", out.display()))?;
-        if !args.json {
+        // Terraform says nothing of the saved plan under `TF_IN_AUTOMATION`: the pipeline
+        // knows its next step.
+        if !args.json && !crate::ui::in_automation() {
             println!(
                 "\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n    corral apply {}",
                 out.display(),

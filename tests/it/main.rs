@@ -2,8 +2,6 @@
 //! inside, of the engine with the built-in providers). One test binary, as matklad advises.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
 mod cli;
 mod crash;
 mod diagnostics;
@@ -19,6 +17,8 @@ mod sandbox;
 mod sandbox_exposure;
 mod secrets;
 mod state_safety;
+mod support;
 mod tf_functions;
+mod tf_habits;
 mod variables;
 mod write_only;
