@@ -1,24 +1,13 @@
 //! `corral fmt` and `corral console` through the binary: exit codes as Terraform's, files
 //! rewritten (or not), standard input; console answers from variables, locals and state.
 
-use std::io::Write;
-use std::process::Stdio;
-
 use crate::support::{Output, Workdir};
 
 const UNFORMATTED: &str = "resource \"testing_thing\" \"a\" {\nname=\"a\"\n    payload = \"x\"\n}\n";
 const FORMATTED: &str = "resource \"testing_thing\" \"a\" {\n  name    = \"a\"\n  payload = \"x\"\n}\n";
 
 fn run_with_stdin(w: &Workdir, args: &[&str], stdin: &str) -> Output {
-    let mut child =
-        w.command(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    crate::support::run_with_stdin(w.command(args), stdin)
 }
 
 #[test]

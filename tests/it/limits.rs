@@ -40,23 +40,10 @@ fn a_sensitive_for_key_marks_the_whole_object() {
 
 /// Runs `corral console` on one expression in an empty directory, with extra environment.
 fn console(w: &Workdir, expression: &str, env: &[(&str, &str)]) -> crate::support::Output {
-    use std::io::Write;
     let mut command = w.command(&["console"]);
-    command
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let mut child = command.spawn().unwrap();
-    child.stdin.take().unwrap().write_all(expression.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    crate::support::Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: flat(&String::from_utf8_lossy(&out.stderr)),
-    }
+    command.envs(env.iter().copied());
+    let out = crate::support::run_with_stdin(command, expression);
+    crate::support::Output { stderr: flat(&out.stderr), ..out }
 }
 
 /// A rendered diagnostic as one line: the wrapping and the box drawing removed.

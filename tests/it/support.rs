@@ -31,6 +31,24 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+impl From<std::process::Output> for Output {
+    fn from(out: std::process::Output) -> Output {
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// Runs `command` with `stdin` as its standard input, capturing both outputs.
+pub fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    Output::from(child.wait_with_output().unwrap())
+}
+
 impl Workdir {
     pub fn new() -> Workdir {
         Workdir { dir: tempfile::tempdir().unwrap() }
@@ -66,12 +84,7 @@ impl Workdir {
     }
 
     pub fn corral(&self, args: &[&str]) -> Output {
-        let out = self.command(args).output().unwrap();
-        Output {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Output::from(self.command(args).output().unwrap())
     }
 
     /// Runs and asserts success.

@@ -2,21 +2,10 @@
 //! (each expected line was taken from `terraform console` 1.0.3): `%#v`, quoted `formatdate`
 //! literals, `parseint` up to base 62, `fileset` of a missing directory, `(sensitive)`.
 
-use std::io::Write;
-use std::process::Stdio;
-
 use crate::support::{Output, Workdir};
 
 fn console(w: &Workdir, stdin: &str) -> Output {
-    let mut child =
-        w.command(&["console"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    crate::support::run_with_stdin(w.command(&["console"]), stdin)
 }
 
 #[test]
