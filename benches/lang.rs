@@ -6,7 +6,7 @@
 //! Run: `cargo bench --bench lang -- [--sizes 1000,5000,20000] [--runs 5]`
 
 // A benchmark tool: failing loudly on a broken temp dir is the right behaviour.
-#![allow(clippy::expect_used)]
+#![expect(clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

@@ -9,9 +9,9 @@
 //! instances through `count` and a `for` expression).
 
 // wait4 is the only way to read one child's own peak RSS; it is used on our own child only.
-#![allow(unsafe_code)]
+#![expect(unsafe_code)]
 // A benchmark tool: failing loudly on a broken temp dir is the right behaviour.
-#![allow(clippy::expect_used)]
+#![expect(clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

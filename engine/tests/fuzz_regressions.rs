@@ -3,7 +3,7 @@
 //! the same parse and evaluation; none may panic.
 
 // A test: an unreadable committed input should fail it loudly.
-#![allow(clippy::expect_used)]
+#![expect(clippy::expect_used)]
 
 mod fuzz_harness;
 

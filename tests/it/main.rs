@@ -1,6 +1,6 @@
 //! End-to-end tests of the `corral` binary (and, where a test needs to watch the walk from
 //! inside, of the engine with the built-in providers). One test binary, as matklad advises.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 mod cli;
 mod crash;
@@ -20,5 +20,6 @@ mod state_safety;
 mod support;
 mod tf_functions;
 mod tf_habits;
+mod tidy;
 mod variables;
 mod write_only;

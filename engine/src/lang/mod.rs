@@ -9,7 +9,6 @@
 
 // The shared API returns `Result<_, Diagnostic>` (Scope::lookup, parse_expr); a
 // diagnostic is large by nature, and it is the error path only.
-#![allow(clippy::result_large_err)]
 
 pub mod convert;
 mod eval;

@@ -8,7 +8,6 @@
 // `StateError::Locked` carries the holder's `LockInfo` inline (the shared error type), which
 // makes the error larger than clippy's 128-byte default. Errors here are rare and cross an
 // fsync anyway; boxing would change the shared type's shape for no measurable gain.
-#![allow(clippy::result_large_err, reason = "StateError::Locked holds a LockInfo inline")]
 
 mod codec;
 pub mod format;

@@ -166,7 +166,7 @@ impl Sandbox {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     fn execute(
         &self,
         tables: &mut RedbTables<'_>,

@@ -1,7 +1,7 @@
 //! End to end, in process: the engine's plan and apply with the KMR provider (`KmrFactory`)
 //! against a real sandbox server over HTTP (signed requests, redb storage, its own clock),
 //! one sandbox per test directory with a time scale chosen by the test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 mod clusters;
 mod quickstart;
