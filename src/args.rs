@@ -21,6 +21,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Prepare the directory: check the configuration, set up the backend, start every
+    /// provider it names.
+    Init(InitArgs),
     /// Check the configuration without touching state or any API.
     Validate(ValidateArgs),
     /// Show what would change.
@@ -237,6 +240,30 @@ pub struct PlanFlags {
     /// diagnostic each.
     #[arg(long = "compact-warnings")]
     pub compact_warnings: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Configuration directory (default: the current one).
+    pub dir: Option<PathBuf>,
+    /// A backend setting over the `backend` block: `KEY=VALUE`, or a file of `key = value`
+    /// lines (read relative to `-C`). May be repeated; later ones win.
+    #[arg(long = "backend-config", value_name = "KEY=VALUE|FILE")]
+    pub backend_config: Vec<String>,
+    /// Set up the backend (default true); `--backend=false` checks only the configuration and
+    /// providers.
+    #[arg(long = "backend", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub backend: bool,
+    /// Look providers up again (Corral does on every run; accepted for Terraform's `-upgrade`).
+    #[arg(long)]
+    pub upgrade: bool,
+    /// Accepted for Terraform's `-reconfigure`: Corral keeps no copy of earlier backend
+    /// settings to migrate from.
+    #[arg(long)]
+    pub reconfigure: bool,
+    /// Accepted for Terraform's `-input=false`: `init` never asks anything.
+    #[arg(long = "input", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub input: bool,
 }
 
 #[derive(Debug, Args)]

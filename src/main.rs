@@ -127,6 +127,9 @@ fn init_tracing() {
 async fn run(cli: Cli) -> anyhow::Result<i32> {
     let chdir = cli.chdir.as_deref();
     match &cli.command {
+        Command::Init(args) => {
+            commands::init::run(&Context::new(chdir, args.dir.as_deref(), cli.no_color)?, args).await
+        }
         Command::Validate(args) => {
             commands::validate::run(&Context::new(chdir, args.dir.as_deref(), cli.no_color)?, args)
         }

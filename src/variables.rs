@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use corral_engine::config::{Config, Expr};
-use corral_engine::diag::{Diagnostic, Diagnostics, SourceMap, Span};
+use corral_engine::diag::{Diagnostic, Diagnostics, FileId, SourceMap, Span};
 use corral_engine::lang;
 use corral_engine::plan::{InputValue, InputValues, RawInput};
 use corral_engine::runtime::nodes::ConstScope;
@@ -145,6 +145,19 @@ fn read_file(path: &Path, label: &Path, values: &mut InputValues, sources: &mut 
             return;
         }
     };
+    for (name, value, _) in assignments(file, &body, diags) {
+        values.insert(name, InputValue { raw: RawInput::Value(value), source: label.clone() });
+    }
+}
+
+/// The `name = value` assignments of a parsed variables-style file (tfvars, a
+/// `--backend-config` file), each evaluated as a constant, with the span of its value.
+pub fn assignments(
+    file: FileId,
+    body: &hcl_edit::structure::Body,
+    diags: &mut Diagnostics,
+) -> Vec<(String, Value, Span)> {
+    let mut found = Vec::new();
     for structure in body.iter() {
         match structure {
             hcl_edit::structure::Structure::Attribute(attr) => {
@@ -152,7 +165,7 @@ fn read_file(path: &Path, label: &Path, values: &mut InputValues, sources: &mut 
                 let expr = Expr { expr: attr.value.clone(), span: Span::new(file, range) };
                 let (value, d) = lang::eval(&expr, &ConstScope);
                 diags.extend(d);
-                values.insert(attr.key.to_string(), InputValue { raw: RawInput::Value(value), source: label.clone() });
+                found.push((attr.key.to_string(), value, expr.span));
             }
             hcl_edit::structure::Structure::Block(block) => {
                 let range = block.ident.span().unwrap_or(0..0);
@@ -164,4 +177,5 @@ fn read_file(path: &Path, label: &Path, values: &mut InputValues, sources: &mut 
             }
         }
     }
+    found
 }

@@ -4,6 +4,7 @@ pub mod apply;
 pub mod console;
 pub mod fmt;
 pub mod graph;
+pub mod init;
 pub mod output;
 pub mod plan;
 pub mod providers;

@@ -9,6 +9,7 @@ use crate::support::{Output, Workdir};
 
 /// A CI script as written for Terraform 1.0.
 const PIPELINE: &str = "set -e
+terraform init -input=false -backend=true
 terraform validate
 terraform plan -input=false -out=tfplan -var env=prod -var-file=prod.tfvars -lock-timeout=30s -parallelism=20 -compact-warnings -lock=true
 terraform show -json tfplan > plan.json
