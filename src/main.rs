@@ -5,6 +5,7 @@
 mod args;
 mod commands;
 mod context;
+mod diagnostic_report;
 mod interrupt;
 mod json_schema;
 mod pipe;

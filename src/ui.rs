@@ -5,6 +5,8 @@ use std::io::{IsTerminal, Write};
 
 use corral_engine::diag::{Diagnostics, SourceMap};
 
+use crate::diagnostic_report;
+
 /// Whether to colour output: a terminal, no `NO_COLOR`, no `--no-color`.
 pub fn use_color(no_color_flag: bool) -> bool {
     !no_color_flag && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
@@ -19,7 +21,7 @@ pub fn print_diagnostics(diags: &Diagnostics, sources: &SourceMap, color: bool) 
     let handler = miette::GraphicalReportHandler::new_themed(theme).with_links(false).with_width(110);
     let mut stderr = std::io::stderr().lock();
     for diagnostic in diags {
-        let rendered = diagnostic.render(sources);
+        let rendered = diagnostic_report::render(diagnostic, sources);
         let mut out = String::new();
         if handler.render_report(&mut out, &rendered).is_err() {
             out = format!("{}\n", diagnostic);

@@ -33,9 +33,10 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use super::*;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::schema::ProviderSchema;
 use crate::secret::WorkspaceKey;
-use crate::value::Type;
+use crate::value::{Type, Value};
 
 /// The provider, wrapped so write-only values never come back from it. Providers without
 /// write-only attributes (and without schema problems) are returned as they are.

@@ -2,7 +2,7 @@
 //! Terraform's `terraform_data`) and `testing` (resource `testing_thing`, whose objects are
 //! files on disk so tests can compare the real world with state).
 //!
-//! Both implement the engine's [`Provider`](corral_engine::provider::Provider) trait and
+//! Both implement the engine's [`Provider`](corral_core::provider::Provider) trait and
 //! nothing else: the engine cannot tell them from an out-of-process plugin.
 
 mod corral;
@@ -11,7 +11,7 @@ mod testing;
 
 use std::sync::Arc;
 
-use corral_engine::provider::ProviderRegistry;
+use corral_core::provider::ProviderRegistry;
 
 pub use corral::{CorralFactory, CorralProvider};
 pub use testing::{TestingFactory, TestingProvider};

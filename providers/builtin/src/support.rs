@@ -1,8 +1,8 @@
 //! Helpers shared by the built-in providers. Shaping state objects after a schema and
 //! comparing values the way a plan must are the SDK's (`corral_provider_sdk::plan`).
 
-use corral_engine::diag::{Diagnostic, Diagnostics};
-use corral_engine::value::Value;
+use corral_core::diag::{Diagnostic, Diagnostics};
+use corral_core::value::Value;
 
 pub(crate) use corral_provider_sdk::plan::{attributes, known_equal};
 

@@ -2,8 +2,8 @@
 //! request and response structs are mapped where they are used (`server`, `host`), field by
 //! field, with these helpers.
 
-use corral_engine::diag::{Diagnostic, Diagnostics, Severity};
-use corral_engine::value::{Path, PathStep, Type, Value};
+use corral_core::diag::{Diagnostic, Diagnostics, Severity};
+use corral_core::value::{Path, PathStep, Type, Value};
 
 use self::exact_json::{ExactJson, UnknownMask, ValueTypeJson, has_type, has_unknown, sensitive_paths};
 pub use self::schema_types::SchemaTypes;

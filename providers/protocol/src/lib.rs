@@ -1,20 +1,20 @@
 //! The provider plugin protocol: a versioned gRPC service (`proto/provider.proto`, compiled
 //! with protox) modelled on Terraform's tfplugin6, with batch plan and read calls.
 //!
-//! Both ends speak the engine's [`Provider`](corral_engine::provider::Provider) trait:
+//! Both ends speak the engine's [`Provider`](corral_core::provider::Provider) trait:
 //!
 //! - the plugin side, [`serve`] (or [`plugin_main`] for a plugin's `main`), wraps a
-//!   [`ProviderFactory`](corral_engine::provider::ProviderFactory) in a gRPC server on a Unix
+//!   [`ProviderFactory`](corral_core::provider::ProviderFactory) in a gRPC server on a Unix
 //!   socket and prints the handshake line;
 //! - the host side, [`PluginFactory`], launches the plugin executable, reads the handshake,
 //!   and hands the engine [`PluginProvider`]s, which implement `Provider` over gRPC. The
 //!   engine never sees a gRPC type.
 //!
 //! Values travel as exact JSON with their type, an unknown mask and the sensitive paths
-//! ([`corral_engine::value::codec`]'s encoding, the one the saved plan file uses, written
+//! ([`corral_core::value::codec`]'s encoding, the one the saved plan file uses, written
 //! and read straight between `Value` and bytes); the type is left out when it is the type
 //! of the schema the message is about ([`SchemaTypes`]). Schemas
-//! travel as the JSON of [`ProviderSchema`](corral_engine::schema::ProviderSchema): the
+//! travel as the JSON of [`ProviderSchema`](corral_core::schema::ProviderSchema): the
 //! schema is sent once per process, it is a deep recursive structure whose `Type`s already
 //! have a documented JSON notation, and a typed mirror in protobuf would be a second
 //! definition to keep in step with the engine for no gain (any language reads JSON).

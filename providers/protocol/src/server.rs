@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use corral_engine::provider::{self as p, Provider, ProviderFactory};
-use corral_engine::schema::{BlockSchema, ProviderSchema};
+use corral_core::provider::{self as p, Provider, ProviderFactory};
+use corral_core::schema::{BlockSchema, ProviderSchema};
 use futures::StreamExt;
 use tokio::sync::watch;
 use tonic::{Request, Response, Status};

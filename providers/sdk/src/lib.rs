@@ -2,7 +2,7 @@
 //! ([`http`]), AWS SigV4 request signing and verification ([`sigv4`]), waiters that poll
 //! through pending states ([`waiter`]), configuration checks whose diagnostics name the
 //! attribute they are about ([`validate`]), and the emulator framework the sandbox cloud is
-//! built on ([`emulator`]). Schemas are built with `corral_engine::schema`'s builders, which
+//! built on ([`emulator`]). Schemas are built with `corral_core::schema`'s builders, which
 //! carry a change class per attribute (in place, forces replacement, immutable with a
 //! reason) and the computed, sensitive and write-only flags.
 

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use corral_engine::provider::{PlanRequest, PlanResponse};
-use corral_engine::schema::{BlockSchema, ChangeClass, ResourceSchema};
-use corral_engine::value::{Path, Value};
+use corral_core::provider::{PlanRequest, PlanResponse};
+use corral_core::schema::{BlockSchema, ChangeClass, ResourceSchema};
+use corral_core::value::{Path, Value};
 
 /// The attributes of an object value, with every attribute of the schema present (null when
 /// the value lacks it) and marks removed. Providers keep no marks: the engine puts them back

@@ -3,8 +3,8 @@
 //! reports a diagnostic that names the attribute, so the planner can point at the line that
 //! sets it.
 
-use corral_engine::diag::{Diagnostic, Diagnostics};
-use corral_engine::value::{Path, Value};
+use corral_core::diag::{Diagnostic, Diagnostics};
+use corral_core::value::{Path, Value};
 
 /// The checks of one resource's configuration, collecting diagnostics.
 pub struct Checks<'a> {

@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
-use corral_engine::provider::{
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, ConfigureRequest, ConfigureResponse, FindCreatedRequest, FindCreatedResponse,
     PlanRequest, PlanResponse, Provider, ProviderFactory, ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse,
 };
-use corral_engine::schema::{AttributeSchema, BlockSchema, ProviderSchema, ResourceSchema};
-use corral_engine::value::{Path, Type, Value};
+use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema, ResourceSchema};
+use corral_core::value::{Path, Type, Value};
 
 use crate::support::{attributes, error, known_equal};
 
@@ -73,7 +73,7 @@ impl CorralProvider {
     }
 }
 
-fn unknown_type(type_name: &str) -> corral_engine::diag::Diagnostics {
+fn unknown_type(type_name: &str) -> corral_core::diag::Diagnostics {
     error(format!("the `corral` provider has no resource type `{type_name}`"))
 }
 

@@ -1,6 +1,6 @@
 use super::*;
 
-use corral_engine::value::Number;
+use corral_core::value::Number;
 
 fn provider() -> Arc<dyn Provider> {
     CorralFactory::new().instantiate()

@@ -14,14 +14,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use corral_engine::diag::{Diagnostic, Diagnostics};
-use corral_engine::provider::{
+use corral_core::diag::{Diagnostic, Diagnostics};
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, ConfigureRequest, ConfigureResponse, FindCreatedRequest, FindCreatedResponse,
     ImportRequest, ImportResponse, PlanRequest, PlanResponse, Provider, ProviderFactory, ReadDataRequest,
     ReadDataResponse, ReadRequest, ReadResponse, ValidateResourceRequest, ValidateResourceResponse,
 };
-use corral_engine::schema::{BlockSchema, ProviderSchema};
-use corral_engine::value::{Path, Type, Value};
+use corral_core::schema::{BlockSchema, ProviderSchema};
+use corral_core::value::{Path, Type, Value};
 
 use crate::support::{attributes, error, known_equal, millis};
 use store::{ObjectStore, StoreError, StoredObject};

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use corral_engine::schema::{AttributeSchema, BlockSchema, ProviderSchema, ResourceSchema};
-use corral_engine::value::{Type, Value};
+use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema, ResourceSchema};
+use corral_core::value::{Type, Value};
 
 pub(super) fn schema() -> ProviderSchema {
     let provider = BlockSchema::new()

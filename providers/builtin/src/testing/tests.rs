@@ -2,7 +2,7 @@ use super::*;
 
 use std::time::Instant;
 
-use corral_engine::value::Number;
+use corral_core::value::Number;
 
 struct Fixture {
     // Kept alive for the test's duration; dropping it removes the directory.

@@ -1,6 +1,6 @@
 //! The wire's value encoding, written and read straight between [`Value`] and bytes.
 //!
-//! The encoding is [`codec`](corral_engine::value::codec)'s: exact JSON (whole numbers in
+//! The encoding is [`codec`](corral_core::value::codec)'s: exact JSON (whole numbers in
 //! i64 range are JSON numbers, any other number its decimal text), an unknown mask shaped
 //! like the value, sensitive paths, and the type in schema notation. `codec::encode` and
 //! `codec::decode` go through a `serde_json::Value` tree and a deep clone of the value on
@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use corral_engine::value::{Number, Path, PathStep, Type, Value};
+use corral_core::value::{Number, Path, PathStep, Type, Value};
 use serde::Deserialize as _;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};

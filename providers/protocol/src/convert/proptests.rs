@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use corral_engine::value::codec::{self, EncodedValue};
-use corral_engine::value::{Number, Type, Value};
+use corral_core::value::codec::{self, EncodedValue};
+use corral_core::value::{Number, Type, Value};
 use proptest::prelude::*;
 use prost::Message;
 

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use corral_engine::schema::ProviderSchema;
-use corral_engine::value::Type;
+use corral_core::schema::ProviderSchema;
+use corral_core::value::Type;
 
 #[derive(Debug, Clone)]
 pub struct SchemaTypes {
@@ -16,7 +16,7 @@ pub struct SchemaTypes {
 
 impl SchemaTypes {
     pub fn new(schema: &ProviderSchema) -> SchemaTypes {
-        let types = |schemas: &std::collections::BTreeMap<String, corral_engine::schema::ResourceSchema>| {
+        let types = |schemas: &std::collections::BTreeMap<String, corral_core::schema::ResourceSchema>| {
             schemas.iter().map(|(name, schema)| (name.clone(), schema.block.ty())).collect()
         };
         SchemaTypes {

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use corral_engine::diag::{Diagnostic, Diagnostics, Severity};
-use corral_engine::value::{Number, Path, PathStep, Type, Value};
+use corral_core::diag::{Diagnostic, Diagnostics, Severity};
+use corral_core::value::{Number, Path, PathStep, Type, Value};
 use prost::Message;
 
 use super::*;

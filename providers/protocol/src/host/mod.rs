@@ -18,8 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use corral_engine::provider::{Provider, ProviderFactory};
-use corral_engine::schema::ProviderSchema;
+use corral_core::provider::{Provider, ProviderFactory};
+use corral_core::schema::ProviderSchema;
 use tokio::sync::Semaphore;
 
 pub use process::shutdown_plugins;
@@ -122,8 +122,8 @@ pub(crate) enum CallError {
 }
 
 impl CallError {
-    pub(crate) fn diagnostic(&self, provider: &str) -> corral_engine::diag::Diagnostic {
-        use corral_engine::diag::Diagnostic;
+    pub(crate) fn diagnostic(&self, provider: &str) -> corral_core::diag::Diagnostic {
+        use corral_core::diag::Diagnostic;
         match self {
             CallError::Launch(e) => {
                 Diagnostic::error(format!("Provider `{provider}` could not be started")).with_detail(e.to_string())

@@ -9,10 +9,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use corral_engine::diag::Diagnostics;
-use corral_engine::provider::{self as p, Provider};
-use corral_engine::schema::ProviderSchema;
-use corral_engine::value::Value;
+use corral_core::diag::Diagnostics;
+use corral_core::provider::{self as p, Provider};
+use corral_core::schema::ProviderSchema;
+use corral_core::value::Value;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use tokio::sync::watch;

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use corral_engine::provider::{self as p, ProviderFactory};
-use corral_engine::value::{Type, Value};
+use corral_core::provider::{self as p, ProviderFactory};
+use corral_core::value::{Type, Value};
 
 use super::*;
 

@@ -1,8 +1,8 @@
 //! Planning from change classes.
 
-use corral_engine::provider::PlanRequest;
-use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
-use corral_engine::value::{Path, Type, Value};
+use corral_core::provider::PlanRequest;
+use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
+use corral_core::value::{Path, Type, Value};
 
 use super::*;
 

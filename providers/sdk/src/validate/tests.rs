@@ -1,4 +1,4 @@
-use corral_engine::value::{Path, PathStep, Type, Value};
+use corral_core::value::{Path, PathStep, Type, Value};
 
 use super::*;
 

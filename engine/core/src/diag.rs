@@ -1,6 +1,6 @@
 //! Diagnostics: errors and warnings about what the user wrote, each pointing at a span of a
 //! source file. Layers return `(T, Diagnostics)` instead of stopping at the first error; only
-//! the CLI renders them (through the miette adapter at the bottom of this file).
+//! the CLI renders them (through its miette adapter, `diagnostic_report` in the binary).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -226,102 +226,5 @@ impl<'a> IntoIterator for &'a Diagnostics {
     type IntoIter = std::slice::Iter<'a, Diagnostic>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()
-    }
-}
-
-/// A diagnostic bound to its source text, ready for miette's report handlers.
-#[derive(Debug)]
-pub struct Rendered {
-    message: String,
-    severity: Severity,
-    help: Option<String>,
-    source: Option<miette::NamedSource<String>>,
-    labels: Vec<miette::LabeledSpan>,
-    related: Vec<Rendered>,
-}
-
-impl fmt::Display for Rendered {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Rendered {}
-
-impl miette::Diagnostic for Rendered {
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-        })
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        if self.labels.is_empty() { None } else { Some(Box::new(self.labels.iter().cloned())) }
-    }
-
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
-        if self.related.is_empty() {
-            None
-        } else {
-            Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
-        }
-    }
-}
-
-impl Diagnostic {
-    /// Binds this diagnostic to its source so miette can draw it. Labels in other files than
-    /// the primary span's become related diagnostics of their own, because a miette report
-    /// holds one source.
-    pub fn render(&self, sources: &SourceMap) -> Rendered {
-        let mut message = self.summary.clone();
-        match (self.span, &self.attribute) {
-            (Some(span), Some(path)) => {
-                message = format!("{message}\n  at {}, attribute `{path}`", sources.location(span))
-            }
-            (Some(span), None) => message = format!("{message}\n  at {}", sources.location(span)),
-            (None, Some(path)) => message = format!("{message}\n  attribute `{path}`"),
-            (None, None) => {}
-        }
-        if let Some(detail) = &self.detail {
-            message = format!("{message}\n\n{detail}");
-        }
-        let primary_file = self.span.map(|s| s.file).or_else(|| self.labels.first().map(|l| l.0.file));
-        let mut labels = Vec::new();
-        let mut related = Vec::new();
-        if let Some(span) = self.span {
-            labels.push(miette::LabeledSpan::new_primary_with_span(None, (span.start, span.end - span.start)));
-        }
-        for (span, text) in &self.labels {
-            if Some(span.file) == primary_file {
-                labels
-                    .push(miette::LabeledSpan::new_with_span(Some(text.clone()), (span.start, span.end - span.start)));
-            } else {
-                let sub = Diagnostic {
-                    severity: Severity::Warning,
-                    summary: format!("{text} (at {})", sources.location(*span)),
-                    detail: None,
-                    span: Some(*span),
-                    labels: Vec::new(),
-                    help: None,
-                    attribute: None,
-                };
-                let mut rendered = sub.render(sources);
-                rendered.severity = self.severity;
-                related.push(rendered);
-            }
-        }
-        let source = primary_file
-            .and_then(|id| sources.get(id))
-            .map(|f| miette::NamedSource::new(f.path.display().to_string(), f.text.to_string()));
-        Rendered { message, severity: self.severity, help: self.help.clone(), source, labels, related }
     }
 }

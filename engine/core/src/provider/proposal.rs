@@ -33,7 +33,7 @@ impl PlanRequest {
 /// configuration leaves null taken from the prior state. A write-only attribute proposes
 /// its prior value (the digest recorded for it, or null for a create), never the value in
 /// the configuration: what a provider is asked to store must never be the secret (see
-/// [`write_only`](super::write_only)).
+/// the engine's `provider::write_only`).
 pub fn proposed_new_state(schema: &BlockSchema, prior: Option<&Value>, config: &Value) -> Value {
     let proposed = merge_computed(schema, prior, config);
     if !schema.attributes.values().any(|a| a.write_only) {

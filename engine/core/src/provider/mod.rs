@@ -4,7 +4,6 @@
 //! over gRPC. A provider reports problems as diagnostics in its response, never by panicking.
 
 mod proposal;
-pub mod write_only;
 
 pub use proposal::proposed_new_state;
 
@@ -209,13 +208,6 @@ pub struct ProviderRegistry {
 pub trait ProviderFactory: Send + Sync {
     fn schema(&self) -> Arc<ProviderSchema>;
     fn instantiate(&self) -> Arc<dyn Provider>;
-}
-
-/// A provider instance as the engine uses it: behind the write-only guard, so no
-/// write-only value ever reaches a plan or the state; its digests are keyed with the
-/// workspace's key.
-pub fn instantiate(factory: &dyn ProviderFactory, key: &crate::secret::WorkspaceKey) -> Arc<dyn Provider> {
-    write_only::guard(factory.instantiate(), key)
 }
 
 impl ProviderRegistry {
