@@ -8,18 +8,15 @@ use petgraph::stable_graph::NodeIndex;
 use tracing::{Instrument as _, info_span};
 
 use crate::addr::{AbsResourceInstance, ModuleInstance};
-use crate::config::{Module, Resource};
-use crate::lang;
 use crate::provider::{self, Provider};
 use crate::runtime::nodes::check_rules;
-use crate::runtime::{RepetitionData, expand};
-use crate::schema::ResourceSchema;
 use crate::value::Value;
 
 use super::ResourceChange;
 use super::decide;
 use super::locate::locate;
-use super::planner::{Planner, scope_of};
+use super::planner::Planner;
+use super::resolve::ResolvedResource;
 use super::values::remark;
 
 impl Planner<'_> {
@@ -27,14 +24,11 @@ impl Planner<'_> {
         &mut self,
         index: NodeIndex,
         module_instance: &ModuleInstance,
-        module_config: &Module,
-        config: &Resource,
-        schema: &ResourceSchema,
+        resolved: &ResolvedResource<'_>,
         provider: Arc<dyn Provider>,
     ) {
-        let repetition = RepetitionData::default();
-        let scope = scope_of(&self.values, module_instance, module_config, &repetition);
-        let (expansion, keys, d) = expand(config.count.as_ref(), config.for_each.as_ref(), &scope);
+        let (config, schema) = (resolved.config, &resolved.schema);
+        let (expansion, keys, d) = resolved.expand(&self.values, module_instance);
         self.diags.extend(d);
         let depends_on_pending =
             self.resource_deps.get(&index).is_some_and(|deps| deps.iter().any(|d| self.pending.contains(d)));
@@ -45,8 +39,7 @@ impl Planner<'_> {
                 resource: config.addr.clone(),
                 key: key.clone(),
             };
-            let scope = scope_of(&self.values, module_instance, module_config, &repetition);
-            let (config_value, d) = lang::eval_body(&config.body, &schema.block, &scope);
+            let (config_value, d) = resolved.evaluate(&self.values, module_instance, &repetition);
             self.diags.extend(d);
             if self.diags.has_errors() {
                 return;
@@ -84,7 +77,7 @@ impl Planner<'_> {
                     None => Value::Unknown(schema.block.ty()),
                 }
             };
-            let mut post_scope = scope_of(&self.values, module_instance, module_config, &repetition);
+            let mut post_scope = resolved.scope(&self.values, module_instance, &repetition);
             if value.is_wholly_known() {
                 post_scope.self_value = Some(value.clone());
                 self.diags.extend(check_rules(

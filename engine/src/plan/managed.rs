@@ -9,12 +9,12 @@ use std::sync::Arc;
 use petgraph::stable_graph::NodeIndex;
 
 use crate::addr::{AbsResourceInstance, ConfigResource, InstanceKey, ModuleInstance, ResourceMode};
-use crate::config::{Module, Resource};
+use crate::config::Resource;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::lang;
 use crate::provider::{self, Provider};
+use crate::runtime::Expansion;
 use crate::runtime::nodes::check_rules;
-use crate::runtime::{Expansion, ProviderAddr, RepetitionData, expand, resolve_provider};
 use crate::schema::{ChangeClass, ResourceSchema};
 use crate::state::InstanceStatus;
 use crate::value::PathStep;
@@ -23,17 +23,15 @@ use super::decide::{Flags, Lifecycle, Orphan};
 use super::instances::{self, Evaluated, InstancePlan, Job};
 use super::locate::locate;
 use super::orphans::prevent_destroy_error;
-use super::planner::{Planner, scope_of, state_instances_of};
+use super::planner::{Planner, state_instances_of};
+use super::resolve::{ResolvedResource, Unresolved, resolve_resource};
 use super::{Action, ResourceChange};
 
-/// A managed resource's configuration, provider and schema, resolved once for a level.
+/// A resource resolved once for a level, with its configured provider.
 pub(super) struct ResourceParts<'a> {
     pub resource: ConfigResource,
-    pub module_config: &'a Module,
-    pub config: &'a Resource,
+    pub resolved: ResolvedResource<'a>,
     pub provider: Arc<dyn Provider>,
-    pub provider_addr: ProviderAddr,
-    pub schema: ResourceSchema,
     /// The nearest resources it depends on, recorded with each change.
     pub dependencies: Vec<String>,
     pub module_instances: Vec<ModuleInstance>,
@@ -51,35 +49,30 @@ impl<'a> Planner<'a> {
     /// What planning a resource needs from configuration, provider and schema; `None`
     /// (with a diagnostic where there is something to say) when one of them is missing.
     pub(super) fn resource_parts(&mut self, index: NodeIndex, resource: &ConfigResource) -> Option<ResourceParts<'a>> {
-        let module_config = self.module_config(&resource.module)?;
-        let config = module_config.resources.get(&resource.resource)?;
-        let provider_addr = resolve_provider(self.input.config, &resource.module, &config.provider);
-        // Without a provider, its node has reported why.
-        let provider = self.providers.get(&provider_addr).cloned()?;
-        let Some(schema) = self.resource_schema(resource) else {
-            let kind = if resource.resource.mode == ResourceMode::Data { "data source" } else { "resource type" };
-            self.diags.push(Diagnostic::error(format!("Invalid {kind}")).with_span(config.decl_span).with_detail(
-                format!(
-                    "The provider `{}` does not support {kind} \"{}\"",
-                    provider_addr.name(),
-                    resource.resource.type_name
-                ),
-            ));
-            return None;
+        let resolved = match resolve_resource(self.input.config, self.input.registry, resource) {
+            Ok(resolved) => resolved,
+            Err(Unresolved::NoConfig) => return None,
+            // Without a provider, its node has reported why.
+            Err(Unresolved::NoSchema { provider_addr, .. }) if !self.providers.contains_key(&provider_addr) => {
+                return None;
+            }
+            Err(Unresolved::NoSchema { config, provider_addr }) => {
+                let kind = if resource.resource.mode == ResourceMode::Data { "data source" } else { "resource type" };
+                self.diags.push(Diagnostic::error(format!("Invalid {kind}")).with_span(config.decl_span).with_detail(
+                    format!(
+                        "The provider `{}` does not support {kind} \"{}\"",
+                        provider_addr.name(),
+                        resource.resource.type_name
+                    ),
+                ));
+                return None;
+            }
         };
+        let provider = self.providers.get(&resolved.provider_addr).cloned()?;
         let dependencies: Vec<String> =
             self.resource_deps.get(&index).map(|d| d.iter().map(ToString::to_string).collect()).unwrap_or_default();
         let module_instances = self.values.instances_of(&resource.module);
-        Some(ResourceParts {
-            resource: resource.clone(),
-            module_config,
-            config,
-            provider,
-            provider_addr,
-            schema,
-            dependencies,
-            module_instances,
-        })
+        Some(ResourceParts { resource: resource.clone(), resolved, provider, dependencies, module_instances })
     }
 
     /// Plans managed resources that do not depend on each other: configurations are
@@ -104,18 +97,19 @@ impl<'a> Planner<'a> {
         let mut jobs = Vec::new();
         for (slot, p) in prepared.iter_mut().enumerate() {
             let part = p.part;
-            let ty = part.schema.block.ty();
+            let resolved = &part.resolved;
+            let ty = resolved.schema.block.ty();
             let lifecycle = Lifecycle {
                 create_before_destroy: self.cbd.contains(&part.resource),
-                prevent_destroy: part.config.lifecycle.prevent_destroy,
+                prevent_destroy: resolved.config.lifecycle.prevent_destroy,
             };
             for instance in std::mem::take(&mut p.instances) {
                 let job = Job {
                     provider: part.provider.clone(),
-                    type_name: part.config.addr.type_name.clone(),
+                    type_name: resolved.config.addr.type_name.clone(),
                     ty: ty.clone(),
-                    ignore: &part.config.lifecycle.ignore_changes,
-                    schema: &part.schema,
+                    ignore: &resolved.config.lifecycle.ignore_changes,
+                    schema: &resolved.schema,
                     lifecycle,
                     instance,
                 };
@@ -138,11 +132,10 @@ impl<'a> Planner<'a> {
         part: &'p ResourceParts<'a>,
         module_instance: &'p ModuleInstance,
     ) -> Option<Prepared<'p, 'a>> {
-        let config = part.config;
+        let resolved = &part.resolved;
+        let config = resolved.config;
         let resource_addr = &config.addr;
-        let repetition = RepetitionData::default();
-        let scope = scope_of(&self.values, module_instance, part.module_config, &repetition);
-        let (expansion, keys, d) = expand(config.count.as_ref(), config.for_each.as_ref(), &scope);
+        let (expansion, keys, d) = resolved.expand(&self.values, module_instance);
         self.diags.extend(d);
         if matches!(expansion, Expansion::Unknown) {
             return None;
@@ -151,9 +144,9 @@ impl<'a> Planner<'a> {
         let mut instances = Vec::new();
         for (key, repetition) in keys {
             let addr = AbsResourceInstance { module: module_instance.clone(), resource: resource_addr.clone(), key };
-            let scope = scope_of(&self.values, module_instance, part.module_config, &repetition);
+            let scope = resolved.scope(&self.values, module_instance, &repetition);
             self.diags.extend(check_rules(&config.lifecycle.preconditions, &scope, "Resource precondition failed"));
-            let (config_value, d) = lang::eval_body(&config.body, &part.schema.block, &scope);
+            let (config_value, d) = resolved.evaluate(&self.values, module_instance, &repetition);
             self.diags.extend(d);
             let validation = part.provider.validate_resource(provider::ValidateResourceRequest {
                 type_name: resource_addr.type_name.clone(),
@@ -167,7 +160,7 @@ impl<'a> Planner<'a> {
                 triggered,
             };
             let targeted = self.targeted(&addr);
-            let config_value = part.schema.block.mark_sensitive(config_value);
+            let config_value = resolved.schema.block.mark_sensitive(config_value);
             instances.push(Evaluated { addr, repetition, config_value, prior, flags, targeted });
         }
         if self.diags.has_errors() {
@@ -202,7 +195,8 @@ impl<'a> Planner<'a> {
         expansion: Expansion,
         results: Vec<InstancePlan>,
     ) {
-        let config = part.config;
+        let resolved = &part.resolved;
+        let config = resolved.config;
         let mut instance_values = BTreeMap::new();
         let mut planned_keys = HashSet::new();
         for result in results {
@@ -215,7 +209,7 @@ impl<'a> Planner<'a> {
             }
             planned_keys.insert(result.addr.key.clone());
             let Some(mut change) = result.change else { continue };
-            change.provider = part.provider_addr.to_string();
+            change.provider = resolved.provider_addr.to_string();
             change.dependencies = part.dependencies.clone();
             if !self.targeted(&result.addr) {
                 if let Some(before) = &change.before {
@@ -225,7 +219,7 @@ impl<'a> Planner<'a> {
             }
             let decision = result.decision;
             if decision.is_some_and(|d| d.cannot_update()) {
-                self.diags.extend(immutable_errors(&change, &part.schema, config));
+                self.diags.extend(immutable_errors(&change, &resolved.schema, config));
             }
             self.diags.extend(locate(result.create_plan_diags, config));
             if decision.is_some_and(|d| d.prevented) {
@@ -234,7 +228,7 @@ impl<'a> Planner<'a> {
             // A postcondition whose outcome depends on values known only after apply is
             // unknown now and checked again after apply.
             if let Some(after) = change.after.as_ref() {
-                let mut scope = scope_of(&self.values, module_instance, part.module_config, &result.repetition);
+                let mut scope = resolved.scope(&self.values, module_instance, &result.repetition);
                 scope.self_value = Some(after.clone());
                 self.diags.extend(check_rules(
                     &config.lifecycle.postconditions,
@@ -255,7 +249,7 @@ impl<'a> Planner<'a> {
             .into_iter()
             .filter(|a| !planned_keys.contains(&a.key))
             .collect();
-        let ty = part.schema.block.ty();
+        let ty = resolved.schema.block.ty();
         for addr in orphans {
             let key = addr.key.clone();
             let orphan = Orphan::NotExpanded { expansion: &expansion, key: &key };

@@ -16,6 +16,7 @@ mod moved;
 mod orphans;
 mod planner;
 mod recovery;
+mod resolve;
 mod targeting;
 mod values;
 mod variables;

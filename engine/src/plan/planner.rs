@@ -21,12 +21,13 @@ use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::graph::{ConfigGraph, Node};
 use crate::provider::{self, Provider, ProviderRegistry};
 use crate::runtime::nodes;
-use crate::runtime::{InstanceScope, ProviderAddr, RepetitionData, Values, resolve_provider};
+use crate::runtime::{ProviderAddr, Values, resolve_provider};
 use crate::schema::ResourceSchema;
 use crate::state::{State, StateChange};
 use crate::value::Value;
 
 use super::cbd::forced_cbd;
+use super::resolve::resolve_resource;
 use super::targeting::targets_closure;
 use super::variables::root_variable_value;
 use super::{Action, InputValues, OutputChange, Plan, PlanBasis, PlanOptions, ResourceChange};
@@ -251,14 +252,7 @@ impl<'a> Planner<'a> {
 
     /// The resource's schema, from its provider's factory (no configured provider needed).
     pub(super) fn resource_schema(&self, resource: &ConfigResource) -> Option<ResourceSchema> {
-        let config = self.module_config(&resource.module)?.resources.get(&resource.resource)?;
-        let provider = resolve_provider(self.input.config, &resource.module, &config.provider);
-        let factory = self.input.registry.get(provider.name())?;
-        let schema = factory.schema();
-        match resource.resource.mode {
-            ResourceMode::Managed => schema.resources.get(&resource.resource.type_name).cloned(),
-            ResourceMode::Data => schema.data_sources.get(&resource.resource.type_name).cloned(),
-        }
+        resolve_resource(self.input.config, self.input.registry, resource).ok().map(|r| r.schema)
     }
 
     /// Data sources, and managed resources in destroy mode (managed resources otherwise go
@@ -271,21 +265,13 @@ impl<'a> Planner<'a> {
         let Some(parts) = self.resource_parts(index, resource) else { return };
         for module_instance in &parts.module_instances {
             if resource.resource.mode == ResourceMode::Data {
-                self.plan_data_instances(
-                    index,
-                    module_instance,
-                    parts.module_config,
-                    parts.config,
-                    &parts.schema,
-                    parts.provider.clone(),
-                )
-                .await;
+                self.plan_data_instances(index, module_instance, &parts.resolved, parts.provider.clone()).await;
             } else {
                 self.plan_destroy_instances(
                     module_instance,
                     resource,
-                    &parts.schema,
-                    &parts.provider_addr,
+                    &parts.resolved.schema,
+                    &parts.resolved.provider_addr,
                     parts.provider.clone(),
                 )
                 .await;
@@ -357,15 +343,6 @@ impl<'a> Planner<'a> {
         }
         out
     }
-}
-
-pub(super) fn scope_of<'s>(
-    values: &'s Values,
-    module: &'s ModuleInstance,
-    config: &'s Module,
-    repetition: &'s RepetitionData,
-) -> InstanceScope<'s> {
-    InstanceScope { values, module, config, repetition, self_value: None }
 }
 
 /// The instances state holds for one resource of one module instance: a range of the
