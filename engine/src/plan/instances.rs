@@ -382,30 +382,4 @@ fn replacing_paths(schema: &ResourceSchema, prior: &Value, planned: &Value) -> V
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn small_levels_fill_the_chunks_in_flight_and_large_ones_use_full_chunks() {
-        assert_eq!(chunk_size(0), 1);
-        assert_eq!(chunk_size(3), 1);
-        assert_eq!(chunk_size(100), 25);
-        assert_eq!(chunk_size(CHUNK * CHUNKS_IN_FLIGHT), CHUNK);
-        assert_eq!(chunk_size(10_000), CHUNK);
-    }
-
-    #[test]
-    fn the_chunks_in_flight_share_the_read_limit_exactly() {
-        for parallelism in CHUNKS_IN_FLIGHT..40 {
-            for first in 0..8 {
-                let window: usize = (first..first + CHUNKS_IN_FLIGHT).map(|i| read_share(parallelism, i)).sum();
-                assert_eq!(window, parallelism, "chunks {first}.. with parallelism {parallelism}");
-            }
-        }
-        // Below one read per chunk, each chunk reads one at a time (the semaphore holds the
-        // total to the limit: chunks wait for each other).
-        for parallelism in 0..CHUNKS_IN_FLIGHT {
-            assert!((0..8).all(|i| read_share(parallelism, i) == 1));
-        }
-    }
-}
+mod tests;
