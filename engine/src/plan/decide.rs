@@ -7,8 +7,9 @@
 //! Follows Terraform's `plan()` in `node_resource_abstract_instance.go`: no prior object
 //! means create; a requested replacement (`--replace`), a tainted object, a change that
 //! cannot be made in place, or a `replace_triggered_by` reference that changed means
-//! replace, in that order of reasons; otherwise update, or no-op when the plan equals the
-//! prior. `ignore_changes` acts earlier, on the configuration sent to the provider.
+//! replace (the first of these that holds is the reason); otherwise update, or no-op when
+//! the plan equals the prior. `ignore_changes` acts earlier, on the configuration sent to
+//! the provider, so the decision never sees it.
 
 use crate::addr::InstanceKey;
 use crate::runtime::Expansion;
@@ -22,19 +23,19 @@ pub(crate) struct Lifecycle {
     /// Replace by creating the new object first: the resource asks for it, or Terraform's
     /// rule forces it (a create-before-destroy resource depends on this one), or the
     /// object in state was created that way.
-    pub create_before_destroy: bool,
-    pub prevent_destroy: bool,
+    pub(crate) create_before_destroy: bool,
+    pub(crate) prevent_destroy: bool,
 }
 
 /// Reasons to replace that are not in the plan itself.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Flags {
     /// `--replace` names the instance.
-    pub replace_requested: bool,
+    pub(crate) replace_requested: bool,
     /// State marks the object tainted (a create that failed half-way).
-    pub tainted: bool,
+    pub(crate) tainted: bool,
     /// A `replace_triggered_by` reference points at an instance with a change.
-    pub triggered: bool,
+    pub(crate) triggered: bool,
 }
 
 /// What planning a managed instance with configuration found.
@@ -42,25 +43,25 @@ pub(crate) struct Flags {
 pub(crate) struct Facts<'a> {
     /// The prior object as refresh found it (as state has it without refresh); `None` when
     /// there is none, or refresh found it gone.
-    pub refreshed: Option<&'a Value>,
+    pub(crate) refreshed: Option<&'a Value>,
     /// The provider's planned state (from `refreshed`).
-    pub planned: &'a Value,
+    pub(crate) planned: &'a Value,
     /// Attributes whose change forces replacement: the provider's `requires_replace` and the
     /// schema's change classes that changed.
-    pub replace_paths: &'a [Path],
-    pub lifecycle: Lifecycle,
-    pub flags: Flags,
+    pub(crate) replace_paths: &'a [Path],
+    pub(crate) lifecycle: Lifecycle,
+    pub(crate) flags: Flags,
 }
 
 /// An instance's action, its reason, and what the caller must do about it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Decision {
-    pub action: Action,
-    pub reason: Option<ActionReason>,
+    pub(crate) action: Action,
+    pub(crate) reason: Option<ActionReason>,
     /// Recorded on the change (and in state after apply).
-    pub create_before_destroy: bool,
+    pub(crate) create_before_destroy: bool,
     /// `prevent_destroy` forbids this action: the caller reports an error.
-    pub prevented: bool,
+    pub(crate) prevented: bool,
 }
 
 impl Decision {
@@ -80,13 +81,13 @@ impl Decision {
 
     /// The create half of a replacement needs a plan of its own, from no prior object:
     /// computed attributes become unknown again.
-    pub fn plans_create(&self) -> bool {
+    pub(crate) fn plans_create(&self) -> bool {
         self.action.is_replace()
     }
 
     /// A replacement because the change cannot be made in place (and no other reason came
     /// first): attributes that are immutable make it an error.
-    pub fn cannot_update(&self) -> bool {
+    pub(crate) fn cannot_update(&self) -> bool {
         self.reason == Some(ActionReason::ReplaceBecauseCannotUpdate)
     }
 }

@@ -29,12 +29,12 @@ use super::{Action, ResourceChange};
 
 /// A resource resolved once for a level, with its configured provider.
 pub(super) struct ResourceParts<'a> {
-    pub resource: ConfigResource,
-    pub resolved: ResolvedResource<'a>,
-    pub provider: Arc<dyn Provider>,
+    pub(super) resource: ConfigResource,
+    pub(super) resolved: ResolvedResource<'a>,
+    pub(super) provider: Arc<dyn Provider>,
     /// The nearest resources it depends on, recorded with each change.
-    pub dependencies: Vec<String>,
-    pub module_instances: Vec<ModuleInstance>,
+    pub(super) dependencies: Vec<String>,
+    pub(super) module_instances: Vec<ModuleInstance>,
 }
 
 /// Phase 1's result for one resource in one module instance.

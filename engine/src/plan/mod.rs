@@ -16,7 +16,7 @@ mod moved;
 mod orphans;
 mod planner;
 mod recovery;
-mod resolve;
+pub(crate) mod resolve;
 mod targeting;
 mod values;
 mod variables;

@@ -13,12 +13,12 @@ use crate::value::Value;
 
 /// A resource's block with what evaluating it needs.
 pub(crate) struct ResolvedResource<'a> {
-    pub module_config: &'a Module,
-    pub config: &'a Resource,
+    pub(crate) module_config: &'a Module,
+    pub(crate) config: &'a Resource,
     /// The provider configuration it uses (own block → module call's `providers` map →
     /// inherited → implied).
-    pub provider_addr: ProviderAddr,
-    pub schema: ResourceSchema,
+    pub(crate) provider_addr: ProviderAddr,
+    pub(crate) schema: ResourceSchema,
 }
 
 /// Why a resource could not be resolved.
