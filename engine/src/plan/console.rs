@@ -21,7 +21,7 @@ use crate::state::State;
 use crate::value::Type;
 
 use super::InputValues;
-use super::planner::decode_state;
+use super::values::decode_state;
 use super::variables::root_variable_value;
 
 /// What the console evaluates against.

@@ -8,6 +8,9 @@
 //! or finishes chunk k-1. One batch call per chunk replaces a future, a channel and a
 //! coalescer queue per instance: that per-instance overhead was most of what the plugin
 //! protocol added to a large plan.
+//!
+//! Each instance's action comes from [`decide`](super::decide); the create half of a
+//! replacement gets its plan (from no prior object) in a second batch call of the chunk.
 
 use std::sync::Arc;
 
@@ -23,7 +26,8 @@ use crate::schema::{ChangeClass, ResourceSchema};
 use crate::state::InstanceState;
 use crate::value::{Path, Type, Value};
 
-use super::planner::{apply_ignore_changes, decode_state, drifted, remark};
+use super::decide::{self, Decision, Facts};
+use super::values::{apply_ignore_changes, decode_state, drifted, remark};
 use super::{Action, ResourceChange};
 
 /// At most this many instances per chunk (one batch call of each kind).
@@ -32,17 +36,29 @@ const CHUNK: usize = 64;
 /// while this thread builds and finishes chunks, few enough that their data stays in cache.
 const CHUNKS_IN_FLIGHT: usize = 4;
 
-/// One instance to refresh and plan.
+/// One instance of a managed resource as the configuration has it, evaluated (phase 1 of
+/// the level walk).
+pub(super) struct Evaluated {
+    pub addr: AbsResourceInstance,
+    pub repetition: RepetitionData,
+    /// The instance's configuration, with the schema's sensitive marks.
+    pub config_value: Value,
+    pub prior: Option<InstanceState>,
+    pub flags: decide::Flags,
+    /// Selected by `--target` (always, without targets). An instance outside the targets
+    /// is refreshed and planned for its values only: its replacement is not planned.
+    pub targeted: bool,
+}
+
+/// One instance to refresh and plan, with what it needs of its resource.
 pub(super) struct Job<'c> {
     pub provider: Arc<dyn Provider>,
     pub type_name: String,
     pub ty: Type,
-    pub addr: AbsResourceInstance,
-    pub repetition: RepetitionData,
-    pub config_value: Value,
-    pub prior: Option<InstanceState>,
     pub ignore: &'c IgnoreChanges,
     pub schema: &'c ResourceSchema,
+    pub lifecycle: decide::Lifecycle,
+    pub instance: Evaluated,
 }
 
 /// What refreshing and planning one instance found.
@@ -50,11 +66,17 @@ pub(super) struct InstancePlan {
     pub addr: AbsResourceInstance,
     pub repetition: RepetitionData,
     pub config_value: Value,
+    /// The decided change; `None` when the provider produced no plan.
     pub change: Option<ResourceChange>,
+    /// How `change` was decided (with it).
+    pub decision: Option<Decision>,
     pub drift: Option<ResourceChange>,
     /// Refresh found the object gone.
     pub gone: bool,
+    /// The refresh's and the plan's.
     pub diags: Diagnostics,
+    /// The plan of a replacement's create half.
+    pub create_plan_diags: Diagnostics,
 }
 
 /// Refreshes (with `refresh`) and plans every job, answering in job order with each job's
@@ -133,8 +155,8 @@ async fn plan_chunk<'c, T>(
     let mut work: Vec<Work<'c, T>> = chunk
         .into_iter()
         .map(|(tag, job)| {
-            let span = info_span!("plan", addr = %job.addr);
-            let prior_value = span.in_scope(|| job.prior.as_ref().map(|s| decode_state(s, &job.ty)));
+            let span = info_span!("plan", addr = %job.instance.addr);
+            let prior_value = span.in_scope(|| job.instance.prior.as_ref().map(|s| decode_state(s, &job.ty)));
             Work { tag, job, span, prior_value, drift: None, gone: false, diags: Diagnostics::new() }
         })
         .collect();
@@ -149,13 +171,55 @@ async fn plan_chunk<'c, T>(
         // A provider that answered fewer than asked leaves the rest without a plan.
         answers[i] = Some(responses.next().unwrap_or_default());
     }
-    work.into_iter()
+    let creates: Vec<Option<&'c ResourceSchema>> =
+        work.iter().map(|w| w.job.instance.targeted.then_some(w.job.schema)).collect();
+    let mut plans: Vec<(T, InstancePlan)> = work
+        .into_iter()
         .zip(answers)
         .map(|(w, answer)| {
             let span = w.span.clone();
             span.in_scope(|| finish(w, answer))
         })
-        .collect()
+        .collect();
+    plan_creates(&provider, &mut plans, &creates).await;
+    plans
+}
+
+/// Plans the create half of every replacement in the chunk (of the instances with a schema
+/// in `schemas`) from no prior object, as one batch: computed attributes become unknown
+/// again. The configuration goes as written: `ignore_changes` keeps prior values, and a
+/// new object has none.
+async fn plan_creates<T>(
+    provider: &Arc<dyn Provider>,
+    plans: &mut [(T, InstancePlan)],
+    schemas: &[Option<&ResourceSchema>],
+) {
+    let mut replaced = Vec::new();
+    let mut requests = Vec::new();
+    for (i, ((_, plan), schema)) in plans.iter().zip(schemas).enumerate() {
+        let (Some(change), Some(decision), Some(schema)) = (&plan.change, plan.decision, schema) else { continue };
+        if decision.plans_create() {
+            replaced.push((i, *schema));
+            let config = plan.config_value.clone();
+            requests.push(provider::PlanRequest::new(&schema.block, change.type_name.clone(), None, config, None));
+        }
+    }
+    if requests.is_empty() {
+        return;
+    }
+    let mut responses = provider.plan_batch(requests).await.into_iter();
+    for (i, schema) in replaced {
+        let plan = &mut plans[i].1;
+        let Some(response) = responses.next() else {
+            let message = format!("Provider produced no plan for the replacement of {}", plan.addr);
+            plan.create_plan_diags.push(Diagnostic::error(message));
+            continue;
+        };
+        plan.create_plan_diags.extend(response.diagnostics);
+        if let (Some(planned), Some(change)) = (response.planned_state, plan.change.as_mut()) {
+            change.after = Some(remark(planned, &plan.config_value, &schema.block));
+        }
+    }
 }
 
 /// Reads every instance of the chunk that has an object, as one batch, and records drift.
@@ -168,7 +232,7 @@ async fn refresh_chunk<T>(
     let mut read = Vec::new();
     let mut requests = Vec::new();
     for (i, w) in work.iter().enumerate() {
-        if let (Some(state), Some(before)) = (&w.job.prior, &w.prior_value) {
+        if let (Some(state), Some(before)) = (&w.job.instance.prior, &w.prior_value) {
             read.push(i);
             requests.push(provider::ReadRequest {
                 type_name: w.job.type_name.clone(),
@@ -192,15 +256,15 @@ async fn refresh_chunk<T>(
         let w = &mut work[i];
         let _entered = w.span.enter();
         let Some(response) = responses.next() else {
-            w.diags.push(Diagnostic::error(format!("Provider did not answer the refresh of {}", w.job.addr)));
+            w.diags.push(Diagnostic::error(format!("Provider did not answer the refresh of {}", w.job.instance.addr)));
             continue;
         };
         w.diags.extend(response.diagnostics);
-        let (Some(state), Some(before)) = (&w.job.prior, w.prior_value.take()) else { continue };
+        let (Some(state), Some(before)) = (&w.job.instance.prior, w.prior_value.take()) else { continue };
         let refreshed = response.new_state.map(|v| v.mark_paths(&state.sensitive_paths));
         if drifted(&w.job.schema.block, &before, refreshed.as_ref()) {
             w.drift = Some(ResourceChange {
-                addr: w.job.addr.clone(),
+                addr: w.job.instance.addr.clone(),
                 provider: state.provider.clone(),
                 type_name: w.job.type_name.clone(),
                 action: if refreshed.is_some() { Action::Update } else { Action::Delete },
@@ -222,72 +286,74 @@ async fn refresh_chunk<T>(
 fn plan_request<T>(w: &Work<'_, T>) -> provider::PlanRequest {
     let _entered = w.span.enter();
     let job = &w.job;
+    let config_value = &job.instance.config_value;
     let config = match &w.prior_value {
-        Some(prior) => apply_ignore_changes(job.config_value.clone(), prior, job.ignore, &job.schema.block),
-        None => job.config_value.clone(),
+        Some(prior) => apply_ignore_changes(config_value.clone(), prior, job.ignore, &job.schema.block),
+        None => config_value.clone(),
     };
-    let prior_private = job.prior.as_ref().and_then(|s| s.private.clone());
+    let prior_private = job.instance.prior.as_ref().and_then(|s| s.private.clone());
     provider::PlanRequest::new(&job.schema.block, job.type_name.clone(), w.prior_value.clone(), config, prior_private)
 }
 
-/// Turns the provider's answer into a change: the action and the paths that force
-/// replacement (no decisions that need the rest of the plan).
+/// Turns the provider's answer into a decided change.
 fn finish<T>(w: Work<'_, T>, answer: Option<provider::PlanResponse>) -> (T, InstancePlan) {
     let Work { tag, job, prior_value, drift, gone, mut diags, .. } = w;
-    let unplanned = |diags: Diagnostics, job: Job<'_>, drift: Option<ResourceChange>| InstancePlan {
-        addr: job.addr,
-        repetition: job.repetition,
-        config_value: job.config_value,
+    let Job { type_name, schema, lifecycle, instance, .. } = job;
+    let Evaluated { addr, repetition, config_value, prior, flags, .. } = instance;
+    let mut plan = InstancePlan {
+        addr,
+        repetition,
+        config_value,
         change: None,
+        decision: None,
         drift,
         gone,
-        diags,
+        diags: Diagnostics::new(),
+        create_plan_diags: Diagnostics::new(),
     };
-    let Some(response) = answer else { return (tag, unplanned(diags, job, drift)) };
+    let Some(response) = answer else {
+        plan.diags = diags;
+        return (tag, plan);
+    };
     diags.extend(response.diagnostics);
     let Some(planned) = response.planned_state else {
         if !diags.has_errors() {
-            diags.push(Diagnostic::error(format!("Provider produced no plan for {}", job.addr)));
+            diags.push(Diagnostic::error(format!("Provider produced no plan for {}", plan.addr)));
         }
-        return (tag, unplanned(diags, job, drift));
+        plan.diags = diags;
+        return (tag, plan);
     };
-    let planned = remark(planned, &job.config_value, &job.schema.block);
+    plan.diags = diags;
+    let planned = remark(planned, &plan.config_value, &schema.block);
     let mut replace_paths = response.requires_replace;
     if let Some(prior) = &prior_value {
-        replace_paths.extend(replacing_paths(job.schema, prior, &planned));
+        replace_paths.extend(replacing_paths(schema, prior, &planned));
     }
     replace_paths.sort();
     replace_paths.dedup();
-    let action = match &prior_value {
-        None => Action::Create,
-        Some(_) if !replace_paths.is_empty() => Action::DeleteThenCreate,
-        Some(prior) if prior.clone().unmark_deep().0 == planned.clone().unmark_deep().0 => Action::NoOp,
-        Some(_) => Action::Update,
-    };
-    let prior_private = job.prior.as_ref().and_then(|s| s.private.clone());
-    let change = ResourceChange {
-        addr: job.addr.clone(),
+    let decision = decide::managed(Facts {
+        refreshed: prior_value.as_ref(),
+        planned: &planned,
+        replace_paths: &replace_paths,
+        lifecycle,
+        flags,
+    });
+    let prior_private = prior.and_then(|s| s.private);
+    plan.decision = Some(decision);
+    plan.change = Some(ResourceChange {
+        addr: plan.addr.clone(),
         provider: String::new(),
-        type_name: job.type_name.clone(),
-        action,
-        reason: None,
+        type_name,
+        action: decision.action,
+        reason: decision.reason,
         before: prior_value,
         after: Some(planned),
         replace_paths,
-        create_before_destroy: false,
+        create_before_destroy: decision.create_before_destroy,
         private: response.planned_private.or(prior_private),
         deposed: None,
         dependencies: Vec::new(),
-    };
-    let plan = InstancePlan {
-        addr: job.addr,
-        repetition: job.repetition,
-        config_value: job.config_value,
-        change: Some(change),
-        drift,
-        gone,
-        diags,
-    };
+    });
     (tag, plan)
 }
 
@@ -316,30 +382,4 @@ fn replacing_paths(schema: &ResourceSchema, prior: &Value, planned: &Value) -> V
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn small_levels_fill_the_chunks_in_flight_and_large_ones_use_full_chunks() {
-        assert_eq!(chunk_size(0), 1);
-        assert_eq!(chunk_size(3), 1);
-        assert_eq!(chunk_size(100), 25);
-        assert_eq!(chunk_size(CHUNK * CHUNKS_IN_FLIGHT), CHUNK);
-        assert_eq!(chunk_size(10_000), CHUNK);
-    }
-
-    #[test]
-    fn the_chunks_in_flight_share_the_read_limit_exactly() {
-        for parallelism in CHUNKS_IN_FLIGHT..40 {
-            for first in 0..8 {
-                let window: usize = (first..first + CHUNKS_IN_FLIGHT).map(|i| read_share(parallelism, i)).sum();
-                assert_eq!(window, parallelism, "chunks {first}.. with parallelism {parallelism}");
-            }
-        }
-        // Below one read per chunk, each chunk reads one at a time (the semaphore holds the
-        // total to the limit: chunks wait for each other).
-        for parallelism in 0..CHUNKS_IN_FLIGHT {
-            assert!((0..8).all(|i| read_share(parallelism, i) == 1));
-        }
-    }
-}
+mod tests;

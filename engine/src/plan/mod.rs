@@ -1,17 +1,31 @@
 //! Plans: what will change, per resource instance, and why. `planner` makes a plan from
-//! configuration, state and providers; `format` holds the saved-plan file and the JSON
-//! output (versioned, separate from these in-memory types).
+//! configuration, state and providers, and `decide` is the one place that chooses each
+//! instance's action; `format` holds the saved-plan file and the JSON output (versioned,
+//! separate from these in-memory types).
 
+mod cbd;
 mod console;
+mod data;
+mod decide;
+mod destroy;
 pub mod format;
 mod instances;
+mod locate;
+mod managed;
+mod moved;
+mod orphans;
 mod planner;
+mod recovery;
+pub(crate) mod resolve;
+mod targeting;
+mod values;
 mod variables;
 mod write_only_vars;
 
 pub use console::{ConsoleInput, evaluate_for_console};
-pub(crate) use planner::locate;
-pub use planner::{PlanInput, PlanOutcome, decode_state as decode_state_value, plan, resource_dependencies};
+pub(crate) use locate::locate;
+pub use planner::{PlanInput, PlanOutcome, plan, resource_dependencies};
+pub use values::decode_state as decode_state_value;
 pub use variables::{InputValue, InputValues, RawInput, supply_write_only_variables};
 pub use write_only_vars::{variable_digest, write_only_variables};
 

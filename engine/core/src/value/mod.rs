@@ -16,7 +16,7 @@ use std::fmt;
 
 pub use json::JsonDecodeError;
 pub use number::Number;
-pub use path::{Path, PathStep};
+pub use path::{Path, PathStep, get_path, set_path};
 
 /// A type constraint or the type of a value. `Dynamic` is Terraform's `any`: "not yet known"
 /// as a value's type, "anything" as a constraint.

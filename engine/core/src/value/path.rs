@@ -63,3 +63,48 @@ impl fmt::Display for Path {
         Ok(())
     }
 }
+
+/// The value at `steps` inside `value`, looking through marks; `None` where the path
+/// leaves the value.
+pub fn get_path<'v>(value: &'v super::Value, steps: &[PathStep]) -> Option<&'v super::Value> {
+    use super::Value;
+    let Some((first, rest)) = steps.split_first() else { return Some(value) };
+    let next = match (value.unmarked(), first) {
+        (Value::Object(attrs) | Value::Map(_, attrs), PathStep::Attr(k) | PathStep::Key(k)) => attrs.get(k)?,
+        (Value::List(_, items) | Value::Tuple(items) | Value::Set(_, items), PathStep::Index(i)) => {
+            items.get(usize::try_from(*i).ok()?)?
+        }
+        _ => return None,
+    };
+    get_path(next, rest)
+}
+
+/// `value` with the value at `steps` replaced by `new`, keeping marks on the way. A path
+/// into a list element that does not exist, or through a value that is no object, map or
+/// list, changes nothing.
+pub fn set_path(value: super::Value, steps: &[PathStep], new: super::Value) -> super::Value {
+    use super::Value;
+    let Some((first, rest)) = steps.split_first() else { return new };
+    let (bare, marked) = value.unmark();
+    let updated = match (bare, first) {
+        (Value::Object(mut attrs), PathStep::Attr(k) | PathStep::Key(k)) => {
+            let inner = attrs.remove(k).unwrap_or(Value::null());
+            attrs.insert(k.clone(), set_path(inner, rest, new));
+            Value::Object(attrs)
+        }
+        (Value::Map(t, mut attrs), PathStep::Attr(k) | PathStep::Key(k)) => {
+            let inner = attrs.remove(k).unwrap_or(Value::null());
+            attrs.insert(k.clone(), set_path(inner, rest, new));
+            Value::Map(t, attrs)
+        }
+        (Value::List(t, mut items), PathStep::Index(i)) => {
+            if let Some(slot) = usize::try_from(*i).ok().and_then(|i| items.get_mut(i)) {
+                let inner = std::mem::replace(slot, Value::null());
+                *slot = set_path(inner, rest, new);
+            }
+            Value::List(t, items)
+        }
+        (other, _) => other,
+    };
+    updated.marked_if(marked)
+}

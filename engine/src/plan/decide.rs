@@ -1,0 +1,173 @@
+//! The one place that decides what happens to a resource instance, and why: create,
+//! update, replace (delete-then-create or create-then-delete), delete, no-op, or a read of
+//! a data source deferred to apply. Pure: callers gather the facts (the refreshed prior,
+//! the provider's plan, the attributes whose change class forbids an in-place change, the
+//! lifecycle and the flags) and turn the decision into changes and diagnostics.
+//!
+//! Follows Terraform's `plan()` in `node_resource_abstract_instance.go`: no prior object
+//! means create; a requested replacement (`--replace`), a tainted object, a change that
+//! cannot be made in place, or a `replace_triggered_by` reference that changed means
+//! replace (the first of these that holds is the reason); otherwise update, or no-op when
+//! the plan equals the prior. `ignore_changes` acts earlier, on the configuration sent to
+//! the provider, so the decision never sees it.
+
+use crate::addr::InstanceKey;
+use crate::runtime::Expansion;
+use crate::value::{Path, Value};
+
+use super::{Action, ActionReason};
+
+/// The lifecycle settings a decision reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Lifecycle {
+    /// Replace by creating the new object first: the resource asks for it, or Terraform's
+    /// rule forces it (a create-before-destroy resource depends on this one), or the
+    /// object in state was created that way.
+    pub(crate) create_before_destroy: bool,
+    pub(crate) prevent_destroy: bool,
+}
+
+/// Reasons to replace that are not in the plan itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Flags {
+    /// `--replace` names the instance.
+    pub(crate) replace_requested: bool,
+    /// State marks the object tainted (a create that failed half-way).
+    pub(crate) tainted: bool,
+    /// A `replace_triggered_by` reference points at an instance with a change.
+    pub(crate) triggered: bool,
+}
+
+/// What planning a managed instance with configuration found.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Facts<'a> {
+    /// The prior object as refresh found it (as state has it without refresh); `None` when
+    /// there is none, or refresh found it gone.
+    pub(crate) refreshed: Option<&'a Value>,
+    /// The provider's planned state (from `refreshed`).
+    pub(crate) planned: &'a Value,
+    /// Attributes whose change forces replacement: the provider's `requires_replace` and the
+    /// schema's change classes that changed.
+    pub(crate) replace_paths: &'a [Path],
+    pub(crate) lifecycle: Lifecycle,
+    pub(crate) flags: Flags,
+}
+
+/// An instance's action, its reason, and what the caller must do about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Decision {
+    pub(crate) action: Action,
+    pub(crate) reason: Option<ActionReason>,
+    /// Recorded on the change (and in state after apply).
+    pub(crate) create_before_destroy: bool,
+    /// `prevent_destroy` forbids this action: the caller reports an error.
+    pub(crate) prevented: bool,
+}
+
+impl Decision {
+    fn new(action: Action, reason: Option<ActionReason>, lifecycle: Lifecycle) -> Decision {
+        let action = match action {
+            Action::DeleteThenCreate if lifecycle.create_before_destroy => Action::CreateThenDelete,
+            other => other,
+        };
+        let destroys = action == Action::Delete || action.is_replace();
+        Decision {
+            action,
+            reason,
+            create_before_destroy: lifecycle.create_before_destroy,
+            prevented: destroys && lifecycle.prevent_destroy,
+        }
+    }
+
+    /// The create half of a replacement needs a plan of its own, from no prior object:
+    /// computed attributes become unknown again.
+    pub(crate) fn plans_create(&self) -> bool {
+        self.action.is_replace()
+    }
+
+    /// A replacement because the change cannot be made in place (and no other reason came
+    /// first): attributes that are immutable make it an error.
+    pub(crate) fn cannot_update(&self) -> bool {
+        self.reason == Some(ActionReason::ReplaceBecauseCannotUpdate)
+    }
+}
+
+/// The action for a managed instance that the configuration has.
+pub(crate) fn managed(facts: Facts<'_>) -> Decision {
+    let Facts { refreshed, planned, replace_paths, lifecycle, flags } = facts;
+    let Some(prior) = refreshed else { return Decision::new(Action::Create, None, lifecycle) };
+    let replace = |reason| Decision::new(Action::DeleteThenCreate, Some(reason), lifecycle);
+    if flags.replace_requested {
+        return replace(ActionReason::ReplaceByRequest);
+    }
+    if flags.tainted {
+        return replace(ActionReason::ReplaceBecauseTainted);
+    }
+    if !replace_paths.is_empty() {
+        return replace(ActionReason::ReplaceBecauseCannotUpdate);
+    }
+    if flags.triggered {
+        return replace(ActionReason::ReplaceByTriggers);
+    }
+    // Marks (sensitivity) are not part of the object: a plan that only marks differently
+    // changes nothing.
+    let action = if bare(prior) == bare(planned) { Action::NoOp } else { Action::Update };
+    Decision::new(action, None, lifecycle)
+}
+
+/// Why an instance in state is deleted although its resource is planned or gone.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Orphan<'a> {
+    /// `plan --destroy` deletes everything (no reason is given).
+    Destroy,
+    /// The resource's expansion no longer has the instance's key.
+    NotExpanded { expansion: &'a Expansion, key: &'a InstanceKey },
+    /// The configuration no longer has the resource.
+    NoResourceConfig,
+    /// The configuration no longer has the module (instance) around it.
+    NoModule,
+}
+
+/// The deletion of an object in state. A destroy plan gives no reasons, even for objects
+/// whose configuration is gone.
+pub(crate) fn delete(orphan: Orphan<'_>, destroy: bool, lifecycle: Lifecycle) -> Decision {
+    let reason = match orphan {
+        _ if destroy => None,
+        Orphan::Destroy => None,
+        Orphan::NotExpanded { expansion, key } => Some(match (expansion, key) {
+            (Expansion::Count(_), InstanceKey::Int(_)) => ActionReason::DeleteBecauseCountIndex,
+            (Expansion::ForEach(_), InstanceKey::Str(_)) => ActionReason::DeleteBecauseEachKey,
+            _ => ActionReason::DeleteBecauseWrongRepetition,
+        }),
+        Orphan::NoResourceConfig => Some(ActionReason::DeleteBecauseNoResourceConfig),
+        Orphan::NoModule => Some(ActionReason::DeleteBecauseNoModule),
+    };
+    Decision::new(Action::Delete, reason, lifecycle)
+}
+
+/// The deletion of a deposed object (the old half of an interrupted create-before-destroy
+/// replacement): always allowed, since its replacement exists already.
+pub(crate) fn delete_deposed() -> Decision {
+    Decision::new(Action::Delete, None, Lifecycle { create_before_destroy: true, prevent_destroy: false })
+}
+
+/// A data source: `None` when it is read now, while planning (no change is recorded);
+/// otherwise a read deferred to apply, because its configuration is not known yet or it
+/// depends on a resource with a pending change.
+pub(crate) fn read(config_known: bool, dependency_pending: bool) -> Option<Decision> {
+    let reason = if !config_known {
+        ActionReason::ReadBecauseConfigUnknown
+    } else if dependency_pending {
+        ActionReason::ReadBecauseDependencyPending
+    } else {
+        return None;
+    };
+    Some(Decision::new(Action::Read, Some(reason), Lifecycle::default()))
+}
+
+fn bare(value: &Value) -> Value {
+    value.clone().unmark_deep().0
+}
+
+#[cfg(test)]
+mod tests;

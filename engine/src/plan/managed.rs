@@ -1,0 +1,311 @@
+//! Managed resources of one level of the walk, in three phases: evaluate every instance's
+//! configuration (phase 1, one by one), refresh and plan them all through the providers'
+//! batch calls ([`instances`](super::instances), phase 2), then record the changes and
+//! values in order (phase 3).
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use petgraph::stable_graph::NodeIndex;
+
+use crate::addr::{AbsResourceInstance, ConfigResource, InstanceKey, ModuleInstance, ResourceMode};
+use crate::config::Resource;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::lang;
+use crate::provider::{self, Provider};
+use crate::runtime::Expansion;
+use crate::runtime::nodes::check_rules;
+use crate::schema::{ChangeClass, ResourceSchema};
+use crate::state::InstanceStatus;
+use crate::value::PathStep;
+
+use super::decide::{Flags, Lifecycle, Orphan};
+use super::instances::{self, Evaluated, InstancePlan, Job};
+use super::locate::locate;
+use super::orphans::prevent_destroy_error;
+use super::planner::{Planner, state_instances_of};
+use super::resolve::{ResolvedResource, Unresolved, resolve_resource};
+use super::{Action, ResourceChange};
+
+/// A resource resolved once for a level, with its configured provider.
+pub(super) struct ResourceParts<'a> {
+    pub(super) resource: ConfigResource,
+    pub(super) resolved: ResolvedResource<'a>,
+    pub(super) provider: Arc<dyn Provider>,
+    /// The nearest resources it depends on, recorded with each change.
+    pub(super) dependencies: Vec<String>,
+    pub(super) module_instances: Vec<ModuleInstance>,
+}
+
+/// Phase 1's result for one resource in one module instance.
+struct Prepared<'p, 'a> {
+    part: &'p ResourceParts<'a>,
+    module_instance: &'p ModuleInstance,
+    expansion: Expansion,
+    instances: Vec<Evaluated>,
+}
+
+impl<'a> Planner<'a> {
+    /// What planning a resource needs from configuration, provider and schema; `None`
+    /// (with a diagnostic where there is something to say) when one of them is missing.
+    pub(super) fn resource_parts(&mut self, index: NodeIndex, resource: &ConfigResource) -> Option<ResourceParts<'a>> {
+        let resolved = match resolve_resource(self.input.config, self.input.registry, resource) {
+            Ok(resolved) => resolved,
+            Err(Unresolved::NoConfig) => return None,
+            // Without a provider, its node has reported why.
+            Err(Unresolved::NoSchema { provider_addr, .. }) if !self.providers.contains_key(&provider_addr) => {
+                return None;
+            }
+            Err(Unresolved::NoSchema { config, provider_addr }) => {
+                let kind = if resource.resource.mode == ResourceMode::Data { "data source" } else { "resource type" };
+                self.diags.push(Diagnostic::error(format!("Invalid {kind}")).with_span(config.decl_span).with_detail(
+                    format!(
+                        "The provider `{}` does not support {kind} \"{}\"",
+                        provider_addr.name(),
+                        resource.resource.type_name
+                    ),
+                ));
+                return None;
+            }
+        };
+        let provider = self.providers.get(&resolved.provider_addr).cloned()?;
+        let dependencies: Vec<String> =
+            self.resource_deps.get(&index).map(|d| d.iter().map(ToString::to_string).collect()).unwrap_or_default();
+        let module_instances = self.values.instances_of(&resource.module);
+        Some(ResourceParts { resource: resource.clone(), resolved, provider, dependencies, module_instances })
+    }
+
+    /// Plans managed resources that do not depend on each other: configurations are
+    /// evaluated one by one, then every instance's refresh and plan runs concurrently
+    /// (bounded by `parallelism`), then the changes are recorded one by one.
+    pub(super) async fn plan_managed_batch(&mut self, batch: Vec<(NodeIndex, ConfigResource)>) {
+        let parts: Vec<ResourceParts<'a>> =
+            batch.iter().filter_map(|(index, resource)| self.resource_parts(*index, resource)).collect();
+        // Phase 1, per resource and module instance.
+        let mut prepared = Vec::new();
+        for part in &parts {
+            for module_instance in &part.module_instances {
+                if let Some(p) = self.prepare_managed(part, module_instance) {
+                    prepared.push(p);
+                }
+            }
+        }
+        if self.diags.has_errors() {
+            return;
+        }
+        // Phase 2, all together: refreshes and plans through the providers' batch calls.
+        let mut jobs = Vec::new();
+        for (slot, p) in prepared.iter_mut().enumerate() {
+            let part = p.part;
+            let resolved = &part.resolved;
+            let ty = resolved.schema.block.ty();
+            let lifecycle = Lifecycle {
+                create_before_destroy: self.cbd.contains(&part.resource),
+                prevent_destroy: resolved.config.lifecycle.prevent_destroy,
+            };
+            for instance in std::mem::take(&mut p.instances) {
+                let job = Job {
+                    provider: part.provider.clone(),
+                    type_name: resolved.config.addr.type_name.clone(),
+                    ty: ty.clone(),
+                    ignore: &resolved.config.lifecycle.ignore_changes,
+                    schema: &resolved.schema,
+                    lifecycle,
+                    instance,
+                };
+                jobs.push((slot, job));
+            }
+        }
+        let mut results: Vec<Vec<InstancePlan>> = (0..prepared.len()).map(|_| Vec::new()).collect();
+        for (slot, result) in instances::plan_all(jobs, self.input.options.refresh, self.input.parallelism).await {
+            results[slot].push(result);
+        }
+        // Phase 3, in order.
+        for (p, results) in prepared.into_iter().zip(results) {
+            self.finish_managed(p.part, p.module_instance, p.expansion, results).await;
+        }
+    }
+
+    /// Phase 1: expansion, and every instance's configuration, preconditions and flags.
+    fn prepare_managed<'p>(
+        &mut self,
+        part: &'p ResourceParts<'a>,
+        module_instance: &'p ModuleInstance,
+    ) -> Option<Prepared<'p, 'a>> {
+        let resolved = &part.resolved;
+        let config = resolved.config;
+        let resource_addr = &config.addr;
+        let (expansion, keys, d) = resolved.expand(&self.values, module_instance);
+        self.diags.extend(d);
+        if matches!(expansion, Expansion::Unknown) {
+            return None;
+        }
+        let triggered = self.triggered(config, module_instance);
+        let mut instances = Vec::new();
+        for (key, repetition) in keys {
+            let addr = AbsResourceInstance { module: module_instance.clone(), resource: resource_addr.clone(), key };
+            let scope = resolved.scope(&self.values, module_instance, &repetition);
+            self.diags.extend(check_rules(&config.lifecycle.preconditions, &scope, "Resource precondition failed"));
+            let (config_value, d) = resolved.evaluate(&self.values, module_instance, &repetition);
+            self.diags.extend(d);
+            let validation = part.provider.validate_resource(provider::ValidateResourceRequest {
+                type_name: resource_addr.type_name.clone(),
+                config: config_value.clone().unmark_deep().0,
+            });
+            self.diags.extend(locate(validation.diagnostics, config));
+            let prior = self.state.instances.get(&addr).cloned();
+            let flags = Flags {
+                replace_requested: self.input.options.replace.contains(&addr),
+                tainted: prior.as_ref().is_some_and(|s| s.status == InstanceStatus::Tainted),
+                triggered,
+            };
+            let targeted = self.targeted(&addr);
+            let config_value = resolved.schema.block.mark_sensitive(config_value);
+            instances.push(Evaluated { addr, repetition, config_value, prior, flags, targeted });
+        }
+        if self.diags.has_errors() {
+            return None;
+        }
+        Some(Prepared { part, module_instance, expansion, instances })
+    }
+
+    /// Whether a `replace_triggered_by` reference of the resource points at an instance with
+    /// a change. The references are graph edges, so their resources were planned in earlier
+    /// levels.
+    fn triggered(&self, config: &Resource, module_instance: &ModuleInstance) -> bool {
+        config.lifecycle.replace_triggered_by.iter().any(|expr| {
+            lang::references(expr).iter().any(|reference| match &reference.subject {
+                lang::Subject::Resource(addr) => self.changes.iter().any(|((a, _), c)| {
+                    a.module == *module_instance
+                        && a.resource == *addr
+                        && c.action != Action::NoOp
+                        && reference_selects(&reference.rest, &a.key)
+                }),
+                _ => false,
+            })
+        })
+    }
+
+    /// Phase 3: record changes, drift and values, check what the decisions refuse and the
+    /// postconditions, and delete the instances the expansion no longer has.
+    async fn finish_managed(
+        &mut self,
+        part: &ResourceParts<'_>,
+        module_instance: &ModuleInstance,
+        expansion: Expansion,
+        results: Vec<InstancePlan>,
+    ) {
+        let resolved = &part.resolved;
+        let config = resolved.config;
+        let mut instance_values = BTreeMap::new();
+        let mut planned_keys = HashSet::new();
+        for result in results {
+            self.diags.extend(locate(result.diags, config));
+            if let Some(drift) = result.drift {
+                self.drift.push(drift);
+            }
+            if result.gone {
+                self.state.instances.remove(&result.addr);
+            }
+            planned_keys.insert(result.addr.key.clone());
+            let Some(mut change) = result.change else { continue };
+            change.provider = resolved.provider_addr.to_string();
+            change.dependencies = part.dependencies.clone();
+            if !self.targeted(&result.addr) {
+                if let Some(before) = &change.before {
+                    instance_values.insert(result.addr.key.clone(), before.clone());
+                }
+                continue;
+            }
+            let decision = result.decision;
+            if decision.is_some_and(|d| d.cannot_update()) {
+                self.diags.extend(immutable_errors(&change, &resolved.schema, config));
+            }
+            self.diags.extend(locate(result.create_plan_diags, config));
+            if decision.is_some_and(|d| d.prevented) {
+                self.diags.push(prevent_destroy_error(&change.addr, config));
+            }
+            // A postcondition whose outcome depends on values known only after apply is
+            // unknown now and checked again after apply.
+            if let Some(after) = change.after.as_ref() {
+                let mut scope = resolved.scope(&self.values, module_instance, &result.repetition);
+                scope.self_value = Some(after.clone());
+                self.diags.extend(check_rules(
+                    &config.lifecycle.postconditions,
+                    &scope,
+                    "Resource postcondition failed",
+                ));
+            }
+            if change.action != Action::NoOp {
+                self.pending.insert(result.addr.config_resource());
+            }
+            if let Some(after) = &change.after {
+                instance_values.insert(result.addr.key.clone(), after.clone());
+            }
+            self.changes.insert((result.addr.clone(), None), change);
+        }
+        // Instances in state that the expansion no longer has.
+        let orphans: Vec<AbsResourceInstance> = state_instances_of(&self.state, module_instance, &config.addr)
+            .into_iter()
+            .filter(|a| !planned_keys.contains(&a.key))
+            .collect();
+        let ty = resolved.schema.block.ty();
+        for addr in orphans {
+            let key = addr.key.clone();
+            let orphan = Orphan::NotExpanded { expansion: &expansion, key: &key };
+            self.plan_orphan_delete(addr, orphan, ty.clone(), Some(config)).await;
+        }
+        self.values.module_mut(module_instance).resources.insert(config.addr.clone(), (expansion, instance_values));
+    }
+}
+
+/// A replacement forced by attributes whose change class is `Immutable` is refused: the
+/// object holds something that replacing it loses.
+fn immutable_errors(change: &ResourceChange, schema: &ResourceSchema, config: &Resource) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    for path in &change.replace_paths {
+        if let Some(PathStep::Attr(name)) = path.0.first()
+            && let Some(attr) = schema.block.attributes.get(name)
+            && let ChangeClass::Immutable { reason } = &attr.change
+        {
+            out.push(
+                Diagnostic::error(format!("Cannot change `{name}` of {}", change.addr))
+                    .with_span(config.body.attributes.get(name).map(|a| a.span).unwrap_or(config.decl_span))
+                    .with_detail(format!("Changing `{name}` requires replacing the object, and {reason}"))
+                    .with_help(format!(
+                        "if losing it is really intended, run again with `--replace '{}'`",
+                        change.addr
+                    )),
+            );
+        }
+    }
+    out
+}
+
+/// Whether a reference's index or key (if any) selects the instance with `key`.
+fn reference_selects(rest: &[PathStep], key: &InstanceKey) -> bool {
+    match (rest.first(), key) {
+        (Some(PathStep::Index(i)), InstanceKey::Int(k)) => i == k,
+        (Some(PathStep::Key(s)), InstanceKey::Str(k)) => s == k,
+        (Some(PathStep::Index(_)) | Some(PathStep::Key(_)), _) => false,
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reference_selects_its_instance_or_all() {
+        let index = [PathStep::Index(1)];
+        let key = [PathStep::Key("a".to_string())];
+        assert!(reference_selects(&index, &InstanceKey::Int(1)));
+        assert!(!reference_selects(&index, &InstanceKey::Int(2)));
+        assert!(!reference_selects(&index, &InstanceKey::Str("a".to_string())));
+        assert!(reference_selects(&key, &InstanceKey::Str("a".to_string())));
+        assert!(!reference_selects(&key, &InstanceKey::None));
+        assert!(reference_selects(&[PathStep::Attr("id".to_string())], &InstanceKey::Int(0)));
+        assert!(reference_selects(&[], &InstanceKey::None));
+    }
+}

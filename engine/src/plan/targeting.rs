@@ -1,0 +1,130 @@
+//! `--target`: which graph nodes the walk evaluates, which instances are selected, and the
+//! values of resources left out (what state says).
+
+use std::collections::{BTreeMap, HashSet};
+
+use petgraph::stable_graph::NodeIndex;
+
+use crate::addr::{AbsResourceInstance, ConfigResource, InstanceKey, Target};
+use crate::graph::{ConfigGraph, Node};
+use crate::runtime::Expansion;
+use crate::value::Type;
+
+use super::PlanOptions;
+use super::planner::{Planner, state_instances_of};
+use super::values::decode_state;
+
+impl Planner<'_> {
+    /// With `--target`, whether an instance is selected (in destroy mode: a target or a
+    /// dependent of one).
+    pub(super) fn targeted(&self, addr: &AbsResourceInstance) -> bool {
+        targeted(&self.input.options.targets, addr)
+    }
+
+    /// Values of a resource outside `--target`: what state says, no change planned.
+    pub(super) fn use_prior_values(&mut self, resource: &ConfigResource) {
+        let schema = self.resource_schema(resource);
+        for instance in self.values.instances_of(&resource.module) {
+            let mut instances = BTreeMap::new();
+            let mut expansion = Expansion::Single;
+            for addr in state_instances_of(&self.state, &instance, &resource.resource) {
+                if let Some(state) = self.state.instances.get(&addr) {
+                    let ty = schema.as_ref().map(|s| s.block.ty()).unwrap_or(Type::Dynamic);
+                    let value = decode_state(state, &ty);
+                    expansion = match &addr.key {
+                        InstanceKey::None => Expansion::Single,
+                        InstanceKey::Int(_) => Expansion::Count(0),
+                        InstanceKey::Str(_) => Expansion::ForEach(Vec::new()),
+                    };
+                    instances.insert(addr.key.clone(), value);
+                }
+            }
+            if let Expansion::Count(_) = expansion {
+                expansion = Expansion::Count(instances.len());
+            }
+            self.values.module_mut(&instance).resources.insert(resource.resource.clone(), (expansion, instances));
+        }
+    }
+}
+
+fn targeted(targets: &[Target], addr: &AbsResourceInstance) -> bool {
+    if targets.is_empty() {
+        return true;
+    }
+    if targets.iter().any(|t| t.contains(addr)) {
+        return true;
+    }
+    // A resource included only as a dependency (plan) or dependent (destroy) of a
+    // target is planned whole, unless an instance-level target names it.
+    let config_resource = addr.config_resource();
+    let named_instance =
+        targets.iter().any(|t| matches!(t, Target::Instance(i) if i.config_resource() == config_resource));
+    !named_instance
+}
+
+/// With `--target`: the targeted resources and everything they depend on (plan), or the
+/// targeted resources and everything that depends on them (destroy).
+pub(super) fn targets_closure(graph: &ConfigGraph, options: &PlanOptions) -> Option<HashSet<NodeIndex>> {
+    if options.targets.is_empty() {
+        return None;
+    }
+    let mut seeds = Vec::new();
+    for (node, index) in &graph.index {
+        if let Node::Resource(r) = node {
+            let hit = options.targets.iter().any(|t| match t {
+                Target::Module(m) => r.module.0.starts_with(&m.path().0),
+                Target::Resource(a) => a.module.path() == r.module && a.resource == r.resource,
+                Target::Instance(i) => i.module.path() == r.module && i.resource == r.resource,
+            });
+            if hit {
+                seeds.push(*index);
+            }
+        }
+    }
+    let mut included: HashSet<NodeIndex> = HashSet::new();
+    let direction = if options.destroy { petgraph::Direction::Outgoing } else { petgraph::Direction::Incoming };
+    let mut stack = seeds;
+    while let Some(index) = stack.pop() {
+        if included.insert(index) {
+            stack.extend(graph.graph.neighbors_directed(index, direction));
+        }
+    }
+    if options.destroy {
+        // Destroying still needs the values everything above the targets depends on.
+        let mut ancestors = Vec::from_iter(included.iter().copied());
+        let mut all = included.clone();
+        while let Some(index) = ancestors.pop() {
+            for dep in graph.graph.neighbors_directed(index, petgraph::Direction::Incoming) {
+                if all.insert(dep) {
+                    ancestors.push(dep);
+                }
+            }
+        }
+        return Some(all);
+    }
+    // Non-resource nodes (variables, providers, ...) are cheap and side-effect free: keep
+    // them all so every reference resolves.
+    for (node, index) in &graph.index {
+        if !matches!(node, Node::Resource(_)) {
+            included.insert(*index);
+        }
+    }
+    Some(included)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_instance_target_narrows_its_resource_and_leaves_others_whole() {
+        let addr = |s: &str| s.parse::<AbsResourceInstance>().unwrap();
+        let target = |s: &str| s.parse::<Target>().unwrap();
+        assert!(targeted(&[], &addr("testing_thing.a[0]")));
+        let targets = [target("testing_thing.a[1]")];
+        assert!(targeted(&targets, &addr("testing_thing.a[1]")));
+        assert!(!targeted(&targets, &addr("testing_thing.a[0]")));
+        // Included as a dependency: planned whole.
+        assert!(targeted(&targets, &addr("testing_thing.b[0]")));
+    }
+}
