@@ -17,6 +17,8 @@ mod provider_call;
 mod resource;
 mod sink;
 mod tasks;
+#[cfg(test)]
+mod tests;
 mod walk;
 
 pub use events::{ApplyEvent, InstanceOutcome};
