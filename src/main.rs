@@ -13,7 +13,6 @@ mod plugins;
 mod progress;
 mod recovery;
 mod render;
-mod sink;
 mod tf_argv;
 mod ui;
 mod variables;

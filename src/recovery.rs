@@ -3,7 +3,7 @@
 //! `<workspace>.errored.json` in the state JSON format, like Terraform's `errored.tfstate`.
 //!
 //! It holds the state the run read, with every change the run made applied to it, intents
-//! included, so that after `corral state push` the next apply adopts what the run created
+//! included (the apply's `StateWriter` keeps them: `StateWriter::known_state`), so that after `corral state push` the next apply adopts what the run created
 //! instead of creating it again. Until it is pushed (or removed), commands that would plan
 //! against the store refuse to run: the store alone no longer accounts for every object.
 

@@ -11,7 +11,6 @@ use corral_engine::state::{State, StateError, StateStore, StateWriter};
 
 use crate::args::ApplyArgs;
 use crate::context::{Context, Loaded};
-use crate::sink::StoreSink;
 use crate::ui::{self, Reported};
 
 pub async fn run(chdir: Option<&Path>, no_color: bool, args: &ApplyArgs, destroy: bool) -> anyhow::Result<i32> {
@@ -190,8 +189,9 @@ async fn execute(
 ) -> anyhow::Result<i32> {
     let key = store.workspace_key(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
     let interrupted = Arc::new(AtomicBool::new(false));
-    let writer = StateWriter::for_state(store.clone(), workspace, state.lineage, state.serial);
-    let sink = StoreSink::new(writer, interrupted.clone());
+    // Commits what the walk does and keeps it, so that a run whose store stops taking commits
+    // can still save everything it knows (`recovery`).
+    let sink = StateWriter::for_state(store.clone(), workspace, state.lineage, state.serial);
     let interrupts = crate::interrupt::listen()?;
     let flag = interrupted.clone();
     let plugins = ctx.plugins.clone();

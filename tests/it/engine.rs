@@ -9,30 +9,16 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use corral_engine::addr::AbsResourceInstance;
-use corral_engine::apply::{self, ApplyEvent, ApplyInput, InstanceOutcome, StateSink};
+use corral_engine::apply::{self, ApplyEvent, ApplyInput, InstanceOutcome};
 use corral_engine::config::{self, LoadOptions};
 use corral_engine::graph;
 use corral_engine::plan::{self, Action, InputValues, Plan, PlanInput, PlanOptions};
 use corral_engine::provider::{self as p, Provider, ProviderFactory, ProviderRegistry};
 use corral_engine::schema::ProviderSchema;
-use corral_engine::state::{RedbStore, StateChange, StateError, StateStore};
+use corral_engine::state::{RedbStore, StateChange, StateStore, StateWriter};
 use proptest::prelude::*;
 
 use crate::support::Workdir;
-
-struct Sink {
-    store: Arc<RedbStore>,
-    serial: tokio::sync::Mutex<u64>,
-}
-
-#[async_trait::async_trait]
-impl StateSink for Sink {
-    async fn commit(&self, changes: Vec<StateChange>) -> Result<(), StateError> {
-        let mut serial = self.serial.lock().await;
-        *serial = self.store.commit("default", *serial, changes).await?;
-        Ok(())
-    }
-}
 
 /// One plan (and optionally apply) in process; returns the plan and the event order.
 fn run(dir: &Path, options: PlanOptions, do_apply: bool) -> (Plan, Vec<ApplyEvent>) {
@@ -67,7 +53,7 @@ fn run_with(dir: &Path, options: PlanOptions, do_apply: bool, registry: Provider
         let plan = outcome.plan.unwrap();
         let mut events = Vec::new();
         if do_apply {
-            let sink = Sink { store: store.clone(), serial: tokio::sync::Mutex::new(state.serial) };
+            let sink = StateWriter::new(store.clone(), "default", state.serial);
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
             let result = apply::apply(ApplyInput {
                 config: &config,

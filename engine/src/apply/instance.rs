@@ -1,213 +1,136 @@
-//! One instance's provider call, with the intent and state commits around it.
+//! One instance's operation, as its task runs it: evaluate the configuration with the values
+//! known now, wait for one of the `parallelism` permits, make the final plan (creates and
+//! updates), call the provider with the intent and commits around the call
+//! (`provider_call`), and record the outcome. Data sources are read the same way, without
+//! intents: reading changes nothing.
 
 use std::sync::Arc;
+use std::time::Instant;
 
-use tracing::{Instrument, debug, info_span};
+use tracing::{Instrument, info_span};
 
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::addr::{AbsResourceInstance, InstanceKey};
 use crate::plan::{Action, ResourceChange};
 use crate::provider::{self, Provider};
+use crate::runtime::{RepetitionData, ResolvedResource};
 use crate::schema::ResourceSchema;
-use crate::state::{InstanceState, InstanceStatus, Intent, IntentAction, StateChange};
 use crate::value::Value;
 
-use super::walk::StateSink;
+use super::events::{ApplyEvent, InstanceOutcome};
+use super::final_plan::final_plan;
+use super::provider_call::{self, deposed_id};
+use super::walk::{Walker, lock};
 
-/// The result of one operation: the instance's new value (for dependents), and problems.
-pub(crate) struct OpResult {
-    pub value: Option<Value>,
-    pub diags: Diagnostics,
-}
+/// What an instance's operation leaves for its resource: its key, its new value (for
+/// dependents), and whether it succeeded.
+pub(super) type InstanceResult = (InstanceKey, Option<Value>, bool);
 
-fn intent_for(
-    change: &ResourceChange,
-    action: IntentAction,
-    token: &str,
-    planned: Option<serde_json::Value>,
-) -> Intent {
-    Intent {
-        id: uuid::Uuid::new_v4(),
-        addr: change.addr.to_string(),
-        provider: change.provider.clone(),
-        type_name: change.type_name.clone(),
-        action,
-        idempotency_token: token.to_string(),
-        planned,
-        dependencies: change.dependencies.clone(),
-        create_before_destroy: change.create_before_destroy,
-        started_at: chrono::Utc::now(),
-    }
-}
-
-fn instance_state(
-    change: &ResourceChange,
-    value: &Value,
-    private: Option<Vec<u8>>,
-    status: InstanceStatus,
-    schema: &ResourceSchema,
-) -> InstanceState {
-    let (bare, sensitive_paths) = value.clone().unmark_deep();
-    InstanceState {
-        addr: change.addr.to_string(),
-        provider: change.provider.clone(),
-        schema_version: schema.version,
-        attributes: bare.to_json(),
-        sensitive_paths,
-        private,
-        dependencies: change.dependencies.clone(),
-        create_before_destroy: change.create_before_destroy,
-        status,
-    }
-}
-
-/// Creates (or updates) the object: `planned` is the final plan made at apply time with
-/// every upstream value known. For a create-before-destroy replacement the old object is
-/// recorded as a pending deletion in the same commit that records the new one.
-pub(crate) async fn create_or_update(
-    sink: &dyn StateSink,
-    provider: Arc<dyn Provider>,
-    change: &ResourceChange,
-    schema: &ResourceSchema,
-    prior: Option<Value>,
-    planned: Value,
-    config: Value,
-) -> OpResult {
-    let mut diags = Diagnostics::new();
-    let creating = prior.is_none();
-    let token = uuid::Uuid::new_v4().to_string();
-    let intent = intent_for(change, if creating { IntentAction::Create } else { IntentAction::Update }, &token, None);
-    let intent_id = intent.id;
-    if let Err(e) = sink.commit(vec![StateChange::PutIntent(intent)]).await {
-        diags.push(
-            Diagnostic::error(format!("Cannot record the intent to change {}", change.addr)).with_detail(e.to_string()),
-        );
-        return OpResult { value: None, diags };
-    }
-    let response = provider
-        .apply(provider::ApplyRequest {
-            type_name: change.type_name.clone(),
-            prior_state: prior.clone().map(|v| v.unmark_deep().0),
-            planned_state: Some(planned.clone().unmark_deep().0),
-            config: config.unmark_deep().0,
-            planned_private: change.private.clone(),
-            idempotency_token: token,
-        })
-        .instrument(info_span!("provider.apply", addr = %change.addr))
-        .await;
-    let failed = response.diagnostics.has_errors();
-    diags.extend(response.diagnostics);
-    let new_value = response.new_state.map(|v| {
-        let (_, paths) = planned.clone().unmark_deep();
-        v.mark_paths(&paths)
-    });
-    // A create that failed without an object may still have made one: the provider
-    // process died mid-call, or the call timed out. Keep its intent; the next plan asks
-    // `find_created` with the token and adopts or drops it.
-    let outcome_unknown = creating && failed && new_value.is_none();
-    let mut commit = if outcome_unknown { Vec::new() } else { vec![StateChange::RemoveIntent(intent_id)] };
-    match &new_value {
-        Some(value) => {
-            let status = if failed { InstanceStatus::Tainted } else { InstanceStatus::Ready };
-            commit.push(StateChange::PutInstance(instance_state(
-                change,
-                value,
-                response.private.clone(),
-                status,
-                schema,
-            )));
-            if change.action == Action::CreateThenDelete
-                && let Some(old) = &change.before
-            {
-                // The old object stays until the Destroy task deletes it: record it as a
-                // pending deletion so a crash in between does not forget it.
-                let mut pending =
-                    intent_for(change, IntentAction::Delete, "", Some(old.clone().unmark_deep().0.to_json()));
-                pending.id = deposed_id(change);
-                commit.push(StateChange::PutIntent(pending));
-            }
+impl Walker<'_> {
+    pub(super) async fn read_data(
+        &self,
+        addr: AbsResourceInstance,
+        repetition: RepetitionData,
+        resource: &ResolvedResource<'_>,
+        schema: &ResourceSchema,
+        provider: Arc<dyn Provider>,
+    ) -> InstanceResult {
+        let (config_value, diags) = resource.evaluate(&schema.block, &lock(&self.values), &addr.module, &repetition);
+        if !self.report(diags) {
+            return (addr.key, None, false);
         }
-        None if !creating && failed => {
-            // An update that failed without an answer: keep what we knew.
+        let _permit = self.semaphore.acquire().await;
+        if self.interrupted() {
+            return (addr.key, None, false);
         }
-        None => {}
+        let response = provider
+            .read_data(provider::ReadDataRequest {
+                type_name: addr.resource.type_name.clone(),
+                config: config_value.unmark_deep().0,
+            })
+            .instrument(info_span!("read", addr = %addr))
+            .await;
+        let ok = self.report(response.diagnostics);
+        (addr.key, response.state, ok)
     }
-    if !commit.is_empty()
-        && let Err(e) = sink.commit(commit).await
-    {
-        diags.push(
-            Diagnostic::error(format!("Cannot record the result for {} in state", change.addr))
-                .with_detail(e.to_string()),
-        );
-    }
-    debug!(addr = %change.addr, failed, "applied");
-    OpResult { value: if failed { None } else { new_value }, diags }
-}
 
-/// The intent id under which the old object of a create-before-destroy replacement waits.
-pub(crate) fn deposed_id(change: &ResourceChange) -> uuid::Uuid {
-    change.deposed.unwrap_or_else(|| {
-        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("deposed:{}", change.addr).as_bytes())
-    })
-}
+    pub(super) async fn create_or_update(
+        &self,
+        change: &ResourceChange,
+        repetition: RepetitionData,
+        resource: &ResolvedResource<'_>,
+        schema: &ResourceSchema,
+        provider: Arc<dyn Provider>,
+    ) -> InstanceResult {
+        let key = change.addr.key.clone();
+        let started = Instant::now();
+        if self.interrupted() {
+            self.record(&change.addr, change.action, InstanceOutcome::Interrupted, started);
+            return (key, None, false);
+        }
+        let (config_value, diags) =
+            resource.evaluate(&schema.block, &lock(&self.values), &change.addr.module, &repetition);
+        if !self.report(diags) {
+            self.record(&change.addr, change.action, InstanceOutcome::Failed("invalid configuration".into()), started);
+            return (key, None, false);
+        }
+        let _permit = self.semaphore.acquire().await;
+        if self.interrupted() {
+            self.record(&change.addr, change.action, InstanceOutcome::Interrupted, started);
+            return (key, None, false);
+        }
+        self.event(ApplyEvent::Started { addr: change.addr.clone(), action: change.action, deposed: false });
+        let prior = if change.action == Action::Update { change.before.clone() } else { None };
+        let (planned, diags) = final_plan(provider.as_ref(), schema, change, prior.clone(), config_value.clone()).await;
+        if diags.has_errors() {
+            let message = diags.errors().next().map(ToString::to_string).unwrap_or_default();
+            self.report(crate::plan::locate(diags, resource.config));
+            self.record(&change.addr, change.action, InstanceOutcome::Failed(message), started);
+            return (key, None, false);
+        }
+        let result =
+            provider_call::create_or_update(self.input.sink, provider, change, schema, prior, planned, config_value)
+                .await;
+        let failed = result.diags.has_errors();
+        let message = result.diags.errors().next().map(ToString::to_string).unwrap_or_default();
+        self.report(crate::plan::locate(result.diags, resource.config));
+        let outcome = if failed { InstanceOutcome::Failed(message) } else { InstanceOutcome::Done };
+        self.record(&change.addr, change.action, outcome, started);
+        (key, result.value, !failed)
+    }
 
-/// Deletes an object. `current_remains`: the address now holds another object (the new one
-/// of a create-before-destroy replacement), so only the pending-deletion record goes.
-pub(crate) async fn delete(
-    sink: &dyn StateSink,
-    provider: Arc<dyn Provider>,
-    change: &ResourceChange,
-    pending_intent: Option<uuid::Uuid>,
-) -> OpResult {
-    let mut diags = Diagnostics::new();
-    let Some(before) = change.before.clone() else {
-        return OpResult { value: None, diags };
-    };
-    let intent_id = match pending_intent {
-        Some(id) => id,
-        None => {
-            // No attributes: a plain deletion that is interrupted is settled by refresh, not
-            // treated as a deposed object.
-            let intent = intent_for(change, IntentAction::Delete, "", None);
-            let id = intent.id;
-            if let Err(e) = sink.commit(vec![StateChange::PutIntent(intent)]).await {
-                diags.push(
-                    Diagnostic::error(format!("Cannot record the intent to delete {}", change.addr))
-                        .with_detail(e.to_string()),
-                );
-                return OpResult { value: None, diags };
-            }
-            id
+    pub(super) async fn delete_one(&self, change: &ResourceChange) -> bool {
+        let started = Instant::now();
+        let deposed = change.deposed.is_some() || change.action == Action::CreateThenDelete;
+        if self.interrupted() {
+            self.record(&change.addr, change.action, InstanceOutcome::Interrupted, started);
+            return false;
         }
-    };
-    let response = provider
-        .apply(provider::ApplyRequest {
-            type_name: change.type_name.clone(),
-            prior_state: Some(before.clone().unmark_deep().0),
-            planned_state: None,
-            config: Value::null(),
-            planned_private: change.private.clone(),
-            idempotency_token: String::new(),
-        })
-        .instrument(info_span!("provider.delete", addr = %change.addr))
-        .await;
-    let failed = response.diagnostics.has_errors();
-    diags.extend(response.diagnostics);
-    let mut commit = vec![StateChange::RemoveIntent(intent_id)];
-    if failed {
-        if pending_intent.is_some() {
-            // Keep waiting for deletion.
-            commit.clear();
+        let provider_addr = crate::runtime::provider_key(&change.provider);
+        let Some(provider) = self.configure_provider(&provider_addr).await else {
+            self.record(
+                &change.addr,
+                change.action,
+                InstanceOutcome::Failed("provider not configured".into()),
+                started,
+            );
+            return false;
+        };
+        let _permit = self.semaphore.acquire().await;
+        if self.interrupted() {
+            self.record(&change.addr, change.action, InstanceOutcome::Interrupted, started);
+            return false;
         }
-    } else if pending_intent.is_none() {
-        commit.push(StateChange::RemoveInstance(change.addr.clone()));
+        self.event(ApplyEvent::Started { addr: change.addr.clone(), action: change.action, deposed });
+        let pending = if deposed { Some(deposed_id(change)) } else { None };
+        let result = provider_call::delete(self.input.sink, provider, change, pending).await;
+        let failed = result.diags.has_errors();
+        let message = result.diags.errors().next().map(ToString::to_string).unwrap_or_default();
+        self.report(result.diags);
+        // The delete half of a plain replacement is reported with the create half.
+        if change.action != Action::DeleteThenCreate || failed {
+            let outcome = if failed { InstanceOutcome::Failed(message) } else { InstanceOutcome::Done };
+            self.record(&change.addr, change.action, outcome, started);
+        }
+        !failed
     }
-    if !commit.is_empty()
-        && let Err(e) = sink.commit(commit).await
-    {
-        diags.push(
-            Diagnostic::error(format!("Cannot record the deletion of {} in state", change.addr))
-                .with_detail(e.to_string()),
-        );
-    }
-    OpResult { value: None, diags }
 }

@@ -10,9 +10,17 @@
 //! the new object, then updates dependents, then deletes the old object.
 
 mod events;
+mod final_plan;
 mod instance;
+mod nodes;
+mod provider_call;
+mod resource;
+mod sink;
 mod tasks;
+#[cfg(test)]
+mod tests;
 mod walk;
 
 pub use events::{ApplyEvent, InstanceOutcome};
-pub use walk::{ApplyInput, ApplyOutcome, StateSink, apply};
+pub use sink::StateSink;
+pub use walk::{ApplyInput, ApplyOutcome, apply};

@@ -1,15 +1,17 @@
 //! What plan and apply share while walking the graph: the values evaluated so far for each
 //! module instance ([`Values`]), the [`Scope`](crate::lang::Scope) that resolves references
-//! against them, the expansion of `count`/`for_each`, and which provider configuration
-//! manages a resource.
+//! against them, the expansion of `count`/`for_each`, which provider configuration manages a
+//! resource, and the steps a walk takes for each resource ([`ResolvedResource`]).
 
 mod expansion;
 pub mod nodes;
 mod providers;
+mod resource;
 mod scope;
 mod values;
 
 pub use expansion::{Expansion, RepetitionData, expand};
 pub use providers::{ProviderAddr, provider_key, resolve_provider};
+pub use resource::{ResolvedResource, resource_schema};
 pub use scope::InstanceScope;
 pub use values::{ModuleValues, Values};

@@ -116,6 +116,39 @@ async fn a_replaced_state_file_is_refused_by_its_lineage_even_at_the_same_serial
     assert_eq!(store.read("default").await.unwrap(), other.read("default").await.unwrap());
 }
 
+/// After the store's state is replaced, the writer still knows what the run did: what it
+/// committed, and results it could not commit, but not intents it could not record (their
+/// provider calls were never made).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_writer_knows_what_the_run_did() {
+    let ours = tempfile::tempdir().unwrap();
+    let theirs = tempfile::tempdir().unwrap();
+    let store = redb(ours.path());
+    let other = redb(theirs.path());
+    store.commit("default", 0, vec![StateChange::PutInstance(instance("testing_thing.a", "a"))]).await.unwrap();
+    other.commit("default", 0, vec![StateChange::PutInstance(instance("testing_thing.o", "o"))]).await.unwrap();
+    let read = store.read("default").await.unwrap();
+    let writer = StateWriter::for_state(store.clone(), "default", read.lineage, read.serial);
+    let done = intent("testing_thing.b");
+    writer.submit(vec![StateChange::PutIntent(done.clone())]).await.unwrap();
+    let committed = writer.serial();
+    std::fs::copy(theirs.path().join("default.redb"), ours.path().join("incoming")).unwrap();
+    std::fs::rename(ours.path().join("incoming"), ours.path().join("default.redb")).unwrap();
+    let result = vec![StateChange::RemoveIntent(done.id), StateChange::PutInstance(instance("testing_thing.b", "b"))];
+    assert!(writer.submit(result).await.is_err());
+    assert!(writer.is_lost());
+    let never_started = intent("testing_thing.c");
+    assert!(writer.submit(vec![StateChange::PutIntent(never_started)]).await.is_err());
+
+    let known = writer.known_state(&read);
+    let mut expected = read.clone();
+    expected.apply_changes([StateChange::PutInstance(instance("testing_thing.b", "b"))]);
+    assert_eq!(known.instances, expected.instances);
+    assert!(known.intents.is_empty(), "{:?}", known.intents);
+    assert_eq!(known.lineage, read.lineage);
+    assert_eq!(known.serial, committed + 1, "one past the last commit that succeeded");
+}
+
 /// What a failed apply saves (its read state with its changes applied in memory) is exactly
 /// what the store would hold had the commits succeeded, intents included.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,12 +6,16 @@
 //! behind ten fsyncs. Here the first submission starts a flush task; while its commit is on disk,
 //! new submissions pile up, and the next round takes them all. Latency for a lone submission is
 //! one commit; under load, throughput grows with the batch size.
+//!
+//! The writer also keeps every change it was given that is part of what the run did, so that
+//! when the store stops taking commits (its state was removed or replaced under the run) the
+//! run can still write down all it knows ([`StateWriter::known_state`]).
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::oneshot;
 
-use super::{StateChange, StateError, StateStore};
+use super::{State, StateChange, StateError, StateStore};
 
 /// Commits a workspace's changes on behalf of many concurrent tasks. Cheap to clone; clones
 /// share the queue.
@@ -40,6 +44,21 @@ struct Queue {
     flushing: bool,
     /// Commits made, for measuring how well submissions are grouped.
     commits: u64,
+    /// Every change that is part of what the run did (committed, or a result that could not
+    /// be), in commit order.
+    journal: Vec<StateChange>,
+}
+
+impl Queue {
+    /// Adds one submission's changes to the journal. Callers make a provider call only once
+    /// its intent is durable, so an intent that could not be recorded stopped its call and is
+    /// not part of what the run did; any other change that could not be recorded describes
+    /// something that happened (the object exists) and must reach the recovery file.
+    fn keep(&mut self, changes: Vec<StateChange>, committed: bool) {
+        if committed || !changes.iter().all(|c| matches!(c, StateChange::PutIntent(_))) {
+            self.journal.extend(changes);
+        }
+    }
 }
 
 struct Submission {
@@ -66,7 +85,15 @@ impl StateWriter {
         lineage: Option<uuid::Uuid>,
         serial: u64,
     ) -> StateWriter {
-        let queue = Queue { lineage, serial, lost: None, pending: Vec::new(), flushing: false, commits: 0 };
+        let queue = Queue {
+            lineage,
+            serial,
+            lost: None,
+            pending: Vec::new(),
+            flushing: false,
+            commits: 0,
+            journal: Vec::new(),
+        };
         StateWriter { inner: Arc::new(Inner { store, workspace: workspace.to_string(), queue: Mutex::new(queue) }) }
     }
 
@@ -75,9 +102,30 @@ impl StateWriter {
         self.inner.queue().lost.clone()
     }
 
+    /// Whether the writer stopped writing (see [`StateWriter::lost`]), without the error.
+    pub fn is_lost(&self) -> bool {
+        self.inner.queue().lost.is_some()
+    }
+
     /// The lineage of the state written to, when the writer checks it.
     pub fn lineage(&self) -> Option<uuid::Uuid> {
         self.inner.queue().lineage
+    }
+
+    /// `base` (the state the run read) with every change of the run applied: what the state
+    /// would be had every commit succeeded, one serial past the last commit that did. This is
+    /// what the run saves beside the store when the store stops taking its commits.
+    pub fn known_state(&self, base: &State) -> State {
+        let queue = self.inner.queue();
+        let mut state = base.clone();
+        state.apply_changes(queue.journal.iter().cloned());
+        state.lineage = queue.lineage.filter(|l| !l.is_nil()).unwrap_or(base.lineage);
+        if state.lineage.is_nil() {
+            // Nothing was ever committed: the saved state starts a lineage of its own.
+            state.lineage = uuid::Uuid::new_v4();
+        }
+        state.serial = queue.serial + 1;
+        state
     }
 
     /// Commits `changes` durably, possibly together with other submissions, and returns the
@@ -131,8 +179,9 @@ impl Inner {
                 (std::mem::take(&mut queue.pending), queue.serial, queue.lost.clone())
             };
             if let Some(error) = lost {
-                for submission in batch {
-                    let _ = submission.reply.send(Err(error.clone()));
+                for Submission { changes, reply } in batch {
+                    self.queue().keep(changes, false);
+                    let _ = reply.send(Err(error.clone()));
                 }
                 continue;
             }
@@ -143,39 +192,44 @@ impl Inner {
                 // way (or, worse, write into a state this run never read).
                 Err(error) if error.is_changed_underneath() => {
                     self.queue().lost = Some(error.clone());
-                    for submission in batch {
-                        let _ = submission.reply.send(Err(error.clone()));
+                    for Submission { changes, reply } in batch {
+                        self.queue().keep(changes, false);
+                        let _ = reply.send(Err(error.clone()));
                     }
                 }
                 Ok(new_serial) => {
                     self.record_commit(new_serial);
-                    for submission in batch {
-                        let _ = submission.reply.send(Ok(new_serial));
+                    for Submission { changes, reply } in batch {
+                        self.queue().keep(changes, true);
+                        let _ = reply.send(Ok(new_serial));
                     }
                 }
                 // One submission's bad change must not fail the others it was grouped with, so
                 // a failed group is retried one submission at a time.
                 Err(_) if batch.len() > 1 => {
-                    for submission in batch {
+                    for Submission { changes, reply } in batch {
                         let (serial, lost) = {
                             let queue = self.queue();
                             (queue.serial, queue.lost.clone())
                         };
+                        let kept = changes.clone();
                         let result = match lost {
                             Some(error) => Err(error),
-                            None => self.commit(serial, submission.changes).await,
+                            None => self.commit(serial, changes).await,
                         };
                         match &result {
                             Ok(new_serial) => self.record_commit(*new_serial),
                             Err(error) if error.is_changed_underneath() => self.queue().lost = Some(error.clone()),
                             Err(_) => {}
                         }
-                        let _ = submission.reply.send(result);
+                        self.queue().keep(kept, result.is_ok());
+                        let _ = reply.send(result);
                     }
                 }
                 Err(error) => {
-                    for submission in batch {
-                        let _ = submission.reply.send(Err(error.clone()));
+                    for Submission { changes, reply } in batch {
+                        self.queue().keep(changes, false);
+                        let _ = reply.send(Err(error.clone()));
                     }
                 }
             }

@@ -11,30 +11,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use corral_engine::apply::{self, ApplyInput, InstanceOutcome, StateSink};
+use corral_engine::apply::{self, ApplyInput, InstanceOutcome};
 use corral_engine::config::{self, LoadOptions};
 use corral_engine::diag::Diagnostics;
 use corral_engine::graph;
 use corral_engine::plan::{self, InputValues, Plan, PlanInput, PlanOptions};
 use corral_engine::provider::ProviderRegistry;
-use corral_engine::state::{RedbStore, StateChange, StateError, StateStore};
+use corral_engine::state::{RedbStore, StateStore, StateWriter};
 use corral_provider_kmr::KmrFactory;
 use corral_provider_sdk::emulator::ObjectView;
 use corral_sandbox::{Faults, SandboxOptions};
-
-struct Sink {
-    store: Arc<RedbStore>,
-    serial: tokio::sync::Mutex<u64>,
-}
-
-#[async_trait::async_trait]
-impl StateSink for Sink {
-    async fn commit(&self, changes: Vec<StateChange>) -> Result<(), StateError> {
-        let mut serial = self.serial.lock().await;
-        *serial = self.store.commit("default", *serial, changes).await?;
-        Ok(())
-    }
-}
 
 /// A working directory with its own sandbox.
 pub struct Env {
@@ -115,7 +101,7 @@ impl Env {
             let mut plan = outcome.plan.unwrap();
             plan.basis.state_serial = state.serial;
             if do_apply {
-                let sink = Sink { store: store.clone(), serial: tokio::sync::Mutex::new(state.serial) };
+                let sink = StateWriter::new(store.clone(), "default", state.serial);
                 let result = apply::apply(ApplyInput {
                     config: &config,
                     graph: &graph,

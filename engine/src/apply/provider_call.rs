@@ -1,0 +1,215 @@
+//! One instance's provider call with the intent and state commits around it (invariant 9):
+//! a create's intent is durable before the call, and its result and the intent's removal are
+//! committed together.
+
+use std::sync::Arc;
+
+use tracing::{Instrument, debug, info_span};
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::plan::{Action, ResourceChange};
+use crate::provider::{self, Provider};
+use crate::schema::ResourceSchema;
+use crate::state::{InstanceState, InstanceStatus, Intent, IntentAction, StateChange};
+use crate::value::Value;
+
+use super::sink::StateSink;
+
+/// The result of one operation: the instance's new value (for dependents), and problems.
+pub(crate) struct OpResult {
+    pub value: Option<Value>,
+    pub diags: Diagnostics,
+}
+
+fn intent_for(
+    change: &ResourceChange,
+    action: IntentAction,
+    token: &str,
+    planned: Option<serde_json::Value>,
+) -> Intent {
+    Intent {
+        id: uuid::Uuid::new_v4(),
+        addr: change.addr.to_string(),
+        provider: change.provider.clone(),
+        type_name: change.type_name.clone(),
+        action,
+        idempotency_token: token.to_string(),
+        planned,
+        dependencies: change.dependencies.clone(),
+        create_before_destroy: change.create_before_destroy,
+        started_at: chrono::Utc::now(),
+    }
+}
+
+fn instance_state(
+    change: &ResourceChange,
+    value: &Value,
+    private: Option<Vec<u8>>,
+    status: InstanceStatus,
+    schema: &ResourceSchema,
+) -> InstanceState {
+    let (bare, sensitive_paths) = value.clone().unmark_deep();
+    InstanceState {
+        addr: change.addr.to_string(),
+        provider: change.provider.clone(),
+        schema_version: schema.version,
+        attributes: bare.to_json(),
+        sensitive_paths,
+        private,
+        dependencies: change.dependencies.clone(),
+        create_before_destroy: change.create_before_destroy,
+        status,
+    }
+}
+
+/// Creates (or updates) the object: `planned` is the final plan made at apply time with
+/// every upstream value known. For a create-before-destroy replacement the old object is
+/// recorded as a pending deletion in the same commit that records the new one.
+pub(crate) async fn create_or_update(
+    sink: &dyn StateSink,
+    provider: Arc<dyn Provider>,
+    change: &ResourceChange,
+    schema: &ResourceSchema,
+    prior: Option<Value>,
+    planned: Value,
+    config: Value,
+) -> OpResult {
+    let mut diags = Diagnostics::new();
+    let creating = prior.is_none();
+    let token = uuid::Uuid::new_v4().to_string();
+    let intent = intent_for(change, if creating { IntentAction::Create } else { IntentAction::Update }, &token, None);
+    let intent_id = intent.id;
+    if let Err(e) = sink.commit(vec![StateChange::PutIntent(intent)]).await {
+        diags.push(
+            Diagnostic::error(format!("Cannot record the intent to change {}", change.addr)).with_detail(e.to_string()),
+        );
+        return OpResult { value: None, diags };
+    }
+    let response = provider
+        .apply(provider::ApplyRequest {
+            type_name: change.type_name.clone(),
+            prior_state: prior.clone().map(|v| v.unmark_deep().0),
+            planned_state: Some(planned.clone().unmark_deep().0),
+            config: config.unmark_deep().0,
+            planned_private: change.private.clone(),
+            idempotency_token: token,
+        })
+        .instrument(info_span!("provider.apply", addr = %change.addr))
+        .await;
+    let failed = response.diagnostics.has_errors();
+    diags.extend(response.diagnostics);
+    let new_value = response.new_state.map(|v| {
+        let (_, paths) = planned.clone().unmark_deep();
+        v.mark_paths(&paths)
+    });
+    // A create that failed without an object may still have made one: the provider
+    // process died mid-call, or the call timed out. Keep its intent; the next plan asks
+    // `find_created` with the token and adopts or drops it.
+    let outcome_unknown = creating && failed && new_value.is_none();
+    let mut commit = if outcome_unknown { Vec::new() } else { vec![StateChange::RemoveIntent(intent_id)] };
+    match &new_value {
+        Some(value) => {
+            let status = if failed { InstanceStatus::Tainted } else { InstanceStatus::Ready };
+            commit.push(StateChange::PutInstance(instance_state(
+                change,
+                value,
+                response.private.clone(),
+                status,
+                schema,
+            )));
+            if change.action == Action::CreateThenDelete
+                && let Some(old) = &change.before
+            {
+                // The old object stays until the Destroy task deletes it: record it as a
+                // pending deletion so a crash in between does not forget it.
+                let mut pending =
+                    intent_for(change, IntentAction::Delete, "", Some(old.clone().unmark_deep().0.to_json()));
+                pending.id = deposed_id(change);
+                commit.push(StateChange::PutIntent(pending));
+            }
+        }
+        None if !creating && failed => {
+            // An update that failed without an answer: keep what we knew.
+        }
+        None => {}
+    }
+    if !commit.is_empty()
+        && let Err(e) = sink.commit(commit).await
+    {
+        diags.push(
+            Diagnostic::error(format!("Cannot record the result for {} in state", change.addr))
+                .with_detail(e.to_string()),
+        );
+    }
+    debug!(addr = %change.addr, failed, "applied");
+    OpResult { value: if failed { None } else { new_value }, diags }
+}
+
+/// The intent id under which the old object of a create-before-destroy replacement waits.
+pub(crate) fn deposed_id(change: &ResourceChange) -> uuid::Uuid {
+    change.deposed.unwrap_or_else(|| {
+        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("deposed:{}", change.addr).as_bytes())
+    })
+}
+
+/// Deletes an object. `current_remains`: the address now holds another object (the new one
+/// of a create-before-destroy replacement), so only the pending-deletion record goes.
+pub(crate) async fn delete(
+    sink: &dyn StateSink,
+    provider: Arc<dyn Provider>,
+    change: &ResourceChange,
+    pending_intent: Option<uuid::Uuid>,
+) -> OpResult {
+    let mut diags = Diagnostics::new();
+    let Some(before) = change.before.clone() else {
+        return OpResult { value: None, diags };
+    };
+    let intent_id = match pending_intent {
+        Some(id) => id,
+        None => {
+            // No attributes: a plain deletion that is interrupted is settled by refresh, not
+            // treated as a deposed object.
+            let intent = intent_for(change, IntentAction::Delete, "", None);
+            let id = intent.id;
+            if let Err(e) = sink.commit(vec![StateChange::PutIntent(intent)]).await {
+                diags.push(
+                    Diagnostic::error(format!("Cannot record the intent to delete {}", change.addr))
+                        .with_detail(e.to_string()),
+                );
+                return OpResult { value: None, diags };
+            }
+            id
+        }
+    };
+    let response = provider
+        .apply(provider::ApplyRequest {
+            type_name: change.type_name.clone(),
+            prior_state: Some(before.clone().unmark_deep().0),
+            planned_state: None,
+            config: Value::null(),
+            planned_private: change.private.clone(),
+            idempotency_token: String::new(),
+        })
+        .instrument(info_span!("provider.delete", addr = %change.addr))
+        .await;
+    let failed = response.diagnostics.has_errors();
+    diags.extend(response.diagnostics);
+    let mut commit = vec![StateChange::RemoveIntent(intent_id)];
+    if failed {
+        if pending_intent.is_some() {
+            // Keep waiting for deletion.
+            commit.clear();
+        }
+    } else if pending_intent.is_none() {
+        commit.push(StateChange::RemoveInstance(change.addr.clone()));
+    }
+    if !commit.is_empty()
+        && let Err(e) = sink.commit(commit).await
+    {
+        diags.push(
+            Diagnostic::error(format!("Cannot record the deletion of {} in state", change.addr))
+                .with_detail(e.to_string()),
+        );
+    }
+    OpResult { value: None, diags }
+}

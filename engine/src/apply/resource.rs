@@ -1,0 +1,133 @@
+//! `Apply` and `Destroy` tasks: a resource's instances. An `Apply` task expands the resource
+//! again in every module instance (upstream values are known now), runs the operation of each
+//! planned instance concurrently, and records every instance's value for its dependents; a
+//! `Destroy` task deletes the resource's planned deletions concurrently.
+
+use std::collections::{BTreeMap, HashMap};
+
+use futures::stream::{FuturesUnordered, StreamExt};
+
+use crate::addr::{AbsResourceInstance, ConfigResource, ResourceMode};
+use crate::diag::Diagnostic;
+use crate::plan::{Action, ResourceChange};
+use crate::runtime::{Expansion, ResolvedResource};
+
+use super::instance::InstanceResult;
+use super::walk::{Walker, lock};
+
+impl Walker<'_> {
+    pub(super) async fn run_apply(&self, resource: &ConfigResource) -> bool {
+        if self.input.plan.options.destroy {
+            // Destroying creates and reads nothing.
+            return true;
+        }
+        let Some(resolved) = ResolvedResource::resolve(self.input.config, resource) else { return true };
+        let Some(provider) = self.configure_provider(&resolved.provider).await else { return false };
+        let Some(schema) = resolved.schema(self.input.registry) else {
+            return self.report(
+                Diagnostic::error(format!("Provider `{}` has no schema for {}", resolved.provider.name(), resource))
+                    .into(),
+            );
+        };
+        let planned: HashMap<&AbsResourceInstance, &ResourceChange> = self
+            .changes
+            .get(resource)
+            .into_iter()
+            .flatten()
+            .filter(|c| c.deposed.is_none())
+            .map(|c| (&c.addr, *c))
+            .collect();
+        let module_instances = lock(&self.values).instances_of(&resource.module);
+        let mut ok = true;
+        for module_instance in module_instances {
+            let (expansion, keys, diags) = resolved.expand(&lock(&self.values), &module_instance);
+            if !self.report(diags) {
+                ok = false;
+                continue;
+            }
+            let mut ops = FuturesUnordered::new();
+            let mut instance_values = BTreeMap::new();
+            for (key, repetition) in keys {
+                let addr = AbsResourceInstance {
+                    module: module_instance.clone(),
+                    resource: resource.resource.clone(),
+                    key: key.clone(),
+                };
+                let change = planned.get(&addr).copied();
+                if resource.resource.mode == ResourceMode::Data {
+                    ops.push(self.read_data(addr, repetition, &resolved, &schema, provider.clone()).boxed_local_op());
+                    continue;
+                }
+                match change {
+                    Some(change)
+                        if matches!(
+                            change.action,
+                            Action::Create | Action::Update | Action::DeleteThenCreate | Action::CreateThenDelete
+                        ) =>
+                    {
+                        ops.push(
+                            self.create_or_update(change, repetition, &resolved, &schema, provider.clone())
+                                .boxed_local_op(),
+                        );
+                    }
+                    Some(change) if change.action == Action::Delete => {}
+                    Some(change) => {
+                        if let Some(v) = change.after.clone().or_else(|| change.before.clone()) {
+                            instance_values.insert(key, v);
+                        }
+                    }
+                    None => {
+                        // Not in the plan (outside `--target`): what state says.
+                        if let Some(state) = self.input.state.instances.get(&addr) {
+                            instance_values.insert(key, crate::plan::decode_state_value(state, &schema.block.ty()));
+                        }
+                    }
+                }
+            }
+            while let Some((key, value, success)) = ops.next().await {
+                ok &= success;
+                if let Some(value) = value {
+                    instance_values.insert(key, value);
+                }
+            }
+            let expansion = match expansion {
+                Expansion::Count(_) => Expansion::Count(instance_values.len()),
+                other => other,
+            };
+            lock(&self.values)
+                .module_mut(&module_instance)
+                .resources
+                .insert(resource.resource.clone(), (expansion, instance_values));
+        }
+        ok
+    }
+
+    pub(super) async fn run_destroy(&self, resource: &ConfigResource) -> bool {
+        let mut ops = FuturesUnordered::new();
+        for change in self.changes.get(resource).into_iter().flatten() {
+            if !matches!(change.action, Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete) {
+                continue;
+            }
+            ops.push(self.delete_one(change));
+        }
+        let mut ok = true;
+        while let Some(success) = ops.next().await {
+            ok &= success;
+        }
+        ok
+    }
+}
+
+/// Lets the per-instance futures of different kinds share one `FuturesUnordered`.
+trait BoxedOp<'f> {
+    fn boxed_local_op(self) -> futures::future::LocalBoxFuture<'f, InstanceResult>;
+}
+
+impl<'f, F> BoxedOp<'f> for F
+where
+    F: std::future::Future<Output = InstanceResult> + 'f,
+{
+    fn boxed_local_op(self) -> futures::future::LocalBoxFuture<'f, InstanceResult> {
+        Box::pin(self)
+    }
+}
