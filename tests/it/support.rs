@@ -99,13 +99,18 @@ impl Workdir {
         let dir = self.path().join(".corral/testing");
         let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
         let mut out = Vec::new();
-        for entry in entries {
-            let path = entry.unwrap().path();
+        for entry in entries.flatten() {
+            let path = entry.path();
             let name = path.file_name().unwrap().to_string_lossy().to_string();
             if name.starts_with('.') || !name.ends_with(".json") {
                 continue;
             }
-            out.push(serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap());
+            // A run may delete an object between the listing and the read: it is gone.
+            match std::fs::read_to_string(&path) {
+                Ok(text) => out.push(serde_json::from_str(&text).unwrap()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => panic!("cannot read {}: {e}", path.display()),
+            }
         }
         out
     }
