@@ -11,7 +11,7 @@ use crate::resource::Ctx;
 pub use crate::support::{api_error, client_token, error, is_not_found};
 
 /// The KMR API version every call uses.
-pub const KMR_VERSION: &str = "2021-09-02";
+pub use corral_api_kmr::VERSION as KMR_VERSION;
 
 /// How long a create, scale or release may take before Corral stops waiting.
 pub const WAIT_TIMEOUT: Duration = Duration::from_secs(60 * 60);

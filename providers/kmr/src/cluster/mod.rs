@@ -81,7 +81,7 @@ impl ResourceType for Cluster {
         }
         // The value is a secret: the policy's answer never quotes it.
         if let Some(password) = config.get_attr("admin_password").map(Value::unmarked).and_then(Value::as_str)
-            && let Some(why) = corral_sandbox::services::kmr::password::problem(password)
+            && let Some(why) = corral_api_kmr::password::problem(password)
         {
             checks.push(
                 Diagnostic::error(format!("`admin_password` of `{TYPE_NAME}`: {why}"))

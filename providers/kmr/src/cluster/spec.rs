@@ -4,12 +4,13 @@
 
 use std::collections::BTreeMap;
 
+use corral_api_kmr::status::{CHARGE_MONTHLY, CHARGE_ON_DEMAND, CHARGE_TRIAL};
 use corral_engine::schema::ResourceSchema;
 use corral_engine::value::{Type, Value};
 use serde_json::json;
 
 /// Services KMR installs on every Hadoop cluster; listing them is optional.
-pub const MANDATORY_SERVICES: &[&str] = &["hdfs", "mapreduce", "tez", "yarn", "zookeeper"];
+pub use corral_api_kmr::limits::MANDATORY_SERVICES;
 
 /// Every attribute and block of the schema, from `value` (null when absent), marks removed.
 pub fn attributes(value: &Value, schema: &ResourceSchema) -> BTreeMap<String, Value> {
@@ -208,16 +209,16 @@ pub fn spec_from_api(object: &serde_json::Value, base: &BTreeMap<String, Value>,
 
 pub fn billing_to_api(billing: &str) -> &'static str {
     match billing {
-        "monthly" => "Monthly",
-        "trial" => "Trial",
-        _ => "HourlyInstantSettlement",
+        "monthly" => CHARGE_MONTHLY,
+        "trial" => CHARGE_TRIAL,
+        _ => CHARGE_ON_DEMAND,
     }
 }
 
 pub fn billing_from_api(charge_type: &str) -> &'static str {
     match charge_type {
-        "Monthly" => "monthly",
-        "Trial" => "trial",
+        CHARGE_MONTHLY => "monthly",
+        CHARGE_TRIAL => "trial",
         _ => "on_demand",
     }
 }

@@ -2,6 +2,7 @@
 //! groups; the data source reads any group by VPC and name — the way to reach the
 //! service-made `KSCKMR` group, which Corral never creates or deletes.
 
+use corral_api_vpc::names::KMR_GROUP_NAME;
 use corral_engine::diag::{Diagnostic, Diagnostics};
 use corral_engine::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
@@ -9,7 +10,6 @@ use corral_engine::provider::{
 };
 use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
 use corral_engine::value::{Path, Type, Value};
-use corral_sandbox::services::vpc::KMR_GROUP_NAME;
 use serde_json::json;
 
 use super::kind::Kind;

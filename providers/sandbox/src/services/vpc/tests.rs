@@ -1,6 +1,6 @@
 //! VPC service tests, on in-memory tables.
 
-use corral_provider_sdk::emulator::{MemoryTables, Quotas};
+use corral_provider_sdk::emulator::{ACCOUNT_FIELD, MemoryTables, Quotas};
 use serde_json::{Value, json};
 
 use super::*;
