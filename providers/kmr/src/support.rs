@@ -1,5 +1,6 @@
-//! Helpers every resource type uses: reading attributes out of values, turning API errors into diagnostics, and deriving a
-//! `ClientToken` from the engine's idempotency token.
+//! Helpers every resource type uses: reading attributes out of values, calling an API in its
+//! typed shapes, turning API errors into diagnostics, and deriving a `ClientToken` from the
+//! engine's idempotency token.
 
 use corral_engine::diag::{Diagnostic, Diagnostics};
 use corral_engine::provider::ApplyResponse;
@@ -16,22 +17,6 @@ pub fn get_str(value: &Value, name: &str) -> Option<String> {
 /// A whole-number attribute, if known and not null.
 pub fn get_i64(value: &Value, name: &str) -> Option<i64> {
     value.get_attr(name).and_then(Value::as_number).and_then(|n| n.to_i64())
-}
-
-/// A string from an API object, as a value (null when absent).
-pub fn json_str(object: &serde_json::Value, field: &str) -> Value {
-    match object.get(field).and_then(serde_json::Value::as_str) {
-        Some(s) => Value::string(s),
-        None => Value::Null(Type::String),
-    }
-}
-
-/// A number from an API object, as a value (null when absent).
-pub fn json_i64(object: &serde_json::Value, field: &str) -> Value {
-    match object.get(field).and_then(serde_json::Value::as_i64) {
-        Some(i) => Value::int(i),
-        None => Value::Null(Type::Number),
-    }
 }
 
 pub fn error(summary: impl Into<String>) -> Diagnostics {
