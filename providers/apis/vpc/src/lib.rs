@@ -3,13 +3,15 @@
 //! and their entries. Both sides take the service's names, rules and shapes from here.
 //!
 //! - [`action`]: action names; [`names`]: well-known names (the `KSCKMR` group), filter
-//!   names and enumerated values; [`limits`]: CIDR prefix and port ranges.
+//!   names and enumerated values; [`limits`]: CIDR prefix and port ranges; [`errors`]: error
+//!   codes.
 //! - [`vpc`], [`subnet`], [`security_group`]: request and answer bodies per action
 //!   (PascalCase JSON), and [`Filter`] for the describes. Optional request fields are left
 //!   out when absent; the service reads an absent field and a `null` one the same way.
 
 pub mod action;
 mod de;
+pub mod errors;
 pub mod limits;
 pub mod names;
 pub mod security_group;

@@ -14,7 +14,6 @@ pub mod spec;
 
 use std::collections::BTreeMap;
 
-use corral_api_kmr::action;
 use corral_api_kmr::cluster::{
     Cluster as ApiCluster, ClusterIdAnswer, ClusterIdRequest, ClusterStatusAnswer, ConvertTrialClusterAnswer,
     ConvertTrialClusterRequest, InstanceRef, LaunchClusterRequest, ListClustersAnswer, ListClustersRequest,
@@ -24,6 +23,7 @@ use corral_api_kmr::status::{
     STATUS_CREATING, STATUS_RELEASED, STATUS_RUNNING, STATUS_SCALING_IN, STATUS_SCALING_OUT, STATUS_TERMINATED,
     STATUS_TERMINATING, TYPE_PERSISTENT,
 };
+use corral_api_kmr::{action, errors};
 use corral_engine::diag::{Diagnostic, Diagnostics};
 use corral_engine::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
@@ -472,7 +472,7 @@ async fn scale(ctx: &Ctx, id: &str, group_type: &str, to: i64) -> Result<(), Dia
             Ok(_) => {
                 return wait_cluster(ctx, id, "to finish scaling", BUSY, &[STATUS_RUNNING], false).await.map(|_| ());
             }
-            Err(e) if e.code() == Some("ClusterBusy") && attempt < ATTEMPTS => continue,
+            Err(e) if e.code() == Some(errors::CLUSTER_BUSY) && attempt < ATTEMPTS => continue,
             Err(e) => return Err(api_error(&doing, &e)),
         }
     }

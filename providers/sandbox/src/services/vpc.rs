@@ -33,7 +33,7 @@ use corral_api_vpc::subnet::{
 use corral_api_vpc::vpc::{
     CreateVpcRequest, DeleteVpcRequest, DescribeVpcsAnswer, DescribeVpcsRequest, ModifyVpcRequest, Vpc, VpcAnswer,
 };
-use corral_api_vpc::{Filter, ReturnAnswer, limits};
+use corral_api_vpc::{Filter, ReturnAnswer, errors, limits};
 use corral_provider_sdk::emulator::{ApiError, ObjectView, RequestContext, Service, Tables, new_id, timestamp};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -231,7 +231,7 @@ fn create_vpc(ctx: &mut RequestContext<'_>, request: CreateVpcRequest) -> Result
             ),
         ));
     }
-    ctx.check_quota("QuotaExceeded.Vpc", "vpcs", ctx.owned(VPCS).len() as u64, 1)?;
+    ctx.check_quota(errors::QUOTA_VPC, "vpcs", ctx.owned(VPCS).len() as u64, 1)?;
     let id = new_id("vpc");
     let vpc = Vpc {
         vpc_id: id.clone(),
@@ -274,7 +274,7 @@ fn delete_vpc(ctx: &mut RequestContext<'_>, request: DeleteVpcRequest) -> Result
         all::<Subnet>(ctx, SUBNETS)?.into_iter().filter(|(_, s)| s.vpc_id == id).map(|(sid, _)| sid).collect();
     if !subnets.is_empty() {
         return Err(ApiError::bad_request(
-            "DependencyViolation.Subnet",
+            errors::VPC_HAS_SUBNETS,
             format!("VPC {id} still has subnets: {}", subnets.join(", ")),
         ));
     }
@@ -288,7 +288,7 @@ fn delete_vpc(ctx: &mut RequestContext<'_>, request: DeleteVpcRequest) -> Result
         .collect();
     if !blocking.is_empty() {
         return Err(ApiError::bad_request(
-            "DependencyViolation.SecurityGroup",
+            errors::VPC_HAS_SECURITY_GROUPS,
             format!("VPC {id} still has security groups: {}", blocking.join(", ")),
         ));
     }
@@ -323,12 +323,12 @@ fn create_subnet(ctx: &mut RequestContext<'_>, request: CreateSubnetRequest) -> 
             && other_cidr.overlaps(&cidr)
         {
             return Err(ApiError::bad_request(
-                "InvalidSubnet.Conflict",
+                errors::SUBNET_CONFLICT,
                 format!("subnet {cidr} overlaps subnet {other_id} ({other_cidr}) of VPC {vpc_id}"),
             ));
         }
     }
-    ctx.check_quota("QuotaExceeded.Subnet", "subnets", ctx.owned(SUBNETS).len() as u64, 1)?;
+    ctx.check_quota(errors::QUOTA_SUBNET, "subnets", ctx.owned(SUBNETS).len() as u64, 1)?;
     let id = new_id("subnet");
     let subnet_type = request.subnet_type.unwrap_or_else(|| SUBNET_NORMAL.to_string());
     if !SUBNET_TYPES.contains(&subnet_type.as_str()) {
@@ -387,7 +387,7 @@ fn delete_subnet(ctx: &mut RequestContext<'_>, request: DeleteSubnetRequest) -> 
     let subnet: Subnet = owned(ctx, SUBNETS, id)?.ok_or_else(|| subnet_not_found(id))?;
     if !subnet.used_by.is_empty() {
         return Err(ApiError::bad_request(
-            "DependencyViolation.Instance",
+            errors::SUBNET_IN_USE,
             format!("subnet {id} is used by {}", subnet.used_by.join(", ")),
         ));
     }
@@ -407,7 +407,7 @@ fn create_security_group(
     let id = new_id("sg");
     let name = request.security_group_name.clone().unwrap_or_else(|| id.clone());
     check_group_name(ctx, vpc_id, &name, None)?;
-    ctx.check_quota("QuotaExceeded.SecurityGroup", "security_groups", ctx.owned(SECURITY_GROUPS).len() as u64, 1)?;
+    ctx.check_quota(errors::QUOTA_SECURITY_GROUP, "security_groups", ctx.owned(SECURITY_GROUPS).len() as u64, 1)?;
     let group = SecurityGroup {
         security_group_id: id.clone(),
         security_group_name: name,
@@ -456,7 +456,7 @@ fn modify_security_group(
     if let Some(name) = request.security_group_name {
         if group.service_managed && name != group.security_group_name {
             return Err(ApiError::bad_request(
-                "OperationDenied.ServiceManaged",
+                errors::SERVICE_MANAGED,
                 format!("security group {id} ({KMR_GROUP_NAME}) is managed by KMR and cannot be renamed"),
             ));
         }
@@ -478,7 +478,7 @@ fn delete_security_group(
     let group: SecurityGroup = owned(ctx, SECURITY_GROUPS, id)?.ok_or_else(|| group_not_found(id))?;
     if !group.used_by.is_empty() {
         return Err(ApiError::bad_request(
-            "SecurityGroup.InUse",
+            errors::SECURITY_GROUP_IN_USE,
             format!("security group {id} ({}) is used by {}", group.security_group_name, group.used_by.join(", ")),
         ));
     }
@@ -498,7 +498,7 @@ fn check_group_name(ctx: &RequestContext<'_>, vpc_id: &str, name: &str, except: 
         .find(|(gid, g)| Some(gid.as_str()) != except && g.vpc_id == vpc_id && g.security_group_name == name);
     match taken {
         Some((gid, _)) => Err(ApiError::bad_request(
-            "SecurityGroupName.Duplicate",
+            errors::DUPLICATE_GROUP_NAME,
             format!("VPC {vpc_id} already has a security group named `{name}` ({gid})"),
         )),
         None => Ok(()),
@@ -601,14 +601,14 @@ fn authorize_entry(
     let entries = entries_of(ctx, group_id)?;
     if let Some((existing, _)) = entries.iter().find(|(_, e)| stored_identity(e) == identity) {
         return Err(ApiError::bad_request(
-            "SecurityGroupEntry.Duplicate",
+            errors::DUPLICATE_ENTRY,
             format!(
                 "security group {group_id} already has this rule ({} {} {}): entry {existing}",
                 identity.direction, identity.protocol, identity.cidr
             ),
         ));
     }
-    ctx.check_quota("QuotaExceeded.SecurityGroupEntry", "security_group_rules", entries.len() as u64, 1)?;
+    ctx.check_quota(errors::QUOTA_SECURITY_GROUP_ENTRY, "security_group_rules", entries.len() as u64, 1)?;
     let id = new_id("sge");
     let entry = SecurityGroupEntry {
         security_group_entry_id: id.clone(),
@@ -639,7 +639,7 @@ fn entry_of_group(
         .filter(|e| e.security_group_id == group_id)
         .ok_or_else(|| {
             ApiError::not_found(
-                "InvalidSecurityGroupEntry.NotFound",
+                errors::SECURITY_GROUP_ENTRY_NOT_FOUND,
                 format!("security group {group_id} has no entry {entry_id}"),
             )
         })?;
@@ -722,15 +722,15 @@ fn token(client_token: Option<String>) -> Option<String> {
 }
 
 fn vpc_not_found(id: &str) -> ApiError {
-    ApiError::not_found("InvalidVpc.NotFound", format!("VPC {id} does not exist"))
+    ApiError::not_found(errors::VPC_NOT_FOUND, format!("VPC {id} does not exist"))
 }
 
 fn subnet_not_found(id: &str) -> ApiError {
-    ApiError::not_found("InvalidSubnet.NotFound", format!("subnet {id} does not exist"))
+    ApiError::not_found(errors::SUBNET_NOT_FOUND, format!("subnet {id} does not exist"))
 }
 
 fn group_not_found(id: &str) -> ApiError {
-    ApiError::not_found("InvalidSecurityGroup.NotFound", format!("security group {id} does not exist"))
+    ApiError::not_found(errors::SECURITY_GROUP_NOT_FOUND, format!("security group {id} does not exist"))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use corral_api_kmr::cluster::{
     ConvertTrialClusterRequest, GroupRequirement, LaunchClusterRequest, ListClusterVersionsAnswer, ListClustersAnswer,
     ListClustersRequest, ModifyClusterNameRequest, ScaleRequest,
 };
+use corral_api_kmr::errors;
 use corral_api_kmr::limits;
 use corral_provider_sdk::emulator::{ApiError, Quotas, RequestContext, Tables};
 
@@ -194,7 +195,7 @@ fn charge_type(name: &str, trial_allowed: bool) -> Result<&'static str, ApiError
 pub fn find(ctx: &RequestContext<'_>, id: &str) -> Result<Cluster, ApiError> {
     match store::get::<Cluster>(ctx.tables, CLUSTERS, id)? {
         Some(c) if c.account == ctx.account => Ok(c),
-        _ => Err(ApiError::not_found("ClusterNotFound", format!("cluster `{id}` does not exist"))),
+        _ => Err(ApiError::not_found(errors::CLUSTER_NOT_FOUND, format!("cluster `{id}` does not exist"))),
     }
 }
 
@@ -269,7 +270,9 @@ pub fn scale(ctx: &mut RequestContext<'_>, body: &serde_json::Value, out: bool) 
             )
         })
         .cloned()
-        .ok_or_else(|| ApiError::not_found("InstanceGroupNotFound", "no such instance group in the cluster"))?;
+        .ok_or_else(|| {
+            ApiError::not_found(errors::INSTANCE_GROUP_NOT_FOUND, "no such instance group in the cluster")
+        })?;
     if group.instance_group_type == GROUP_MASTER {
         return Err(invalid("InstanceGroups", "the number of master nodes is fixed when the cluster is launched"));
     }
@@ -343,12 +346,12 @@ fn check_idle(cluster: &Cluster) -> Result<(), ApiError> {
         STATUS_RUNNING if cluster.pending_operation.is_none() => Ok(()),
         STATUS_SCALING_OUT | STATUS_SCALING_IN => Err(ApiError::new(
             409,
-            "ClusterBusy",
+            errors::CLUSTER_BUSY,
             format!("cluster `{}` is {}; one scale operation at a time", cluster.cluster_id, cluster.cluster_status),
         )),
         other => Err(ApiError::new(
             409,
-            "InvalidClusterStatus",
+            errors::INVALID_CLUSTER_STATUS,
             format!("cluster `{}` is {other}; it must be running", cluster.cluster_id),
         )),
     }
@@ -380,7 +383,7 @@ pub fn terminate(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Resu
 }
 
 fn busy(id: &str) -> ApiError {
-    ApiError::new(409, "ClusterBusy", format!("cluster `{id}` is busy"))
+    ApiError::new(409, errors::CLUSTER_BUSY, format!("cluster `{id}` is busy"))
 }
 
 /// Trial → paid, in place: same cluster, same nodes, a paid charge type.
@@ -392,7 +395,7 @@ pub fn convert_trial(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> 
     if cluster.is_gone() || cluster.cluster_status == STATUS_TERMINATING {
         return Err(ApiError::new(
             409,
-            "InvalidClusterStatus",
+            errors::INVALID_CLUSTER_STATUS,
             format!("cluster `{id}` is {}", cluster.cluster_status),
         ));
     }
@@ -402,7 +405,7 @@ pub fn convert_trial(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> 
         }
         return Err(ApiError::new(
             409,
-            "NotTrialCluster",
+            errors::NOT_TRIAL_CLUSTER,
             format!("cluster `{id}` is already billed {}", cluster.charge_type),
         ));
     }
@@ -426,7 +429,7 @@ pub fn rename(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
     if cluster.is_gone() {
         return Err(ApiError::new(
             409,
-            "InvalidClusterStatus",
+            errors::INVALID_CLUSTER_STATUS,
             format!("cluster `{id}` is {}", cluster.cluster_status),
         ));
     }

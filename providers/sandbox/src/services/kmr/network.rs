@@ -4,6 +4,7 @@
 //! group record the cluster as a user until it is gone, so neither can be deleted under it.
 
 use chrono::{DateTime, Utc};
+use corral_api_kmr::errors;
 use corral_provider_sdk::emulator::{ApiError, Tables};
 
 use super::super::vpc;
@@ -28,7 +29,7 @@ pub fn attach(
     now: DateTime<Utc>,
 ) -> Result<ClusterNetwork, ApiError> {
     let subnet = vpc::subnet(tables, account, subnet_id)
-        .ok_or_else(|| ApiError::not_found("SubnetNotFound", format!("subnet `{subnet_id}` does not exist")))?;
+        .ok_or_else(|| ApiError::not_found(errors::SUBNET_NOT_FOUND, format!("subnet `{subnet_id}` does not exist")))?;
     if subnet.vpc_id != vpc_id {
         return Err(ApiError::invalid(
             "VpcSubnetId",

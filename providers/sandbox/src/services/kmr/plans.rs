@@ -13,6 +13,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use corral_api_kmr::action;
+use corral_api_kmr::errors;
 use corral_api_kmr::plan::{
     ExecutionPlanIdAnswer, ExecutionPlanRequest as PlanRequest, ListExecutionPlanRunsAnswer, ListExecutionPlansAnswer,
 };
@@ -34,7 +35,7 @@ pub fn create(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
     }
     let name = required(&request.execution_plan_name, "ExecutionPlanName")?;
     let in_use = store::list::<ExecutionPlan>(ctx.tables, PLANS)?.iter().filter(|p| p.account == account).count();
-    ctx.check_quota("QuotaExceeded.ExecutionPlan", "execution_plans", in_use as u64, 1)?;
+    ctx.check_quota(errors::QUOTA_EXECUTION_PLAN, "execution_plans", in_use as u64, 1)?;
     let template_id = required(&request.template_id, "TemplateId")?;
     templates::find(ctx, &template_id)?;
     let plan = ExecutionPlan {
@@ -135,7 +136,9 @@ pub fn next_run_time(plan: &ExecutionPlan, now: DateTime<Utc>) -> Option<DateTim
 pub fn find(ctx: &RequestContext<'_>, id: &str) -> Result<ExecutionPlan, ApiError> {
     match store::get::<ExecutionPlan>(ctx.tables, PLANS, id)? {
         Some(p) if p.account == ctx.account => Ok(p),
-        _ => Err(ApiError::not_found("ExecutionPlanNotFound", format!("execution plan `{id}` does not exist"))),
+        _ => {
+            Err(ApiError::not_found(errors::EXECUTION_PLAN_NOT_FOUND, format!("execution plan `{id}` does not exist")))
+        }
     }
 }
 

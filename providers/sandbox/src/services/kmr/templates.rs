@@ -4,6 +4,7 @@
 //! `ListClusterTemplates`, `ModifyClusterTemplate`, `DeleteClusterTemplate`.
 
 use corral_api_kmr::action;
+use corral_api_kmr::errors;
 use corral_api_kmr::template::{
     CreateClusterTemplateRequest, ListClusterTemplatesAnswer, ModifyClusterTemplateRequest, TemplateIdAnswer,
     TemplateIdRequest,
@@ -25,7 +26,7 @@ pub fn create(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
     }
     let name = template_name(&request.template_name)?;
     let in_use = store::list::<Template>(ctx.tables, TEMPLATES)?.iter().filter(|t| t.account == account).count();
-    ctx.check_quota("QuotaExceeded.ClusterTemplate", "cluster_templates", in_use as u64, 1)?;
+    ctx.check_quota(errors::QUOTA_CLUSTER_TEMPLATE, "cluster_templates", in_use as u64, 1)?;
     let source = request.source_cluster_id.clone().filter(|s| !s.is_empty());
     let spec = match &source {
         Some(cluster_id) => {
@@ -67,7 +68,7 @@ fn id_answer(template_id: String) -> serde_json::Value {
 pub fn find(ctx: &RequestContext<'_>, id: &str) -> Result<Template, ApiError> {
     match store::get::<Template>(ctx.tables, TEMPLATES, id)? {
         Some(t) if t.account == ctx.account => Ok(t),
-        _ => Err(ApiError::not_found("TemplateNotFound", format!("cluster template `{id}` does not exist"))),
+        _ => Err(ApiError::not_found(errors::TEMPLATE_NOT_FOUND, format!("cluster template `{id}` does not exist"))),
     }
 }
 
@@ -114,7 +115,7 @@ pub fn delete(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
     if !users.is_empty() {
         return Err(ApiError::new(
             409,
-            "TemplateInUse",
+            errors::TEMPLATE_IN_USE,
             format!("cluster template `{id}` is used by execution plan(s) {}", users.join(", ")),
         ));
     }
