@@ -210,7 +210,7 @@ impl Provider for KmrProvider {
             }
             Client::new(config)
         };
-        let ctx = match (client("kmr"), client("vpc")) {
+        let ctx = match (client(corral_api_kmr::SERVICE), client(corral_api_vpc::SERVICE)) {
             (Ok(kmr), Ok(vpc)) => Ctx { kmr, vpc, region },
             (Err(e), _) | (_, Err(e)) => return ConfigureResponse { diagnostics: error(e.to_string()) },
         };

@@ -199,10 +199,7 @@ async fn subnet_deleted_outside_corral_reads_as_gone_and_vpc_with_subnets_cannot
     assert!(text(&refused).contains("DependencyViolation.Subnet"), "{}", text(&refused));
     // Deleted behind Corral's back.
     let subnet_id = id(&subnet);
-    corral_sandbox::with_tables(&dir.path().join("sandbox"), |tables, _| {
-        tables.delete(corral_sandbox::services::vpc::SUBNETS, &subnet_id)
-    })
-    .unwrap();
+    corral_sandbox::testing::delete_subnet(&dir.path().join("sandbox"), &subnet_id).unwrap();
     assert_eq!(read(&p, "kmr_subnet", &subnet).await, None);
     assert!(!delete(&p, "kmr_vpc", &vpc).await.has_errors());
 }
@@ -220,11 +217,7 @@ async fn ksckmr_is_read_by_data_source_and_takes_rules() {
     assert!(text(&missing.diagnostics).contains("first cluster"), "{}", text(&missing.diagnostics));
     // The first cluster in the VPC: the KMR service makes the group.
     let vpc_id = id(&vpc);
-    let made = corral_sandbox::with_tables(&dir.path().join("sandbox"), |tables, now| {
-        corral_sandbox::services::vpc::ensure_kmr_group(tables, corral_sandbox::DEFAULT_ACCOUNT, &vpc_id, "ksc-1", now)
-    })
-    .unwrap()
-    .unwrap();
+    let made = corral_sandbox::testing::make_kmr_group(&dir.path().join("sandbox"), &vpc_id, "ksc-1").unwrap();
     let found = p.read_data(lookup).await;
     assert!(!found.diagnostics.has_errors(), "{}", text(&found.diagnostics));
     let group = found.state.unwrap();
@@ -372,10 +365,7 @@ async fn a_rule_adds_and_revokes_its_cidrs_in_place_one_entry_each() {
 
     // An entry revoked behind Corral's back drops out of the state: the plan adds it again.
     let revoked = now[1].1.clone();
-    corral_sandbox::with_tables(&dir.path().join("sandbox"), |tables, _| {
-        tables.delete(corral_sandbox::services::vpc::SECURITY_GROUP_ENTRIES, &revoked)
-    })
-    .unwrap();
+    corral_sandbox::testing::revoke_security_group_entry(&dir.path().join("sandbox"), &revoked).unwrap();
     let drifted = read(&p, "kmr_security_group_rule", &updated).await.unwrap();
     assert_eq!(entry_ids(&drifted), [now[0].clone()]);
     // Every entry gone: the rule is gone.
