@@ -6,13 +6,13 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use corral_engine::diag::Diagnostics;
-use corral_engine::provider::{
+use corral_core::diag::Diagnostics;
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, PlanRequest, PlanResponse, ReadRequest,
     ReadResponse,
 };
-use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
-use corral_engine::value::{Type, Value};
+use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
+use corral_core::value::{Type, Value};
 use std::marker::PhantomData;
 
 use corral_api_kmr::action;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use corral_api_kmr::action;
 use corral_api_kmr::cluster::{Cluster, ClusterIdRequest};
-use corral_engine::diag::Diagnostics;
+use corral_core::diag::Diagnostics;
 use corral_provider_sdk::http::CallError;
 use corral_provider_sdk::waiter::Waiter;
 use serde::Serialize;

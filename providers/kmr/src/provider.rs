@@ -11,14 +11,14 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-use corral_engine::diag::{Diagnostic, Diagnostics};
-use corral_engine::provider::{
+use corral_core::diag::{Diagnostic, Diagnostics};
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, ConfigureRequest, ConfigureResponse, FindCreatedRequest, FindCreatedResponse,
     ImportRequest, ImportResponse, PlanRequest, PlanResponse, Provider, ProviderFactory, ReadDataRequest,
     ReadDataResponse, ReadRequest, ReadResponse, ValidateResourceRequest, ValidateResourceResponse,
 };
-use corral_engine::schema::{AttributeSchema, BlockSchema, ProviderSchema};
-use corral_engine::value::{Type, Value};
+use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema};
+use corral_core::value::{Type, Value};
 use corral_provider_sdk::http::{Client, ClientConfig, Credentials};
 
 use crate::network;

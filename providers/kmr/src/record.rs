@@ -7,12 +7,12 @@
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
-use corral_engine::diag::Diagnostics;
-use corral_engine::provider::{
+use corral_core::diag::Diagnostics;
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ReadRequest, ReadResponse,
 };
-use corral_engine::schema::ResourceSchema;
-use corral_engine::value::Value;
+use corral_core::schema::ResourceSchema;
+use corral_core::value::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 

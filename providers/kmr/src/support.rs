@@ -2,9 +2,9 @@
 //! typed shapes, turning API errors into diagnostics, and deriving a `ClientToken` from the
 //! engine's idempotency token.
 
-use corral_engine::diag::{Diagnostic, Diagnostics};
-use corral_engine::provider::ApplyResponse;
-use corral_engine::value::{Type, Value};
+use corral_core::diag::{Diagnostic, Diagnostics};
+use corral_core::provider::ApplyResponse;
+use corral_core::value::{Type, Value};
 use corral_provider_sdk::http::{CallError, Client};
 /// Resources whose plan is their schema's change classes plan with the SDK's helper.
 pub use corral_provider_sdk::plan::plan_from_schema;

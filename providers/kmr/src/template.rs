@@ -5,13 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use corral_engine::diag::Diagnostics;
-use corral_engine::provider::{
+use corral_core::diag::Diagnostics;
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, PlanRequest, PlanResponse, ReadRequest,
     ReadResponse,
 };
-use corral_engine::schema::ResourceSchema;
-use corral_engine::value::{Path, Value};
+use corral_core::schema::ResourceSchema;
+use corral_core::value::{Path, Value};
 use std::marker::PhantomData;
 
 use corral_api_kmr::action;

@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use corral_api_kmr::action;
 use corral_api_kmr::cluster::{Cluster as ApiCluster, ListClustersAnswer, ListClustersRequest};
 use corral_api_kmr::status::STATUS_TERMINATED;
-use corral_engine::diag::Diagnostic;
-use corral_engine::provider::{ReadDataRequest, ReadDataResponse};
-use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
-use corral_engine::value::{Type, Value};
+use corral_core::diag::Diagnostic;
+use corral_core::provider::{ReadDataRequest, ReadDataResponse};
+use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
+use corral_core::value::{Type, Value};
 
 use super::spec::{attributes, time_string};
 use super::{TYPE_NAME, schema, state_from_api};

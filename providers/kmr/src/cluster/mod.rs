@@ -24,13 +24,13 @@ use corral_api_kmr::status::{
     STATUS_TERMINATING, TYPE_PERSISTENT,
 };
 use corral_api_kmr::{action, errors};
-use corral_engine::diag::{Diagnostic, Diagnostics};
-use corral_engine::provider::{
+use corral_core::diag::{Diagnostic, Diagnostics};
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
     PlanResponse, ReadRequest, ReadResponse,
 };
-use corral_engine::schema::{ChangeClass, ResourceSchema};
-use corral_engine::value::{Path, Type, Value};
+use corral_core::schema::{ChangeClass, ResourceSchema};
+use corral_core::value::{Path, Type, Value};
 use corral_provider_sdk::validate::Checks;
 
 use crate::kmr_api::{self, api_error, call, client_token, error, status_of, wait_cluster};

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use corral_api_kmr::cluster::Cluster;
 use corral_api_kmr::spec::{ClusterSpec, GroupRequest, JobRequest, SpecRequest};
 use corral_api_kmr::status::{CHARGE_MONTHLY, CHARGE_ON_DEMAND, CHARGE_TRIAL, GROUP_CORE, GROUP_MASTER, GROUP_TASK};
-use corral_engine::schema::ResourceSchema;
-use corral_engine::value::{Type, Value};
+use corral_core::schema::ResourceSchema;
+use corral_core::value::{Type, Value};
 
 pub use crate::support::opt_string;
 

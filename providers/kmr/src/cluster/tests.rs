@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use corral_engine::value::{Type, Value};
+use corral_core::value::{Type, Value};
 use serde_json::json;
 
 use super::schema::cluster_schema;

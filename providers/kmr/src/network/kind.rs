@@ -7,11 +7,11 @@ use std::marker::PhantomData;
 
 use corral_api_vpc::names::FILTER_CLIENT_TOKEN;
 use corral_api_vpc::{Filter, ReturnAnswer};
-use corral_engine::provider::{
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, ReadRequest,
     ReadResponse,
 };
-use corral_engine::value::Value;
+use corral_core::value::Value;
 use corral_provider_sdk::http::CallError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;

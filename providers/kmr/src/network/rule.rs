@@ -24,13 +24,13 @@ use corral_api_vpc::security_group::{
     SecurityGroupEntryRequest,
 };
 use corral_api_vpc::{ReturnAnswer, action, limits};
-use corral_engine::diag::{Diagnostic, Diagnostics};
-use corral_engine::provider::{
+use corral_core::diag::{Diagnostic, Diagnostics};
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
     PlanResponse, ReadRequest, ReadResponse,
 };
-use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
-use corral_engine::value::{Type, Value};
+use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
+use corral_core::value::{Type, Value};
 use corral_provider_sdk::http::CallError;
 
 use super::VPC_VERSION;
@@ -39,7 +39,7 @@ use crate::resource::{Ctx, ResourceType};
 use crate::support::{
     api_error, call_api, client_token, error, failed, get_i64, get_str, is_not_found, plan_from_schema,
 };
-use corral_engine::value::Path;
+use corral_core::value::Path;
 use corral_provider_sdk::validate::Checks;
 
 const TYPE: &str = "kmr_security_group_rule";

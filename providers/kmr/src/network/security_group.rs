@@ -7,13 +7,13 @@ use std::marker::PhantomData;
 use corral_api_vpc::names::{FILTER_SECURITY_GROUP_NAME, FILTER_VPC_ID, KMR_GROUP_NAME};
 use corral_api_vpc::security_group as api;
 use corral_api_vpc::{Filter, action};
-use corral_engine::diag::{Diagnostic, Diagnostics};
-use corral_engine::provider::{
+use corral_core::diag::{Diagnostic, Diagnostics};
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
     PlanResponse, ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse,
 };
-use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
-use corral_engine::value::{Path, Type, Value};
+use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
+use corral_core::value::{Path, Type, Value};
 
 use super::kind::{Kind, Object};
 use crate::resource::{Ctx, DataSourceType, ResourceType};

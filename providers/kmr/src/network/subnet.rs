@@ -1,18 +1,18 @@
 //! `kmr_subnet`: a subnet of a VPC, where cluster nodes get their addresses. Only `name`
 //! changes in place.
 
-use corral_engine::diag::Diagnostics;
-use corral_engine::provider::{
+use corral_core::diag::Diagnostics;
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
     PlanResponse, ReadRequest, ReadResponse,
 };
-use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
+use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
 use std::marker::PhantomData;
 
 use corral_api_vpc::names::{SUBNET_NORMAL, SUBNET_TYPES};
 use corral_api_vpc::subnet as api;
 use corral_api_vpc::{Filter, action};
-use corral_engine::value::{Type, Value};
+use corral_core::value::{Type, Value};
 
 use super::kind::{Kind, Object};
 use crate::resource::{Ctx, ResourceType};

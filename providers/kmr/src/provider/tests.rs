@@ -3,11 +3,11 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use corral_engine::provider::{
+use corral_core::provider::{
     ApplyRequest, ConfigureRequest, FindCreatedRequest, PlanRequest, Provider, ProviderFactory, ReadDataRequest,
     ReadRequest, ValidateResourceRequest,
 };
-use corral_engine::value::{Type, Value};
+use corral_core::value::{Type, Value};
 use corral_provider_sdk::emulator::ObjectView;
 use corral_sandbox::{Faults, SandboxOptions};
 
@@ -177,7 +177,7 @@ async fn vpc_create_read_update_replace_delete() {
     assert_eq!(unchanged.planned_state.as_ref(), Some(&renamed));
     // CIDR forces replacement.
     let replaced = plan(&p, "kmr_vpc", Some(renamed.clone()), cfg(&[("cidr_block", s("10.9.0.0/16"))])).await;
-    assert_eq!(replaced.requires_replace, vec![corral_engine::value::Path::attr("cidr_block")]);
+    assert_eq!(replaced.requires_replace, vec![corral_core::value::Path::attr("cidr_block")]);
     assert!(!replaced.planned_state.unwrap().get_attr("id").unwrap().is_known());
     // Delete; gone afterwards; deleting again is fine.
     assert!(!delete(&p, "kmr_vpc", &renamed).await.has_errors());
@@ -290,7 +290,7 @@ async fn duplicate_rules_are_refused_at_plan_and_by_the_api() {
         a.insert("port_to".into(), Value::int(23));
     }
     let replaced = plan(&p, "kmr_security_group_rule", Some(rule), other).await;
-    assert_eq!(replaced.requires_replace, vec![corral_engine::value::Path::attr("port_to")]);
+    assert_eq!(replaced.requires_replace, vec![corral_core::value::Path::attr("port_to")]);
 }
 
 fn with_cidrs(mut rule: Value, cidrs: &[&str]) -> Value {
@@ -582,7 +582,7 @@ fn the_admin_password_policy_is_checked_at_plan_time_and_never_quoted() {
         assert_eq!(errors.len(), 1, "{bad}: {}", text(&diagnostics));
         assert!(errors[0].summary.contains(why), "{bad}: {}", errors[0].summary);
         assert!(!errors[0].summary.contains(bad), "the password is never quoted: {}", errors[0].summary);
-        assert_eq!(errors[0].attribute, Some(corral_engine::value::Path::attr("admin_password")));
+        assert_eq!(errors[0].attribute, Some(corral_core::value::Path::attr("admin_password")));
     }
     let unknown = cluster_config(&[("admin_password", Value::Unknown(Type::String))]);
     let diagnostics = p.validate_resource(ValidateResourceRequest { type_name: "kmr_cluster".into(), config: unknown });
@@ -591,7 +591,7 @@ fn the_admin_password_policy_is_checked_at_plan_time_and_never_quoted() {
 
 #[test]
 fn configuration_diagnostics_name_their_attribute() {
-    use corral_engine::value::Path;
+    use corral_core::value::Path;
     let p = KmrFactory::new().instantiate();
     let attributes = |type_name: &str, config: Value| -> Vec<Option<Path>> {
         let diagnostics = p.validate_resource(ValidateResourceRequest { type_name: type_name.into(), config });
