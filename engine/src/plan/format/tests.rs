@@ -110,7 +110,7 @@ fn sample_plan() -> Plan {
 
 #[test]
 fn plan_json_is_terraform_shaped() {
-    let mut json = plan_to_json(&sample_plan());
+    let mut json = plan_to_json(&sample_plan(), None, &Default::default());
     // The version changes with every release; the snapshot is about the shape.
     json["corral_version"] = "[VERSION]".into();
     insta::assert_snapshot!(serde_json::to_string_pretty(&json).unwrap());
@@ -118,7 +118,7 @@ fn plan_json_is_terraform_shaped() {
 
 #[test]
 fn plan_json_marks_unknowns_and_sensitive_values() {
-    let json = plan_to_json(&sample_plan());
+    let json = plan_to_json(&sample_plan(), None, &Default::default());
     let create = &json["resource_changes"][0];
     assert_eq!(create["change"]["after"]["id"], serde_json::Value::Null);
     assert_eq!(create["change"]["after_unknown"], serde_json::json!({"id": true, "tags": {}}));
@@ -212,10 +212,10 @@ fn a_plan_file_holds_no_secret_in_the_clear_and_no_write_only_variable_at_all() 
     assert_eq!(read.variables["password"], plan.variables["password"], "sensitive values are sealed, not lost");
     assert_eq!(read.output_changes, plan.output_changes);
     assert_eq!(read.changes, plan.changes);
-    let json = plan_to_json(&plan).to_string();
+    let json = plan_to_json(&plan, None, &Default::default()).to_string();
     assert!(!json.contains("Sup3rSecretPw!"), "{json}");
     assert_eq!(
-        plan_to_json(&plan)["variables"]["password"],
+        plan_to_json(&plan, None, &Default::default())["variables"]["password"],
         serde_json::json!({"value": "hunter2", "sensitive": true})
     );
 }
