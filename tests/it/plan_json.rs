@@ -213,3 +213,22 @@ fn checkov_runs_a_custom_policy_over_the_plan_json() {
         "{report}"
     );
 }
+
+#[test]
+fn configuration_writes_no_constant_a_write_only_attribute_draws_from() {
+    let w = Workdir::new();
+    copy_dir(&fixtures().join("plan_json/write_only"), w.path());
+    let out = w.ok(&["plan", "-json"]);
+    for secret in ["Local-Pw-1", "Argument-Pw-2", "Default-Pw-3", "Output-Pw-4"] {
+        assert!(!out.stdout.contains(secret), "{secret} in {}", out.stdout);
+    }
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    let call = &json["configuration"]["root_module"]["module_calls"]["vault"];
+    assert_eq!(call["expressions"]["password"], json!({}));
+    assert_eq!(call["expressions"]["label"], json!({"constant_value": "plain-label"}));
+    assert_eq!(call["module"]["variables"]["password"], json!({}));
+    assert_eq!(call["module"]["outputs"]["stored"]["expression"], json!({}));
+    let resources = json["configuration"]["root_module"]["resources"].as_array().unwrap();
+    let via_local = resources.iter().find(|r| r["address"] == "testing_thing.via_local").unwrap();
+    assert_eq!(via_local["expressions"]["password"], json!({"references": ["local.pw"]}));
+}

@@ -12,6 +12,7 @@
 mod file;
 mod json;
 mod json_config;
+mod json_secrets;
 mod json_values;
 
 pub use file::{PLAN_FILE_FORMAT, PLAN_FILE_VERSION, PlanFileError, read_plan_file, write_plan_file};

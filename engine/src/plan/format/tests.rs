@@ -302,3 +302,41 @@ fn path_json_uses_terraform_steps() {
     let path = Path(vec![PathStep::Attr("rules".into()), PathStep::Index(2), PathStep::Key("k".into())]);
     assert_eq!(path_to_json(&path), serde_json::json!(["rules", 2, "k"]));
 }
+
+fn config_expr(text: &str) -> crate::config::Expr {
+    crate::lang::parse_expr(text, crate::diag::FileId(0)).unwrap()
+}
+
+fn reference_texts_of(text: &str) -> Vec<String> {
+    crate::lang::references(&config_expr(text)).iter().flat_map(json_config::reference_texts).collect()
+}
+
+#[test]
+fn references_are_listed_as_terraform_lists_them() {
+    assert_eq!(reference_texts_of("var.x"), ["var.x"]);
+    assert_eq!(reference_texts_of("var.x.y[0]"), ["var.x.y[0]", "var.x.y", "var.x"]);
+    assert_eq!(reference_texts_of("kmr_vpc.main.id"), ["kmr_vpc.main.id", "kmr_vpc.main"]);
+    assert_eq!(reference_texts_of("kmr_vpc.main[0].id"), ["kmr_vpc.main[0].id", "kmr_vpc.main[0]", "kmr_vpc.main"]);
+    assert_eq!(reference_texts_of("data.kmr_cluster.c.id"), ["data.kmr_cluster.c.id", "data.kmr_cluster.c"]);
+    assert_eq!(reference_texts_of("module.net.vpc_id"), ["module.net.vpc_id", "module.net"]);
+    assert_eq!(reference_texts_of("module.net[\"eu\"].vpc_id"), ["module.net[\"eu\"].vpc_id", "module.net[\"eu\"]"]);
+    assert_eq!(reference_texts_of("module.net[0]"), ["module.net[0]", "module.net"]);
+    assert_eq!(reference_texts_of("each.value.port"), ["each.value.port", "each.value"]);
+    assert_eq!(reference_texts_of("count.index"), ["count.index"]);
+    assert_eq!(reference_texts_of("t.a[*].name"), ["t.a"]);
+    assert_eq!(reference_texts_of("\"${var.a}-${local.b}\""), ["var.a", "local.b"]);
+    assert_eq!(reference_texts_of("[for s in var.list : s.id]"), ["var.list"]);
+}
+
+#[test]
+fn constants_are_what_evaluates_without_references_or_functions() {
+    let constant = |text: &str| json_config::constant(&config_expr(text)).map(|v| v.to_json());
+    assert_eq!(constant("\"ingress\""), Some(serde_json::json!("ingress")));
+    assert_eq!(constant("[for i in [1, 2] : i * 2]"), Some(serde_json::json!([2, 4])));
+    assert_eq!(constant("{ ssh = 22 }"), Some(serde_json::json!({"ssh": 22})));
+    assert_eq!(constant("null"), Some(serde_json::Value::Null));
+    // As Terraform evaluates with no context: no functions, no references.
+    assert_eq!(constant("upper(\"abc\")"), None);
+    assert_eq!(constant("var.x"), None);
+    assert_eq!(constant("\"a-${var.x}\""), None);
+}
