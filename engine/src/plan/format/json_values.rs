@@ -2,7 +2,8 @@
 //! and `prior_state` (what the plan started from, refreshed), each a tree of modules holding
 //! resource instances with their attribute values, as Terraform's `jsonplan`/`jsonstate`
 //! write them. Both are built from the plan's own changes, so a saved plan shows the state it
-//! was made against, not whatever the store holds when it is shown.
+//! was made against, not whatever the store holds when it is shown. (So a `--target` plan's
+//! `prior_state` holds the instances that plan looked at, not the whole state.)
 
 use std::collections::BTreeMap;
 
