@@ -310,3 +310,85 @@ fn every_path_architecture_md_names_exists() {
         .collect();
     assert!(missing.is_empty(), "ARCHITECTURE.md names paths that do not exist: {missing:?}");
 }
+
+/// Where the crate table starts in ARCHITECTURE.md.
+const CRATES_MARKER: &str = "<!-- crates -->";
+
+/// The crate table: crate name → (directory, the crates of ours it may depend on; `None` for
+/// "every crate above").
+fn parse_crates(doc: &str) -> Result<BTreeMap<String, (String, Option<BTreeSet<String>>)>, String> {
+    let start = doc.find(CRATES_MARKER).ok_or_else(|| format!("no {CRATES_MARKER} in ARCHITECTURE.md"))?;
+    let mut crates = BTreeMap::new();
+    let rows = doc[start..].lines().skip(1).skip_while(|line| !line.starts_with('|'));
+    for line in rows.take_while(|line| line.starts_with('|')) {
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        if cells.len() != 3 || cells[0].starts_with("---") || cells[0] == "crate" {
+            continue;
+        }
+        let allowed = if cells[2].starts_with("every") {
+            None
+        } else {
+            Some(
+                cells[2]
+                    .split(',')
+                    .map(|name| name.trim().trim_matches('`').to_string())
+                    .filter(|name| !name.is_empty() && name != "—")
+                    .collect(),
+            )
+        };
+        crates.insert(cells[0].trim_matches('`').to_string(), (cells[1].trim_matches('`').to_string(), allowed));
+    }
+    Ok(crates)
+}
+
+/// The `corral-*` crates a manifest's `[dependencies]` (not dev or build) names.
+fn our_dependencies(manifest: &str) -> BTreeSet<String> {
+    let mut in_dependencies = false;
+    let mut found = BTreeSet::new();
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_dependencies = line == "[dependencies]";
+            continue;
+        }
+        if in_dependencies
+            && let Some(name) = line.split(['=', '.', ' ']).next().filter(|name| name.starts_with("corral-"))
+        {
+            found.insert(name.to_string());
+        }
+    }
+    found
+}
+
+#[test]
+fn every_crate_depends_only_on_what_the_crate_table_allows() {
+    let root = workspace_root();
+    let doc = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    let crates = parse_crates(&doc).unwrap();
+    let workspace = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let members_line = workspace.lines().find(|line| line.starts_with("members")).unwrap();
+    let mut problems = Vec::new();
+    for member in members_line.split('"').skip(1).step_by(2) {
+        if !crates.values().any(|(dir, _)| dir == member) {
+            problems.push(format!("workspace member `{member}` is not in ARCHITECTURE.md's crate table"));
+        }
+    }
+    for (name, (dir, allowed)) in &crates {
+        let manifest = std::fs::read_to_string(root.join(dir).join("Cargo.toml"))
+            .unwrap_or_else(|e| panic!("{dir}/Cargo.toml: {e}"));
+        assert!(manifest.contains(&format!("name = \"{name}\"")), "{dir}/Cargo.toml is not crate `{name}`");
+        let Some(allowed) = allowed else { continue };
+        for dependency in our_dependencies(&manifest) {
+            if !allowed.contains(&dependency) {
+                problems.push(format!("`{name}` depends on `{dependency}`, which the crate table does not allow"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_crate_checker_reads_only_normal_dependencies() {
+    let manifest = "[package]\nname = \"x\"\n[dependencies]\ncorral-core.workspace = true\nserde = \"1\"\ncorral-sandbox = { path = \"s\" }\n[dev-dependencies]\ncorral-engine.workspace = true\n";
+    assert_eq!(our_dependencies(manifest), BTreeSet::from(["corral-core".to_string(), "corral-sandbox".to_string()]));
+}
