@@ -314,9 +314,12 @@ fn every_path_architecture_md_names_exists() {
 /// Where the crate table starts in ARCHITECTURE.md.
 const CRATES_MARKER: &str = "<!-- crates -->";
 
-/// The crate table: crate name → (directory, the crates of ours it may depend on; `None` for
-/// "every crate above").
-fn parse_crates(doc: &str) -> Result<BTreeMap<String, (String, Option<BTreeSet<String>>)>, String> {
+/// A row of the crate table: the crate's directory and the crates of ours it may depend on
+/// (`None` for "every crate above").
+type CrateRow = (String, Option<BTreeSet<String>>);
+
+/// The crate table, by crate name.
+fn parse_crates(doc: &str) -> Result<BTreeMap<String, CrateRow>, String> {
     let start = doc.find(CRATES_MARKER).ok_or_else(|| format!("no {CRATES_MARKER} in ARCHITECTURE.md"))?;
     let mut crates = BTreeMap::new();
     let rows = doc[start..].lines().skip(1).skip_while(|line| !line.starts_with('|'));
