@@ -1,12 +1,22 @@
-//! Scale benchmark: generated configurations of 1k–50k `testing_thing`s, timed as whole
+//! Scale benchmark: generated configurations of 1k–100k `testing_thing`s, timed as whole
 //! `corral` processes (median wall time and peak RSS of each command).
 //!
-//! Run: `cargo bench --bench scale -- [--sizes 1000,10000,50000] [--shapes independent,chains,fanout] [--runs 3] [--out-of-process]`
+//! Run: `cargo bench --bench scale -- [--sizes 1000,10000,50000] [--shapes independent,chains,fanout,count] [--commands validate,plan,apply,list,noop,refresh] [--runs 3] [--out-of-process]`
 //! `--out-of-process` serves the `testing` provider from a plugin process (`corral
 //! __provider testing`, over the plugin protocol) instead of in process.
 //! Shapes: `independent` (N resource blocks), `chains` (chains of 100 blocks, each refers to
 //! the previous one), `fanout` (N/100 module calls fed from a local map, each expanding 100
-//! instances through `count` and a `for` expression).
+//! instances through `count` and a `for` expression), `count` (one resource block with
+//! `count = N`).
+//! Commands: `validate`, `plan` (empty state), `apply` (always run, once, when a later
+//! command needs the state), `list` (`state list`), `noop` (no-change `plan
+//! --refresh=false`), `refresh` (no-change `plan`). When both `list` and `noop` run, the
+//! no-change plan is also shown as a multiple of `state list` of the same state in the same
+//! run: reading the state is the floor a plan that changes nothing is measured against.
+//!
+//! Issue 11's no-change targets (release, 2 cores): `--shapes count --sizes 1000,10000
+//! --commands list,noop` (10k: < 0.3 s, < 150 MB, <= 2.5x `state list`; 1k: < 0.04 s) and
+//! `--shapes count,independent --sizes 100000 --commands list,noop --runs 1` (< 3 s, < 1 GB).
 
 // wait4 is the only way to read one child's own peak RSS; it is used on our own child only.
 #![expect(unsafe_code)]
@@ -28,6 +38,9 @@ fn main() {
     };
     let sizes: Vec<usize> = value("--sizes", "1000,10000").split(',').filter_map(|s| s.trim().parse().ok()).collect();
     let shapes: Vec<String> = value("--shapes", "independent,chains,fanout").split(',').map(str::to_string).collect();
+    let commands: Vec<String> =
+        value("--commands", "validate,plan,apply,list,noop,refresh").split(',').map(|c| c.trim().to_string()).collect();
+    let wants = |command: &str| commands.iter().any(|c| c == command);
     let runs: usize = value("--runs", "3").parse().unwrap_or(3).max(1);
     let out_of_process = args.iter().any(|a| a == "--out-of-process");
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_corral"));
@@ -39,14 +52,14 @@ fn main() {
         for &size in &sizes {
             let dir = tempfile::tempdir().expect("temporary directory");
             generate(dir.path(), shape, size);
-            let measure = |label: &str, args: &[&str], runs: usize| {
+            let measure = |label: &str, args: &[&str], runs: usize| -> Option<Duration> {
                 let mut times = Vec::new();
                 let mut peaks = Vec::new();
                 for _ in 0..runs {
                     let (elapsed, peak_kb, ok) = run(&binary, dir.path(), args, out_of_process);
                     if !ok {
                         println!("{shape:<12} {size:>7}  {label:<24} FAILED");
-                        return;
+                        return None;
                     }
                     times.push(elapsed);
                     peaks.push(peak_kb);
@@ -60,12 +73,32 @@ fn main() {
                     median.as_secs_f64(),
                     peak as f64 / 1024.0
                 );
+                Some(median)
             };
-            measure("validate", &["validate"], runs);
-            measure("plan (empty state)", &["plan"], runs);
-            measure("apply", &["apply", "--auto-approve"], 1);
-            measure("plan --refresh=false", &["plan", "--refresh=false"], runs);
-            measure("plan (refresh)", &["plan"], runs);
+            if wants("validate") {
+                measure("validate", &["validate"], runs);
+            }
+            if wants("plan") {
+                measure("plan (empty state)", &["plan"], runs);
+            }
+            if ["apply", "list", "noop", "refresh"].iter().any(|c| wants(c))
+                && measure("apply", &["apply", "--auto-approve"], 1).is_none()
+            {
+                continue;
+            }
+            let list = if wants("list") { measure("state list", &["state", "list"], runs) } else { None };
+            let noop =
+                if wants("noop") { measure("plan --refresh=false", &["plan", "--refresh=false"], runs) } else { None };
+            if let (Some(list), Some(noop)) = (list, noop) {
+                println!(
+                    "{shape:<12} {size:>7}  {:<24} {:>10.2}",
+                    "  = x state list",
+                    noop.as_secs_f64() / list.as_secs_f64()
+                );
+            }
+            if wants("refresh") {
+                measure("plan (refresh)", &["plan"], runs);
+            }
         }
     }
 }
@@ -131,6 +164,11 @@ fn generate(dir: &Path, shape: &str, size: usize) {
             let group = "variable \"n\" {\n  type = number\n}\n\nvariable \"seed\" {\n  type = string\n}\n\nlocals {\n  names = [for i in range(var.n) : format(\"%s-%03d\", var.seed, i)]\n  tags  = merge({ seed = var.seed }, { size = tostring(var.n) })\n}\n\nresource \"testing_thing\" \"x\" {\n  count   = var.n\n  name    = local.names[count.index]\n  payload = jsonencode(local.tags)\n}\n";
             std::fs::create_dir_all(dir.join("group")).expect("group dir");
             std::fs::write(dir.join("group/main.hcl"), group).expect("group module");
+        }
+        "count" => {
+            text.push_str(&format!(
+                "resource \"testing_thing\" \"t\" {{\n  count   = {size}\n  name    = \"t${{count.index}}\"\n  payload = \"p${{count.index}}\"\n}}\n"
+            ));
         }
         other => panic!("unknown shape `{other}`"),
     }

@@ -230,14 +230,14 @@ impl Value {
     }
 
     /// Removes every mark and returns the paths that were sensitive.
-    pub fn unmark_deep(self) -> (Value, Vec<Path>) {
-        // Most values carry no mark: a read-only walk spares rebuilding every map.
+    pub fn unmark_deep(mut self) -> (Value, Vec<Path>) {
+        // Most values carry no mark: a read-only walk spares the paths.
         if !self.contains_sensitive() {
             return (self, Vec::new());
         }
         let mut paths = Vec::new();
-        let value = unmark_deep_at(self, &mut Path::root(), &mut paths);
-        (value, paths)
+        unmark_in_place(&mut self, &mut Path::root(), &mut paths);
+        (self, paths)
     }
 
     /// Re-applies marks at the given paths (paths that do not exist are ignored).
@@ -319,49 +319,33 @@ impl Value {
     }
 }
 
-fn unmark_deep_at(value: Value, at: &mut Path, paths: &mut Vec<Path>) -> Value {
-    match value {
-        Value::Sensitive(inner) => {
-            paths.push(at.clone());
-            unmark_deep_at(*inner, at, paths)
-        }
-        Value::List(t, items) => Value::List(t, unmark_seq(items, at, paths)),
-        Value::Set(t, items) => Value::Set(t, unmark_seq(items, at, paths)),
-        Value::Tuple(items) => Value::Tuple(unmark_seq(items, at, paths)),
-        Value::Map(t, items) => Value::Map(t, unmark_entries(items, at, paths, false)),
-        Value::Object(items) => Value::Object(unmark_entries(items, at, paths, true)),
-        other => other,
+/// Takes every mark off in place: the maps and vectors stay where they are (rebuilding
+/// them was most of what a plan's unmarking cost), and only children that hold a mark are
+/// visited, so only their keys are copied into paths.
+fn unmark_in_place(value: &mut Value, at: &mut Path, paths: &mut Vec<Path>) {
+    while let Value::Sensitive(inner) = value {
+        paths.push(at.clone());
+        let bare = std::mem::replace(&mut **inner, Value::Null(Type::Dynamic));
+        *value = bare;
     }
-}
-
-fn unmark_seq(items: Vec<Value>, at: &mut Path, paths: &mut Vec<Path>) -> Vec<Value> {
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| {
-            at.0.push(PathStep::Index(i as i64));
-            let v = unmark_deep_at(v, at, paths);
-            at.0.pop();
-            v
-        })
-        .collect()
-}
-
-fn unmark_entries(
-    items: BTreeMap<String, Value>,
-    at: &mut Path,
-    paths: &mut Vec<Path>,
-    object: bool,
-) -> BTreeMap<String, Value> {
-    items
-        .into_iter()
-        .map(|(k, v)| {
-            at.0.push(if object { PathStep::Attr(k.clone()) } else { PathStep::Key(k.clone()) });
-            let v = unmark_deep_at(v, at, paths);
-            at.0.pop();
-            (k, v)
-        })
-        .collect()
+    let object = matches!(value, Value::Object(_));
+    match value {
+        Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
+            for (i, item) in items.iter_mut().enumerate().filter(|(_, v)| v.contains_sensitive()) {
+                at.0.push(PathStep::Index(i as i64));
+                unmark_in_place(item, at, paths);
+                at.0.pop();
+            }
+        }
+        Value::Map(_, items) | Value::Object(items) => {
+            for (key, item) in items.iter_mut().filter(|(_, v)| v.contains_sensitive()) {
+                at.0.push(if object { PathStep::Attr(key.clone()) } else { PathStep::Key(key.clone()) });
+                unmark_in_place(item, at, paths);
+                at.0.pop();
+            }
+        }
+        _ => {}
+    }
 }
 
 fn mark_at(value: Value, steps: &[PathStep]) -> Value {

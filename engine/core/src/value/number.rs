@@ -23,6 +23,13 @@
 //! keeps a hostile expression from building numbers of gigabytes.
 //!
 //! The representation is private so that it can change without touching callers.
+//!
+//! Integers that fit a machine word (instance counts, indexes, ports, sizes: nearly every
+//! number a configuration holds) take shortcuts that give exactly what the general path
+//! would: such an integer needs no rounding at 512 bits, and its shortest decimal is all of
+//! its digits. The general path builds 512-bit quotients for every literal and two
+//! ~500-digit bounds for every print, which was a quarter of a 10k-instance plan whose
+//! names interpolate `count.index`.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -39,6 +46,9 @@ const F64_PRECISION: u32 = 53;
 const MAX_EXPONENT: i64 = 1 << 20;
 /// Largest decimal exponent a literal may have before it saturates.
 const MAX_DECIMAL_EXPONENT: i64 = 330_000;
+/// The least precision at which the machine-word shortcuts are exact: a product of two
+/// i64s has at most 126 bits (every number has [`PRECISION`]; this only guards the claim).
+const WORD_PRECISION: u32 = 128;
 
 #[derive(Clone, Debug)]
 pub struct Number(Repr);
@@ -117,9 +127,40 @@ impl Number {
         Number(Repr::Finite { negative, mantissa, exponent, precision })
     }
 
-    /// An exact integer with the given precision (rounded if it has more bits).
-    fn from_bigint(i: &BigInt, precision: u32) -> Number {
-        Number::round(i.sign() == Sign::Minus, i.magnitude().clone(), &BigUint::one(), 0, precision)
+    /// An integer of at most 127 bits, exactly (`precision` is at least [`WORD_PRECISION`]).
+    /// A zero is positive, as the general paths make a zero sum or integer.
+    fn from_word(value: i128, precision: u32) -> Number {
+        if value == 0 {
+            return Number::zero(false, precision);
+        }
+        Number::normalized(value < 0, BigUint::from(value.unsigned_abs()), 0, precision)
+    }
+
+    /// The value as an i64 when it is an integer that fits one (zeros of either sign are 0).
+    fn word(&self) -> Option<i64> {
+        let Repr::Finite { negative, mantissa, exponent, precision } = &self.0 else { return None };
+        if *exponent < 0 || *precision < WORD_PRECISION || mantissa.bits() as i64 + exponent > 63 {
+            return None;
+        }
+        let magnitude = (mantissa.to_u64()? << *exponent) as i64;
+        Some(if *negative { -magnitude } else { magnitude })
+    }
+
+    /// Parses a whole decimal of at most 19 digits (`12`, `-3`, `007`): it fits a u64, so
+    /// it is exact at 512 bits.
+    fn parse_word(text: &str) -> Option<Number> {
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        if digits.is_empty() || digits.len() > 19 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let magnitude: u64 = digits.parse().ok()?;
+        if magnitude == 0 {
+            return Some(Number::zero(negative, PRECISION));
+        }
+        Some(Number::normalized(negative, BigUint::from(magnitude), 0, PRECISION))
     }
 
     /// The shortest decimal that reads back as the float64 `f` (how Go prints a float64,
@@ -172,6 +213,11 @@ impl Number {
     /// surrounding spaces, no `+` sign, no hexadecimal, no underscores (as Terraform's
     /// `tonumber`). The value is rounded to 512 bits, as cty's `ParseNumberVal`.
     pub fn parse(text: &str) -> Option<Number> {
+        Number::parse_word(text).or_else(|| Number::parse_general(text))
+    }
+
+    /// [`Number::parse`] without the machine-word shortcut.
+    pub(super) fn parse_general(text: &str) -> Option<Number> {
         let (negative, body) = match text.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, text),
@@ -240,6 +286,9 @@ impl Number {
 
     /// The value as an i64 when it is a whole number in range.
     pub fn to_i64(&self) -> Option<i64> {
+        if let Some(word) = self.word() {
+            return Some(word);
+        }
         if !self.is_integer() {
             return None;
         }
@@ -298,6 +347,11 @@ impl Number {
                 if ma.is_zero() && mb.is_zero() {
                     return Number::zero(*na && *nb, precision);
                 }
+                if precision >= WORD_PRECISION
+                    && let (Some(a), Some(b)) = (self.word(), other.word())
+                {
+                    return Number::from_word(i128::from(a) + i128::from(b), precision);
+                }
                 if ma.is_zero() {
                     return Number::round(*nb, mb.clone(), &BigUint::one(), *eb, precision);
                 }
@@ -337,6 +391,16 @@ impl Number {
         match (&self.0, &other.0) {
             (Repr::Infinity { .. }, _) | (_, Repr::Infinity { .. }) => Number(Repr::Infinity { negative }),
             (Repr::Finite { mantissa: ma, exponent: ea, .. }, Repr::Finite { mantissa: mb, exponent: eb, .. }) => {
+                if precision >= WORD_PRECISION
+                    && let (Some(a), Some(b)) = (self.word(), other.word())
+                {
+                    let product = i128::from(a) * i128::from(b);
+                    return if product == 0 {
+                        Number::zero(negative, precision)
+                    } else {
+                        Number::from_word(product, precision)
+                    };
+                }
                 Number::round(negative, ma * mb, &BigUint::one(), ea + eb, precision)
             }
         }
@@ -351,6 +415,17 @@ impl Number {
             (_, Repr::Infinity { .. }) => Number::zero(negative, precision),
             _ if other.is_zero() => Number(Repr::Infinity { negative }),
             (Repr::Finite { mantissa: ma, exponent: ea, .. }, Repr::Finite { mantissa: mb, exponent: eb, .. }) => {
+                if precision >= WORD_PRECISION
+                    && let (Some(a), Some(b)) = (self.word(), other.word())
+                    && i128::from(a) % i128::from(b) == 0
+                {
+                    let quotient = i128::from(a) / i128::from(b);
+                    return if quotient == 0 {
+                        Number::zero(negative, precision)
+                    } else {
+                        Number::from_word(quotient, precision)
+                    };
+                }
                 Number::round(negative, ma.clone(), mb, ea - eb, precision)
             }
         }
@@ -553,7 +628,7 @@ impl Decimal {
 
 impl From<i64> for Number {
     fn from(i: i64) -> Number {
-        Number::from_bigint(&BigInt::from(i), PRECISION)
+        Number::from_word(i128::from(i), PRECISION)
     }
 }
 
@@ -573,6 +648,9 @@ impl PartialOrd for Number {
 
 impl Ord for Number {
     fn cmp(&self, other: &Number) -> Ordering {
+        if let (Some(a), Some(b)) = (self.word(), other.word()) {
+            return a.cmp(&b);
+        }
         match (&self.0, &other.0) {
             (Repr::Infinity { negative: a }, Repr::Infinity { negative: b }) => b.cmp(a),
             (Repr::Infinity { negative }, _) => {
@@ -637,26 +715,52 @@ impl fmt::Display for Number {
                 if mantissa.is_zero() {
                     return f.write_str("0");
                 }
-                let mut d = Decimal::new(mantissa, *exponent);
-                d.round_shortest(mantissa, *exponent, *precision);
-                let mut out = String::new();
-                if d.point > 0 {
-                    let whole = (d.point as usize).min(d.digits.len());
-                    out.extend(d.digits[..whole].iter().map(|&b| b as char));
-                    out.extend(std::iter::repeat_n('0', d.point as usize - whole));
-                } else {
-                    out.push('0');
+                if let Some(word) = self.word() {
+                    // All of an integer's digits are needed while it has no more bits than
+                    // the precision: any shorter decimal is at least 1 away, an ulp is < 1.
+                    return write!(f, "{}", word.unsigned_abs());
                 }
-                let fraction = d.digits.len() as i64 - d.point;
-                if fraction > 0 {
-                    out.push('.');
-                    for i in 0..fraction {
-                        let at = d.point + i;
-                        out.push(if at < 0 { '0' } else { d.at(at as usize) as char });
-                    }
-                }
-                f.write_str(&out)
+                f.write_str(&shortest_digits(mantissa, *exponent, *precision))
             }
+        }
+    }
+}
+
+/// The digits of `mantissa * 2^exponent` (non-zero, not negative), as few as read back as
+/// the same float of `precision` bits.
+fn shortest_digits(mantissa: &BigUint, exponent: i64, precision: u32) -> String {
+    let mut d = Decimal::new(mantissa, exponent);
+    d.round_shortest(mantissa, exponent, precision);
+    let mut out = String::new();
+    if d.point > 0 {
+        let whole = (d.point as usize).min(d.digits.len());
+        out.extend(d.digits[..whole].iter().map(|&b| b as char));
+        out.extend(std::iter::repeat_n('0', d.point as usize - whole));
+    } else {
+        out.push('0');
+    }
+    let fraction = d.digits.len() as i64 - d.point;
+    if fraction > 0 {
+        out.push('.');
+        for i in 0..fraction {
+            let at = d.point + i;
+            out.push(if at < 0 { '0' } else { d.at(at as usize) as char });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+impl Number {
+    /// [`Number`]'s text without the machine-word shortcut, for tests that hold the
+    /// shortcuts to the general path.
+    pub(super) fn general_text(&self) -> String {
+        match &self.0 {
+            Repr::Finite { negative, mantissa, exponent, precision } if !mantissa.is_zero() => {
+                let sign = if *negative { "-" } else { "" };
+                format!("{sign}{}", shortest_digits(mantissa, *exponent, *precision))
+            }
+            _ => self.to_string(),
         }
     }
 }

@@ -82,3 +82,89 @@ fn every_number_reads_back_from_its_text() {
         assert_eq!(Number::parse(&n.to_string()).as_ref(), Some(&n), "{n}");
     }
 }
+
+/// The machine-word shortcuts give exactly what the 512-bit paths give: the same
+/// representation (mantissa, exponent, sign of zero), text, parse and order.
+#[test]
+fn machine_word_integers_match_the_general_paths() {
+    use bigdecimal::BigDecimal;
+    let exact = |d: BigDecimal| format!("{:?}", Number::from_big_decimal(d));
+    let mut ints: Vec<i64> = vec![
+        0,
+        1,
+        -1,
+        2,
+        3,
+        7,
+        10,
+        100,
+        1000,
+        -1000,
+        1 << 31,
+        (1 << 53) + 1,
+        1 << 62,
+        -(1 << 62),
+        123_456_789,
+        1_000_000_000_000_000_000,
+        i64::MAX,
+        i64::MAX - 1,
+        i64::MIN,
+        i64::MIN + 1,
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..40 {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        ints.push((seed as i64) >> (seed % 60));
+    }
+    for &i in &ints {
+        let n = Number::from(i);
+        assert_eq!(format!("{n:?}"), exact(BigDecimal::from(i)), "from {i}");
+        assert_eq!(n.to_string(), n.general_text(), "text of {i}");
+        assert_eq!(n.to_string(), i.to_string());
+        assert_eq!(n.to_i64(), Some(i));
+        let parsed = Number::parse(&i.to_string()).unwrap();
+        assert_eq!(format!("{parsed:?}"), format!("{:?}", Number::parse_general(&i.to_string()).unwrap()), "{i}");
+        for &j in &ints {
+            let m = Number::from(j);
+            let (a, b) = (BigDecimal::from(i), BigDecimal::from(j));
+            assert_eq!(format!("{:?}", n.add(&m)), exact(&a + &b), "{i} + {j}");
+            assert_eq!(format!("{:?}", n.sub(&m)), exact(&a - &b), "{i} - {j}");
+            if i != 0 && j != 0 {
+                assert_eq!(format!("{:?}", n.mul(&m)), exact(&a * &b), "{i} * {j}");
+            }
+            if i != 0 && j != 0 && i128::from(i) % i128::from(j) == 0 {
+                assert_eq!(format!("{:?}", n.div(&m)), exact(&a / &b), "{i} / {j}");
+            }
+            assert_eq!(n.cmp(&m), a.cmp(&b), "{i} <=> {j}");
+        }
+    }
+    for text in ["0", "-0", "0000", "-0000", "007", "9999999999999999999", "18446744073709551615", "-12"] {
+        let (fast, general) = (Number::parse(text).unwrap(), Number::parse_general(text).unwrap());
+        assert_eq!(format!("{fast:?}"), format!("{general:?}"), "{text}");
+        assert_eq!(fast.to_string(), general.general_text(), "{text}");
+    }
+    // Signs of zero results, as the general paths give them.
+    assert_eq!(Number::from(-3).mul(&Number::from(0)).to_string(), "-0");
+    assert_eq!(Number::from(0).neg().mul(&Number::from(5)).to_string(), "-0");
+    assert_eq!(Number::from(0).div(&Number::from(-2)).to_string(), "-0");
+    assert_eq!(Number::from(3).add(&Number::from(-3)).to_string(), "0");
+    assert_eq!(Number::from(0).neg().add(&Number::from(0).neg()).to_string(), "-0");
+    assert_eq!(Number::from(0).neg().add(&Number::from(4)).to_string(), "4");
+    assert_eq!(Number::from(0).neg().cmp(&Number::from(0)), std::cmp::Ordering::Equal);
+}
+
+#[test]
+fn unmarking_reports_every_mark_in_walk_order() {
+    let inner = Value::object([("k".to_string(), Value::string("v").mark_sensitive())]).mark_sensitive();
+    let value = Value::object([
+        ("a".to_string(), inner),
+        ("b".to_string(), Value::string("plain")),
+        ("m".to_string(), Value::Map(Type::String, [("x".to_string(), Value::string("1").mark_sensitive())].into())),
+        ("t".to_string(), Value::Tuple(vec![Value::int(1), Value::Tuple(vec![Value::int(2).mark_sensitive()])])),
+    ]);
+    let (bare, paths) = value.clone().unmark_deep();
+    assert!(!bare.contains_sensitive());
+    let texts: Vec<String> = paths.iter().map(ToString::to_string).collect();
+    assert_eq!(texts, ["a", "a.k", "m[\"x\"]", "t[1][0]"].map(str::to_string));
+    assert_eq!(bare.mark_paths(&paths), value);
+}
