@@ -29,6 +29,10 @@ use std::time::{Duration, Instant};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--apply-overhead") {
+        apply_overhead(&args);
+        return;
+    }
     let value = |flag: &str, default: &str| -> String {
         args.iter()
             .position(|a| a == flag)
@@ -171,6 +175,83 @@ fn generate(dir: &Path, shape: &str, size: usize) {
             ));
         }
         other => panic!("unknown shape `{other}`"),
+    }
+    std::fs::write(dir.join("main.hcl"), text).expect("main.hcl");
+}
+
+/// Issue 11's apply-overhead cases: every operation of the `testing` provider sleeps
+/// `delay_ms = 50`, so the ideal wall time is known (the operations on the critical path, or
+/// all of them divided by `--parallelism`), and whatever the whole `corral apply` process takes
+/// beyond it is the engine's overhead: start-up, plan, task readiness, final plans, intent and
+/// result commits, events. Each run applies into a fresh directory.
+///
+/// Run: `cargo bench --bench scale -- --apply-overhead [--runs 3] [--out-of-process]`
+/// Targets (release, 2 cores): both cases at most 1.05x their bound.
+fn apply_overhead(args: &[String]) {
+    let runs: usize = args
+        .iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    let out_of_process = args.iter().any(|a| a == "--out-of-process");
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_corral"));
+    const DELAY_MS: u64 = 50;
+    // (label, shape, size, parallelism, bound: the sleeps that cannot overlap)
+    let cases = [
+        ("1k things x 50 ms, parallelism 10", "independent", 1000, 10, 1000 * DELAY_MS / 10),
+        ("chain of 200 x 50 ms", "chain", 200, 10, 200 * DELAY_MS),
+    ];
+    println!("{:<36} {:>8} {:>10} {:>8} {:>10}   runs (s)", "apply case", "bound s", "median s", "ratio", "peak MB");
+    for (label, shape, size, parallelism, bound_ms) in cases {
+        let mut times = Vec::new();
+        let mut peaks = Vec::new();
+        for _ in 0..runs {
+            let dir = tempfile::tempdir().expect("temporary directory");
+            generate_delayed(dir.path(), shape, size, DELAY_MS);
+            let parallelism = parallelism.to_string();
+            let (elapsed, peak_kb, ok) =
+                run(&binary, dir.path(), &["apply", "--auto-approve", "--parallelism", &parallelism], out_of_process);
+            if !ok {
+                println!("{label:<36} FAILED");
+                break;
+            }
+            times.push(elapsed);
+            peaks.push(peak_kb);
+        }
+        if times.len() < runs {
+            continue;
+        }
+        let each: Vec<String> = times.iter().map(|t| format!("{:.3}", t.as_secs_f64())).collect();
+        let mut sorted = times.clone();
+        sorted.sort();
+        peaks.sort();
+        let median = sorted[sorted.len() / 2].as_secs_f64();
+        let bound = bound_ms as f64 / 1000.0;
+        println!(
+            "{label:<36} {bound:>8.2} {median:>10.3} {:>7.3}x {:>10.1}   {}",
+            median / bound,
+            peaks[peaks.len() / 2] as f64 / 1024.0,
+            each.join(" ")
+        );
+    }
+}
+
+/// `independent`: N resource blocks; `chain`: N blocks, each naming the previous one's `id`
+/// (so they are created one after the other). Every one sleeps `delay_ms` in its create.
+fn generate_delayed(dir: &Path, shape: &str, size: usize, delay_ms: u64) {
+    let mut text = String::from("provider \"testing\" {\n  fsync = false\n}\n\n");
+    for i in 0..size {
+        let payload = match shape {
+            "independent" => format!("\"p{i}\""),
+            "chain" if i == 0 => "\"head\"".to_string(),
+            "chain" => format!("testing_thing.t{}.id", i - 1),
+            other => panic!("unknown shape `{other}`"),
+        };
+        text.push_str(&format!(
+            "resource \"testing_thing\" \"t{i}\" {{\n  name     = \"t{i}\"\n  payload  = {payload}\n  delay_ms = {delay_ms}\n}}\n\n"
+        ));
     }
     std::fs::write(dir.join("main.hcl"), text).expect("main.hcl");
 }
