@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(name = "corral", version, about = "Declarative reconciler for data-platform infrastructure")]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Run as if started in this directory (the configuration and `.corral/` live there).
     #[arg(long = "chdir", short = 'C', global = true, value_name = "DIR")]
     pub chdir: Option<PathBuf>,
@@ -20,7 +20,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Prepare the directory: check the configuration, set up the backend, start every
     /// provider it names.
     Init(InitArgs),
@@ -64,7 +64,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct FmtArgs {
+pub(crate) struct FmtArgs {
     /// Files or directories to format (default: the current directory); `-` reads standard
     /// input and writes the result to standard output.
     #[arg(value_name = "PATH")]
@@ -87,7 +87,7 @@ pub struct FmtArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ConsoleArgs {
+pub(crate) struct ConsoleArgs {
     /// Configuration directory (default: the current one).
     pub dir: Option<PathBuf>,
     #[command(flatten)]
@@ -98,7 +98,7 @@ pub struct ConsoleArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum SandboxCommand {
+pub(crate) enum SandboxCommand {
     /// Serve the sandbox over HTTP until interrupted, for several runs or tools to share.
     Serve(SandboxServeArgs),
     /// Print every object the sandbox holds (service, type, id, state, attributes).
@@ -110,14 +110,14 @@ pub enum SandboxCommand {
 }
 
 #[derive(Debug, Args, Clone, Default)]
-pub struct SandboxDirArgs {
+pub(crate) struct SandboxDirArgs {
     /// The sandbox directory (default `.corral/sandbox`).
     #[arg(long = "dir", value_name = "DIR")]
     pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone)]
-pub struct SandboxServeArgs {
+pub(crate) struct SandboxServeArgs {
     /// Address to listen on.
     #[arg(long = "addr", default_value = "127.0.0.1:7070")]
     pub addr: std::net::SocketAddr,
@@ -143,7 +143,7 @@ pub struct SandboxServeArgs {
 }
 
 #[derive(Debug, Args, Clone)]
-pub struct SandboxInspectArgs {
+pub(crate) struct SandboxInspectArgs {
     /// Print JSON.
     #[arg(long = "json")]
     pub json: bool,
@@ -152,13 +152,13 @@ pub struct SandboxInspectArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum ProvidersCommand {
+pub(crate) enum ProvidersCommand {
     /// Print the schema of every available provider.
     Schema(ProvidersSchemaArgs),
 }
 
 #[derive(Debug, Args)]
-pub struct ProvidersSchemaArgs {
+pub(crate) struct ProvidersSchemaArgs {
     /// Print the schemas as JSON (the form is `{"format_version", "provider_schemas"}`).
     #[arg(long, required_unless_present = "json_schema")]
     pub json: bool,
@@ -171,19 +171,19 @@ pub struct ProvidersSchemaArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct CompletionArgs {
+pub(crate) struct CompletionArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
-pub struct ServeProviderArgs {
+pub(crate) struct ServeProviderArgs {
     pub name: String,
 }
 
 #[derive(Debug, Args, Clone, Default)]
-pub struct VarArgs {
+pub(crate) struct VarArgs {
     /// Set a root variable: `--var name=value` (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
@@ -193,7 +193,7 @@ pub struct VarArgs {
 }
 
 #[derive(Debug, Args, Clone)]
-pub struct LockArgs {
+pub(crate) struct LockArgs {
     /// How long to wait for the workspace lock (e.g. `30s`, `2m`).
     #[arg(long = "lock-timeout", value_parser = parse_duration, default_value = "0s")]
     pub lock_timeout: Duration,
@@ -212,7 +212,7 @@ fn lock_always(text: &str) -> Result<bool, String> {
 }
 
 #[derive(Debug, Args, Clone)]
-pub struct PlanFlags {
+pub(crate) struct PlanFlags {
     #[command(flatten)]
     pub vars: VarArgs,
     /// Limit the plan to these resources and what they depend on (repeatable).
@@ -243,7 +243,7 @@ pub struct PlanFlags {
 }
 
 #[derive(Debug, Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Configuration directory (default: the current one).
     pub dir: Option<PathBuf>,
     /// A backend setting over the `backend` block: `KEY=VALUE`, or a file of `key = value`
@@ -267,7 +267,7 @@ pub struct InitArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ValidateArgs {
+pub(crate) struct ValidateArgs {
     /// Configuration directory (default: the current one).
     pub dir: Option<PathBuf>,
     /// Print diagnostics as JSON.
@@ -276,7 +276,7 @@ pub struct ValidateArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct PlanArgs {
+pub(crate) struct PlanArgs {
     /// Configuration directory (default: the current one).
     pub dir: Option<PathBuf>,
     #[command(flatten)]
@@ -293,7 +293,7 @@ pub struct PlanArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ApplyArgs {
+pub(crate) struct ApplyArgs {
     /// A saved plan file, or a configuration directory (default: the current one).
     pub target: Option<PathBuf>,
     #[command(flatten)]
@@ -304,12 +304,12 @@ pub struct ApplyArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct GraphArgs {
+pub(crate) struct GraphArgs {
     pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// A saved plan file; without it, the current state.
     pub file: Option<PathBuf>,
     #[arg(long)]
@@ -317,7 +317,7 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct OutputArgs {
+pub(crate) struct OutputArgs {
     pub name: Option<String>,
     #[arg(long)]
     pub json: bool,
@@ -327,7 +327,7 @@ pub struct OutputArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum StateCommand {
+pub(crate) enum StateCommand {
     /// List the instances in state.
     List {
         /// Only addresses matching these (a module, resource or instance).
@@ -363,7 +363,7 @@ pub enum StateCommand {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum WorkspaceCommand {
+pub(crate) enum WorkspaceCommand {
     List,
     Show,
     New { name: String },
@@ -372,7 +372,7 @@ pub enum WorkspaceCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct ForceUnlockArgs {
+pub(crate) struct ForceUnlockArgs {
     pub lock_id: String,
 }
 

@@ -14,7 +14,7 @@ use corral_engine::state::{LockInfo, RedbStore, StateError, StateStore, lock_wit
 
 use crate::ui::{self, Reported};
 
-pub struct Context {
+pub(crate) struct Context {
     /// The configuration directory.
     pub root: PathBuf,
     /// `.corral/` inside it: state, provider data, the selected workspace.
@@ -29,13 +29,13 @@ pub struct Context {
     pub plugins: Vec<Arc<corral_provider_protocol::PluginFactory>>,
 }
 
-pub struct Loaded {
+pub(crate) struct Loaded {
     pub config: Config,
     pub graph: ConfigGraph,
 }
 
 impl Context {
-    pub fn new(chdir: Option<&Path>, dir: Option<&Path>, no_color: bool) -> anyhow::Result<Context> {
+    pub(crate) fn new(chdir: Option<&Path>, dir: Option<&Path>, no_color: bool) -> anyhow::Result<Context> {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
         let work_dir = match chdir {
             Some(d) => cwd.join(d),
@@ -64,14 +64,14 @@ impl Context {
 
     /// Loads the configuration and builds its graph, printing every diagnostic; fails if
     /// any is an error.
-    pub fn load(&self) -> anyhow::Result<Loaded> {
+    pub(crate) fn load(&self) -> anyhow::Result<Loaded> {
         self.load_inner(false)
     }
 
     /// [`Context::load`] for a command that will call the providers: the plugins the
     /// configuration uses start launching as soon as it is parsed, so their start-up
     /// overlaps building the graph and reading the state instead of following them.
-    pub fn load_for_providers(&self) -> anyhow::Result<Loaded> {
+    pub(crate) fn load_for_providers(&self) -> anyhow::Result<Loaded> {
         self.load_inner(true)
     }
 
@@ -115,24 +115,24 @@ impl Context {
 
     /// A path as shown to the user: relative to the working directory when inside it (the
     /// working directory itself in full, rather than as an empty name).
-    pub fn display(&self, path: &Path) -> String {
+    pub(crate) fn display(&self, path: &Path) -> String {
         match path.strip_prefix(&self.cwd) {
             Ok(relative) if !relative.as_os_str().is_empty() => relative.display().to_string(),
             _ => path.display().to_string(),
         }
     }
 
-    pub fn report(&self, diags: &Diagnostics, sources: &SourceMap) {
+    pub(crate) fn report(&self, diags: &Diagnostics, sources: &SourceMap) {
         ui::print_diagnostics(diags, sources, self.color);
     }
 
-    pub fn store(&self) -> anyhow::Result<Arc<dyn StateStore>> {
+    pub(crate) fn store(&self) -> anyhow::Result<Arc<dyn StateStore>> {
         let store = RedbStore::open(self.data_dir.join("state")).map_err(|e| anyhow::anyhow!(e))?;
         Ok(Arc::new(store))
     }
 
     /// The selected workspace: `CORRAL_WORKSPACE`, else `.corral/environment`, else `default`.
-    pub fn workspace(&self) -> String {
+    pub(crate) fn workspace(&self) -> String {
         if let Ok(ws) = std::env::var("CORRAL_WORKSPACE")
             && !ws.is_empty()
         {
@@ -145,7 +145,7 @@ impl Context {
             .unwrap_or_else(|| "default".to_string())
     }
 
-    pub fn select_workspace(&self, name: &str) -> anyhow::Result<()> {
+    pub(crate) fn select_workspace(&self, name: &str) -> anyhow::Result<()> {
         corral_engine::state::secure_fs::create_private_dir_all(&self.data_dir)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", self.data_dir.display()))?;
         fs_err::write(self.data_dir.join("environment"), format!("{name}\n"))?;
@@ -153,7 +153,7 @@ impl Context {
     }
 
     /// Takes the workspace lock, waiting up to `timeout`.
-    pub async fn lock(
+    pub(crate) async fn lock(
         &self,
         store: &dyn StateStore,
         workspace: &str,

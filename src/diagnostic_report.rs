@@ -8,7 +8,7 @@ use corral_engine::diag::{Diagnostic, Severity, SourceMap};
 
 /// A diagnostic bound to its source text, ready for miette's report handlers.
 #[derive(Debug)]
-pub struct Rendered {
+pub(crate) struct Rendered {
     message: String,
     severity: Severity,
     help: Option<String>,
@@ -57,7 +57,7 @@ impl miette::Diagnostic for Rendered {
 /// Binds `diagnostic` to its source so miette can draw it. Labels in other files than the
 /// primary span's become related diagnostics of their own, because a miette report holds one
 /// source.
-pub fn render(diagnostic: &Diagnostic, sources: &SourceMap) -> Rendered {
+pub(crate) fn render(diagnostic: &Diagnostic, sources: &SourceMap) -> Rendered {
     let mut message = diagnostic.summary.clone();
     match (diagnostic.span, &diagnostic.attribute) {
         (Some(span), Some(path)) => message = format!("{message}\n  at {}, attribute `{path}`", sources.location(span)),

@@ -7,14 +7,14 @@ use tokio::sync::watch;
 
 /// How many interrupts have arrived since [`listen`].
 #[derive(Clone)]
-pub struct Interrupts {
+pub(crate) struct Interrupts {
     count: watch::Receiver<u32>,
 }
 
 impl Interrupts {
     /// Waits until the `n`th interrupt (at once if it already arrived); never returns if
     /// the listener could not be installed.
-    pub async fn nth(&mut self, n: u32) {
+    pub(crate) async fn nth(&mut self, n: u32) {
         if self.count.wait_for(|count| *count >= n).await.is_err() {
             std::future::pending::<()>().await;
         }
@@ -22,7 +22,7 @@ impl Interrupts {
 }
 
 /// Starts counting SIGINT and SIGTERM. From now on neither ends the process by itself.
-pub fn listen() -> std::io::Result<Interrupts> {
+pub(crate) fn listen() -> std::io::Result<Interrupts> {
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let (tx, rx) = watch::channel(0u32);

@@ -8,10 +8,10 @@ use corral_engine::schema::{AttributeSchema, BlockSchema, ChangeClass, Nesting, 
 use corral_engine::value::Type;
 use serde_json::{Map, Value as J, json};
 
-pub const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
+pub(crate) const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 
 /// `kind` is `resource` or `data`.
-pub fn resource(provider: &str, kind: &str, type_name: &str, schema: &ResourceSchema) -> J {
+pub(crate) fn resource(provider: &str, kind: &str, type_name: &str, schema: &ResourceSchema) -> J {
     let mut out = Map::new();
     out.insert("$schema".into(), json!(DRAFT));
     out.insert("$id".into(), json!(format!("https://corral.invalid/schemas/{provider}/{kind}/{type_name}.json")));

@@ -9,10 +9,10 @@
 //! the hook that was there before.
 
 /// What a shell reports for a process ended by SIGPIPE.
-pub const BROKEN_PIPE_EXIT: u8 = 141;
+pub(crate) const BROKEN_PIPE_EXIT: u8 = 141;
 
 /// Installs the hook. Call first thing in `main`.
-pub fn exit_quietly_on_broken_pipe() {
+pub(crate) fn exit_quietly_on_broken_pipe() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let message = info

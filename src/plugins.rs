@@ -20,7 +20,7 @@ use corral_engine::provider::{ProviderFactory, ProviderRegistry};
 use corral_provider_protocol::{LaunchOptions, PluginCommand, PluginFactory, ServeOptions};
 
 /// The hidden subcommand that serves a compiled-in provider as a plugin.
-pub const PROVIDER_SUBCOMMAND: &str = "__provider";
+pub(crate) const PROVIDER_SUBCOMMAND: &str = "__provider";
 
 const EXECUTABLE_PREFIX: &str = "corral-provider-";
 
@@ -29,13 +29,13 @@ const EXECUTABLE_PREFIX: &str = "corral-provider-";
 const OUT_OF_PROCESS_BY_DEFAULT: &[&str] = &["kmr"];
 
 /// The providers of a run and the plugins among them (to stop them on Ctrl-C).
-pub struct Providers {
+pub(crate) struct Providers {
     pub registry: ProviderRegistry,
     pub plugins: Vec<Arc<PluginFactory>>,
 }
 
 /// A provider compiled into this binary, by name, with the options it is served with.
-pub fn compiled_in(name: &str) -> Option<(Arc<dyn ProviderFactory>, ServeOptions)> {
+pub(crate) fn compiled_in(name: &str) -> Option<(Arc<dyn ProviderFactory>, ServeOptions)> {
     match name {
         "corral" => Some((Arc::new(corral_providers_builtin::CorralFactory::new()), ServeOptions::default())),
         "testing" => Some((Arc::new(corral_providers_builtin::TestingFactory::new()), ServeOptions::default())),
@@ -45,7 +45,7 @@ pub fn compiled_in(name: &str) -> Option<(Arc<dyn ProviderFactory>, ServeOptions
 }
 
 /// Builds the providers of a run for the configuration whose data directory is `data_dir`.
-pub fn providers(data_dir: &Path, include_testing: bool) -> Providers {
+pub(crate) fn providers(data_dir: &Path, include_testing: bool) -> Providers {
     let mut registry = corral_providers_builtin::registry(include_testing);
     let mut plugins = Vec::new();
     let own_exe = std::env::current_exe().ok();
@@ -124,7 +124,7 @@ fn executables(dirs: &[PathBuf]) -> BTreeMap<String, PathBuf> {
 
 /// `corral __provider NAME`: serves a compiled-in provider as a plugin (the multicall
 /// entry). Runs before the CLI's own runtime and logging exist.
-pub fn serve_compiled_in(name: &str) -> std::process::ExitCode {
+pub(crate) fn serve_compiled_in(name: &str) -> std::process::ExitCode {
     match compiled_in(name) {
         Some((factory, options)) => corral_provider_protocol::plugin_main(factory, options),
         None => {

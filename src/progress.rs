@@ -26,10 +26,10 @@ fn verb(action: Action, deposed: bool) -> (&'static str, &'static str) {
 
 /// The operations started and not yet finished, by address (shared with whoever must say
 /// what was abandoned when a second interrupt stops the wait).
-pub type InFlight = Arc<Mutex<BTreeSet<String>>>;
+pub(crate) type InFlight = Arc<Mutex<BTreeSet<String>>>;
 
 /// Prints events until the sender is dropped, keeping `in_flight` up to date.
-pub async fn show(mut events: UnboundedReceiver<ApplyEvent>, in_flight: InFlight) {
+pub(crate) async fn show(mut events: UnboundedReceiver<ApplyEvent>, in_flight: InFlight) {
     // `TF_IN_AUTOMATION` (Terraform's) asks for output fit for a log, even on a terminal:
     // plain lines, no spinner.
     let bar = if crate::ui::in_automation() { ProgressBar::hidden() } else { ProgressBar::new_spinner() };

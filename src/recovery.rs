@@ -16,13 +16,13 @@ use crate::context::Context;
 use crate::ui::Reported;
 
 /// Where the recovery file of a workspace goes.
-pub fn path(ctx: &Context, workspace: &str) -> PathBuf {
+pub(crate) fn path(ctx: &Context, workspace: &str) -> PathBuf {
     ctx.data_dir.join("state").join(format!("{workspace}.errored.json"))
 }
 
 /// Writes the recovery file: complete under a temporary name, then renamed into place, so a
 /// crash never leaves half a state that `state push` would take.
-pub fn write(path: &Path, state: &State) -> std::io::Result<()> {
+pub(crate) fn write(path: &Path, state: &State) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     fs_err::create_dir_all(dir)?;
     let mut file = tempfile::NamedTempFile::new_in(dir)?;
@@ -38,7 +38,7 @@ pub fn write(path: &Path, state: &State) -> std::io::Result<()> {
 ///
 /// The store is not consulted: a serial or lineage that happens to match proves nothing about
 /// what the file holds (someone else's commits could have moved the serial past it).
-pub fn refuse_if_pending(ctx: &Context, workspace: &str) -> anyhow::Result<()> {
+pub(crate) fn refuse_if_pending(ctx: &Context, workspace: &str) -> anyhow::Result<()> {
     let path = path(ctx, workspace);
     if !path.exists() {
         return Ok(());
@@ -57,7 +57,7 @@ pub fn refuse_if_pending(ctx: &Context, workspace: &str) -> anyhow::Result<()> {
 
 /// After a successful `state push`: the workspace's recovery file, if it holds exactly the
 /// state pushed, has served its purpose and is removed (it is in the store now).
-pub fn settle_after_push(ctx: &Context, workspace: &str, pushed: &State) -> anyhow::Result<()> {
+pub(crate) fn settle_after_push(ctx: &Context, workspace: &str, pushed: &State) -> anyhow::Result<()> {
     let path = path(ctx, workspace);
     let Ok(text) = fs_err::read_to_string(&path) else { return Ok(()) };
     if format::import(&text).is_ok_and(|saved| saved == *pushed) {

@@ -18,7 +18,7 @@ const ENV_NAMES: [&str; 2] = ["TF_CLI_ARGS", "CORRAL_CLI_ARGS"];
 
 /// `argv` (program name first) with the environment's extra arguments and Terraform's flag
 /// spellings turned into Corral's. `cli` is the whole clap command.
-pub fn rewrite(argv: Vec<OsString>, cli: &clap::Command) -> Result<Vec<OsString>, String> {
+pub(crate) fn rewrite(argv: Vec<OsString>, cli: &clap::Command) -> Result<Vec<OsString>, String> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     rewrite_with(argv, cli, &env)
 }

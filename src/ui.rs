@@ -8,12 +8,12 @@ use corral_engine::diag::{Diagnostics, SourceMap};
 use crate::diagnostic_report;
 
 /// Whether to colour output: a terminal, no `NO_COLOR`, no `--no-color`.
-pub fn use_color(no_color_flag: bool) -> bool {
+pub(crate) fn use_color(no_color_flag: bool) -> bool {
     !no_color_flag && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
 }
 
 /// Prints diagnostics (errors and warnings) to stderr with their source snippets.
-pub fn print_diagnostics(diags: &Diagnostics, sources: &SourceMap, color: bool) {
+pub(crate) fn print_diagnostics(diags: &Diagnostics, sources: &SourceMap, color: bool) {
     if diags.is_empty() {
         return;
     }
@@ -32,12 +32,12 @@ pub fn print_diagnostics(diags: &Diagnostics, sources: &SourceMap, color: bool) 
 
 /// Whether Terraform's `TF_IN_AUTOMATION` is set (to anything non-empty): output for a CI
 /// log, without a spinner or hints about which command to type next.
-pub fn in_automation() -> bool {
+pub(crate) fn in_automation() -> bool {
     std::env::var_os("TF_IN_AUTOMATION").is_some_and(|v| !v.is_empty())
 }
 
 /// Asks for `yes`; anything else (or no terminal) is a no.
-pub fn confirm(question: &str) -> bool {
+pub(crate) fn confirm(question: &str) -> bool {
     if !std::io::stdin().is_terminal() {
         return false;
     }
@@ -53,7 +53,7 @@ pub fn confirm(question: &str) -> bool {
 
 /// An error already shown to the user as diagnostics: exit 1 without printing more.
 #[derive(Debug)]
-pub struct Reported;
+pub(crate) struct Reported;
 
 impl std::fmt::Display for Reported {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

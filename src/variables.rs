@@ -22,7 +22,12 @@ const MAX_UNDECLARED_WARNINGS: usize = 3;
 /// Every value given for a root variable of `config`, plus the sources read (for error
 /// messages). `--var-file` paths are relative to `work_dir` (the directory `-C` names, as
 /// Terraform's `-chdir`); the automatic files are looked for in `root`.
-pub fn collect(config: &Config, root: &Path, work_dir: &Path, args: &VarArgs) -> (InputValues, SourceMap, Diagnostics) {
+pub(crate) fn collect(
+    config: &Config,
+    root: &Path,
+    work_dir: &Path,
+    args: &VarArgs,
+) -> (InputValues, SourceMap, Diagnostics) {
     let declared = |name: &str| config.root.variables.contains_key(name);
     let mut values = InputValues::new();
     let mut sources = SourceMap::default();
@@ -152,7 +157,7 @@ fn read_file(path: &Path, label: &Path, values: &mut InputValues, sources: &mut 
 
 /// The `name = value` assignments of a parsed variables-style file (tfvars, a
 /// `--backend-config` file), each evaluated as a constant, with the span of its value.
-pub fn assignments(
+pub(crate) fn assignments(
     file: FileId,
     body: &hcl_edit::structure::Body,
     diags: &mut Diagnostics,

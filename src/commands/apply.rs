@@ -13,7 +13,7 @@ use crate::args::ApplyArgs;
 use crate::context::{Context, Loaded};
 use crate::ui::{self, Reported};
 
-pub async fn run(chdir: Option<&Path>, no_color: bool, args: &ApplyArgs, destroy: bool) -> anyhow::Result<i32> {
+pub(crate) async fn run(chdir: Option<&Path>, no_color: bool, args: &ApplyArgs, destroy: bool) -> anyhow::Result<i32> {
     // The argument is a saved plan or a configuration directory (which, like the default
     // one, is found under `-C`).
     let (plan_file, dir) = match &args.target {
@@ -130,13 +130,13 @@ async fn run_locked(
 }
 
 /// Whether the root module has any configuration file.
-pub fn has_configuration(loaded: &Loaded) -> bool {
+pub(crate) fn has_configuration(loaded: &Loaded) -> bool {
     loaded.config.sources.files().next().is_some()
 }
 
 /// Terraform's refusal to plan or apply without configuration: it would mark everything for
 /// destruction, which is `destroy`'s (or `plan --destroy`'s) job.
-pub fn no_configuration(ctx: &Context, command: &str) -> anyhow::Result<i32> {
+pub(crate) fn no_configuration(ctx: &Context, command: &str) -> anyhow::Result<i32> {
     let hint = if command == "plan" { "`corral plan --destroy`" } else { "`corral destroy`" };
     let diag = Diagnostic::error("No configuration files")
         .with_detail(format!(

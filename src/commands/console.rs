@@ -21,7 +21,7 @@ use crate::context::Context;
 use crate::ui::{self, Reported};
 use crate::variables;
 
-pub async fn run(ctx: &Context, args: &ConsoleArgs) -> anyhow::Result<i32> {
+pub(crate) async fn run(ctx: &Context, args: &ConsoleArgs) -> anyhow::Result<i32> {
     let loaded = ctx.load()?;
     let store = ctx.store()?;
     let workspace = ctx.workspace();
@@ -188,7 +188,7 @@ fn hide_sensitive(value: &Value) -> Value {
 /// `tomap({...})`, heredocs for multi-line strings, `(known after apply)`,
 /// `(sensitive)` (Terraform 1.0.3's console says that; plans say `(sensitive value)`).
 /// `indent` is the column the value starts at.
-pub fn render(value: &Value, indent: usize) -> String {
+pub(crate) fn render(value: &Value, indent: usize) -> String {
     match value {
         Value::Sensitive(_) => "(sensitive)".to_string(),
         Value::Unknown(_) => "(known after apply)".to_string(),

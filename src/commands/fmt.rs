@@ -15,7 +15,7 @@ use crate::ui;
 /// Extensions of the files a directory contributes.
 const EXTENSIONS: [&str; 3] = ["hcl", "tf", "tfvars"];
 
-pub fn run(chdir: Option<&Path>, no_color: bool, args: &FmtArgs) -> anyhow::Result<i32> {
+pub(crate) fn run(chdir: Option<&Path>, no_color: bool, args: &FmtArgs) -> anyhow::Result<i32> {
     let base = chdir.map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let mut run = FmtRun {
         args,

@@ -33,7 +33,7 @@ struct Setting {
     origin: Origin,
 }
 
-pub async fn run(ctx: &Context, args: &InitArgs) -> anyhow::Result<i32> {
+pub(crate) async fn run(ctx: &Context, args: &InitArgs) -> anyhow::Result<i32> {
     let mut loaded = ctx.load_for_providers()?;
     let mut diags = Diagnostics::new();
 

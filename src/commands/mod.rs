@@ -1,15 +1,15 @@
 //! One module per command group. Each returns the process exit code.
 
-pub mod apply;
-pub mod console;
-pub mod fmt;
-pub mod graph;
-pub mod init;
-pub mod output;
-pub mod plan;
-pub mod providers;
-pub mod sandbox;
-pub mod show;
-pub mod state;
-pub mod validate;
-pub mod workspace;
+pub(crate) mod apply;
+pub(crate) mod console;
+pub(crate) mod fmt;
+pub(crate) mod graph;
+pub(crate) mod init;
+pub(crate) mod output;
+pub(crate) mod plan;
+pub(crate) mod providers;
+pub(crate) mod sandbox;
+pub(crate) mod show;
+pub(crate) mod state;
+pub(crate) mod validate;
+pub(crate) mod workspace;

@@ -3,7 +3,7 @@
 use crate::args::OutputArgs;
 use crate::context::Context;
 
-pub async fn run(ctx: &Context, args: &OutputArgs) -> anyhow::Result<i32> {
+pub(crate) async fn run(ctx: &Context, args: &OutputArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let state = store.read(&ctx.workspace()).await.map_err(|e| anyhow::anyhow!(e))?;
     if let Some(name) = &args.name {
@@ -57,7 +57,7 @@ pub async fn run(ctx: &Context, args: &OutputArgs) -> anyhow::Result<i32> {
 }
 
 /// A JSON value written the way Terraform prints values: `"x"`, `[ ... ]`, `{ k = v }`.
-pub fn hcl_like(value: &serde_json::Value) -> String {
+pub(crate) fn hcl_like(value: &serde_json::Value) -> String {
     fn write(value: &serde_json::Value, indent: usize, out: &mut String) {
         let pad = "  ".repeat(indent + 1);
         let end = "  ".repeat(indent);

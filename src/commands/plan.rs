@@ -12,7 +12,7 @@ use crate::context::{Context, Loaded};
 use crate::ui::Reported;
 use crate::variables;
 
-pub async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
+pub(crate) async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
     let loaded = ctx.load_for_providers()?;
     if !args.flags.destroy && !super::apply::has_configuration(&loaded) {
         return super::apply::no_configuration(ctx, "plan");
@@ -52,7 +52,7 @@ pub async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
 
 /// Reads state and makes a plan (committing any recovery bookkeeping first). Diagnostics
 /// are printed here.
-pub async fn make_plan(
+pub(crate) async fn make_plan(
     ctx: &Context,
     loaded: &Loaded,
     store: &Arc<dyn StateStore>,

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use crate::args::{ProvidersCommand, ProvidersSchemaArgs};
 use crate::context::Context;
 
-pub fn run(ctx: &Context, command: &ProvidersCommand) -> anyhow::Result<i32> {
+pub(crate) fn run(ctx: &Context, command: &ProvidersCommand) -> anyhow::Result<i32> {
     match command {
         ProvidersCommand::Schema(args) => schema(ctx, args),
     }

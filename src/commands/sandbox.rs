@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::args::{SandboxCommand, SandboxDirArgs};
 use crate::context::Context;
 
-pub async fn run(ctx: &Context, command: &SandboxCommand) -> anyhow::Result<i32> {
+pub(crate) async fn run(ctx: &Context, command: &SandboxCommand) -> anyhow::Result<i32> {
     match command {
         SandboxCommand::Serve(args) => {
             let dir = sandbox_dir(ctx, &args.dir);

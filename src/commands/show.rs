@@ -7,7 +7,7 @@ use corral_engine::state;
 use crate::args::ShowArgs;
 use crate::context::Context;
 
-pub async fn run(ctx: &Context, args: &ShowArgs) -> anyhow::Result<i32> {
+pub(crate) async fn run(ctx: &Context, args: &ShowArgs) -> anyhow::Result<i32> {
     if let Some(file) = &args.file {
         let bytes = fs_err::read(file)?;
         // Checked and unsealed with the selected workspace's key.

@@ -7,7 +7,7 @@ use corral_engine::state::{InstanceState, State, StateChange, format};
 use crate::args::StateCommand;
 use crate::context::Context;
 
-pub async fn run(ctx: &Context, command: &StateCommand) -> anyhow::Result<i32> {
+pub(crate) async fn run(ctx: &Context, command: &StateCommand) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let workspace = ctx.workspace();
     match command {
@@ -198,7 +198,7 @@ async fn remove_instances(
 }
 
 /// An instance's attributes, HCL-like, with sensitive attributes hidden.
-pub fn render_instance(header: &str, instance: &InstanceState) -> String {
+pub(crate) fn render_instance(header: &str, instance: &InstanceState) -> String {
     let mode = if header.starts_with("data.") { "data" } else { "resource" };
     let _ = ResourceMode::Managed;
     let (type_name, name) = header.trim_start_matches("data.").split_once('.').unwrap_or((header, ""));

@@ -19,7 +19,7 @@ impl Scope for UnknownScope {
     }
 }
 
-pub fn run(ctx: &Context, args: &ValidateArgs) -> anyhow::Result<i32> {
+pub(crate) fn run(ctx: &Context, args: &ValidateArgs) -> anyhow::Result<i32> {
     let loaded = match ctx.load_for_providers() {
         Ok(l) => l,
         Err(e) if e.is::<Reported>() && args.json => {

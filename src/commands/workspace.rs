@@ -3,7 +3,7 @@
 use crate::args::WorkspaceCommand;
 use crate::context::Context;
 
-pub async fn run(ctx: &Context, command: &WorkspaceCommand) -> anyhow::Result<i32> {
+pub(crate) async fn run(ctx: &Context, command: &WorkspaceCommand) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let current = ctx.workspace();
     match command {

@@ -2,16 +2,16 @@
 //! They return strings; the commands decide where the text goes. Colour is an argument,
 //! never a guess made here.
 
-pub mod plan_human;
+pub(crate) mod plan_human;
 mod style;
 mod value_diff;
 
-pub use plan_human::{render_apply_summary, render_destroy_summary, render_plan};
+pub(crate) use plan_human::{render_apply_summary, render_destroy_summary, render_plan};
 
 /// `text` padded with spaces to `width` characters, to line up the `=` of a block's
 /// attributes. Not `format!("{text:width$}")`: a width comes from the input (a map key
 /// can be any length), and `format!` panics on widths above `u16::MAX`.
-pub fn pad_to(text: &str, width: usize) -> String {
+pub(crate) fn pad_to(text: &str, width: usize) -> String {
     let len = text.chars().count();
     let mut out = String::with_capacity(text.len() + width.saturating_sub(len));
     out.push_str(text);

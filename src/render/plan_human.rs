@@ -10,7 +10,7 @@ use super::style::Style;
 use super::value_diff::{Body, DiffWriter, Sym};
 
 /// The plan as Terraform would print it; ANSI colours when `color` is set.
-pub fn render_plan(plan: &Plan, color: bool) -> String {
+pub(crate) fn render_plan(plan: &Plan, color: bool) -> String {
     let style = Style { color };
     let mut out = String::new();
     if !plan.drift.is_empty() {
@@ -49,7 +49,7 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
 
 /// `Plan: 2 to add, 1 to change, 0 to destroy.` A replacement counts as one add and one
 /// destroy, as in Terraform.
-pub fn summary_line(plan: &Plan, color: bool) -> String {
+pub(crate) fn summary_line(plan: &Plan, color: bool) -> String {
     let color = Style { color };
     let (mut add, mut change, mut destroy) = (0, 0, 0);
     for c in &plan.changes {
@@ -68,14 +68,14 @@ pub fn summary_line(plan: &Plan, color: bool) -> String {
 }
 
 /// `Apply complete! Resources: 1 added, 0 changed, 0 destroyed.`
-pub fn render_apply_summary(added: usize, changed: usize, destroyed: usize, color: bool) -> String {
+pub(crate) fn render_apply_summary(added: usize, changed: usize, destroyed: usize, color: bool) -> String {
     let style = Style { color };
     let head = style.green(&style.bold("Apply complete!"));
     format!("{head} Resources: {added} added, {changed} changed, {destroyed} destroyed.\n")
 }
 
 /// `Destroy complete! Resources: 2 destroyed.`
-pub fn render_destroy_summary(destroyed: usize, color: bool) -> String {
+pub(crate) fn render_destroy_summary(destroyed: usize, color: bool) -> String {
     let style = Style { color };
     format!("{} Resources: {destroyed} destroyed.\n", style.green(&style.bold("Destroy complete!")))
 }

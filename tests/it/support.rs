@@ -3,22 +3,22 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-pub struct Workdir {
+pub(crate) struct Workdir {
     pub dir: tempfile::TempDir,
 }
 
 #[derive(Debug)]
-pub struct Output {
+pub(crate) struct Output {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
 }
 
-pub fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-pub fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -42,7 +42,7 @@ impl From<std::process::Output> for Output {
 }
 
 /// Runs `command` with `stdin` as its standard input, capturing both outputs.
-pub fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
+pub(crate) fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
     use std::io::Write;
     let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
@@ -50,28 +50,28 @@ pub fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
 }
 
 impl Workdir {
-    pub fn new() -> Workdir {
+    pub(crate) fn new() -> Workdir {
         Workdir { dir: tempfile::tempdir().unwrap() }
     }
 
     /// A copy of `tests/fixtures/<name>`.
-    pub fn fixture(name: &str) -> Workdir {
+    pub(crate) fn fixture(name: &str) -> Workdir {
         let w = Workdir::new();
         copy_dir(&fixtures().join(name), w.path());
         w
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn write(&self, rel: &str, content: &str) {
+    pub(crate) fn write(&self, rel: &str, content: &str) {
         let path = self.path().join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, content).unwrap();
     }
 
-    pub fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_corral"));
         cmd.args(args)
             .current_dir(self.path())
@@ -83,19 +83,19 @@ impl Workdir {
         cmd
     }
 
-    pub fn corral(&self, args: &[&str]) -> Output {
+    pub(crate) fn corral(&self, args: &[&str]) -> Output {
         Output::from(self.command(args).output().unwrap())
     }
 
     /// Runs and asserts success.
-    pub fn ok(&self, args: &[&str]) -> Output {
+    pub(crate) fn ok(&self, args: &[&str]) -> Output {
         let out = self.corral(args);
         assert_eq!(out.code, 0, "corral {args:?} failed:\nstdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
         out
     }
 
     /// The testing provider's objects on disk.
-    pub fn objects(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn objects(&self) -> Vec<serde_json::Value> {
         let dir = self.path().join(".corral/testing");
         let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
         let mut out = Vec::new();
@@ -116,7 +116,7 @@ impl Workdir {
     }
 
     /// The default workspace's state, read through the engine.
-    pub fn state(&self) -> corral_engine::state::State {
+    pub(crate) fn state(&self) -> corral_engine::state::State {
         use corral_engine::state::StateStore;
         let store = corral_engine::state::RedbStore::open(self.path().join(".corral/state")).unwrap();
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -126,7 +126,7 @@ impl Workdir {
 
 /// Every file under `dir` (recursively) whose bytes contain `needle`, except under `skip`:
 /// where a secret must never be written.
-pub fn files_containing(dir: &Path, needle: &str, skip: &Path) -> Vec<String> {
+pub(crate) fn files_containing(dir: &Path, needle: &str, skip: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else { return out };
     for entry in entries {

@@ -28,7 +28,7 @@ pub(crate) struct TaskGraph {
 
 impl TaskGraph {
     /// Each task's dependents.
-    pub fn dependents(&self) -> Vec<Vec<usize>> {
+    pub(super) fn dependents(&self) -> Vec<Vec<usize>> {
         let mut out = vec![Vec::new(); self.tasks.len()];
         for (task, waits) in self.waits_for.iter().enumerate() {
             for &w in waits {
@@ -40,7 +40,7 @@ impl TaskGraph {
 
     /// A cycle, if the edges have one (a bug in the ordering rules, or a configuration that
     /// mixes create-before-destroy in a way no order satisfies).
-    pub fn find_cycle(&self) -> Option<Vec<usize>> {
+    pub(super) fn find_cycle(&self) -> Option<Vec<usize>> {
         let mut remaining: Vec<usize> = self.waits_for.iter().map(BTreeSet::len).collect();
         let dependents = self.dependents();
         let mut ready: Vec<usize> = (0..self.tasks.len()).filter(|&t| remaining[t] == 0).collect();

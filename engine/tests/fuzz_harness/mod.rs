@@ -79,7 +79,7 @@ fn scratch_dir() -> Option<PathBuf> {
 }
 
 /// Runs one input through parse and evaluation; must never panic.
-pub fn exercise(data: &[u8]) {
+pub(crate) fn exercise(data: &[u8]) {
     // Small limits (1 MiB strings, 10,000 elements), so that the fuzzer's memory limit
     // (`-rss_limit_mb=512 -malloc_limit_mb=256`) catches what the limits do not bound,
     // rather than values legitimately just under the real ones.

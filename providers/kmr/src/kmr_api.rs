@@ -13,21 +13,25 @@ use serde::de::DeserializeOwned;
 
 use crate::resource::Ctx;
 use crate::support::call_api;
-pub use crate::support::{api_error, client_token, error, is_not_found};
+pub(crate) use crate::support::{api_error, client_token, error, is_not_found};
 
 /// The KMR API version every call uses.
-pub use corral_api_kmr::VERSION as KMR_VERSION;
+pub(crate) use corral_api_kmr::VERSION as KMR_VERSION;
 
 /// How long a create, scale or release may take before Corral stops waiting.
-pub const WAIT_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+pub(crate) const WAIT_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 
 /// One KMR action: a request and its answer in the API's shapes (`corral_api_kmr`).
-pub async fn call<A: DeserializeOwned>(ctx: &Ctx, action: &str, request: &impl Serialize) -> Result<A, CallError> {
+pub(crate) async fn call<A: DeserializeOwned>(
+    ctx: &Ctx,
+    action: &str,
+    request: &impl Serialize,
+) -> Result<A, CallError> {
     call_api(&ctx.kmr, action, KMR_VERSION, request).await
 }
 
 /// The cluster as `DescribeCluster` answers, `None` when it does not exist.
-pub async fn describe_cluster(ctx: &Ctx, id: &str) -> Result<Option<Cluster>, CallError> {
+pub(crate) async fn describe_cluster(ctx: &Ctx, id: &str) -> Result<Option<Cluster>, CallError> {
     let request = ClusterIdRequest { cluster_id: Some(id.to_string()) };
     match call(ctx, action::DESCRIBE_CLUSTER, &request).await {
         Ok(cluster) => Ok(Some(cluster)),
@@ -36,13 +40,13 @@ pub async fn describe_cluster(ctx: &Ctx, id: &str) -> Result<Option<Cluster>, Ca
     }
 }
 
-pub fn status_of(cluster: &Cluster) -> String {
+pub(crate) fn status_of(cluster: &Cluster) -> String {
     cluster.cluster_status.clone()
 }
 
 /// Waits until the cluster reaches one of `target`, through `pending`; returns the cluster
 /// as last described (`None` if it is gone and `gone_ok`).
-pub async fn wait_cluster(
+pub(crate) async fn wait_cluster(
     ctx: &Ctx,
     id: &str,
     what: &str,

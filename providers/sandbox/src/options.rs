@@ -37,7 +37,7 @@ impl std::fmt::Debug for ServerKeys {
 /// The default clock runs one sandbox minute per real second: the sandbox is where people
 /// try things out, and a cluster that takes eight minutes to create should be ready in eight
 /// seconds there. `CORRAL_SANDBOX_TIME_SCALE=1` gives real time.
-pub const DEFAULT_TIME_SCALE: f64 = 60.0;
+pub(crate) const DEFAULT_TIME_SCALE: f64 = 60.0;
 
 impl Default for SandboxOptions {
     fn default() -> Self {
@@ -59,7 +59,7 @@ impl SandboxOptions {
     }
 }
 
-pub fn parse_time_scale(text: &str) -> Result<f64, SandboxError> {
+pub(crate) fn parse_time_scale(text: &str) -> Result<f64, SandboxError> {
     match text.trim().parse::<f64>() {
         Ok(scale) if scale.is_finite() && scale > 0.0 => Ok(scale),
         _ => Err(SandboxError::BadOption {

@@ -39,7 +39,7 @@ use bigdecimal::num_bigint::{BigInt, BigUint, Sign};
 use bigdecimal::{BigDecimal, One, ToPrimitive, Zero};
 
 /// Mantissa bits of literals and arithmetic results (cty's `ParseNumberVal` precision).
-pub const PRECISION: u32 = 512;
+pub(super) const PRECISION: u32 = 512;
 /// Precision of a float64, for [`Number::to_f64`].
 const F64_PRECISION: u32 = 53;
 /// Largest binary exponent kept (about 315,000 decimal digits).

@@ -13,7 +13,7 @@ use super::lifecycle::advance_cluster;
 use super::model::*;
 use super::{network, plans, quota, store};
 
-pub fn advance_all(ctx: &mut RequestContext<'_>) -> Result<(), ApiError> {
+pub(super) fn advance_all(ctx: &mut RequestContext<'_>) -> Result<(), ApiError> {
     let now = ctx.now;
     let mut all: Vec<Cluster> = store::list(ctx.tables, CLUSTERS)?;
     let mut changed: BTreeSet<usize> = BTreeSet::new();

@@ -19,7 +19,7 @@ use super::request::{answer, check_name, decode, into_spec, invalid, missing, re
 use super::{catalog, lifecycle, network, password, store};
 
 /// What a new cluster is, apart from its spec.
-pub struct NewCluster<'a> {
+pub(super) struct NewCluster<'a> {
     pub account: &'a str,
     pub name: String,
     pub cluster_type: &'a str,
@@ -34,7 +34,7 @@ pub struct NewCluster<'a> {
 }
 
 /// Makes a cluster record after checking quotas and the network; stores nothing.
-pub fn new_cluster(
+pub(super) fn new_cluster(
     tables: &mut dyn Tables,
     quotas: &Quotas,
     existing: &[Cluster],
@@ -112,7 +112,7 @@ pub fn new_cluster(
     })
 }
 
-pub fn launch(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+pub(super) fn launch(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: LaunchClusterRequest = decode(body)?;
     let account = ctx.account.clone();
     if let Some(token) = request.client_token.as_deref().filter(|t| !t.is_empty())
@@ -192,21 +192,21 @@ fn charge_type(name: &str, trial_allowed: bool) -> Result<&'static str, ApiError
 }
 
 /// The account's cluster by id; another account's cluster does not exist for this one.
-pub fn find(ctx: &RequestContext<'_>, id: &str) -> Result<Cluster, ApiError> {
+pub(super) fn find(ctx: &RequestContext<'_>, id: &str) -> Result<Cluster, ApiError> {
     match store::get::<Cluster>(ctx.tables, CLUSTERS, id)? {
         Some(c) if c.account == ctx.account => Ok(c),
         _ => Err(ApiError::not_found(errors::CLUSTER_NOT_FOUND, format!("cluster `{id}` does not exist"))),
     }
 }
 
-pub fn describe(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+pub(super) fn describe(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: ClusterIdRequest = decode(body)?;
     let id = required(&request.cluster_id, "ClusterId")?;
     let cluster = find(ctx, &id)?;
     Ok(answer(&cluster.view(ctx.now)))
 }
 
-pub fn list(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+pub(super) fn list(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: ListClustersRequest = decode(body)?;
     let (limit, offset) = parse_marker(request.marker.as_deref())?;
     let mut clusters: Vec<Cluster> = store::list::<Cluster>(ctx.tables, CLUSTERS)?
@@ -240,7 +240,11 @@ fn parse_marker(marker: Option<&str>) -> Result<(usize, usize), ApiError> {
 
 /// Scales one group out (`out`) or in. One group per call, one operation per cluster at a
 /// time, never the master group.
-pub fn scale(ctx: &mut RequestContext<'_>, body: &serde_json::Value, out: bool) -> Result<serde_json::Value, ApiError> {
+pub(super) fn scale(
+    ctx: &mut RequestContext<'_>,
+    body: &serde_json::Value,
+    out: bool,
+) -> Result<serde_json::Value, ApiError> {
     let action = if out { action::SCALE_OUT_INSTANCE_GROUPS } else { action::SCALE_IN_INSTANCE_GROUPS };
     let request: ScaleRequest = decode(body)?;
     let id = required(&request.cluster_id, "ClusterId")?;
@@ -357,7 +361,7 @@ fn check_idle(cluster: &Cluster) -> Result<(), ApiError> {
     }
 }
 
-pub fn terminate(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+pub(super) fn terminate(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: ClusterIdRequest = decode(body)?;
     let id = required(&request.cluster_id, "ClusterId")?;
     let mut cluster = find(ctx, &id)?;
@@ -387,7 +391,10 @@ fn busy(id: &str) -> ApiError {
 }
 
 /// Trial → paid, in place: same cluster, same nodes, a paid charge type.
-pub fn convert_trial(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+pub(super) fn convert_trial(
+    ctx: &mut RequestContext<'_>,
+    body: &serde_json::Value,
+) -> Result<serde_json::Value, ApiError> {
     let request: ConvertTrialClusterRequest = decode(body)?;
     let id = required(&request.cluster_id, "ClusterId")?;
     let target = charge_type(&required(&request.charge_type, "ChargeType")?, false)?;
@@ -420,7 +427,7 @@ pub fn convert_trial(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> 
     Ok(answer(&ConvertTrialClusterAnswer { cluster_id: id, charge_type: target.to_string() }))
 }
 
-pub fn rename(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+pub(super) fn rename(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: ModifyClusterNameRequest = decode(body)?;
     let id = required(&request.cluster_id, "ClusterId")?;
     let name = required(&request.cluster_name, "ClusterName")?;
@@ -439,7 +446,7 @@ pub fn rename(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
 }
 
 /// Versions, their services and the node-group rules (`InstanceGroupRequirements`).
-pub fn list_versions() -> serde_json::Value {
+pub(super) fn list_versions() -> serde_json::Value {
     let requirements: Vec<GroupRequirement> = GROUP_TYPES
         .iter()
         .filter_map(|t| {

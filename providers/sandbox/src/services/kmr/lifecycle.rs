@@ -24,7 +24,7 @@ enum Event {
 }
 
 /// Replays every transition due up to `now`. Returns whether anything changed.
-pub fn advance_cluster(cluster: &mut Cluster, now: DateTime<Utc>) -> bool {
+pub(super) fn advance_cluster(cluster: &mut Cluster, now: DateTime<Utc>) -> bool {
     let mut changed = false;
     let mut last = cluster.create_time;
     while let Some((due, event)) = next_event(cluster) {
@@ -165,12 +165,12 @@ fn end(cluster: &mut Cluster, status: &str, at: DateTime<Utc>, code: &str, messa
     cluster.state_change_reason = Some(StateChangeReason { code: code.to_string(), message });
 }
 
-pub fn is_job_final(status: &str) -> bool {
+pub(super) fn is_job_final(status: &str) -> bool {
     matches!(status, JOB_SUCCEEDED | JOB_FAILED | JOB_CANCELLED)
 }
 
 /// Instance ids are stable per cluster and sequence number.
-pub fn instance_id(cluster_id: &str, seq: u32) -> String {
+pub(super) fn instance_id(cluster_id: &str, seq: u32) -> String {
     let short: String = cluster_id.chars().filter(char::is_ascii_alphanumeric).take(8).collect();
     format!("i-{short}-{seq:04}")
 }

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 
 /// The API's shapes the records answer as.
 mod api {
-    pub use corral_api_kmr::cluster::Cluster;
-    pub use corral_api_kmr::plan::Run;
-    pub use corral_api_kmr::template::ClusterTemplate;
+    pub(super) use corral_api_kmr::cluster::Cluster;
+    pub(super) use corral_api_kmr::plan::Run;
+    pub(super) use corral_api_kmr::template::ClusterTemplate;
 }
 
 /// Table names, prefixed so they cannot clash with other services' tables.

@@ -11,7 +11,7 @@ use super::super::vpc;
 
 /// What a launch learns about its network.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ClusterNetwork {
+pub(super) struct ClusterNetwork {
     /// The VPC's `KSCKMR` group.
     pub security_group_id: String,
     /// A private address for the master node, inside the subnet.
@@ -20,7 +20,7 @@ pub struct ClusterNetwork {
 
 /// Checks the VPC and subnet, makes sure the VPC's `KSCKMR` group exists, and marks both as
 /// used by the cluster.
-pub fn attach(
+pub(super) fn attach(
     tables: &mut dyn Tables,
     account: &str,
     vpc_id: &str,
@@ -43,7 +43,7 @@ pub fn attach(
 }
 
 /// The cluster is gone: the subnet and group no longer hold it. Either may already be gone.
-pub fn detach(tables: &mut dyn Tables, subnet_id: &str, security_group_id: &str, cluster_id: &str) {
+pub(super) fn detach(tables: &mut dyn Tables, subnet_id: &str, security_group_id: &str, cluster_id: &str) {
     for (table, id) in [(vpc::SUBNETS, subnet_id), (vpc::SECURITY_GROUPS, security_group_id)] {
         if tables.get(table, id).is_some() {
             // Only fails for a missing object, which was just ruled out.
@@ -53,7 +53,7 @@ pub fn detach(tables: &mut dyn Tables, subnet_id: &str, security_group_id: &str,
 }
 
 /// A stable address in a CIDR (IPv4), derived from `seed` so a record always gets the same.
-pub fn private_ip(cidr: &str, seed: &str) -> String {
+pub(super) fn private_ip(cidr: &str, seed: &str) -> String {
     let (base, prefix) = cidr.split_once('/').unwrap_or((cidr, "24"));
     let prefix: u32 = prefix.parse().unwrap_or(24).clamp(8, 30);
     let base: std::net::Ipv4Addr = base.parse().unwrap_or(std::net::Ipv4Addr::new(10, 0, 0, 0));
@@ -66,7 +66,7 @@ pub fn private_ip(cidr: &str, seed: &str) -> String {
 }
 
 /// A public address for a master node with an EIP.
-pub fn eip(seed: &str) -> String {
+pub(super) fn eip(seed: &str) -> String {
     let h = hash(seed);
     format!("120.92.{}.{}", (h >> 8) % 256, 2 + h % 250)
 }

@@ -24,7 +24,7 @@ use super::model::*;
 use super::request::{answer, check_name, decode, invalid, required};
 use super::{catalog, store, templates};
 
-pub fn create(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+pub(super) fn create(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: PlanRequest = decode(body)?;
     let account = ctx.account.clone();
     let token = request.client_token.clone().filter(|t| !t.is_empty());
@@ -89,7 +89,7 @@ fn parse_cron(expression: &str) -> Result<Cron, ApiError> {
 }
 
 /// The fire times in (`plan.scheduled_from`, `now`], at most `limit` of them.
-pub fn fire_times(plan: &ExecutionPlan, now: DateTime<Utc>, limit: usize) -> Vec<DateTime<Utc>> {
+pub(super) fn fire_times(plan: &ExecutionPlan, now: DateTime<Utc>, limit: usize) -> Vec<DateTime<Utc>> {
     if !plan.enabled {
         return Vec::new();
     }
@@ -118,7 +118,7 @@ pub fn fire_times(plan: &ExecutionPlan, now: DateTime<Utc>, limit: usize) -> Vec
 }
 
 /// When the plan fires next after `now`, if it will.
-pub fn next_run_time(plan: &ExecutionPlan, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub(super) fn next_run_time(plan: &ExecutionPlan, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     if !plan.enabled {
         return None;
     }
@@ -133,7 +133,7 @@ pub fn next_run_time(plan: &ExecutionPlan, now: DateTime<Utc>) -> Option<DateTim
     }
 }
 
-pub fn find(ctx: &RequestContext<'_>, id: &str) -> Result<ExecutionPlan, ApiError> {
+pub(super) fn find(ctx: &RequestContext<'_>, id: &str) -> Result<ExecutionPlan, ApiError> {
     match store::get::<ExecutionPlan>(ctx.tables, PLANS, id)? {
         Some(p) if p.account == ctx.account => Ok(p),
         _ => {
@@ -172,17 +172,17 @@ fn view(ctx: &RequestContext<'_>, plan: &ExecutionPlan) -> Result<api::Execution
 
 /// The API's shape of a plan, beside the stored record of the same name.
 mod api {
-    pub use corral_api_kmr::plan::ExecutionPlan;
+    pub(super) use corral_api_kmr::plan::ExecutionPlan;
 }
 
-pub fn describe(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+pub(super) fn describe(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: PlanRequest = decode(body)?;
     let id = required(&request.execution_plan_id, "ExecutionPlanId")?;
     let plan = find(ctx, &id)?;
     Ok(answer(&view(ctx, &plan)?))
 }
 
-pub fn list(ctx: &mut RequestContext<'_>) -> Result<serde_json::Value, ApiError> {
+pub(super) fn list(ctx: &mut RequestContext<'_>) -> Result<serde_json::Value, ApiError> {
     let plans: Vec<ExecutionPlan> =
         store::list::<ExecutionPlan>(ctx.tables, PLANS)?.into_iter().filter(|p| p.account == ctx.account).collect();
     let views = plans.iter().map(|p| view(ctx, p)).collect::<Result<Vec<_>, _>>()?;
@@ -191,7 +191,7 @@ pub fn list(ctx: &mut RequestContext<'_>) -> Result<serde_json::Value, ApiError>
 
 /// Changes what is given. A new schedule, or enabling a disabled plan, counts from now:
 /// fire times that passed while it was off are not made up.
-pub fn modify(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+pub(super) fn modify(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: PlanRequest = decode(body)?;
     let id = required(&request.execution_plan_id, "ExecutionPlanId")?;
     let mut plan = find(ctx, &id)?;
@@ -237,7 +237,7 @@ pub fn modify(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
 
 /// Deletes the plan and its run records; clusters of runs under way carry on and release
 /// themselves.
-pub fn delete(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+pub(super) fn delete(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: PlanRequest = decode(body)?;
     let id = required(&request.execution_plan_id, "ExecutionPlanId")?;
     find(ctx, &id)?;
@@ -251,7 +251,7 @@ pub fn delete(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
     Ok(id_answer(id))
 }
 
-pub fn list_runs(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+pub(super) fn list_runs(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: PlanRequest = decode(body)?;
     let id = required(&request.execution_plan_id, "ExecutionPlanId")?;
     find(ctx, &id)?;
@@ -265,16 +265,16 @@ pub fn list_runs(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Resu
 }
 
 /// Runs are stored under `plan/sequence`, so a plan's runs list in order.
-pub fn run_key(run: &Run) -> String {
+pub(super) fn run_key(run: &Run) -> String {
     format!("{}/{}", run.execution_plan_id, run.run_id.rsplit('-').next().unwrap_or(""))
 }
 
-pub fn new_run_id(plan_id: &str, seq: u64) -> String {
+pub(super) fn new_run_id(plan_id: &str, seq: u64) -> String {
     format!("{plan_id}-run-{seq:08}")
 }
 
 /// The cluster name of a run: the plan's name and the scheduled time in the plan's zone.
-pub fn run_cluster_name(plan: &ExecutionPlan, at: DateTime<Utc>) -> String {
+pub(super) fn run_cluster_name(plan: &ExecutionPlan, at: DateTime<Utc>) -> String {
     let local = match time_zone(&plan.time_zone) {
         Ok(tz) => at.with_timezone(&tz).format("%Y%m%d%H%M").to_string(),
         Err(_) => at.format("%Y%m%d%H%M").to_string(),
@@ -284,6 +284,6 @@ pub fn run_cluster_name(plan: &ExecutionPlan, at: DateTime<Utc>) -> String {
 }
 
 /// Cap on runs started per plan per advance.
-pub fn runs_per_advance() -> usize {
+pub(super) fn runs_per_advance() -> usize {
     catalog::MAX_RUNS_PER_ADVANCE
 }

@@ -12,34 +12,34 @@ use super::catalog;
 use super::model::{ClusterSpec, GROUP_CORE, GROUP_MASTER, GROUP_TYPES, GroupSpec, JobSpec};
 
 /// Decodes a body into a request struct; a body that does not fit is `InvalidParameter`.
-pub fn decode<T: DeserializeOwned>(body: &serde_json::Value) -> Result<T, ApiError> {
+pub(super) fn decode<T: DeserializeOwned>(body: &serde_json::Value) -> Result<T, ApiError> {
     let body = if body.is_null() { serde_json::Value::Object(Default::default()) } else { body.clone() };
     serde_json::from_value(body).map_err(|e| ApiError::bad_request("InvalidParameterValue", e.to_string()))
 }
 
 /// An answer as the JSON the server sends; the API's shapes always serialise.
-pub fn answer<T: Serialize>(answer: &T) -> serde_json::Value {
+pub(super) fn answer<T: Serialize>(answer: &T) -> serde_json::Value {
     serde_json::to_value(answer).unwrap_or(serde_json::Value::Null)
 }
 
 /// A name of at most [`limits::NAME_MAX_CHARS`] characters.
-pub fn check_name(name: &str, field: &str) -> Result<(), ApiError> {
+pub(super) fn check_name(name: &str, field: &str) -> Result<(), ApiError> {
     if name.chars().count() > limits::NAME_MAX_CHARS {
         return Err(invalid(field, format!("at most {} characters", limits::NAME_MAX_CHARS)));
     }
     Ok(())
 }
 
-pub fn missing(name: &str) -> ApiError {
+pub(super) fn missing(name: &str) -> ApiError {
     ApiError::missing(name)
 }
 
-pub fn invalid(name: &str, message: impl std::fmt::Display) -> ApiError {
+pub(super) fn invalid(name: &str, message: impl std::fmt::Display) -> ApiError {
     ApiError::invalid(name, message)
 }
 
 /// A non-empty string field.
-pub fn required(value: &Option<String>, name: &str) -> Result<String, ApiError> {
+pub(super) fn required(value: &Option<String>, name: &str) -> Result<String, ApiError> {
     match value.as_deref().map(str::trim) {
         Some(v) if !v.is_empty() => Ok(v.to_string()),
         _ => Err(missing(name)),
@@ -48,7 +48,7 @@ pub fn required(value: &Option<String>, name: &str) -> Result<String, ApiError> 
 
 /// Checks every rule on a request's spec and normalises names (upper-case group and job
 /// types, sorted services with the mandatory ones added).
-pub fn into_spec(request: SpecRequest, transient: bool) -> Result<ClusterSpec, ApiError> {
+pub(super) fn into_spec(request: SpecRequest, transient: bool) -> Result<ClusterSpec, ApiError> {
     let main_version = required(&request.main_version, "MainVersion")?;
     if !catalog::MAIN_VERSIONS.contains(&main_version.as_str()) {
         return Err(invalid(
@@ -149,7 +149,7 @@ pub fn into_spec(request: SpecRequest, transient: bool) -> Result<ClusterSpec, A
 }
 
 /// `ks3://bucket/path`: logs and results go to KS3.
-pub fn check_ks3_uri(uri: &str) -> Result<(), ApiError> {
+pub(super) fn check_ks3_uri(uri: &str) -> Result<(), ApiError> {
     if limits::is_ks3_uri(uri) {
         Ok(())
     } else {

@@ -7,21 +7,21 @@ use serde::de::DeserializeOwned;
 use super::model::CLIENT_TOKENS;
 
 /// Reads a record; a record that no longer decodes is a service fault, not "not found".
-pub fn get<T: DeserializeOwned>(tables: &dyn Tables, table: &str, id: &str) -> Result<Option<T>, ApiError> {
+pub(super) fn get<T: DeserializeOwned>(tables: &dyn Tables, table: &str, id: &str) -> Result<Option<T>, ApiError> {
     match tables.get(table, id) {
         None => Ok(None),
         Some(json) => serde_json::from_value(json).map(Some).map_err(|e| corrupt(table, id, &e)),
     }
 }
 
-pub fn put<T: Serialize>(tables: &mut dyn Tables, table: &str, id: &str, record: &T) -> Result<(), ApiError> {
+pub(super) fn put<T: Serialize>(tables: &mut dyn Tables, table: &str, id: &str, record: &T) -> Result<(), ApiError> {
     let json = serde_json::to_value(record).map_err(|e| corrupt(table, id, &e))?;
     tables.put(table, id, json);
     Ok(())
 }
 
 /// Every record of a table, in id order.
-pub fn list<T: DeserializeOwned>(tables: &dyn Tables, table: &str) -> Result<Vec<T>, ApiError> {
+pub(super) fn list<T: DeserializeOwned>(tables: &dyn Tables, table: &str) -> Result<Vec<T>, ApiError> {
     tables
         .list(table)
         .into_iter()
@@ -30,11 +30,11 @@ pub fn list<T: DeserializeOwned>(tables: &dyn Tables, table: &str) -> Result<Vec
 }
 
 /// The id an earlier create with this client token made, if any.
-pub fn created_by_token(tables: &dyn Tables, account: &str, action: &str, token: &str) -> Option<String> {
+pub(super) fn created_by_token(tables: &dyn Tables, account: &str, action: &str, token: &str) -> Option<String> {
     tables.get(CLIENT_TOKENS, &token_key(account, action, token)).and_then(|v| v.as_str().map(str::to_string))
 }
 
-pub fn remember_token(tables: &mut dyn Tables, account: &str, action: &str, token: &str, id: &str) {
+pub(super) fn remember_token(tables: &mut dyn Tables, account: &str, action: &str, token: &str, id: &str) {
     tables.put(CLIENT_TOKENS, &token_key(account, action, token), serde_json::Value::String(id.to_string()));
 }
 

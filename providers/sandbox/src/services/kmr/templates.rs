@@ -15,7 +15,7 @@ use super::model::*;
 use super::request::{answer, check_name, decode, into_spec, invalid, required};
 use super::{clusters, store};
 
-pub fn create(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+pub(super) fn create(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: CreateClusterTemplateRequest = decode(body)?;
     let account = ctx.account.clone();
     let token = request.client_token.clone().filter(|t| !t.is_empty());
@@ -65,20 +65,20 @@ fn id_answer(template_id: String) -> serde_json::Value {
     answer(&TemplateIdAnswer { template_id })
 }
 
-pub fn find(ctx: &RequestContext<'_>, id: &str) -> Result<Template, ApiError> {
+pub(super) fn find(ctx: &RequestContext<'_>, id: &str) -> Result<Template, ApiError> {
     match store::get::<Template>(ctx.tables, TEMPLATES, id)? {
         Some(t) if t.account == ctx.account => Ok(t),
         _ => Err(ApiError::not_found(errors::TEMPLATE_NOT_FOUND, format!("cluster template `{id}` does not exist"))),
     }
 }
 
-pub fn describe(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+pub(super) fn describe(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: TemplateIdRequest = decode(body)?;
     let id = required(&request.template_id, "TemplateId")?;
     Ok(answer(&find(ctx, &id)?.view()))
 }
 
-pub fn list(ctx: &mut RequestContext<'_>) -> Result<serde_json::Value, ApiError> {
+pub(super) fn list(ctx: &mut RequestContext<'_>) -> Result<serde_json::Value, ApiError> {
     let templates: Vec<_> = store::list::<Template>(ctx.tables, TEMPLATES)?
         .iter()
         .filter(|t| t.account == ctx.account)
@@ -88,7 +88,7 @@ pub fn list(ctx: &mut RequestContext<'_>) -> Result<serde_json::Value, ApiError>
 }
 
 /// Replaces the name and, when `MainVersion` is given, the whole spec (with its jobs).
-pub fn modify(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+pub(super) fn modify(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: ModifyClusterTemplateRequest = decode(body)?;
     let id = required(&request.template_id, "TemplateId")?;
     let mut template = find(ctx, &id)?;
@@ -103,7 +103,7 @@ pub fn modify(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
     Ok(id_answer(id))
 }
 
-pub fn delete(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+pub(super) fn delete(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: TemplateIdRequest = decode(body)?;
     let id = required(&request.template_id, "TemplateId")?;
     find(ctx, &id)?;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// `account`'s object `id` of `table`; another account's object reads as absent.
-pub fn get<T: DeserializeOwned>(
+pub(super) fn get<T: DeserializeOwned>(
     tables: &dyn Tables,
     table: &str,
     account: &str,
@@ -20,7 +20,7 @@ pub fn get<T: DeserializeOwned>(
 }
 
 /// `account`'s objects of `table`, in id order.
-pub fn list<T: DeserializeOwned>(
+pub(super) fn list<T: DeserializeOwned>(
     tables: &dyn Tables,
     table: &str,
     account: &str,
@@ -34,7 +34,7 @@ pub fn list<T: DeserializeOwned>(
 }
 
 /// Stores `object` as `account`'s.
-pub fn put<T: Serialize>(
+pub(super) fn put<T: Serialize>(
     tables: &mut dyn Tables,
     table: &str,
     account: &str,
@@ -50,7 +50,7 @@ pub fn put<T: Serialize>(
 }
 
 /// The account that owns object `id` of `table`, if it exists.
-pub fn owner(tables: &dyn Tables, table: &str, id: &str) -> Option<String> {
+pub(super) fn owner(tables: &dyn Tables, table: &str, id: &str) -> Option<String> {
     tables.get(table, id)?.get(ACCOUNT_FIELD)?.as_str().map(str::to_string)
 }
 
