@@ -7,6 +7,9 @@
 //! Shapes: `independent` (N resource blocks), `chains` (chains of 100 blocks, each refers to
 //! the previous one), `fanout` (N/100 module calls fed from a local map, each expanding 100
 //! instances through `count` and a `for` expression).
+//! After the shapes (or alone, with `--shapes waiting`): waiting is not work — two things
+//! that wait 3 s for their remote side (KMR clusters, scaled down) beside 40 quick ones at
+//! `--parallelism 2`, against the waiting things alone (issue 11: ≤ 1.25×).
 
 // wait4 is the only way to read one child's own peak RSS; it is used on our own child only.
 #![expect(unsafe_code)]
@@ -33,6 +36,10 @@ fn main() {
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_corral"));
     if out_of_process {
         println!("provider `testing` out of process (plugin protocol)");
+    }
+    if shapes == ["waiting"] {
+        waiting_beside_quick(&binary, runs, out_of_process);
+        return;
     }
     println!("{:<12} {:>7}  {:<24} {:>10} {:>10}", "shape", "size", "command", "median s", "peak MB");
     for shape in &shapes {
@@ -67,6 +74,46 @@ fn main() {
             measure("plan --refresh=false", &["plan", "--refresh=false"], runs);
             measure("plan (refresh)", &["plan"], runs);
         }
+    }
+    waiting_beside_quick(&binary, runs, out_of_process);
+}
+
+/// Two things that work 100 ms then wait 3 s for their remote side, beside 40 quick ones
+/// (100 ms of work each) at `--parallelism 2`, against the two alone. Holding the slots
+/// through the wait would add the quick ones' 2 s to the 3.1 s; giving them back hides it.
+fn waiting_beside_quick(binary: &Path, runs: usize, out_of_process: bool) {
+    let waiting = (0..2)
+        .map(|i| format!("resource \"testing_thing\" \"cluster{i}\" {{\n  name     = \"cluster{i}\"\n  delay_ms = 100\n  wait_ms  = 3000\n}}\n\n"))
+        .collect::<String>();
+    let quick = (0..40)
+        .map(|i| format!("resource \"testing_thing\" \"rule{i}\" {{\n  name     = \"rule{i}\"\n  delay_ms = 100\n}}\n\n"))
+        .collect::<String>();
+    let header = "provider \"testing\" {\n  fsync = false\n}\n\n";
+    let median_apply = |text: &str| -> Option<Duration> {
+        let mut times = Vec::new();
+        for _ in 0..runs {
+            let dir = tempfile::tempdir().expect("temporary directory");
+            std::fs::write(dir.path().join("main.hcl"), text).expect("main.hcl");
+            let (elapsed, _, ok) =
+                run(binary, dir.path(), &["apply", "--auto-approve", "--parallelism", "2"], out_of_process);
+            if !ok {
+                return None;
+            }
+            times.push(elapsed);
+        }
+        times.sort();
+        Some(times[times.len() / 2])
+    };
+    let alone = median_apply(&format!("{header}{waiting}"));
+    let beside = median_apply(&format!("{header}{waiting}{quick}"));
+    match (alone, beside) {
+        (Some(alone), Some(beside)) => println!(
+            "waiting: 2 waiting alone {:.3} s; beside 40 quick, --parallelism 2: {:.3} s = {:.2}x",
+            alone.as_secs_f64(),
+            beside.as_secs_f64(),
+            beside.as_secs_f64() / alone.as_secs_f64()
+        ),
+        _ => println!("waiting: FAILED"),
     }
 }
 
