@@ -27,7 +27,8 @@ pub async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
     let _ = store.unlock(&workspace, &lock.id).await;
     let (plan, _state) = result?;
     if args.json {
-        println!("{}", plan::format::plan_to_json(&plan));
+        let schemas = plan::format::provider_schemas(&plan, Some(&loaded.config), &ctx.registry);
+        println!("{}", plan::format::plan_to_json(&plan, Some(&loaded.config), &schemas));
     } else {
         print!("{}", crate::render::render_plan(&plan, ctx.color));
     }

@@ -1,6 +1,7 @@
 //! `corral show`: the state, or a saved plan.
 
-use corral_engine::plan;
+use corral_engine::config::{self, Config, LoadOptions};
+use corral_engine::plan::{self, Plan};
 use corral_engine::state;
 
 use crate::args::ShowArgs;
@@ -14,7 +15,9 @@ pub async fn run(ctx: &Context, args: &ShowArgs) -> anyhow::Result<i32> {
         let plan = plan::format::read_plan_file(&bytes, &key)
             .map_err(|e| anyhow::anyhow!("cannot read the plan file {}: {e}", file.display()))?;
         if args.json {
-            println!("{}", plan::format::plan_to_json(&plan));
+            let config = plan_config(ctx, &plan);
+            let schemas = plan::format::provider_schemas(&plan, config.as_ref(), &ctx.registry);
+            println!("{}", plan::format::plan_to_json(&plan, config.as_ref(), &schemas));
         } else {
             print!("{}", crate::render::render_plan(&plan, ctx.color));
         }
@@ -43,4 +46,21 @@ pub async fn run(ctx: &Context, args: &ShowArgs) -> anyhow::Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// The configuration a saved plan was made from, for the JSON's `configuration`: the
+/// configuration directory, as Terraform reads it, when it still is what the plan was made
+/// from (the same hash the apply checks). Otherwise the document leaves `configuration` out
+/// and says why, rather than describing other code than the plan's.
+fn plan_config(ctx: &Context, plan: &Plan) -> Option<Config> {
+    let (config, diags) = config::load_dir(&ctx.root, &LoadOptions::default());
+    if diags.has_errors() {
+        eprintln!("Warning: the configuration does not load; the JSON has no `configuration`");
+        return None;
+    }
+    if config.hash != plan.basis.config_hash {
+        eprintln!("Warning: the configuration changed since the plan was made; the JSON has no `configuration`");
+        return None;
+    }
+    Some(config)
 }

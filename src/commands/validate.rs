@@ -3,7 +3,7 @@
 
 use corral_engine::diag::{Diagnostic, Diagnostics, Span};
 use corral_engine::lang::{self, Scope, Subject};
-use corral_engine::runtime::resolve_provider;
+use corral_engine::runtime::{resolve_provider, resource_schema};
 use corral_engine::value::Value;
 
 use crate::args::ValidateArgs;
@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, args: &ValidateArgs) -> anyhow::Result<i32> {
     for module in loaded.config.modules() {
         for resource in module.resources.values() {
             let provider = resolve_provider(&loaded.config, &module.path, &resource.provider);
-            let Some(factory) = ctx.registry.get(provider.name()) else {
+            if ctx.registry.get(provider.name()).is_none() {
                 if missing.insert(provider.name().to_string()) {
                     let available: Vec<&str> = ctx.registry.names().collect();
                     diags.push(
@@ -44,13 +44,8 @@ pub fn run(ctx: &Context, args: &ValidateArgs) -> anyhow::Result<i32> {
                     );
                 }
                 continue;
-            };
-            let schema = factory.schema();
-            let block = match resource.addr.mode {
-                corral_engine::addr::ResourceMode::Managed => schema.resources.get(&resource.addr.type_name),
-                corral_engine::addr::ResourceMode::Data => schema.data_sources.get(&resource.addr.type_name),
-            };
-            let Some(block) = block else {
+            }
+            let Some(schema) = resource_schema(&ctx.registry, &provider, &resource.addr) else {
                 diags.push(Diagnostic::error("Invalid resource type").with_span(resource.decl_span).with_detail(
                     format!(
                         "The provider `{}` does not support resource type \"{}\"",
@@ -60,7 +55,7 @@ pub fn run(ctx: &Context, args: &ValidateArgs) -> anyhow::Result<i32> {
                 ));
                 continue;
             };
-            let (_, d) = lang::eval_body(&resource.body, &block.block, &UnknownScope);
+            let (_, d) = lang::eval_body(&resource.body, &schema.block, &UnknownScope);
             diags.extend(d);
         }
     }

@@ -9,13 +9,13 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::addr::{AbsResourceInstance, ConfigResource, InstanceKey, ModuleInstance, ResourceMode};
+use crate::addr::{AbsResourceInstance, ConfigResource, InstanceKey, ModuleInstance};
 use crate::config::Config;
 use crate::diag::Diagnostics;
 use crate::graph::{ConfigGraph, Node};
 use crate::provider::ProviderRegistry;
 use crate::runtime::nodes;
-use crate::runtime::{Expansion, Values, resolve_provider};
+use crate::runtime::{Expansion, ResolvedResource, Values};
 use crate::schema::BlockSchema;
 use crate::state::State;
 use crate::value::Type;
@@ -103,12 +103,5 @@ fn fill_from_state(input: &ConsoleInput<'_>, values: &mut Values, resource: &Con
 }
 
 fn resource_schema(input: &ConsoleInput<'_>, resource: &ConfigResource) -> Option<BlockSchema> {
-    let config = input.config.module(&resource.module)?.resources.get(&resource.resource)?;
-    let provider = resolve_provider(input.config, &resource.module, &config.provider);
-    let schema = input.registry.get(provider.name())?.schema();
-    let resource_schema = match resource.resource.mode {
-        ResourceMode::Managed => schema.resources.get(&resource.resource.type_name),
-        ResourceMode::Data => schema.data_sources.get(&resource.resource.type_name),
-    }?;
-    Some(resource_schema.block.clone())
+    Some(ResolvedResource::resolve(input.config, resource)?.schema(input.registry)?.block)
 }

@@ -9,14 +9,15 @@ use tracing::{Instrument as _, info_span};
 
 use crate::addr::{AbsResourceInstance, ModuleInstance};
 use crate::provider::{self, Provider};
+use crate::runtime::ResolvedResource;
 use crate::runtime::nodes::check_rules;
+use crate::schema::ResourceSchema;
 use crate::value::Value;
 
 use super::ResourceChange;
 use super::decide;
 use super::locate::locate;
 use super::planner::Planner;
-use super::resolve::ResolvedResource;
 use super::values::remark;
 
 impl Planner<'_> {
@@ -25,9 +26,10 @@ impl Planner<'_> {
         index: NodeIndex,
         module_instance: &ModuleInstance,
         resolved: &ResolvedResource<'_>,
+        schema: &ResourceSchema,
         provider: Arc<dyn Provider>,
     ) {
-        let (config, schema) = (resolved.config, &resolved.schema);
+        let config = resolved.config;
         let (expansion, keys, d) = resolved.expand(&self.values, module_instance);
         self.diags.extend(d);
         let depends_on_pending =
@@ -39,7 +41,7 @@ impl Planner<'_> {
                 resource: config.addr.clone(),
                 key: key.clone(),
             };
-            let (config_value, d) = resolved.evaluate(&self.values, module_instance, &repetition);
+            let (config_value, d) = resolved.evaluate(&schema.block, &self.values, module_instance, &repetition);
             self.diags.extend(d);
             if self.diags.has_errors() {
                 return;

@@ -13,8 +13,8 @@ use crate::config::Resource;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::lang;
 use crate::provider::{self, Provider};
-use crate::runtime::Expansion;
 use crate::runtime::nodes::check_rules;
+use crate::runtime::{Expansion, ResolvedResource};
 use crate::schema::{ChangeClass, ResourceSchema};
 use crate::state::InstanceStatus;
 use crate::value::PathStep;
@@ -24,13 +24,13 @@ use super::instances::{self, Evaluated, InstancePlan, Job};
 use super::locate::locate;
 use super::orphans::prevent_destroy_error;
 use super::planner::{Planner, state_instances_of};
-use super::resolve::{ResolvedResource, Unresolved, resolve_resource};
 use super::{Action, ResourceChange};
 
 /// A resource resolved once for a level, with its configured provider.
 pub(super) struct ResourceParts<'a> {
     pub(super) resource: ConfigResource,
     pub(super) resolved: ResolvedResource<'a>,
+    pub(super) schema: ResourceSchema,
     pub(super) provider: Arc<dyn Provider>,
     /// The nearest resources it depends on, recorded with each change.
     pub(super) dependencies: Vec<String>,
@@ -49,30 +49,28 @@ impl<'a> Planner<'a> {
     /// What planning a resource needs from configuration, provider and schema; `None`
     /// (with a diagnostic where there is something to say) when one of them is missing.
     pub(super) fn resource_parts(&mut self, index: NodeIndex, resource: &ConfigResource) -> Option<ResourceParts<'a>> {
-        let resolved = match resolve_resource(self.input.config, self.input.registry, resource) {
-            Ok(resolved) => resolved,
-            Err(Unresolved::NoConfig) => return None,
+        let resolved = ResolvedResource::resolve(self.input.config, resource)?;
+        let Some(schema) = resolved.schema(self.input.registry) else {
             // Without a provider, its node has reported why.
-            Err(Unresolved::NoSchema { provider_addr, .. }) if !self.providers.contains_key(&provider_addr) => {
-                return None;
-            }
-            Err(Unresolved::NoSchema { config, provider_addr }) => {
+            if self.providers.contains_key(&resolved.provider) {
                 let kind = if resource.resource.mode == ResourceMode::Data { "data source" } else { "resource type" };
-                self.diags.push(Diagnostic::error(format!("Invalid {kind}")).with_span(config.decl_span).with_detail(
-                    format!(
-                        "The provider `{}` does not support {kind} \"{}\"",
-                        provider_addr.name(),
-                        resource.resource.type_name
+                self.diags.push(
+                    Diagnostic::error(format!("Invalid {kind}")).with_span(resolved.config.decl_span).with_detail(
+                        format!(
+                            "The provider `{}` does not support {kind} \"{}\"",
+                            resolved.provider.name(),
+                            resource.resource.type_name
+                        ),
                     ),
-                ));
-                return None;
+                );
             }
+            return None;
         };
-        let provider = self.providers.get(&resolved.provider_addr).cloned()?;
+        let provider = self.providers.get(&resolved.provider).cloned()?;
         let dependencies: Vec<String> =
             self.resource_deps.get(&index).map(|d| d.iter().map(ToString::to_string).collect()).unwrap_or_default();
         let module_instances = self.values.instances_of(&resource.module);
-        Some(ResourceParts { resource: resource.clone(), resolved, provider, dependencies, module_instances })
+        Some(ResourceParts { resource: resource.clone(), resolved, schema, provider, dependencies, module_instances })
     }
 
     /// Plans managed resources that do not depend on each other: configurations are
@@ -98,7 +96,7 @@ impl<'a> Planner<'a> {
         for (slot, p) in prepared.iter_mut().enumerate() {
             let part = p.part;
             let resolved = &part.resolved;
-            let ty = resolved.schema.block.ty();
+            let ty = part.schema.block.ty();
             let lifecycle = Lifecycle {
                 create_before_destroy: self.cbd.contains(&part.resource),
                 prevent_destroy: resolved.config.lifecycle.prevent_destroy,
@@ -109,7 +107,7 @@ impl<'a> Planner<'a> {
                     type_name: resolved.config.addr.type_name.clone(),
                     ty: ty.clone(),
                     ignore: &resolved.config.lifecycle.ignore_changes,
-                    schema: &resolved.schema,
+                    schema: &part.schema,
                     lifecycle,
                     instance,
                 };
@@ -146,7 +144,7 @@ impl<'a> Planner<'a> {
             let addr = AbsResourceInstance { module: module_instance.clone(), resource: resource_addr.clone(), key };
             let scope = resolved.scope(&self.values, module_instance, &repetition);
             self.diags.extend(check_rules(&config.lifecycle.preconditions, &scope, "Resource precondition failed"));
-            let (config_value, d) = resolved.evaluate(&self.values, module_instance, &repetition);
+            let (config_value, d) = resolved.evaluate(&part.schema.block, &self.values, module_instance, &repetition);
             self.diags.extend(d);
             let validation = part.provider.validate_resource(provider::ValidateResourceRequest {
                 type_name: resource_addr.type_name.clone(),
@@ -160,7 +158,7 @@ impl<'a> Planner<'a> {
                 triggered,
             };
             let targeted = self.targeted(&addr);
-            let config_value = resolved.schema.block.mark_sensitive(config_value);
+            let config_value = part.schema.block.mark_sensitive(config_value);
             instances.push(Evaluated { addr, repetition, config_value, prior, flags, targeted });
         }
         if self.diags.has_errors() {
@@ -209,7 +207,7 @@ impl<'a> Planner<'a> {
             }
             planned_keys.insert(result.addr.key.clone());
             let Some(mut change) = result.change else { continue };
-            change.provider = resolved.provider_addr.to_string();
+            change.provider = resolved.provider.to_string();
             change.dependencies = part.dependencies.clone();
             if !self.targeted(&result.addr) {
                 if let Some(before) = &change.before {
@@ -219,7 +217,7 @@ impl<'a> Planner<'a> {
             }
             let decision = result.decision;
             if decision.is_some_and(|d| d.cannot_update()) {
-                self.diags.extend(immutable_errors(&change, &resolved.schema, config));
+                self.diags.extend(immutable_errors(&change, &part.schema, config));
             }
             self.diags.extend(locate(result.create_plan_diags, config));
             if decision.is_some_and(|d| d.prevented) {
@@ -249,7 +247,7 @@ impl<'a> Planner<'a> {
             .into_iter()
             .filter(|a| !planned_keys.contains(&a.key))
             .collect();
-        let ty = resolved.schema.block.ty();
+        let ty = part.schema.block.ty();
         for addr in orphans {
             let key = addr.key.clone();
             let orphan = Orphan::NotExpanded { expansion: &expansion, key: &key };

@@ -16,7 +16,6 @@ mod moved;
 mod orphans;
 mod planner;
 mod recovery;
-pub(crate) mod resolve;
 mod targeting;
 mod values;
 mod variables;

@@ -21,13 +21,12 @@ use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::graph::{ConfigGraph, Node};
 use crate::provider::{self, Provider, ProviderRegistry};
 use crate::runtime::nodes;
-use crate::runtime::{ProviderAddr, Values, resolve_provider};
+use crate::runtime::{ProviderAddr, ResolvedResource, Values, resolve_provider};
 use crate::schema::ResourceSchema;
 use crate::state::{State, StateChange};
 use crate::value::Value;
 
 use super::cbd::forced_cbd;
-use super::resolve::resolve_resource;
 use super::targeting::targets_closure;
 use super::variables::root_variable_value;
 use super::{Action, InputValues, OutputChange, Plan, PlanBasis, PlanOptions, ResourceChange};
@@ -252,7 +251,7 @@ impl<'a> Planner<'a> {
 
     /// The resource's schema, from its provider's factory (no configured provider needed).
     pub(super) fn resource_schema(&self, resource: &ConfigResource) -> Option<ResourceSchema> {
-        resolve_resource(self.input.config, self.input.registry, resource).ok().map(|r| r.schema)
+        ResolvedResource::resolve(self.input.config, resource)?.schema(self.input.registry)
     }
 
     /// Data sources, and managed resources in destroy mode (managed resources otherwise go
@@ -265,13 +264,20 @@ impl<'a> Planner<'a> {
         let Some(parts) = self.resource_parts(index, resource) else { return };
         for module_instance in &parts.module_instances {
             if resource.resource.mode == ResourceMode::Data {
-                self.plan_data_instances(index, module_instance, &parts.resolved, parts.provider.clone()).await;
+                self.plan_data_instances(
+                    index,
+                    module_instance,
+                    &parts.resolved,
+                    &parts.schema,
+                    parts.provider.clone(),
+                )
+                .await;
             } else {
                 self.plan_destroy_instances(
                     module_instance,
                     resource,
-                    &parts.resolved.schema,
-                    &parts.resolved.provider_addr,
+                    &parts.schema,
+                    &parts.resolved.provider,
                     parts.provider.clone(),
                 )
                 .await;

@@ -1,7 +1,10 @@
 //! One resource of the static module tree as a walk meets it: its configuration, the provider
 //! configuration that manages it and that provider's schema for it, then per module instance
-//! its expansion and per instance its evaluated configuration. Plan and apply both start a
-//! resource this way.
+//! its expansion and per instance its evaluated configuration. Plan, apply, `corral console`
+//! and `corral validate` all find a resource's provider and schema here. Resolving and the
+//! schema lookup are separate steps: the planner looks the schema up at once, the apply walk
+//! only after configuring the provider (a provider that fails to configure is reported
+//! first), and each words a missing schema its own way.
 
 use crate::addr::{ConfigResource, InstanceKey, ModuleInstance, ResourceAddr, ResourceMode};
 use crate::config::{Config, Module, Resource};

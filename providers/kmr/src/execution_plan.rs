@@ -6,33 +6,99 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use corral_engine::diag::Diagnostics;
-use corral_engine::provider::{
+use corral_core::diag::Diagnostics;
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, PlanRequest, PlanResponse, ReadRequest,
     ReadResponse,
 };
-use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
-use corral_engine::value::{Type, Value};
-use corral_provider_sdk::validate::Checks;
-use serde_json::json;
+use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
+use corral_core::value::{Type, Value};
+use std::marker::PhantomData;
 
-use crate::cluster::spec::{attributes, json_string, str_attr};
-use crate::record::RecordApi;
+use corral_api_kmr::action;
+use corral_api_kmr::plan::{
+    ExecutionPlan as ApiPlan, ExecutionPlanIdAnswer, ExecutionPlanRequest, ListExecutionPlansAnswer,
+};
+use corral_api_kmr::status::STRATEGY_SCHEDULE;
+use corral_provider_sdk::validate::Checks;
+
+use crate::cluster::spec::{attributes, opt_string, str_attr, time_string};
+use crate::record::{Record, RecordApi};
 use crate::resource::{Ctx, ResourceType};
 
-const API: RecordApi = RecordApi {
-    create: "CreateExecutionPlan",
-    modify: "ModifyExecutionPlan",
-    delete: "DeleteExecutionPlan",
-    id_field: "ExecutionPlanId",
-    noun: "execution plan",
-    describe: "DescribeExecutionPlan",
-    list: "ListExecutionPlans",
-    list_field: "ExecutionPlans",
-    schema: plan_schema,
-    body,
-    state: state_from_api,
-};
+const API: RecordApi<ApiPlan> = RecordApi { record: PhantomData };
+
+impl Record for ApiPlan {
+    const NOUN: &'static str = "execution plan";
+    const CREATE: &'static str = action::CREATE_EXECUTION_PLAN;
+    const MODIFY: &'static str = action::MODIFY_EXECUTION_PLAN;
+    const DELETE: &'static str = action::DELETE_EXECUTION_PLAN;
+    const DESCRIBE: &'static str = action::DESCRIBE_EXECUTION_PLAN;
+    const LIST: &'static str = action::LIST_EXECUTION_PLANS;
+    type Create = ExecutionPlanRequest;
+    type Modify = ExecutionPlanRequest;
+    type Id = ExecutionPlanRequest;
+    type Written = ExecutionPlanIdAnswer;
+    type List = ListExecutionPlansAnswer;
+
+    fn schema() -> ResourceSchema {
+        plan_schema()
+    }
+
+    fn create(planned: &BTreeMap<String, Value>, client_token: String) -> ExecutionPlanRequest {
+        ExecutionPlanRequest { client_token: Some(client_token), ..settings(planned) }
+    }
+
+    fn modify(planned: &BTreeMap<String, Value>, id: String) -> ExecutionPlanRequest {
+        ExecutionPlanRequest { execution_plan_id: Some(id), ..settings(planned) }
+    }
+
+    fn id(id: String) -> ExecutionPlanRequest {
+        ExecutionPlanRequest { execution_plan_id: Some(id), ..ExecutionPlanRequest::default() }
+    }
+
+    fn written_id(answer: ExecutionPlanIdAnswer) -> String {
+        answer.execution_plan_id
+    }
+
+    fn listed(answer: ListExecutionPlansAnswer) -> Vec<ApiPlan> {
+        answer.execution_plans
+    }
+
+    fn client_token(&self) -> Option<&str> {
+        self.client_token.as_deref()
+    }
+
+    /// The plan's state: the API's settings, with the configuration's spelling of the start
+    /// time kept when it names the same instant.
+    fn state(&self, base: BTreeMap<String, Value>) -> Value {
+        let mut attrs = base.clone();
+        attrs.insert("id".into(), Value::string(&self.execution_plan_id));
+        attrs.insert("name".into(), Value::string(&self.execution_plan_name));
+        attrs.insert("template_id".into(), Value::string(&self.template_id));
+        attrs.insert("mode".into(), Value::string(&self.strategy));
+        attrs.insert("schedule".into(), opt_string(self.cron_expression.as_deref()));
+        attrs.insert("time_zone".into(), Value::string(&self.time_zone));
+        attrs.insert("enabled".into(), Value::Bool(self.enabled));
+        let base_start = str_attr(&base, "start_time").and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok());
+        if self.start_time.map(|t| t.fixed_offset()) != base_start {
+            attrs.insert("start_time".into(), time_string(self.start_time.as_ref()));
+        }
+        attrs.insert("next_run_at".into(), time_string(self.next_run_time.as_ref()));
+        attrs.insert("run_count".into(), Value::int(i64::try_from(self.run_count).unwrap_or(i64::MAX)));
+        let last_run = match &self.last_run {
+            Some(run) => Value::object([
+                ("cluster_id".to_string(), opt_string(run.cluster_id.as_deref())),
+                ("status".to_string(), Value::string(&run.run_status)),
+                ("started_at".to_string(), time_string(Some(&run.start_time))),
+                ("finished_at".to_string(), time_string(run.finish_time.as_ref())),
+            ]),
+            None => Value::Null(last_run_type()),
+        };
+        attrs.insert("last_run".into(), last_run);
+        Value::Object(attrs)
+    }
+}
 
 pub const TYPE_NAME: &str = "kmr_execution_plan";
 
@@ -164,46 +230,20 @@ fn plan_schema() -> ResourceSchema {
     ResourceSchema { version: 0, block }
 }
 
-fn body(planned: &BTreeMap<String, Value>) -> serde_json::Value {
-    json!({
-        "ExecutionPlanName": str_attr(planned, "name"),
-        "TemplateId": str_attr(planned, "template_id"),
-        "Strategy": str_attr(planned, "mode").unwrap_or_else(|| "schedule".into()),
-        "CronExpression": str_attr(planned, "schedule").unwrap_or_default(),
-        "TimeZone": str_attr(planned, "time_zone").unwrap_or_else(|| "UTC".into()),
-        "StartTime": str_attr(planned, "start_time"),
-        "Enabled": planned.get("enabled").and_then(Value::as_bool).unwrap_or(true),
-    })
-}
-
-/// The plan's state: the API's settings, with the configuration's spelling of the start time
-/// kept when it names the same instant.
-fn state_from_api(plan: &serde_json::Value, base: BTreeMap<String, Value>) -> Value {
-    let mut attrs = base.clone();
-    attrs.insert("id".into(), json_string(plan, "ExecutionPlanId"));
-    attrs.insert("name".into(), json_string(plan, "ExecutionPlanName"));
-    attrs.insert("template_id".into(), json_string(plan, "TemplateId"));
-    attrs.insert("mode".into(), json_string(plan, "Strategy"));
-    attrs.insert("schedule".into(), json_string(plan, "CronExpression"));
-    attrs.insert("time_zone".into(), json_string(plan, "TimeZone"));
-    attrs.insert("enabled".into(), Value::Bool(plan.get("Enabled").and_then(|e| e.as_bool()).unwrap_or(true)));
-    let api_start =
-        plan.get("StartTime").and_then(|s| s.as_str()).and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok());
-    let base_start = str_attr(&base, "start_time").and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok());
-    if api_start != base_start {
-        attrs.insert("start_time".into(), json_string(plan, "StartTime"));
+/// A plan's settings from the planned attributes: what a create and a modify both send.
+fn settings(planned: &BTreeMap<String, Value>) -> ExecutionPlanRequest {
+    ExecutionPlanRequest {
+        execution_plan_name: str_attr(planned, "name"),
+        template_id: str_attr(planned, "template_id"),
+        strategy: Some(str_attr(planned, "mode").unwrap_or_else(|| STRATEGY_SCHEDULE.into())),
+        // Empty clears the schedule of a plan that had one.
+        cron_expression: Some(str_attr(planned, "schedule").unwrap_or_default()),
+        time_zone: Some(str_attr(planned, "time_zone").unwrap_or_else(|| "UTC".into())),
+        // `validate` checked it is RFC 3339.
+        start_time: str_attr(planned, "start_time")
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
+            .map(|t| t.with_timezone(&chrono::Utc)),
+        enabled: Some(planned.get("enabled").and_then(Value::as_bool).unwrap_or(true)),
+        ..ExecutionPlanRequest::default()
     }
-    attrs.insert("next_run_at".into(), json_string(plan, "NextRunTime"));
-    attrs.insert("run_count".into(), Value::int(plan.get("RunCount").and_then(|c| c.as_i64()).unwrap_or(0)));
-    let last_run = match plan.get("LastRun").filter(|r| r.is_object()) {
-        Some(run) => Value::object([
-            ("cluster_id".to_string(), json_string(run, "ClusterId")),
-            ("status".to_string(), json_string(run, "RunStatus")),
-            ("started_at".to_string(), json_string(run, "StartTime")),
-            ("finished_at".to_string(), json_string(run, "FinishTime")),
-        ]),
-        None => Value::Null(last_run_type()),
-    };
-    attrs.insert("last_run".into(), last_run);
-    Value::Object(attrs)
 }

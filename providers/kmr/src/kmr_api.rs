@@ -3,34 +3,41 @@
 
 use std::time::Duration;
 
-use corral_engine::diag::Diagnostics;
+use corral_api_kmr::action;
+use corral_api_kmr::cluster::{Cluster, ClusterIdRequest};
+use corral_core::diag::Diagnostics;
 use corral_provider_sdk::http::CallError;
 use corral_provider_sdk::waiter::Waiter;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::resource::Ctx;
+use crate::support::call_api;
 pub use crate::support::{api_error, client_token, error, is_not_found};
 
 /// The KMR API version every call uses.
-pub const KMR_VERSION: &str = "2021-09-02";
+pub use corral_api_kmr::VERSION as KMR_VERSION;
 
 /// How long a create, scale or release may take before Corral stops waiting.
 pub const WAIT_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 
-pub async fn call(ctx: &Ctx, action: &str, body: serde_json::Value) -> Result<serde_json::Value, CallError> {
-    ctx.kmr.call(action, KMR_VERSION, &body).await
+/// One KMR action: a request and its answer in the API's shapes (`corral_api_kmr`).
+pub async fn call<A: DeserializeOwned>(ctx: &Ctx, action: &str, request: &impl Serialize) -> Result<A, CallError> {
+    call_api(&ctx.kmr, action, KMR_VERSION, request).await
 }
 
 /// The cluster as `DescribeCluster` answers, `None` when it does not exist.
-pub async fn describe_cluster(ctx: &Ctx, id: &str) -> Result<Option<serde_json::Value>, CallError> {
-    match call(ctx, "DescribeCluster", serde_json::json!({ "ClusterId": id })).await {
+pub async fn describe_cluster(ctx: &Ctx, id: &str) -> Result<Option<Cluster>, CallError> {
+    let request = ClusterIdRequest { cluster_id: Some(id.to_string()) };
+    match call(ctx, action::DESCRIBE_CLUSTER, &request).await {
         Ok(cluster) => Ok(Some(cluster)),
         Err(e) if is_not_found(&e) => Ok(None),
         Err(e) => Err(e),
     }
 }
 
-pub fn status_of(cluster: &serde_json::Value) -> String {
-    cluster.get("ClusterStatus").and_then(|s| s.as_str()).unwrap_or("unknown").to_string()
+pub fn status_of(cluster: &Cluster) -> String {
+    cluster.cluster_status.clone()
 }
 
 /// Waits until the cluster reaches one of `target`, through `pending`; returns the cluster
@@ -42,13 +49,13 @@ pub async fn wait_cluster(
     pending: &[&str],
     target: &[&str],
     gone_ok: bool,
-) -> Result<Option<serde_json::Value>, Diagnostics> {
+) -> Result<Option<Cluster>, Diagnostics> {
     let mut waiter = Waiter::new(format!("cluster {id} {what}"), pending, target, WAIT_TIMEOUT)
         .intervals(Duration::from_millis(100), Duration::from_secs(5));
     if gone_ok {
         waiter = waiter.gone_is_target();
     }
-    let last = std::sync::Mutex::new(None::<serde_json::Value>);
+    let last = std::sync::Mutex::new(None::<Cluster>);
     let result = waiter
         .wait(|| async {
             let cluster = describe_cluster(ctx, id).await?;

@@ -11,14 +11,14 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-use corral_engine::diag::{Diagnostic, Diagnostics};
-use corral_engine::provider::{
+use corral_core::diag::{Diagnostic, Diagnostics};
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, ConfigureRequest, ConfigureResponse, FindCreatedRequest, FindCreatedResponse,
     ImportRequest, ImportResponse, PlanRequest, PlanResponse, Provider, ProviderFactory, ReadDataRequest,
     ReadDataResponse, ReadRequest, ReadResponse, ValidateResourceRequest, ValidateResourceResponse,
 };
-use corral_engine::schema::{AttributeSchema, BlockSchema, ProviderSchema};
-use corral_engine::value::{Type, Value};
+use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema};
+use corral_core::value::{Type, Value};
 use corral_provider_sdk::http::{Client, ClientConfig, Credentials};
 
 use crate::network;
@@ -210,7 +210,7 @@ impl Provider for KmrProvider {
             }
             Client::new(config)
         };
-        let ctx = match (client("kmr"), client("vpc")) {
+        let ctx = match (client(corral_api_kmr::SERVICE), client(corral_api_vpc::SERVICE)) {
             (Ok(kmr), Ok(vpc)) => Ctx { kmr, vpc, region },
             (Err(e), _) | (_, Err(e)) => return ConfigureResponse { diagnostics: error(e.to_string()) },
         };

@@ -1,60 +1,74 @@
 //! What KMR objects that are plain records with no lifecycle of their own (cluster
-//! templates, execution plans) do the same way, differing only in the API's names: one
-//! action to create, modify or delete, then a describe to record what the service made of
-//! it; refresh by describing; adoption of an interrupted create by listing and matching the
-//! client token.
+//! templates, execution plans) do the same way, differing only in the API's names and
+//! shapes ([`Record`], implemented on `corral_api_kmr`'s types): one action to create,
+//! modify or delete, then a describe to record what the service made of it; refresh by
+//! describing; adoption of an interrupted create by listing and matching the client token.
 
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
 
-use corral_engine::diag::Diagnostics;
-use corral_engine::provider::{
+use corral_core::diag::Diagnostics;
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ReadRequest, ReadResponse,
 };
-use corral_engine::schema::ResourceSchema;
-use corral_engine::value::Value;
-use serde_json::json;
+use corral_core::schema::ResourceSchema;
+use corral_core::value::Value;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::cluster::spec::{attributes, str_attr};
 use crate::kmr_api::{api_error, call, client_token, error, is_not_found};
 use crate::resource::Ctx;
 
-/// The API's names for one kind of record, and how its requests and state look.
-pub(crate) struct RecordApi {
-    pub(crate) create: &'static str,
-    pub(crate) modify: &'static str,
-    pub(crate) delete: &'static str,
-    pub(crate) describe: &'static str,
-    /// The list action and the list in its answer (`ListClusterTemplates`, `Templates`).
-    pub(crate) list: &'static str,
-    pub(crate) list_field: &'static str,
-    /// The id field in requests and answers (`TemplateId`).
-    pub(crate) id_field: &'static str,
+/// One kind of record as the API has it: its actions, their requests and answers, and the
+/// resource's state from one record.
+pub(crate) trait Record: DeserializeOwned + Send + Sync {
     /// For messages: `cluster template`.
-    pub(crate) noun: &'static str,
-    pub(crate) schema: fn() -> ResourceSchema,
-    /// A create or modify request's fields from the planned attributes.
-    pub(crate) body: fn(&BTreeMap<String, Value>) -> serde_json::Value,
-    /// The state from a described record, with what only the configuration knows from `base`.
-    pub(crate) state: fn(&serde_json::Value, BTreeMap<String, Value>) -> Value,
+    const NOUN: &'static str;
+    const CREATE: &'static str;
+    const MODIFY: &'static str;
+    const DELETE: &'static str;
+    const DESCRIBE: &'static str;
+    const LIST: &'static str;
+    type Create: Serialize + Send + Sync;
+    type Modify: Serialize + Send + Sync;
+    /// The request naming one record (describe, delete).
+    type Id: Serialize + Send + Sync;
+    /// The answer of a create, modify or delete: the record's id.
+    type Written: DeserializeOwned;
+    type List: DeserializeOwned;
+
+    fn schema() -> ResourceSchema;
+    /// A create request from the planned attributes, with the client token.
+    fn create(planned: &BTreeMap<String, Value>, client_token: String) -> Self::Create;
+    /// A modify request of record `id` from the planned attributes.
+    fn modify(planned: &BTreeMap<String, Value>, id: String) -> Self::Modify;
+    fn id(id: String) -> Self::Id;
+    fn written_id(answer: Self::Written) -> String;
+    fn listed(answer: Self::List) -> Vec<Self>;
+    fn client_token(&self) -> Option<&str>;
+    /// The state from the record, with what only the configuration knows from `base`.
+    fn state(&self, base: BTreeMap<String, Value>) -> Value;
 }
 
-impl RecordApi {
+/// The shared behaviour of one kind of record.
+pub(crate) struct RecordApi<T> {
+    pub(crate) record: PhantomData<fn() -> T>,
+}
+
+impl<T: Record> RecordApi<T> {
     /// Creates, modifies or deletes the record as the planned change says.
     pub(crate) async fn apply(&self, ctx: &Ctx, request: &ApplyRequest) -> ApplyResponse {
-        let schema = (self.schema)();
+        let schema = T::schema();
         let prior = request.prior_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
         let planned = request.planned_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
-        let noun = self.noun;
+        let noun = T::NOUN;
         match (prior, planned) {
             (None, None) => ApplyResponse::default(),
             (None, Some(planned)) => {
-                let mut body = (self.body)(&planned);
-                body["ClientToken"] = json!(client_token(&request.idempotency_token));
-                match call(ctx, self.create, body).await {
-                    Ok(answer) => {
-                        let id = answer.get(self.id_field).and_then(|i| i.as_str()).unwrap_or_default().to_string();
-                        self.finish(ctx, &id, planned, Diagnostics::new()).await
-                    }
+                let create = T::create(&planned, client_token(&request.idempotency_token));
+                match call::<T::Written>(ctx, T::CREATE, &create).await {
+                    Ok(answer) => self.finish(ctx, &T::written_id(answer), planned, Diagnostics::new()).await,
                     Err(e) => ApplyResponse {
                         diagnostics: api_error(&format!("creating the {noun}"), &e),
                         ..Default::default()
@@ -63,7 +77,7 @@ impl RecordApi {
             }
             (Some(prior), None) => {
                 let Some(id) = str_attr(&prior, "id") else { return ApplyResponse::default() };
-                match call(ctx, self.delete, self.id_body(&id)).await {
+                match call::<T::Written>(ctx, T::DELETE, &T::id(id.clone())).await {
                     Ok(_) => ApplyResponse::default(),
                     Err(e) if is_not_found(&e) => ApplyResponse::default(),
                     Err(e) => ApplyResponse {
@@ -80,9 +94,7 @@ impl RecordApi {
                         ..Default::default()
                     };
                 };
-                let mut body = (self.body)(&planned);
-                body[self.id_field] = json!(id);
-                let diagnostics = match call(ctx, self.modify, body).await {
+                let diagnostics = match call::<T::Written>(ctx, T::MODIFY, &T::modify(&planned, id.clone())).await {
                     Ok(_) => Diagnostics::new(),
                     Err(e) => api_error(&format!("changing {noun} {id}"), &e),
                 };
@@ -93,23 +105,21 @@ impl RecordApi {
 
     /// Refresh: gone when the service no longer has it.
     pub(crate) async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-        let prior = attributes(&request.current_state, &(self.schema)());
+        let prior = attributes(&request.current_state, &T::schema());
         let Some(id) = str_attr(&prior, "id") else {
             return ReadResponse {
-                diagnostics: error(format!("the state of the {} has no `id`", self.noun)),
+                diagnostics: error(format!("the state of the {} has no `id`", T::NOUN)),
                 ..Default::default()
             };
         };
-        match call(ctx, self.describe, self.id_body(&id)).await {
-            Ok(record) => ReadResponse {
-                new_state: Some((self.state)(&record, prior)),
-                private: request.private,
-                ..Default::default()
-            },
+        match call::<T>(ctx, T::DESCRIBE, &T::id(id.clone())).await {
+            Ok(record) => {
+                ReadResponse { new_state: Some(record.state(prior)), private: request.private, ..Default::default() }
+            }
             Err(e) if is_not_found(&e) => ReadResponse::default(),
             Err(e) => ReadResponse {
                 new_state: Some(request.current_state),
-                diagnostics: api_error(&format!("reading {} {id}", self.noun), &e),
+                diagnostics: api_error(&format!("reading {} {id}", T::NOUN), &e),
                 ..Default::default()
             },
         }
@@ -118,20 +128,17 @@ impl RecordApi {
     /// The record an interrupted create made, found by its client token.
     pub(crate) async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
         let token = client_token(&request.idempotency_token);
-        let found = match call(ctx, self.list, json!({})).await {
-            Ok(answer) => answer.get(self.list_field).and_then(|l| l.as_array()).and_then(|records| {
-                records.iter().find(|r| r.get("ClientToken").and_then(|c| c.as_str()) == Some(token.as_str())).cloned()
-            }),
+        let found = match call::<T::List>(ctx, T::LIST, &serde_json::Map::new()).await {
+            Ok(answer) => T::listed(answer).into_iter().find(|r| r.client_token() == Some(token.as_str())),
             Err(e) => {
                 return FindCreatedResponse {
-                    diagnostics: api_error(&format!("looking for a created {}", self.noun), &e),
+                    diagnostics: api_error(&format!("looking for a created {}", T::NOUN), &e),
                     ..Default::default()
                 };
             }
         };
-        let schema = (self.schema)();
-        let base = request.planned_state.as_ref().map(|p| attributes(p, &schema)).unwrap_or_default();
-        FindCreatedResponse { state: found.map(|r| (self.state)(&r, base)), ..Default::default() }
+        let base = request.planned_state.as_ref().map(|p| attributes(p, &T::schema())).unwrap_or_default();
+        FindCreatedResponse { state: found.map(|r| r.state(base)), ..Default::default() }
     }
 
     /// The state after a create or modify of record `id`: described afresh; when the describe
@@ -143,20 +150,14 @@ impl RecordApi {
         planned: BTreeMap<String, Value>,
         mut diagnostics: Diagnostics,
     ) -> ApplyResponse {
-        let state = match call(ctx, self.describe, self.id_body(id)).await {
-            Ok(record) => (self.state)(&record, planned),
+        let state = match call::<T>(ctx, T::DESCRIBE, &T::id(id.to_string())).await {
+            Ok(record) => record.state(planned),
             Err(e) => {
-                diagnostics.extend(api_error(&format!("reading {} {id}", self.noun), &e));
+                diagnostics.extend(api_error(&format!("reading {} {id}", T::NOUN), &e));
                 known_part(planned, id)
             }
         };
         ApplyResponse { new_state: Some(state), diagnostics, ..Default::default() }
-    }
-
-    fn id_body(&self, id: &str) -> serde_json::Value {
-        let mut body = serde_json::Map::new();
-        body.insert(self.id_field.to_string(), json!(id));
-        serde_json::Value::Object(body)
     }
 }
 

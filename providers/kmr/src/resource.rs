@@ -1,12 +1,12 @@
 //! What each resource type and data source implements, and the context they get.
 
-use corral_engine::diag::Diagnostics;
-use corral_engine::provider::{
+use corral_core::diag::Diagnostics;
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
     PlanResponse, ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse,
 };
-use corral_engine::schema::ResourceSchema;
-use corral_engine::value::Value;
+use corral_core::schema::ResourceSchema;
+use corral_core::value::Value;
 
 /// What a configured provider gives its resources: the API clients and settings.
 pub struct Ctx {
@@ -35,7 +35,7 @@ pub trait ResourceType: Send + Sync {
         let _ = ctx;
         let mut diagnostics = Diagnostics::new();
         diagnostics
-            .push(corral_engine::diag::Diagnostic::error(format!("`{}` does not support import", request.type_name)));
+            .push(corral_core::diag::Diagnostic::error(format!("`{}` does not support import", request.type_name)));
         ImportResponse { state: None, diagnostics }
     }
 }

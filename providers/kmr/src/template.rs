@@ -5,34 +5,99 @@
 
 use std::collections::BTreeMap;
 
-use corral_engine::diag::Diagnostics;
-use corral_engine::provider::{
+use corral_core::diag::Diagnostics;
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, PlanRequest, PlanResponse, ReadRequest,
     ReadResponse,
 };
-use corral_engine::schema::ResourceSchema;
-use corral_engine::value::{Path, Value};
+use corral_core::schema::ResourceSchema;
+use corral_core::value::{Path, Value};
+use std::marker::PhantomData;
+
+use corral_api_kmr::action;
+use corral_api_kmr::spec::SpecRequest;
+use corral_api_kmr::template::{
+    ClusterTemplate, CreateClusterTemplateRequest, ListClusterTemplatesAnswer, ModifyClusterTemplateRequest,
+    TemplateIdAnswer, TemplateIdRequest,
+};
 use corral_provider_sdk::validate::Checks;
-use serde_json::json;
 
 use crate::cluster::schema::{self, default_of};
-use crate::cluster::spec::{self, attributes, json_string, str_attr};
-use crate::record::RecordApi;
+use crate::cluster::spec::{self, attributes, str_attr};
+use crate::record::{Record, RecordApi};
 use crate::resource::{Ctx, ResourceType};
 
-const API: RecordApi = RecordApi {
-    create: "CreateClusterTemplate",
-    modify: "ModifyClusterTemplate",
-    delete: "DeleteClusterTemplate",
-    id_field: "TemplateId",
-    noun: "cluster template",
-    describe: "DescribeClusterTemplate",
-    list: "ListClusterTemplates",
-    list_field: "Templates",
-    schema: schema::template_schema,
-    body,
-    state: state_from_api,
-};
+const API: RecordApi<ClusterTemplate> = RecordApi { record: PhantomData };
+
+impl Record for ClusterTemplate {
+    const NOUN: &'static str = "cluster template";
+    const CREATE: &'static str = action::CREATE_CLUSTER_TEMPLATE;
+    const MODIFY: &'static str = action::MODIFY_CLUSTER_TEMPLATE;
+    const DELETE: &'static str = action::DELETE_CLUSTER_TEMPLATE;
+    const DESCRIBE: &'static str = action::DESCRIBE_CLUSTER_TEMPLATE;
+    const LIST: &'static str = action::LIST_CLUSTER_TEMPLATES;
+    type Create = CreateClusterTemplateRequest;
+    type Modify = ModifyClusterTemplateRequest;
+    type Id = TemplateIdRequest;
+    type Written = TemplateIdAnswer;
+    type List = ListClusterTemplatesAnswer;
+
+    fn schema() -> ResourceSchema {
+        schema::template_schema()
+    }
+
+    /// The name and either the source cluster or the whole spec.
+    fn create(planned: &BTreeMap<String, Value>, client_token: String) -> CreateClusterTemplateRequest {
+        let source_cluster_id = str_attr(planned, "source_cluster_id");
+        CreateClusterTemplateRequest {
+            template_name: str_attr(planned, "name"),
+            spec: if source_cluster_id.is_some() { SpecRequest::default() } else { spec::spec_body(planned) },
+            source_cluster_id,
+            client_token: Some(client_token),
+        }
+    }
+
+    /// The name and, unless the template was saved from a cluster, the whole spec.
+    fn modify(planned: &BTreeMap<String, Value>, id: String) -> ModifyClusterTemplateRequest {
+        let saved = str_attr(planned, "source_cluster_id").is_some();
+        ModifyClusterTemplateRequest {
+            template_id: Some(id),
+            template_name: str_attr(planned, "name"),
+            spec: if saved { SpecRequest::default() } else { spec::spec_body(planned) },
+        }
+    }
+
+    fn id(id: String) -> TemplateIdRequest {
+        TemplateIdRequest { template_id: Some(id) }
+    }
+
+    fn written_id(answer: TemplateIdAnswer) -> String {
+        answer.template_id
+    }
+
+    fn listed(answer: ListClusterTemplatesAnswer) -> Vec<ClusterTemplate> {
+        answer.templates
+    }
+
+    fn client_token(&self) -> Option<&str> {
+        self.client_token.as_deref()
+    }
+
+    fn state(&self, base: BTreeMap<String, Value>) -> Value {
+        let mut attrs = base.clone();
+        attrs.insert("id".into(), Value::string(&self.template_id));
+        attrs.insert("name".into(), Value::string(&self.template_name));
+        attrs.insert("created_at".into(), spec::time_string(Some(&self.create_time)));
+        spec::spec_from_api((&self.spec).into(), &base, &mut attrs);
+        if base.get("source_cluster_id").is_some_and(|v| !v.is_null())
+            && let Some(jobs) = base.get("job")
+        {
+            // The jobs came from the source cluster, not from `job` blocks.
+            attrs.insert("job".into(), jobs.clone());
+        }
+        Value::Object(attrs)
+    }
+}
 
 pub const TYPE_NAME: &str = "kmr_cluster_template";
 
@@ -110,29 +175,4 @@ impl ResourceType for Template {
     async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
         API.find_created(ctx, request).await
     }
-}
-
-/// The request body: the name and either the source cluster or the whole spec.
-fn body(planned: &BTreeMap<String, Value>) -> serde_json::Value {
-    let mut body = match str_attr(planned, "source_cluster_id") {
-        Some(source) => json!({ "SourceClusterId": source }),
-        None => spec::spec_body(planned),
-    };
-    body["TemplateName"] = json!(str_attr(planned, "name"));
-    body
-}
-
-fn state_from_api(template: &serde_json::Value, base: BTreeMap<String, Value>) -> Value {
-    let mut attrs = base.clone();
-    attrs.insert("id".into(), json_string(template, "TemplateId"));
-    attrs.insert("name".into(), json_string(template, "TemplateName"));
-    attrs.insert("created_at".into(), json_string(template, "CreateTime"));
-    spec::spec_from_api(template, &base, &mut attrs);
-    if base.get("source_cluster_id").is_some_and(|v| !v.is_null())
-        && let Some(jobs) = base.get("job")
-    {
-        // The jobs came from the source cluster, not from `job` blocks.
-        attrs.insert("job".into(), jobs.clone());
-    }
-    Value::Object(attrs)
 }

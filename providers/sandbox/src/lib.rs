@@ -21,6 +21,7 @@ mod replay;
 mod server;
 pub mod services;
 mod store;
+pub mod testing;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -67,6 +68,9 @@ pub enum SandboxError {
          --insecure-public if that is what you want"
     )]
     PublicWithWellKnownKeys { addr: String },
+    /// A service refused what an operator or test did behind the API ([`testing`]).
+    #[error("the sandbox refused: {0}")]
+    Refused(#[from] corral_provider_sdk::emulator::ApiError),
 }
 
 /// A running sandbox server.
@@ -221,7 +225,8 @@ pub fn inspect_with(dir: &Path, options: &SandboxOptions) -> Result<Vec<ObjectVi
 
 /// Runs `body` on the sandbox's tables in one transaction, at sandbox time `now` (after
 /// advancing every service), as an operator or a test would reach behind the API — e.g. to
-/// call [`services::vpc::ensure_kmr_group`] or to delete an object "outside Corral".
+/// call [`services::vpc::ensure_kmr_group`] or to delete an object "outside Corral" (the
+/// common cases are in [`testing`]).
 pub fn with_tables<T>(
     dir: &Path,
     body: impl FnOnce(&mut dyn Tables, chrono::DateTime<chrono::Utc>) -> T,

@@ -1,27 +1,61 @@
-//! The `--json` form of a plan, modelled on Terraform's (`terraform show -json PLAN`), so
-//! that policy tools written for it (OPA/conftest, Checkov) read ours with few changes.
-//! Sensitive values are written in the clear, as Terraform does, with
-//! `before_sensitive`/`after_sensitive` masks saying which they are; a sensitive root
-//! variable is written as Terraform writes it, its value with `"sensitive": true` beside it
-//! (Terraform marks it in `configuration.root_module.variables`, which we do not emit).
-//! Variables that feed write-only attributes are left out, as Terraform leaves out
-//! ephemeral ones: their values must never be written anywhere.
+//! The `--json` form of a plan, in the shape of Terraform's (`terraform show -json PLAN`,
+//! <https://developer.hashicorp.com/terraform/internals/json-format>), so that the tools
+//! teams already run on Terraform plans (Checkov, Infracost, OPA/conftest policies) read
+//! ours unchanged: `format_version`, `terraform_version`, `variables`, `planned_values`,
+//! `resource_changes`, `resource_drift`, `output_changes`, `prior_state` and
+//! `configuration` (this module and `json_values`, `json_config`).
+//!
+//! Versions:
+//! - `format_version` is this document's own version, with Terraform's meaning for it: a
+//!   consumer may rely on every field of a version, fields are only added within a major
+//!   version (the minor goes up when they are), and a new major breaks consumers. 1.0 had
+//!   `resource_changes`, `resource_drift`, `output_changes` and `variables`; 1.1 adds
+//!   `terraform_version`, `planned_values`, `prior_state` and `configuration`, and leaves
+//!   unknown values out of `change.after` (Terraform never wrote them there; `after_unknown`
+//!   says which they are). Consumers accept any 1.x: HashiCorp's `terraform-json` reads
+//!   `>= 0.1, < 2.0`, Checkov and Infracost look at the fields, not the version.
+//! - `terraform_version` is the Terraform release whose language and behaviour Corral
+//!   follows (1.0.3, the reference its differences are tested against), not a Corral
+//!   version (`corral_version` holds that): Checkov takes a document as a plan only when this
+//!   field is present, and policies that compare it with a minimum Terraform version
+//!   compare it with what Corral is compatible with.
+//!
+//! Secrets: sensitive values are written in the clear, as Terraform does, with
+//! `before_sensitive`/`after_sensitive`/`sensitive_values` masks saying which they are; a
+//! sensitive root variable is written as Terraform writes it, its value with
+//! `"sensitive": true` beside it (and `configuration` marks its declaration). Variables that
+//! feed write-only attributes are left out everywhere (their values, and in `configuration`
+//! their defaults), as Terraform leaves out ephemeral ones: their values must never be
+//! written anywhere; write-only attributes hold only their keyed digests, and their
+//! constants in `configuration` are not written either.
+
+use std::collections::BTreeSet;
 
 use serde_json::{Map, Value as J};
 
+use super::json_config::{ProviderSchemas, configuration};
+use super::json_values::{omit_unknowns, planned_values, prior_state};
 use crate::addr::{InstanceKey, ResourceMode};
+use crate::config::Config;
 use crate::plan::{OutputChange, Plan, ResourceChange};
+use crate::provider::ProviderRegistry;
+use crate::runtime::provider_key;
 use crate::value::{Path, PathStep, Value};
 
-/// The `format_version` of [`plan_to_json`]'s document. A consumer may rely on every field
-/// of a version; fields are only added within a major version.
-pub const JSON_FORMAT_VERSION: &str = "1.0";
+/// The `format_version` of [`plan_to_json`]'s document (see the module documentation).
+pub const JSON_FORMAT_VERSION: &str = "1.1";
 
-/// The plan as Terraform-style JSON. Every instance the plan looked at is listed, no-ops
-/// included, as Terraform does.
-pub fn plan_to_json(plan: &Plan) -> J {
+/// The `terraform_version` written (see the module documentation).
+pub const TERRAFORM_COMPATIBLE_VERSION: &str = "1.0.3";
+
+/// The plan as Terraform-style JSON. Every instance the plan looked at is listed in
+/// `resource_changes`, no-ops included, as Terraform does. `config` is the configuration the
+/// plan was made from (`None` leaves `configuration` out); `schemas` gives schema versions
+/// and says which attributes are write-only ([`provider_schemas`]).
+pub fn plan_to_json(plan: &Plan, config: Option<&Config>, schemas: &ProviderSchemas) -> J {
     let mut document = Map::new();
     document.insert("format_version".into(), JSON_FORMAT_VERSION.into());
+    document.insert("terraform_version".into(), TERRAFORM_COMPATIBLE_VERSION.into());
     document.insert("corral_version".into(), env!("CARGO_PKG_VERSION").into());
     let variables: Map<String, J> = plan
         .variables
@@ -36,32 +70,54 @@ pub fn plan_to_json(plan: &Plan) -> J {
         })
         .collect();
     document.insert("variables".into(), J::Object(variables));
+    document.insert("planned_values".into(), planned_values(plan, schemas));
     document.insert("resource_changes".into(), plan.changes.iter().map(resource_change).collect());
     document.insert("resource_drift".into(), plan.drift.iter().map(resource_change).collect());
     let outputs: Map<String, J> = plan.output_changes.iter().map(|o| (o.name.clone(), output_change(o))).collect();
     document.insert("output_changes".into(), J::Object(outputs));
+    if let Some(prior) = prior_state(plan, schemas, JSON_FORMAT_VERSION, TERRAFORM_COMPATIBLE_VERSION) {
+        document.insert("prior_state".into(), prior);
+    }
+    if let Some(config) = config {
+        let write_only: BTreeSet<String> = plan.write_only_variables.keys().cloned().collect();
+        document.insert("configuration".into(), configuration(config, schemas, &write_only));
+    }
     document.insert("applyable".into(), plan.has_changes().into());
     document.insert("complete".into(), true.into());
     document.insert("errored".into(), false.into());
     J::Object(document)
 }
 
-/// A path as Terraform writes `replace_paths`: `["tags", "env"]`, `["rules", 0]`.
-pub fn path_to_json(path: &Path) -> J {
-    path.0
-        .iter()
-        .map(|step| match step {
-            PathStep::Attr(name) | PathStep::Key(name) => J::String(name.clone()),
-            PathStep::Index(i) => J::from(*i),
-        })
-        .collect()
+/// The schemas of the providers a plan and its configuration use, from the registry (a
+/// schema may launch a plugin, so only these are asked).
+pub fn provider_schemas(plan: &Plan, config: Option<&Config>, registry: &ProviderRegistry) -> ProviderSchemas {
+    let mut names: BTreeSet<String> =
+        plan.changes.iter().chain(&plan.drift).map(|c| provider_key(&c.provider).name().to_string()).collect();
+    for module in config.iter().flat_map(|c| c.modules()) {
+        names.extend(module.providers.iter().map(|p| p.name.clone()));
+        names.extend(module.resources.values().map(|r| r.provider.name.clone()));
+    }
+    names.into_iter().filter_map(|name| registry.get(&name).map(|f| (name, f.schema()))).collect()
 }
 
-fn resource_change(change: &ResourceChange) -> J {
+/// The schema version of a change's resource type; 0 when its schema is not known.
+pub(super) fn schema_version(schemas: &ProviderSchemas, change: &ResourceChange) -> u64 {
+    let Some(schema) = schemas.get(provider_key(&change.provider).name()) else { return 0 };
+    let resource = match change.addr.resource.mode {
+        ResourceMode::Managed => schema.resources.get(&change.type_name),
+        ResourceMode::Data => schema.data_sources.get(&change.type_name),
+    };
+    resource.map_or(0, |r| r.version)
+}
+
+/// What names an instance, in `resource_changes` and the state-shaped parts alike:
+/// `address`, (in `resource_changes`, for an instance in a module) `module_address`, `mode`,
+/// `type`, `name`, `index` (for `count`/`for_each` instances) and `provider_name`.
+pub(super) fn instance_identity(change: &ResourceChange, module_address: bool) -> Map<String, J> {
     let addr = &change.addr;
     let mut out = Map::new();
     out.insert("address".into(), addr.to_string().into());
-    if !addr.module.is_root() {
+    if module_address && !addr.module.is_root() {
         out.insert("module_address".into(), addr.module.to_string().into());
     }
     let mode = match addr.resource.mode {
@@ -81,11 +137,31 @@ fn resource_change(change: &ResourceChange) -> J {
         }
     }
     out.insert("provider_name".into(), change.provider.clone().into());
+    out
+}
+
+/// A path as Terraform writes `replace_paths`: `["tags", "env"]`, `["rules", 0]`.
+pub fn path_to_json(path: &Path) -> J {
+    path.0
+        .iter()
+        .map(|step| match step {
+            PathStep::Attr(name) | PathStep::Key(name) => J::String(name.clone()),
+            PathStep::Index(i) => J::from(*i),
+        })
+        .collect()
+}
+
+fn resource_change(change: &ResourceChange) -> J {
+    let mut out = instance_identity(change, true);
+    if let Some(deposed) = change.deposed {
+        out.insert("deposed".into(), deposed.to_string().into());
+    }
 
     let mut body = Map::new();
     body.insert("actions".into(), change.action.json_actions().iter().map(|a| J::from(*a)).collect());
     body.insert("before".into(), change.before.as_ref().map(Value::to_json).unwrap_or(J::Null));
-    body.insert("after".into(), change.after.as_ref().map(Value::to_json).unwrap_or(J::Null));
+    // Unknown values are left out, as Terraform leaves them out; `after_unknown` names them.
+    body.insert("after".into(), change.after.as_ref().and_then(omit_unknowns).unwrap_or(J::Null));
     body.insert("after_unknown".into(), mask(change.after.as_ref(), Value::unknown_mask));
     body.insert("before_sensitive".into(), mask(change.before.as_ref(), Value::sensitive_mask));
     body.insert("after_sensitive".into(), mask(change.after.as_ref(), Value::sensitive_mask));

@@ -110,7 +110,7 @@ fn sample_plan() -> Plan {
 
 #[test]
 fn plan_json_is_terraform_shaped() {
-    let mut json = plan_to_json(&sample_plan());
+    let mut json = plan_to_json(&sample_plan(), None, &Default::default());
     // The version changes with every release; the snapshot is about the shape.
     json["corral_version"] = "[VERSION]".into();
     insta::assert_snapshot!(serde_json::to_string_pretty(&json).unwrap());
@@ -118,7 +118,7 @@ fn plan_json_is_terraform_shaped() {
 
 #[test]
 fn plan_json_marks_unknowns_and_sensitive_values() {
-    let json = plan_to_json(&sample_plan());
+    let json = plan_to_json(&sample_plan(), None, &Default::default());
     let create = &json["resource_changes"][0];
     assert_eq!(create["change"]["after"]["id"], serde_json::Value::Null);
     assert_eq!(create["change"]["after_unknown"], serde_json::json!({"id": true, "tags": {}}));
@@ -212,10 +212,10 @@ fn a_plan_file_holds_no_secret_in_the_clear_and_no_write_only_variable_at_all() 
     assert_eq!(read.variables["password"], plan.variables["password"], "sensitive values are sealed, not lost");
     assert_eq!(read.output_changes, plan.output_changes);
     assert_eq!(read.changes, plan.changes);
-    let json = plan_to_json(&plan).to_string();
+    let json = plan_to_json(&plan, None, &Default::default()).to_string();
     assert!(!json.contains("Sup3rSecretPw!"), "{json}");
     assert_eq!(
-        plan_to_json(&plan)["variables"]["password"],
+        plan_to_json(&plan, None, &Default::default())["variables"]["password"],
         serde_json::json!({"value": "hunter2", "sensitive": true})
     );
 }
@@ -301,4 +301,42 @@ proptest! {
 fn path_json_uses_terraform_steps() {
     let path = Path(vec![PathStep::Attr("rules".into()), PathStep::Index(2), PathStep::Key("k".into())]);
     assert_eq!(path_to_json(&path), serde_json::json!(["rules", 2, "k"]));
+}
+
+fn config_expr(text: &str) -> crate::config::Expr {
+    crate::lang::parse_expr(text, crate::diag::FileId(0)).unwrap()
+}
+
+fn reference_texts_of(text: &str) -> Vec<String> {
+    crate::lang::references(&config_expr(text)).iter().flat_map(json_config::reference_texts).collect()
+}
+
+#[test]
+fn references_are_listed_as_terraform_lists_them() {
+    assert_eq!(reference_texts_of("var.x"), ["var.x"]);
+    assert_eq!(reference_texts_of("var.x.y[0]"), ["var.x.y[0]", "var.x.y", "var.x"]);
+    assert_eq!(reference_texts_of("kmr_vpc.main.id"), ["kmr_vpc.main.id", "kmr_vpc.main"]);
+    assert_eq!(reference_texts_of("kmr_vpc.main[0].id"), ["kmr_vpc.main[0].id", "kmr_vpc.main[0]", "kmr_vpc.main"]);
+    assert_eq!(reference_texts_of("data.kmr_cluster.c.id"), ["data.kmr_cluster.c.id", "data.kmr_cluster.c"]);
+    assert_eq!(reference_texts_of("module.net.vpc_id"), ["module.net.vpc_id", "module.net"]);
+    assert_eq!(reference_texts_of("module.net[\"eu\"].vpc_id"), ["module.net[\"eu\"].vpc_id", "module.net[\"eu\"]"]);
+    assert_eq!(reference_texts_of("module.net[0]"), ["module.net[0]", "module.net"]);
+    assert_eq!(reference_texts_of("each.value.port"), ["each.value.port", "each.value"]);
+    assert_eq!(reference_texts_of("count.index"), ["count.index"]);
+    assert_eq!(reference_texts_of("t.a[*].name"), ["t.a"]);
+    assert_eq!(reference_texts_of("\"${var.a}-${local.b}\""), ["var.a", "local.b"]);
+    assert_eq!(reference_texts_of("[for s in var.list : s.id]"), ["var.list"]);
+}
+
+#[test]
+fn constants_are_what_evaluates_without_references_or_functions() {
+    let constant = |text: &str| json_config::constant(&config_expr(text)).map(|v| v.to_json());
+    assert_eq!(constant("\"ingress\""), Some(serde_json::json!("ingress")));
+    assert_eq!(constant("[for i in [1, 2] : i * 2]"), Some(serde_json::json!([2, 4])));
+    assert_eq!(constant("{ ssh = 22 }"), Some(serde_json::json!({"ssh": 22})));
+    assert_eq!(constant("null"), Some(serde_json::Value::Null));
+    // As Terraform evaluates with no context: no functions, no references.
+    assert_eq!(constant("upper(\"abc\")"), None);
+    assert_eq!(constant("var.x"), None);
+    assert_eq!(constant("\"a-${var.x}\""), None);
 }

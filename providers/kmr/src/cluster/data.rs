@@ -5,13 +5,15 @@
 
 use std::collections::BTreeMap;
 
-use corral_engine::diag::Diagnostic;
-use corral_engine::provider::{ReadDataRequest, ReadDataResponse};
-use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
-use corral_engine::value::{Type, Value};
-use serde_json::json;
+use corral_api_kmr::action;
+use corral_api_kmr::cluster::{Cluster as ApiCluster, ListClustersAnswer, ListClustersRequest};
+use corral_api_kmr::status::STATUS_TERMINATED;
+use corral_core::diag::Diagnostic;
+use corral_core::provider::{ReadDataRequest, ReadDataResponse};
+use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
+use corral_core::value::{Type, Value};
 
-use super::spec::{attributes, json_string};
+use super::spec::{attributes, time_string};
 use super::{TYPE_NAME, schema, state_from_api};
 use crate::kmr_api::{self, api_error, call, error, status_of};
 use crate::resource::{Ctx, DataSourceType};
@@ -22,7 +24,7 @@ pub struct ClusterData;
 const CONFIG_ONLY: &[&str] = &["allow_core_shrink", "admin_password"];
 
 /// How many clusters one `ListClusters` page holds (the API's maximum).
-const PAGE: usize = 100;
+const PAGE: usize = corral_api_kmr::limits::PAGE_MAX;
 
 fn data_schema() -> ResourceSchema {
     let resource = schema::cluster_schema();
@@ -50,31 +52,28 @@ fn data_schema() -> ResourceSchema {
 }
 
 /// The data source's value from a described cluster.
-fn data_state(cluster: &serde_json::Value) -> Value {
+fn data_state(cluster: &ApiCluster) -> Value {
     let resource = schema::cluster_schema();
     let base = attributes(&Value::empty_object(), &resource);
     let Value::Object(mut attrs) = state_from_api(cluster, base) else { return Value::null() };
     let data = data_schema();
     attrs.retain(|name, _| data.block.attributes.contains_key(name));
-    attrs.insert("created_at".into(), json_string(cluster, "CreateTime"));
-    let minutes = cluster.get("ServingMinutes").and_then(serde_json::Value::as_i64);
-    attrs.insert("serving_minutes".into(), minutes.map_or(Value::Null(Type::Number), Value::int));
+    attrs.insert("created_at".into(), time_string(Some(&cluster.create_time)));
+    attrs.insert("serving_minutes".into(), Value::int(cluster.serving_minutes));
     Value::Object(attrs)
 }
 
 /// Every cluster of the account named `name` that is not terminated.
-async fn by_name(ctx: &Ctx, name: &str) -> Result<Vec<serde_json::Value>, corral_provider_sdk::http::CallError> {
+async fn by_name(ctx: &Ctx, name: &str) -> Result<Vec<ApiCluster>, corral_provider_sdk::http::CallError> {
     let mut found = Vec::new();
     let mut marker = format!("limit={PAGE}&offset=0");
     loop {
-        let answer = call(ctx, "ListClusters", json!({ "Marker": marker })).await?;
-        let page = answer.get("Clusters").and_then(|c| c.as_array()).cloned().unwrap_or_default();
+        let request = ListClustersRequest { marker: Some(marker.clone()), ..ListClustersRequest::default() };
+        let answer: ListClustersAnswer = call(ctx, action::LIST_CLUSTERS, &request).await?;
         found.extend(
-            page.into_iter().filter(|c| {
-                c.get("ClusterName").and_then(|n| n.as_str()) == Some(name) && status_of(c) != "terminated"
-            }),
+            answer.clusters.into_iter().filter(|c| c.cluster_name == name && c.cluster_status != STATUS_TERMINATED),
         );
-        match answer.get("Marker").and_then(|m| m.as_str()) {
+        match answer.marker.as_deref() {
             Some(next) if !next.is_empty() && next != marker => marker = next.to_string(),
             _ => return Ok(found),
         }
@@ -97,7 +96,7 @@ impl DataSourceType for ClusterData {
         let cluster = match (text("id"), text("name")) {
             (Some(id), name) => match kmr_api::describe_cluster(ctx, &id).await {
                 Ok(Some(cluster)) => {
-                    let actual = cluster.get("ClusterName").and_then(|n| n.as_str()).unwrap_or_default();
+                    let actual = cluster.cluster_name.as_str();
                     if let Some(name) = name.filter(|n| n != actual) {
                         return fail(error(format!("KMR cluster {id} is named `{actual}`, not `{name}`")));
                     }
@@ -112,13 +111,8 @@ impl DataSourceType for ClusterData {
                     return fail(error(format!("no KMR cluster named `{name}` exists (terminated ones do not count)")));
                 }
                 Ok(found) => {
-                    let ids: BTreeMap<String, String> = found
-                        .iter()
-                        .map(|c| {
-                            let id = c.get("ClusterId").and_then(|i| i.as_str()).unwrap_or("?").to_string();
-                            (id, status_of(c))
-                        })
-                        .collect();
+                    let ids: BTreeMap<String, String> =
+                        found.iter().map(|c| (c.cluster_id.clone(), status_of(c))).collect();
                     let listed = ids.iter().map(|(id, status)| format!("{id} ({status})")).collect::<Vec<_>>();
                     return fail(
                         Diagnostic::error(format!("{} KMR clusters are named `{name}`", found.len()))

@@ -14,24 +14,33 @@ pub mod spec;
 
 use std::collections::BTreeMap;
 
-use corral_engine::diag::{Diagnostic, Diagnostics};
-use corral_engine::provider::{
+use corral_api_kmr::cluster::{
+    Cluster as ApiCluster, ClusterIdAnswer, ClusterIdRequest, ClusterStatusAnswer, ConvertTrialClusterAnswer,
+    ConvertTrialClusterRequest, InstanceRef, LaunchClusterRequest, ListClustersAnswer, ListClustersRequest,
+    ModifyClusterNameRequest, ScaleGroup, ScaleRequest,
+};
+use corral_api_kmr::status::{
+    STATUS_CREATING, STATUS_RELEASED, STATUS_RUNNING, STATUS_SCALING_IN, STATUS_SCALING_OUT, STATUS_TERMINATED,
+    STATUS_TERMINATING, TYPE_PERSISTENT,
+};
+use corral_api_kmr::{action, errors};
+use corral_core::diag::{Diagnostic, Diagnostics};
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
     PlanResponse, ReadRequest, ReadResponse,
 };
-use corral_engine::schema::{ChangeClass, ResourceSchema};
-use corral_engine::value::{Path, Type, Value};
+use corral_core::schema::{ChangeClass, ResourceSchema};
+use corral_core::value::{Path, Type, Value};
 use corral_provider_sdk::validate::Checks;
-use serde_json::json;
 
 use crate::kmr_api::{self, api_error, call, client_token, error, status_of, wait_cluster};
 use crate::resource::{Ctx, ResourceType};
-use spec::{attributes, billing_from_api, billing_to_api, bool_attr, int_attr, json_string, str_attr};
+use spec::{attributes, billing_from_api, billing_to_api, bool_attr, int_attr, opt_string, str_attr, time_string};
 
 pub const TYPE_NAME: &str = "kmr_cluster";
 
 /// Statuses a cluster passes through on its way to `running`.
-const BUSY: &[&str] = &["creating", "scaling-out", "scaling-in"];
+const BUSY: &[&str] = &[STATUS_CREATING, STATUS_SCALING_OUT, STATUS_SCALING_IN];
 
 pub struct Cluster;
 
@@ -75,13 +84,13 @@ impl ResourceType for Cluster {
             }
         }
         if let Some(uri) = config.get_attr("log_uri").and_then(Value::as_str)
-            && !uri.strip_prefix("ks3://").is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
+            && !corral_api_kmr::limits::is_ks3_uri(uri)
         {
             checks.error("log_uri", format!("`log_uri` must be a KS3 location (`ks3://bucket/path`), not `{uri}`"));
         }
         // The value is a secret: the policy's answer never quotes it.
         if let Some(password) = config.get_attr("admin_password").map(Value::unmarked).and_then(Value::as_str)
-            && let Some(why) = corral_sandbox::services::kmr::password::problem(password)
+            && let Some(why) = corral_api_kmr::password::problem(password)
         {
             checks.push(
                 Diagnostic::error(format!("`admin_password` of `{TYPE_NAME}`: {why}"))
@@ -109,7 +118,7 @@ impl ResourceType for Cluster {
         let mut requires_replace = Vec::new();
         if let Some(prior) = &prior {
             requires_replace = replace_paths(&schema, prior, &planned);
-            if str_attr(prior, "status").as_deref() == Some("released") {
+            if str_attr(prior, "status").as_deref() == Some(STATUS_RELEASED) {
                 // A finished run: any change to what it was asked to do is a new run.
                 for (name, attribute) in &schema.block.attributes {
                     let changed = !attribute.computed || attribute.optional;
@@ -178,7 +187,7 @@ impl ResourceType for Cluster {
             };
         };
         match kmr_api::describe_cluster(ctx, &id).await {
-            Ok(Some(cluster)) if status_of(&cluster) != "terminated" => ReadResponse {
+            Ok(Some(cluster)) if status_of(&cluster) != STATUS_TERMINATED => ReadResponse {
                 new_state: Some(state_from_api(&cluster, prior)),
                 private: request.private,
                 ..ReadResponse::default()
@@ -196,8 +205,9 @@ impl ResourceType for Cluster {
     async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
         let schema = self.schema();
         let token = client_token(&request.idempotency_token);
-        let found = match call(ctx, "ListClusters", json!({ "ClientToken": token })).await {
-            Ok(answer) => answer.get("Clusters").and_then(|c| c.as_array()).and_then(|c| c.first()).cloned(),
+        let list = ListClustersRequest { client_token: Some(token), ..ListClustersRequest::default() };
+        let found = match call::<ListClustersAnswer>(ctx, action::LIST_CLUSTERS, &list).await {
+            Ok(answer) => answer.clusters.into_iter().next(),
             Err(e) => {
                 return FindCreatedResponse {
                     diagnostics: api_error("looking for a launched cluster", &e),
@@ -322,35 +332,32 @@ fn check_core_shrink(
 
 /// The state from a described cluster: the API's view of everything it knows, with what only
 /// the configuration knows (`allow_core_shrink`) and equivalent spellings kept from `base`.
-fn state_from_api(cluster: &serde_json::Value, base: BTreeMap<String, Value>) -> Value {
+fn state_from_api(cluster: &ApiCluster, base: BTreeMap<String, Value>) -> Value {
     let mut attrs = base.clone();
-    attrs.insert("id".into(), json_string(cluster, "ClusterId"));
-    attrs.insert("name".into(), json_string(cluster, "ClusterName"));
-    attrs.insert("type".into(), json_string(cluster, "ClusterType"));
-    let charge = cluster.get("ChargeType").and_then(|c| c.as_str()).unwrap_or("");
-    attrs.insert("billing".into(), Value::string(billing_from_api(charge)));
-    attrs.insert("status".into(), json_string(cluster, "ClusterStatus"));
-    attrs.insert("master_ip".into(), json_string(cluster, "MasterPrivateIp"));
-    attrs.insert("public_ip".into(), json_string(cluster, "MasterEip"));
-    attrs.insert("security_group_id".into(), json_string(cluster, "SecurityGroupId"));
-    attrs.insert("released_at".into(), json_string(cluster, "ReleaseTime"));
-    attrs.insert("expires_at".into(), json_string(cluster, "ExpireTime"));
+    attrs.insert("id".into(), Value::string(&cluster.cluster_id));
+    attrs.insert("name".into(), Value::string(&cluster.cluster_name));
+    attrs.insert("type".into(), Value::string(&cluster.cluster_type));
+    attrs.insert("billing".into(), Value::string(billing_from_api(&cluster.charge_type)));
+    attrs.insert("status".into(), Value::string(&cluster.cluster_status));
+    attrs.insert("master_ip".into(), Value::string(&cluster.master_private_ip));
+    attrs.insert("public_ip".into(), opt_string(cluster.master_eip.as_deref()));
+    attrs.insert("security_group_id".into(), Value::string(&cluster.security_group_id));
+    attrs.insert("released_at".into(), time_string(cluster.release_time.as_ref()));
+    attrs.insert("expires_at".into(), time_string(cluster.expire_time.as_ref()));
     if attrs.get("allow_core_shrink").is_none_or(Value::is_null) {
         attrs.insert("allow_core_shrink".into(), Value::Bool(false));
     }
-    spec::spec_from_api(cluster, &base, &mut attrs);
+    spec::spec_from_api(cluster.into(), &base, &mut attrs);
     let results: Vec<Value> = cluster
-        .get("Jobs")
-        .and_then(|j| j.as_array())
-        .unwrap_or(&Vec::new())
+        .jobs
         .iter()
         .map(|job| {
             Value::object([
-                ("name".to_string(), json_string(job, "JobName")),
-                ("status".to_string(), json_string(job, "JobStatus")),
-                ("started_at".to_string(), json_string(job, "StartTime")),
-                ("finished_at".to_string(), json_string(job, "EndTime")),
-                ("log_path".to_string(), json_string(job, "LogPath")),
+                ("name".to_string(), Value::string(&job.job_name)),
+                ("status".to_string(), Value::string(&job.job_status)),
+                ("started_at".to_string(), time_string(job.start_time.as_ref())),
+                ("finished_at".to_string(), time_string(job.end_time.as_ref())),
+                ("log_path".to_string(), opt_string(job.log_path.as_deref())),
             ])
         })
         .collect();
@@ -364,18 +371,18 @@ async fn create(
     admin_password: Option<String>,
     idempotency_token: &str,
 ) -> ApplyResponse {
-    let mut body = spec::spec_body(&planned);
     let billing = str_attr(&planned, "billing").unwrap_or_else(|| "on_demand".into());
-    body["ClusterName"] = json!(str_attr(&planned, "name"));
-    body["ClusterType"] = json!(str_attr(&planned, "type").unwrap_or_else(|| "persistent".into()));
-    body["ChargeType"] = json!(billing_to_api(&billing));
-    body["ClientToken"] = json!(client_token(idempotency_token));
-    if let Some(password) = admin_password {
-        body["AdminPassword"] = json!(password);
-    }
-    let id = match call(ctx, "LaunchCluster", body).await {
-        Ok(answer) => match answer.get("ClusterId").and_then(|i| i.as_str()) {
-            Some(id) => id.to_string(),
+    let request = LaunchClusterRequest {
+        cluster_name: str_attr(&planned, "name"),
+        cluster_type: Some(str_attr(&planned, "type").unwrap_or_else(|| TYPE_PERSISTENT.into())),
+        charge_type: Some(billing_to_api(&billing).to_string()),
+        client_token: Some(client_token(idempotency_token)),
+        admin_password,
+        spec: spec::spec_body(&planned),
+    };
+    let id = match call::<ClusterStatusAnswer>(ctx, action::LAUNCH_CLUSTER, &request).await {
+        Ok(answer) => match Some(answer.cluster_id).filter(|id| !id.is_empty()) {
+            Some(id) => id,
             None => {
                 return ApplyResponse {
                     diagnostics: error("LaunchCluster answered without a ClusterId"),
@@ -386,7 +393,7 @@ async fn create(
         Err(e) => return ApplyResponse { diagnostics: api_error("launching the cluster", &e), ..Default::default() },
     };
     // A transient cluster may run its jobs and release itself before the first poll.
-    let waited = wait_cluster(ctx, &id, "to be running", BUSY, &["running", "released"], false).await;
+    let waited = wait_cluster(ctx, &id, "to be running", BUSY, &[STATUS_RUNNING, STATUS_RELEASED], false).await;
     finish(ctx, &id, planned, waited.map(|_| ())).await
 }
 
@@ -419,13 +426,21 @@ async fn update(ctx: &Ctx, prior: BTreeMap<String, Value>, planned: BTreeMap<Str
     };
     let outcome = async {
         if str_attr(&prior, "name") != str_attr(&planned, "name") {
-            let body = json!({ "ClusterId": id, "ClusterName": str_attr(&planned, "name") });
-            call(ctx, "ModifyClusterName", body).await.map_err(|e| api_error("renaming the cluster", &e))?;
+            let request =
+                ModifyClusterNameRequest { cluster_id: Some(id.clone()), cluster_name: str_attr(&planned, "name") };
+            call::<ClusterIdAnswer>(ctx, action::MODIFY_CLUSTER_NAME, &request)
+                .await
+                .map_err(|e| api_error("renaming the cluster", &e))?;
         }
         let (old_billing, new_billing) = (str_attr(&prior, "billing"), str_attr(&planned, "billing"));
         if old_billing.as_deref() == Some("trial") && new_billing.as_deref().is_some_and(|b| b != "trial") {
-            let body = json!({ "ClusterId": id, "ChargeType": billing_to_api(new_billing.as_deref().unwrap_or("")) });
-            call(ctx, "ConvertTrialCluster", body).await.map_err(|e| api_error("converting the trial cluster", &e))?;
+            let request = ConvertTrialClusterRequest {
+                cluster_id: Some(id.clone()),
+                charge_type: Some(billing_to_api(new_billing.as_deref().unwrap_or("")).to_string()),
+            };
+            call::<ConvertTrialClusterAnswer>(ctx, action::CONVERT_TRIAL_CLUSTER, &request)
+                .await
+                .map_err(|e| api_error("converting the trial cluster", &e))?;
         }
         for (group_type, attr) in [("CORE", "core_count"), ("TASK", "task_count")] {
             if let Some(to) = int_attr(&planned, attr)
@@ -447,15 +462,17 @@ async fn scale(ctx: &Ctx, id: &str, group_type: &str, to: i64) -> Result<(), Dia
     const ATTEMPTS: usize = 5;
     let doing = format!("scaling the {} group of {id} to {to}", group_type.to_ascii_lowercase());
     for attempt in 1..=ATTEMPTS {
-        let cluster = wait_cluster(ctx, id, "to take a scale operation", BUSY, &["running"], false)
+        let cluster = wait_cluster(ctx, id, "to take a scale operation", BUSY, &[STATUS_RUNNING], false)
             .await?
             .ok_or_else(|| error(format!("cluster {id} disappeared")))?;
-        let Some((action, mut body)) = scale_request(&cluster, id, group_type, to)? else { return Ok(()) };
+        let Some((action, mut request)) = scale_request(&cluster, id, group_type, to)? else { return Ok(()) };
         // One token per call: the client's retries of this call are one operation.
-        body["ClientToken"] = json!(uuid::Uuid::new_v4().to_string());
-        match call(ctx, action, body).await {
-            Ok(_) => return wait_cluster(ctx, id, "to finish scaling", BUSY, &["running"], false).await.map(|_| ()),
-            Err(e) if e.code() == Some("ClusterBusy") && attempt < ATTEMPTS => continue,
+        request.client_token = Some(uuid::Uuid::new_v4().to_string());
+        match call::<ClusterStatusAnswer>(ctx, action, &request).await {
+            Ok(_) => {
+                return wait_cluster(ctx, id, "to finish scaling", BUSY, &[STATUS_RUNNING], false).await.map(|_| ());
+            }
+            Err(e) if e.code() == Some(errors::CLUSTER_BUSY) && attempt < ATTEMPTS => continue,
             Err(e) => return Err(api_error(&doing, &e)),
         }
     }
@@ -464,33 +481,39 @@ async fn scale(ctx: &Ctx, id: &str, group_type: &str, to: i64) -> Result<(), Dia
 
 /// The scale call that takes `group_type` of a described cluster to `to` nodes, if any.
 fn scale_request(
-    cluster: &serde_json::Value,
+    cluster: &ApiCluster,
     id: &str,
     group_type: &str,
     to: i64,
-) -> Result<Option<(&'static str, serde_json::Value)>, Diagnostics> {
+) -> Result<Option<(&'static str, ScaleRequest)>, Diagnostics> {
     let group = cluster
-        .get("InstanceGroups")
-        .and_then(|g| g.as_array())
-        .and_then(|groups| {
-            groups.iter().find(|g| g.get("InstanceGroupType").and_then(|t| t.as_str()) == Some(group_type))
-        })
+        .group(group_type)
         .ok_or_else(|| error(format!("cluster {id} has no {group_type} group; set its instance type at launch")))?;
-    let group_id = group.get("InstanceGroupId").cloned().unwrap_or_default();
-    let ids: Vec<serde_json::Value> = group.get("InstanceIds").and_then(|i| i.as_array()).cloned().unwrap_or_default();
+    let ids = &group.instance_ids;
     let current = ids.len() as i64;
+    let request = |group: ScaleGroup| ScaleRequest {
+        cluster_id: Some(id.to_string()),
+        instance_groups: vec![group],
+        ..ScaleRequest::default()
+    };
     Ok(if to > current {
-        let groups = json!([{ "InstanceGroupId": group_id, "InstanceCount": to - current }]);
-        Some(("ScaleOutInstanceGroups", json!({ "ClusterId": id, "InstanceGroups": groups })))
+        let grow = ScaleGroup {
+            instance_group_id: Some(group.instance_group_id.clone()),
+            instance_count: u32::try_from(to - current).ok(),
+            ..ScaleGroup::default()
+        };
+        Some((action::SCALE_OUT_INSTANCE_GROUPS, request(grow)))
     } else if to < current {
         // The newest nodes go first.
-        let victims: Vec<serde_json::Value> =
-            ids.iter().rev().take((current - to) as usize).map(|i| json!({ "InstanceId": i })).collect();
-        let groups = json!([{ "InstanceGroupId": group_id, "Instances": victims }]);
-        let body = json!({
-            "ClusterId": id, "InstanceGroups": groups, "GracefulScaleIn": true, "GracefulScaleInTimeout": 60,
-        });
-        Some(("ScaleInInstanceGroups", body))
+        let victims =
+            ids.iter().rev().take((current - to) as usize).map(|i| InstanceRef { instance_id: i.clone() }).collect();
+        let shrink = ScaleGroup {
+            instance_group_id: Some(group.instance_group_id.clone()),
+            instances: victims,
+            ..ScaleGroup::default()
+        };
+        let request = ScaleRequest { graceful_scale_in: true, graceful_scale_in_timeout: 60, ..request(shrink) };
+        Some((action::SCALE_IN_INSTANCE_GROUPS, request))
     } else {
         None
     })
@@ -509,7 +532,7 @@ async fn delete(ctx: &Ctx, prior: BTreeMap<String, Value>) -> ApplyResponse {
         &id,
         "to take a release",
         BUSY,
-        &["running", "released", "terminating", "terminated"],
+        &[STATUS_RUNNING, STATUS_RELEASED, STATUS_TERMINATING, STATUS_TERMINATED],
         true,
     )
     .await
@@ -518,13 +541,16 @@ async fn delete(ctx: &Ctx, prior: BTreeMap<String, Value>) -> ApplyResponse {
         Err(d) => return keep(d),
     };
     let Some(cluster) = cluster else { return ApplyResponse::default() };
-    if matches!(status_of(&cluster).as_str(), "released" | "terminated") {
+    if matches!(status_of(&cluster).as_str(), STATUS_RELEASED | STATUS_TERMINATED) {
         return ApplyResponse::default();
     }
-    if let Err(e) = call(ctx, "TerminateCluster", json!({ "ClusterId": id })).await {
+    let request = ClusterIdRequest { cluster_id: Some(id.clone()) };
+    if let Err(e) = call::<ClusterStatusAnswer>(ctx, action::TERMINATE_CLUSTER, &request).await {
         return keep(api_error(&format!("releasing cluster {id}"), &e));
     }
-    match wait_cluster(ctx, &id, "to be released", &["terminating"], &["terminated", "released"], true).await {
+    match wait_cluster(ctx, &id, "to be released", &[STATUS_TERMINATING], &[STATUS_TERMINATED, STATUS_RELEASED], true)
+        .await
+    {
         Ok(_) => ApplyResponse::default(),
         Err(d) => keep(d),
     }

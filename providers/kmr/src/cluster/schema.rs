@@ -3,8 +3,8 @@
 //! gets its own change class: counts of core and task nodes change in place (scaling), the
 //! master count and every instance type cannot change without replacing the cluster.
 
-use corral_engine::schema::{AttributeSchema, BlockSchema, NestedBlockSchema, Nesting, ResourceSchema};
-use corral_engine::value::{Type, Value};
+use corral_core::schema::{AttributeSchema, BlockSchema, NestedBlockSchema, Nesting, ResourceSchema};
+use corral_core::value::{Type, Value};
 
 /// Why replacing a cluster is not something to do silently.
 pub const HDFS_LOSS: &str = "replacing a cluster loses its HDFS data";

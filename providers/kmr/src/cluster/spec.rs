@@ -1,15 +1,20 @@
-//! Between Corral values and KMR's API shapes: the spec part of `LaunchCluster` and
-//! `CreateClusterTemplate` bodies from a planned value, and attribute values from a
-//! `DescribeCluster` / `DescribeClusterTemplate` answer.
+//! Between Corral values and KMR's API shapes (`corral_api_kmr`): the spec part of
+//! `LaunchCluster` and `CreateClusterTemplate` requests from a planned value, and attribute
+//! values from a `DescribeCluster` / `DescribeClusterTemplate` answer.
 
 use std::collections::BTreeMap;
 
-use corral_engine::schema::ResourceSchema;
-use corral_engine::value::{Type, Value};
-use serde_json::json;
+use chrono::{DateTime, Utc};
+use corral_api_kmr::cluster::Cluster;
+use corral_api_kmr::spec::{ClusterSpec, GroupRequest, JobRequest, SpecRequest};
+use corral_api_kmr::status::{CHARGE_MONTHLY, CHARGE_ON_DEMAND, CHARGE_TRIAL, GROUP_CORE, GROUP_MASTER, GROUP_TASK};
+use corral_core::schema::ResourceSchema;
+use corral_core::value::{Type, Value};
+
+pub use crate::support::opt_string;
 
 /// Services KMR installs on every Hadoop cluster; listing them is optional.
-pub const MANDATORY_SERVICES: &[&str] = &["hdfs", "mapreduce", "tez", "yarn", "zookeeper"];
+pub use corral_api_kmr::limits::MANDATORY_SERVICES;
 
 /// Every attribute and block of the schema, from `value` (null when absent), marks removed.
 pub fn attributes(value: &Value, schema: &ResourceSchema) -> BTreeMap<String, Value> {
@@ -57,95 +62,128 @@ fn strings(value: Option<&Value>) -> Vec<String> {
 }
 
 /// The spec fields of a launch or template request.
-pub fn spec_body(attrs: &BTreeMap<String, Value>) -> serde_json::Value {
+pub fn spec_body(attrs: &BTreeMap<String, Value>) -> SpecRequest {
     let subnet = str_attr(attrs, "subnet_id");
+    let count = |name: &str| int_attr(attrs, name).and_then(|n| u32::try_from(n).ok());
+    let group = |group_type: &str, instance_type: Option<String>, instance_count: Option<u32>| GroupRequest {
+        instance_group_type: Some(group_type.to_string()),
+        instance_type,
+        instance_count,
+        vpc_subnet_id: subnet.clone(),
+    };
     let mut groups = vec![
-        json!({
-            "InstanceGroupType": "MASTER",
-            "InstanceType": str_attr(attrs, "master_instance_type"),
-            "InstanceCount": int_attr(attrs, "master_count").unwrap_or(1),
-            "VpcSubnetId": subnet,
-        }),
-        json!({
-            "InstanceGroupType": "CORE",
-            "InstanceType": str_attr(attrs, "core_instance_type"),
-            "InstanceCount": int_attr(attrs, "core_count"),
-            "VpcSubnetId": subnet,
-        }),
+        group(GROUP_MASTER, str_attr(attrs, "master_instance_type"), Some(count("master_count").unwrap_or(1))),
+        group(GROUP_CORE, str_attr(attrs, "core_instance_type"), count("core_count")),
     ];
     if let Some(task_type) = str_attr(attrs, "task_instance_type") {
-        groups.push(json!({
-            "InstanceGroupType": "TASK",
-            "InstanceType": task_type,
-            "InstanceCount": int_attr(attrs, "task_count").unwrap_or(0),
-            "VpcSubnetId": subnet,
-        }));
+        groups.push(group(GROUP_TASK, Some(task_type), Some(count("task_count").unwrap_or(0))));
     }
-    let jobs: Vec<serde_json::Value> = attrs
+    let jobs = attrs
         .get("job")
         .and_then(Value::as_seq)
         .unwrap_or(&[])
         .iter()
-        .map(|job| {
-            json!({
-                "JobName": job.get_attr("name").and_then(Value::as_str),
-                "JobType": job.get_attr("type").and_then(Value::as_str).map(str::to_ascii_uppercase),
-                "JobArgs": strings(job.get_attr("args")),
-            })
+        .map(|job| JobRequest {
+            job_name: job.get_attr("name").and_then(Value::as_str).map(str::to_string),
+            job_type: job.get_attr("type").and_then(Value::as_str).map(str::to_ascii_uppercase),
+            job_args: strings(job.get_attr("args")),
         })
         .collect();
-    json!({
-        "MainVersion": str_attr(attrs, "version"),
-        "Services": strings(attrs.get("services")),
-        "VpcDomainId": str_attr(attrs, "vpc_id"),
-        "SubnetId": subnet,
-        "EnableEip": bool_attr(attrs, "eip").unwrap_or(false),
-        "LogUri": str_attr(attrs, "log_uri"),
-        "InstanceGroups": groups,
-        "Jobs": jobs,
-    })
-}
-
-pub fn json_string(object: &serde_json::Value, field: &str) -> Value {
-    match object.get(field).and_then(serde_json::Value::as_str) {
-        Some(s) => Value::string(s),
-        None => Value::Null(Type::String),
+    SpecRequest {
+        main_version: str_attr(attrs, "version"),
+        services: strings(attrs.get("services")),
+        vpc_domain_id: str_attr(attrs, "vpc_id"),
+        subnet_id: subnet.clone(),
+        enable_eip: bool_attr(attrs, "eip").unwrap_or(false),
+        log_uri: str_attr(attrs, "log_uri"),
+        instance_groups: groups,
+        jobs,
     }
 }
 
-fn group<'a>(object: &'a serde_json::Value, group_type: &str) -> Option<&'a serde_json::Value> {
-    object
-        .get("InstanceGroups")?
-        .as_array()?
-        .iter()
-        .find(|g| g.get("InstanceGroupType").and_then(|t| t.as_str()) == Some(group_type))
+/// A time as the API writes it (chrono's RFC 3339), as a value (null when absent).
+pub fn time_string(time: Option<&DateTime<Utc>>) -> Value {
+    match time.map(serde_json::to_value) {
+        Some(Ok(serde_json::Value::String(text))) => Value::string(text),
+        _ => Value::Null(Type::String),
+    }
+}
+
+/// What a cluster and a template both report of the spec they were made with.
+pub struct SpecView<'a> {
+    pub main_version: &'a str,
+    pub vpc_domain_id: &'a str,
+    pub subnet_id: &'a str,
+    pub log_uri: Option<&'a str>,
+    pub enable_eip: bool,
+    pub services: &'a [String],
+    /// (type, instance type, count) of each node group.
+    pub groups: Vec<(&'a str, &'a str, u32)>,
+    /// (name, type, arguments) of each job.
+    pub jobs: Vec<(&'a str, &'a str, &'a [String])>,
+}
+
+impl<'a> From<&'a Cluster> for SpecView<'a> {
+    fn from(cluster: &'a Cluster) -> SpecView<'a> {
+        SpecView {
+            main_version: &cluster.main_version,
+            vpc_domain_id: &cluster.vpc_domain_id,
+            subnet_id: &cluster.subnet_id,
+            log_uri: cluster.log_uri.as_deref(),
+            enable_eip: cluster.enable_eip,
+            services: &cluster.services,
+            groups: cluster
+                .instance_groups
+                .iter()
+                .map(|g| (g.instance_group_type.as_str(), g.instance_type.as_str(), g.instance_count))
+                .collect(),
+            jobs: cluster
+                .jobs
+                .iter()
+                .map(|j| (j.job_name.as_str(), j.job_type.as_str(), j.job_args.as_slice()))
+                .collect(),
+        }
+    }
+}
+
+impl<'a> From<&'a ClusterSpec> for SpecView<'a> {
+    fn from(spec: &'a ClusterSpec) -> SpecView<'a> {
+        SpecView {
+            main_version: &spec.main_version,
+            vpc_domain_id: &spec.vpc_domain_id,
+            subnet_id: &spec.subnet_id,
+            log_uri: spec.log_uri.as_deref(),
+            enable_eip: spec.enable_eip,
+            services: &spec.services,
+            groups: spec
+                .instance_groups
+                .iter()
+                .map(|g| (g.instance_group_type.as_str(), g.instance_type.as_str(), g.instance_count))
+                .collect(),
+            jobs: spec.jobs.iter().map(|j| (j.job_name.as_str(), j.job_type.as_str(), j.job_args.as_slice())).collect(),
+        }
+    }
 }
 
 /// The spec attributes as the API reports them, reconciled with `base` (the prior state)
 /// where the API's form differs from what the user wrote but means the same: mandatory
 /// services the user did not list, and jobs' omitted arguments.
-pub fn spec_from_api(object: &serde_json::Value, base: &BTreeMap<String, Value>, attrs: &mut BTreeMap<String, Value>) {
-    attrs.insert("version".into(), json_string(object, "MainVersion"));
-    attrs.insert("vpc_id".into(), json_string(object, "VpcDomainId"));
-    attrs.insert("subnet_id".into(), json_string(object, "SubnetId"));
-    attrs.insert("log_uri".into(), json_string(object, "LogUri"));
-    attrs.insert("eip".into(), Value::Bool(object.get("EnableEip").and_then(|e| e.as_bool()).unwrap_or(false)));
-    for (prefix, group_type) in [("master", "MASTER"), ("core", "CORE"), ("task", "TASK")] {
-        let g = group(object, group_type);
-        let count = g.and_then(|g| g.get("InstanceCount")).and_then(|c| c.as_i64()).unwrap_or(0);
-        attrs.insert(format!("{prefix}_count"), Value::int(count));
-        attrs.insert(
-            format!("{prefix}_instance_type"),
-            g.map_or(Value::Null(Type::String), |g| json_string(g, "InstanceType")),
-        );
+pub fn spec_from_api(spec: SpecView<'_>, base: &BTreeMap<String, Value>, attrs: &mut BTreeMap<String, Value>) {
+    attrs.insert("version".into(), Value::string(spec.main_version));
+    attrs.insert("vpc_id".into(), Value::string(spec.vpc_domain_id));
+    attrs.insert("subnet_id".into(), Value::string(spec.subnet_id));
+    attrs.insert("log_uri".into(), opt_string(spec.log_uri));
+    attrs.insert("eip".into(), Value::Bool(spec.enable_eip));
+    for (prefix, group_type) in [("master", GROUP_MASTER), ("core", GROUP_CORE), ("task", GROUP_TASK)] {
+        let g = spec.groups.iter().find(|(t, _, _)| *t == group_type);
+        attrs.insert(format!("{prefix}_count"), Value::int(g.map_or(0, |(_, _, count)| i64::from(*count))));
+        attrs.insert(format!("{prefix}_instance_type"), opt_string(g.map(|(_, instance_type, _)| *instance_type)));
     }
     let listed: Vec<String> = strings(base.get("services"));
-    let services: Vec<Value> = object
-        .get("Services")
-        .and_then(|s| s.as_array())
-        .map(|a| a.iter().filter_map(|s| s.as_str()).collect::<Vec<_>>())
-        .unwrap_or_default()
-        .into_iter()
+    let services: Vec<Value> = spec
+        .services
+        .iter()
+        .map(String::as_str)
         .filter(|s| !MANDATORY_SERVICES.contains(s) || listed.iter().any(|l| l == s))
         .map(Value::string)
         .collect();
@@ -163,20 +201,10 @@ pub fn spec_from_api(object: &serde_json::Value, base: &BTreeMap<String, Value>,
             .collect(),
         ),
     };
-    let api_jobs: Vec<(String, String, Vec<String>)> = object
-        .get("Jobs")
-        .and_then(|j| j.as_array())
-        .unwrap_or(&Vec::new())
+    let api_jobs: Vec<(String, String, Vec<String>)> = spec
+        .jobs
         .iter()
-        .map(|j| {
-            let s = |f: &str| j.get(f).and_then(|v| v.as_str()).unwrap_or("").to_string();
-            let args = j
-                .get("JobArgs")
-                .and_then(|a| a.as_array())
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-                .unwrap_or_default();
-            (s("JobName"), s("JobType").to_ascii_lowercase(), args)
-        })
+        .map(|(name, job_type, args)| (name.to_string(), job_type.to_ascii_lowercase(), args.to_vec()))
         .collect();
     let base_jobs: Vec<(String, String, Vec<String>)> = base
         .get("job")
@@ -208,16 +236,16 @@ pub fn spec_from_api(object: &serde_json::Value, base: &BTreeMap<String, Value>,
 
 pub fn billing_to_api(billing: &str) -> &'static str {
     match billing {
-        "monthly" => "Monthly",
-        "trial" => "Trial",
-        _ => "HourlyInstantSettlement",
+        "monthly" => CHARGE_MONTHLY,
+        "trial" => CHARGE_TRIAL,
+        _ => CHARGE_ON_DEMAND,
     }
 }
 
 pub fn billing_from_api(charge_type: &str) -> &'static str {
     match charge_type {
-        "Monthly" => "monthly",
-        "Trial" => "trial",
+        CHARGE_MONTHLY => "monthly",
+        CHARGE_TRIAL => "trial",
         _ => "on_demand",
     }
 }

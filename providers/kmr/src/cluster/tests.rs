@@ -3,12 +3,34 @@
 
 use std::collections::BTreeMap;
 
-use corral_engine::value::{Type, Value};
+use corral_core::value::{Type, Value};
 use serde_json::json;
 
 use super::schema::cluster_schema;
 use super::spec::{attributes, spec_body};
 use super::*;
+
+/// A cluster as `DescribeCluster` answers it: `fields` over a running cluster's.
+fn described(fields: serde_json::Value) -> ApiCluster {
+    let mut cluster = json!({
+        "ClusterId": "c-1", "ClusterName": "warehouse", "ClusterType": "persistent",
+        "ChargeType": "HourlyInstantSettlement", "ClusterStatus": "running",
+        "MainVersion": "5.3.0", "Services": [], "VpcDomainId": "vpc-1", "SubnetId": "subnet-1",
+        "SecurityGroupId": "sg-1", "EnableEip": false, "MasterPrivateIp": "172.16.1.9",
+        "InstanceGroups": [], "Jobs": [], "CreateTime": "2026-01-01T00:00:00Z",
+    });
+    for (key, value) in fields.as_object().unwrap() {
+        cluster[key] = value.clone();
+    }
+    serde_json::from_value(cluster).unwrap()
+}
+
+fn group(id: &str, group_type: &str, instance_ids: &[&str]) -> serde_json::Value {
+    json!({
+        "InstanceGroupId": id, "InstanceGroupType": group_type, "InstanceType": "S6.4XLARGE32",
+        "InstanceCount": instance_ids.len(), "InstanceIds": instance_ids, "VpcSubnetId": "subnet-1",
+    })
+}
 
 fn config(extra: &[(&str, Value)]) -> BTreeMap<String, Value> {
     let mut value = BTreeMap::from([
@@ -91,7 +113,7 @@ fn counts_change_in_place_and_fixed_attributes_replace() {
 #[test]
 fn what_the_api_answers_reads_back_as_the_configuration() {
     let planned = config(&[]);
-    let body = spec_body(&planned);
+    let body = serde_json::to_value(spec_body(&planned)).unwrap();
     assert_eq!(
         body["InstanceGroups"][1],
         json!({
@@ -99,18 +121,10 @@ fn what_the_api_answers_reads_back_as_the_configuration() {
     );
     assert_eq!(body["Services"], json!(["hive", "spark"]));
     // The service adds mandatory services and upper-cases names: still the same cluster.
-    let cluster = json!({
-        "ClusterId": "c-1", "ClusterName": "warehouse", "ClusterType": "persistent",
-        "ChargeType": "HourlyInstantSettlement", "ClusterStatus": "running",
-        "MainVersion": "5.3.0", "Services": ["hdfs", "hive", "mapreduce", "spark", "tez", "yarn", "zookeeper"],
-        "VpcDomainId": "vpc-1", "SubnetId": "subnet-1", "SecurityGroupId": "sg-1", "EnableEip": false,
-        "MasterPrivateIp": "172.16.1.9",
-        "InstanceGroups": [
-            { "InstanceGroupType": "MASTER", "InstanceType": "S6.4XLARGE32", "InstanceCount": 1 },
-            { "InstanceGroupType": "CORE", "InstanceType": "S6.4XLARGE32", "InstanceCount": 3 },
-        ],
-        "Jobs": [],
-    });
+    let cluster = described(json!({
+        "Services": ["hdfs", "hive", "mapreduce", "spark", "tez", "yarn", "zookeeper"],
+        "InstanceGroups": [group("ig-1", "MASTER", &["i-1"]), group("ig-2", "CORE", &["i-2", "i-3", "i-4"])],
+    }));
     let state = state_from_api(&cluster, planned.clone());
     for (name, value) in &planned {
         if !cluster_schema().block.attributes.get(name).is_some_and(|a| a.computed && !a.optional) {
@@ -124,17 +138,19 @@ fn what_the_api_answers_reads_back_as_the_configuration() {
 
 #[test]
 fn scaling_in_removes_the_newest_nodes_of_one_group() {
-    let cluster = json!({ "InstanceGroups": [
-        { "InstanceGroupId": "ig-1", "InstanceGroupType": "MASTER", "InstanceIds": ["i-1"] },
-        { "InstanceGroupId": "ig-2", "InstanceGroupType": "CORE", "InstanceIds": ["i-2", "i-3", "i-4", "i-5"] },
-    ] });
-    let (action, body) = scale_request(&cluster, "c-1", "CORE", 2).unwrap().unwrap();
+    let cluster = described(json!({ "InstanceGroups": [
+        group("ig-1", "MASTER", &["i-1"]),
+        group("ig-2", "CORE", &["i-2", "i-3", "i-4", "i-5"]),
+    ] }));
+    let (action, request) = scale_request(&cluster, "c-1", "CORE", 2).unwrap().unwrap();
+    let body = serde_json::to_value(request).unwrap();
     assert_eq!(action, "ScaleInInstanceGroups");
     assert_eq!(
         body["InstanceGroups"],
         json!([{ "InstanceGroupId": "ig-2", "Instances": [{ "InstanceId": "i-5" }, { "InstanceId": "i-4" }] }])
     );
-    let (action, body) = scale_request(&cluster, "c-1", "CORE", 7).unwrap().unwrap();
+    let (action, request) = scale_request(&cluster, "c-1", "CORE", 7).unwrap().unwrap();
+    let body = serde_json::to_value(request).unwrap();
     assert_eq!(action, "ScaleOutInstanceGroups");
     assert_eq!(body["InstanceGroups"][0]["InstanceCount"], 3);
     assert!(scale_request(&cluster, "c-1", "CORE", 4).unwrap().is_none());

@@ -1,46 +1,63 @@
 //! What every kind of VPC object (VPC, subnet, security group) does the same way, differing
-//! only in the API's names: create, modify and delete, and reading objects back — refresh,
-//! adoption of an interrupted create, import.
+//! only in the API's names and shapes ([`Object`], implemented on `corral_api_vpc`'s types):
+//! create, modify and delete, and reading objects back — refresh, adoption of an interrupted
+//! create, import.
 
-use corral_engine::provider::{
+use std::marker::PhantomData;
+
+use corral_api_vpc::names::FILTER_CLIENT_TOKEN;
+use corral_api_vpc::{Filter, ReturnAnswer};
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, ReadRequest,
     ReadResponse,
 };
-use corral_engine::value::Value;
+use corral_core::value::Value;
 use corral_provider_sdk::http::CallError;
-use serde_json::json;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::VPC_VERSION;
 use crate::resource::Ctx;
-use crate::support::{api_error, client_token, error, failed, filter, get_str, is_not_found};
+use crate::support::{api_error, call_api, client_token, error, failed, get_str, is_not_found};
 
-/// The API's names for one kind of VPC object, and how its requests and state look.
-pub(super) struct Kind {
-    /// The resource type, for messages: `kmr_subnet`.
-    pub(super) type_name: &'static str,
+/// A kind of VPC object as the API has it: its actions, their requests and answers, and the
+/// resource's state from one object.
+pub(super) trait Object: DeserializeOwned + Send + Sync {
     /// The object, for messages: `subnet`.
-    pub(super) noun: &'static str,
-    /// `DescribeSubnets`.
-    pub(super) describe_action: &'static str,
-    /// `CreateSubnet`, `ModifySubnet`, `DeleteSubnet`.
-    pub(super) create_action: &'static str,
-    pub(super) modify_action: &'static str,
-    pub(super) delete_action: &'static str,
-    /// The object in a create or modify answer: `Subnet`.
-    pub(super) object_field: &'static str,
-    /// The list in the answer: `SubnetSet`.
-    pub(super) set_field: &'static str,
-    /// The id filter of the describe action, and the id of modify and delete: `SubnetId`.
-    pub(super) id_field: &'static str,
-    /// The resource's state from one described object.
-    pub(super) state: fn(&serde_json::Value) -> Value,
-    /// A create request's fields from the planned state (the client token is added).
-    pub(super) create_body: fn(&Value) -> serde_json::Value,
-    /// A modify request's fields from the planned state (the id is added).
-    pub(super) modify_body: fn(&Value) -> serde_json::Value,
+    const NOUN: &'static str;
+    /// `CreateSubnet`, `ModifySubnet`, `DeleteSubnet`, `DescribeSubnets`.
+    const CREATE: &'static str;
+    const MODIFY: &'static str;
+    const DELETE: &'static str;
+    const DESCRIBE: &'static str;
+    type Create: Serialize + Send + Sync;
+    type Modify: Serialize + Send + Sync;
+    type Delete: Serialize + Send + Sync;
+    type Describe: Serialize + Send + Sync;
+    /// The answer of a create or a modify, holding the object.
+    type Written: DeserializeOwned;
+    type Described: DeserializeOwned;
+
+    /// A create request from the planned state, with the client token.
+    fn create(planned: &Value, client_token: String) -> Self::Create;
+    /// A modify request of object `id` from the planned state.
+    fn modify(planned: &Value, id: String) -> Self::Modify;
+    fn delete(id: String) -> Self::Delete;
+    /// A describe request: these ids (all when empty), narrowed by filters.
+    fn describe(ids: Vec<String>, filter: Vec<Filter>) -> Self::Describe;
+    fn written(answer: Self::Written) -> Option<Self>;
+    fn described(answer: Self::Described) -> Vec<Self>;
+    /// The resource's state from the object.
+    fn state(&self) -> Value;
 }
 
-impl Kind {
+/// The shared behaviour of one kind of object, named as the resource type (`kmr_subnet`).
+pub(super) struct Kind<T> {
+    pub(super) type_name: &'static str,
+    pub(super) object: PhantomData<fn() -> T>,
+}
+
+impl<T: Object> Kind<T> {
     /// Create, modify in place, or delete, as the plan says. A failed modify or delete keeps
     /// the prior state, so nothing is forgotten.
     pub(super) async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
@@ -48,27 +65,24 @@ impl Kind {
         let planned = request.planned_state.filter(|p| !p.is_null());
         match (prior, planned) {
             (None, Some(planned)) => {
-                let mut body = (self.create_body)(&planned);
-                body["ClientToken"] = json!(client_token(&request.idempotency_token));
-                match self.write(ctx, self.create_action, &body).await {
+                let create = T::create(&planned, client_token(&request.idempotency_token));
+                match self.write(ctx, T::CREATE, &create).await {
                     Ok(response) => response,
                     Err(e) => failed(None, api_error(&format!("creating {}", self.type_name), &e)),
                 }
             }
             (Some(prior), Some(planned)) => {
                 let id = get_str(&prior, "id").unwrap_or_default();
-                let mut body = (self.modify_body)(&planned);
-                body[self.id_field] = json!(id);
-                match self.write(ctx, self.modify_action, &body).await {
+                match self.write(ctx, T::MODIFY, &T::modify(&planned, id.clone())).await {
                     Ok(response) => response,
                     Err(e) => failed(Some(prior), api_error(&format!("updating {} {id}", self.type_name), &e)),
                 }
             }
             (Some(prior), None) => {
                 let id = get_str(&prior, "id").unwrap_or_default();
-                let mut body = serde_json::Map::new();
-                body.insert(self.id_field.to_string(), json!(id));
-                match ctx.vpc.call(self.delete_action, VPC_VERSION, &serde_json::Value::Object(body)).await {
+                let deleted: Result<ReturnAnswer, _> =
+                    call_api(&ctx.vpc, T::DELETE, VPC_VERSION, &T::delete(id.clone())).await;
+                match deleted {
                     Ok(_) => ApplyResponse::default(),
                     Err(e) if is_not_found(&e) => ApplyResponse::default(),
                     Err(e) => failed(Some(prior), api_error(&format!("deleting {} {id}", self.type_name), &e)),
@@ -79,25 +93,23 @@ impl Kind {
     }
 
     /// A create or modify call: the state is the object the answer holds.
-    async fn write(&self, ctx: &Ctx, action: &str, body: &serde_json::Value) -> Result<ApplyResponse, CallError> {
-        let answer = ctx.vpc.call(action, VPC_VERSION, body).await?;
-        Ok(ApplyResponse { new_state: Some((self.state)(&answer[self.object_field])), ..ApplyResponse::default() })
+    async fn write(&self, ctx: &Ctx, action: &str, request: &impl Serialize) -> Result<ApplyResponse, CallError> {
+        let answer: T::Written = call_api(&ctx.vpc, action, VPC_VERSION, request).await?;
+        let object = T::written(answer).ok_or_else(|| CallError::Transport {
+            endpoint: ctx.vpc.config.endpoint.clone(),
+            message: format!("the answer of {action} holds no {}", T::NOUN),
+        })?;
+        Ok(ApplyResponse { new_state: Some(object.state()), ..ApplyResponse::default() })
     }
 
     /// Every object a describe request matches.
-    pub(super) async fn describe(
-        &self,
-        ctx: &Ctx,
-        body: serde_json::Value,
-    ) -> Result<Vec<serde_json::Value>, CallError> {
-        let answer = ctx.vpc.call(self.describe_action, VPC_VERSION, &body).await?;
-        Ok(answer.get(self.set_field).and_then(|s| s.as_array()).cloned().unwrap_or_default())
+    pub(super) async fn describe(&self, ctx: &Ctx, ids: Vec<String>, filter: Vec<Filter>) -> Result<Vec<T>, CallError> {
+        let answer: T::Described = call_api(&ctx.vpc, T::DESCRIBE, VPC_VERSION, &T::describe(ids, filter)).await?;
+        Ok(T::described(answer))
     }
 
-    async fn by_id(&self, ctx: &Ctx, id: &str) -> Result<Option<serde_json::Value>, CallError> {
-        let mut body = serde_json::Map::new();
-        body.insert(self.id_field.to_string(), json!([id]));
-        Ok(self.describe(ctx, serde_json::Value::Object(body)).await?.into_iter().next())
+    async fn by_id(&self, ctx: &Ctx, id: &str) -> Result<Option<T>, CallError> {
+        Ok(self.describe(ctx, vec![id.to_string()], Vec::new()).await?.into_iter().next())
     }
 
     /// Refresh: `None` when the object is gone.
@@ -110,7 +122,7 @@ impl Kind {
         };
         match self.by_id(ctx, &id).await {
             Ok(found) => ReadResponse {
-                new_state: found.as_ref().map(self.state),
+                new_state: found.as_ref().map(T::state),
                 private: request.private,
                 ..ReadResponse::default()
             },
@@ -125,8 +137,8 @@ impl Kind {
     /// The object an interrupted create made, found by its client token.
     pub(super) async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
         let token = client_token(&request.idempotency_token);
-        match self.describe(ctx, json!({"Filter": [filter("client-token", &token)]})).await {
-            Ok(found) => FindCreatedResponse { state: found.first().map(self.state), ..FindCreatedResponse::default() },
+        match self.describe(ctx, Vec::new(), vec![Filter::new(FILTER_CLIENT_TOKEN, &token)]).await {
+            Ok(found) => FindCreatedResponse { state: found.first().map(T::state), ..FindCreatedResponse::default() },
             Err(e) => FindCreatedResponse {
                 diagnostics: api_error(&format!("looking for an interrupted {} create", self.type_name), &e),
                 ..FindCreatedResponse::default()
@@ -136,9 +148,9 @@ impl Kind {
 
     pub(super) async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
         match self.by_id(ctx, &request.id).await {
-            Ok(Some(object)) => ImportResponse { state: Some((self.state)(&object)), ..ImportResponse::default() },
+            Ok(Some(object)) => ImportResponse { state: Some(object.state()), ..ImportResponse::default() },
             Ok(None) => ImportResponse {
-                diagnostics: error(format!("no {} `{}` exists", self.noun, request.id)),
+                diagnostics: error(format!("no {} `{}` exists", T::NOUN, request.id)),
                 ..ImportResponse::default()
             },
             Err(e) => ImportResponse {

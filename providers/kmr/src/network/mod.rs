@@ -9,4 +9,4 @@ pub mod subnet;
 pub mod vpc;
 
 /// The VPC API version every call uses.
-pub const VPC_VERSION: &str = "2016-03-04";
+pub use corral_api_vpc::VERSION as VPC_VERSION;

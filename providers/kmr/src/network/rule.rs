@@ -18,24 +18,33 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, PoisonError};
 
-use corral_engine::diag::{Diagnostic, Diagnostics};
-use corral_engine::provider::{
+use corral_api_vpc::names::{DIRECTION_IN, DIRECTION_OUT, PROTOCOL_ICMP, PROTOCOL_IP, PROTOCOL_TCP, PROTOCOL_UDP};
+use corral_api_vpc::security_group::{
+    AuthorizeSecurityGroupEntryAnswer, AuthorizeSecurityGroupEntryRequest, SecurityGroupEntry,
+    SecurityGroupEntryRequest,
+};
+use corral_api_vpc::{ReturnAnswer, action, limits};
+use corral_core::diag::{Diagnostic, Diagnostics};
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
     PlanResponse, ReadRequest, ReadResponse,
 };
-use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
-use corral_engine::value::{Type, Value};
+use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
+use corral_core::value::{Type, Value};
 use corral_provider_sdk::http::CallError;
-use serde_json::json;
 
 use super::VPC_VERSION;
 use super::security_group::describe;
 use crate::resource::{Ctx, ResourceType};
-use crate::support::{api_error, client_token, error, failed, get_i64, get_str, is_not_found, plan_from_schema};
-use corral_engine::value::Path;
+use crate::support::{
+    api_error, call_api, client_token, error, failed, get_i64, get_str, is_not_found, plan_from_schema,
+};
+use corral_core::value::Path;
 use corral_provider_sdk::validate::Checks;
 
 const TYPE: &str = "kmr_security_group_rule";
+/// The protocols a rule may name: the API's.
+const PROTOCOLS: &[&str] = &[PROTOCOL_IP, PROTOCOL_TCP, PROTOCOL_UDP, PROTOCOL_ICMP];
 /// The prefix of a rule's `id`; the rest is the UUID its entries' client tokens start with.
 const ID_PREFIX: &str = "sgr-";
 
@@ -74,16 +83,14 @@ impl Shape {
     }
 
     /// The shape of an API entry.
-    fn of_entry(entry: &serde_json::Value) -> Shape {
-        let text = |field: &str| entry.get(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        let number = |field: &str| entry.get(field).and_then(serde_json::Value::as_i64);
-        let direction = if text("Direction") == "out" { "egress" } else { "ingress" };
+    fn of_entry(entry: &SecurityGroupEntry) -> Shape {
+        let direction = if entry.direction == DIRECTION_OUT { "egress" } else { "ingress" };
         Shape {
-            group_id: text("SecurityGroupId"),
+            group_id: entry.security_group_id.clone(),
             direction: direction.to_string(),
-            protocol: text("Protocol"),
-            ports: (number("PortRangeFrom"), number("PortRangeTo")),
-            icmp: (number("IcmpType"), number("IcmpCode")),
+            protocol: entry.protocol.clone(),
+            ports: (entry.port_range_from, entry.port_range_to),
+            icmp: (entry.icmp_type, entry.icmp_code),
         }
     }
 
@@ -100,43 +107,39 @@ impl Shape {
         text
     }
 
-    /// The `AuthorizeSecurityGroupEntry` body for one CIDR.
-    fn authorize_body(&self, cidr: &str, description: Option<&str>, token: &str) -> serde_json::Value {
-        let direction = if self.direction == "egress" { "out" } else { "in" };
-        let mut body = json!({
-            "SecurityGroupId": self.group_id,
-            "Direction": direction,
-            "Protocol": self.protocol,
-            "CidrBlock": cidr,
-            "ClientToken": token,
-        });
-        for (field, value) in [
-            ("PortRangeFrom", self.ports.0),
-            ("PortRangeTo", self.ports.1),
-            ("IcmpType", self.icmp.0),
-            ("IcmpCode", self.icmp.1),
-        ] {
-            if let Some(n) = value {
-                body[field] = json!(n);
-            }
+    /// The `AuthorizeSecurityGroupEntry` request for one CIDR.
+    fn authorize_request(
+        &self,
+        cidr: &str,
+        description: Option<&str>,
+        token: &str,
+    ) -> AuthorizeSecurityGroupEntryRequest {
+        let direction = if self.direction == "egress" { DIRECTION_OUT } else { DIRECTION_IN };
+        AuthorizeSecurityGroupEntryRequest {
+            security_group_id: Some(self.group_id.clone()),
+            direction: Some(direction.to_string()),
+            protocol: Some(self.protocol.clone()),
+            cidr_block: Some(cidr.to_string()),
+            port_range_from: self.ports.0,
+            port_range_to: self.ports.1,
+            icmp_type: self.icmp.0,
+            icmp_code: self.icmp.1,
+            description: description.map(str::to_string),
+            client_token: Some(token.to_string()),
         }
-        if let Some(description) = description {
-            body["Description"] = json!(description);
-        }
-        body
     }
 }
 
-fn entry_id(entry: &serde_json::Value) -> &str {
-    entry.get("SecurityGroupEntryId").and_then(|i| i.as_str()).unwrap_or_default()
+fn entry_id(entry: &SecurityGroupEntry) -> &str {
+    &entry.security_group_entry_id
 }
 
-fn entry_cidr(entry: &serde_json::Value) -> &str {
-    entry.get("CidrBlock").and_then(|c| c.as_str()).unwrap_or_default()
+fn entry_cidr(entry: &SecurityGroupEntry) -> &str {
+    &entry.cidr_block
 }
 
-fn entry_token(entry: &serde_json::Value) -> &str {
-    entry.get("ClientToken").and_then(|t| t.as_str()).unwrap_or_default()
+fn entry_token(entry: &SecurityGroupEntry) -> &str {
+    entry.client_token.as_deref().unwrap_or_default()
 }
 
 /// The known CIDRs of a value's `cidrs`, in order; `None` while the list is not known.
@@ -172,15 +175,14 @@ fn tag(text: &str) -> String {
 
 /// The state of a rule from its entries: CIDRs in the order of `order` (what the
 /// configuration or the prior state lists), others after them in the order they were made.
-fn rule_state(id: &str, entries: &[serde_json::Value], order: &[String], base_description: Option<&str>) -> Value {
+fn rule_state(id: &str, entries: &[SecurityGroupEntry], order: &[String], base_description: Option<&str>) -> Value {
     let shape = entries.first().map(Shape::of_entry);
-    let mut sorted: Vec<&serde_json::Value> = entries.iter().collect();
+    let mut sorted: Vec<&SecurityGroupEntry> = entries.iter().collect();
     sorted.sort_by_key(|e| {
         let position = order.iter().position(|c| c == entry_cidr(e)).unwrap_or(usize::MAX);
-        (position, e.get("CreateTime").and_then(|t| t.as_str()).unwrap_or_default().to_string(), entry_id(e))
+        (position, e.create_time.clone(), entry_id(e))
     });
-    let descriptions: Vec<&str> =
-        sorted.iter().map(|e| e.get("Description").and_then(|d| d.as_str()).unwrap_or_default()).collect();
+    let descriptions: Vec<&str> = sorted.iter().map(|e| e.description.as_str()).collect();
     // One description for the rule: an entry that differs from the rest is drift to show.
     let description = descriptions
         .iter()
@@ -212,18 +214,10 @@ fn rule_state(id: &str, entries: &[serde_json::Value], order: &[String], base_de
 }
 
 /// Every entry of the account's groups (or of one group).
-async fn entries(ctx: &Ctx, group_id: Option<&str>) -> Result<Vec<serde_json::Value>, CallError> {
-    let body = match group_id {
-        Some(id) => json!({"SecurityGroupId": [id]}),
-        None => json!({}),
-    };
-    let groups = describe(ctx, body).await?;
-    Ok(groups
-        .iter()
-        .filter_map(|g| g.get("SecurityGroupEntrySet").and_then(|s| s.as_array()))
-        .flatten()
-        .cloned()
-        .collect())
+async fn entries(ctx: &Ctx, group_id: Option<&str>) -> Result<Vec<SecurityGroupEntry>, CallError> {
+    let ids = group_id.map(str::to_string).into_iter().collect();
+    let groups = describe(ctx, ids, Vec::new()).await?;
+    Ok(groups.into_iter().filter_map(|g| g.security_group_entry_set).flatten().collect())
 }
 
 /// The entries of a rule in its group: those `ids` names, and those whose client token
@@ -233,7 +227,7 @@ async fn rule_entries(
     group_id: &str,
     ids: &BTreeSet<String>,
     uuid: Option<&str>,
-) -> Result<Vec<serde_json::Value>, CallError> {
+) -> Result<Vec<SecurityGroupEntry>, CallError> {
     let all = match entries(ctx, Some(group_id)).await {
         Ok(all) => all,
         Err(e) if is_not_found(&e) => return Ok(Vec::new()),
@@ -288,7 +282,7 @@ impl ResourceType for Rule {
 
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut checks = Checks::new(TYPE, config);
-        checks.one_of("direction", &["ingress", "egress"]).one_of("protocol", &["ip", "tcp", "udp", "icmp"]);
+        checks.one_of("direction", &["ingress", "egress"]).one_of("protocol", PROTOCOLS);
         check_cidrs(&mut checks, config);
         let Some(protocol) = config.get_attr("protocol").and_then(Value::as_str) else { return checks.finish() };
         let set = |name: &str| config.get_attr(name).is_some_and(|v| !v.is_null());
@@ -302,7 +296,7 @@ impl ResourceType for Rule {
                 }
                 for name in ["port_from", "port_to"] {
                     if let Some(port) = number(name)
-                        && !(1..=65535).contains(&port)
+                        && !limits::PORTS.contains(&port)
                     {
                         checks.error(name, format!("`{name}` must be 1 to 65535, not {port}"));
                     }
@@ -455,7 +449,7 @@ impl ResourceType for Rule {
         let group_id = planned.and_then(|p| get_str(p, "security_group_id"));
         match entries(ctx, group_id.as_deref()).await {
             Ok(all) => {
-                let made: Vec<serde_json::Value> =
+                let made: Vec<SecurityGroupEntry> =
                     all.into_iter().filter(|e| entry_token(e).starts_with(&prefix)).collect();
                 let order = planned.and_then(cidrs_of).unwrap_or_default();
                 let description = planned.and_then(|p| get_str(p, "description"));
@@ -542,9 +536,20 @@ fn check_cidrs(checks: &mut Checks<'_>, config: &Value) {
     }
 }
 
-async fn authorize(ctx: &Ctx, body: &serde_json::Value) -> Result<String, CallError> {
-    let answer = ctx.vpc.call("AuthorizeSecurityGroupEntry", VPC_VERSION, body).await?;
-    Ok(answer.get("SecurityGroupEntryId").and_then(|i| i.as_str()).unwrap_or_default().to_string())
+async fn authorize(ctx: &Ctx, request: &AuthorizeSecurityGroupEntryRequest) -> Result<String, CallError> {
+    let answer: AuthorizeSecurityGroupEntryAnswer =
+        call_api(&ctx.vpc, action::AUTHORIZE_SECURITY_GROUP_ENTRY, VPC_VERSION, request).await?;
+    Ok(answer.security_group_entry_id)
+}
+
+/// Revokes entry `id` of group `group_id`.
+async fn revoke(ctx: &Ctx, group_id: &str, id: &str) -> Result<ReturnAnswer, CallError> {
+    let request = SecurityGroupEntryRequest {
+        security_group_id: Some(group_id.to_string()),
+        security_group_entry_id: Some(id.to_string()),
+        description: None,
+    };
+    call_api(&ctx.vpc, action::REVOKE_SECURITY_GROUP_ENTRY, VPC_VERSION, &request).await
 }
 
 /// The state after entries were made or revoked: the rule's entries as the API has them now,
@@ -595,7 +600,7 @@ async fn create(ctx: &Ctx, planned: &Value, idempotency_token: &str) -> ApplyRes
     for cidr in &cidrs {
         // Derived from the create's token, so a resumed create sends the same one.
         let token = format!("{uuid}-{}", tag(cidr));
-        match authorize(ctx, &shape.authorize_body(cidr, description.as_deref(), &token)).await {
+        match authorize(ctx, &shape.authorize_request(cidr, description.as_deref(), &token)).await {
             Ok(id) => {
                 made.insert(cidr.clone(), id);
             }
@@ -621,8 +626,7 @@ async fn update(ctx: &Ctx, prior: &Value, planned: &Value, idempotency_token: &s
     let outcome: Result<(), Diagnostics> = async {
         // Revoked first: a rule that trades one CIDR for another never needs two quota slots.
         for (cidr, id) in prior_ids.iter().filter(|(c, _)| !cidrs.contains(c)) {
-            let body = json!({"SecurityGroupId": shape.group_id, "SecurityGroupEntryId": id});
-            match ctx.vpc.call("RevokeSecurityGroupEntry", VPC_VERSION, &body).await {
+            match revoke(ctx, &shape.group_id, id).await {
                 Ok(_) => {}
                 Err(e) if is_not_found(&e) => {}
                 Err(e) => return Err(api_error(&format!("revoking the entry {id} ({cidr})"), &e)),
@@ -630,20 +634,19 @@ async fn update(ctx: &Ctx, prior: &Value, planned: &Value, idempotency_token: &s
         }
         if description != get_str(prior, "description") {
             for id in made.values() {
-                let body = json!({
-                    "SecurityGroupId": shape.group_id,
-                    "SecurityGroupEntryId": id,
-                    "Description": description.clone().unwrap_or_default(),
-                });
-                ctx.vpc
-                    .call("ModifySecurityGroupEntry", VPC_VERSION, &body)
+                let request = SecurityGroupEntryRequest {
+                    security_group_id: Some(shape.group_id.clone()),
+                    security_group_entry_id: Some(id.clone()),
+                    description: Some(description.clone().unwrap_or_default()),
+                };
+                let _: ReturnAnswer = call_api(&ctx.vpc, action::MODIFY_SECURITY_GROUP_ENTRY, VPC_VERSION, &request)
                     .await
                     .map_err(|e| api_error(&format!("updating the entry {id}"), &e))?;
             }
         }
         for cidr in cidrs.iter().filter(|c| !prior_ids.contains_key(*c)) {
             let token = format!("{uuid}-{}", tag(&format!("{idempotency_token}|{cidr}")));
-            let id = authorize(ctx, &shape.authorize_body(cidr, description.as_deref(), &token))
+            let id = authorize(ctx, &shape.authorize_request(cidr, description.as_deref(), &token))
                 .await
                 .map_err(|e| api_error(&format!("adding the entry for {cidr}"), &e))?;
             made.insert(cidr.clone(), id);
@@ -662,8 +665,7 @@ async fn update(ctx: &Ctx, prior: &Value, planned: &Value, idempotency_token: &s
 async fn delete(ctx: &Ctx, prior: Value) -> ApplyResponse {
     let group_id = get_str(&prior, "security_group_id").unwrap_or_default();
     for (cidr, id) in entry_ids_of(&prior) {
-        let body = json!({"SecurityGroupId": group_id, "SecurityGroupEntryId": id});
-        match ctx.vpc.call("RevokeSecurityGroupEntry", VPC_VERSION, &body).await {
+        match revoke(ctx, &group_id, &id).await {
             Ok(_) => {}
             Err(e) if is_not_found(&e) => {}
             Err(e) => return failed(Some(prior), api_error(&format!("revoking the entry {id} ({cidr})"), &e)),

@@ -2,71 +2,105 @@
 //! groups; the data source reads any group by VPC and name — the way to reach the
 //! service-made `KSCKMR` group, which Corral never creates or deletes.
 
-use corral_engine::diag::{Diagnostic, Diagnostics};
-use corral_engine::provider::{
+use std::marker::PhantomData;
+
+use corral_api_vpc::names::{FILTER_SECURITY_GROUP_NAME, FILTER_VPC_ID, KMR_GROUP_NAME};
+use corral_api_vpc::security_group as api;
+use corral_api_vpc::{Filter, action};
+use corral_core::diag::{Diagnostic, Diagnostics};
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
     PlanResponse, ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse,
 };
-use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
-use corral_engine::value::{Path, Type, Value};
-use corral_sandbox::services::vpc::KMR_GROUP_NAME;
-use serde_json::json;
+use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
+use corral_core::value::{Path, Type, Value};
 
-use super::kind::Kind;
+use super::kind::{Kind, Object};
 use crate::resource::{Ctx, DataSourceType, ResourceType};
-use crate::support::{api_error, error, filter, get_str, json_str, plan_from_schema};
+use crate::support::{api_error, error, get_str, plan_from_schema};
 
 pub struct SecurityGroup;
 pub struct SecurityGroupData;
 
 const TYPE: &str = "kmr_security_group";
 
-const GROUP: Kind = Kind {
-    type_name: TYPE,
-    noun: "security group",
-    describe_action: "DescribeSecurityGroups",
-    create_action: "CreateSecurityGroup",
-    modify_action: "ModifySecurityGroup",
-    delete_action: "DeleteSecurityGroup",
-    object_field: "SecurityGroup",
-    set_field: "SecurityGroupSet",
-    id_field: "SecurityGroupId",
-    state,
-    create_body,
-    modify_body,
-};
+const GROUP: Kind<api::SecurityGroup> = Kind { type_name: TYPE, object: PhantomData };
 
-fn create_body(planned: &Value) -> serde_json::Value {
-    let mut body = modify_body(planned);
-    body["VpcId"] = json!(get_str(planned, "vpc_id"));
-    body
-}
+impl Object for api::SecurityGroup {
+    const NOUN: &'static str = "security group";
+    const CREATE: &'static str = action::CREATE_SECURITY_GROUP;
+    const MODIFY: &'static str = action::MODIFY_SECURITY_GROUP;
+    const DELETE: &'static str = action::DELETE_SECURITY_GROUP;
+    const DESCRIBE: &'static str = action::DESCRIBE_SECURITY_GROUPS;
+    type Create = api::CreateSecurityGroupRequest;
+    type Modify = api::ModifySecurityGroupRequest;
+    type Delete = api::DeleteSecurityGroupRequest;
+    type Describe = api::DescribeSecurityGroupsRequest;
+    type Written = Written;
+    type Described = api::DescribeSecurityGroupsAnswer;
 
-fn modify_body(planned: &Value) -> serde_json::Value {
-    let mut body = json!({"SecurityGroupName": get_str(planned, "name")});
-    if let Some(description) = get_str(planned, "description") {
-        body["Description"] = json!(description);
+    fn create(planned: &Value, client_token: String) -> api::CreateSecurityGroupRequest {
+        api::CreateSecurityGroupRequest {
+            vpc_id: get_str(planned, "vpc_id"),
+            security_group_name: get_str(planned, "name"),
+            description: get_str(planned, "description"),
+            client_token: Some(client_token),
+        }
     }
-    body
+
+    fn modify(planned: &Value, id: String) -> api::ModifySecurityGroupRequest {
+        api::ModifySecurityGroupRequest {
+            security_group_id: Some(id),
+            security_group_name: get_str(planned, "name"),
+            description: get_str(planned, "description"),
+        }
+    }
+
+    fn delete(id: String) -> api::DeleteSecurityGroupRequest {
+        api::DeleteSecurityGroupRequest { security_group_id: Some(id) }
+    }
+
+    fn describe(ids: Vec<String>, filter: Vec<Filter>) -> api::DescribeSecurityGroupsRequest {
+        api::DescribeSecurityGroupsRequest { security_group_id: ids, filter }
+    }
+
+    fn written(answer: Written) -> Option<api::SecurityGroup> {
+        answer.security_group
+    }
+
+    fn described(answer: api::DescribeSecurityGroupsAnswer) -> Vec<api::SecurityGroup> {
+        answer.security_group_set
+    }
+
+    fn state(&self) -> Value {
+        Value::object([
+            ("id".to_string(), Value::string(&self.security_group_id)),
+            ("vpc_id".to_string(), Value::string(&self.vpc_id)),
+            ("name".to_string(), Value::string(&self.security_group_name)),
+            ("description".to_string(), Value::string(&self.description)),
+            ("managed".to_string(), Value::Bool(self.service_managed)),
+            ("created_at".to_string(), Value::string(&self.create_time)),
+        ])
+    }
 }
 
-fn state(group: &serde_json::Value) -> Value {
-    Value::object([
-        ("id".to_string(), json_str(group, "SecurityGroupId")),
-        ("vpc_id".to_string(), json_str(group, "VpcId")),
-        ("name".to_string(), json_str(group, "SecurityGroupName")),
-        ("description".to_string(), json_str(group, "Description")),
-        ("managed".to_string(), Value::Bool(group.get("ServiceManaged").and_then(|m| m.as_bool()) == Some(true))),
-        ("created_at".to_string(), json_str(group, "CreateTime")),
-    ])
+/// The group in a `CreateSecurityGroup` or `ModifySecurityGroup` answer: both hold it in
+/// `SecurityGroup`.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct Written {
+    #[serde(default)]
+    security_group: Option<api::SecurityGroup>,
 }
 
-/// Every group a describe request matches (the rule resource looks groups up too).
+/// Every group a describe request matches (the rule resource looks groups up too): these
+/// ids (all when empty), narrowed by filters.
 pub(crate) async fn describe(
     ctx: &Ctx,
-    body: serde_json::Value,
-) -> Result<Vec<serde_json::Value>, corral_provider_sdk::http::CallError> {
-    GROUP.describe(ctx, body).await
+    ids: Vec<String>,
+    filter: Vec<Filter>,
+) -> Result<Vec<api::SecurityGroup>, corral_provider_sdk::http::CallError> {
+    GROUP.describe(ctx, ids, filter).await
 }
 
 fn schema_block(data: bool) -> BlockSchema {
@@ -160,10 +194,10 @@ impl DataSourceType for SecurityGroupData {
                 ..ReadDataResponse::default()
             };
         };
-        let body = json!({"Filter": [filter("vpc-id", &vpc_id), filter("security-group-name", &name)]});
-        match describe(ctx, body).await {
+        let filter = vec![Filter::new(FILTER_VPC_ID, &vpc_id), Filter::new(FILTER_SECURITY_GROUP_NAME, &name)];
+        match describe(ctx, Vec::new(), filter).await {
             Ok(found) => match found.first() {
-                Some(group) => ReadDataResponse { state: Some(state(group)), ..ReadDataResponse::default() },
+                Some(group) => ReadDataResponse { state: Some(group.state()), ..ReadDataResponse::default() },
                 None => {
                     let mut diagnostic =
                         Diagnostic::error(format!("VPC {vpc_id} has no security group named `{name}`"));

@@ -1,70 +1,87 @@
 //! `kmr_subnet`: a subnet of a VPC, where cluster nodes get their addresses. Only `name`
 //! changes in place.
 
-use corral_engine::diag::Diagnostics;
-use corral_engine::provider::{
+use corral_core::diag::Diagnostics;
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
     PlanResponse, ReadRequest, ReadResponse,
 };
-use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
-use corral_engine::value::{Type, Value};
-use serde_json::json;
+use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
+use std::marker::PhantomData;
 
-use super::kind::Kind;
+use corral_api_vpc::names::{SUBNET_NORMAL, SUBNET_TYPES};
+use corral_api_vpc::subnet as api;
+use corral_api_vpc::{Filter, action};
+use corral_core::value::{Type, Value};
+
+use super::kind::{Kind, Object};
 use crate::resource::{Ctx, ResourceType};
-use crate::support::{get_str, json_i64, json_str, plan_from_schema};
+use crate::support::{get_str, opt_string, plan_from_schema};
 use corral_provider_sdk::validate::Checks;
 
 pub struct Subnet;
 
 const TYPE: &str = "kmr_subnet";
 
-const SUBNET: Kind = Kind {
-    type_name: TYPE,
-    noun: "subnet",
-    describe_action: "DescribeSubnets",
-    create_action: "CreateSubnet",
-    modify_action: "ModifySubnet",
-    delete_action: "DeleteSubnet",
-    object_field: "Subnet",
-    set_field: "SubnetSet",
-    id_field: "SubnetId",
-    state,
-    create_body,
-    modify_body,
-};
+const SUBNET: Kind<api::Subnet> = Kind { type_name: TYPE, object: PhantomData };
 
-fn create_body(planned: &Value) -> serde_json::Value {
-    let mut body = json!({
-        "VpcId": get_str(planned, "vpc_id"),
-        "CidrBlock": get_str(planned, "cidr_block"),
-        "SubnetType": get_str(planned, "subnet_type").unwrap_or_else(|| "Normal".to_string()),
-    });
-    if let Some(name) = get_str(planned, "name") {
-        body["SubnetName"] = json!(name);
+impl Object for api::Subnet {
+    const NOUN: &'static str = "subnet";
+    const CREATE: &'static str = action::CREATE_SUBNET;
+    const MODIFY: &'static str = action::MODIFY_SUBNET;
+    const DELETE: &'static str = action::DELETE_SUBNET;
+    const DESCRIBE: &'static str = action::DESCRIBE_SUBNETS;
+    type Create = api::CreateSubnetRequest;
+    type Modify = api::ModifySubnetRequest;
+    type Delete = api::DeleteSubnetRequest;
+    type Describe = api::DescribeSubnetsRequest;
+    type Written = api::SubnetAnswer;
+    type Described = api::DescribeSubnetsAnswer;
+
+    fn create(planned: &Value, client_token: String) -> api::CreateSubnetRequest {
+        api::CreateSubnetRequest {
+            vpc_id: get_str(planned, "vpc_id"),
+            cidr_block: get_str(planned, "cidr_block"),
+            subnet_name: get_str(planned, "name"),
+            subnet_type: Some(get_str(planned, "subnet_type").unwrap_or_else(|| SUBNET_NORMAL.to_string())),
+            availability_zone: get_str(planned, "availability_zone"),
+            client_token: Some(client_token),
+        }
     }
-    if let Some(zone) = get_str(planned, "availability_zone") {
-        body["AvailabilityZone"] = json!(zone);
+
+    fn modify(planned: &Value, id: String) -> api::ModifySubnetRequest {
+        api::ModifySubnetRequest { subnet_id: Some(id), subnet_name: get_str(planned, "name") }
     }
-    body
-}
 
-fn modify_body(planned: &Value) -> serde_json::Value {
-    json!({"SubnetName": get_str(planned, "name")})
-}
+    fn delete(id: String) -> api::DeleteSubnetRequest {
+        api::DeleteSubnetRequest { subnet_id: Some(id) }
+    }
 
-fn state(subnet: &serde_json::Value) -> Value {
-    Value::object([
-        ("id".to_string(), json_str(subnet, "SubnetId")),
-        ("vpc_id".to_string(), json_str(subnet, "VpcId")),
-        ("name".to_string(), json_str(subnet, "SubnetName")),
-        ("cidr_block".to_string(), json_str(subnet, "CidrBlock")),
-        ("availability_zone".to_string(), json_str(subnet, "AvailabilityZone")),
-        ("subnet_type".to_string(), json_str(subnet, "SubnetType")),
-        ("gateway_ip".to_string(), json_str(subnet, "GatewayIp")),
-        ("available_ips".to_string(), json_i64(subnet, "AvailableIpNumber")),
-        ("created_at".to_string(), json_str(subnet, "CreateTime")),
-    ])
+    fn describe(ids: Vec<String>, filter: Vec<Filter>) -> api::DescribeSubnetsRequest {
+        api::DescribeSubnetsRequest { subnet_id: ids, filter }
+    }
+
+    fn written(answer: api::SubnetAnswer) -> Option<api::Subnet> {
+        Some(answer.subnet)
+    }
+
+    fn described(answer: api::DescribeSubnetsAnswer) -> Vec<api::Subnet> {
+        answer.subnet_set
+    }
+
+    fn state(&self) -> Value {
+        Value::object([
+            ("id".to_string(), Value::string(&self.subnet_id)),
+            ("vpc_id".to_string(), Value::string(&self.vpc_id)),
+            ("name".to_string(), Value::string(&self.subnet_name)),
+            ("cidr_block".to_string(), Value::string(&self.cidr_block)),
+            ("availability_zone".to_string(), opt_string(self.availability_zone.as_deref())),
+            ("subnet_type".to_string(), Value::string(&self.subnet_type)),
+            ("gateway_ip".to_string(), Value::string(&self.gateway_ip)),
+            ("available_ips".to_string(), Value::int(i64::try_from(self.available_ip_number).unwrap_or(i64::MAX))),
+            ("created_at".to_string(), Value::string(&self.create_time)),
+        ])
+    }
 }
 
 #[async_trait::async_trait]
@@ -101,7 +118,7 @@ impl ResourceType for Subnet {
 
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut checks = Checks::new(TYPE, config);
-        checks.cidr_v4("cidr_block").one_of("subnet_type", &["Normal", "Reserve", "Physical"]);
+        checks.cidr_v4("cidr_block").one_of("subnet_type", SUBNET_TYPES);
         checks.finish()
     }
 

@@ -1,57 +1,77 @@
 //! `kmr_vpc`: a VPC. `name` changes in place (`ModifyVpc`); `cidr_block` forces replacement.
 
-use corral_engine::diag::Diagnostics;
-use corral_engine::provider::{
+use corral_core::diag::Diagnostics;
+use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
     PlanResponse, ReadRequest, ReadResponse,
 };
-use corral_engine::schema::{AttributeSchema, BlockSchema, ResourceSchema};
-use corral_engine::value::{Type, Value};
-use serde_json::json;
+use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
+use std::marker::PhantomData;
 
-use super::kind::Kind;
+use corral_api_vpc::vpc as api;
+use corral_api_vpc::{Filter, action};
+use corral_core::value::{Type, Value};
+
+use super::kind::{Kind, Object};
 use crate::resource::{Ctx, ResourceType};
-use crate::support::{get_str, json_str, plan_from_schema};
+use crate::support::{get_str, plan_from_schema};
 use corral_provider_sdk::validate::Checks;
 
 pub struct Vpc;
 
 const TYPE: &str = "kmr_vpc";
 
-const VPC: Kind = Kind {
-    type_name: TYPE,
-    noun: "VPC",
-    describe_action: "DescribeVpcs",
-    create_action: "CreateVpc",
-    modify_action: "ModifyVpc",
-    delete_action: "DeleteVpc",
-    object_field: "Vpc",
-    set_field: "VpcSet",
-    id_field: "VpcId",
-    state,
-    create_body,
-    modify_body,
-};
+const VPC: Kind<api::Vpc> = Kind { type_name: TYPE, object: PhantomData };
 
-fn create_body(planned: &Value) -> serde_json::Value {
-    let mut body = json!({"CidrBlock": get_str(planned, "cidr_block")});
-    if let Some(name) = get_str(planned, "name") {
-        body["VpcName"] = json!(name);
+impl Object for api::Vpc {
+    const NOUN: &'static str = "VPC";
+    const CREATE: &'static str = action::CREATE_VPC;
+    const MODIFY: &'static str = action::MODIFY_VPC;
+    const DELETE: &'static str = action::DELETE_VPC;
+    const DESCRIBE: &'static str = action::DESCRIBE_VPCS;
+    type Create = api::CreateVpcRequest;
+    type Modify = api::ModifyVpcRequest;
+    type Delete = api::DeleteVpcRequest;
+    type Describe = api::DescribeVpcsRequest;
+    type Written = api::VpcAnswer;
+    type Described = api::DescribeVpcsAnswer;
+
+    fn create(planned: &Value, client_token: String) -> api::CreateVpcRequest {
+        api::CreateVpcRequest {
+            cidr_block: get_str(planned, "cidr_block"),
+            vpc_name: get_str(planned, "name"),
+            client_token: Some(client_token),
+        }
     }
-    body
-}
 
-fn modify_body(planned: &Value) -> serde_json::Value {
-    json!({"VpcName": get_str(planned, "name")})
-}
+    fn modify(planned: &Value, id: String) -> api::ModifyVpcRequest {
+        api::ModifyVpcRequest { vpc_id: Some(id), vpc_name: get_str(planned, "name") }
+    }
 
-fn state(vpc: &serde_json::Value) -> Value {
-    Value::object([
-        ("id".to_string(), json_str(vpc, "VpcId")),
-        ("name".to_string(), json_str(vpc, "VpcName")),
-        ("cidr_block".to_string(), json_str(vpc, "CidrBlock")),
-        ("created_at".to_string(), json_str(vpc, "CreateTime")),
-    ])
+    fn delete(id: String) -> api::DeleteVpcRequest {
+        api::DeleteVpcRequest { vpc_id: Some(id) }
+    }
+
+    fn describe(ids: Vec<String>, filter: Vec<Filter>) -> api::DescribeVpcsRequest {
+        api::DescribeVpcsRequest { vpc_id: ids, filter }
+    }
+
+    fn written(answer: api::VpcAnswer) -> Option<api::Vpc> {
+        Some(answer.vpc)
+    }
+
+    fn described(answer: api::DescribeVpcsAnswer) -> Vec<api::Vpc> {
+        answer.vpc_set
+    }
+
+    fn state(&self) -> Value {
+        Value::object([
+            ("id".to_string(), Value::string(&self.vpc_id)),
+            ("name".to_string(), Value::string(&self.vpc_name)),
+            ("cidr_block".to_string(), Value::string(&self.cidr_block)),
+            ("created_at".to_string(), Value::string(&self.create_time)),
+        ])
+    }
 }
 
 #[async_trait::async_trait]

@@ -3,11 +3,11 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use corral_engine::provider::{
+use corral_core::provider::{
     ApplyRequest, ConfigureRequest, FindCreatedRequest, PlanRequest, Provider, ProviderFactory, ReadDataRequest,
     ReadRequest, ValidateResourceRequest,
 };
-use corral_engine::value::{Type, Value};
+use corral_core::value::{Type, Value};
 use corral_provider_sdk::emulator::ObjectView;
 use corral_sandbox::{Faults, SandboxOptions};
 
@@ -180,7 +180,7 @@ async fn vpc_create_read_update_replace_delete() {
     assert_eq!(unchanged.planned_state.as_ref(), Some(&renamed));
     // CIDR forces replacement.
     let replaced = plan(&p, "kmr_vpc", Some(renamed.clone()), cfg(&[("cidr_block", s("10.9.0.0/16"))])).await;
-    assert_eq!(replaced.requires_replace, vec![corral_engine::value::Path::attr("cidr_block")]);
+    assert_eq!(replaced.requires_replace, vec![corral_core::value::Path::attr("cidr_block")]);
     assert!(!replaced.planned_state.unwrap().get_attr("id").unwrap().is_known());
     // Delete; gone afterwards; deleting again is fine.
     assert!(!delete(&p, "kmr_vpc", &renamed).await.has_errors());
@@ -202,10 +202,7 @@ async fn subnet_deleted_outside_corral_reads_as_gone_and_vpc_with_subnets_cannot
     assert!(text(&refused).contains("DependencyViolation.Subnet"), "{}", text(&refused));
     // Deleted behind Corral's back.
     let subnet_id = id(&subnet);
-    corral_sandbox::with_tables(&dir.path().join("sandbox"), |tables, _| {
-        tables.delete(corral_sandbox::services::vpc::SUBNETS, &subnet_id)
-    })
-    .unwrap();
+    corral_sandbox::testing::delete_subnet(&dir.path().join("sandbox"), &subnet_id).unwrap();
     assert_eq!(read(&p, "kmr_subnet", &subnet).await, None);
     assert!(!delete(&p, "kmr_vpc", &vpc).await.has_errors());
 }
@@ -223,11 +220,7 @@ async fn ksckmr_is_read_by_data_source_and_takes_rules() {
     assert!(text(&missing.diagnostics).contains("first cluster"), "{}", text(&missing.diagnostics));
     // The first cluster in the VPC: the KMR service makes the group.
     let vpc_id = id(&vpc);
-    let made = corral_sandbox::with_tables(&dir.path().join("sandbox"), |tables, now| {
-        corral_sandbox::services::vpc::ensure_kmr_group(tables, corral_sandbox::DEFAULT_ACCOUNT, &vpc_id, "ksc-1", now)
-    })
-    .unwrap()
-    .unwrap();
+    let made = corral_sandbox::testing::make_kmr_group(&dir.path().join("sandbox"), &vpc_id, "ksc-1").unwrap();
     let found = p.read_data(lookup).await;
     assert!(!found.diagnostics.has_errors(), "{}", text(&found.diagnostics));
     let group = found.state.unwrap();
@@ -301,7 +294,7 @@ async fn duplicate_rules_are_refused_at_plan_and_by_the_api() {
         a.insert("port_to".into(), Value::int(23));
     }
     let replaced = plan(&p, "kmr_security_group_rule", Some(rule), other).await;
-    assert_eq!(replaced.requires_replace, vec![corral_engine::value::Path::attr("port_to")]);
+    assert_eq!(replaced.requires_replace, vec![corral_core::value::Path::attr("port_to")]);
 }
 
 fn with_cidrs(mut rule: Value, cidrs: &[&str]) -> Value {
@@ -376,10 +369,7 @@ async fn a_rule_adds_and_revokes_its_cidrs_in_place_one_entry_each() {
 
     // An entry revoked behind Corral's back drops out of the state: the plan adds it again.
     let revoked = now[1].1.clone();
-    corral_sandbox::with_tables(&dir.path().join("sandbox"), |tables, _| {
-        tables.delete(corral_sandbox::services::vpc::SECURITY_GROUP_ENTRIES, &revoked)
-    })
-    .unwrap();
+    corral_sandbox::testing::revoke_security_group_entry(&dir.path().join("sandbox"), &revoked).unwrap();
     let drifted = read(&p, "kmr_security_group_rule", &updated).await.unwrap();
     assert_eq!(entry_ids(&drifted), [now[0].clone()]);
     // Every entry gone: the rule is gone.
@@ -597,7 +587,7 @@ fn the_admin_password_policy_is_checked_at_plan_time_and_never_quoted() {
         assert_eq!(errors.len(), 1, "{bad}: {}", text(&diagnostics));
         assert!(errors[0].summary.contains(why), "{bad}: {}", errors[0].summary);
         assert!(!errors[0].summary.contains(bad), "the password is never quoted: {}", errors[0].summary);
-        assert_eq!(errors[0].attribute, Some(corral_engine::value::Path::attr("admin_password")));
+        assert_eq!(errors[0].attribute, Some(corral_core::value::Path::attr("admin_password")));
     }
     let unknown = cluster_config(&[("admin_password", Value::Unknown(Type::String))]);
     let diagnostics = p.validate_resource(ValidateResourceRequest { type_name: "kmr_cluster".into(), config: unknown });
@@ -606,7 +596,7 @@ fn the_admin_password_policy_is_checked_at_plan_time_and_never_quoted() {
 
 #[test]
 fn configuration_diagnostics_name_their_attribute() {
-    use corral_engine::value::Path;
+    use corral_core::value::Path;
     let p = KmrFactory::new().instantiate();
     let attributes = |type_name: &str, config: Value| -> Vec<Option<Path>> {
         let diagnostics = p.validate_resource(ValidateResourceRequest { type_name: type_name.into(), config });

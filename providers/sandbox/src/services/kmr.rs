@@ -17,10 +17,11 @@ mod request;
 mod store;
 mod templates;
 
+use corral_api_kmr::action::*;
 use corral_provider_sdk::emulator::{ApiError, ObjectView, RequestContext, Service};
 
 /// The API version this emulation speaks.
-pub const VERSION: &str = "2021-09-02";
+pub use corral_api_kmr::VERSION;
 
 /// The KMR service. It keeps no state of its own: everything is in the sandbox's tables, and
 /// quotas come with each request's account.
@@ -29,7 +30,7 @@ pub struct KmrService;
 
 impl Service for KmrService {
     fn name(&self) -> &'static str {
-        "kmr"
+        corral_api_kmr::SERVICE
     }
 
     fn advance(&self, ctx: &mut RequestContext<'_>) {
@@ -53,26 +54,26 @@ impl Service for KmrService {
             ));
         }
         let mut answer = match action {
-            "LaunchCluster" => clusters::launch(ctx, body),
-            "DescribeCluster" => clusters::describe(ctx, body),
-            "ListClusters" => clusters::list(ctx, body),
-            "ScaleOutInstanceGroups" => clusters::scale(ctx, body, true),
-            "ScaleInInstanceGroups" => clusters::scale(ctx, body, false),
-            "TerminateCluster" => clusters::terminate(ctx, body),
-            "ConvertTrialCluster" => clusters::convert_trial(ctx, body),
-            "ModifyClusterName" => clusters::rename(ctx, body),
-            "ListClusterVersions" => Ok(clusters::list_versions()),
-            "CreateClusterTemplate" => templates::create(ctx, body),
-            "DescribeClusterTemplate" => templates::describe(ctx, body),
-            "ListClusterTemplates" => templates::list(ctx),
-            "ModifyClusterTemplate" => templates::modify(ctx, body),
-            "DeleteClusterTemplate" => templates::delete(ctx, body),
-            "CreateExecutionPlan" => plans::create(ctx, body),
-            "DescribeExecutionPlan" => plans::describe(ctx, body),
-            "ListExecutionPlans" => plans::list(ctx),
-            "ModifyExecutionPlan" => plans::modify(ctx, body),
-            "DeleteExecutionPlan" => plans::delete(ctx, body),
-            "ListExecutionPlanRuns" => plans::list_runs(ctx, body),
+            LAUNCH_CLUSTER => clusters::launch(ctx, body),
+            DESCRIBE_CLUSTER => clusters::describe(ctx, body),
+            LIST_CLUSTERS => clusters::list(ctx, body),
+            SCALE_OUT_INSTANCE_GROUPS => clusters::scale(ctx, body, true),
+            SCALE_IN_INSTANCE_GROUPS => clusters::scale(ctx, body, false),
+            TERMINATE_CLUSTER => clusters::terminate(ctx, body),
+            CONVERT_TRIAL_CLUSTER => clusters::convert_trial(ctx, body),
+            MODIFY_CLUSTER_NAME => clusters::rename(ctx, body),
+            LIST_CLUSTER_VERSIONS => Ok(clusters::list_versions()),
+            CREATE_CLUSTER_TEMPLATE => templates::create(ctx, body),
+            DESCRIBE_CLUSTER_TEMPLATE => templates::describe(ctx, body),
+            LIST_CLUSTER_TEMPLATES => templates::list(ctx),
+            MODIFY_CLUSTER_TEMPLATE => templates::modify(ctx, body),
+            DELETE_CLUSTER_TEMPLATE => templates::delete(ctx, body),
+            CREATE_EXECUTION_PLAN => plans::create(ctx, body),
+            DESCRIBE_EXECUTION_PLAN => plans::describe(ctx, body),
+            LIST_EXECUTION_PLANS => plans::list(ctx),
+            MODIFY_EXECUTION_PLAN => plans::modify(ctx, body),
+            DELETE_EXECUTION_PLAN => plans::delete(ctx, body),
+            LIST_EXECUTION_PLAN_RUNS => plans::list_runs(ctx, body),
             other => Err(ApiError::bad_request("InvalidAction", format!("KMR has no action `{other}`"))),
         }?;
         if let Some(object) = answer.as_object_mut() {
@@ -84,7 +85,7 @@ impl Service for KmrService {
     fn inspect(&self, ctx: &mut RequestContext<'_>) -> Vec<ObjectView> {
         let mut views = Vec::new();
         let view = |kind: &str, id: String, state: String, attributes: serde_json::Value| ObjectView {
-            service: "kmr".into(),
+            service: corral_api_kmr::SERVICE.into(),
             kind: kind.into(),
             id,
             state,
@@ -92,7 +93,7 @@ impl Service for KmrService {
         };
         for cluster in store::list::<model::Cluster>(ctx.tables, model::CLUSTERS).unwrap_or_default() {
             let state = cluster.cluster_status.clone();
-            let mut attributes = clusters::view(&cluster, ctx.now);
+            let mut attributes = serde_json::to_value(cluster.view(ctx.now)).unwrap_or_default();
             // The API never answers with the hash; the sandbox's owner may see it (it is no
             // password), which is how a test tells the password arrived.
             attributes["AdminPasswordHash"] = serde_json::json!(cluster.admin_password_hash);

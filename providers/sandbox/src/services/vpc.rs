@@ -1,5 +1,5 @@
 //! Kingsoft VPC (service `vpc`, version `2016-03-04`): VPCs, subnets, security groups and
-//! their entries (rules).
+//! their entries (rules). Requests and answers are the API's shapes (`corral_api_vpc`).
 //!
 //! Behaviour kept from the real service: a VPC cannot be deleted while it has subnets or
 //! security groups of its own; a subnet's CIDR lies inside its VPC's and overlaps no other
@@ -8,32 +8,45 @@
 //! group **`KSCKMR`** is made by the service — by KMR, through [`ensure_kmr_group`], when the
 //! first cluster is launched in a VPC — and cannot be deleted while a cluster uses it.
 //!
-//! Objects are stored in the API's shape (PascalCase fields) plus [`ACCOUNT_FIELD`] and the
-//! `ClientToken` of the request that made them; describes accept
+//! Objects are stored in the API's shape plus [`ACCOUNT_FIELD`](corral_provider_sdk::emulator::ACCOUNT_FIELD)
+//! (see `records`), with the `ClientToken` of the request that made them; describes accept
 //! `Filter: [{Name: "client-token", Value: [..]}]`, so a provider can find an object whose
 //! create answer it never saw.
 
+mod cidr;
+mod records;
+
 use std::net::Ipv4Addr;
 
-use corral_provider_sdk::emulator::{
-    ACCOUNT_FIELD, ApiError, CLIENT_TOKEN_FIELD, ObjectView, RequestContext, Service, Tables, client_token, filters,
-    new_id, opt_i64, opt_str, opt_str_list, owned_by, param_str, timestamp,
+use corral_api_vpc::action::*;
+use corral_api_vpc::names::*;
+use corral_api_vpc::security_group::{
+    AuthorizeSecurityGroupEntryAnswer, AuthorizeSecurityGroupEntryRequest, CreateSecurityGroupAnswer,
+    CreateSecurityGroupRequest, DeleteSecurityGroupRequest, DescribeSecurityGroupsAnswer,
+    DescribeSecurityGroupsRequest, ModifySecurityGroupAnswer, ModifySecurityGroupRequest, SecurityGroup,
+    SecurityGroupEntry, SecurityGroupEntryRequest,
 };
-use serde_json::{Value, json};
+use corral_api_vpc::subnet::{
+    CreateSubnetRequest, DeleteSubnetRequest, DescribeSubnetsAnswer, DescribeSubnetsRequest, ModifySubnetRequest,
+    Subnet, SubnetAnswer,
+};
+use corral_api_vpc::vpc::{
+    CreateVpcRequest, DeleteVpcRequest, DescribeVpcsAnswer, DescribeVpcsRequest, ModifyVpcRequest, Vpc, VpcAnswer,
+};
+use corral_api_vpc::{Filter, ReturnAnswer, errors, limits};
+use corral_provider_sdk::emulator::{ApiError, ObjectView, RequestContext, Service, Tables, new_id, timestamp};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
-pub const SERVICE: &str = "vpc";
-pub const VERSION: &str = "2016-03-04";
+pub use cidr::Cidr;
+pub use corral_api_vpc::names::KMR_GROUP_NAME;
+pub use corral_api_vpc::{SERVICE, VERSION};
 
 pub const VPCS: &str = "vpcs";
 pub const SUBNETS: &str = "subnets";
 pub const SECURITY_GROUPS: &str = "security_groups";
 pub const SECURITY_GROUP_ENTRIES: &str = "security_group_entries";
-
-/// The name of the security group KMR puts every cluster in.
-pub const KMR_GROUP_NAME: &str = "KSCKMR";
-
-/// The field of a subnet or group listing the objects (clusters) that use it.
-const USED_BY: &str = "UsedBy";
 
 pub struct VpcService;
 
@@ -59,21 +72,21 @@ impl Service for VpcService {
             ));
         }
         match action {
-            "CreateVpc" => create_vpc(ctx, body),
-            "DescribeVpcs" => describe_vpcs(ctx, body),
-            "ModifyVpc" => modify_vpc(ctx, body),
-            "DeleteVpc" => delete_vpc(ctx, body),
-            "CreateSubnet" => create_subnet(ctx, body),
-            "DescribeSubnets" => describe_subnets(ctx, body),
-            "ModifySubnet" => modify_subnet(ctx, body),
-            "DeleteSubnet" => delete_subnet(ctx, body),
-            "CreateSecurityGroup" => create_security_group(ctx, body),
-            "DescribeSecurityGroups" => describe_security_groups(ctx, body),
-            "ModifySecurityGroup" => modify_security_group(ctx, body),
-            "DeleteSecurityGroup" => delete_security_group(ctx, body),
-            "AuthorizeSecurityGroupEntry" => authorize_entry(ctx, body),
-            "RevokeSecurityGroupEntry" => revoke_entry(ctx, body),
-            "ModifySecurityGroupEntry" => modify_entry(ctx, body),
+            CREATE_VPC => answer(create_vpc(ctx, decode(body)?)),
+            DESCRIBE_VPCS => answer(describe_vpcs(ctx, decode(body)?)),
+            MODIFY_VPC => answer(modify_vpc(ctx, decode(body)?)),
+            DELETE_VPC => answer(delete_vpc(ctx, decode(body)?)),
+            CREATE_SUBNET => answer(create_subnet(ctx, decode(body)?)),
+            DESCRIBE_SUBNETS => answer(describe_subnets(ctx, decode(body)?)),
+            MODIFY_SUBNET => answer(modify_subnet(ctx, decode(body)?)),
+            DELETE_SUBNET => answer(delete_subnet(ctx, decode(body)?)),
+            CREATE_SECURITY_GROUP => answer(create_security_group(ctx, decode(body)?)),
+            DESCRIBE_SECURITY_GROUPS => answer(describe_security_groups(ctx, decode(body)?)),
+            MODIFY_SECURITY_GROUP => answer(modify_security_group(ctx, decode(body)?)),
+            DELETE_SECURITY_GROUP => answer(delete_security_group(ctx, decode(body)?)),
+            AUTHORIZE_SECURITY_GROUP_ENTRY => answer(authorize_entry(ctx, decode(body)?)),
+            REVOKE_SECURITY_GROUP_ENTRY => answer(revoke_entry(ctx, decode(body)?)),
+            MODIFY_SECURITY_GROUP_ENTRY => answer(modify_entry(ctx, decode(body)?)),
             other => Err(ApiError::bad_request("InvalidAction", format!("the VPC API has no action `{other}`"))),
         }
     }
@@ -87,7 +100,7 @@ impl Service for VpcService {
             (SECURITY_GROUP_ENTRIES, "security_group_entry"),
         ] {
             for (id, object) in ctx.tables.list(table) {
-                let state = object.get("State").and_then(Value::as_str).unwrap_or("available").to_string();
+                let state = object.get("State").and_then(Value::as_str).unwrap_or(STATE_AVAILABLE).to_string();
                 views.push(ObjectView {
                     service: SERVICE.to_string(),
                     kind: kind.to_string(),
@@ -99,6 +112,22 @@ impl Service for VpcService {
         }
         views
     }
+}
+
+/// A request body as the API's shape; a body that does not fit is `InvalidParameterValue`.
+fn decode<T: DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
+    let body = if body.is_null() { Value::Object(Default::default()) } else { body.clone() };
+    serde_json::from_value(body).map_err(|e| ApiError::bad_request("InvalidParameterValue", e.to_string()))
+}
+
+/// An answer as the JSON the server sends; the API's shapes always serialise.
+fn answer<T: Serialize>(answer: Result<T, ApiError>) -> Result<Value, ApiError> {
+    answer.map(|a| serde_json::to_value(a).unwrap_or(Value::Null))
+}
+
+/// A required string parameter.
+fn required<'r>(value: &'r Option<String>, name: &str) -> Result<&'r str, ApiError> {
+    value.as_deref().ok_or_else(|| ApiError::missing(name))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -114,44 +143,43 @@ pub fn ensure_kmr_group(
     cluster_id: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<String, ApiError> {
-    let vpc = tables.get(VPCS, vpc_id).filter(|v| owned_by(v, account)).ok_or_else(|| vpc_not_found(vpc_id))?;
-    let existing = tables.list(SECURITY_GROUPS).into_iter().find(|(_, g)| {
-        owned_by(g, account) && str_field(g, "VpcId") == vpc_id && str_field(g, "SecurityGroupName") == KMR_GROUP_NAME
-    });
+    let vpc: Vpc = records::get(tables, VPCS, account, vpc_id)?.ok_or_else(|| vpc_not_found(vpc_id))?;
+    let existing = records::list::<SecurityGroup>(tables, SECURITY_GROUPS, account)?
+        .into_iter()
+        .find(|(_, g)| g.vpc_id == vpc_id && g.security_group_name == KMR_GROUP_NAME);
     let group_id = match existing {
         Some((id, _)) => id,
         None => {
             let id = new_id("sg");
-            tables.put(
-                SECURITY_GROUPS,
-                &id,
-                json!({
-                    "SecurityGroupId": id,
-                    "SecurityGroupName": KMR_GROUP_NAME,
-                    "Description": "KMR default security group",
-                    "VpcId": vpc_id,
-                    "SecurityGroupType": "KMR",
-                    "ServiceManaged": true,
-                    "CreateTime": timestamp(now),
-                    USED_BY: [],
-                    ACCOUNT_FIELD: account,
-                }),
-            );
+            let group = SecurityGroup {
+                security_group_id: id.clone(),
+                security_group_name: KMR_GROUP_NAME.to_string(),
+                description: "KMR default security group".to_string(),
+                vpc_id: vpc_id.to_string(),
+                security_group_type: GROUP_TYPE_KMR.to_string(),
+                service_managed: true,
+                create_time: timestamp(now),
+                used_by: Vec::new(),
+                client_token: None,
+                security_group_entry_set: None,
+            };
+            records::put(tables, SECURITY_GROUPS, account, &id, &group)?;
             let entry_id = new_id("sge");
-            tables.put(
-                SECURITY_GROUP_ENTRIES,
-                &entry_id,
-                json!({
-                    "SecurityGroupEntryId": entry_id,
-                    "SecurityGroupId": id,
-                    "Direction": "in",
-                    "Protocol": "ip",
-                    "CidrBlock": str_field(&vpc, "CidrBlock"),
-                    "Description": "KMR nodes reach each other",
-                    "CreateTime": timestamp(now),
-                    ACCOUNT_FIELD: account,
-                }),
-            );
+            let entry = SecurityGroupEntry {
+                security_group_entry_id: entry_id.clone(),
+                security_group_id: id.clone(),
+                direction: DIRECTION_IN.to_string(),
+                protocol: PROTOCOL_IP.to_string(),
+                cidr_block: vpc.cidr_block,
+                description: "KMR nodes reach each other".to_string(),
+                create_time: timestamp(now),
+                client_token: None,
+                port_range_from: None,
+                port_range_to: None,
+                icmp_type: None,
+                icmp_code: None,
+            };
+            records::put(tables, SECURITY_GROUP_ENTRIES, account, &entry_id, &entry)?;
             id
         }
     };
@@ -162,268 +190,300 @@ pub fn ensure_kmr_group(
 /// Records that `user` (a cluster) uses a subnet or security group (`using`), or no longer
 /// does. An object with users cannot be deleted.
 pub fn set_used(tables: &mut dyn Tables, table: &str, id: &str, user: &str, using: bool) -> Result<(), ApiError> {
-    let mut object = tables
-        .get(table, id)
-        .ok_or_else(|| ApiError::not_found("InvalidParameter.NotFound", format!("no {table} `{id}`")))?;
-    let mut users: Vec<String> = object
-        .get(USED_BY)
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|u| u.as_str().map(str::to_string)).collect())
-        .unwrap_or_default();
-    users.retain(|u| u != user);
-    if using {
-        users.push(user.to_string());
+    let not_found = || ApiError::not_found("InvalidParameter.NotFound", format!("no {table} `{id}`"));
+    let account = records::owner(tables, table, id).ok_or_else(not_found)?;
+    let mark = |users: &mut Vec<String>| {
+        users.retain(|u| u != user);
+        if using {
+            users.push(user.to_string());
+        }
+    };
+    if table == SUBNETS {
+        let mut subnet: Subnet = records::get(tables, table, &account, id)?.ok_or_else(not_found)?;
+        mark(&mut subnet.used_by);
+        records::put(tables, table, &account, id, &subnet)
+    } else {
+        let mut group: SecurityGroup = records::get(tables, table, &account, id)?.ok_or_else(not_found)?;
+        mark(&mut group.used_by);
+        records::put(tables, table, &account, id, &group)
     }
-    object[USED_BY] = json!(users);
-    tables.put(table, id, object);
-    Ok(())
 }
 
-/// The VPC a subnet is in, if the subnet exists for `account` (KMR checks launch requests).
-pub fn subnet_vpc(tables: &dyn Tables, account: &str, subnet_id: &str) -> Option<String> {
-    tables.get(SUBNETS, subnet_id).filter(|s| owned_by(s, account)).map(|s| str_field(&s, "VpcId").to_string())
+/// `account`'s subnet, if it exists (KMR checks launch requests against it).
+pub fn subnet(tables: &dyn Tables, account: &str, subnet_id: &str) -> Option<Subnet> {
+    records::get(tables, SUBNETS, account, subnet_id).ok().flatten()
 }
 
 // ---------------------------------------------------------------------------------------
 // VPCs.
 
-fn create_vpc(ctx: &mut RequestContext<'_>, body: &Value) -> Result<Value, ApiError> {
-    let cidr_text = param_str(body, "CidrBlock")?;
+fn create_vpc(ctx: &mut RequestContext<'_>, request: CreateVpcRequest) -> Result<VpcAnswer, ApiError> {
+    let cidr_text = required(&request.cidr_block, "CidrBlock")?;
     let cidr = Cidr::parse(cidr_text).map_err(|why| ApiError::invalid("CidrBlock", why))?;
-    if !(8..=28).contains(&cidr.prefix) {
+    if !limits::VPC_PREFIX.contains(&cidr.prefix) {
         return Err(ApiError::invalid(
             "CidrBlock",
-            format!("a VPC's prefix length must be 8 to 28, not /{}", cidr.prefix),
+            format!(
+                "a VPC's prefix length must be {} to {}, not /{}",
+                limits::VPC_PREFIX.start(),
+                limits::VPC_PREFIX.end(),
+                cidr.prefix
+            ),
         ));
     }
-    ctx.check_quota("QuotaExceeded.Vpc", "vpcs", ctx.owned(VPCS).len() as u64, 1)?;
+    ctx.check_quota(errors::QUOTA_VPC, "vpcs", ctx.owned(VPCS).len() as u64, 1)?;
     let id = new_id("vpc");
-    let name = opt_str(body, "VpcName")?.unwrap_or(&id).to_string();
-    let vpc = json!({
-        "VpcId": id,
-        "VpcName": name,
-        "CidrBlock": cidr.to_string(),
-        "IsDefault": false,
-        "State": "available",
-        "CreateTime": timestamp(ctx.now),
-        CLIENT_TOKEN_FIELD: client_token(body),
-        ACCOUNT_FIELD: ctx.account,
-    });
-    ctx.tables.put(VPCS, &id, vpc.clone());
-    Ok(json!({"Vpc": public(vpc)}))
+    let vpc = Vpc {
+        vpc_id: id.clone(),
+        vpc_name: request.vpc_name.unwrap_or_else(|| id.clone()),
+        cidr_block: cidr.to_string(),
+        is_default: false,
+        state: STATE_AVAILABLE.to_string(),
+        create_time: timestamp(ctx.now),
+        client_token: token(request.client_token),
+    };
+    records::put(ctx.tables, VPCS, &ctx.account, &id, &vpc)?;
+    Ok(VpcAnswer { vpc })
 }
 
-fn describe_vpcs(ctx: &mut RequestContext<'_>, body: &Value) -> Result<Value, ApiError> {
-    let set = select(ctx, VPCS, body, "VpcId", &[("vpc-name", "VpcName"), ("client-token", CLIENT_TOKEN_FIELD)])?;
-    Ok(json!({"VpcSet": set}))
+fn describe_vpcs(ctx: &mut RequestContext<'_>, request: DescribeVpcsRequest) -> Result<DescribeVpcsAnswer, ApiError> {
+    let vpc_set = select(
+        ctx,
+        VPCS,
+        &request.vpc_id,
+        &request.filter,
+        &[(FILTER_VPC_NAME, |v: &Vpc| Some(&v.vpc_name)), (FILTER_CLIENT_TOKEN, |v: &Vpc| v.client_token.as_ref())],
+    )?;
+    Ok(DescribeVpcsAnswer { vpc_set })
 }
 
-fn modify_vpc(ctx: &mut RequestContext<'_>, body: &Value) -> Result<Value, ApiError> {
-    let id = param_str(body, "VpcId")?;
-    let mut vpc = ctx.get_owned(VPCS, id).ok_or_else(|| vpc_not_found(id))?;
-    if let Some(name) = opt_str(body, "VpcName")? {
-        vpc["VpcName"] = json!(name);
+fn modify_vpc(ctx: &mut RequestContext<'_>, request: ModifyVpcRequest) -> Result<VpcAnswer, ApiError> {
+    let id = required(&request.vpc_id, "VpcId")?;
+    let mut vpc: Vpc = owned(ctx, VPCS, id)?.ok_or_else(|| vpc_not_found(id))?;
+    if let Some(name) = request.vpc_name {
+        vpc.vpc_name = name;
     }
-    ctx.tables.put(VPCS, id, vpc.clone());
-    Ok(json!({"Vpc": public(vpc)}))
+    records::put(ctx.tables, VPCS, &ctx.account, id, &vpc)?;
+    Ok(VpcAnswer { vpc })
 }
 
-fn delete_vpc(ctx: &mut RequestContext<'_>, body: &Value) -> Result<Value, ApiError> {
-    let id = param_str(body, "VpcId")?;
-    ctx.get_owned(VPCS, id).ok_or_else(|| vpc_not_found(id))?;
-    let subnets = ids_where(ctx, SUBNETS, "VpcId", id);
+fn delete_vpc(ctx: &mut RequestContext<'_>, request: DeleteVpcRequest) -> Result<ReturnAnswer, ApiError> {
+    let id = required(&request.vpc_id, "VpcId")?;
+    owned::<Vpc>(ctx, VPCS, id)?.ok_or_else(|| vpc_not_found(id))?;
+    let subnets: Vec<String> =
+        all::<Subnet>(ctx, SUBNETS)?.into_iter().filter(|(_, s)| s.vpc_id == id).map(|(sid, _)| sid).collect();
     if !subnets.is_empty() {
         return Err(ApiError::bad_request(
-            "DependencyViolation.Subnet",
+            errors::VPC_HAS_SUBNETS,
             format!("VPC {id} still has subnets: {}", subnets.join(", ")),
         ));
     }
     // A service-made group nobody uses goes with its VPC; any other group blocks the delete.
-    let groups: Vec<(String, Value)> =
-        ctx.owned(SECURITY_GROUPS).into_iter().filter(|(_, g)| str_field(g, "VpcId") == id).collect();
+    let groups: Vec<(String, SecurityGroup)> =
+        all::<SecurityGroup>(ctx, SECURITY_GROUPS)?.into_iter().filter(|(_, g)| g.vpc_id == id).collect();
     let blocking: Vec<&str> = groups
         .iter()
-        .filter(|(_, g)| !is_service_managed(g) || !users(g).is_empty())
+        .filter(|(_, g)| !g.service_managed || !g.used_by.is_empty())
         .map(|(gid, _)| gid.as_str())
         .collect();
     if !blocking.is_empty() {
         return Err(ApiError::bad_request(
-            "DependencyViolation.SecurityGroup",
+            errors::VPC_HAS_SECURITY_GROUPS,
             format!("VPC {id} still has security groups: {}", blocking.join(", ")),
         ));
     }
     for (group_id, _) in &groups {
-        delete_group_and_entries(ctx, group_id);
+        delete_group_and_entries(ctx, group_id)?;
     }
     ctx.tables.delete(VPCS, id);
-    Ok(json!({"Return": true}))
+    Ok(ReturnAnswer { ok: true })
 }
 
 // ---------------------------------------------------------------------------------------
 // Subnets.
 
-fn create_subnet(ctx: &mut RequestContext<'_>, body: &Value) -> Result<Value, ApiError> {
-    let vpc_id = param_str(body, "VpcId")?;
-    let cidr_text = param_str(body, "CidrBlock")?;
-    let vpc = ctx.get_owned(VPCS, vpc_id).ok_or_else(|| vpc_not_found(vpc_id))?;
+fn create_subnet(ctx: &mut RequestContext<'_>, request: CreateSubnetRequest) -> Result<SubnetAnswer, ApiError> {
+    let vpc_id = required(&request.vpc_id, "VpcId")?;
+    let cidr_text = required(&request.cidr_block, "CidrBlock")?;
+    let vpc: Vpc = owned(ctx, VPCS, vpc_id)?.ok_or_else(|| vpc_not_found(vpc_id))?;
     let cidr = Cidr::parse(cidr_text).map_err(|why| ApiError::invalid("CidrBlock", why))?;
-    let vpc_cidr = Cidr::parse(str_field(&vpc, "CidrBlock")).map_err(|why| ApiError::new(500, "InternalError", why))?;
-    if !vpc_cidr.contains(&cidr) || cidr.prefix > 29 {
+    let vpc_cidr = Cidr::parse(&vpc.cidr_block).map_err(|why| ApiError::new(500, "InternalError", why))?;
+    if !vpc_cidr.contains(&cidr) || cidr.prefix > limits::SUBNET_MAX_PREFIX {
         return Err(ApiError::invalid(
             "CidrBlock",
-            format!("subnet {cidr} must lie inside VPC {vpc_id}'s {vpc_cidr} with a prefix of at most /29"),
+            format!(
+                "subnet {cidr} must lie inside VPC {vpc_id}'s {vpc_cidr} with a prefix of at most /{}",
+                limits::SUBNET_MAX_PREFIX
+            ),
         ));
     }
-    for (other_id, other) in ctx.owned(SUBNETS) {
-        if str_field(&other, "VpcId") == vpc_id
-            && let Ok(other_cidr) = Cidr::parse(str_field(&other, "CidrBlock"))
+    for (other_id, other) in all::<Subnet>(ctx, SUBNETS)? {
+        if other.vpc_id == vpc_id
+            && let Ok(other_cidr) = Cidr::parse(&other.cidr_block)
             && other_cidr.overlaps(&cidr)
         {
             return Err(ApiError::bad_request(
-                "InvalidSubnet.Conflict",
+                errors::SUBNET_CONFLICT,
                 format!("subnet {cidr} overlaps subnet {other_id} ({other_cidr}) of VPC {vpc_id}"),
             ));
         }
     }
-    ctx.check_quota("QuotaExceeded.Subnet", "subnets", ctx.owned(SUBNETS).len() as u64, 1)?;
+    ctx.check_quota(errors::QUOTA_SUBNET, "subnets", ctx.owned(SUBNETS).len() as u64, 1)?;
     let id = new_id("subnet");
-    let name = opt_str(body, "SubnetName")?.unwrap_or(&id).to_string();
-    let subnet_type = opt_str(body, "SubnetType")?.unwrap_or("Normal");
-    if !matches!(subnet_type, "Normal" | "Reserve" | "Physical") {
+    let subnet_type = request.subnet_type.unwrap_or_else(|| SUBNET_NORMAL.to_string());
+    if !SUBNET_TYPES.contains(&subnet_type.as_str()) {
         return Err(ApiError::invalid("SubnetType", "expected Normal, Reserve or Physical"));
     }
-    let gateway = Ipv4Addr::from(cidr.network() + 1);
-    let subnet = json!({
-        "SubnetId": id,
-        "SubnetName": name,
-        "VpcId": vpc_id,
-        "CidrBlock": cidr.to_string(),
-        "SubnetType": subnet_type,
-        "AvailabilityZone": opt_str(body, "AvailabilityZone")?,
-        "GatewayIp": gateway.to_string(),
-        "DhcpIpFrom": Ipv4Addr::from(cidr.network() + 2).to_string(),
-        "DhcpIpTo": Ipv4Addr::from(cidr.broadcast() - 1).to_string(),
-        "AvailableIpNumber": cidr.size().saturating_sub(3),
-        "State": "available",
-        "CreateTime": timestamp(ctx.now),
-        USED_BY: [],
-        CLIENT_TOKEN_FIELD: client_token(body),
-        ACCOUNT_FIELD: ctx.account,
-    });
-    ctx.tables.put(SUBNETS, &id, subnet.clone());
-    Ok(json!({"Subnet": public(subnet)}))
+    let subnet = Subnet {
+        subnet_id: id.clone(),
+        subnet_name: request.subnet_name.unwrap_or_else(|| id.clone()),
+        vpc_id: vpc_id.to_string(),
+        cidr_block: cidr.to_string(),
+        subnet_type,
+        availability_zone: request.availability_zone,
+        gateway_ip: Ipv4Addr::from(cidr.network() + 1).to_string(),
+        dhcp_ip_from: Ipv4Addr::from(cidr.network() + 2).to_string(),
+        dhcp_ip_to: Ipv4Addr::from(cidr.broadcast() - 1).to_string(),
+        available_ip_number: cidr.size().saturating_sub(limits::SUBNET_RESERVED_ADDRESSES),
+        state: STATE_AVAILABLE.to_string(),
+        create_time: timestamp(ctx.now),
+        used_by: Vec::new(),
+        client_token: token(request.client_token),
+    };
+    records::put(ctx.tables, SUBNETS, &ctx.account, &id, &subnet)?;
+    Ok(SubnetAnswer { subnet })
 }
 
-fn describe_subnets(ctx: &mut RequestContext<'_>, body: &Value) -> Result<Value, ApiError> {
-    let set = select(
+fn describe_subnets(
+    ctx: &mut RequestContext<'_>,
+    request: DescribeSubnetsRequest,
+) -> Result<DescribeSubnetsAnswer, ApiError> {
+    let subnet_set = select(
         ctx,
         SUBNETS,
-        body,
-        "SubnetId",
-        &[("vpc-id", "VpcId"), ("subnet-name", "SubnetName"), ("client-token", CLIENT_TOKEN_FIELD)],
+        &request.subnet_id,
+        &request.filter,
+        &[
+            (FILTER_VPC_ID, |s: &Subnet| Some(&s.vpc_id)),
+            (FILTER_SUBNET_NAME, |s: &Subnet| Some(&s.subnet_name)),
+            (FILTER_CLIENT_TOKEN, |s: &Subnet| s.client_token.as_ref()),
+        ],
     )?;
-    Ok(json!({"SubnetSet": set}))
+    Ok(DescribeSubnetsAnswer { subnet_set })
 }
 
-fn modify_subnet(ctx: &mut RequestContext<'_>, body: &Value) -> Result<Value, ApiError> {
-    let id = param_str(body, "SubnetId")?;
-    let mut subnet = ctx.get_owned(SUBNETS, id).ok_or_else(|| subnet_not_found(id))?;
-    if let Some(name) = opt_str(body, "SubnetName")? {
-        subnet["SubnetName"] = json!(name);
+fn modify_subnet(ctx: &mut RequestContext<'_>, request: ModifySubnetRequest) -> Result<SubnetAnswer, ApiError> {
+    let id = required(&request.subnet_id, "SubnetId")?;
+    let mut subnet: Subnet = owned(ctx, SUBNETS, id)?.ok_or_else(|| subnet_not_found(id))?;
+    if let Some(name) = request.subnet_name {
+        subnet.subnet_name = name;
     }
-    ctx.tables.put(SUBNETS, id, subnet.clone());
-    Ok(json!({"Subnet": public(subnet)}))
+    records::put(ctx.tables, SUBNETS, &ctx.account, id, &subnet)?;
+    Ok(SubnetAnswer { subnet })
 }
 
-fn delete_subnet(ctx: &mut RequestContext<'_>, body: &Value) -> Result<Value, ApiError> {
-    let id = param_str(body, "SubnetId")?;
-    let subnet = ctx.get_owned(SUBNETS, id).ok_or_else(|| subnet_not_found(id))?;
-    let used = users(&subnet);
-    if !used.is_empty() {
+fn delete_subnet(ctx: &mut RequestContext<'_>, request: DeleteSubnetRequest) -> Result<ReturnAnswer, ApiError> {
+    let id = required(&request.subnet_id, "SubnetId")?;
+    let subnet: Subnet = owned(ctx, SUBNETS, id)?.ok_or_else(|| subnet_not_found(id))?;
+    if !subnet.used_by.is_empty() {
         return Err(ApiError::bad_request(
-            "DependencyViolation.Instance",
-            format!("subnet {id} is used by {}", used.join(", ")),
+            errors::SUBNET_IN_USE,
+            format!("subnet {id} is used by {}", subnet.used_by.join(", ")),
         ));
     }
     ctx.tables.delete(SUBNETS, id);
-    Ok(json!({"Return": true}))
+    Ok(ReturnAnswer { ok: true })
 }
 
 // ---------------------------------------------------------------------------------------
 // Security groups.
 
-fn create_security_group(ctx: &mut RequestContext<'_>, body: &Value) -> Result<Value, ApiError> {
-    let vpc_id = param_str(body, "VpcId")?;
-    ctx.get_owned(VPCS, vpc_id).ok_or_else(|| vpc_not_found(vpc_id))?;
+fn create_security_group(
+    ctx: &mut RequestContext<'_>,
+    request: CreateSecurityGroupRequest,
+) -> Result<CreateSecurityGroupAnswer, ApiError> {
+    let vpc_id = required(&request.vpc_id, "VpcId")?;
+    owned::<Vpc>(ctx, VPCS, vpc_id)?.ok_or_else(|| vpc_not_found(vpc_id))?;
     let id = new_id("sg");
-    let name = opt_str(body, "SecurityGroupName")?.unwrap_or(&id).to_string();
+    let name = request.security_group_name.clone().unwrap_or_else(|| id.clone());
     check_group_name(ctx, vpc_id, &name, None)?;
-    ctx.check_quota("QuotaExceeded.SecurityGroup", "security_groups", ctx.owned(SECURITY_GROUPS).len() as u64, 1)?;
-    let group = json!({
-        "SecurityGroupId": id,
-        "SecurityGroupName": name,
-        "Description": opt_str(body, "Description")?.unwrap_or(""),
-        "VpcId": vpc_id,
-        "SecurityGroupType": "other",
-        "ServiceManaged": false,
-        "CreateTime": timestamp(ctx.now),
-        USED_BY: [],
-        CLIENT_TOKEN_FIELD: client_token(body),
-        ACCOUNT_FIELD: ctx.account,
-    });
-    ctx.tables.put(SECURITY_GROUPS, &id, group);
-    let view = group_view(ctx, &id).unwrap_or(Value::Null);
-    Ok(json!({"SecurityGroupId": id, "SecurityGroup": view}))
+    ctx.check_quota(errors::QUOTA_SECURITY_GROUP, "security_groups", ctx.owned(SECURITY_GROUPS).len() as u64, 1)?;
+    let group = SecurityGroup {
+        security_group_id: id.clone(),
+        security_group_name: name,
+        description: request.description.unwrap_or_default(),
+        vpc_id: vpc_id.to_string(),
+        security_group_type: GROUP_TYPE_OTHER.to_string(),
+        service_managed: false,
+        create_time: timestamp(ctx.now),
+        used_by: Vec::new(),
+        client_token: token(request.client_token),
+        security_group_entry_set: None,
+    };
+    records::put(ctx.tables, SECURITY_GROUPS, &ctx.account, &id, &group)?;
+    let view = group_view(ctx, &id)?;
+    Ok(CreateSecurityGroupAnswer { security_group_id: id, security_group: view })
 }
 
-fn describe_security_groups(ctx: &mut RequestContext<'_>, body: &Value) -> Result<Value, ApiError> {
-    let set = select(
+fn describe_security_groups(
+    ctx: &mut RequestContext<'_>,
+    request: DescribeSecurityGroupsRequest,
+) -> Result<DescribeSecurityGroupsAnswer, ApiError> {
+    let set: Vec<SecurityGroup> = select(
         ctx,
         SECURITY_GROUPS,
-        body,
-        "SecurityGroupId",
-        &[("vpc-id", "VpcId"), ("security-group-name", "SecurityGroupName"), ("client-token", CLIENT_TOKEN_FIELD)],
+        &request.security_group_id,
+        &request.filter,
+        &[
+            (FILTER_VPC_ID, |g: &SecurityGroup| Some(&g.vpc_id)),
+            (FILTER_SECURITY_GROUP_NAME, |g: &SecurityGroup| Some(&g.security_group_name)),
+            (FILTER_CLIENT_TOKEN, |g: &SecurityGroup| g.client_token.as_ref()),
+        ],
     )?;
-    let with_entries: Vec<Value> = set
-        .iter()
-        .filter_map(|g| g.get("SecurityGroupId").and_then(Value::as_str).and_then(|id| group_view(ctx, id)))
-        .collect();
-    Ok(json!({"SecurityGroupSet": with_entries}))
+    let mut with_entries = Vec::new();
+    for group in set {
+        with_entries.extend(group_view(ctx, &group.security_group_id)?);
+    }
+    Ok(DescribeSecurityGroupsAnswer { security_group_set: with_entries })
 }
 
-fn modify_security_group(ctx: &mut RequestContext<'_>, body: &Value) -> Result<Value, ApiError> {
-    let id = param_str(body, "SecurityGroupId")?;
-    let mut group = ctx.get_owned(SECURITY_GROUPS, id).ok_or_else(|| group_not_found(id))?;
-    if let Some(name) = opt_str(body, "SecurityGroupName")? {
-        if is_service_managed(&group) && name != str_field(&group, "SecurityGroupName") {
+fn modify_security_group(
+    ctx: &mut RequestContext<'_>,
+    request: ModifySecurityGroupRequest,
+) -> Result<ModifySecurityGroupAnswer, ApiError> {
+    let id = required(&request.security_group_id, "SecurityGroupId")?;
+    let mut group: SecurityGroup = owned(ctx, SECURITY_GROUPS, id)?.ok_or_else(|| group_not_found(id))?;
+    if let Some(name) = request.security_group_name {
+        if group.service_managed && name != group.security_group_name {
             return Err(ApiError::bad_request(
-                "OperationDenied.ServiceManaged",
+                errors::SERVICE_MANAGED,
                 format!("security group {id} ({KMR_GROUP_NAME}) is managed by KMR and cannot be renamed"),
             ));
         }
-        let vpc_id = str_field(&group, "VpcId").to_string();
-        check_group_name(ctx, &vpc_id, name, Some(id))?;
-        group["SecurityGroupName"] = json!(name);
+        check_group_name(ctx, &group.vpc_id, &name, Some(id))?;
+        group.security_group_name = name;
     }
-    if let Some(description) = opt_str(body, "Description")? {
-        group["Description"] = json!(description);
+    if let Some(description) = request.description {
+        group.description = description;
     }
-    ctx.tables.put(SECURITY_GROUPS, id, group);
-    Ok(json!({"Return": true, "SecurityGroup": group_view(ctx, id)}))
+    records::put(ctx.tables, SECURITY_GROUPS, &ctx.account, id, &group)?;
+    Ok(ModifySecurityGroupAnswer { ok: true, security_group: group_view(ctx, id)? })
 }
 
-fn delete_security_group(ctx: &mut RequestContext<'_>, body: &Value) -> Result<Value, ApiError> {
-    let id = param_str(body, "SecurityGroupId")?;
-    let group = ctx.get_owned(SECURITY_GROUPS, id).ok_or_else(|| group_not_found(id))?;
-    let used = users(&group);
-    if !used.is_empty() {
+fn delete_security_group(
+    ctx: &mut RequestContext<'_>,
+    request: DeleteSecurityGroupRequest,
+) -> Result<ReturnAnswer, ApiError> {
+    let id = required(&request.security_group_id, "SecurityGroupId")?;
+    let group: SecurityGroup = owned(ctx, SECURITY_GROUPS, id)?.ok_or_else(|| group_not_found(id))?;
+    if !group.used_by.is_empty() {
         return Err(ApiError::bad_request(
-            "SecurityGroup.InUse",
-            format!("security group {id} ({}) is used by {}", str_field(&group, "SecurityGroupName"), used.join(", ")),
+            errors::SECURITY_GROUP_IN_USE,
+            format!("security group {id} ({}) is used by {}", group.security_group_name, group.used_by.join(", ")),
         ));
     }
-    delete_group_and_entries(ctx, id);
-    Ok(json!({"Return": true}))
+    delete_group_and_entries(ctx, id)?;
+    Ok(ReturnAnswer { ok: true })
 }
 
 fn check_group_name(ctx: &RequestContext<'_>, vpc_id: &str, name: &str, except: Option<&str>) -> Result<(), ApiError> {
@@ -433,37 +493,38 @@ fn check_group_name(ctx: &RequestContext<'_>, vpc_id: &str, name: &str, except: 
             format!("`{KMR_GROUP_NAME}` is reserved for the group KMR makes; read it with a data source instead"),
         ));
     }
-    let taken = ctx.owned(SECURITY_GROUPS).into_iter().find(|(gid, g)| {
-        Some(gid.as_str()) != except && str_field(g, "VpcId") == vpc_id && str_field(g, "SecurityGroupName") == name
-    });
+    let taken = all::<SecurityGroup>(ctx, SECURITY_GROUPS)?
+        .into_iter()
+        .find(|(gid, g)| Some(gid.as_str()) != except && g.vpc_id == vpc_id && g.security_group_name == name);
     match taken {
         Some((gid, _)) => Err(ApiError::bad_request(
-            "SecurityGroupName.Duplicate",
+            errors::DUPLICATE_GROUP_NAME,
             format!("VPC {vpc_id} already has a security group named `{name}` ({gid})"),
         )),
         None => Ok(()),
     }
 }
 
-fn delete_group_and_entries(ctx: &mut RequestContext<'_>, group_id: &str) {
-    for entry_id in ids_where(ctx, SECURITY_GROUP_ENTRIES, "SecurityGroupId", group_id) {
+fn delete_group_and_entries(ctx: &mut RequestContext<'_>, group_id: &str) -> Result<(), ApiError> {
+    for (entry_id, _) in entries_of(ctx, group_id)? {
         ctx.tables.delete(SECURITY_GROUP_ENTRIES, &entry_id);
     }
     ctx.tables.delete(SECURITY_GROUPS, group_id);
+    Ok(())
+}
+
+fn entries_of(ctx: &RequestContext<'_>, group_id: &str) -> Result<Vec<(String, SecurityGroupEntry)>, ApiError> {
+    Ok(all::<SecurityGroupEntry>(ctx, SECURITY_GROUP_ENTRIES)?
+        .into_iter()
+        .filter(|(_, e)| e.security_group_id == group_id)
+        .collect())
 }
 
 /// A group as describes show it, with its `SecurityGroupEntrySet`.
-fn group_view(ctx: &RequestContext<'_>, id: &str) -> Option<Value> {
-    let group = ctx.get_owned(SECURITY_GROUPS, id)?;
-    let entries: Vec<Value> = ctx
-        .owned(SECURITY_GROUP_ENTRIES)
-        .into_iter()
-        .filter(|(_, e)| str_field(e, "SecurityGroupId") == id)
-        .map(|(_, e)| public(e))
-        .collect();
-    let mut view = public(group);
-    view["SecurityGroupEntrySet"] = json!(entries);
-    Some(view)
+fn group_view(ctx: &RequestContext<'_>, id: &str) -> Result<Option<SecurityGroup>, ApiError> {
+    let Some(mut group) = owned::<SecurityGroup>(ctx, SECURITY_GROUPS, id)? else { return Ok(None) };
+    group.security_group_entry_set = Some(entries_of(ctx, id)?.into_iter().map(|(_, e)| e).collect());
+    Ok(Some(group))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -479,31 +540,36 @@ struct EntryIdentity {
     icmp: Option<(i64, i64)>,
 }
 
-fn entry_identity(body: &Value) -> Result<EntryIdentity, ApiError> {
-    let direction = param_str(body, "Direction")?;
-    if !matches!(direction, "in" | "out") {
+fn entry_identity(request: &AuthorizeSecurityGroupEntryRequest) -> Result<EntryIdentity, ApiError> {
+    let direction = required(&request.direction, "Direction")?;
+    if !matches!(direction, DIRECTION_IN | DIRECTION_OUT) {
         return Err(ApiError::invalid("Direction", format!("expected `in` or `out`, not `{direction}`")));
     }
-    let protocol = param_str(body, "Protocol")?;
-    let cidr = Cidr::parse(param_str(body, "CidrBlock")?).map_err(|why| ApiError::invalid("CidrBlock", why))?;
+    let protocol = required(&request.protocol, "Protocol")?;
+    let cidr =
+        Cidr::parse(required(&request.cidr_block, "CidrBlock")?).map_err(|why| ApiError::invalid("CidrBlock", why))?;
     let (ports, icmp) = match protocol {
-        "tcp" | "udp" => {
-            let from = opt_i64(body, "PortRangeFrom")?.ok_or_else(|| ApiError::missing("PortRangeFrom"))?;
-            let to = opt_i64(body, "PortRangeTo")?.ok_or_else(|| ApiError::missing("PortRangeTo"))?;
-            if !(1..=65535).contains(&from) || !(1..=65535).contains(&to) || from > to {
+        PROTOCOL_TCP | PROTOCOL_UDP => {
+            let from = request.port_range_from.ok_or_else(|| ApiError::missing("PortRangeFrom"))?;
+            let to = request.port_range_to.ok_or_else(|| ApiError::missing("PortRangeTo"))?;
+            if !limits::PORTS.contains(&from) || !limits::PORTS.contains(&to) || from > to {
                 return Err(ApiError::invalid(
                     "PortRangeFrom",
-                    format!("ports must be 1 to 65535 with from <= to, not {from}..{to}"),
+                    format!(
+                        "ports must be {} to {} with from <= to, not {from}..{to}",
+                        limits::PORTS.start(),
+                        limits::PORTS.end()
+                    ),
                 ));
             }
             (Some((from, to)), None)
         }
-        "icmp" => {
-            let icmp_type = opt_i64(body, "IcmpType")?.ok_or_else(|| ApiError::missing("IcmpType"))?;
-            let icmp_code = opt_i64(body, "IcmpCode")?.ok_or_else(|| ApiError::missing("IcmpCode"))?;
+        PROTOCOL_ICMP => {
+            let icmp_type = request.icmp_type.ok_or_else(|| ApiError::missing("IcmpType"))?;
+            let icmp_code = request.icmp_code.ok_or_else(|| ApiError::missing("IcmpCode"))?;
             (None, Some((icmp_type, icmp_code)))
         }
-        "ip" => (None, None),
+        PROTOCOL_IP => (None, None),
         other => return Err(ApiError::invalid("Protocol", format!("expected ip, tcp, udp or icmp, not `{other}`"))),
     };
     Ok(EntryIdentity {
@@ -515,202 +581,156 @@ fn entry_identity(body: &Value) -> Result<EntryIdentity, ApiError> {
     })
 }
 
-fn stored_identity(entry: &Value) -> Option<EntryIdentity> {
-    entry_identity(entry).ok()
+fn stored_identity(entry: &SecurityGroupEntry) -> EntryIdentity {
+    EntryIdentity {
+        direction: entry.direction.clone(),
+        protocol: entry.protocol.clone(),
+        cidr: entry.cidr_block.clone(),
+        ports: entry.port_range_from.zip(entry.port_range_to),
+        icmp: entry.icmp_type.zip(entry.icmp_code),
+    }
 }
 
-fn authorize_entry(ctx: &mut RequestContext<'_>, body: &Value) -> Result<Value, ApiError> {
-    let group_id = param_str(body, "SecurityGroupId")?;
-    ctx.get_owned(SECURITY_GROUPS, group_id).ok_or_else(|| group_not_found(group_id))?;
-    let identity = entry_identity(body)?;
-    let entries: Vec<(String, Value)> = ctx
-        .owned(SECURITY_GROUP_ENTRIES)
-        .into_iter()
-        .filter(|(_, e)| str_field(e, "SecurityGroupId") == group_id)
-        .collect();
-    if let Some((existing, _)) = entries.iter().find(|(_, e)| stored_identity(e).as_ref() == Some(&identity)) {
+fn authorize_entry(
+    ctx: &mut RequestContext<'_>,
+    request: AuthorizeSecurityGroupEntryRequest,
+) -> Result<AuthorizeSecurityGroupEntryAnswer, ApiError> {
+    let group_id = required(&request.security_group_id, "SecurityGroupId")?;
+    owned::<SecurityGroup>(ctx, SECURITY_GROUPS, group_id)?.ok_or_else(|| group_not_found(group_id))?;
+    let identity = entry_identity(&request)?;
+    let entries = entries_of(ctx, group_id)?;
+    if let Some((existing, _)) = entries.iter().find(|(_, e)| stored_identity(e) == identity) {
         return Err(ApiError::bad_request(
-            "SecurityGroupEntry.Duplicate",
+            errors::DUPLICATE_ENTRY,
             format!(
                 "security group {group_id} already has this rule ({} {} {}): entry {existing}",
                 identity.direction, identity.protocol, identity.cidr
             ),
         ));
     }
-    ctx.check_quota("QuotaExceeded.SecurityGroupEntry", "security_group_rules", entries.len() as u64, 1)?;
+    ctx.check_quota(errors::QUOTA_SECURITY_GROUP_ENTRY, "security_group_rules", entries.len() as u64, 1)?;
     let id = new_id("sge");
-    let mut entry = json!({
-        "SecurityGroupEntryId": id,
-        "SecurityGroupId": group_id,
-        "Direction": identity.direction,
-        "Protocol": identity.protocol,
-        "CidrBlock": identity.cidr,
-        "Description": opt_str(body, "Description")?.unwrap_or(""),
-        "CreateTime": timestamp(ctx.now),
-        CLIENT_TOKEN_FIELD: client_token(body),
-        ACCOUNT_FIELD: ctx.account,
-    });
-    if let Some((from, to)) = identity.ports {
-        entry["PortRangeFrom"] = json!(from);
-        entry["PortRangeTo"] = json!(to);
-    }
-    if let Some((icmp_type, icmp_code)) = identity.icmp {
-        entry["IcmpType"] = json!(icmp_type);
-        entry["IcmpCode"] = json!(icmp_code);
-    }
-    ctx.tables.put(SECURITY_GROUP_ENTRIES, &id, entry);
-    Ok(json!({"Return": true, "SecurityGroupEntryId": id}))
+    let entry = SecurityGroupEntry {
+        security_group_entry_id: id.clone(),
+        security_group_id: group_id.to_string(),
+        direction: identity.direction,
+        protocol: identity.protocol,
+        cidr_block: identity.cidr,
+        description: request.description.clone().unwrap_or_default(),
+        create_time: timestamp(ctx.now),
+        client_token: token(request.client_token.clone()),
+        port_range_from: identity.ports.map(|(from, _)| from),
+        port_range_to: identity.ports.map(|(_, to)| to),
+        icmp_type: identity.icmp.map(|(icmp_type, _)| icmp_type),
+        icmp_code: identity.icmp.map(|(_, icmp_code)| icmp_code),
+    };
+    records::put(ctx.tables, SECURITY_GROUP_ENTRIES, &ctx.account, &id, &entry)?;
+    Ok(AuthorizeSecurityGroupEntryAnswer { ok: true, security_group_entry_id: id })
 }
 
-fn entry_of_group(ctx: &RequestContext<'_>, body: &Value) -> Result<(String, Value), ApiError> {
-    let group_id = param_str(body, "SecurityGroupId")?;
-    let entry_id = param_str(body, "SecurityGroupEntryId")?;
-    ctx.get_owned(SECURITY_GROUPS, group_id).ok_or_else(|| group_not_found(group_id))?;
-    let entry = ctx
-        .get_owned(SECURITY_GROUP_ENTRIES, entry_id)
-        .filter(|e| str_field(e, "SecurityGroupId") == group_id)
+fn entry_of_group(
+    ctx: &RequestContext<'_>,
+    request: &SecurityGroupEntryRequest,
+) -> Result<(String, SecurityGroupEntry), ApiError> {
+    let group_id = required(&request.security_group_id, "SecurityGroupId")?;
+    let entry_id = required(&request.security_group_entry_id, "SecurityGroupEntryId")?;
+    owned::<SecurityGroup>(ctx, SECURITY_GROUPS, group_id)?.ok_or_else(|| group_not_found(group_id))?;
+    let entry = owned::<SecurityGroupEntry>(ctx, SECURITY_GROUP_ENTRIES, entry_id)?
+        .filter(|e| e.security_group_id == group_id)
         .ok_or_else(|| {
             ApiError::not_found(
-                "InvalidSecurityGroupEntry.NotFound",
+                errors::SECURITY_GROUP_ENTRY_NOT_FOUND,
                 format!("security group {group_id} has no entry {entry_id}"),
             )
         })?;
     Ok((entry_id.to_string(), entry))
 }
 
-fn revoke_entry(ctx: &mut RequestContext<'_>, body: &Value) -> Result<Value, ApiError> {
-    let (entry_id, _) = entry_of_group(ctx, body)?;
+fn revoke_entry(ctx: &mut RequestContext<'_>, request: SecurityGroupEntryRequest) -> Result<ReturnAnswer, ApiError> {
+    let (entry_id, _) = entry_of_group(ctx, &request)?;
     ctx.tables.delete(SECURITY_GROUP_ENTRIES, &entry_id);
-    Ok(json!({"Return": true}))
+    Ok(ReturnAnswer { ok: true })
 }
 
-fn modify_entry(ctx: &mut RequestContext<'_>, body: &Value) -> Result<Value, ApiError> {
-    let (entry_id, mut entry) = entry_of_group(ctx, body)?;
-    if let Some(description) = opt_str(body, "Description")? {
-        entry["Description"] = json!(description);
+fn modify_entry(ctx: &mut RequestContext<'_>, request: SecurityGroupEntryRequest) -> Result<ReturnAnswer, ApiError> {
+    let (entry_id, mut entry) = entry_of_group(ctx, &request)?;
+    if let Some(description) = request.description {
+        entry.description = description;
     }
-    ctx.tables.put(SECURITY_GROUP_ENTRIES, &entry_id, entry);
-    Ok(json!({"Return": true}))
+    records::put(ctx.tables, SECURITY_GROUP_ENTRIES, &ctx.account, &entry_id, &entry)?;
+    Ok(ReturnAnswer { ok: true })
 }
 
 // ---------------------------------------------------------------------------------------
 // Helpers.
 
-/// The requesting account's objects of `table`, narrowed by the ids in `id_param` and by
-/// filters (`filter name` → stored field), in the API's shape.
-fn select(
+/// Reads the field of an object a describe filter matches.
+type FieldOf<T> = fn(&T) -> Option<&String>;
+
+/// A field a describe filter matches, by the filter's name.
+type FilterField<T> = (&'static str, FieldOf<T>);
+
+/// The requesting account's objects of `table`, narrowed by `ids` and by filters, in the
+/// API's shape.
+fn select<T: DeserializeOwned>(
     ctx: &RequestContext<'_>,
     table: &str,
-    body: &Value,
-    id_param: &str,
-    filter_fields: &[(&str, &str)],
-) -> Result<Vec<Value>, ApiError> {
-    let ids = opt_str_list(body, id_param)?;
-    let filters = filters(body)?;
-    for (name, _) in &filters {
-        if !filter_fields.iter().any(|(f, _)| f == name) {
-            let known: Vec<&str> = filter_fields.iter().map(|(f, _)| *f).collect();
-            return Err(ApiError::invalid("Filter", format!("unknown filter `{name}` (known: {})", known.join(", "))));
+    ids: &[String],
+    filters: &[Filter],
+    filter_fields: &[FilterField<T>],
+) -> Result<Vec<T>, ApiError> {
+    let mut wanted: Vec<(FieldOf<T>, &[String])> = Vec::new();
+    for filter in filters {
+        let name = filter.name.as_deref().ok_or_else(|| ApiError::invalid("Filter", "every filter needs a `Name`"))?;
+        match filter_fields.iter().find(|(f, _)| *f == name) {
+            Some((_, field)) => wanted.push((*field, &filter.value)),
+            None => {
+                let known: Vec<&str> = filter_fields.iter().map(|(f, _)| *f).collect();
+                return Err(ApiError::invalid(
+                    "Filter",
+                    format!("unknown filter `{name}` (known: {})", known.join(", ")),
+                ));
+            }
         }
     }
-    Ok(ctx
-        .owned(table)
+    Ok(all::<T>(ctx, table)?
         .into_iter()
         .filter(|(id, _)| ids.is_empty() || ids.contains(id))
         .filter(|(_, object)| {
-            filters.iter().all(|(name, values)| {
-                let field = filter_fields.iter().find(|(f, _)| f == name).map(|(_, field)| *field).unwrap_or("");
-                values.iter().any(|v| str_field(object, field) == v)
+            wanted.iter().all(|(field, values)| {
+                let value = field(object).map_or("", String::as_str);
+                values.iter().any(|v| v == value)
             })
         })
-        .map(|(_, object)| public(object))
+        .map(|(_, object)| object)
         .collect())
 }
 
-/// An object as the API shows it: without the owner field.
-fn public(mut object: Value) -> Value {
-    if let Some(map) = object.as_object_mut() {
-        map.remove(ACCOUNT_FIELD);
-    }
-    object
+/// The requesting account's object `id` of `table`.
+fn owned<T: DeserializeOwned>(ctx: &RequestContext<'_>, table: &str, id: &str) -> Result<Option<T>, ApiError> {
+    records::get(ctx.tables, table, &ctx.account, id)
 }
 
-fn ids_where(ctx: &RequestContext<'_>, table: &str, field: &str, value: &str) -> Vec<String> {
-    ctx.owned(table).into_iter().filter(|(_, o)| str_field(o, field) == value).map(|(id, _)| id).collect()
+/// Every object of `table` the requesting account owns, in id order.
+fn all<T: DeserializeOwned>(ctx: &RequestContext<'_>, table: &str) -> Result<Vec<(String, T)>, ApiError> {
+    records::list(ctx.tables, table, &ctx.account)
 }
 
-fn str_field<'v>(object: &'v Value, field: &str) -> &'v str {
-    object.get(field).and_then(Value::as_str).unwrap_or("")
-}
-
-fn users(object: &Value) -> Vec<String> {
-    object
-        .get(USED_BY)
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|u| u.as_str().map(str::to_string)).collect())
-        .unwrap_or_default()
-}
-
-fn is_service_managed(group: &Value) -> bool {
-    group.get("ServiceManaged").and_then(Value::as_bool) == Some(true)
+/// The `ClientToken` an object keeps: none for an empty one.
+fn token(client_token: Option<String>) -> Option<String> {
+    client_token.filter(|t| !t.is_empty())
 }
 
 fn vpc_not_found(id: &str) -> ApiError {
-    ApiError::not_found("InvalidVpc.NotFound", format!("VPC {id} does not exist"))
+    ApiError::not_found(errors::VPC_NOT_FOUND, format!("VPC {id} does not exist"))
 }
 
 fn subnet_not_found(id: &str) -> ApiError {
-    ApiError::not_found("InvalidSubnet.NotFound", format!("subnet {id} does not exist"))
+    ApiError::not_found(errors::SUBNET_NOT_FOUND, format!("subnet {id} does not exist"))
 }
 
 fn group_not_found(id: &str) -> ApiError {
-    ApiError::not_found("InvalidSecurityGroup.NotFound", format!("security group {id} does not exist"))
-}
-
-/// An IPv4 CIDR block; the address must be the network address.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cidr {
-    addr: u32,
-    pub prefix: u8,
-}
-
-impl Cidr {
-    /// The SDK's parser, which the providers' plan-time checks use too: a block the plan
-    /// accepts is one the API accepts.
-    pub fn parse(text: &str) -> Result<Cidr, String> {
-        let net = corral_provider_sdk::validate::parse_cidr_v4(text)?;
-        Ok(Cidr { addr: u32::from(net.addr()), prefix: net.prefix_len() })
-    }
-
-    fn mask(&self) -> u32 {
-        if self.prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(self.prefix)) }
-    }
-
-    pub fn network(&self) -> u32 {
-        self.addr & self.mask()
-    }
-
-    pub fn broadcast(&self) -> u32 {
-        self.network() | !self.mask()
-    }
-
-    pub fn size(&self) -> u64 {
-        1u64 << (32 - u32::from(self.prefix))
-    }
-
-    pub fn contains(&self, other: &Cidr) -> bool {
-        other.prefix >= self.prefix && (other.network() & self.mask()) == self.network()
-    }
-
-    pub fn overlaps(&self, other: &Cidr) -> bool {
-        self.contains(other) || other.contains(self)
-    }
-}
-
-impl std::fmt::Display for Cidr {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", Ipv4Addr::from(self.addr), self.prefix)
-    }
+    ApiError::not_found(errors::SECURITY_GROUP_NOT_FOUND, format!("security group {id} does not exist"))
 }
 
 #[cfg(test)]

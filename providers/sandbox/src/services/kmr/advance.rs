@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
+use corral_api_kmr::errors;
 use corral_provider_sdk::emulator::{ApiError, RequestContext};
 
 use super::clusters::{self, NewCluster};
@@ -107,7 +108,7 @@ fn launch_run(
         Some(t) if t.account == plan.account => t,
         _ => {
             return Err(ApiError::not_found(
-                "TemplateNotFound",
+                errors::TEMPLATE_NOT_FOUND,
                 format!("cluster template `{}` no longer exists", plan.template_id),
             ));
         }

@@ -1,35 +1,11 @@
-//! What the emulated KMR offers and how long things take: versions with their services,
-//! instance types, node-group limits, and the sandbox durations of each lifecycle step.
-//! One place, so the service's rules and `ListClusterVersions` cannot disagree.
+//! What the emulated KMR offers (the API's [`limits`](corral_api_kmr::limits), re-exported)
+//! and how long things take in sandbox time: the durations of each lifecycle step.
 
 use chrono::Duration;
 
-/// Versions of the Hadoop distribution (`MainVersion`), newest last.
-pub const MAIN_VERSIONS: &[&str] = &["5.0.0", "5.1.0", "5.2.0", "5.3.0"];
-
-/// Services every Hadoop cluster has, whether asked for or not.
-pub const MANDATORY_SERVICES: &[&str] = &["hdfs", "mapreduce", "tez", "yarn", "zookeeper"];
-
-/// Services a cluster may add.
-pub const OPTIONAL_SERVICES: &[&str] =
-    &["flink", "hbase", "hive", "hue", "kafka", "kyuubi", "presto", "ranger", "spark", "sqoop", "trino"];
-
-/// Instance types (vCPU × memory) a node group may use.
-pub const INSTANCE_TYPES: &[&str] = &["S6.XLARGE8", "S6.2XLARGE16", "S6.4XLARGE32", "S6.8XLARGE64", "I4.4XLARGE32"];
-
-/// Job types a transient cluster runs.
-pub const JOB_TYPES: &[&str] = &["SPARK", "HIVE", "MAPREDUCE"];
-
-/// How many nodes a group may have (`InstanceGroupRequirements`). The master count is
-/// fixed at launch; core nodes hold HDFS blocks, so at least one must stay.
-pub fn group_limits(group_type: &str) -> Option<(u32, u32)> {
-    match group_type {
-        "MASTER" => Some((1, 2)),
-        "CORE" => Some((1, 500)),
-        "TASK" => Some((0, 500)),
-        _ => None,
-    }
-}
+pub use corral_api_kmr::limits::{
+    INSTANCE_TYPES, JOB_TYPES, MAIN_VERSIONS, MANDATORY_SERVICES, OPTIONAL_SERVICES, group_limits,
+};
 
 /// Sandbox time from `LaunchCluster` to `running`.
 pub fn create_duration() -> Duration {

@@ -3,15 +3,19 @@
 //! `ConvertTrialCluster`, `ModifyClusterName`, `ListClusterVersions`.
 
 use chrono::{DateTime, Utc};
-use corral_provider_sdk::emulator::{ApiError, RequestContext, Tables};
-use serde::Deserialize;
-use serde_json::json;
+use corral_api_kmr::action;
+use corral_api_kmr::cluster::{
+    ClusterIdAnswer, ClusterIdRequest, ClusterStatusAnswer, ClusterVersion, ConvertTrialClusterAnswer,
+    ConvertTrialClusterRequest, GroupRequirement, LaunchClusterRequest, ListClusterVersionsAnswer, ListClustersAnswer,
+    ListClustersRequest, ModifyClusterNameRequest, ScaleRequest,
+};
+use corral_api_kmr::errors;
+use corral_api_kmr::limits;
+use corral_provider_sdk::emulator::{ApiError, Quotas, RequestContext, Tables};
 
 use super::model::*;
-use corral_provider_sdk::emulator::Quotas;
-
 use super::quota;
-use super::request::{SpecRequest, decode, invalid, missing, required};
+use super::request::{answer, check_name, decode, into_spec, invalid, missing, required};
 use super::{catalog, lifecycle, network, password, store};
 
 /// What a new cluster is, apart from its spec.
@@ -108,31 +112,17 @@ pub fn new_cluster(
     })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct LaunchRequest {
-    cluster_name: Option<String>,
-    cluster_type: Option<String>,
-    charge_type: Option<String>,
-    client_token: Option<String>,
-    admin_password: Option<String>,
-    #[serde(flatten)]
-    spec: SpecRequest,
-}
-
 pub fn launch(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
-    let request: LaunchRequest = decode(body)?;
+    let request: LaunchClusterRequest = decode(body)?;
     let account = ctx.account.clone();
     if let Some(token) = request.client_token.as_deref().filter(|t| !t.is_empty())
-        && let Some(id) = store::created_by_token(ctx.tables, &account, "LaunchCluster", token)
+        && let Some(id) = store::created_by_token(ctx.tables, &account, action::LAUNCH_CLUSTER, token)
     {
         // A retried launch: the first one's cluster, not a second cluster.
-        return Ok(json!({ "ClusterId": id }));
+        return Ok(answer(&ClusterStatusAnswer { cluster_id: id, cluster_status: None }));
     }
     let name = required(&request.cluster_name, "ClusterName")?;
-    if name.chars().count() > 64 {
-        return Err(invalid("ClusterName", "at most 64 characters"));
-    }
+    check_name(&name, "ClusterName")?;
     let cluster_type = match request.cluster_type.as_deref().unwrap_or(TYPE_PERSISTENT).to_ascii_lowercase().as_str() {
         TYPE_PERSISTENT => TYPE_PERSISTENT,
         TYPE_TRANSIENT => TYPE_TRANSIENT,
@@ -146,9 +136,9 @@ pub fn launch(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
         ));
     }
     if let Some(why) = request.admin_password.as_deref().and_then(password::problem) {
-        return Err(ApiError::bad_request("InvalidParameterValue.AdminPassword", why));
+        return Err(ApiError::bad_request(password::ERROR_CODE, why));
     }
-    let spec = request.spec.into_spec(cluster_type == TYPE_TRANSIENT)?;
+    let spec = into_spec(request.spec, cluster_type == TYPE_TRANSIENT)?;
     let existing: Vec<Cluster> = store::list(ctx.tables, CLUSTERS)?;
     let now = ctx.now;
     let quotas = ctx.quotas.clone();
@@ -171,9 +161,17 @@ pub fn launch(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
     )?;
     store::put(ctx.tables, CLUSTERS, &cluster.cluster_id, &cluster)?;
     if let Some(token) = &cluster.client_token {
-        store::remember_token(ctx.tables, &account, "LaunchCluster", token, &cluster.cluster_id);
+        store::remember_token(ctx.tables, &account, action::LAUNCH_CLUSTER, token, &cluster.cluster_id);
     }
-    Ok(json!({ "ClusterId": cluster.cluster_id, "ClusterStatus": cluster.cluster_status }))
+    Ok(status_answer(&cluster))
+}
+
+/// The answer of an action that changes a cluster's status.
+fn status_answer(cluster: &Cluster) -> serde_json::Value {
+    answer(&ClusterStatusAnswer {
+        cluster_id: cluster.cluster_id.clone(),
+        cluster_status: Some(cluster.cluster_status.clone()),
+    })
 }
 
 /// A charge type by its API name; `trial_allowed` is false for conversions.
@@ -193,51 +191,23 @@ fn charge_type(name: &str, trial_allowed: bool) -> Result<&'static str, ApiError
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ClusterIdRequest {
-    cluster_id: Option<String>,
-}
-
 /// The account's cluster by id; another account's cluster does not exist for this one.
 pub fn find(ctx: &RequestContext<'_>, id: &str) -> Result<Cluster, ApiError> {
     match store::get::<Cluster>(ctx.tables, CLUSTERS, id)? {
         Some(c) if c.account == ctx.account => Ok(c),
-        _ => Err(ApiError::not_found("ClusterNotFound", format!("cluster `{id}` does not exist"))),
+        _ => Err(ApiError::not_found(errors::CLUSTER_NOT_FOUND, format!("cluster `{id}` does not exist"))),
     }
-}
-
-pub fn view(cluster: &Cluster, now: DateTime<Utc>) -> serde_json::Value {
-    let mut json = store::to_api(cluster);
-    let end = cluster.release_time.unwrap_or(now);
-    let serving = cluster.ready_time.map(|ready| (end - ready).num_minutes().max(0)).unwrap_or(0);
-    if let Some(object) = json.as_object_mut() {
-        object.insert("ServingMinutes".into(), json!(serving));
-        object.remove("NextInstanceSeq");
-        object.remove("AdminPasswordHash");
-    }
-    json
 }
 
 pub fn describe(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: ClusterIdRequest = decode(body)?;
     let id = required(&request.cluster_id, "ClusterId")?;
     let cluster = find(ctx, &id)?;
-    Ok(view(&cluster, ctx.now))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct ListRequest {
-    /// `limit=10&offset=0`, as KMR pages.
-    marker: Option<String>,
-    cluster_status: Option<String>,
-    client_token: Option<String>,
-    execution_plan_id: Option<String>,
+    Ok(answer(&cluster.view(ctx.now)))
 }
 
 pub fn list(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
-    let request: ListRequest = decode(body)?;
+    let request: ListClustersRequest = decode(body)?;
     let (limit, offset) = parse_marker(request.marker.as_deref())?;
     let mut clusters: Vec<Cluster> = store::list::<Cluster>(ctx.tables, CLUSTERS)?
         .into_iter()
@@ -248,22 +218,19 @@ pub fn list(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<se
         .collect();
     clusters.sort_by(|a, b| (a.create_time, &a.cluster_id).cmp(&(b.create_time, &b.cluster_id)));
     let total = clusters.len();
-    let page: Vec<serde_json::Value> = clusters.iter().skip(offset).take(limit).map(|c| view(c, ctx.now)).collect();
-    let mut answer = json!({ "Clusters": page, "Total": total });
-    if offset + limit < total {
-        answer["Marker"] = json!(format!("limit={limit}&offset={}", offset + limit));
-    }
-    Ok(answer)
+    let page = clusters.iter().skip(offset).take(limit).map(|c| c.view(ctx.now)).collect();
+    let marker = (offset + limit < total).then(|| format!("limit={limit}&offset={}", offset + limit));
+    Ok(answer(&ListClustersAnswer { clusters: page, total, marker }))
 }
 
 fn parse_marker(marker: Option<&str>) -> Result<(usize, usize), ApiError> {
-    let (mut limit, mut offset) = (10usize, 0usize);
+    let (mut limit, mut offset) = (limits::PAGE_DEFAULT, 0usize);
     for part in marker.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
         let (key, value) =
             part.split_once('=').ok_or_else(|| invalid("Marker", format!("`{part}` is not key=value")))?;
         let number: usize = value.parse().map_err(|_| invalid("Marker", format!("`{value}` is not a number")))?;
         match key {
-            "limit" => limit = number.clamp(1, 100),
+            "limit" => limit = number.clamp(1, limits::PAGE_MAX),
             "offset" => offset = number,
             other => return Err(invalid("Marker", format!("unknown key `{other}`"))),
         }
@@ -271,39 +238,10 @@ fn parse_marker(marker: Option<&str>) -> Result<(usize, usize), ApiError> {
     Ok((limit, offset))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ScaleRequest {
-    cluster_id: Option<String>,
-    #[serde(default)]
-    instance_groups: Vec<ScaleGroup>,
-    client_token: Option<String>,
-    #[serde(default)]
-    graceful_scale_in: bool,
-    #[serde(default)]
-    graceful_scale_in_timeout: u32,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ScaleGroup {
-    instance_group_id: Option<String>,
-    instance_group_type: Option<String>,
-    instance_count: Option<u32>,
-    #[serde(default)]
-    instances: Vec<InstanceRef>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct InstanceRef {
-    instance_id: String,
-}
-
 /// Scales one group out (`out`) or in. One group per call, one operation per cluster at a
 /// time, never the master group.
 pub fn scale(ctx: &mut RequestContext<'_>, body: &serde_json::Value, out: bool) -> Result<serde_json::Value, ApiError> {
-    let action = if out { "ScaleOutInstanceGroups" } else { "ScaleInInstanceGroups" };
+    let action = if out { action::SCALE_OUT_INSTANCE_GROUPS } else { action::SCALE_IN_INSTANCE_GROUPS };
     let request: ScaleRequest = decode(body)?;
     let id = required(&request.cluster_id, "ClusterId")?;
     let mut cluster = find(ctx, &id)?;
@@ -311,7 +249,7 @@ pub fn scale(ctx: &mut RequestContext<'_>, body: &serde_json::Value, out: bool) 
     if let Some(token) = request.client_token.as_deref().filter(|t| !t.is_empty())
         && store::created_by_token(ctx.tables, &account, action, token).is_some()
     {
-        return Ok(json!({ "ClusterId": id, "ClusterStatus": cluster.cluster_status }));
+        return Ok(status_answer(&cluster));
     }
     let [group_request] = request.instance_groups.as_slice() else {
         return Err(invalid("InstanceGroups", "exactly one instance group per call"));
@@ -332,8 +270,10 @@ pub fn scale(ctx: &mut RequestContext<'_>, body: &serde_json::Value, out: bool) 
             )
         })
         .cloned()
-        .ok_or_else(|| ApiError::not_found("InstanceGroupNotFound", "no such instance group in the cluster"))?;
-    if group.instance_group_type == "MASTER" {
+        .ok_or_else(|| {
+            ApiError::not_found(errors::INSTANCE_GROUP_NOT_FOUND, "no such instance group in the cluster")
+        })?;
+    if group.instance_group_type == GROUP_MASTER {
         return Err(invalid("InstanceGroups", "the number of master nodes is fixed when the cluster is launched"));
     }
     let (min, max) = catalog::group_limits(&group.instance_group_type).unwrap_or((0, 500));
@@ -375,8 +315,11 @@ pub fn scale(ctx: &mut RequestContext<'_>, body: &serde_json::Value, out: bool) 
                 format!("a {} group keeps at least {min} nodes", group.instance_group_type),
             ));
         }
-        if request.graceful_scale_in_timeout > 120 {
-            return Err(invalid("GracefulScaleInTimeout", "0 to 120 seconds"));
+        if request.graceful_scale_in_timeout > limits::GRACEFUL_SCALE_IN_MAX_SECONDS {
+            return Err(invalid(
+                "GracefulScaleInTimeout",
+                format!("0 to {} seconds", limits::GRACEFUL_SCALE_IN_MAX_SECONDS),
+            ));
         }
         let grace = if request.graceful_scale_in { i64::from(request.graceful_scale_in_timeout) } else { 0 };
         PendingOperation {
@@ -394,7 +337,7 @@ pub fn scale(ctx: &mut RequestContext<'_>, body: &serde_json::Value, out: bool) 
     if let Some(token) = request.client_token.as_deref().filter(|t| !t.is_empty()) {
         store::remember_token(ctx.tables, &account, action, token, &cluster.cluster_id);
     }
-    Ok(json!({ "ClusterId": cluster.cluster_id, "ClusterStatus": cluster.cluster_status }))
+    Ok(status_answer(&cluster))
 }
 
 /// A cluster takes a new operation only when `running` and nothing else is under way.
@@ -403,12 +346,12 @@ fn check_idle(cluster: &Cluster) -> Result<(), ApiError> {
         STATUS_RUNNING if cluster.pending_operation.is_none() => Ok(()),
         STATUS_SCALING_OUT | STATUS_SCALING_IN => Err(ApiError::new(
             409,
-            "ClusterBusy",
+            errors::CLUSTER_BUSY,
             format!("cluster `{}` is {}; one scale operation at a time", cluster.cluster_id, cluster.cluster_status),
         )),
         other => Err(ApiError::new(
             409,
-            "InvalidClusterStatus",
+            errors::INVALID_CLUSTER_STATUS,
             format!("cluster `{}` is {other}; it must be running", cluster.cluster_id),
         )),
     }
@@ -436,40 +379,33 @@ pub fn terminate(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Resu
             store::put(ctx.tables, CLUSTERS, &id, &cluster)?;
         }
     }
-    Ok(json!({ "ClusterId": id, "ClusterStatus": cluster.cluster_status }))
+    Ok(status_answer(&cluster))
 }
 
 fn busy(id: &str) -> ApiError {
-    ApiError::new(409, "ClusterBusy", format!("cluster `{id}` is busy"))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ConvertRequest {
-    cluster_id: Option<String>,
-    charge_type: Option<String>,
+    ApiError::new(409, errors::CLUSTER_BUSY, format!("cluster `{id}` is busy"))
 }
 
 /// Trial → paid, in place: same cluster, same nodes, a paid charge type.
 pub fn convert_trial(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
-    let request: ConvertRequest = decode(body)?;
+    let request: ConvertTrialClusterRequest = decode(body)?;
     let id = required(&request.cluster_id, "ClusterId")?;
     let target = charge_type(&required(&request.charge_type, "ChargeType")?, false)?;
     let mut cluster = find(ctx, &id)?;
     if cluster.is_gone() || cluster.cluster_status == STATUS_TERMINATING {
         return Err(ApiError::new(
             409,
-            "InvalidClusterStatus",
+            errors::INVALID_CLUSTER_STATUS,
             format!("cluster `{id}` is {}", cluster.cluster_status),
         ));
     }
     if !cluster.is_trial() {
         if cluster.charge_type == target {
-            return Ok(json!({ "ClusterId": id, "ChargeType": target }));
+            return Ok(answer(&ConvertTrialClusterAnswer { cluster_id: id, charge_type: target.to_string() }));
         }
         return Err(ApiError::new(
             409,
-            "NotTrialCluster",
+            errors::NOT_TRIAL_CLUSTER,
             format!("cluster `{id}` is already billed {}", cluster.charge_type),
         ));
     }
@@ -481,58 +417,53 @@ pub fn convert_trial(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> 
     cluster.converted_time = Some(ctx.now);
     cluster.expire_time = None;
     store::put(ctx.tables, CLUSTERS, &id, &cluster)?;
-    Ok(json!({ "ClusterId": id, "ChargeType": target }))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct RenameRequest {
-    cluster_id: Option<String>,
-    cluster_name: Option<String>,
+    Ok(answer(&ConvertTrialClusterAnswer { cluster_id: id, charge_type: target.to_string() }))
 }
 
 pub fn rename(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
-    let request: RenameRequest = decode(body)?;
+    let request: ModifyClusterNameRequest = decode(body)?;
     let id = required(&request.cluster_id, "ClusterId")?;
     let name = required(&request.cluster_name, "ClusterName")?;
-    if name.chars().count() > 64 {
-        return Err(invalid("ClusterName", "at most 64 characters"));
-    }
+    check_name(&name, "ClusterName")?;
     let mut cluster = find(ctx, &id)?;
     if cluster.is_gone() {
         return Err(ApiError::new(
             409,
-            "InvalidClusterStatus",
+            errors::INVALID_CLUSTER_STATUS,
             format!("cluster `{id}` is {}", cluster.cluster_status),
         ));
     }
     cluster.cluster_name = name;
     store::put(ctx.tables, CLUSTERS, &id, &cluster)?;
-    Ok(json!({ "ClusterId": id }))
+    Ok(answer(&ClusterIdAnswer { cluster_id: id }))
 }
 
 /// Versions, their services and the node-group rules (`InstanceGroupRequirements`).
 pub fn list_versions() -> serde_json::Value {
-    let requirements: Vec<serde_json::Value> = ["MASTER", "CORE", "TASK"]
+    let requirements: Vec<GroupRequirement> = GROUP_TYPES
         .iter()
         .filter_map(|t| {
-            catalog::group_limits(t).map(|(min, max)| {
-                json!({ "Name": t, "Essential": *t != "TASK", "IsPrimary": *t == "MASTER", "Min": min, "Max": max, "Step": 1 })
+            catalog::group_limits(t).map(|(min, max)| GroupRequirement {
+                name: t.to_string(),
+                essential: *t != GROUP_TASK,
+                is_primary: *t == GROUP_MASTER,
+                min,
+                max,
+                step: 1,
             })
         })
         .collect();
-    let versions: Vec<serde_json::Value> = catalog::MAIN_VERSIONS
+    let strings = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let versions = catalog::MAIN_VERSIONS
         .iter()
-        .map(|v| {
-            json!({
-                "MainVersion": v,
-                "Distribution": "Hadoop",
-                "MandatoryServices": catalog::MANDATORY_SERVICES,
-                "OptionalServices": catalog::OPTIONAL_SERVICES,
-                "InstanceTypes": catalog::INSTANCE_TYPES,
-                "InstanceGroupRequirements": requirements,
-            })
+        .map(|v| ClusterVersion {
+            main_version: v.to_string(),
+            distribution: "Hadoop".to_string(),
+            mandatory_services: strings(catalog::MANDATORY_SERVICES),
+            optional_services: strings(catalog::OPTIONAL_SERVICES),
+            instance_types: strings(catalog::INSTANCE_TYPES),
+            instance_group_requirements: requirements.clone(),
         })
         .collect();
-    json!({ "ClusterVersions": versions })
+    answer(&ListClusterVersionsAnswer { cluster_versions: versions })
 }

@@ -1,11 +1,19 @@
-//! The records the KMR service stores, in the shape its API returns them (PascalCase JSON,
-//! as KMR's OpenAPI 2021-09-02). A record is stored whole as one JSON object per id; the
-//! `AccountId` field ([`ACCOUNT_FIELD`]) scopes it and is stripped from answers.
+//! The records the KMR service stores: the API's shapes (`corral_api_kmr`) plus what only the
+//! service keeps — the owning account, the admin password's hash, scheduler cursors. A record
+//! is stored whole as one PascalCase JSON object per id; the `AccountId` field
+//! ([`ACCOUNT_FIELD`]) scopes it. Answers are the API's shapes, made by each record's `view`.
 //!
 //! [`ACCOUNT_FIELD`]: corral_provider_sdk::emulator::ACCOUNT_FIELD
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+/// The API's shapes the records answer as.
+mod api {
+    pub use corral_api_kmr::cluster::Cluster;
+    pub use corral_api_kmr::plan::Run;
+    pub use corral_api_kmr::template::ClusterTemplate;
+}
 
 /// Table names, prefixed so they cannot clash with other services' tables.
 pub const CLUSTERS: &str = "kmr.clusters";
@@ -14,74 +22,9 @@ pub const PLANS: &str = "kmr.execution_plans";
 pub const RUNS: &str = "kmr.execution_plan_runs";
 pub const CLIENT_TOKENS: &str = "kmr.client_tokens";
 
-pub const STATUS_CREATING: &str = "creating";
-pub const STATUS_RUNNING: &str = "running";
-pub const STATUS_SCALING_OUT: &str = "scaling-out";
-pub const STATUS_SCALING_IN: &str = "scaling-in";
-pub const STATUS_TERMINATING: &str = "terminating";
-/// Released by the user (`TerminateCluster`) or deleted by the service (trial expiry).
-pub const STATUS_TERMINATED: &str = "terminated";
-/// A transient cluster that ran its jobs and released itself.
-pub const STATUS_RELEASED: &str = "released";
-
-pub const CHARGE_ON_DEMAND: &str = "HourlyInstantSettlement";
-pub const CHARGE_MONTHLY: &str = "Monthly";
-pub const CHARGE_TRIAL: &str = "Trial";
-
-pub const TYPE_PERSISTENT: &str = "persistent";
-pub const TYPE_TRANSIENT: &str = "transient";
-
-pub const JOB_PENDING: &str = "PENDING";
-pub const JOB_RUNNING: &str = "RUNNING";
-pub const JOB_SUCCEEDED: &str = "SUCCEEDED";
-pub const JOB_FAILED: &str = "FAILED";
-pub const JOB_CANCELLED: &str = "CANCELLED";
-
-/// Why a cluster left `running` for good.
-pub const REASON_USER: &str = "UserRequest";
-pub const REASON_JOBS_FINISHED: &str = "AllJobsFinished";
-pub const REASON_TRIAL_EXPIRED: &str = "TrialExpired";
-
-/// What a cluster is made of: the part of `LaunchCluster` a template also records.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ClusterSpec {
-    pub main_version: String,
-    pub services: Vec<String>,
-    pub vpc_domain_id: String,
-    pub subnet_id: String,
-    pub enable_eip: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub log_uri: Option<String>,
-    pub instance_groups: Vec<GroupSpec>,
-    #[serde(default)]
-    pub jobs: Vec<JobSpec>,
-}
-
-impl ClusterSpec {
-    pub fn node_count(&self) -> u32 {
-        self.instance_groups.iter().map(|g| g.instance_count).sum()
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GroupSpec {
-    /// `MASTER`, `CORE` or `TASK`.
-    pub instance_group_type: String,
-    pub instance_type: String,
-    pub instance_count: u32,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct JobSpec {
-    pub job_name: String,
-    /// `SPARK`, `HIVE` or `MAPREDUCE`.
-    pub job_type: String,
-    #[serde(default)]
-    pub job_args: Vec<String>,
-}
+pub use corral_api_kmr::cluster::{InstanceGroup, Job, PendingOperation, StateChangeReason};
+pub use corral_api_kmr::spec::{ClusterSpec, GroupSpec, JobSpec};
+pub use corral_api_kmr::status::*;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -160,6 +103,41 @@ impl Cluster {
         self.instance_groups.iter_mut().find(|g| g.instance_group_type == group_type)
     }
 
+    /// The cluster as the API answers it, at `now` (for `ServingMinutes`).
+    pub fn view(&self, now: DateTime<Utc>) -> api::Cluster {
+        let end = self.release_time.unwrap_or(now);
+        let serving_minutes = self.ready_time.map(|ready| (end - ready).num_minutes().max(0)).unwrap_or(0);
+        api::Cluster {
+            cluster_id: self.cluster_id.clone(),
+            cluster_name: self.cluster_name.clone(),
+            cluster_type: self.cluster_type.clone(),
+            charge_type: self.charge_type.clone(),
+            cluster_status: self.cluster_status.clone(),
+            main_version: self.main_version.clone(),
+            services: self.services.clone(),
+            vpc_domain_id: self.vpc_domain_id.clone(),
+            subnet_id: self.subnet_id.clone(),
+            security_group_id: self.security_group_id.clone(),
+            enable_eip: self.enable_eip,
+            master_eip: self.master_eip.clone(),
+            master_private_ip: self.master_private_ip.clone(),
+            log_uri: self.log_uri.clone(),
+            instance_groups: self.instance_groups.clone(),
+            jobs: self.jobs.clone(),
+            client_token: self.client_token.clone(),
+            create_time: self.create_time,
+            ready_time: self.ready_time,
+            release_time: self.release_time,
+            expire_time: self.expire_time,
+            converted_time: self.converted_time,
+            pending_operation: self.pending_operation.clone(),
+            state_change_reason: self.state_change_reason.clone(),
+            execution_plan_id: self.execution_plan_id.clone(),
+            template_id: self.template_id.clone(),
+            serving_minutes,
+        }
+    }
+
     /// The spec the cluster was made with (for templates made from a cluster).
     pub fn spec(&self) -> ClusterSpec {
         ClusterSpec {
@@ -193,62 +171,6 @@ impl Cluster {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct InstanceGroup {
-    pub instance_group_id: String,
-    pub instance_group_type: String,
-    pub instance_type: String,
-    pub instance_count: u32,
-    pub instance_ids: Vec<String>,
-    pub vpc_subnet_id: String,
-}
-
-pub const OP_SCALE_OUT: &str = "ScaleOut";
-pub const OP_SCALE_IN: &str = "ScaleIn";
-pub const OP_TERMINATE: &str = "Terminate";
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PendingOperation {
-    /// `ScaleOut`, `ScaleIn` or `Terminate`.
-    pub operation: String,
-    #[serde(default)]
-    pub instance_group_id: Option<String>,
-    /// Nodes added (scale out) or removed (scale in).
-    #[serde(default)]
-    pub instance_count: u32,
-    /// The instances a scale-in removes.
-    #[serde(default)]
-    pub instance_ids: Vec<String>,
-    pub start_time: DateTime<Utc>,
-    pub finish_time: DateTime<Utc>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct StateChangeReason {
-    pub code: String,
-    pub message: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Job {
-    pub job_id: String,
-    pub job_name: String,
-    pub job_type: String,
-    pub job_args: Vec<String>,
-    pub job_status: String,
-    #[serde(default)]
-    pub start_time: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub end_time: Option<DateTime<Utc>>,
-    /// Where the job's output and logs went (under the cluster's `LogUri`).
-    #[serde(default)]
-    pub log_path: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
 pub struct Template {
     pub template_id: String,
     #[serde(rename = "AccountId")]
@@ -264,8 +186,20 @@ pub struct Template {
     pub update_time: DateTime<Utc>,
 }
 
-pub const STRATEGY_ONCE: &str = "once";
-pub const STRATEGY_SCHEDULE: &str = "schedule";
+impl Template {
+    /// The template as the API answers it.
+    pub fn view(&self) -> api::ClusterTemplate {
+        api::ClusterTemplate {
+            template_id: self.template_id.clone(),
+            template_name: self.template_name.clone(),
+            spec: self.spec.clone(),
+            source_cluster_id: self.source_cluster_id.clone(),
+            client_token: self.client_token.clone(),
+            create_time: self.create_time,
+            update_time: self.update_time,
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -299,10 +233,6 @@ pub struct ExecutionPlan {
     pub update_time: DateTime<Utc>,
 }
 
-pub const RUN_RUNNING: &str = "RUNNING";
-pub const RUN_SUCCEEDED: &str = "SUCCEEDED";
-pub const RUN_FAILED: &str = "FAILED";
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Run {
@@ -319,4 +249,20 @@ pub struct Run {
     pub finish_time: Option<DateTime<Utc>>,
     #[serde(default)]
     pub message: Option<String>,
+}
+
+impl Run {
+    /// The run as the API answers it.
+    pub fn view(&self) -> api::Run {
+        api::Run {
+            run_id: self.run_id.clone(),
+            execution_plan_id: self.execution_plan_id.clone(),
+            scheduled_time: self.scheduled_time,
+            cluster_id: self.cluster_id.clone(),
+            run_status: self.run_status.clone(),
+            start_time: self.start_time,
+            finish_time: self.finish_time,
+            message: self.message.clone(),
+        }
+    }
 }

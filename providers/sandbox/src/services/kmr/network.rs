@@ -4,6 +4,7 @@
 //! group record the cluster as a user until it is gone, so neither can be deleted under it.
 
 use chrono::{DateTime, Utc};
+use corral_api_kmr::errors;
 use corral_provider_sdk::emulator::{ApiError, Tables};
 
 use super::super::vpc;
@@ -27,24 +28,17 @@ pub fn attach(
     cluster_id: &str,
     now: DateTime<Utc>,
 ) -> Result<ClusterNetwork, ApiError> {
-    match vpc::subnet_vpc(tables, account, subnet_id) {
-        None => {
-            return Err(ApiError::not_found("SubnetNotFound", format!("subnet `{subnet_id}` does not exist")));
-        }
-        Some(in_vpc) if in_vpc != vpc_id => {
-            return Err(ApiError::invalid(
-                "VpcSubnetId",
-                format!("subnet `{subnet_id}` is in VPC `{in_vpc}`, not in `{vpc_id}`"),
-            ));
-        }
-        Some(_) => {}
+    let subnet = vpc::subnet(tables, account, subnet_id)
+        .ok_or_else(|| ApiError::not_found(errors::SUBNET_NOT_FOUND, format!("subnet `{subnet_id}` does not exist")))?;
+    if subnet.vpc_id != vpc_id {
+        return Err(ApiError::invalid(
+            "VpcSubnetId",
+            format!("subnet `{subnet_id}` is in VPC `{}`, not in `{vpc_id}`", subnet.vpc_id),
+        ));
     }
     let security_group_id = vpc::ensure_kmr_group(tables, account, vpc_id, cluster_id, now)?;
     vpc::set_used(tables, vpc::SUBNETS, subnet_id, cluster_id, true)?;
-    let cidr = tables
-        .get(vpc::SUBNETS, subnet_id)
-        .and_then(|s| s.get("CidrBlock").and_then(|c| c.as_str()).map(str::to_string))
-        .unwrap_or_else(|| "10.0.0.0/24".to_string());
+    let cidr = subnet.cidr_block;
     Ok(ClusterNetwork { security_group_id, master_private_ip: private_ip(&cidr, cluster_id) })
 }
 

@@ -12,41 +12,30 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use corral_api_kmr::action;
+use corral_api_kmr::errors;
+use corral_api_kmr::plan::{
+    ExecutionPlanIdAnswer, ExecutionPlanRequest as PlanRequest, ListExecutionPlanRunsAnswer, ListExecutionPlansAnswer,
+};
 use corral_provider_sdk::emulator::{ApiError, RequestContext};
 use croner::Cron;
-use serde::Deserialize;
-use serde_json::json;
 
 use super::model::*;
-use super::request::{decode, invalid, required};
+use super::request::{answer, check_name, decode, invalid, required};
 use super::{catalog, store, templates};
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct PlanRequest {
-    execution_plan_id: Option<String>,
-    execution_plan_name: Option<String>,
-    template_id: Option<String>,
-    strategy: Option<String>,
-    cron_expression: Option<String>,
-    time_zone: Option<String>,
-    start_time: Option<DateTime<Utc>>,
-    enabled: Option<bool>,
-    client_token: Option<String>,
-}
 
 pub fn create(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: PlanRequest = decode(body)?;
     let account = ctx.account.clone();
     let token = request.client_token.clone().filter(|t| !t.is_empty());
     if let Some(token) = &token
-        && let Some(id) = store::created_by_token(ctx.tables, &account, "CreateExecutionPlan", token)
+        && let Some(id) = store::created_by_token(ctx.tables, &account, action::CREATE_EXECUTION_PLAN, token)
     {
-        return Ok(json!({ "ExecutionPlanId": id }));
+        return Ok(id_answer(id));
     }
     let name = required(&request.execution_plan_name, "ExecutionPlanName")?;
     let in_use = store::list::<ExecutionPlan>(ctx.tables, PLANS)?.iter().filter(|p| p.account == account).count();
-    ctx.check_quota("QuotaExceeded.ExecutionPlan", "execution_plans", in_use as u64, 1)?;
+    ctx.check_quota(errors::QUOTA_EXECUTION_PLAN, "execution_plans", in_use as u64, 1)?;
     let template_id = required(&request.template_id, "TemplateId")?;
     templates::find(ctx, &template_id)?;
     let plan = ExecutionPlan {
@@ -70,16 +59,14 @@ pub fn create(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
     check(&plan)?;
     store::put(ctx.tables, PLANS, &plan.execution_plan_id, &plan)?;
     if let Some(token) = &token {
-        store::remember_token(ctx.tables, &account, "CreateExecutionPlan", token, &plan.execution_plan_id);
+        store::remember_token(ctx.tables, &account, action::CREATE_EXECUTION_PLAN, token, &plan.execution_plan_id);
     }
-    Ok(json!({ "ExecutionPlanId": plan.execution_plan_id }))
+    Ok(id_answer(plan.execution_plan_id))
 }
 
 /// The strategy, cron expression and time zone make sense together.
 fn check(plan: &ExecutionPlan) -> Result<(), ApiError> {
-    if plan.execution_plan_name.chars().count() > 64 {
-        return Err(invalid("ExecutionPlanName", "at most 64 characters"));
-    }
+    check_name(&plan.execution_plan_name, "ExecutionPlanName")?;
     time_zone(&plan.time_zone)?;
     match plan.strategy.as_str() {
         STRATEGY_ONCE => Ok(()),
@@ -149,38 +136,57 @@ pub fn next_run_time(plan: &ExecutionPlan, now: DateTime<Utc>) -> Option<DateTim
 pub fn find(ctx: &RequestContext<'_>, id: &str) -> Result<ExecutionPlan, ApiError> {
     match store::get::<ExecutionPlan>(ctx.tables, PLANS, id)? {
         Some(p) if p.account == ctx.account => Ok(p),
-        _ => Err(ApiError::not_found("ExecutionPlanNotFound", format!("execution plan `{id}` does not exist"))),
+        _ => {
+            Err(ApiError::not_found(errors::EXECUTION_PLAN_NOT_FOUND, format!("execution plan `{id}` does not exist")))
+        }
     }
 }
 
-fn view(ctx: &RequestContext<'_>, plan: &ExecutionPlan) -> Result<serde_json::Value, ApiError> {
-    let mut json = store::to_api(plan);
+fn id_answer(execution_plan_id: String) -> serde_json::Value {
+    answer(&ExecutionPlanIdAnswer { execution_plan_id })
+}
+
+/// The plan as the API answers it: with when it fires next and its last run.
+fn view(ctx: &RequestContext<'_>, plan: &ExecutionPlan) -> Result<api::ExecutionPlan, ApiError> {
     let last_run = match &plan.last_run_id {
-        Some(key) => store::get::<Run>(ctx.tables, RUNS, key)?.map(|r| store::to_api(&r)),
+        Some(key) => store::get::<Run>(ctx.tables, RUNS, key)?.map(|r| r.view()),
         None => None,
     };
-    if let Some(object) = json.as_object_mut() {
-        object.remove("ScheduledFrom");
-        object.remove("Fired");
-        object.remove("LastRunId");
-        object.insert("NextRunTime".into(), json!(next_run_time(plan, ctx.now)));
-        object.insert("LastRun".into(), last_run.unwrap_or(serde_json::Value::Null));
-    }
-    Ok(json)
+    Ok(api::ExecutionPlan {
+        execution_plan_id: plan.execution_plan_id.clone(),
+        execution_plan_name: plan.execution_plan_name.clone(),
+        template_id: plan.template_id.clone(),
+        strategy: plan.strategy.clone(),
+        cron_expression: plan.cron_expression.clone(),
+        time_zone: plan.time_zone.clone(),
+        start_time: plan.start_time,
+        enabled: plan.enabled,
+        run_count: plan.run_count,
+        client_token: plan.client_token.clone(),
+        create_time: plan.create_time,
+        update_time: plan.update_time,
+        next_run_time: next_run_time(plan, ctx.now),
+        last_run,
+    })
+}
+
+/// The API's shape of a plan, beside the stored record of the same name.
+mod api {
+    pub use corral_api_kmr::plan::ExecutionPlan;
 }
 
 pub fn describe(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let request: PlanRequest = decode(body)?;
     let id = required(&request.execution_plan_id, "ExecutionPlanId")?;
     let plan = find(ctx, &id)?;
-    view(ctx, &plan)
+    Ok(answer(&view(ctx, &plan)?))
 }
 
 pub fn list(ctx: &mut RequestContext<'_>) -> Result<serde_json::Value, ApiError> {
     let plans: Vec<ExecutionPlan> =
         store::list::<ExecutionPlan>(ctx.tables, PLANS)?.into_iter().filter(|p| p.account == ctx.account).collect();
     let views = plans.iter().map(|p| view(ctx, p)).collect::<Result<Vec<_>, _>>()?;
-    Ok(json!({ "Total": views.len(), "ExecutionPlans": views }))
+    Ok(answer(&ListExecutionPlansAnswer { total: views.len(), execution_plans: views }))
 }
 
 /// Changes what is given. A new schedule, or enabling a disabled plan, counts from now:
@@ -226,7 +232,7 @@ pub fn modify(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
     }
     plan.update_time = ctx.now;
     store::put(ctx.tables, PLANS, &id, &plan)?;
-    Ok(json!({ "ExecutionPlanId": id }))
+    Ok(id_answer(id))
 }
 
 /// Deletes the plan and its run records; clusters of runs under way carry on and release
@@ -242,7 +248,7 @@ pub fn delete(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<
             ctx.tables.delete(RUNS, &key);
         }
     }
-    Ok(json!({ "ExecutionPlanId": id }))
+    Ok(id_answer(id))
 }
 
 pub fn list_runs(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
@@ -250,12 +256,12 @@ pub fn list_runs(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> Resu
     let id = required(&request.execution_plan_id, "ExecutionPlanId")?;
     find(ctx, &id)?;
     let prefix = format!("{id}/");
-    let runs: Vec<serde_json::Value> = store::list::<Run>(ctx.tables, RUNS)?
+    let runs: Vec<_> = store::list::<Run>(ctx.tables, RUNS)?
         .iter()
         .filter(|r| r.account == ctx.account && run_key(r).starts_with(&prefix))
-        .map(store::to_api)
+        .map(Run::view)
         .collect();
-    Ok(json!({ "Total": runs.len(), "Runs": runs }))
+    Ok(answer(&ListExecutionPlanRunsAnswer { total: runs.len(), runs }))
 }
 
 /// Runs are stored under `plan/sequence`, so a plan's runs list in order.

@@ -5,6 +5,7 @@
 //! `trial_clusters` and `trial_nodes` count trial clusters, `cluster_templates` and
 //! `execution_plans` count those objects. A quota not listed is unlimited.
 
+use corral_api_kmr::errors;
 use corral_provider_sdk::emulator::{ApiError, Quotas, Tables};
 
 use super::model::Cluster;
@@ -49,11 +50,11 @@ pub fn check(
     new_nodes: u64,
 ) -> Result<(), ApiError> {
     if trial {
-        limit(quotas, account, "QuotaExceeded.TrialCluster", "trial_clusters", usage.trial_clusters, new_clusters)?;
-        limit(quotas, account, "QuotaExceeded.TrialNode", "trial_nodes", usage.trial_nodes, new_nodes)
+        limit(quotas, account, errors::QUOTA_TRIAL_CLUSTER, "trial_clusters", usage.trial_clusters, new_clusters)?;
+        limit(quotas, account, errors::QUOTA_TRIAL_NODE, "trial_nodes", usage.trial_nodes, new_nodes)
     } else {
-        limit(quotas, account, "QuotaExceeded.Cluster", "clusters", usage.clusters, new_clusters)?;
-        limit(quotas, account, "QuotaExceeded.Node", "nodes", usage.nodes, new_nodes)
+        limit(quotas, account, errors::QUOTA_CLUSTER, "clusters", usage.clusters, new_clusters)?;
+        limit(quotas, account, errors::QUOTA_NODE, "nodes", usage.nodes, new_nodes)
     }
 }
 

@@ -45,12 +45,3 @@ fn token_key(account: &str, action: &str, token: &str) -> String {
 fn corrupt(table: &str, id: &str, error: &serde_json::Error) -> ApiError {
     ApiError::new(500, "InternalError", format!("record `{id}` of `{table}` is unreadable: {error}"))
 }
-
-/// The record as the API shows it: without the owning account.
-pub fn to_api<T: Serialize>(record: &T) -> serde_json::Value {
-    let mut json = serde_json::to_value(record).unwrap_or(serde_json::Value::Null);
-    if let Some(object) = json.as_object_mut() {
-        object.remove(corral_provider_sdk::emulator::ACCOUNT_FIELD);
-    }
-    json
-}

@@ -197,6 +197,52 @@ fn a_cluster_is_creating_then_running_after_the_create_time() {
 }
 
 #[test]
+fn answers_keep_the_api_field_names_in_their_order() {
+    let mut s = Sandbox::new();
+    let launched = s.ok("LaunchCluster", persistent(3));
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&launched), ["ClusterId", "ClusterStatus", "RequestId"]);
+    let cluster = s.describe(launched["ClusterId"].as_str().unwrap());
+    assert_eq!(
+        keys(&cluster),
+        [
+            "ClusterId",
+            "ClusterName",
+            "ClusterType",
+            "ChargeType",
+            "ClusterStatus",
+            "MainVersion",
+            "Services",
+            "VpcDomainId",
+            "SubnetId",
+            "SecurityGroupId",
+            "EnableEip",
+            "MasterEip",
+            "MasterPrivateIp",
+            "LogUri",
+            "InstanceGroups",
+            "Jobs",
+            "ClientToken",
+            "CreateTime",
+            "ReadyTime",
+            "ReleaseTime",
+            "ExpireTime",
+            "ConvertedTime",
+            "PendingOperation",
+            "StateChangeReason",
+            "ExecutionPlanId",
+            "TemplateId",
+            "ServingMinutes",
+            "RequestId",
+        ]
+    );
+    assert_eq!(
+        keys(&cluster["InstanceGroups"][0]),
+        ["InstanceGroupId", "InstanceGroupType", "InstanceType", "InstanceCount", "InstanceIds", "VpcSubnetId"]
+    );
+}
+
+#[test]
 fn a_retried_launch_with_the_same_client_token_makes_one_cluster() {
     let mut s = Sandbox::new();
     let mut body = persistent(3);

@@ -1,6 +1,6 @@
 //! VPC service tests, on in-memory tables.
 
-use corral_provider_sdk::emulator::{MemoryTables, Quotas};
+use corral_provider_sdk::emulator::{ACCOUNT_FIELD, MemoryTables, Quotas};
 use serde_json::{Value, json};
 
 use super::*;
@@ -62,6 +62,73 @@ fn vpc_lifecycle_and_dependency_errors() {
     f.call("DeleteVpc", json!({"VpcId": vpc})).unwrap();
     assert_eq!(f.call("DescribeVpcs", json!({"VpcId": [vpc]})).unwrap()["VpcSet"], json!([]));
     assert_eq!(f.call("DeleteVpc", json!({"VpcId": vpc})).unwrap_err().status, 404);
+}
+
+#[test]
+fn answers_keep_the_api_field_names_in_their_order() {
+    let mut f = Fixture::new();
+    let vpc = f.vpc();
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    let described = f.call("DescribeVpcs", json!({"VpcId": vpc})).unwrap();
+    assert_eq!(
+        keys(&described["VpcSet"][0]),
+        ["VpcId", "VpcName", "CidrBlock", "IsDefault", "State", "CreateTime", "ClientToken"]
+    );
+    let subnet = f.call("CreateSubnet", json!({"VpcId": vpc, "CidrBlock": "10.0.1.0/24"})).unwrap();
+    assert_eq!(
+        keys(&subnet["Subnet"]),
+        [
+            "SubnetId",
+            "SubnetName",
+            "VpcId",
+            "CidrBlock",
+            "SubnetType",
+            "AvailabilityZone",
+            "GatewayIp",
+            "DhcpIpFrom",
+            "DhcpIpTo",
+            "AvailableIpNumber",
+            "State",
+            "CreateTime",
+            "UsedBy",
+            "ClientToken",
+        ]
+    );
+    let group = f.group(&vpc, "web");
+    let entry = f.call("AuthorizeSecurityGroupEntry", ssh_rule(&group, "192.168.0.0/24")).unwrap();
+    assert_eq!(keys(&entry), ["Return", "SecurityGroupEntryId"]);
+    let described = f.call("DescribeSecurityGroups", json!({"SecurityGroupId": [group]})).unwrap();
+    let group = &described["SecurityGroupSet"][0];
+    assert_eq!(
+        keys(group),
+        [
+            "SecurityGroupId",
+            "SecurityGroupName",
+            "Description",
+            "VpcId",
+            "SecurityGroupType",
+            "ServiceManaged",
+            "CreateTime",
+            "UsedBy",
+            "ClientToken",
+            "SecurityGroupEntrySet",
+        ]
+    );
+    assert_eq!(
+        keys(&group["SecurityGroupEntrySet"][0]),
+        [
+            "SecurityGroupEntryId",
+            "SecurityGroupId",
+            "Direction",
+            "Protocol",
+            "CidrBlock",
+            "Description",
+            "CreateTime",
+            "ClientToken",
+            "PortRangeFrom",
+            "PortRangeTo",
+        ]
+    );
 }
 
 #[test]
