@@ -86,7 +86,9 @@ fn waiting_beside_quick(binary: &Path, runs: usize, out_of_process: bool) {
         .map(|i| format!("resource \"testing_thing\" \"cluster{i}\" {{\n  name     = \"cluster{i}\"\n  delay_ms = 100\n  wait_ms  = 3000\n}}\n\n"))
         .collect::<String>();
     let quick = (0..40)
-        .map(|i| format!("resource \"testing_thing\" \"rule{i}\" {{\n  name     = \"rule{i}\"\n  delay_ms = 100\n}}\n\n"))
+        .map(|i| {
+            format!("resource \"testing_thing\" \"rule{i}\" {{\n  name     = \"rule{i}\"\n  delay_ms = 100\n}}\n\n")
+        })
         .collect::<String>();
     let header = "provider \"testing\" {\n  fsync = false\n}\n\n";
     let median_apply = |text: &str| -> Option<Duration> {
