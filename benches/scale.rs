@@ -82,15 +82,20 @@ fn main() {
 /// (100 ms of work each) at `--parallelism 2`, against the two alone. Holding the slots
 /// through the wait would add the quick ones' 2 s to the 3.1 s; giving them back hides it.
 fn waiting_beside_quick(binary: &Path, runs: usize, out_of_process: bool) {
-    let waiting = (0..2)
-        .map(|i| format!("resource \"testing_thing\" \"cluster{i}\" {{\n  name     = \"cluster{i}\"\n  delay_ms = 100\n  wait_ms  = 3000\n}}\n\n"))
-        .collect::<String>();
-    let quick = (0..40)
-        .map(|i| {
-            format!("resource \"testing_thing\" \"rule{i}\" {{\n  name     = \"rule{i}\"\n  delay_ms = 100\n}}\n\n")
-        })
-        .collect::<String>();
+    // `work_ms` holds a slot; `wait_ms` reports waiting and then holds none. The "holding"
+    // row makes the same things hold their slot through the wait, as every provider did
+    // before waits were reported: the ratio Corral had.
+    let things = |prefix: &str, count: usize, work_ms: u64, wait_ms: u64| -> String {
+        (0..count)
+            .map(|i| {
+                format!(
+                    "resource \"testing_thing\" \"{prefix}{i}\" {{\n  name     = \"{prefix}{i}\"\n  delay_ms = {work_ms}\n  wait_ms  = {wait_ms}\n}}\n\n"
+                )
+            })
+            .collect()
+    };
     let header = "provider \"testing\" {\n  fsync = false\n}\n\n";
+    let quick = things("rule", 40, 100, 0);
     let median_apply = |text: &str| -> Option<Duration> {
         let mut times = Vec::new();
         for _ in 0..runs {
@@ -106,16 +111,18 @@ fn waiting_beside_quick(binary: &Path, runs: usize, out_of_process: bool) {
         times.sort();
         Some(times[times.len() / 2])
     };
-    let alone = median_apply(&format!("{header}{waiting}"));
-    let beside = median_apply(&format!("{header}{waiting}{quick}"));
-    match (alone, beside) {
-        (Some(alone), Some(beside)) => println!(
-            "waiting: 2 waiting alone {:.3} s; beside 40 quick, --parallelism 2: {:.3} s = {:.2}x",
-            alone.as_secs_f64(),
-            beside.as_secs_f64(),
-            beside.as_secs_f64() / alone.as_secs_f64()
-        ),
-        _ => println!("waiting: FAILED"),
+    for (label, slow) in [("waiting", things("cluster", 2, 100, 3000)), ("holding", things("cluster", 2, 3100, 0))] {
+        let alone = median_apply(&format!("{header}{slow}"));
+        let beside = median_apply(&format!("{header}{slow}{quick}"));
+        match (alone, beside) {
+            (Some(alone), Some(beside)) => println!(
+                "{label}: 2 slow things alone {:.3} s; beside 40 quick, --parallelism 2: {:.3} s = {:.2}x",
+                alone.as_secs_f64(),
+                beside.as_secs_f64(),
+                beside.as_secs_f64() / alone.as_secs_f64()
+            ),
+            _ => println!("{label}: FAILED"),
+        }
     }
 }
 
