@@ -17,6 +17,9 @@
 //! Issue 11's no-change targets (release, 2 cores): `--shapes count --sizes 1000,10000
 //! --commands list,noop` (10k: < 0.3 s, < 150 MB, <= 2.5x `state list`; 1k: < 0.04 s) and
 //! `--shapes count,independent --sizes 100000 --commands list,noop --runs 1` (< 3 s, < 1 GB).
+//! After the shapes (or alone, with `--shapes waiting`): waiting is not work — two things
+//! that wait 3 s for their remote side (KMR clusters, scaled down) beside 40 quick ones at
+//! `--parallelism 2`, against the waiting things alone (issue 11: ≤ 1.25×).
 
 // wait4 is the only way to read one child's own peak RSS; it is used on our own child only.
 #![expect(unsafe_code)]
@@ -50,6 +53,10 @@ fn main() {
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_corral"));
     if out_of_process {
         println!("provider `testing` out of process (plugin protocol)");
+    }
+    if shapes == ["waiting"] {
+        waiting_beside_quick(&binary, runs, out_of_process);
+        return;
     }
     println!("{:<12} {:>7}  {:<24} {:>10} {:>10}", "shape", "size", "command", "median s", "peak MB");
     for shape in &shapes {
@@ -102,6 +109,60 @@ fn main() {
             }
             if wants("refresh") {
                 measure("plan (refresh)", &["plan"], runs);
+            }
+        }
+    }
+    waiting_beside_quick(&binary, runs, out_of_process);
+}
+
+/// Two things that work 100 ms then wait 3 s for their remote side, beside 40 quick ones
+/// (100 ms of work each) at `--parallelism 2`, against the two alone. Holding the slots
+/// through the wait would add the quick ones' 2 s to the 3.1 s; giving them back hides it.
+fn waiting_beside_quick(binary: &Path, runs: usize, out_of_process: bool) {
+    // `work_ms` holds a slot; `wait_ms` reports waiting and then holds none. The "holding"
+    // row makes the same things hold their slot through the wait, as every provider did
+    // before waits were reported: the ratio Corral had.
+    let things = |prefix: &str, count: usize, work_ms: u64, wait_ms: u64| -> String {
+        (0..count)
+            .map(|i| {
+                format!(
+                    "resource \"testing_thing\" \"{prefix}{i}\" {{\n  name     = \"{prefix}{i}\"\n  delay_ms = {work_ms}\n  wait_ms  = {wait_ms}\n}}\n\n"
+                )
+            })
+            .collect()
+    };
+    let header = "provider \"testing\" {\n  fsync = false\n}\n\n";
+    let quick = things("rule", 40, 100, 0);
+    let median_apply = |text: &str| -> Option<Duration> {
+        let mut times = Vec::new();
+        for _ in 0..runs {
+            let dir = tempfile::tempdir().expect("temporary directory");
+            std::fs::write(dir.path().join("main.hcl"), text).expect("main.hcl");
+            let (elapsed, _, ok) =
+                run(binary, dir.path(), &["apply", "--auto-approve", "--parallelism", "2"], out_of_process);
+            if !ok {
+                return None;
+            }
+            times.push(elapsed);
+        }
+        times.sort();
+        Some(times[times.len() / 2])
+    };
+    // The walk starts ready operations last-declared first and the slots go in turn: slow
+    // things declared before the quick ones queue behind all of them.
+    for (label, slow) in [("waiting", things("cluster", 2, 100, 3000)), ("holding", things("cluster", 2, 3100, 0))] {
+        let alone = median_apply(&format!("{header}{slow}"));
+        for (order, text) in
+            [("declared first", format!("{header}{slow}{quick}")), ("declared last", format!("{header}{quick}{slow}"))]
+        {
+            match (alone, median_apply(&text)) {
+                (Some(alone), Some(beside)) => println!(
+                    "{label}, {order}: 2 slow things alone {:.3} s; beside 40 quick, --parallelism 2: {:.3} s = {:.2}x",
+                    alone.as_secs_f64(),
+                    beside.as_secs_f64(),
+                    beside.as_secs_f64() / alone.as_secs_f64()
+                ),
+                _ => println!("{label}, {order}: FAILED"),
             }
         }
     }

@@ -24,4 +24,5 @@ mod tf_functions;
 mod tf_habits;
 mod tidy;
 mod variables;
+mod waiting;
 mod write_only;

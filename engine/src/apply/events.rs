@@ -8,8 +8,24 @@ use crate::plan::Action;
 
 #[derive(Clone, Debug)]
 pub enum ApplyEvent {
-    Started { addr: AbsResourceInstance, action: Action, deposed: bool },
-    Finished { addr: AbsResourceInstance, action: Action, outcome: InstanceOutcome, elapsed: Duration },
+    Started {
+        addr: AbsResourceInstance,
+        action: Action,
+        deposed: bool,
+    },
+    /// The provider now only waits for the remote side, whose status is `status`: the
+    /// operation no longer holds a `parallelism` slot. Sent again when the status changes.
+    Waiting {
+        addr: AbsResourceInstance,
+        action: Action,
+        status: String,
+    },
+    Finished {
+        addr: AbsResourceInstance,
+        action: Action,
+        outcome: InstanceOutcome,
+        elapsed: Duration,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

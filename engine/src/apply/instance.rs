@@ -1,7 +1,8 @@
 //! One instance's operation, as its task runs it: evaluate the configuration with the values
-//! known now, wait for one of the `parallelism` permits, make the final plan (creates and
-//! updates), call the provider with the intent and commits around the call
-//! (`provider_call`), and record the outcome. Data sources are read the same way, without
+//! known now, wait for one of the `parallelism` permits (a [`Slot`], given back early when
+//! the provider reports that it only waits), make the final plan (creates and updates),
+//! call the provider with the intent and commits around the call (`provider_call`), and
+//! record the outcome. Data sources are read the same way, without
 //! intents: reading changes nothing.
 
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use crate::value::Value;
 use super::events::{ApplyEvent, InstanceOutcome};
 use super::final_plan::final_plan;
 use super::provider_call::{self, deposed_id};
+use super::slot::Slot;
 use super::walk::{Walker, lock};
 
 /// What an instance's operation leaves for its resource: its key, its new value (for
@@ -26,6 +28,13 @@ use super::walk::{Walker, lock};
 pub(super) type InstanceResult = (InstanceKey, Option<Value>, bool);
 
 impl Walker<'_> {
+    /// Waits for one of the `parallelism` permits, held until the operation ends or its
+    /// provider starts waiting for the remote side.
+    async fn slot(&self) -> Slot {
+        let permit = self.semaphore.clone().acquire_owned().await.ok();
+        Slot::new(permit, self.input.events.clone())
+    }
+
     pub(super) async fn read_data(
         &self,
         addr: AbsResourceInstance,
@@ -73,7 +82,7 @@ impl Walker<'_> {
             self.record(&change.addr, change.action, InstanceOutcome::Failed("invalid configuration".into()), started);
             return (key, None, false);
         }
-        let _permit = self.semaphore.acquire().await;
+        let slot = self.slot().await;
         if self.interrupted() {
             self.record(&change.addr, change.action, InstanceOutcome::Interrupted, started);
             return (key, None, false);
@@ -87,9 +96,19 @@ impl Walker<'_> {
             self.record(&change.addr, change.action, InstanceOutcome::Failed(message), started);
             return (key, None, false);
         }
-        let result =
-            provider_call::create_or_update(self.input.sink, provider, change, schema, prior, planned, config_value)
-                .await;
+        let progress = slot.progress(&change.addr, change.action);
+        let result = provider_call::create_or_update(
+            self.input.sink,
+            provider,
+            change,
+            schema,
+            prior,
+            planned,
+            config_value,
+            progress,
+        )
+        .await;
+        drop(slot);
         let failed = result.diags.has_errors();
         let message = result.diags.errors().next().map(ToString::to_string).unwrap_or_default();
         self.report(crate::plan::locate(result.diags, resource.config));
@@ -115,14 +134,16 @@ impl Walker<'_> {
             );
             return false;
         };
-        let _permit = self.semaphore.acquire().await;
+        let slot = self.slot().await;
         if self.interrupted() {
             self.record(&change.addr, change.action, InstanceOutcome::Interrupted, started);
             return false;
         }
         self.event(ApplyEvent::Started { addr: change.addr.clone(), action: change.action, deposed });
         let pending = if deposed { Some(deposed_id(change)) } else { None };
-        let result = provider_call::delete(self.input.sink, provider, change, pending).await;
+        let progress = slot.progress(&change.addr, change.action);
+        let result = provider_call::delete(self.input.sink, provider, change, pending, progress).await;
+        drop(slot);
         let failed = result.diags.has_errors();
         let message = result.diags.errors().next().map(ToString::to_string).unwrap_or_default();
         self.report(result.diags);

@@ -16,6 +16,7 @@ mod nodes;
 mod provider_call;
 mod resource;
 mod sink;
+mod slot;
 mod tasks;
 #[cfg(test)]
 mod tests;

@@ -62,9 +62,10 @@ fn instance_state(
     }
 }
 
-/// Creates (or updates) the object: `planned` is the final plan made at apply time with
+/// Creates (or updates) the object (`progress` goes to the provider with the request): `planned` is the final plan made at apply time with
 /// every upstream value known. For a create-before-destroy replacement the old object is
 /// recorded as a pending deletion in the same commit that records the new one.
+#[expect(clippy::too_many_arguments, reason = "one operation's inputs, each used once")]
 pub(crate) async fn create_or_update(
     sink: &dyn StateSink,
     provider: Arc<dyn Provider>,
@@ -73,6 +74,7 @@ pub(crate) async fn create_or_update(
     prior: Option<Value>,
     planned: Value,
     config: Value,
+    progress: provider::Progress,
 ) -> OpResult {
     let mut diags = Diagnostics::new();
     let creating = prior.is_none();
@@ -93,6 +95,7 @@ pub(crate) async fn create_or_update(
             config: config.unmark_deep().0,
             planned_private: change.private.clone(),
             idempotency_token: token,
+            progress,
         })
         .instrument(info_span!("provider.apply", addr = %change.addr))
         .await;
@@ -159,6 +162,7 @@ pub(crate) async fn delete(
     provider: Arc<dyn Provider>,
     change: &ResourceChange,
     pending_intent: Option<uuid::Uuid>,
+    progress: provider::Progress,
 ) -> OpResult {
     let mut diags = Diagnostics::new();
     let Some(before) = change.before.clone() else {
@@ -189,6 +193,7 @@ pub(crate) async fn delete(
             config: Value::null(),
             planned_private: change.private.clone(),
             idempotency_token: String::new(),
+            progress,
         })
         .instrument(info_span!("provider.delete", addr = %change.addr))
         .await;

@@ -91,7 +91,7 @@ pub async fn apply(input: ApplyInput<'_>) -> ApplyOutcome {
         input: &input,
         values: Mutex::new(values),
         providers: Mutex::new(HashMap::new()),
-        semaphore: Semaphore::new(input.parallelism.max(1)),
+        semaphore: Arc::new(Semaphore::new(input.parallelism.max(1))),
         diags: Mutex::new(Diagnostics::new()),
         outcomes: Mutex::new(Vec::new()),
         changes,
@@ -160,8 +160,9 @@ pub(super) struct Walker<'a> {
     pub(super) values: Mutex<Values>,
     /// Provider configurations configured so far.
     pub(super) providers: Mutex<HashMap<ProviderAddr, Arc<dyn Provider>>>,
-    /// One permit per provider operation in flight (`parallelism`).
-    pub(super) semaphore: Semaphore,
+    /// One permit per provider operation in flight (`parallelism`); owned permits, so an
+    /// operation can give its own back when it starts waiting (see `slot`).
+    pub(super) semaphore: Arc<Semaphore>,
     diags: Mutex<Diagnostics>,
     outcomes: Mutex<Vec<(AbsResourceInstance, Action, InstanceOutcome)>>,
     /// The plan's changes by resource.

@@ -55,7 +55,8 @@ pub(crate) async fn wait_cluster(
     gone_ok: bool,
 ) -> Result<Option<Cluster>, Diagnostics> {
     let mut waiter = Waiter::new(format!("cluster {id} {what}"), pending, target, WAIT_TIMEOUT)
-        .intervals(Duration::from_millis(100), Duration::from_secs(5));
+        .intervals(Duration::from_millis(100), Duration::from_secs(5))
+        .progress(ctx.progress.clone());
     if gone_ok {
         waiter = waiter.gone_is_target();
     }

@@ -211,7 +211,7 @@ impl Provider for KmrProvider {
             Client::new(config)
         };
         let ctx = match (client(corral_api_kmr::SERVICE), client(corral_api_vpc::SERVICE)) {
-            (Ok(kmr), Ok(vpc)) => Ctx { kmr, vpc, region },
+            (Ok(kmr), Ok(vpc)) => Ctx { kmr, vpc, region, progress: Default::default() },
             (Err(e), _) | (_, Err(e)) => return ConfigureResponse { diagnostics: error(e.to_string()) },
         };
         *self.ctx.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(ctx));
@@ -227,7 +227,10 @@ impl Provider for KmrProvider {
 
     async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
         match self.target(&request.type_name) {
-            Ok((resource, ctx)) => resource.apply(&ctx, request).await,
+            Ok((resource, ctx)) => {
+                let ctx = Ctx { progress: request.progress.clone(), ..Ctx::clone(&ctx) };
+                resource.apply(&ctx, request).await
+            }
             Err(diagnostics) => {
                 ApplyResponse { new_state: request.prior_state, diagnostics, ..ApplyResponse::default() }
             }

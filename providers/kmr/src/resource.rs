@@ -9,12 +9,15 @@ use corral_core::schema::ResourceSchema;
 use corral_core::value::Value;
 
 /// What a configured provider gives its resources: the API clients and settings.
+#[derive(Clone)]
 pub struct Ctx {
     /// Client for the KMR API (service `kmr`).
     pub kmr: corral_provider_sdk::http::Client,
     /// Client for the VPC API (service `vpc`).
     pub vpc: corral_provider_sdk::http::Client,
     pub region: String,
+    /// The apply request's progress handle (no-op outside an apply): waits report through it.
+    pub progress: corral_core::provider::Progress,
 }
 
 #[async_trait::async_trait]

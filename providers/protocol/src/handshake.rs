@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 /// The protocol version this build speaks. Bump it on any incompatible change to
 /// `provider.proto` or to the meaning of its fields.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 pub const HANDSHAKE_PREFIX: &str = "CORRAL_PLUGIN";
 

@@ -24,6 +24,9 @@ use crate::lifeline::{self, SocketDir};
 use crate::wire;
 use crate::wire::provider_server::{Provider as ProviderService, ProviderServer};
 
+mod apply_events;
+use apply_events::ApplyEvents;
+
 #[derive(Debug, Clone, Default)]
 pub struct ServeOptions {
     /// The most provider operations the host may have in flight at once (0: no limit). The
@@ -277,26 +280,38 @@ impl ProviderService for Service {
         Ok(Response::new(wire::plan_resource_changes::Response { results }))
     }
 
+    type ApplyResourceChangeStream = ApplyEvents;
+
     async fn apply_resource_change(
         &self,
         request: Request<wire::apply_resource_change::Request>,
-    ) -> Result<Response<wire::apply_resource_change::Response>, Status> {
+    ) -> Result<Response<ApplyEvents>, Status> {
         let r = request.into_inner();
-        let ty = self.types.resource(&r.type_name);
-        let request = p::ApplyRequest {
-            prior_state: opt_value_from_wire(r.prior_state.as_ref(), ty).map_err(bad_request)?,
-            planned_state: opt_value_from_wire(r.planned_state.as_ref(), ty).map_err(bad_request)?,
-            config: req_value_from_wire(r.config.as_ref(), ty, "config").map_err(bad_request)?,
-            type_name: r.type_name,
-            planned_private: r.planned_private,
-            idempotency_token: r.idempotency_token,
-        };
-        let response = self.instance(r.instance).apply(request).await;
-        Ok(Response::new(wire::apply_resource_change::Response {
-            new_state: opt_value_to_wire(response.new_state.as_ref(), ty),
-            private: response.private,
-            diagnostics: diagnostics_to_wire(&response.diagnostics),
-        }))
+        let ty = self.types.resource(&r.type_name).cloned();
+        let prior_state = opt_value_from_wire(r.prior_state.as_ref(), ty.as_ref()).map_err(bad_request)?;
+        let planned_state = opt_value_from_wire(r.planned_state.as_ref(), ty.as_ref()).map_err(bad_request)?;
+        let config = req_value_from_wire(r.config.as_ref(), ty.as_ref(), "config").map_err(bad_request)?;
+        let provider = self.instance(r.instance);
+        let events = ApplyEvents::new(move |progress| {
+            let request = p::ApplyRequest {
+                prior_state,
+                planned_state,
+                config,
+                type_name: r.type_name,
+                planned_private: r.planned_private,
+                idempotency_token: r.idempotency_token,
+                progress,
+            };
+            Box::pin(async move {
+                let response = provider.apply(request).await;
+                wire::apply_resource_change::Response {
+                    new_state: opt_value_to_wire(response.new_state.as_ref(), ty.as_ref()),
+                    private: response.private,
+                    diagnostics: diagnostics_to_wire(&response.diagnostics),
+                }
+            })
+        });
+        Ok(Response::new(events))
     }
 
     async fn read_resources(

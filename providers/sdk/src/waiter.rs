@@ -2,10 +2,14 @@
 //! timeout; a failure state or a timeout is an error.
 //!
 //! The poll function returns the object's current state, or `None` when the object is not
-//! found; for a delete, "not found" is the target ([`Waiter::gone_is_target`]).
+//! found; for a delete, "not found" is the target ([`Waiter::gone_is_target`]). Each pending
+//! state polled is reported through the apply request's [`Progress`] ([`Waiter::progress`]):
+//! the engine then frees the operation's `parallelism` slot and shows the status.
 
 use std::future::Future;
 use std::time::Duration;
+
+use corral_core::provider::Progress;
 
 /// How to wait for one object.
 #[derive(Clone, Debug)]
@@ -26,6 +30,8 @@ pub struct Waiter {
     /// The first interval between polls; it doubles up to `max_interval`.
     pub min_interval: Duration,
     pub max_interval: Duration,
+    /// Where each pending state is reported (the apply request's handle).
+    pub progress: Progress,
 }
 
 impl Waiter {
@@ -40,6 +46,7 @@ impl Waiter {
             initial_delay: Duration::ZERO,
             min_interval: Duration::from_millis(100),
             max_interval: Duration::from_secs(10),
+            progress: Progress::default(),
         }
     }
 
@@ -50,6 +57,12 @@ impl Waiter {
 
     pub fn gone_is_target(mut self) -> Waiter {
         self.gone_is_target = true;
+        self
+    }
+
+    /// Reports each pending state through `progress` (pass the apply request's).
+    pub fn progress(mut self, progress: Progress) -> Waiter {
+        self.progress = progress;
         self
     }
 
@@ -89,7 +102,10 @@ impl Waiter {
                         expected: self.target.clone(),
                     });
                 }
-                Some(state) => last = Some(state),
+                Some(state) => {
+                    self.progress.waiting(&state);
+                    last = Some(state);
+                }
             }
             let now = tokio::time::Instant::now();
             if now >= deadline {

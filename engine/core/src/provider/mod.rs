@@ -3,8 +3,10 @@
 //! Built-in providers implement it in process; the plugin host (a later layer) implements it
 //! over gRPC. A provider reports problems as diagnostics in its response, never by panicking.
 
+mod progress;
 mod proposal;
 
+pub use progress::Progress;
 pub use proposal::proposed_new_state;
 
 use std::collections::BTreeMap;
@@ -34,7 +36,9 @@ pub trait Provider: Send + Sync {
     async fn plan(&self, request: PlanRequest) -> PlanResponse;
 
     /// Carries out a planned change. A create must honour `idempotency_token`: a second
-    /// create with the same token returns the object made by the first.
+    /// create with the same token returns the object made by the first. A long operation
+    /// calls `request.progress.waiting(status)` once the rest is only waiting, so the engine
+    /// can use its `parallelism` slot for other work.
     async fn apply(&self, request: ApplyRequest) -> ApplyResponse;
 
     /// Plans many instances, answering in request order. The planner sends the instances
@@ -133,6 +137,8 @@ pub struct ApplyRequest {
     pub planned_private: Option<Vec<u8>>,
     /// Unique per intended create; recorded in the intent journal before the call.
     pub idempotency_token: String,
+    /// Where the provider reports that it only waits for the remote side from now on.
+    pub progress: Progress,
 }
 
 #[derive(Clone, Debug, Default)]

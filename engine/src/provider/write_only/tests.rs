@@ -157,6 +157,7 @@ fn apply_read_and_adoption_record_digests_even_when_the_provider_returns_the_val
         config: object("db", Some("hunter2")),
         planned_private: None,
         idempotency_token: "token".into(),
+        progress: Default::default(),
     }));
     let state = applied.new_state.unwrap();
     assert_eq!(password(&state), expected);
@@ -189,6 +190,7 @@ fn an_imported_object_takes_its_unseen_value_as_current_until_applied() {
         config: object("db", Some("hunter2")),
         planned_private: None,
         idempotency_token: String::new(),
+        progress: Default::default(),
     }));
     assert_eq!(password(&applied.new_state.unwrap()), Value::string(digest(&key(), "t_db", "password", "hunter2")));
 }

@@ -36,6 +36,7 @@ async fn apply(provider: &dyn Provider, prior: Option<Value>, planned: Option<Va
             config: Value::null(),
             planned_private: None,
             idempotency_token: token.to_string(),
+            progress: Default::default(),
         })
         .await
 }

@@ -3,8 +3,10 @@
 //! and data sources `testing_thing` (one object, by `id` or `name`) and `testing_things`
 //! (every object).
 //!
-//! Knobs for tests: `delay_ms` makes create, update and delete take that long; `fail`
-//! makes create and update fail (a failed create leaves nothing behind).
+//! Knobs for tests: `delay_ms` makes create, update and delete take that long; `wait_ms`
+//! makes them then wait that long more, reported as waiting for a remote `provisioning`
+//! status (which frees the operation's `parallelism` slot); `fail` makes create and update
+//! fail (a failed create leaves nothing behind).
 
 mod schema;
 mod store;
@@ -17,7 +19,7 @@ use std::time::Duration;
 use corral_core::diag::{Diagnostic, Diagnostics};
 use corral_core::provider::{
     ApplyRequest, ApplyResponse, ConfigureRequest, ConfigureResponse, FindCreatedRequest, FindCreatedResponse,
-    ImportRequest, ImportResponse, PlanRequest, PlanResponse, Provider, ProviderFactory, ReadDataRequest,
+    ImportRequest, ImportResponse, PlanRequest, PlanResponse, Progress, Provider, ProviderFactory, ReadDataRequest,
     ReadDataResponse, ReadRequest, ReadResponse, ValidateResourceRequest, ValidateResourceResponse,
 };
 use corral_core::schema::{BlockSchema, ProviderSchema};
@@ -99,7 +101,14 @@ impl TestingProvider {
         })
     }
 
-    async fn create(&self, store: Arc<ObjectStore>, planned: &Value, config: &Value, token: String) -> ApplyResponse {
+    async fn create(
+        &self,
+        store: Arc<ObjectStore>,
+        planned: &Value,
+        config: &Value,
+        token: String,
+        progress: &Progress,
+    ) -> ApplyResponse {
         let Some(block) = self.resource_block() else { return ApplyResponse::default() };
         let mut attrs = attributes(planned, block);
         attrs.remove("id");
@@ -139,10 +148,18 @@ impl TestingProvider {
         // an apply killed during the delay leaves an object that only the intent journal
         // knows about, which is what adoption is for.
         sleep(state.get_attr("delay_ms")).await;
+        wait(state.get_attr("wait_ms"), progress).await;
         ApplyResponse { new_state: Some(state), ..ApplyResponse::default() }
     }
 
-    async fn update(&self, store: Arc<ObjectStore>, prior: Value, planned: &Value, config: &Value) -> ApplyResponse {
+    async fn update(
+        &self,
+        store: Arc<ObjectStore>,
+        prior: Value,
+        planned: &Value,
+        config: &Value,
+        progress: &Progress,
+    ) -> ApplyResponse {
         let Some(block) = self.resource_block() else { return ApplyResponse::default() };
         let mut attrs = attributes(planned, block);
         take_password(&mut attrs, config);
@@ -154,6 +171,7 @@ impl TestingProvider {
             return failed(Some(prior), format!("`{unknown}` of `testing_thing` is still unknown at apply time"));
         }
         sleep(attrs.get("delay_ms")).await;
+        wait(attrs.get("wait_ms"), progress).await;
         if attrs.get("fail").and_then(Value::as_bool) == Some(true) {
             let message = format!("updating testing_thing `{}` failed as asked (`fail = true`)", name_of(&attrs));
             return failed(Some(prior), message);
@@ -174,12 +192,13 @@ impl TestingProvider {
         ApplyResponse { new_state: Some(state), ..ApplyResponse::default() }
     }
 
-    async fn delete(&self, store: Arc<ObjectStore>, prior: Value) -> ApplyResponse {
+    async fn delete(&self, store: Arc<ObjectStore>, prior: Value, progress: &Progress) -> ApplyResponse {
         let Some(id) = prior.get_attr("id").and_then(Value::as_str).map(str::to_string) else {
             // Never created (no id): nothing to remove.
             return ApplyResponse::default();
         };
         sleep(prior.get_attr("delay_ms")).await;
+        wait(prior.get_attr("wait_ms"), progress).await;
         // An object already gone is what a delete wants.
         match blocking(store, move |s| s.remove(&id)).await {
             Ok(_) => ApplyResponse::default(),
@@ -270,13 +289,15 @@ impl Provider for TestingProvider {
                 Diagnostic::error("`name` of `testing_thing` must not be empty").with_attribute(Path::attr("name")),
             );
         }
-        if let Some(delay) = request.config.get_attr("delay_ms").and_then(Value::as_number)
-            && delay.to_i64().is_none_or(|d| d < 0)
-        {
-            diagnostics.push(
-                Diagnostic::error(format!("`delay_ms` must be a whole number of milliseconds, not {delay}"))
-                    .with_attribute(Path::attr("delay_ms")),
-            );
+        for knob in ["delay_ms", "wait_ms"] {
+            if let Some(delay) = request.config.get_attr(knob).and_then(Value::as_number)
+                && delay.to_i64().is_none_or(|d| d < 0)
+            {
+                diagnostics.push(
+                    Diagnostic::error(format!("`{knob}` must be a whole number of milliseconds, not {delay}"))
+                        .with_attribute(Path::attr(knob)),
+                );
+            }
         }
         ValidateResourceResponse { diagnostics }
     }
@@ -338,10 +359,14 @@ impl Provider for TestingProvider {
         let prior = request.prior_state.filter(|p| !p.is_null());
         let planned = request.planned_state.filter(|p| !p.is_null());
         match (prior, planned) {
-            (Some(prior), None) => self.delete(store, prior).await,
+            (Some(prior), None) => self.delete(store, prior, &request.progress).await,
             (None, None) => ApplyResponse::default(),
-            (None, Some(planned)) => self.create(store, &planned, &request.config, request.idempotency_token).await,
-            (Some(prior), Some(planned)) => self.update(store, prior, &planned, &request.config).await,
+            (None, Some(planned)) => {
+                self.create(store, &planned, &request.config, request.idempotency_token, &request.progress).await
+            }
+            (Some(prior), Some(planned)) => {
+                self.update(store, prior, &planned, &request.config, &request.progress).await
+            }
         }
     }
 
@@ -445,6 +470,16 @@ async fn blocking<T: Send + 'static>(
 async fn sleep(delay_ms: Option<&Value>) {
     let millis = millis(delay_ms);
     if millis > 0 {
+        tokio::time::sleep(Duration::from_millis(millis)).await;
+    }
+}
+
+/// Waits like a provider polling a remote object that is still `provisioning`: after the
+/// report, the operation holds no `parallelism` slot.
+async fn wait(wait_ms: Option<&Value>, progress: &Progress) {
+    let millis = millis(wait_ms);
+    if millis > 0 {
+        progress.waiting("provisioning");
         tokio::time::sleep(Duration::from_millis(millis)).await;
     }
 }

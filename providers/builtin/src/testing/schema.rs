@@ -26,6 +26,11 @@ pub(super) fn schema() -> ProviderSchema {
         )
         .attr("payload", AttributeSchema::optional(Type::String).describe("Updated in place"))
         .attr("delay_ms", AttributeSchema::optional(Type::Number).describe("How long create, update and delete take"))
+        .attr(
+            "wait_ms",
+            AttributeSchema::optional(Type::Number)
+                .describe("How long create, update and delete then wait for a remote `provisioning` status"),
+        )
         .attr("fail", AttributeSchema::optional(Type::Bool).describe("Make create and update fail"))
         .attr("tags", AttributeSchema::optional(Type::map(Type::String)))
         .attr("secret", AttributeSchema::optional(Type::String).sensitive())
@@ -41,6 +46,7 @@ pub(super) fn schema() -> ProviderSchema {
         .attr("name", AttributeSchema::optional_computed(Type::String).describe("Look the object up by name"))
         .attr("payload", AttributeSchema::computed(Type::String))
         .attr("delay_ms", AttributeSchema::computed(Type::Number))
+        .attr("wait_ms", AttributeSchema::computed(Type::Number))
         .attr("fail", AttributeSchema::computed(Type::Bool))
         .attr("tags", AttributeSchema::computed(Type::map(Type::String)))
         .attr("secret", AttributeSchema::computed(Type::String).sensitive());

@@ -61,6 +61,7 @@ impl Fixture {
                 config: Value::null(),
                 planned_private: None,
                 idempotency_token: token.to_string(),
+                progress: Default::default(),
             })
             .await
     }
@@ -302,6 +303,7 @@ async fn concurrent_creates_make_one_object_each() {
                     config,
                     planned_private: None,
                     idempotency_token: format!("tok-{i}"),
+                    progress: Default::default(),
                 })
                 .await
         }));
@@ -377,6 +379,7 @@ async fn use_before_configure_and_bad_config_are_errors() {
             config: Value::null(),
             planned_private: None,
             idempotency_token: "t".to_string(),
+            progress: Default::default(),
         })
         .await;
     assert!(response.diagnostics.has_errors());

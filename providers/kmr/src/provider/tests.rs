@@ -85,6 +85,7 @@ async fn create_with_token(
             config,
             planned_private: None,
             idempotency_token: token.to_string(),
+            progress: Default::default(),
         })
         .await;
     if applied.diagnostics.has_errors() {
@@ -117,6 +118,7 @@ async fn update(p: &Arc<dyn Provider>, type_name: &str, prior: &Value, config: V
             config,
             planned_private: None,
             idempotency_token: String::new(),
+            progress: Default::default(),
         })
         .await;
     assert!(!applied.diagnostics.has_errors(), "{:?}", applied.diagnostics);
@@ -131,6 +133,7 @@ async fn delete(p: &Arc<dyn Provider>, type_name: &str, prior: &Value) -> Diagno
         config: Value::null(),
         planned_private: None,
         idempotency_token: String::new(),
+        progress: Default::default(),
     })
     .await
     .diagnostics
@@ -273,6 +276,7 @@ async fn duplicate_rules_are_refused_at_plan_and_by_the_api() {
             config: ssh_rule(&id(&group), "0.0.0.0/0"),
             planned_private: None,
             idempotency_token: "another".into(),
+            progress: Default::default(),
         })
         .await;
     assert!(text(&again.diagnostics).contains("SecurityGroupEntry.Duplicate"), "{}", text(&again.diagnostics));
@@ -392,6 +396,7 @@ async fn a_create_stopped_half_way_is_adopted_with_the_entries_it_made() {
             config,
             planned_private: None,
             idempotency_token: "half-way".into(),
+            progress: Default::default(),
         })
         .await;
     assert!(text(&stopped.diagnostics).contains("SecurityGroupEntry.Duplicate"), "{}", text(&stopped.diagnostics));

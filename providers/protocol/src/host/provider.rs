@@ -132,6 +132,26 @@ where
     }
 }
 
+/// Runs a streamed apply (protocol version 4): forwards each `waiting` event to the
+/// request's progress handle while the change runs, and answers with the final response.
+async fn apply_events(
+    mut client: wire::provider_client::ProviderClient<tonic::transport::Channel>,
+    message: wire::apply_resource_change::Request,
+    deadline: Duration,
+    progress: p::Progress,
+) -> Result<tonic::Response<wire::apply_resource_change::Response>, tonic::Status> {
+    use wire::apply_resource_change::event::Event;
+    let mut events = client.apply_resource_change(self::request(message, deadline)).await?.into_inner();
+    while let Some(event) = events.message().await? {
+        match event.event {
+            Some(Event::Waiting(waiting)) => progress.waiting(&waiting.status),
+            Some(Event::Response(response)) => return Ok(tonic::Response::new(response)),
+            None => {}
+        }
+    }
+    Err(tonic::Status::internal("the plugin ended the apply without a response"))
+}
+
 fn exited(connection: &Connection, exit: Exit) -> CallError {
     if connection.is_stopped() && exit == Exit::Code(0) { CallError::Stopped } else { CallError::Exited(exit) }
 }
@@ -451,19 +471,14 @@ impl Provider for PluginProvider {
             planned_private: request.planned_private,
             idempotency_token: request.idempotency_token,
         };
-        let mut client = connection.client.clone();
-        let response = match call(
-            connection,
-            "apply",
-            deadline,
-            1,
-            client.apply_resource_change(self::request(message, deadline)),
-        )
-        .await
-        {
-            Ok(response) => response,
-            Err(e) => return p::ApplyResponse { diagnostics: self.error(&e), ..Default::default() },
-        };
+        let client = connection.client.clone();
+        let response =
+            match call(connection, "apply", deadline, 1, apply_events(client, message, deadline, request.progress))
+                .await
+            {
+                Ok(response) => response,
+                Err(e) => return p::ApplyResponse { diagnostics: self.error(&e), ..Default::default() },
+            };
         let mut diagnostics = diagnostics_from_wire(&response.diagnostics);
         let new_state = opt_value_from_wire(response.new_state.as_ref(), ty).unwrap_or_else(|e| {
             diagnostics.extend(self.codec_error("apply", e));

@@ -45,6 +45,7 @@ fn thing(name: &str, delay_ms: i64) -> Value {
         ("name".to_string(), Value::string(name)),
         ("payload".to_string(), Value::string(format!("p-{name}"))),
         ("delay_ms".to_string(), Value::int(delay_ms)),
+        ("wait_ms".to_string(), Value::Null(Type::Number)),
         ("fail".to_string(), Value::Null(Type::Bool)),
         ("tags".to_string(), Value::Null(Type::map(Type::String))),
         ("secret".to_string(), Value::Null(Type::String)),
@@ -84,8 +85,44 @@ async fn create(provider: &Arc<dyn Provider>, name: &str, delay_ms: i64, token: 
             config: thing(name, delay_ms),
             planned_private: None,
             idempotency_token: token.into(),
+            progress: p::Progress::default(),
         })
         .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_reports_travel_from_the_plugin_to_the_request_progress() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let provider = configured(&plugin(0), dir.path()).await;
+    let mut config = thing("w", 0);
+    if let Value::Object(attrs) = &mut config {
+        attrs.insert("wait_ms".to_string(), Value::int(50));
+    }
+    let plan = provider
+        .plan(p::PlanRequest {
+            type_name: "testing_thing".into(),
+            prior_state: None,
+            proposed_new_state: config.clone(),
+            config: config.clone(),
+            prior_private: None,
+        })
+        .await;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let applied = provider
+        .apply(p::ApplyRequest {
+            type_name: "testing_thing".into(),
+            prior_state: None,
+            planned_state: plan.planned_state,
+            config,
+            planned_private: None,
+            idempotency_token: "token-w".into(),
+            progress: p::Progress::new(move |status| sink.lock().expect("lock").push(status.to_string())),
+        })
+        .await;
+    assert!(applied.diagnostics.is_empty(), "{:?}", applied.diagnostics);
+    assert!(applied.new_state.is_some());
+    assert_eq!(*seen.lock().expect("lock"), ["provisioning"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,6 +235,7 @@ async fn batch_plans_and_reads_are_answered_in_order_across_several_rpcs() {
             config: Value::Null(Type::Dynamic),
             planned_private: None,
             idempotency_token: String::new(),
+            progress: p::Progress::default(),
         })
         .await;
     assert!(deleted.diagnostics.is_empty(), "{:?}", deleted.diagnostics);
@@ -332,7 +370,7 @@ fn a_program_that_is_not_a_plugin_gets_a_clear_launch_error() {
         LaunchOptions::default(),
     );
     let text = old.start().expect_err("old version").to_string();
-    assert!(text.contains("protocol version 0") && text.contains("this corral speaks version 3"), "{text}");
+    assert!(text.contains("protocol version 0") && text.contains("this corral speaks version 4"), "{text}");
     // The engine still gets a provider, whose calls explain what went wrong.
     let provider = old.instantiate();
     let diags =

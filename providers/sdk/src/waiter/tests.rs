@@ -66,3 +66,15 @@ async fn poll_errors_stop_the_wait() {
         .unwrap_err();
     assert_eq!(err.to_string(), "cluster c-1 to be running: polling failed: boom");
 }
+
+#[tokio::test]
+async fn each_pending_state_is_reported_through_progress() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let progress = Progress::new(move |status| sink.lock().unwrap().push(status.to_string()));
+    let got =
+        waiter().progress(progress).wait(script(&[Some("creating"), Some("creating"), Some("running")])).await.unwrap();
+    assert_eq!(got.as_deref(), Some("running"));
+    // The target state is not waiting any more: only the pending ones are reported.
+    assert_eq!(*seen.lock().unwrap(), ["creating", "creating"]);
+}
