@@ -347,7 +347,7 @@ impl<'a> Planner<'a> {
                 (None, Some(_)) => Action::Create,
                 (Some(_), None) => Action::Delete,
                 (Some(b), Some(a)) => {
-                    if a.is_wholly_known() && b.clone().unmark_deep().0 == a.clone().unmark_deep().0 {
+                    if a.is_wholly_known() && b.eq_unmarked(a) {
                         Action::NoOp
                     } else {
                         Action::Update
