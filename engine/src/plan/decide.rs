@@ -111,7 +111,7 @@ pub(crate) fn managed(facts: Facts<'_>) -> Decision {
     }
     // Marks (sensitivity) are not part of the object: a plan that only marks differently
     // changes nothing.
-    let action = if bare(prior) == bare(planned) { Action::NoOp } else { Action::Update };
+    let action = if prior.eq_unmarked(planned) { Action::NoOp } else { Action::Update };
     Decision::new(action, None, lifecycle)
 }
 
@@ -163,10 +163,6 @@ pub(crate) fn read(config_known: bool, dependency_pending: bool) -> Option<Decis
         return None;
     };
     Some(Decision::new(Action::Read, Some(reason), Lifecycle::default()))
-}
-
-fn bare(value: &Value) -> Value {
-    value.clone().unmark_deep().0
 }
 
 #[cfg(test)]

@@ -360,13 +360,16 @@ fn finish<T>(w: Work<'_, T>, answer: Option<provider::PlanResponse>) -> (T, Inst
 /// Attributes whose change class forbids an in-place change and that the plan changes
 /// (or leaves unknown), and blocks that force replacement and differ.
 fn replacing_paths(schema: &ResourceSchema, prior: &Value, planned: &Value) -> Vec<Path> {
-    let bare = |v: Option<&Value>| v.map(|v| v.clone().unmark_deep().0);
+    let same = |b: Option<&Value>, a: Option<&Value>| match (b, a) {
+        (Some(b), Some(a)) => b.eq_unmarked(a),
+        (b, a) => b.is_some() == a.is_some(),
+    };
     let mut paths = Vec::new();
     for (name, attr) in &schema.block.attributes {
         if attr.change != ChangeClass::InPlace {
-            let differs = match (bare(prior.get_attr(name)), bare(planned.get_attr(name))) {
-                (Some(b), Some(a)) => !a.is_wholly_known() || a != b,
-                (b, a) => b != a,
+            let differs = match (prior.get_attr(name), planned.get_attr(name)) {
+                (Some(b), Some(a)) => !a.is_wholly_known() || !a.eq_unmarked(b),
+                (b, a) => b.is_some() != a.is_some(),
             };
             if differs {
                 paths.push(Path::attr(name));
@@ -374,7 +377,7 @@ fn replacing_paths(schema: &ResourceSchema, prior: &Value, planned: &Value) -> V
         }
     }
     for (name, block) in &schema.block.blocks {
-        if block.forces_replacement && bare(prior.get_attr(name)) != bare(planned.get_attr(name)) {
+        if block.forces_replacement && !same(prior.get_attr(name), planned.get_attr(name)) {
             paths.push(Path::attr(name));
         }
     }

@@ -109,10 +109,19 @@ pub(super) struct Planner<'a> {
 }
 
 impl<'a> Planner<'a> {
-    fn new(input: PlanInput<'a>) -> Planner<'a> {
+    fn new(mut input: PlanInput<'a>) -> Planner<'a> {
         let root_dir = input.config.root.dir.clone();
         let values = Values::new(&input.workspace, root_dir, input.cwd.clone());
-        let state = input.state.clone();
+        // The planner works on the state it was given; after this only the basis (lineage and
+        // serial) is read from the input, so the instances are moved out, not copied.
+        let basis = State {
+            lineage: input.state.lineage,
+            serial: input.state.serial,
+            instances: BTreeMap::new(),
+            outputs: BTreeMap::new(),
+            intents: BTreeMap::new(),
+        };
+        let state = std::mem::replace(&mut input.state, basis);
         let resource_deps = resource_dependencies(input.graph);
         let included = targets_closure(input.graph, &input.options);
         let cbd = forced_cbd(input.config, input.graph, &resource_deps, &state);
@@ -338,7 +347,7 @@ impl<'a> Planner<'a> {
                 (None, Some(_)) => Action::Create,
                 (Some(_), None) => Action::Delete,
                 (Some(b), Some(a)) => {
-                    if a.is_wholly_known() && b.clone().unmark_deep().0 == a.clone().unmark_deep().0 {
+                    if a.is_wholly_known() && b.eq_unmarked(a) {
                         Action::NoOp
                     } else {
                         Action::Update

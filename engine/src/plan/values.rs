@@ -19,7 +19,8 @@ pub fn decode_state(state: &InstanceState, ty: &Type) -> Value {
 /// Puts marks back on a provider's answer: the schema's sensitive attributes and whatever
 /// the configuration marked.
 pub(super) fn remark(planned: Value, config: &Value, schema: &BlockSchema) -> Value {
-    let (_, paths) = config.clone().unmark_deep();
+    // Most configurations carry no mark: spare them the copy.
+    let paths = if config.contains_sensitive() { config.clone().unmark_deep().1 } else { Vec::new() };
     schema.mark_sensitive(planned.mark_paths(&paths))
 }
 
@@ -64,8 +65,11 @@ pub(super) fn drifted(schema: &BlockSchema, before: &Value, refreshed: Option<&V
     match (before.unmarked(), refreshed.unmarked()) {
         (Value::Object(a), Value::Object(b)) => a.keys().chain(b.keys()).any(|name| {
             configurable(name)
-                && a.get(name).map(|v| v.clone().unmark_deep().0) != b.get(name).map(|v| v.clone().unmark_deep().0)
+                && match (a.get(name), b.get(name)) {
+                    (Some(x), Some(y)) => !x.eq_unmarked(y),
+                    (x, y) => x.is_some() != y.is_some(),
+                }
         }),
-        (a, b) => a.clone().unmark_deep().0 != b.clone().unmark_deep().0,
+        (a, b) => !a.eq_unmarked(b),
     }
 }

@@ -229,6 +229,32 @@ impl Value {
         }
     }
 
+    /// Equality with every sensitive mark ignored: the same answer as comparing the two
+    /// values after [`Value::unmark_deep`], without copying either.
+    pub fn eq_unmarked(&self, other: &Value) -> bool {
+        fn bare(mut value: &Value) -> &Value {
+            while let Value::Sensitive(inner) = value {
+                value = inner;
+            }
+            value
+        }
+        fn items_eq(a: &[Value], b: &[Value]) -> bool {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_unmarked(y))
+        }
+        fn entries_eq(a: &BTreeMap<String, Value>, b: &BTreeMap<String, Value>) -> bool {
+            a.len() == b.len() && a.iter().zip(b).all(|((ka, va), (kb, vb))| ka == kb && va.eq_unmarked(vb))
+        }
+        match (bare(self), bare(other)) {
+            (Value::List(ta, a), Value::List(tb, b)) | (Value::Set(ta, a), Value::Set(tb, b)) => {
+                ta == tb && items_eq(a, b)
+            }
+            (Value::Tuple(a), Value::Tuple(b)) => items_eq(a, b),
+            (Value::Map(ta, a), Value::Map(tb, b)) => ta == tb && entries_eq(a, b),
+            (Value::Object(a), Value::Object(b)) => entries_eq(a, b),
+            (a, b) => a == b,
+        }
+    }
+
     /// Removes every mark and returns the paths that were sensitive.
     pub fn unmark_deep(mut self) -> (Value, Vec<Path>) {
         // Most values carry no mark: a read-only walk spares the paths.

@@ -13,6 +13,28 @@ fn sensitive_marks_round_trip_through_paths() {
 }
 
 #[test]
+fn eq_unmarked_agrees_with_unmark_deep() {
+    let marked = Value::object([
+        ("a".to_string(), Value::string("x").mark_sensitive()),
+        ("b".to_string(), Value::List(Type::Number, vec![Value::int(1), Value::int(2).mark_sensitive()])),
+        ("m".to_string(), Value::Map(Type::String, [("k".to_string(), Value::string("v"))].into()).mark_sensitive()),
+    ]);
+    let bare = marked.clone().unmark_deep().0;
+    let other = Value::object([
+        ("a".to_string(), Value::string("x")),
+        ("b".to_string(), Value::List(Type::Number, vec![Value::int(1), Value::int(3)])),
+        ("m".to_string(), Value::Map(Type::String, [("k".to_string(), Value::string("v"))].into())),
+    ]);
+    let pairs = [(&marked, &bare), (&bare, &marked), (&marked, &marked), (&marked, &other), (&other, &bare)];
+    for (a, b) in pairs {
+        assert_eq!(a.eq_unmarked(b), a.clone().unmark_deep().0 == b.clone().unmark_deep().0);
+    }
+    assert!(marked.eq_unmarked(&bare));
+    assert!(!marked.eq_unmarked(&other));
+    assert!(!Value::List(Type::String, vec![]).eq_unmarked(&Value::List(Type::Number, vec![])));
+}
+
+#[test]
 fn json_round_trip_with_type() {
     let ty = Type::Object([("n".to_string(), Type::Number), ("s".to_string(), Type::set(Type::String))].into());
     let json = serde_json::json!({"n": 3, "s": ["b", "a", "b"]});
