@@ -12,9 +12,8 @@ use crate::schema::ResourceSchema;
 use crate::state::StateChange;
 use crate::value::Value;
 
-use super::ResourceChange;
 use super::decide::{self, Lifecycle, Orphan};
-use super::orphans::prevent_destroy_error;
+use super::orphans::{delete_change, prevent_destroy_error};
 use super::planner::{Planner, state_instances_of};
 use super::values::decode_state;
 
@@ -83,20 +82,7 @@ impl Planner<'_> {
                 prevent_destroy: config.is_some_and(|c| c.lifecycle.prevent_destroy),
             };
             let decision = decide::delete(Orphan::Destroy, true, lifecycle);
-            let change = ResourceChange {
-                addr: addr.clone(),
-                provider: provider_addr.to_string(),
-                type_name: resource.resource.type_name.clone(),
-                action: decision.action,
-                reason: decision.reason,
-                before: Some(value),
-                after: None,
-                replace_paths: Vec::new(),
-                create_before_destroy: decision.create_before_destroy,
-                private: state.private.clone(),
-                deposed: None,
-                dependencies: state.dependencies.clone(),
-            };
+            let change = delete_change(&addr, provider_addr.to_string(), value, state, &decision);
             if decision.prevented
                 && let Some(config) = config
             {

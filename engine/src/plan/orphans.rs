@@ -13,11 +13,11 @@ use crate::diag::Diagnostic;
 use crate::provider::{self, Provider};
 use crate::runtime::nodes::null_object;
 use crate::runtime::{ProviderAddr, provider_key};
-use crate::state::{Intent, IntentAction, StateChange};
+use crate::state::{InstanceState, Intent, IntentAction, StateChange};
 use crate::value::{Type, Value};
 
 use super::ResourceChange;
-use super::decide::{self, Lifecycle, Orphan};
+use super::decide::{self, Decision, Lifecycle, Orphan};
 use super::planner::Planner;
 use super::values::decode_state;
 
@@ -98,20 +98,7 @@ impl Planner<'_> {
             prevent_destroy: config.is_some_and(|c| c.lifecycle.prevent_destroy),
         };
         let decision = decide::delete(orphan, self.input.options.destroy, lifecycle);
-        let change = ResourceChange {
-            addr: addr.clone(),
-            provider: state.provider.clone(),
-            type_name: addr.resource.type_name.clone(),
-            action: decision.action,
-            reason: decision.reason,
-            before: Some(before),
-            after: None,
-            replace_paths: Vec::new(),
-            create_before_destroy: decision.create_before_destroy,
-            private: state.private.clone(),
-            deposed: None,
-            dependencies: state.dependencies.clone(),
-        };
+        let change = delete_change(&addr, state.provider.clone(), before, &state, &decision);
         if decision.prevented
             && let Some(config) = config
         {
@@ -193,4 +180,28 @@ pub(super) fn prevent_destroy_error(addr: &AbsResourceInstance, config: &Resourc
         .with_span(config.decl_span)
         .with_detail(format!("Resource {addr} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed"))
         .with_help("to avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using `--target`")
+}
+
+/// The change that deletes a state instance as `decision` says (orphans and `plan --destroy`).
+pub(super) fn delete_change(
+    addr: &AbsResourceInstance,
+    provider: String,
+    before: Value,
+    state: &InstanceState,
+    decision: &Decision,
+) -> ResourceChange {
+    ResourceChange {
+        addr: addr.clone(),
+        provider,
+        type_name: addr.resource.type_name.clone(),
+        action: decision.action,
+        reason: decision.reason,
+        before: Some(before),
+        after: None,
+        replace_paths: Vec::new(),
+        create_before_destroy: decision.create_before_destroy,
+        private: state.private.clone(),
+        deposed: None,
+        dependencies: state.dependencies.clone(),
+    }
 }
