@@ -25,7 +25,9 @@ use crate::wire;
 use crate::wire::provider_server::{Provider as ProviderService, ProviderServer};
 
 mod apply_events;
+mod in_flight;
 use apply_events::ApplyEvents;
+use in_flight::InFlight;
 
 #[derive(Debug, Clone, Default)]
 pub struct ServeOptions {
@@ -109,6 +111,7 @@ async fn serve_in(
         stdout.flush().map_err(ServeError::Handshake)?;
     }
     let (stop_tx, mut stop_rx) = watch::channel(false);
+    let in_flight = InFlight::new();
     lifeline::watch(dir);
     tokio::spawn(ignore_interrupts());
     let schema = factory.schema();
@@ -120,6 +123,7 @@ async fn serve_in(
         instances: Mutex::new(HashMap::new()),
         max_concurrency: options.max_concurrency,
         stop: stop_tx,
+        in_flight: in_flight.clone(),
     };
     let server = ProviderServer::new(service)
         .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
@@ -130,6 +134,7 @@ async fn serve_in(
         .add_service(server)
         .serve_with_incoming_shutdown(incoming, async move {
             let _ = stop_rx.wait_for(|stop| *stop).await;
+            in_flight.drained().await;
         })
         .await?;
     Ok(())
@@ -154,6 +159,8 @@ struct Service {
     instances: Mutex<HashMap<u64, Arc<dyn Provider>>>,
     max_concurrency: u32,
     stop: watch::Sender<bool>,
+    /// Calls still running: the server shuts down only once they have answered.
+    in_flight: InFlight,
 }
 
 impl Service {
@@ -196,6 +203,7 @@ impl ProviderService for Service {
         &self,
         request: Request<wire::validate_resource_config::Request>,
     ) -> Result<Response<wire::validate_resource_config::Response>, Status> {
+        let _in_flight = self.in_flight.enter();
         let r = request.into_inner();
         let config =
             req_value_from_wire(r.config.as_ref(), self.types.resource(&r.type_name), "config").map_err(bad_request)?;
@@ -210,6 +218,7 @@ impl ProviderService for Service {
         &self,
         request: Request<wire::configure_provider::Request>,
     ) -> Result<Response<wire::configure_provider::Response>, Status> {
+        let _in_flight = self.in_flight.enter();
         let r = request.into_inner();
         let config = req_value_from_wire(r.config.as_ref(), self.types.provider(), "config").map_err(bad_request)?;
         let response = self
@@ -225,6 +234,7 @@ impl ProviderService for Service {
         &self,
         request: Request<wire::plan_resource_changes::Request>,
     ) -> Result<Response<wire::plan_resource_changes::Response>, Status> {
+        let _in_flight = self.in_flight.enter();
         let r = request.into_inner();
         let provider = self.instance(r.instance);
         let mut requests = Vec::with_capacity(r.items.len());
@@ -286,6 +296,7 @@ impl ProviderService for Service {
         &self,
         request: Request<wire::apply_resource_change::Request>,
     ) -> Result<Response<ApplyEvents>, Status> {
+        let in_flight = self.in_flight.enter();
         let r = request.into_inner();
         let ty = self.types.resource(&r.type_name).cloned();
         let prior_state = opt_value_from_wire(r.prior_state.as_ref(), ty.as_ref()).map_err(bad_request)?;
@@ -303,6 +314,7 @@ impl ProviderService for Service {
                 progress,
             };
             Box::pin(async move {
+                let _in_flight = in_flight;
                 let response = provider.apply(request).await;
                 wire::apply_resource_change::Response {
                     new_state: opt_value_to_wire(response.new_state.as_ref(), ty.as_ref()),
@@ -318,6 +330,7 @@ impl ProviderService for Service {
         &self,
         request: Request<wire::read_resources::Request>,
     ) -> Result<Response<wire::read_resources::Response>, Status> {
+        let _in_flight = self.in_flight.enter();
         let r = request.into_inner();
         let provider = self.instance(r.instance);
         let mut requests = Vec::with_capacity(r.items.len());
@@ -362,6 +375,7 @@ impl ProviderService for Service {
         &self,
         request: Request<wire::read_data_source::Request>,
     ) -> Result<Response<wire::read_data_source::Response>, Status> {
+        let _in_flight = self.in_flight.enter();
         let r = request.into_inner();
         let ty = self.types.data_source(&r.type_name);
         let config = req_value_from_wire(r.config.as_ref(), ty, "config").map_err(bad_request)?;
@@ -377,6 +391,7 @@ impl ProviderService for Service {
         &self,
         request: Request<wire::find_created::Request>,
     ) -> Result<Response<wire::find_created::Response>, Status> {
+        let _in_flight = self.in_flight.enter();
         let r = request.into_inner();
         let ty = self.types.resource(&r.type_name);
         let request = p::FindCreatedRequest {
@@ -396,6 +411,7 @@ impl ProviderService for Service {
         &self,
         request: Request<wire::import_resource_state::Request>,
     ) -> Result<Response<wire::import_resource_state::Response>, Status> {
+        let _in_flight = self.in_flight.enter();
         let r = request.into_inner();
         let ty = self.types.resource(&r.type_name);
         let response = self.instance(r.instance).import(p::ImportRequest { type_name: r.type_name, id: r.id }).await;

@@ -357,6 +357,28 @@ async fn stop_lets_the_call_in_flight_finish_and_refuses_later_ones() {
     assert!(later.diagnostics.iter().any(|d| d.summary.contains("was stopped")), "{:?}", later.diagnostics);
 }
 
+/// Two creates in flight when the host asks the plugin to stop: the quick one answering
+/// first must not end the connection under the slow one, whose object already exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_lets_every_call_in_flight_answer_not_only_the_first() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let factory = plugin(0);
+    let provider = configured(&factory, dir.path()).await;
+    let spawn = |name: &'static str, delay: i64| {
+        let provider = provider.clone();
+        tokio::spawn(async move { create(&provider, name, delay, name).await })
+    };
+    let slow = spawn("slow", 900);
+    let quick = spawn("quick", 300);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    factory.stop().await;
+    for (name, call) in [("quick", quick), ("slow", slow)] {
+        let finished = call.await.expect("task");
+        assert!(finished.diagnostics.is_empty(), "{name}: {:?}", finished.diagnostics);
+        assert!(finished.new_state.is_some(), "{name}: no state");
+    }
+}
+
 #[test]
 fn a_program_that_is_not_a_plugin_gets_a_clear_launch_error() {
     let factory = PluginFactory::new("echo", PluginCommand::new("/bin/echo").arg("hello"), LaunchOptions::default());
