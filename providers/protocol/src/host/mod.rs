@@ -160,7 +160,9 @@ fn human_duration(d: Duration) -> String {
 }
 
 pub(crate) struct Limit {
-    pub(crate) semaphore: Semaphore,
+    /// Shared so that a streamed apply can own its permit and give it back when the
+    /// operation starts waiting.
+    pub(crate) semaphore: Arc<Semaphore>,
     pub(crate) max: u32,
 }
 
@@ -290,7 +292,7 @@ async fn connect(name: String, command: PluginCommand, deadlines: Deadlines) -> 
     let schema: ProviderSchema =
         serde_json::from_slice(&response.schema_json).map_err(|e| schema_error(e.to_string()))?;
     let limit = (response.max_concurrency > 0)
-        .then(|| Limit { semaphore: Semaphore::new(response.max_concurrency as usize), max: response.max_concurrency });
+        .then(|| Limit { semaphore: Arc::new(Semaphore::new(response.max_concurrency as usize)), max: response.max_concurrency });
     tracing::debug!(target: "plugin", provider = %name, pid = ?process.pid, "plugin started");
     Ok(Connection {
         client,

@@ -15,7 +15,7 @@ use corral_core::schema::ProviderSchema;
 use corral_core::value::Value;
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, watch};
 
 use super::coalesce::Coalescer;
 use super::process::Exit;
@@ -99,6 +99,12 @@ async fn call<T, F>(
 where
     F: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
 {
+    let _permit = acquire(connection, permits).await?;
+    run(connection, call, deadline, rpc).await
+}
+
+/// Takes `permits` of the provider's concurrency limit, unless the process is gone or stopped.
+async fn acquire(connection: &Connection, permits: u32) -> Result<Option<OwnedSemaphorePermit>, CallError> {
     if let Some(exit) = connection.exited() {
         return Err(exited(connection, exit));
     }
@@ -107,12 +113,24 @@ where
     }
     // One permit per operation, but never more than the whole limit (a batch bigger than
     // the limit would otherwise wait forever; the plugin works through it at its own pace).
-    let _permit = match &connection.limit {
-        Some(limit) => {
-            Some(limit.semaphore.acquire_many(permits.clamp(1, limit.max)).await.map_err(|_| CallError::Stopped)?)
-        }
-        None => None,
-    };
+    match &connection.limit {
+        Some(limit) => limit
+            .semaphore
+            .clone()
+            .acquire_many_owned(permits.clamp(1, limit.max))
+            .await
+            .map(Some)
+            .map_err(|_| CallError::Stopped),
+        None => Ok(None),
+    }
+}
+
+/// Runs one call whose permits (if any) the caller holds: applies the deadline and turns
+/// transport failures of a dead or stopped process into the matching error.
+async fn run<T, F>(connection: &Connection, call: &'static str, deadline: Duration, rpc: F) -> Result<T, CallError>
+where
+    F: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+{
     let mut exit = connection.exit_watch();
     tokio::select! {
         result = tokio::time::timeout(deadline, rpc) => match result {
@@ -134,17 +152,26 @@ where
 
 /// Runs a streamed apply (protocol version 4): forwards each `waiting` event to the
 /// request's progress handle while the change runs, and answers with the final response.
+///
+/// The operation's permit of the provider's concurrency limit goes back at its first
+/// `waiting` event, for good: waiting is not work, and a cluster that takes minutes to come
+/// up must not keep quick changes of the same provider queued behind it (the engine gives
+/// back its `--parallelism` slot at the same moment).
 async fn apply_events(
     mut client: wire::provider_client::ProviderClient<tonic::transport::Channel>,
     message: wire::apply_resource_change::Request,
     deadline: Duration,
     progress: p::Progress,
+    mut permit: Option<OwnedSemaphorePermit>,
 ) -> Result<tonic::Response<wire::apply_resource_change::Response>, tonic::Status> {
     use wire::apply_resource_change::event::Event;
     let mut events = client.apply_resource_change(self::request(message, deadline)).await?.into_inner();
     while let Some(event) = events.message().await? {
         match event.event {
-            Some(Event::Waiting(waiting)) => progress.waiting(&waiting.status),
+            Some(Event::Waiting(waiting)) => {
+                drop(permit.take());
+                progress.waiting(&waiting.status)
+            }
             Some(Event::Response(response)) => return Ok(tonic::Response::new(response)),
             None => {}
         }
@@ -472,13 +499,14 @@ impl Provider for PluginProvider {
             idempotency_token: request.idempotency_token,
         };
         let client = connection.client.clone();
-        let response =
-            match call(connection, "apply", deadline, 1, apply_events(client, message, deadline, request.progress))
-                .await
-            {
-                Ok(response) => response,
-                Err(e) => return p::ApplyResponse { diagnostics: self.error(&e), ..Default::default() },
-            };
+        let events = async {
+            let permit = acquire(connection, 1).await?;
+            run(connection, "apply", deadline, apply_events(client, message, deadline, request.progress, permit)).await
+        };
+        let response = match events.await {
+            Ok(response) => response,
+            Err(e) => return p::ApplyResponse { diagnostics: self.error(&e), ..Default::default() },
+        };
         let mut diagnostics = diagnostics_from_wire(&response.diagnostics);
         let new_state = opt_value_from_wire(response.new_state.as_ref(), ty).unwrap_or_else(|e| {
             diagnostics.extend(self.codec_error("apply", e));

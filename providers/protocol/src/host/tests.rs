@@ -65,12 +65,22 @@ async fn configured(factory: &PluginFactory, dir: &std::path::Path) -> Arc<dyn P
 }
 
 async fn create(provider: &Arc<dyn Provider>, name: &str, delay_ms: i64, token: &str) -> p::ApplyResponse {
+    plan_and_apply(provider, thing(name, delay_ms), token, p::Progress::default()).await
+}
+
+/// Plans the creation of `config` and applies it, reporting waits to `progress`.
+async fn plan_and_apply(
+    provider: &Arc<dyn Provider>,
+    config: Value,
+    token: &str,
+    progress: p::Progress,
+) -> p::ApplyResponse {
     let plan = provider
         .plan(p::PlanRequest {
             type_name: "testing_thing".into(),
             prior_state: None,
-            proposed_new_state: thing(name, delay_ms),
-            config: thing(name, delay_ms),
+            proposed_new_state: config.clone(),
+            config: config.clone(),
             prior_private: None,
         })
         .await;
@@ -82,47 +92,60 @@ async fn create(provider: &Arc<dyn Provider>, name: &str, delay_ms: i64, token: 
             type_name: "testing_thing".into(),
             prior_state: None,
             planned_state: Some(planned),
-            config: thing(name, delay_ms),
+            config,
             planned_private: None,
             idempotency_token: token.into(),
-            progress: p::Progress::default(),
+            progress,
         })
         .await
+}
+
+/// Starts creating a thing that waits `wait_ms` after it is made; the receiver gets each
+/// status it reports, so a test knows when the apply is in flight without sleeping.
+fn spawn_waiting(
+    provider: &Arc<dyn Provider>,
+    name: &str,
+    wait_ms: i64,
+) -> (tokio::task::JoinHandle<p::ApplyResponse>, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let mut config = thing(name, 0);
+    if let Value::Object(attrs) = &mut config {
+        attrs.insert("wait_ms".to_string(), Value::int(wait_ms));
+    }
+    let (sender, statuses) = tokio::sync::mpsc::unbounded_channel();
+    let progress = p::Progress::new(move |status| {
+        let _ = sender.send(status.to_string());
+    });
+    let provider = provider.clone();
+    let token = format!("token-{name}");
+    (tokio::spawn(async move { plan_and_apply(&provider, config, &token, progress).await }), statuses)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waiting_reports_travel_from_the_plugin_to_the_request_progress() {
     let dir = tempfile::tempdir().expect("temp dir");
     let provider = configured(&plugin(0), dir.path()).await;
-    let mut config = thing("w", 0);
-    if let Value::Object(attrs) = &mut config {
-        attrs.insert("wait_ms".to_string(), Value::int(50));
-    }
-    let plan = provider
-        .plan(p::PlanRequest {
-            type_name: "testing_thing".into(),
-            prior_state: None,
-            proposed_new_state: config.clone(),
-            config: config.clone(),
-            prior_private: None,
-        })
-        .await;
-    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let sink = seen.clone();
-    let applied = provider
-        .apply(p::ApplyRequest {
-            type_name: "testing_thing".into(),
-            prior_state: None,
-            planned_state: plan.planned_state,
-            config,
-            planned_private: None,
-            idempotency_token: "token-w".into(),
-            progress: p::Progress::new(move |status| sink.lock().expect("lock").push(status.to_string())),
-        })
-        .await;
+    let (applied, mut statuses) = spawn_waiting(&provider, "w", 50);
+    let applied = applied.await.expect("task");
     assert!(applied.diagnostics.is_empty(), "{:?}", applied.diagnostics);
     assert!(applied.new_state.is_some());
-    assert_eq!(*seen.lock().expect("lock"), ["provisioning"]);
+    assert_eq!(statuses.recv().await.as_deref(), Some("provisioning"));
+    assert_eq!(statuses.recv().await, None);
+}
+
+/// A provider that declares one operation at a time still takes a quick change while a slow
+/// one only waits: the waiting apply gave its permit back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_apply_that_waits_gives_back_its_permit_of_the_provider_limit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let provider = configured(&plugin(1), dir.path()).await;
+    let (slow, mut statuses) = spawn_waiting(&provider, "slow", 600_000);
+    assert_eq!(statuses.recv().await.as_deref(), Some("provisioning"));
+    // Ten minutes of waiting: the quick create finishes long before, or it is queued behind.
+    let quick = tokio::time::timeout(Duration::from_secs(120), create(&provider, "quick", 0, "token-quick")).await;
+    slow.abort();
+    let quick = quick.expect("the quick create was queued behind a waiting one");
+    assert!(quick.diagnostics.is_empty(), "{:?}", quick.diagnostics);
+    assert!(quick.new_state.is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -336,11 +359,9 @@ async fn stop_lets_the_call_in_flight_finish_and_refuses_later_ones() {
     let dir = tempfile::tempdir().expect("temp dir");
     let factory = plugin(0);
     let provider = configured(&factory, dir.path()).await;
-    let slow = {
-        let provider = provider.clone();
-        tokio::spawn(async move { create(&provider, "slow", 500, "t-slow").await })
-    };
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    let (slow, mut statuses) = spawn_waiting(&provider, "slow", 500);
+    // In flight for sure (however loaded the machine): the plugin has reported a wait.
+    assert_eq!(statuses.recv().await.as_deref(), Some("provisioning"));
     factory.stop().await;
     let finished = slow.await.expect("task");
     assert!(finished.diagnostics.is_empty(), "{:?}", finished.diagnostics);
