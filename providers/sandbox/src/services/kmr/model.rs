@@ -26,59 +26,34 @@ pub use corral_api_kmr::cluster::{InstanceGroup, Job, PendingOperation, StateCha
 pub use corral_api_kmr::spec::{ClusterSpec, GroupSpec, JobSpec};
 pub use corral_api_kmr::status::*;
 
+/// A stored cluster: the API's shape (`api`, flattened, so the record is the answer plus
+/// a few fields) and what only the service keeps. It derefs to the API shape: the service
+/// reads and moves the cluster through the same fields it answers with.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Cluster {
-    pub cluster_id: String,
+    #[serde(flatten)]
+    pub api: api::Cluster,
     #[serde(rename = "AccountId")]
     pub account: String,
-    pub cluster_name: String,
-    pub cluster_type: String,
-    pub charge_type: String,
-    pub cluster_status: String,
-    pub main_version: String,
-    pub services: Vec<String>,
-    pub vpc_domain_id: String,
-    pub subnet_id: String,
-    /// The VPC's `KSCKMR` group, which every KMR cluster is in.
-    pub security_group_id: String,
-    pub enable_eip: bool,
-    #[serde(default)]
-    pub master_eip: Option<String>,
-    pub master_private_ip: String,
-    #[serde(default)]
-    pub log_uri: Option<String>,
-    pub instance_groups: Vec<InstanceGroup>,
-    #[serde(default)]
-    pub jobs: Vec<Job>,
-    #[serde(default)]
-    pub client_token: Option<String>,
-    pub create_time: DateTime<Utc>,
-    #[serde(default)]
-    pub ready_time: Option<DateTime<Utc>>,
-    /// When the cluster reached `terminated` or `released`.
-    #[serde(default)]
-    pub release_time: Option<DateTime<Utc>>,
-    /// When an unconverted trial cluster is deleted.
-    #[serde(default)]
-    pub expire_time: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub converted_time: Option<DateTime<Utc>>,
-    /// The scale or terminate operation under way: one at a time per cluster.
-    #[serde(default)]
-    pub pending_operation: Option<PendingOperation>,
-    #[serde(default)]
-    pub state_change_reason: Option<StateChangeReason>,
-    /// Set on clusters an execution plan made.
-    #[serde(default)]
-    pub execution_plan_id: Option<String>,
-    #[serde(default)]
-    pub template_id: Option<String>,
     /// A salted hash of the admin password (`password::hash`); the password is not kept.
     #[serde(default)]
     pub admin_password_hash: Option<String>,
     /// The next instance number, so instance ids are never reused within a cluster.
     pub next_instance_seq: u32,
+}
+
+impl std::ops::Deref for Cluster {
+    type Target = api::Cluster;
+    fn deref(&self) -> &api::Cluster {
+        &self.api
+    }
+}
+
+impl std::ops::DerefMut for Cluster {
+    fn deref_mut(&mut self) -> &mut api::Cluster {
+        &mut self.api
+    }
 }
 
 impl Cluster {
@@ -107,35 +82,7 @@ impl Cluster {
     pub fn view(&self, now: DateTime<Utc>) -> api::Cluster {
         let end = self.release_time.unwrap_or(now);
         let serving_minutes = self.ready_time.map(|ready| (end - ready).num_minutes().max(0)).unwrap_or(0);
-        api::Cluster {
-            cluster_id: self.cluster_id.clone(),
-            cluster_name: self.cluster_name.clone(),
-            cluster_type: self.cluster_type.clone(),
-            charge_type: self.charge_type.clone(),
-            cluster_status: self.cluster_status.clone(),
-            main_version: self.main_version.clone(),
-            services: self.services.clone(),
-            vpc_domain_id: self.vpc_domain_id.clone(),
-            subnet_id: self.subnet_id.clone(),
-            security_group_id: self.security_group_id.clone(),
-            enable_eip: self.enable_eip,
-            master_eip: self.master_eip.clone(),
-            master_private_ip: self.master_private_ip.clone(),
-            log_uri: self.log_uri.clone(),
-            instance_groups: self.instance_groups.clone(),
-            jobs: self.jobs.clone(),
-            client_token: self.client_token.clone(),
-            create_time: self.create_time,
-            ready_time: self.ready_time,
-            release_time: self.release_time,
-            expire_time: self.expire_time,
-            converted_time: self.converted_time,
-            pending_operation: self.pending_operation.clone(),
-            state_change_reason: self.state_change_reason.clone(),
-            execution_plan_id: self.execution_plan_id.clone(),
-            template_id: self.template_id.clone(),
-            serving_minutes,
-        }
+        api::Cluster { serving_minutes, ..self.api.clone() }
     }
 
     /// The spec the cluster was made with (for templates made from a cluster).
