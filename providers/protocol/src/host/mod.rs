@@ -291,8 +291,10 @@ async fn connect(name: String, command: PluginCommand, deadlines: Deadlines) -> 
     }
     let schema: ProviderSchema =
         serde_json::from_slice(&response.schema_json).map_err(|e| schema_error(e.to_string()))?;
-    let limit = (response.max_concurrency > 0)
-        .then(|| Limit { semaphore: Arc::new(Semaphore::new(response.max_concurrency as usize)), max: response.max_concurrency });
+    let limit = (response.max_concurrency > 0).then(|| Limit {
+        semaphore: Arc::new(Semaphore::new(response.max_concurrency as usize)),
+        max: response.max_concurrency,
+    });
     tracing::debug!(target: "plugin", provider = %name, pid = ?process.pid, "plugin started");
     Ok(Connection {
         client,
