@@ -110,7 +110,8 @@ pub(crate) fn open(ctx: &Context) -> anyhow::Result<Arc<dyn StateStore>> {
     let found = block::find(&ctx.root)?;
     let configured = found.as_ref().map(BackendBlock::settings);
     let recorded_block = record.as_ref().and_then(|r| r.block.clone());
-    let is_local = |s: &Option<BackendSettings>| s.as_ref().is_none_or(|s| *s == BackendSettings::local());
+    // The local backend has no settings Corral uses, so any local block is the default one.
+    let is_local = |s: &Option<BackendSettings>| s.as_ref().is_none_or(|s| s.kind == "local");
     let reason = match &record {
         None if is_local(&configured) => None,
         None => Some(format!(

@@ -199,6 +199,10 @@ pub trait StateStore: Send + Sync {
     /// would keep it in its own secret store. It is never printed.
     async fn workspace_key(&self, workspace: &str) -> Result<crate::secret::WorkspaceKey, StateError>;
 
+    /// Sets the workspace's key (`corral init -migrate-state` carries it to the new backend
+    /// with the state, so digests and saved plans stay valid), replacing any it had.
+    async fn set_workspace_key(&self, workspace: &str, key: &crate::secret::WorkspaceKey) -> Result<(), StateError>;
+
     /// [`StateStore::commit`] that also refuses ([`StateError::LineageMismatch`]) when the
     /// stored lineage is not `lineage`. The nil lineage expects a workspace never committed to;
     /// the returned lineage is the one the state has after the commit.

@@ -71,12 +71,12 @@ impl Heartbeat {
                 Ok(_) => {
                     let reason = "its lease lapsed or it was force-unlocked";
                     lock(&self.lost).get_or_insert_with(|| reason.to_string());
-                    tracing::warn!(workspace = %self.workspace, id = %self.id, "the workspace lock was lost: {reason}");
+                    tracing::info!(workspace = %self.workspace, id = %self.id, "the workspace lock was lost: {reason}");
                     return;
                 }
                 Err(e) if renewed.elapsed() >= self.lease => {
                     let reason = format!("its lease could not be renewed for {:?} ({e})", self.lease);
-                    tracing::warn!(workspace = %self.workspace, id = %self.id, "the workspace lock was lost: {reason}");
+                    tracing::info!(workspace = %self.workspace, id = %self.id, "the workspace lock was lost: {reason}");
                     lock(&self.lost).get_or_insert(reason);
                     return;
                 }

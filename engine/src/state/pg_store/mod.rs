@@ -224,6 +224,10 @@ impl StateStore for PgStore {
     async fn workspace_key(&self, workspace: &str) -> Result<WorkspaceKey, StateError> {
         self.inner.workspace_key(workspace).await
     }
+
+    async fn set_workspace_key(&self, workspace: &str, key: &WorkspaceKey) -> Result<(), StateError> {
+        self.inner.set_workspace_key(workspace, key).await
+    }
 }
 
 // A poisoned mutex only means another thread panicked while holding it; the map stays

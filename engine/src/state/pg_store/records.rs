@@ -328,6 +328,22 @@ impl Inner {
         Ok(())
     }
 
+    pub(super) async fn set_workspace_key(&self, workspace: &str, key: &WorkspaceKey) -> Result<(), StateError> {
+        validate_workspace_name(workspace)?;
+        let client = self.client().await?;
+        let upsert = format!(
+            "INSERT INTO {} (workspace, key) VALUES ($1, $2) ON CONFLICT (workspace) DO UPDATE SET key = EXCLUDED.key",
+            self.table("workspace_keys")
+        );
+        match client.execute(&upsert, &[&workspace, &key.as_bytes().as_slice()]).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION) => {
+                Err(StateError::NoSuchWorkspace(workspace.to_string()))
+            }
+            Err(e) => Err(self.pg_error(e)),
+        }
+    }
+
     /// The workspace's key, made on first use; the first writer's key wins a race.
     pub(super) async fn workspace_key(&self, workspace: &str) -> Result<WorkspaceKey, StateError> {
         validate_workspace_name(workspace)?;
