@@ -253,3 +253,33 @@ fn a_wrong_conn_str_is_reported_at_the_line_that_sets_it() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("backend \"pg\" (backend.hcl:3)"), "{}", out.stderr);
 }
+
+#[test]
+fn pg_settings_come_from_backend_config_and_the_environment() {
+    let Some(db) = TestDatabase::create() else { return };
+    let w = Workdir::new();
+    w.write("main.hcl", "resource \"testing_thing\" \"a\" {\n  name = \"a\"\n}\n");
+    w.write("backend.hcl", "terraform {\n  backend \"pg\" {}\n}\n");
+    // From Terraform's environment variables, read by every command.
+    let with_env = |args: &[&str]| {
+        let out = w.command(args).env("PG_CONN_STR", &db.conn_str).env("PG_SCHEMA_NAME", "from_env").output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    with_env(&["init"]);
+    with_env(&["apply", "-auto-approve"]);
+    let rows = db.sql("SELECT count(*) FROM from_env.instances");
+    assert_eq!(rows[0].get::<_, i64>(0), 1, "the schema PG_SCHEMA_NAME names holds the state");
+    let out = w.corral(&["plan"]);
+    assert_eq!(out.code, 1, "without PG_CONN_STR there is nothing to connect to");
+    assert!(out.stderr.contains("the pg backend needs `conn_str`"), "{}", out.stderr);
+
+    // From `-backend-config`, recorded by `init`; settings the pg backend does not take are refused.
+    let out = w.corral(&["init", "-backend-config=skip_schema_creation=true"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("The pg backend takes no `skip_schema_creation`"), "{}", out.stderr);
+    let conn = format!("-backend-config=conn_str={}", db.conn_str);
+    w.ok(&["init", "-reconfigure", &conn, "-backend-config=schema_name=from_flag"]);
+    w.ok(&["apply", "-auto-approve"]);
+    let rows = db.sql("SELECT count(*) FROM from_flag.instances");
+    assert_eq!(rows[0].get::<_, i64>(0), 1);
+}

@@ -26,6 +26,10 @@ pub(super) struct HeldLease {
     info: LockInfo,
     /// Why the lease was lost, once it is.
     lost: Arc<Mutex<Option<String>>>,
+    /// When the last successful renewal was sent: the server's lease runs at least `lease`
+    /// from then, and no longer can be counted on.
+    renewed: Arc<Mutex<Instant>>,
+    lease: Duration,
     heartbeat: JoinHandle<()>,
 }
 
@@ -35,6 +39,10 @@ impl HeldLease {
     }
 
     pub(super) fn lost(&self, workspace: &str) -> Option<StateError> {
+        // A heartbeat stuck on an unreachable server cannot say so in time; the clock can.
+        if lock(&self.renewed).elapsed() >= self.lease {
+            self.mark_lost(&format!("its lease could not be renewed for {:?}", self.lease));
+        }
         let reason = lock(&self.lost).clone()?;
         Some(StateError::LeaseLost { workspace: workspace.to_string(), id: self.info.id.clone(), reason })
     }
@@ -52,11 +60,13 @@ struct Heartbeat {
     id: String,
     lease: Duration,
     lost: Arc<Mutex<Option<String>>>,
+    renewed: Arc<Mutex<Instant>>,
 }
 
 impl Heartbeat {
-    async fn run(self, mut renewed: Instant) {
+    async fn run(self) {
         loop {
+            let renewed = *lock(&self.renewed);
             tokio::time::sleep(self.lease / 3).await;
             let sent = Instant::now();
             let result = match self.pool.get().await {
@@ -67,7 +77,7 @@ impl Heartbeat {
                 Err(e) => Err(super::chain(&e)),
             };
             match result {
-                Ok(1) => renewed = sent,
+                Ok(1) => *lock(&self.renewed) = sent,
                 Ok(_) => {
                     let reason = "its lease lapsed or it was force-unlocked";
                     lock(&self.lost).get_or_insert_with(|| reason.to_string());
@@ -117,6 +127,7 @@ impl Inner {
             Err(e) => return Err(self.pg_error(e)),
         }
         let lost = Arc::new(Mutex::new(None));
+        let renewed = Arc::new(Mutex::new(started));
         let heartbeat = Heartbeat {
             pool: self.pool.clone(),
             renew: format!(
@@ -127,9 +138,10 @@ impl Inner {
             id: info.id.clone(),
             lease: self.lease,
             lost: lost.clone(),
+            renewed: renewed.clone(),
         };
-        let heartbeat = tokio::spawn(heartbeat.run(started));
-        lock(&self.held).insert(workspace.to_string(), HeldLease { info, lost, heartbeat });
+        let heartbeat = tokio::spawn(heartbeat.run());
+        lock(&self.held).insert(workspace.to_string(), HeldLease { info, lost, renewed, lease: self.lease, heartbeat });
         Ok(())
     }
 

@@ -131,7 +131,7 @@ async fn a_dead_holders_lease_lapses_and_the_lock_is_taken_over() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_holders_heartbeat_keeps_the_lock_past_its_lease() {
     let Some(db) = TestDatabase::create().await else { return };
-    let lease = Duration::from_millis(900);
+    let lease = Duration::from_millis(1500);
     let (holder, other) = (db.store(lease), db.store(lease));
     let alice = lock_info("alice", "apply");
     holder.lock("default", alice.clone()).await.unwrap();
