@@ -46,6 +46,9 @@ pub(crate) enum Command {
     Workspace(WorkspaceCommand),
     /// Remove a workspace lock left behind by another process.
     ForceUnlock(ForceUnlockArgs),
+    /// Inspect workspace locks.
+    #[command(subcommand)]
+    Lock(LockCommand),
     /// Rewrite configuration files in the canonical style.
     Fmt(FmtArgs),
     /// Evaluate expressions against the configuration and state.
@@ -257,10 +260,19 @@ pub(crate) struct InitArgs {
     /// Look providers up again (Corral does on every run; accepted for Terraform's `-upgrade`).
     #[arg(long)]
     pub upgrade: bool,
-    /// Accepted for Terraform's `-reconfigure`: Corral keeps no copy of earlier backend
-    /// settings to migrate from.
-    #[arg(long)]
+    /// Use the configured backend as it is, without copying the state of the backend used
+    /// so far (Terraform's `-reconfigure`).
+    #[arg(long, conflicts_with = "migrate_state")]
     pub reconfigure: bool,
+    /// Copy every workspace's state (lineage, serial, unfinished operations and key) from the
+    /// backend used so far to the configured one, then use it.
+    #[arg(long = "migrate-state")]
+    pub migrate_state: bool,
+    /// With `-migrate-state`: replace a different state the new backend already holds.
+    #[arg(long = "force-copy")]
+    pub force_copy: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Accepted for Terraform's `-input=false`: `init` never asks anything.
     #[arg(long = "input", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
     pub input: bool,
@@ -373,7 +385,21 @@ pub(crate) enum WorkspaceCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct ForceUnlockArgs {
+    /// The lock ID, as a lock error or `corral lock list` shows it.
     pub lock_id: String,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LockCommand {
+    /// Every workspace's lock: holder (user, host, pid, operation, since) and lock ID.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {

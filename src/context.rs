@@ -10,7 +10,7 @@ use corral_engine::config::{self, Config, LoadOptions};
 use corral_engine::diag::{Diagnostic, Diagnostics, SourceMap};
 use corral_engine::graph::{self, ConfigGraph};
 use corral_engine::provider::ProviderRegistry;
-use corral_engine::state::{LockInfo, RedbStore, StateError, StateStore, lock_with_timeout};
+use corral_engine::state::{LockInfo, StateError, StateStore, lock_with_timeout};
 
 use crate::ui::{self, Reported};
 
@@ -126,9 +126,10 @@ impl Context {
         ui::print_diagnostics(diags, sources, self.color);
     }
 
+    /// The state store of the backend `corral init` set up (`crate::backend`): redb under
+    /// `.corral/state` unless a `backend` block says otherwise.
     pub(crate) fn store(&self) -> anyhow::Result<Arc<dyn StateStore>> {
-        let store = RedbStore::open(self.data_dir.join("state")).map_err(|e| anyhow::anyhow!(e))?;
-        Ok(Arc::new(store))
+        crate::backend::open(self)
     }
 
     /// The selected workspace: `CORRAL_WORKSPACE`, else `.corral/environment`, else `default`.

@@ -3,6 +3,7 @@
 //! `plan --detailed-exitcode`, as Terraform's).
 
 mod args;
+mod backend;
 mod commands;
 mod context;
 mod diagnostic_report;
@@ -151,13 +152,9 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Sandbox(command) => commands::sandbox::run(&Context::new(chdir, None, cli.no_color)?, command).await,
         Command::ForceUnlock(args) => {
-            let ctx = Context::new(chdir, None, cli.no_color)?;
-            let store = ctx.store()?;
-            let workspace = ctx.workspace();
-            store.force_unlock(&workspace, &args.lock_id).await.map_err(|e| anyhow::anyhow!(e))?;
-            println!("Corral state has been successfully unlocked!");
-            Ok(0)
+            commands::lock::force_unlock(&Context::new(chdir, None, cli.no_color)?, args).await
         }
+        Command::Lock(command) => commands::lock::run(&Context::new(chdir, None, cli.no_color)?, command).await,
         Command::Providers(command) => commands::providers::run(&Context::new(chdir, None, cli.no_color)?, command),
         Command::Completion(args) => {
             let mut command = Cli::command();

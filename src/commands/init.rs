@@ -16,21 +16,21 @@ use corral_engine::runtime::resolve_provider;
 use crate::args::InitArgs;
 use crate::context::Context;
 
-/// The backends Corral can keep state in.
-const BACKENDS: &[&str] = &["local"];
+use crate::backend::{BACKENDS, BackendSettings};
 
 /// Where the backend's settings came from, for messages.
 #[derive(Debug, Clone)]
-enum Origin {
+pub(crate) enum Origin {
     Block(Span),
     File(Span),
     CommandLine,
 }
 
-/// One backend setting, by where it was given (its value is checked to be a constant).
+/// One backend setting: its constant value, and where it was given.
 #[derive(Debug, Clone)]
-struct Setting {
-    origin: Origin,
+pub(crate) struct Setting {
+    pub value: serde_json::Value,
+    pub origin: Origin,
 }
 
 pub(crate) async fn run(ctx: &Context, args: &InitArgs) -> anyhow::Result<i32> {
@@ -46,16 +46,11 @@ pub(crate) async fn run(ctx: &Context, args: &InitArgs) -> anyhow::Result<i32> {
             backend_settings(block, &mut loaded.config.sources, &ctx.work_dir, &args.backend_config, &mut diags);
         check_backend(&kind, &settings, backend_span, &mut diags);
         if !diags.has_errors() {
-            let state_dir = ctx.data_dir.join("state");
-            corral_engine::state::secure_fs::create_private_dir_all(&state_dir)
-                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", state_dir.display()))?;
-            let store = ctx.store()?;
-            let workspace = ctx.workspace();
-            if let Err(e) = store.workspaces().await {
-                diags.push(Diagnostic::error("Cannot read the state store").with_detail(e.to_string()));
-            } else {
-                println!("The {kind} backend keeps the state of workspace \"{workspace}\" in .corral/state.");
-            }
+            let wanted = BackendSettings {
+                kind: kind.clone(),
+                config: settings.iter().map(|(name, setting)| (name.clone(), setting.value.clone())).collect(),
+            };
+            super::init_backend::set_up(ctx, args, wanted, &settings, backend_span, &mut diags).await?;
         }
     }
 
@@ -135,15 +130,16 @@ fn backend_settings(
     let mut settings = BTreeMap::new();
     if let Some(block) = block {
         for attribute in block.body.attributes.values() {
-            if constant(attribute, diags) {
-                settings.insert(attribute.name.clone(), Setting { origin: Origin::Block(attribute.span) });
+            if let Some(value) = constant(attribute, diags) {
+                settings.insert(attribute.name.clone(), Setting { value, origin: Origin::Block(attribute.span) });
             }
         }
     }
     for item in given {
         match item.split_once('=') {
-            Some((key, _)) if !key.trim().is_empty() && !key.contains(['/', '\\', '.']) => {
-                settings.insert(key.trim().to_string(), Setting { origin: Origin::CommandLine });
+            Some((key, value)) if !key.trim().is_empty() && !key.contains(['/', '\\', '.']) => {
+                let value = serde_json::Value::String(value.to_string());
+                settings.insert(key.trim().to_string(), Setting { value, origin: Origin::CommandLine });
             }
             _ => match read_settings_file(&work_dir.join(item), sources, diags) {
                 Some(from_file) => settings.extend(from_file),
@@ -178,25 +174,25 @@ fn read_settings_file(
     };
     let settings = crate::variables::assignments(file, &body, diags)
         .into_iter()
-        .map(|(name, _, span)| (name, Setting { origin: Origin::File(span) }))
+        .map(|(name, value, span)| (name, Setting { value: value.to_json(), origin: Origin::File(span) }))
         .collect();
     Some(settings)
 }
 
 /// Whether a backend setting is a constant, as Terraform requires (no variables, no
 /// resources); says why not.
-fn constant(attribute: &Attribute, diags: &mut Diagnostics) -> bool {
-    let (_, d) = lang::eval(&attribute.value, &ConstScope);
+fn constant(attribute: &Attribute, diags: &mut Diagnostics) -> Option<serde_json::Value> {
+    let (value, d) = lang::eval(&attribute.value, &ConstScope);
     let ok = !d.has_errors();
     diags.extend(d);
-    ok
+    ok.then(|| value.to_json())
 }
 
 /// Refuses a backend Corral cannot use, and settings the backend does not take.
 fn check_backend(kind: &str, settings: &BTreeMap<String, Setting>, span: Option<Span>, diags: &mut Diagnostics) {
     if !BACKENDS.contains(&kind) {
         let mut diag = Diagnostic::error(format!("Unsupported backend type \"{kind}\""))
-            .with_detail(format!("Corral keeps state with the {} backend.", BACKENDS.join(", ")))
+            .with_detail(format!("Corral keeps state with the {} backends.", BACKENDS.join(", ")))
             .with_help("remove the `backend` block to keep the state in .corral/state");
         if let Some(span) = span {
             diag = diag.with_span(span);
@@ -205,11 +201,20 @@ fn check_backend(kind: &str, settings: &BTreeMap<String, Setting>, span: Option<
         return;
     }
     // The local backend keeps one redb file per workspace in `.corral/state`; Terraform's
-    // `path` and `workspace_dir` name JSON state files, which Corral does not write.
-    for (name, setting) in settings {
-        let mut diag = Diagnostic::error(format!("The {kind} backend takes no `{name}`")).with_detail(
-            "Corral's local backend keeps each workspace's state in .corral/state/<workspace>.redb; import a Terraform state file with `corral state push`.",
-        );
+    // `path` and `workspace_dir` name JSON state files, which Corral does not write. The pg
+    // backend takes Terraform's `conn_str` and `schema_name`; Corral always makes and
+    // migrates its own tables, so the `skip_*` settings have nothing to skip.
+    let allowed = crate::backend::settings_of(kind);
+    for (name, setting) in settings.iter().filter(|(name, _)| !allowed.contains(&name.as_str())) {
+        let detail = if kind == "local" {
+            "Corral's local backend keeps each workspace's state in .corral/state/<workspace>.redb; import a Terraform state file with `corral state push`.".to_string()
+        } else {
+            format!(
+                "The {kind} backend takes {}.",
+                allowed.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" and ")
+            )
+        };
+        let mut diag = Diagnostic::error(format!("The {kind} backend takes no `{name}`")).with_detail(detail);
         diag = match setting.origin {
             Origin::Block(span) | Origin::File(span) => diag.with_span(span),
             Origin::CommandLine => diag.with_help(format!("`{name}` was given with --backend-config")),

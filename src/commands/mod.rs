@@ -5,6 +5,8 @@ pub(crate) mod console;
 pub(crate) mod fmt;
 pub(crate) mod graph;
 pub(crate) mod init;
+pub(crate) mod init_backend;
+pub(crate) mod lock;
 pub(crate) mod output;
 pub(crate) mod plan;
 pub(crate) mod providers;

@@ -12,6 +12,8 @@ mod kmr;
 mod lifecycle;
 mod limits;
 mod locking;
+mod pg_backend;
+mod pg_support;
 mod plan_json;
 mod plugins;
 mod process;

@@ -41,6 +41,25 @@ pub(super) fn load_or_create(dir: &Path, path: &Path) -> Result<WorkspaceKey, St
     })
 }
 
+/// Writes `key` to `path` (with `dir`, 0700), replacing the key there: written under a
+/// temporary name and renamed into place, so the file always holds a whole key.
+pub(super) fn replace(dir: &Path, path: &Path, key: &WorkspaceKey) -> Result<(), StateError> {
+    secure_fs::create_private_dir_all(dir).map_err(|e| io_error(dir, "cannot create the state directory", e))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = dir.join(format!(".{name}.{}", uuid::Uuid::new_v4()));
+    let text = format!("{}\n", hex::encode(key.as_bytes()));
+    let written = secure_fs::create_new_private(&temporary, text.as_bytes())
+        .map_err(|e| io_error(&temporary, "cannot write the workspace key", e))
+        .and_then(|()| {
+            std::fs::rename(&temporary, path).map_err(|e| io_error(path, "cannot write the workspace key", e))
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written?;
+    sync_dir(dir)
+}
+
 /// The key in `path`, if the file exists. A key file left readable by others is narrowed.
 fn load(path: &Path) -> Result<Option<WorkspaceKey>, StateError> {
     let text = match std::fs::read_to_string(path) {

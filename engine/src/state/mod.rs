@@ -15,6 +15,7 @@ mod key_file;
 mod lock_file;
 mod lock_wait;
 mod model;
+mod pg_store;
 mod redb_store;
 pub mod secure_fs;
 #[cfg(any(test, feature = "test-support"))]
@@ -25,6 +26,7 @@ mod writer;
 
 pub use lock_wait::lock_with_timeout;
 pub use model::*;
+pub use pg_store::{PgSettings, PgStore};
 pub use redb_store::RedbStore;
 pub use writer::StateWriter;
 
@@ -79,6 +81,13 @@ pub enum StateError {
     WorkspaceNotEmpty { workspace: String, instances: usize, intents: usize },
     #[error("invalid instance address in a state change: {0}")]
     InvalidAddress(#[from] crate::addr::AddrParseError),
+    /// A leased lock (the PostgreSQL backend) whose lease this process could not renew in
+    /// time, or which was force-unlocked: someone else may hold the workspace now, so
+    /// nothing more may be written on this lock's behalf.
+    #[error(
+        "the lock on workspace \"{workspace}\" (lock ID {id}) was lost: {reason}; another runner may hold the workspace now"
+    )]
+    LeaseLost { workspace: String, id: String, reason: String },
 }
 
 impl StateError {
@@ -87,7 +96,10 @@ impl StateError {
     pub fn is_changed_underneath(&self) -> bool {
         matches!(
             self,
-            StateError::SerialMismatch { .. } | StateError::LineageMismatch { .. } | StateError::Vanished { .. }
+            StateError::SerialMismatch { .. }
+                | StateError::LineageMismatch { .. }
+                | StateError::Vanished { .. }
+                | StateError::LeaseLost { .. }
         )
     }
 }
@@ -148,6 +160,26 @@ pub trait StateStore: Send + Sync {
     /// The current holder, if any.
     async fn lock_holder(&self, workspace: &str) -> Result<Option<LockInfo>, StateError>;
 
+    /// Every workspace's current lock (`corral lock list`), by workspace name.
+    async fn locks(&self) -> Result<Vec<WorkspaceLock>, StateError> {
+        let mut held = Vec::new();
+        for workspace in self.workspaces().await? {
+            if let Some(info) = self.lock_holder(&workspace).await? {
+                held.push(WorkspaceLock { workspace, info, lease_expires: None });
+            }
+        }
+        Ok(held)
+    }
+
+    /// Why this client no longer holds the lock it took on `workspace`, if it lost it: a
+    /// leased lock whose lease lapsed or was broken. Checked (cheaply, without I/O) before
+    /// every provider call of an apply, through [`StateWriter`]; a lock the OS holds for the
+    /// process's lifetime is never lost.
+    fn lock_lost(&self, workspace: &str) -> Option<StateError> {
+        let _ = workspace;
+        None
+    }
+
     /// The whole state of a workspace. A workspace that was never committed to reads as an
     /// empty state with serial 0 and the nil lineage (`Uuid::nil()`): reading invents nothing,
     /// so two reads agree, and the lineage is fixed by the first commit (expected serial 0).
@@ -166,6 +198,10 @@ pub trait StateStore: Send + Sync {
     /// the redb backend keeps it in `<ws>.key` (0600) beside the database; a server backend
     /// would keep it in its own secret store. It is never printed.
     async fn workspace_key(&self, workspace: &str) -> Result<crate::secret::WorkspaceKey, StateError>;
+
+    /// Sets the workspace's key (`corral init -migrate-state` carries it to the new backend
+    /// with the state, so digests and saved plans stay valid), replacing any it had.
+    async fn set_workspace_key(&self, workspace: &str, key: &crate::secret::WorkspaceKey) -> Result<(), StateError>;
 
     /// [`StateStore::commit`] that also refuses ([`StateError::LineageMismatch`]) when the
     /// stored lineage is not `lineage`. The nil lineage expects a workspace never committed to;

@@ -110,6 +110,16 @@ pub struct LockInfo {
     pub created: chrono::DateTime<chrono::Utc>,
 }
 
+/// A workspace's lock as `corral lock list` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkspaceLock {
+    pub workspace: String,
+    pub info: LockInfo,
+    /// When a leased lock lapses unless its holder renews it; `None` for a lock the OS holds
+    /// for as long as its process lives.
+    pub lease_expires: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 impl std::fmt::Display for LockInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(

@@ -336,4 +336,10 @@ async fn workspace_keys_are_made_once_and_kept(make_store: &impl Fn() -> Arc<dyn
     assert_ne!(must(store.workspace_key("keyed").await, "key of another workspace"), first, "one key per workspace");
     let after = must(store.read("default").await, "read the state again");
     assert_eq!(after, before, "the key is not part of the state");
+
+    // A key carried over from another backend replaces the one made here.
+    let carried = crate::secret::WorkspaceKey::generate();
+    must(store.set_workspace_key("keyed", &carried).await, "set the key");
+    assert_eq!(must(make_store().workspace_key("keyed").await, "read the set key"), carried);
+    assert_eq!(must(store.workspace_key("default").await, "the other workspace's key"), first, "only its own key");
 }

@@ -97,14 +97,18 @@ impl StateWriter {
         StateWriter { inner: Arc::new(Inner { store, workspace: workspace.to_string(), queue: Mutex::new(queue) }) }
     }
 
-    /// Why the writer stopped writing, if the store's state stopped being the one it works on.
+    /// Why the writer stopped writing, if the store's state stopped being the one it works on,
+    /// or the store lost the workspace's lock (a leased lock whose lease lapsed).
     pub fn lost(&self) -> Option<StateError> {
-        self.inner.queue().lost.clone()
+        let lost = self.inner.queue().lost.clone();
+        lost.or_else(|| self.inner.lock_lost())
     }
 
     /// Whether the writer stopped writing (see [`StateWriter::lost`]), without the error.
+    /// The apply walk asks before every provider call, so a runner that lost its lease
+    /// starts nothing more.
     pub fn is_lost(&self) -> bool {
-        self.inner.queue().lost.is_some()
+        self.inner.queue().lost.is_some() || self.inner.lock_lost().is_some()
     }
 
     /// The lineage of the state written to, when the writer checks it.
@@ -163,6 +167,14 @@ impl StateWriter {
 }
 
 impl Inner {
+    /// The store's word on the workspace's lock: once lost, it stays lost, and the writer
+    /// takes it as its own reason to stop (so later submissions fail untried).
+    fn lock_lost(&self) -> Option<StateError> {
+        let error = self.store.lock_lost(&self.workspace)?;
+        let mut queue = self.queue();
+        Some(queue.lost.get_or_insert(error).clone())
+    }
+
     fn queue(&self) -> MutexGuard<'_, Queue> {
         // The queue stays consistent under a panic elsewhere: each update is a plain field write.
         self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -170,6 +182,8 @@ impl Inner {
 
     async fn flush(self: Arc<Self>) {
         loop {
+            // A lost lock fails the batch untried, like a state changed underneath.
+            let _ = self.lock_lost();
             let (batch, serial, lost) = {
                 let mut queue = self.queue();
                 if queue.pending.is_empty() {

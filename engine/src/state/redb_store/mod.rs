@@ -161,6 +161,16 @@ impl StateStore for RedbStore {
         let workspace = workspace.to_string();
         self.blocking(move |inner| inner.workspace_key(&workspace)).await
     }
+
+    async fn set_workspace_key(&self, workspace: &str, key: &WorkspaceKey) -> Result<(), StateError> {
+        let workspace = workspace.to_string();
+        let key = key.clone();
+        self.blocking(move |inner| {
+            validate_workspace_name(&workspace)?;
+            key_file::replace(&inner.dir, &inner.key_path(&workspace), &key)
+        })
+        .await
+    }
 }
 
 impl Inner {
