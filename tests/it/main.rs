@@ -7,6 +7,7 @@ mod crash;
 mod diagnostics;
 mod engine;
 mod fmt;
+mod import;
 mod init;
 mod kmr;
 mod lifecycle;
