@@ -10,6 +10,7 @@ mod fmt;
 mod import;
 mod init;
 mod kmr;
+mod kmr_import;
 mod lifecycle;
 mod limits;
 mod locking;
