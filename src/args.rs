@@ -32,6 +32,9 @@ pub(crate) enum Command {
     Apply(ApplyArgs),
     /// Destroy everything this workspace manages (`apply --destroy`).
     Destroy(ApplyArgs),
+    /// Adopt an existing remote object into state at ADDR (its `resource` block must be in
+    /// the configuration); nothing remote changes.
+    Import(ImportArgs),
     /// Print the dependency graph in DOT.
     Graph(GraphArgs),
     /// Show the state (or a saved plan).
@@ -302,6 +305,25 @@ pub(crate) struct PlanArgs {
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Write `resource` blocks for `import` blocks whose resource has no configuration to
+    /// this new file (Terraform's `-generate-config-out`).
+    #[arg(long = "generate-config-out", value_name = "FILE")]
+    pub generate_config_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// The instance to import to: `kmr_cluster.main`, `module.a.kmr_vpc.v["x"]`.
+    pub address: String,
+    /// The provider's id of the existing object (each resource type documents its form).
+    pub id: String,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Accepted for Terraform's `-input=false`; import never prompts.
+    #[arg(long = "input", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub input: bool,
 }
 
 #[derive(Debug, Args)]

@@ -26,7 +26,9 @@ fn verb(action: Action, deposed: bool) -> (&'static str, &'static str) {
         }
         Action::DeleteThenCreate | Action::CreateThenDelete => ("Replacing...", "Replacement complete"),
         Action::Read => ("Reading...", "Read complete"),
-        Action::NoOp => ("", ""),
+        // The only no-op an apply reports is an import that changes nothing.
+        Action::NoOp => ("Importing...", "Import complete"),
+        Action::Forget => ("Removing from state...", "Removed from state"),
     }
 }
 
@@ -38,7 +40,9 @@ fn still(action: Action, deposed: bool) -> &'static str {
         Action::Delete => "Still destroying...",
         Action::CreateThenDelete if deposed => "Still destroying...",
         Action::DeleteThenCreate | Action::CreateThenDelete => "Still replacing...",
-        Action::Read | Action::NoOp => "Still reading...",
+        Action::Read => "Still reading...",
+        Action::NoOp => "Still importing...",
+        Action::Forget => "Still removing from state...",
     }
 }
 

@@ -284,7 +284,14 @@ async fn execute(
     if plan.options.destroy {
         print!("\n{}", crate::render::render_destroy_summary(destroyed, ctx.color));
     } else {
-        print!("\n{}", crate::render::render_apply_summary(added, changed, destroyed, ctx.color));
+        let imported = outcome
+            .outcomes
+            .iter()
+            .filter(|(addr, _, o)| *o == InstanceOutcome::Done && plan.importing(addr).is_some())
+            .count();
+        let applied =
+            crate::render::Applied { imported, added, changed, destroyed, forgotten: outcome.count(Action::Forget) };
+        print!("\n{}", crate::render::render_apply_summary(applied, ctx.color));
     }
     if !outcome.outputs.is_empty() {
         println!("\nOutputs:\n");

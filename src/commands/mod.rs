@@ -4,6 +4,7 @@ pub(crate) mod apply;
 pub(crate) mod console;
 pub(crate) mod fmt;
 pub(crate) mod graph;
+pub(crate) mod import;
 pub(crate) mod init;
 pub(crate) mod init_backend;
 pub(crate) mod lock;

@@ -17,15 +17,35 @@ pub(crate) async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
     if !args.flags.destroy && !super::apply::has_configuration(&loaded) {
         return super::apply::no_configuration(ctx, "plan");
     }
+    let generate_out = args.generate_config_out.as_ref().map(|p| ctx.work_dir.join(p));
+    if let Some(path) = &generate_out
+        && path.exists()
+    {
+        ctx.report(
+            &Diagnostic::error("Target generated file already exists")
+                .with_detail(format!(
+                    "Corral can only write generated config into a new file. Either choose a different target location or move all existing configuration out of {}",
+                    path.display()
+                ))
+                .into(),
+            &loaded.config.sources,
+        );
+        return Err(Reported.into());
+    }
     let store = ctx.store()?;
     let workspace = ctx.workspace();
     // Before the lock too, so a workspace that went with its removed state file is reported
     // with what to do about it, not as missing.
     crate::recovery::refuse_if_pending(ctx, &workspace)?;
     let lock = ctx.lock(store.as_ref(), &workspace, "plan", args.flags.lock.lock_timeout).await?;
-    let result = make_plan(ctx, &loaded, &store, &workspace, &args.flags).await;
+    let result = plan_generating(ctx, &loaded, &store, &workspace, &args.flags, generate_out.is_some(), true).await;
     let _ = store.unlock(&workspace, &lock.id).await;
-    let (plan, _state) = result?;
+    let (plan, _state, generated) = result?;
+    if let Some(path) = &generate_out
+        && !generated.is_empty()
+    {
+        write_generated(path, &generated)?;
+    }
     if args.json {
         let schemas = plan::format::provider_schemas(&plan, Some(&loaded.config), &ctx.registry);
         println!("{}", plan::format::plan_to_json(&plan, Some(&loaded.config), &schemas));
@@ -47,7 +67,28 @@ pub(crate) async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
             );
         }
     }
+    if let Some(path) = &generate_out
+        && !generated.is_empty()
+        && !args.json
+    {
+        println!(
+            "\nCorral has generated configuration and written it to {}. Please review the configuration and edit it as necessary before adding it to version control.",
+            args.generate_config_out.as_deref().unwrap_or(path).display()
+        );
+    }
     Ok(if args.detailed_exitcode && plan.has_changes() { 2 } else { 0 })
+}
+
+/// Writes the generated blocks under Terraform's header, laid out like `corral fmt`.
+fn write_generated(path: &std::path::Path, generated: &[plan::Generated]) -> anyhow::Result<()> {
+    let mut text = plan::GENERATED_HEADER.to_string();
+    for block in generated {
+        text.push('\n');
+        text.push_str(&block.text);
+    }
+    let text = corral_engine::fmt::format_source(&text)
+        .map_err(|e| anyhow::anyhow!("cannot lay out the generated configuration: {e}"))?;
+    std::fs::write(path, text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
 }
 
 /// Reads state and makes a plan (committing any recovery bookkeeping first). Diagnostics
@@ -59,6 +100,34 @@ pub(crate) async fn make_plan(
     workspace: &str,
     flags: &PlanFlags,
 ) -> anyhow::Result<(Plan, State)> {
+    let (plan, state, _) = plan_generating(ctx, loaded, store, workspace, flags, false, true).await?;
+    Ok((plan, state))
+}
+
+/// [`make_plan`] without the warning that targeting is in effect: for commands that target
+/// on the user's behalf (`corral import`).
+pub(crate) async fn make_plan_quietly(
+    ctx: &Context,
+    loaded: &Loaded,
+    store: &Arc<dyn StateStore>,
+    workspace: &str,
+    flags: &PlanFlags,
+) -> anyhow::Result<(Plan, State)> {
+    let (plan, state, _) = plan_generating(ctx, loaded, store, workspace, flags, false, false).await?;
+    Ok((plan, state))
+}
+
+/// [`make_plan`], generating configuration for imports without one when `generate_config`
+/// is set (the blocks are returned, not written).
+async fn plan_generating(
+    ctx: &Context,
+    loaded: &Loaded,
+    store: &Arc<dyn StateStore>,
+    workspace: &str,
+    flags: &PlanFlags,
+    generate_config: bool,
+    warn_targets: bool,
+) -> anyhow::Result<(Plan, State, Vec<plan::Generated>)> {
     crate::recovery::refuse_if_pending(ctx, workspace)?;
     let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
     let key = store.workspace_key(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
@@ -88,7 +157,7 @@ pub(crate) async fn make_plan(
         ctx.report(&diags, &loaded.config.sources);
         return Err(Reported.into());
     }
-    let options = PlanOptions { destroy: flags.destroy, refresh: flags.refresh, targets, replace };
+    let options = PlanOptions { destroy: flags.destroy, refresh: flags.refresh, targets, replace, generate_config };
     let outcome = plan::plan(PlanInput {
         config: &loaded.config,
         graph: &loaded.graph,
@@ -114,10 +183,10 @@ pub(crate) async fn make_plan(
     let Some(mut plan) = outcome.plan else { return Err(Reported.into()) };
     plan.basis.state_serial = state.serial;
     plan.basis.state_lineage = state.lineage;
-    if !flags.targets.is_empty() {
+    if warn_targets && !flags.targets.is_empty() {
         eprintln!(
             "Warning: resource targeting is in effect\n\nThe plan may not include every change the configuration calls for; `--target` is for exceptional situations, not routine use.\n"
         );
     }
-    Ok((plan, state))
+    Ok((plan, state, outcome.generated))
 }

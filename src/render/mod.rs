@@ -6,7 +6,7 @@ pub(crate) mod plan_human;
 mod style;
 mod value_diff;
 
-pub(crate) use plan_human::{render_apply_summary, render_destroy_summary, render_plan};
+pub(crate) use plan_human::{Applied, render_apply_summary, render_destroy_summary, render_plan};
 
 /// `text` padded with spaces to `width` characters, to line up the `=` of a block's
 /// attributes. Not `format!("{text:width$}")`: a width comes from the input (a map key

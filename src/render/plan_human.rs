@@ -16,7 +16,8 @@ pub(crate) fn render_plan(plan: &Plan, color: bool) -> String {
     if !plan.drift.is_empty() {
         out.push_str(&render_drift(plan, style));
     }
-    let changed: Vec<&ResourceChange> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
+    let changed: Vec<&ResourceChange> =
+        plan.changes.iter().filter(|c| c.action != Action::NoOp || importing(plan, c).is_some()).collect();
     if changed.is_empty() {
         if plan.output_changes.iter().any(|o| o.action != Action::NoOp) {
             out.push_str(&render_output_changes(plan, style));
@@ -31,11 +32,14 @@ pub(crate) fn render_plan(plan: &Plan, color: bool) -> String {
         }
         return out;
     }
-    out.push_str(&legend(&changed, style));
-    out.push_str("\nCorral will perform the following actions:\n");
+    if changed.iter().any(|c| LEGEND.iter().any(|(a, ..)| *a == c.action)) {
+        out.push_str(&legend(&changed, style));
+        out.push('\n');
+    }
+    out.push_str("Corral will perform the following actions:\n");
     for change in &changed {
         out.push('\n');
-        out.push_str(&render_change(change, style));
+        out.push_str(&render_change(change, importing(plan, change), style));
     }
     out.push('\n');
     out.push_str(&summary_line(plan, style.color));
@@ -47,11 +51,17 @@ pub(crate) fn render_plan(plan: &Plan, color: bool) -> String {
     out
 }
 
+/// The id a change's instance is imported by, if the plan imports it.
+fn importing<'p>(plan: &'p Plan, change: &ResourceChange) -> Option<&'p str> {
+    if change.deposed.is_some() { None } else { plan.importing(&change.addr) }
+}
+
 /// `Plan: 2 to add, 1 to change, 0 to destroy.` A replacement counts as one add and one
-/// destroy, as in Terraform.
+/// destroy, as in Terraform; imports come first and forgotten objects last, each only when
+/// there are some (Terraform 1.5 and 1.7).
 pub(crate) fn summary_line(plan: &Plan, color: bool) -> String {
     let color = Style { color };
-    let (mut add, mut change, mut destroy) = (0, 0, 0);
+    let (mut add, mut change, mut destroy, mut forget) = (0, 0, 0, 0);
     for c in &plan.changes {
         match c.action {
             Action::Create => add += 1,
@@ -61,17 +71,37 @@ pub(crate) fn summary_line(plan: &Plan, color: bool) -> String {
                 add += 1;
                 destroy += 1;
             }
+            Action::Forget => forget += 1,
             Action::NoOp | Action::Read => {}
         }
     }
-    format!("{} {add} to add, {change} to change, {destroy} to destroy.", color.bold("Plan:"))
+    let import = match plan.imports.len() {
+        0 => String::new(),
+        n => format!(" {n} to import,"),
+    };
+    let forget = if forget > 0 { format!(", {forget} to forget") } else { String::new() };
+    format!("{}{import} {add} to add, {change} to change, {destroy} to destroy{forget}.", color.bold("Plan:"))
 }
 
-/// `Apply complete! Resources: 1 added, 0 changed, 0 destroyed.`
-pub(crate) fn render_apply_summary(added: usize, changed: usize, destroyed: usize, color: bool) -> String {
+/// What an apply did, for its summary line.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Applied {
+    pub imported: usize,
+    pub added: usize,
+    pub changed: usize,
+    pub destroyed: usize,
+    pub forgotten: usize,
+}
+
+/// `Apply complete! Resources: 1 added, 0 changed, 0 destroyed.`, with `N imported, ` first
+/// and `, N forgotten` last when there are some.
+pub(crate) fn render_apply_summary(applied: Applied, color: bool) -> String {
     let style = Style { color };
     let head = style.green(&style.bold("Apply complete!"));
-    format!("{head} Resources: {added} added, {changed} changed, {destroyed} destroyed.\n")
+    let Applied { imported, added, changed, destroyed, forgotten } = applied;
+    let imported = if imported > 0 { format!("{imported} imported, ") } else { String::new() };
+    let forgotten = if forgotten > 0 { format!(", {forgotten} forgotten") } else { String::new() };
+    format!("{head} Resources: {imported}{added} added, {changed} changed, {destroyed} destroyed{forgotten}.\n")
 }
 
 /// `Destroy complete! Resources: 2 destroyed.`
@@ -106,9 +136,31 @@ fn action_symbol(action: Action) -> &'static str {
 }
 
 /// The `# ADDR will be …` lines over a block.
-fn headline(change: &ResourceChange) -> Vec<String> {
+fn headline(change: &ResourceChange, importing: Option<&str>) -> Vec<String> {
     let addr = &change.addr;
     let mut lines = Vec::new();
+    if change.action == Action::NoOp && importing.is_some() {
+        lines.push(format!("{addr} will be imported"));
+        return lines;
+    }
+    if change.action == Action::Forget {
+        lines.push(format!("{addr} will no longer be managed by Corral"));
+        return lines;
+    }
+    let mut lines = headline_of_action(change, lines);
+    if let Some(id) = importing {
+        lines.push(format!("(imported from {})", quote_id(id)));
+    }
+    lines
+}
+
+/// An import id as Terraform quotes it.
+fn quote_id(id: &str) -> String {
+    serde_json::to_string(id).unwrap_or_else(|_| format!("\"{id}\""))
+}
+
+fn headline_of_action(change: &ResourceChange, mut lines: Vec<String>) -> Vec<String> {
+    let addr = &change.addr;
     match change.action {
         Action::Create => lines.push(format!("{addr} will be created")),
         Action::Update => lines.push(format!("{addr} will be updated in-place")),
@@ -161,15 +213,15 @@ fn headline(change: &ResourceChange) -> Vec<String> {
             };
             lines.extend(because.map(|b| format!("({b})")));
         }
-        Action::NoOp => {}
+        Action::NoOp | Action::Forget => {}
     }
     lines
 }
 
 /// One instance's block: headline, `resource "TYPE" "NAME" {`, attributes, `}`.
-fn render_change(change: &ResourceChange, style: Style) -> String {
+fn render_change(change: &ResourceChange, importing: Option<&str>, style: Style) -> String {
     let mut writer = DiffWriter { out: String::new(), style, replace_paths: &change.replace_paths };
-    for line in headline(change) {
+    for line in headline(change, importing) {
         writer.out.push_str(&format!("  {}\n", style.bold(&format!("# {line}"))));
     }
     block(&mut writer, change, Sym::Raw(action_symbol(change.action)));
@@ -187,6 +239,8 @@ fn block(writer: &mut DiffWriter<'_>, change: &ResourceChange, symbol: Sym) {
         // A read shows what will be read, not what was read last time.
         Action::Create | Action::Read => (None, entries(change.after.as_ref())),
         Action::Delete => (entries(change.before.as_ref()), None),
+        // What state forgets, shown as it is.
+        Action::Forget => (entries(change.before.as_ref()), entries(change.before.as_ref())),
         _ => (entries(change.before.as_ref()), entries(change.after.as_ref())),
     };
     writer.entries(1, before.as_ref(), after.as_ref(), false, &Path::root(), Body::Resource);

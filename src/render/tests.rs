@@ -49,6 +49,7 @@ fn plan(changes: Vec<ResourceChange>, output_changes: Vec<OutputChange>) -> Plan
         options: PlanOptions::default(),
         variables: Default::default(),
         write_only_variables: Default::default(),
+        imports: Default::default(),
         changes,
         output_changes,
         drift: Vec::new(),
@@ -364,6 +365,38 @@ fn regex_free_strip(text: &str) -> String {
 
 #[test]
 fn summaries() {
-    assert_eq!(render_apply_summary(1, 2, 3, false), "Apply complete! Resources: 1 added, 2 changed, 3 destroyed.\n");
+    let applied = Applied { added: 1, changed: 2, destroyed: 3, ..Applied::default() };
+    assert_eq!(render_apply_summary(applied, false), "Apply complete! Resources: 1 added, 2 changed, 3 destroyed.\n");
+    let applied = Applied { imported: 2, forgotten: 1, ..Applied::default() };
+    assert_eq!(
+        render_apply_summary(applied, false),
+        "Apply complete! Resources: 2 imported, 0 added, 0 changed, 0 destroyed, 1 forgotten.\n"
+    );
     assert_eq!(render_destroy_summary(2, false), "Destroy complete! Resources: 2 destroyed.\n");
+}
+
+#[test]
+fn imports_and_forgotten_objects_read_as_terraform_words_them() {
+    let object = thing(s("t-1"), "a", "p");
+    let mut p = plan(
+        vec![
+            change("testing_thing.a", Action::NoOp, Some(object.clone()), Some(object.clone())),
+            change("testing_thing.b", Action::Update, Some(object.clone()), Some(thing(s("t-1"), "a", "q"))),
+            change("testing_thing.c", Action::Forget, Some(object), None),
+        ],
+        vec![],
+    );
+    p.imports = [
+        ("testing_thing.a".parse().unwrap(), "t-1".to_string()),
+        ("testing_thing.b".parse().unwrap(), "t-2".to_string()),
+    ]
+    .into();
+    let out = render_plan(&p, false);
+    assert!(out.contains("  # testing_thing.a will be imported\n    resource \"testing_thing\" \"a\" {\n"), "{out}");
+    assert!(
+        out.contains("  # testing_thing.b will be updated in-place\n  # (imported from \"t-2\")\n  ~ resource"),
+        "{out}"
+    );
+    assert!(out.contains("  # testing_thing.c will no longer be managed by Corral\n"), "{out}");
+    assert!(out.contains("Plan: 2 to import, 0 to add, 1 to change, 0 to destroy, 1 to forget.\n"), "{out}");
 }

@@ -11,6 +11,7 @@
 
 mod events;
 mod final_plan;
+mod import;
 mod instance;
 mod nodes;
 mod provider_call;

@@ -41,7 +41,7 @@ fn intent_for(
     }
 }
 
-fn instance_state(
+pub(super) fn instance_state(
     change: &ResourceChange,
     value: &Value,
     private: Option<Vec<u8>>,

@@ -70,8 +70,11 @@ impl Walker<'_> {
                                 .boxed_local_op(),
                         );
                     }
-                    Some(change) if change.action == Action::Delete => {}
+                    Some(change) if matches!(change.action, Action::Delete | Action::Forget) => {}
                     Some(change) => {
+                        if change.action == Action::NoOp && self.input.plan.importing(&addr).is_some() {
+                            ok &= self.record_import(change, &schema).await;
+                        }
                         if let Some(v) = change.after.clone().or_else(|| change.before.clone()) {
                             instance_values.insert(key, v);
                         }
@@ -104,13 +107,17 @@ impl Walker<'_> {
 
     pub(super) async fn run_destroy(&self, resource: &ConfigResource) -> bool {
         let mut ops = FuturesUnordered::new();
+        let mut ok = true;
         for change in self.changes.get(resource).into_iter().flatten() {
+            if change.action == Action::Forget {
+                ok &= self.forget(change).await;
+                continue;
+            }
             if !matches!(change.action, Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete) {
                 continue;
             }
             ops.push(self.delete_one(change));
         }
-        let mut ok = true;
         while let Some(success) = ops.next().await {
             ok &= success;
         }

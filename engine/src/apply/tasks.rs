@@ -89,7 +89,11 @@ pub(crate) fn build(
     // Which resources have deletions, their dependencies and whether they are CBD.
     let mut destroys: HashMap<ConfigResource, (BTreeSet<ConfigResource>, bool, String)> = HashMap::new();
     for change in &plan.changes {
-        let deletes = matches!(change.action, Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete);
+        // A forgotten instance leaves state in its resource's Destroy task.
+        let deletes = matches!(
+            change.action,
+            Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete | Action::Forget
+        );
         if !deletes {
             continue;
         }

@@ -1,26 +1,37 @@
 //! Decoding the top-level blocks of one file into its [`Module`]: `terraform`, `provider`,
-//! `variable`, `locals`, `output`, `module` and `moved` here; `resource` and `data` in
-//! [`super::resource`]. Names are checked for duplicates against everything decoded so far,
+//! `variable`, `locals` and `output` here; `module` in [`super::module_call`]; `resource`
+//! and `data` in [`super::resource`]; `moved`, `import` and `removed` in
+//! [`super::state_blocks`]. Names are checked for duplicates against everything decoded so far,
 //! so a duplicate in another file of the same module is found too.
 
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::{Block, Body as HclBody, Structure};
 
-use super::decode::{
-    Content, Decoder, Schema, did_you_mean, is_identifier, provider_ref_parts, static_path, static_string,
-};
+use super::decode::{Content, Decoder, Schema, did_you_mean, is_identifier, static_string};
+use super::module_call::decode_module_call;
 use super::resource::{decode_resource, generic_body};
+use super::state_blocks::{decode_import, decode_moved, decode_removed};
 use super::type_expr::parse_type;
 use super::{
-    BackendConfig, CheckRule, Local, Module, ModuleCall, Moved, Output, ProviderConfig, ProviderRef, RequiredProvider,
-    TerraformBlock, Variable,
+    BackendConfig, CheckRule, Local, Module, Output, ProviderConfig, RequiredProvider, TerraformBlock, Variable,
 };
-use crate::addr::{ResourceMode, Target};
+use crate::addr::ResourceMode;
 use crate::diag::{Diagnostic, Span};
-use crate::value::{Path, PathStep, Type};
+use crate::value::Type;
 
-const TOP_LEVEL: &[&str] =
-    &["terraform", "provider", "variable", "locals", "output", "resource", "data", "module", "moved"];
+const TOP_LEVEL: &[&str] = &[
+    "terraform",
+    "provider",
+    "variable",
+    "locals",
+    "output",
+    "resource",
+    "data",
+    "module",
+    "moved",
+    "import",
+    "removed",
+];
 
 /// Names Terraform reserves for module call meta-arguments, so no variable may take them.
 const RESERVED_VARIABLE_NAMES: &[&str] =
@@ -57,9 +68,11 @@ fn decode_block(dec: &mut Decoder<'_>, block: &Block, module: &mut Module) {
         "data" => decode_resource(dec, block, ResourceMode::Data, module),
         "module" => decode_module_call(dec, block, module),
         "moved" => decode_moved(dec, block, module),
-        kind @ ("import" | "removed" | "check") => {
+        "import" => decode_import(dec, block, module),
+        "removed" => decode_removed(dec, block, module),
+        "check" => {
             let span = dec.span(&block.ident);
-            dec.error(span, format!("`{kind}` blocks are not supported yet"));
+            dec.error(span, "`check` blocks are not supported yet");
         }
         other => {
             let span = dec.span(&block.ident);
@@ -441,251 +454,4 @@ fn decode_output(dec: &mut Decoder<'_>, block: &Block, module: &mut Module) {
         span: dec.span(block),
     };
     module.outputs.insert(name, output);
-}
-
-/// Whether a module source is a local path, the only kind supported for now.
-pub(crate) fn is_local_source(source: &str) -> bool {
-    source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
-}
-
-/// A `module` block's own arguments; every other argument sets an input variable.
-pub(super) const MODULE_META: &[&str] = &["source", "version", "count", "for_each", "depends_on", "providers"];
-
-fn decode_module_call(dec: &mut Decoder<'_>, block: &Block, module: &mut Module) {
-    let Some(labels) = dec.labels(block, &["name"]) else { return };
-    let (name, name_span) = labels[0].clone();
-    if !dec.check_name(&name, name_span, "module") {
-        return;
-    }
-    let mut call = ModuleCall {
-        name: name.clone(),
-        source: String::new(),
-        source_span: dec.header_span(block),
-        count: None,
-        for_each: None,
-        depends_on: Vec::new(),
-        arguments: Default::default(),
-        providers: Vec::new(),
-        span: dec.span(block),
-        decl_span: dec.header_span(block),
-    };
-    for structure in block.body.iter() {
-        let attr = match structure {
-            Structure::Attribute(attr) => attr,
-            Structure::Block(inner) => {
-                let span = dec.span(&inner.ident);
-                dec.push(
-                    Diagnostic::error(format!("unsupported block type `{}` in a `module` block", inner.ident.as_str()))
-                        .with_span(span)
-                        .with_detail("a `module` block takes only arguments: the module's input variables and its meta-arguments"),
-                );
-                continue;
-            }
-        };
-        match attr.key.as_str() {
-            "source" => {
-                call.source_span = dec.span(&attr.value);
-                let Some(source) = dec.literal_string(attr) else { continue };
-                // A call with another kind of source is still recorded, so references to it
-                // are not reported as undeclared; the loader only follows local sources.
-                if !is_local_source(&source) {
-                    dec.push(
-                        Diagnostic::error(format!("module source `{source}` is not supported yet"))
-                            .with_span(call.source_span)
-                            .with_help("only local paths starting with `./` or `../` are supported for now"),
-                    );
-                }
-                call.source = source;
-            }
-            "version" => {
-                let span = dec.span(&attr.key);
-                dec.push(
-                    Diagnostic::error("a module with a local source cannot have a version constraint")
-                        .with_span(span)
-                        .with_help("remove `version`: a local module is always the code next to it"),
-                );
-            }
-            "count" => call.count = Some(dec.expr(&attr.value)),
-            "for_each" => call.for_each = Some(dec.expr(&attr.value)),
-            "depends_on" => call.depends_on = dec.reference_list(attr),
-            "providers" => call.providers = decode_provider_map(dec, &attr.value),
-            _ => {
-                let argument = dec.attribute(attr);
-                call.arguments.insert(argument.name.clone(), argument);
-            }
-        }
-    }
-    if block.body.get_attribute("source").is_none() {
-        let span = dec.header_span(block);
-        dec.push(
-            Diagnostic::error("missing required argument `source`")
-                .with_span(span)
-                .with_detail("a `module` block must set `source`, the path of the module's directory"),
-        );
-    }
-    check_count_and_for_each(dec, block);
-    if let Some(previous) = module.module_calls.get(&name) {
-        let previous = previous.decl_span;
-        dec.push(
-            Diagnostic::error(format!("duplicate module call `{name}`"))
-                .with_span(name_span)
-                .with_label(previous, "first defined here")
-                .with_detail("module call names must be unique within a module"),
-        );
-        return;
-    }
-    module.module_calls.insert(name, call);
-}
-
-/// Reports `count` and `for_each` set together, at `for_each`.
-pub(super) fn check_count_and_for_each(dec: &mut Decoder<'_>, block: &Block) {
-    if let (Some(count), Some(for_each)) = (block.body.get_attribute("count"), block.body.get_attribute("for_each")) {
-        let span = dec.span(&for_each.key);
-        let count_span = dec.span(&count.key);
-        dec.push(
-            Diagnostic::error("`count` and `for_each` cannot both be set")
-                .with_span(span)
-                .with_label(count_span, "`count` is set here")
-                .with_help("use only one of them"),
-        );
-    }
-}
-
-/// `providers = { child = parent, child.alias = parent.alias }`.
-fn decode_provider_map(dec: &mut Decoder<'_>, expr: &Expression) -> Vec<(String, ProviderRef)> {
-    let Expression::Object(object) = expr else {
-        let span = dec.span(expr);
-        dec.push(
-            Diagnostic::error("`providers` must be a map of provider configurations")
-                .with_span(span)
-                .with_help("write `providers = { testing = testing.west }`"),
-        );
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (key, value) in object.iter() {
-        let child = match key {
-            ObjectKey::Ident(ident) => Some(ident.as_str().to_string()),
-            ObjectKey::Expression(e) => provider_ref_parts(e).map(|(n, a)| match a {
-                Some(a) => format!("{n}.{a}"),
-                None => n,
-            }),
-        };
-        let Some(child) = child else {
-            let span = dec.span(key);
-            dec.error(span, "invalid provider name in `providers`: expected `name` or `name.alias`");
-            continue;
-        };
-        let Some((name, alias)) = provider_ref_parts(value.expr()) else {
-            let span = dec.span(value.expr());
-            dec.push(
-                Diagnostic::error("invalid provider reference")
-                    .with_span(span)
-                    .with_help("write a provider name or `name.alias`, without quotes"),
-            );
-            continue;
-        };
-        out.push((child, ProviderRef { name, alias, span: Some(dec.span(value.expr())) }));
-    }
-    out
-}
-
-fn decode_moved(dec: &mut Decoder<'_>, block: &Block, module: &mut Module) {
-    if dec.labels(block, &[]).is_none() {
-        return;
-    }
-    let schema = Schema { what: "a `moved` block", attrs: &["from", "to"], blocks: &[] };
-    let content = dec.content(&block.body, &schema);
-    let from = dec.require(&content, "from", block, "a `moved` block");
-    let to = dec.require(&content, "to", block, "a `moved` block");
-    let from = from.and_then(|a| moved_address(dec, &a.value).map(|t| (t, dec.span(&a.value))));
-    let to = to.and_then(|a| moved_address(dec, &a.value).map(|t| (t, dec.span(&a.value))));
-    let (Some((from, _)), Some((to, to_span))) = (from, to) else { return };
-    let kind_mismatch = matches!(
-        (&from, &to),
-        (Target::Module(_), Target::Resource(_) | Target::Instance(_))
-            | (Target::Resource(_) | Target::Instance(_), Target::Module(_))
-    );
-    if kind_mismatch {
-        dec.push(
-            Diagnostic::error("`from` and `to` of a `moved` block must both be modules or both be resources")
-                .with_span(to_span),
-        );
-        return;
-    }
-    if from == to {
-        dec.error(to_span, "`from` and `to` of a `moved` block are the same address");
-        return;
-    }
-    let types = match (&from, &to) {
-        (Target::Resource(a), Target::Resource(b)) => Some((&a.resource, &b.resource)),
-        (Target::Instance(a), Target::Instance(b)) => Some((&a.resource, &b.resource)),
-        (Target::Resource(a), Target::Instance(b)) => Some((&a.resource, &b.resource)),
-        (Target::Instance(a), Target::Resource(b)) => Some((&a.resource, &b.resource)),
-        _ => None,
-    };
-    if let Some((a, b)) = types
-        && (a.type_name != b.type_name || a.mode != b.mode)
-    {
-        dec.push(
-            Diagnostic::error(format!("cannot move `{a}` to `{b}`: the resource type differs")).with_span(to_span),
-        );
-        return;
-    }
-    if let Some((a, _)) = types
-        && a.mode == ResourceMode::Data
-    {
-        dec.error(to_span, "data sources cannot be moved: they hold no state worth keeping");
-        return;
-    }
-    module.moved.push(Moved { from, to, span: dec.span(block) });
-}
-
-/// A `moved` endpoint: a static traversal such as `module.a.testing_thing.b["k"]`.
-fn moved_address(dec: &mut Decoder<'_>, expr: &Expression) -> Option<Target> {
-    let span = dec.span(expr);
-    let Some(path) = static_path(expr) else {
-        let mut d = Diagnostic::error("invalid address in `moved` block")
-            .with_span(span)
-            .with_detail("expected a resource or module address such as `testing_thing.a` or `module.net`");
-        if let Some(text) = expr.as_str() {
-            d = d.with_help(format!("remove the quotes: `{text}`"));
-        }
-        dec.push(d);
-        return None;
-    };
-    match path_to_address_text(&path).parse::<Target>() {
-        Ok(target) => Some(target),
-        Err(err) => {
-            dec.push(Diagnostic::error("invalid address in `moved` block").with_span(span).with_detail(err.reason));
-            None
-        }
-    }
-}
-
-fn path_to_address_text(path: &Path) -> String {
-    let mut text = String::new();
-    for (i, step) in path.0.iter().enumerate() {
-        match step {
-            PathStep::Attr(name) if i == 0 => text.push_str(name),
-            PathStep::Attr(name) => {
-                text.push('.');
-                text.push_str(name);
-            }
-            PathStep::Index(index) => text.push_str(&format!("[{index}]")),
-            PathStep::Key(key) => {
-                text.push_str("[\"");
-                for c in key.chars() {
-                    match c {
-                        '"' => text.push_str("\\\""),
-                        '\\' => text.push_str("\\\\"),
-                        '\n' => text.push_str("\\n"),
-                        c => text.push(c),
-                    }
-                }
-                text.push_str("\"]");
-            }
-        }
-    }
-    text
 }

@@ -305,19 +305,23 @@ pub(super) fn static_path(expr: &Expression) -> Option<Path> {
                 _ => return None,
             };
             for op in &t.operators {
-                let step = match op.value() {
-                    TraversalOperator::GetAttr(name) => PathStep::Attr(name.as_str().to_string()),
-                    TraversalOperator::LegacyIndex(i) => PathStep::Index(i64::try_from(*i.value()).ok()?),
-                    TraversalOperator::Index(Expression::String(key)) => PathStep::Key(key.value().clone()),
-                    TraversalOperator::Index(Expression::Number(n)) => PathStep::Index(n.value().as_i64()?),
-                    _ => return None,
-                };
-                path.0.push(step);
+                path.0.push(static_step(op.value())?);
             }
             Some(path)
         }
         _ => None,
     }
+}
+
+/// One step of a static traversal; `None` for splats and computed keys.
+pub(super) fn static_step(op: &TraversalOperator) -> Option<PathStep> {
+    Some(match op {
+        TraversalOperator::GetAttr(name) => PathStep::Attr(name.as_str().to_string()),
+        TraversalOperator::LegacyIndex(i) => PathStep::Index(i64::try_from(*i.value()).ok()?),
+        TraversalOperator::Index(Expression::String(key)) => PathStep::Key(key.value().clone()),
+        TraversalOperator::Index(Expression::Number(n)) => PathStep::Index(n.value().as_i64()?),
+        _ => return None,
+    })
 }
 
 /// `name` or `name.alias` as a provider reference; `None` for anything else.

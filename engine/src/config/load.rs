@@ -7,8 +7,9 @@ use std::path::{Component, Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::blocks::{decode_file, is_local_source};
+use super::blocks::decode_file;
 use super::decode::Decoder;
+use super::module_call::is_local_source;
 use super::syntax::parse_file;
 use super::{Config, Module, validate};
 use crate::addr::ModulePath;

@@ -3,15 +3,18 @@
 //! `lang`'s job. Loading never stops at the first error: it returns the model it could build
 //! plus every diagnostic.
 //!
-//! Reading order: `load` (files, modules, hash) → `syntax` (parse errors) → `blocks` and
-//! `resource` (decoding each block kind, with `decode` helpers and `type_expr`) →
+//! Reading order: `load` (files, modules, hash) → `syntax` (parse errors) → `blocks`,
+//! `module_call`, `resource` and `state_blocks` (decoding each block kind, with `decode` helpers and
+//! `type_expr`) →
 //! `validate` (checks across blocks and modules).
 
 mod blocks;
 mod decode;
 mod load;
 mod model;
+mod module_call;
 mod resource;
+mod state_blocks;
 mod syntax;
 mod type_expr;
 mod validate;

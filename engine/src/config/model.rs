@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use indexmap::IndexMap;
 
-use crate::addr::{ModulePath, ResourceAddr};
+use crate::addr::{AbsResourceInstance, ModulePath, ResourceAddr};
 use crate::diag::{SourceMap, Span};
 use crate::value::{PathStep, Type};
 
@@ -55,6 +55,10 @@ pub struct Module {
     pub resources: IndexMap<ResourceAddr, Resource>,
     pub module_calls: IndexMap<String, ModuleCall>,
     pub moved: Vec<Moved>,
+    /// `import` blocks (root module only).
+    pub imports: Vec<Import>,
+    /// `removed` blocks (root module only).
+    pub removed: Vec<Removed>,
     /// Loaded child modules, by call name.
     pub children: BTreeMap<String, Module>,
 }
@@ -297,5 +301,47 @@ pub struct ModuleCall {
 pub struct Moved {
     pub from: crate::addr::Target,
     pub to: crate::addr::Target,
+    pub span: Span,
+}
+
+/// `import { to = kmr_cluster.c  id = "ksc-1" }`: adopt an existing object into state.
+#[derive(Debug)]
+pub struct Import {
+    /// The static part of `to`: a resource, or one of its instances.
+    pub to: crate::addr::Target,
+    /// A computed instance key of `to` (`kmr_cluster.c[each.key]`), evaluated per element
+    /// of `for_each`; `to` is then a resource.
+    pub to_key: Option<Expr>,
+    pub id: Expr,
+    pub for_each: Option<Expr>,
+    /// `provider = kmr.west`: the configuration that imports (and, for generated
+    /// configuration, the one the new block names).
+    pub provider: Option<ProviderRef>,
+    pub span: Span,
+}
+
+impl Import {
+    /// The import `corral import ADDR ID` asks for, as if written in an `import` block at
+    /// `span` (the target's `resource` block, where problems are reported).
+    pub fn by_id(to: AbsResourceInstance, id: &str, span: Span) -> Import {
+        let expr = hcl_edit::expr::Expression::from(id);
+        Import {
+            to: crate::addr::Target::Instance(to),
+            to_key: None,
+            id: Expr { expr, span },
+            for_each: None,
+            provider: None,
+            span,
+        }
+    }
+}
+
+/// `removed { from = kmr_cluster.c  lifecycle { destroy = false } }`.
+#[derive(Debug)]
+pub struct Removed {
+    /// A resource or a module call, without instance keys.
+    pub from: crate::addr::Target,
+    /// `false`: forget the objects without destroying them.
+    pub destroy: bool,
     pub span: Span,
 }

@@ -5,8 +5,9 @@
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body as HclBody, Structure};
 
-use super::blocks::{check_count_and_for_each, check_rule};
+use super::blocks::check_rule;
 use super::decode::{Decoder, Schema, provider_ref_parts, static_path};
+use super::module_call::check_count_and_for_each;
 use super::{Body, DynamicBlock, IgnoreChanges, Lifecycle, Module, NestedBlock, ProviderRef, Resource};
 use crate::addr::{ResourceAddr, ResourceMode};
 use crate::diag::Diagnostic;

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use hcl_edit::expr::{Expression, ObjectKey, UnaryOperator};
 
-use super::blocks::MODULE_META;
 use super::decode::{did_you_mean, static_string};
+use super::module_call::MODULE_META;
 use super::{Config, Module, ProviderRef, Variable};
 use crate::diag::{Diagnostic, Diagnostics, FileId, Span};
 use crate::value::Type;
@@ -20,6 +20,7 @@ pub(crate) fn validate(config: &Config, diags: &mut Diagnostics) {
         }
     }
     check_provider_aliases(&config.root, diags);
+    super::state_blocks::check_removed(config, diags);
 }
 
 /// Every argument of a module call must be a variable of the child module, and every

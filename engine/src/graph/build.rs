@@ -219,6 +219,26 @@ impl<'c> Builder<'c> {
             }
         }
 
+        // An import's expressions are evaluated just before its target is planned.
+        for import in &module.imports {
+            let (target_module, resource) = match &import.to {
+                crate::addr::Target::Resource(r) => (r.module.path(), &r.resource),
+                crate::addr::Target::Instance(i) => (i.module.path(), &i.resource),
+                crate::addr::Target::Module(_) => continue,
+            };
+            let Some(node) = self.modules.get(&target_module).and_then(|m| m.resources.get(resource)).copied() else {
+                continue;
+            };
+            let outer = plain(node);
+            if let Some(expr) = &import.for_each {
+                self.expr_refs(outer, expr);
+            }
+            let inner = Context { for_each: import.for_each.is_some(), ..outer };
+            for expr in std::iter::once(&import.id).chain(&import.to_key) {
+                self.expr_refs(inner, expr);
+            }
+        }
+
         for (call, node) in module.module_calls.values().zip(call_ids) {
             let outer = plain(node);
             for expr in call.count.iter().chain(&call.for_each) {

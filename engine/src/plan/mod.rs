@@ -9,6 +9,8 @@ mod data;
 mod decide;
 mod destroy;
 pub mod format;
+mod generate;
+mod import;
 mod instances;
 mod locate;
 mod managed;
@@ -16,12 +18,15 @@ mod moved;
 mod orphans;
 mod planner;
 mod recovery;
+mod removed;
 mod targeting;
 mod values;
 mod variables;
 mod write_only_vars;
 
 pub use console::{ConsoleInput, evaluate_for_console};
+pub use generate::{GENERATED_HEADER, Generated};
+pub use import::imported_instances;
 pub(crate) use locate::locate;
 pub use planner::{PlanInput, PlanOutcome, plan, resource_dependencies};
 pub use values::decode_state as decode_state_value;
@@ -45,6 +50,9 @@ pub enum Action {
     /// Replace under `create_before_destroy`.
     CreateThenDelete,
     Delete,
+    /// Drop the instance from state and leave the object alone (`removed` with
+    /// `lifecycle { destroy = false }`).
+    Forget,
 }
 
 impl Action {
@@ -58,6 +66,7 @@ impl Action {
             Action::DeleteThenCreate => &["delete", "create"],
             Action::CreateThenDelete => &["create", "delete"],
             Action::Delete => &["delete"],
+            Action::Forget => &["forget"],
         }
     }
 
@@ -174,6 +183,9 @@ pub struct PlanOptions {
     pub refresh: bool,
     pub targets: Vec<Target>,
     pub replace: Vec<AbsResourceInstance>,
+    /// Imports whose resource has no configuration are planned and their configuration
+    /// generated (`-generate-config-out`), instead of being errors. Not kept in plan files.
+    pub generate_config: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -187,6 +199,9 @@ pub struct Plan {
     /// out of `variables` and apply takes them again from the usual sources, refusing a value
     /// whose digest differs ([`supply_write_only_variables`]); `--json` never shows them.
     pub write_only_variables: BTreeMap<String, String>,
+    /// Instances the plan imports (`import` blocks), with the id each is imported by; each
+    /// also has its change (a no-op, or the update the configuration asks for).
+    pub imports: BTreeMap<AbsResourceInstance, String>,
     /// Every instance the plan looked at, including no-ops, in address order.
     pub changes: Vec<ResourceChange>,
     pub output_changes: Vec<OutputChange>,
@@ -197,8 +212,14 @@ pub struct Plan {
 impl Plan {
     /// Whether applying it would change anything.
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action.is_change())
+        !self.imports.is_empty()
+            || self.changes.iter().any(|c| c.action.is_change())
             || self.output_changes.iter().any(|o| o.action != Action::NoOp)
+    }
+
+    /// The id an instance is imported by, when the plan imports it.
+    pub fn importing(&self, addr: &AbsResourceInstance) -> Option<&str> {
+        self.imports.get(addr).map(String::as_str)
     }
 
     pub fn count(&self, action: Action) -> usize {

@@ -56,6 +56,9 @@ pub struct PlanOutcome {
     /// then sets the plan's basis serial.
     pub recovered: Vec<StateChange>,
     pub diagnostics: Diagnostics,
+    /// `resource` blocks written for imports without configuration
+    /// (`PlanOptions::generate_config`), unformatted.
+    pub generated: Vec<super::Generated>,
 }
 
 /// Makes a plan.
@@ -106,6 +109,10 @@ pub(super) struct Planner<'a> {
     pub(super) cbd: HashSet<ConfigResource>,
     /// Resources with a pending change (for data sources that must wait for apply).
     pub(super) pending: HashSet<ConfigResource>,
+    /// Instances `import` blocks import, with the id of each.
+    pub(super) imports: BTreeMap<AbsResourceInstance, String>,
+    /// Configuration written for imports without one (`-generate-config-out`).
+    pub(super) generated: Vec<super::generate::Generated>,
 }
 
 impl<'a> Planner<'a> {
@@ -138,6 +145,8 @@ impl<'a> Planner<'a> {
             included,
             cbd,
             pending: HashSet::new(),
+            imports: BTreeMap::new(),
+            generated: Vec::new(),
         }
     }
 
@@ -170,13 +179,21 @@ impl<'a> Planner<'a> {
                     Node::Resource(resource) => self.visit_resource(index, resource).await,
                 }
             }
+            if !batch.is_empty() && !self.input.config.root.imports.is_empty() {
+                let resources: Vec<ConfigResource> = batch.iter().map(|(_, r)| r.clone()).collect();
+                self.import_for(&resources).await;
+            }
             if !batch.is_empty() && !self.diags.has_errors() {
                 self.plan_managed_batch(batch).await;
             }
         }
+        if !self.diags.has_errors() && !self.input.options.destroy {
+            self.finish_imports().await;
+        }
         if !self.diags.has_errors() {
             self.plan_orphans().await;
             self.plan_deposed().await;
+            self.warn_forgotten();
         }
     }
 
@@ -296,7 +313,12 @@ impl<'a> Planner<'a> {
 
     fn finish(mut self) -> PlanOutcome {
         if self.diags.has_errors() {
-            return PlanOutcome { plan: None, recovered: self.recovered, diagnostics: self.diags };
+            return PlanOutcome {
+                plan: None,
+                recovered: self.recovered,
+                diagnostics: self.diags,
+                generated: self.generated,
+            };
         }
         let output_changes = self.output_changes();
         let plan = Plan {
@@ -322,11 +344,18 @@ impl<'a> Planner<'a> {
                     })
                     .collect()
             },
+            imports: {
+                let changes = &self.changes;
+                std::mem::take(&mut self.imports)
+                    .into_iter()
+                    .filter(|(addr, _)| changes.contains_key(&(addr.clone(), None)))
+                    .collect()
+            },
             changes: std::mem::take(&mut self.changes).into_values().collect(),
             output_changes,
             drift: std::mem::take(&mut self.drift),
         };
-        PlanOutcome { plan: Some(plan), recovered: self.recovered, diagnostics: self.diags }
+        PlanOutcome { plan: Some(plan), recovered: self.recovered, diagnostics: self.diags, generated: self.generated }
     }
 
     fn output_changes(&self) -> Vec<OutputChange> {

@@ -86,6 +86,7 @@ pub fn write_plan_file(plan: &Plan, key: &WorkspaceKey) -> Vec<u8> {
             .map(|(name, value)| (name.clone(), seal(value)))
             .collect(),
         write_only_variables: plan.write_only_variables.clone(),
+        imports: plan.imports.iter().map(|(addr, id)| (addr.to_string(), id.clone())).collect(),
         changes: plan.changes.iter().map(write_change).collect(),
         output_changes: plan
             .output_changes
@@ -257,9 +258,17 @@ pub fn read_plan_file(bytes: &[u8], key: &WorkspaceKey) -> Result<Plan, PlanFile
                 .iter()
                 .map(|t| t.parse::<AbsResourceInstance>().map_err(|e| damaged(e.to_string())))
                 .collect::<Result<_, _>>()?,
+            generate_config: false,
         },
         variables,
         write_only_variables: file.write_only_variables,
+        imports: file
+            .imports
+            .iter()
+            .map(|(addr, id)| {
+                Ok((addr.parse::<AbsResourceInstance>().map_err(|e| damaged(e.to_string()))?, id.clone()))
+            })
+            .collect::<Result<_, PlanFileError>>()?,
         changes: read_changes(&file.changes)?,
         output_changes,
         drift: read_changes(&file.drift)?,
@@ -303,6 +312,9 @@ struct PlanFile {
     /// values are not here.
     #[serde(default)]
     write_only_variables: BTreeMap<String, String>,
+    /// Instances imported by the plan, with their ids (absent when there are none).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    imports: BTreeMap<String, String>,
     changes: Vec<FileChange>,
     output_changes: Vec<FileOutputChange>,
     drift: Vec<FileChange>,
@@ -375,7 +387,7 @@ fn write_change(change: &ResourceChange, key: &WorkspaceKey) -> FileChange {
     }
 }
 
-const ACTIONS: [(Action, &str); 7] = [
+const ACTIONS: [(Action, &str); 8] = [
     (Action::NoOp, "no-op"),
     (Action::Create, "create"),
     (Action::Read, "read"),
@@ -383,6 +395,7 @@ const ACTIONS: [(Action, &str); 7] = [
     (Action::DeleteThenCreate, "delete-then-create"),
     (Action::CreateThenDelete, "create-then-delete"),
     (Action::Delete, "delete"),
+    (Action::Forget, "forget"),
 ];
 
 fn action_name(action: Action) -> &'static str {

@@ -71,8 +71,14 @@ pub fn plan_to_json(plan: &Plan, config: Option<&Config>, schemas: &ProviderSche
         .collect();
     document.insert("variables".into(), J::Object(variables));
     document.insert("planned_values".into(), planned_values(plan, schemas));
-    document.insert("resource_changes".into(), plan.changes.iter().map(resource_change).collect());
-    document.insert("resource_drift".into(), plan.drift.iter().map(resource_change).collect());
+    document.insert(
+        "resource_changes".into(),
+        plan.changes
+            .iter()
+            .map(|c| resource_change(c, plan.importing(&c.addr).filter(|_| c.deposed.is_none())))
+            .collect(),
+    );
+    document.insert("resource_drift".into(), plan.drift.iter().map(|c| resource_change(c, None)).collect());
     let outputs: Map<String, J> = plan.output_changes.iter().map(|o| (o.name.clone(), output_change(o))).collect();
     document.insert("output_changes".into(), J::Object(outputs));
     if let Some(prior) = prior_state(plan, schemas, JSON_FORMAT_VERSION, TERRAFORM_COMPATIBLE_VERSION) {
@@ -151,7 +157,9 @@ pub fn path_to_json(path: &Path) -> J {
         .collect()
 }
 
-fn resource_change(change: &ResourceChange) -> J {
+/// One entry of `resource_changes`; `importing` is the id the instance is imported by
+/// (Terraform 1.5's `change.importing`).
+fn resource_change(change: &ResourceChange, importing: Option<&str>) -> J {
     let mut out = instance_identity(change, true);
     if let Some(deposed) = change.deposed {
         out.insert("deposed".into(), deposed.to_string().into());
@@ -167,6 +175,9 @@ fn resource_change(change: &ResourceChange) -> J {
     body.insert("after_sensitive".into(), mask(change.after.as_ref(), Value::sensitive_mask));
     if !change.replace_paths.is_empty() {
         body.insert("replace_paths".into(), change.replace_paths.iter().map(path_to_json).collect());
+    }
+    if let Some(id) = importing {
+        body.insert("importing".into(), J::Object(Map::from_iter([("id".to_string(), J::from(id))])));
     }
     out.insert("change".into(), J::Object(body));
     if let Some(reason) = change.reason {

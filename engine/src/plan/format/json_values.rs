@@ -22,7 +22,7 @@ pub(super) fn planned_values(plan: &Plan, schemas: &ProviderSchemas) -> J {
     let resources = plan
         .changes
         .iter()
-        .filter(|c| c.deposed.is_none() && c.action != Action::Delete)
+        .filter(|c| c.deposed.is_none() && !matches!(c.action, Action::Delete | Action::Forget))
         .filter_map(|c| c.after.as_ref().map(|after| (c, after)));
     let outputs: Map<String, J> = plan
         .output_changes

@@ -64,6 +64,7 @@ fn sample_plan() -> Plan {
             refresh: true,
             targets: vec!["module.net".parse::<Target>().unwrap(), "testing_thing.a".parse().unwrap()],
             replace: vec!["testing_thing.a[\"k\"]".parse().unwrap()],
+            generate_config: false,
         },
         variables: [
             ("region".to_string(), Value::string("eu")),
@@ -71,6 +72,7 @@ fn sample_plan() -> Plan {
         ]
         .into(),
         write_only_variables: Default::default(),
+        imports: Default::default(),
         changes: vec![
             change(
                 "testing_thing.a",
@@ -140,6 +142,36 @@ fn plan_file_round_trips_a_plan() {
     let plan = sample_plan();
     let bytes = write_plan_file(&plan, &key());
     assert_eq!(read_plan_file(&bytes, &key()).unwrap(), plan);
+}
+
+/// A plan that imports one object (and updates it) and forgets another.
+fn importing_plan() -> Plan {
+    let mut plan = sample_plan();
+    let thing = obj(&[("id", Value::string("t-1")), ("payload", Value::string("p"))]);
+    let updated = obj(&[("id", Value::string("t-1")), ("payload", Value::string("q"))]);
+    plan.changes = vec![
+        change("testing_thing.i", Action::Update, Some(thing.clone()), Some(updated)),
+        change("testing_thing.f", Action::Forget, Some(thing), None),
+    ];
+    plan.imports = [("testing_thing.i".parse().unwrap(), "t-1".to_string())].into();
+    plan
+}
+
+#[test]
+fn imports_and_forgotten_objects_are_in_plan_json_and_plan_files() {
+    let json = plan_to_json(&importing_plan(), None, &Default::default());
+    let imported = &json["resource_changes"][0];
+    assert_eq!(imported["change"]["importing"], serde_json::json!({"id": "t-1"}));
+    assert_eq!(imported["change"]["actions"], serde_json::json!(["update"]));
+    let forgotten = &json["resource_changes"][1];
+    assert_eq!(forgotten["change"]["actions"], serde_json::json!(["forget"]));
+    assert!(forgotten["change"].get("importing").is_none());
+    let planned = serde_json::to_string(&json["planned_values"]).unwrap();
+    assert!(!planned.contains("testing_thing.f"), "a forgotten object is not planned: {planned}");
+
+    let plan = importing_plan();
+    let key = key();
+    assert_eq!(read_plan_file(&write_plan_file(&plan, &key), &key).unwrap(), plan);
 }
 
 #[test]
