@@ -25,8 +25,8 @@ pub(crate) const PROVIDER_SUBCOMMAND: &str = "__provider";
 const EXECUTABLE_PREFIX: &str = "corral-provider-";
 
 /// Compiled-in providers served out of process by default (through [`PROVIDER_SUBCOMMAND`]).
-/// The KMR provider joins this list when it is compiled in.
-const OUT_OF_PROCESS_BY_DEFAULT: &[&str] = &["kmr"];
+/// The cloud providers (KMR, Kyligence) are compiled in and run this way.
+const OUT_OF_PROCESS_BY_DEFAULT: &[&str] = &["kmr", "kyligence"];
 
 /// The providers of a run and the plugins among them (to stop them on Ctrl-C).
 pub(crate) struct Providers {
@@ -40,6 +40,10 @@ pub(crate) fn compiled_in(name: &str) -> Option<(Arc<dyn ProviderFactory>, Serve
         "corral" => Some((Arc::new(corral_providers_builtin::CorralFactory::new()), ServeOptions::default())),
         "testing" => Some((Arc::new(corral_providers_builtin::TestingFactory::new()), ServeOptions::default())),
         "kmr" => Some((Arc::new(corral_provider_kmr::KmrFactory::new()), corral_provider_kmr::serve_options())),
+        "kyligence" => Some((
+            Arc::new(corral_provider_kyligence::KyligenceFactory::new()),
+            corral_provider_kyligence::serve_options(),
+        )),
         _ => None,
     }
 }

@@ -24,3 +24,10 @@ pub fn make_kmr_group(dir: &Path, vpc_id: &str, cluster_id: &str) -> Result<Stri
     let made = with_tables(dir, |tables, now| vpc::ensure_kmr_group(tables, DEFAULT_ACCOUNT, vpc_id, cluster_id, now))?;
     Ok(made?)
 }
+
+/// Makes `step` of stack `stack_id`'s operations fail when it finishes, as a broken node or
+/// install would.
+pub fn fail_kyligence_step(dir: &Path, stack_id: &str, step: &str) -> Result<(), SandboxError> {
+    let done = with_tables(dir, |tables, _| crate::services::kyligence::fail_at_step(tables, stack_id, step))?;
+    Ok(done?)
+}

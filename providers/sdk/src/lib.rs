@@ -1,12 +1,13 @@
 //! What a provider author needs: a retrying, signing HTTP client for action-style APIs
 //! ([`http`]), AWS SigV4 request signing and verification ([`sigv4`]), waiters that poll
-//! through pending states ([`waiter`]), configuration checks whose diagnostics name the
+//! through pending states ([`waiter`]), guards against changes that lose data ([`guard`]), configuration checks whose diagnostics name the
 //! attribute they are about ([`validate`]), and the emulator framework the sandbox cloud is
 //! built on ([`emulator`]). Schemas are built with `corral_core::schema`'s builders, which
 //! carry a change class per attribute (in place, forces replacement, immutable with a
 //! reason) and the computed, sensitive and write-only flags.
 
 pub mod emulator;
+pub mod guard;
 pub mod http;
 pub mod plan;
 pub mod sigv4;

@@ -312,21 +312,16 @@ fn check_rules(planned: &BTreeMap<String, Value>, prior: Option<&BTreeMap<String
     diagnostics
 }
 
+/// The shared HDFS guard (`corral_provider_sdk::guard`), on this cluster's counts.
 fn check_core_shrink(
     diagnostics: &mut Diagnostics,
     prior: &BTreeMap<String, Value>,
     planned: &BTreeMap<String, Value>,
 ) {
     let (Some(from), Some(to)) = (int_attr(prior, "core_count"), int_attr(planned, "core_count")) else { return };
-    if to < from && bool_attr(planned, "allow_core_shrink") != Some(true) {
-        diagnostics.push(
-            Diagnostic::error(format!("shrinking the core group from {from} to {to} nodes is refused"))
-                .with_detail(
-                    "core nodes run HDFS DataNodes: removing them can lose HDFS blocks that have no replica elsewhere",
-                )
-                .with_help("if the data is safe (re-replicated or disposable), set `allow_core_shrink = true`")
-                .with_attribute(Path::attr("core_count")),
-        );
+    let allowed = bool_attr(planned, "allow_core_shrink") == Some(true);
+    if let Some(refused) = corral_provider_sdk::guard::core_shrink(from, to, allowed) {
+        diagnostics.push(refused);
     }
 }
 

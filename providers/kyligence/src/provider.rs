@@ -1,0 +1,256 @@
+//! The provider: configuration, and dispatch to `kyligence_stack`.
+//!
+//! Configuration (`provider "kyligence" { ... }`):
+//! - `endpoint`: base URL of the stack API. Unset: the embedded sandbox is started (or
+//!   reused) in `<data_dir>/sandbox` and its default account's keys are used.
+//! - `region`: default `cn-beijing-6`.
+//! - `access_key` / `secret_key` (sensitive): default `KYLIGENCE_ACCESS_KEY` /
+//!   `KYLIGENCE_SECRET_KEY`.
+//! - `max_retries` (default 8) and `request_timeout_seconds` (default 60) per API call.
+
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use corral_core::diag::{Diagnostic, Diagnostics};
+use corral_core::provider::{
+    ApplyRequest, ApplyResponse, ConfigureRequest, ConfigureResponse, FindCreatedRequest, FindCreatedResponse,
+    ImportRequest, ImportResponse, PlanRequest, PlanResponse, Progress, Provider, ProviderFactory, ReadDataRequest,
+    ReadDataResponse, ReadRequest, ReadResponse, ValidateResourceRequest, ValidateResourceResponse,
+};
+use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema};
+use corral_core::value::{Type, Value};
+use corral_provider_sdk::http::{Client, ClientConfig, Credentials};
+
+use crate::api::error;
+use crate::stack;
+
+pub(crate) const DEFAULT_REGION: &str = "cn-beijing-6";
+pub const ACCESS_KEY_VAR: &str = "KYLIGENCE_ACCESS_KEY";
+pub const SECRET_KEY_VAR: &str = "KYLIGENCE_SECRET_KEY";
+
+/// What a configured provider gives `kyligence_stack`: the API client, and the apply
+/// request's progress handle (no-op outside an apply).
+#[derive(Clone)]
+pub struct Ctx {
+    pub client: Client,
+    pub progress: Progress,
+}
+
+fn provider_schema() -> BlockSchema {
+    BlockSchema::new()
+        .attr(
+            "endpoint",
+            AttributeSchema::optional(Type::String)
+                .describe("Base URL of the Kyligence Cloud stack API; unset runs the embedded sandbox"),
+        )
+        .attr("region", AttributeSchema::optional(Type::String).describe("Default `cn-beijing-6`"))
+        .attr(
+            "access_key",
+            AttributeSchema::optional(Type::String).sensitive().describe("Default: KYLIGENCE_ACCESS_KEY"),
+        )
+        .attr(
+            "secret_key",
+            AttributeSchema::optional(Type::String).sensitive().describe("Default: KYLIGENCE_SECRET_KEY"),
+        )
+        .attr("max_retries", AttributeSchema::optional(Type::Number).describe("Retries of throttled or failed calls"))
+        .attr("request_timeout_seconds", AttributeSchema::optional(Type::Number))
+}
+
+/// Makes [`KyligenceProvider`]s.
+pub struct KyligenceFactory {
+    schema: Arc<ProviderSchema>,
+}
+
+impl KyligenceFactory {
+    pub fn new() -> KyligenceFactory {
+        let schema = ProviderSchema {
+            provider: provider_schema(),
+            resources: [(stack::TYPE_NAME.to_string(), stack::schema::stack_schema())].into_iter().collect(),
+            data_sources: [(crate::kap::TYPE_NAME.to_string(), crate::kap::schema())].into_iter().collect(),
+        };
+        KyligenceFactory { schema: Arc::new(schema) }
+    }
+}
+
+impl Default for KyligenceFactory {
+    fn default() -> Self {
+        KyligenceFactory::new()
+    }
+}
+
+impl ProviderFactory for KyligenceFactory {
+    fn schema(&self) -> Arc<ProviderSchema> {
+        self.schema.clone()
+    }
+
+    fn instantiate(&self) -> Arc<dyn Provider> {
+        Arc::new(KyligenceProvider { schema: self.schema.clone(), ctx: RwLock::new(None) })
+    }
+}
+
+/// One configured Kyligence provider.
+pub struct KyligenceProvider {
+    schema: Arc<ProviderSchema>,
+    ctx: RwLock<Option<Arc<Ctx>>>,
+}
+
+fn get_str(value: &Value, name: &str) -> Option<String> {
+    value.get_attr(name).and_then(Value::as_str).map(str::to_string)
+}
+
+fn get_i64(value: &Value, name: &str) -> Option<i64> {
+    value.get_attr(name).and_then(Value::as_number).and_then(|n| n.to_i64())
+}
+
+impl KyligenceProvider {
+    /// The configured context for `type_name`, or the diagnostics saying why not.
+    fn target(&self, type_name: &str) -> Result<Arc<Ctx>, Diagnostics> {
+        if type_name != stack::TYPE_NAME {
+            return Err(error(format!("the `kyligence` provider has no resource type `{type_name}`")));
+        }
+        self.ctx
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .ok_or_else(|| error("the `kyligence` provider is used before it is configured"))
+    }
+
+    /// The configured endpoint and keys, starting the embedded sandbox when there is no
+    /// endpoint.
+    async fn connection(&self, request: &ConfigureRequest) -> Result<(String, Credentials), Diagnostics> {
+        let config = &request.config;
+        let configured_keys = match (get_str(config, "access_key"), get_str(config, "secret_key")) {
+            (Some(access_key), Some(secret_key)) => Some(Credentials { access_key, secret_key }),
+            (None, None) => None,
+            _ => return Err(error("set both `access_key` and `secret_key` of the `kyligence` provider, or neither")),
+        };
+        if let Some(endpoint) = get_str(config, "endpoint") {
+            let keys = match configured_keys {
+                Some(keys) => keys,
+                None => match (std::env::var(ACCESS_KEY_VAR), std::env::var(SECRET_KEY_VAR)) {
+                    (Ok(access_key), Ok(secret_key)) => Credentials { access_key, secret_key },
+                    _ => {
+                        return Err(Diagnostics::from(
+                            Diagnostic::error(format!("the `kyligence` provider has no keys for {endpoint}"))
+                                .with_help(format!(
+                                    "set `access_key` and `secret_key`, or {ACCESS_KEY_VAR} and {SECRET_KEY_VAR}"
+                                )),
+                        ));
+                    }
+                },
+            };
+            return Ok((endpoint, keys));
+        }
+        let dir = request.data_dir.join("sandbox");
+        let started = tokio::task::spawn_blocking(move || corral_sandbox::start_embedded(&dir)).await;
+        let endpoint = match started {
+            Ok(Ok(endpoint)) => endpoint,
+            Ok(Err(e)) => return Err(error(format!("cannot start the embedded sandbox: {e}"))),
+            Err(e) => return Err(error(format!("cannot start the embedded sandbox: {e}"))),
+        };
+        let keys = configured_keys.unwrap_or_else(|| Credentials {
+            access_key: corral_sandbox::DEFAULT_ACCESS_KEY.to_string(),
+            secret_key: corral_sandbox::DEFAULT_SECRET_KEY.to_string(),
+        });
+        Ok((endpoint, keys))
+    }
+}
+
+#[async_trait::async_trait]
+impl Provider for KyligenceProvider {
+    fn schema(&self) -> Arc<ProviderSchema> {
+        self.schema.clone()
+    }
+
+    fn validate_resource(&self, request: ValidateResourceRequest) -> ValidateResourceResponse {
+        let diagnostics = if request.type_name == stack::TYPE_NAME {
+            stack::validate(&request.config)
+        } else if request.type_name == crate::kap::TYPE_NAME {
+            Diagnostics::new()
+        } else {
+            error(format!("the `kyligence` provider has no resource type `{}`", request.type_name))
+        };
+        ValidateResourceResponse { diagnostics }
+    }
+
+    async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
+        let (endpoint, credentials) = match self.connection(&request).await {
+            Ok(connection) => connection,
+            Err(diagnostics) => return ConfigureResponse { diagnostics },
+        };
+        let region = get_str(&request.config, "region").unwrap_or_else(|| DEFAULT_REGION.to_string());
+        let mut config = ClientConfig::new(&endpoint, &region, corral_api_kyligence::SERVICE, credentials);
+        if let Some(retries) = get_i64(&request.config, "max_retries").and_then(|r| u32::try_from(r).ok()) {
+            config.max_retries = retries;
+        }
+        if let Some(seconds) = get_i64(&request.config, "request_timeout_seconds").and_then(|s| u64::try_from(s).ok()) {
+            config.timeout = Duration::from_secs(seconds.max(1));
+        }
+        let client = match Client::new(config) {
+            Ok(client) => client,
+            Err(e) => return ConfigureResponse { diagnostics: error(e.to_string()) },
+        };
+        *self.ctx.write().unwrap_or_else(PoisonError::into_inner) =
+            Some(Arc::new(Ctx { client, progress: Progress::default() }));
+        ConfigureResponse::default()
+    }
+
+    async fn plan(&self, request: PlanRequest) -> PlanResponse {
+        match self.target(&request.type_name) {
+            Ok(_) => stack::plan(request),
+            Err(diagnostics) => PlanResponse { diagnostics, ..PlanResponse::default() },
+        }
+    }
+
+    async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
+        match self.target(&request.type_name) {
+            Ok(ctx) => {
+                let ctx = Ctx { progress: request.progress.clone(), ..Ctx::clone(&ctx) };
+                stack::apply(&ctx, request).await
+            }
+            Err(diagnostics) => {
+                ApplyResponse { new_state: request.prior_state, diagnostics, ..ApplyResponse::default() }
+            }
+        }
+    }
+
+    async fn read(&self, request: ReadRequest) -> ReadResponse {
+        match self.target(&request.type_name) {
+            Ok(ctx) => stack::read(&ctx, request).await,
+            Err(diagnostics) => {
+                ReadResponse { new_state: Some(request.current_state), diagnostics, ..ReadResponse::default() }
+            }
+        }
+    }
+
+    async fn read_data(&self, request: ReadDataRequest) -> ReadDataResponse {
+        if request.type_name != crate::kap::TYPE_NAME {
+            return ReadDataResponse {
+                diagnostics: error(format!("the `kyligence` provider has no data source `{}`", request.type_name)),
+                ..ReadDataResponse::default()
+            };
+        }
+        let ctx = self.ctx.read().unwrap_or_else(PoisonError::into_inner).clone();
+        match ctx {
+            Some(ctx) => crate::kap::read(&ctx, request).await,
+            None => ReadDataResponse {
+                diagnostics: error("the `kyligence` provider is used before it is configured"),
+                ..ReadDataResponse::default()
+            },
+        }
+    }
+
+    async fn find_created(&self, request: FindCreatedRequest) -> FindCreatedResponse {
+        match self.target(&request.type_name) {
+            Ok(ctx) => stack::find_created(&ctx, request).await,
+            Err(diagnostics) => FindCreatedResponse { diagnostics, ..FindCreatedResponse::default() },
+        }
+    }
+
+    async fn import(&self, request: ImportRequest) -> ImportResponse {
+        match self.target(&request.type_name) {
+            Ok(ctx) => stack::import(&ctx, request).await,
+            Err(diagnostics) => ImportResponse { diagnostics, ..ImportResponse::default() },
+        }
+    }
+}
