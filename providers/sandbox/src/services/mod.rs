@@ -8,9 +8,10 @@ use std::sync::Arc;
 use corral_provider_sdk::emulator::Service;
 
 pub mod kmr;
+pub mod kylin;
 pub mod vpc;
 
 /// Every service the sandbox hosts, routed by [`Service::name`] (the SigV4 service name).
 pub fn registry() -> Vec<Arc<dyn Service>> {
-    vec![Arc::new(vpc::VpcService), Arc::new(kmr::KmrService)]
+    vec![Arc::new(vpc::VpcService), Arc::new(kmr::KmrService), Arc::new(kylin::KylinService)]
 }
