@@ -9,9 +9,15 @@ use corral_provider_sdk::emulator::Service;
 
 pub mod kmr;
 pub mod kyligence;
+pub mod kylin;
 pub mod vpc;
 
 /// Every service the sandbox hosts, routed by [`Service::name`] (the SigV4 service name).
 pub fn registry() -> Vec<Arc<dyn Service>> {
-    vec![Arc::new(vpc::VpcService), Arc::new(kmr::KmrService), Arc::new(kyligence::KyligenceService)]
+    vec![
+        Arc::new(vpc::VpcService),
+        Arc::new(kmr::KmrService),
+        Arc::new(kyligence::KyligenceService),
+        Arc::new(kylin::KylinService),
+    ]
 }
