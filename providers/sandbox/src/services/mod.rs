@@ -7,10 +7,12 @@ use std::sync::Arc;
 
 use corral_provider_sdk::emulator::Service;
 
+pub mod iam;
 pub mod kmr;
+pub mod mrs;
 pub mod vpc;
 
 /// Every service the sandbox hosts, routed by [`Service::name`] (the SigV4 service name).
 pub fn registry() -> Vec<Arc<dyn Service>> {
-    vec![Arc::new(vpc::VpcService), Arc::new(kmr::KmrService)]
+    vec![Arc::new(vpc::VpcService), Arc::new(kmr::KmrService), Arc::new(iam::IamService), Arc::new(mrs::MrsService)]
 }
