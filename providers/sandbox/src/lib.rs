@@ -18,6 +18,7 @@
 
 mod options;
 mod replay;
+pub mod rest;
 mod server;
 pub mod services;
 mod store;

@@ -43,6 +43,7 @@ pub(crate) struct Incoming {
 pub(crate) fn router(sandbox: Arc<Sandbox>) -> axum::Router {
     axum::Router::new()
         .route("/", axum::routing::post(handle))
+        .merge(crate::rest::routes())
         .fallback(|| async {
             error_response(&new_request_id(), &ApiError::not_found("UnknownOperation", "use POST /?Action=X&Version=Y"))
         })

@@ -7,9 +7,11 @@ use std::sync::Arc;
 
 use corral_provider_sdk::emulator::Service;
 
+pub mod iam;
 pub mod kmr;
 pub mod kyligence;
 pub mod kylin;
+pub mod mrs;
 pub mod vpc;
 
 /// Every service the sandbox hosts, routed by [`Service::name`] (the SigV4 service name).
@@ -19,5 +21,7 @@ pub fn registry() -> Vec<Arc<dyn Service>> {
         Arc::new(kmr::KmrService),
         Arc::new(kyligence::KyligenceService),
         Arc::new(kylin::KylinService),
+        Arc::new(iam::IamService),
+        Arc::new(mrs::MrsService),
     ]
 }
