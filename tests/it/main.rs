@@ -11,6 +11,7 @@ mod import;
 mod init;
 mod kmr;
 mod kmr_import;
+mod kyligence;
 mod lifecycle;
 mod limits;
 mod locking;

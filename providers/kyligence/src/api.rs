@@ -100,14 +100,16 @@ pub(crate) async fn wait(
         waiter = waiter.gone_is_target();
     }
     let last = std::sync::Mutex::new(None::<Stack>);
+    let seen = std::sync::Mutex::new(None::<(usize, bool)>);
     let result = waiter
         .wait(|| async {
             let stack = describe(ctx, id).await?;
             let label = stack.as_ref().map(Stack::status_label);
-            let mut last = last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if label.is_some() && last.as_ref().map(Stack::status_label) != label {
-                tracing::info!(stack = id, status = label.as_deref().unwrap_or_default(), "kyligence_stack step");
+            if let Some(stack) = &stack {
+                let mut seen = seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                log_steps(stack, &mut seen);
             }
+            let mut last = last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             *last = stack;
             // A failed stack is a failure whatever the target.
             Ok::<_, CallError>(label.map(|l| if l.starts_with(STATUS_FAILED) { STATUS_FAILED.to_string() } else { l }))
@@ -121,6 +123,30 @@ pub(crate) async fn wait(
             None => Err(error(e.to_string())),
         },
     }
+}
+
+/// Logs the steps of the service's step log not logged yet, each as the `status(step)` it
+/// gave the stack, then the status the stack settles in: a step shorter than the interval
+/// between two looks is logged all the same. The first look logs the step under way only
+/// (what came before is an earlier apply's). `seen` is what the last look saw: how many
+/// records the step log had, and whether its last one had finished.
+fn log_steps(stack: &Stack, seen: &mut Option<(usize, bool)>) {
+    let records = &stack.step_log;
+    let settled = records.last().is_none_or(|r| r.finish_time.is_some());
+    let from = match *seen {
+        Some((count, _)) => count,
+        None => records.len() - usize::from(!settled),
+    };
+    for record in records.iter().skip(from) {
+        let status = corral_api_kyligence::status::status_during(&record.operation);
+        let label = status_label(status, Some(&record.step));
+        tracing::info!(stack = %stack.stack_id, status = %label, started = %record.start_time, "kyligence_stack step");
+    }
+    let news = seen.is_none_or(|(count, was_settled)| count < records.len() || !was_settled);
+    if settled && news {
+        tracing::info!(stack = %stack.stack_id, status = %stack.status_label(), "kyligence_stack step");
+    }
+    *seen = Some((records.len(), settled));
 }
 
 /// The error for a failed stack: the operation, the step, and the service's reason.
