@@ -302,6 +302,10 @@ pub(crate) struct PlanArgs {
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Print the plan as markdown for a pull-request comment: the summary, and the changes
+    /// collapsed (sensitive values hidden).
+    #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
 }
 
 #[derive(Debug, Args)]
