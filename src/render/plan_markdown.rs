@@ -83,8 +83,7 @@ fn details(title: &str, text: &str) -> String {
         (Some(start), Some(end)) if start < end => format!("{}{}", &text[..start], &text[end..]),
         _ => text.to_string(),
     };
-    let body: Vec<String> = text.lines().map(diff_line).collect();
-    let body = body.join("\n");
+    let body = fit(text.lines().map(diff_line).collect());
     let fence = "`".repeat(longest_backtick_run(&body).max(2) + 1);
     format!("\n<details><summary>{title}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>\n")
 }
@@ -103,6 +102,27 @@ fn diff_line(line: &str) -> String {
     }
     // Other lines get a blank first column, so nothing in them reads as a diff marker.
     if line.is_empty() { String::new() } else { format!(" {line}") }
+}
+
+/// Forges refuse long comments (GitHub: 65,536 characters): the collapsed plan is cut to fit,
+/// at a line, saying how much was left out, rather than the whole comment being refused.
+const MAX_DETAILS: usize = 60_000;
+
+fn fit(lines: Vec<String>) -> String {
+    let mut body = String::new();
+    for (shown, line) in lines.iter().enumerate() {
+        if body.len() + line.len() + 1 > MAX_DETAILS {
+            let left = lines.len() - shown;
+            body.push_str(&format!(
+                " ... {left} more lines left out to fit a comment; `corral plan` shows the whole plan"
+            ));
+            return body;
+        }
+        body.push_str(line);
+        body.push('\n');
+    }
+    body.pop();
+    body
 }
 
 fn longest_backtick_run(text: &str) -> usize {
@@ -126,6 +146,17 @@ mod tests {
         assert_eq!(diff_line("-/+ resource \"a\" \"b\" {"), "!   resource \"a\" \"b\" {");
         assert_eq!(diff_line("  # testing_thing.a will be created"), "   # testing_thing.a will be created");
         assert_eq!(diff_line(""), "");
+    }
+
+    #[test]
+    fn a_plan_too_long_for_a_comment_is_cut_at_a_line_saying_so() {
+        let line = format!("  + name = \"{}\"", "x".repeat(90));
+        let text = vec![line.as_str(); 2000].join("\n");
+        let block = details("t", &text);
+        assert!(block.len() < MAX_DETAILS + 200, "{}", block.len());
+        assert!(block.contains("more lines left out to fit a comment"), "{block}");
+        let short = details("t", "  + a = 1\n  + b = 2");
+        assert!(short.contains("+   a = 1\n+   b = 2\n```\n"), "{short}");
     }
 
     #[test]
