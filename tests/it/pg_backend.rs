@@ -290,4 +290,11 @@ fn pg_settings_come_from_backend_config_and_the_environment() {
     w.ok(&["apply", "-auto-approve"]);
     let rows = db.sql("SELECT count(*) FROM from_flag.instances");
     assert_eq!(rows[0].get::<_, i64>(0), 1);
+
+    // From a settings file, as Terraform names them (`*.tfbackend`).
+    w.write("pg.tfbackend", &format!("conn_str    = \"{}\"\nschema_name = \"from_file\"\n", db.conn_str));
+    w.ok(&["init", "-reconfigure", "-backend-config=pg.tfbackend"]);
+    w.ok(&["apply", "-auto-approve"]);
+    let rows = db.sql("SELECT count(*) FROM from_file.instances");
+    assert_eq!(rows[0].get::<_, i64>(0), 1);
 }
