@@ -90,3 +90,27 @@ fn plan_markdown_is_a_pull_request_comment_with_secrets_hidden() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
 }
+
+#[test]
+fn plan_markdown_warns_of_drift_without_showing_its_secrets() {
+    let w = Workdir::new();
+    w.write("main.hcl", "resource \"testing_thing\" \"a\" {\n  name   = \"a\"\n  secret = \"hunter2\"\n}\n");
+    w.ok(&["apply", "-auto-approve"]);
+    // Someone deletes the object behind Corral's back.
+    for entry in std::fs::read_dir(w.path().join(".corral/testing")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let out = w.ok(&["plan", "--markdown"]);
+    assert!(out.stdout.starts_with("### Corral plan: 1 to add, 0 to change, 0 to destroy\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("\n:warning: 1 object has changed outside of Corral since the last apply.\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("testing_thing.a has been deleted"), "the drift is in the details: {}", out.stdout);
+    assert!(!out.stdout.contains("hunter2"), "{}", out.stdout);
+    assert!(out.stdout.contains("<details><summary>Show the change</summary>"), "{}", out.stdout);
+}
