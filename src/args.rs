@@ -309,6 +309,10 @@ pub(crate) struct PlanArgs {
     /// this new file (Terraform's `-generate-config-out`).
     #[arg(long = "generate-config-out", value_name = "FILE")]
     pub generate_config_out: Option<PathBuf>,
+    /// Print the plan as markdown for a pull-request comment: the summary, and the changes
+    /// collapsed (sensitive values hidden).
+    #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
 }
 
 #[derive(Debug, Args)]

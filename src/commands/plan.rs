@@ -49,6 +49,8 @@ pub(crate) async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
     if args.json {
         let schemas = plan::format::provider_schemas(&plan, Some(&loaded.config), &ctx.registry);
         println!("{}", plan::format::plan_to_json(&plan, Some(&loaded.config), &schemas));
+    } else if args.markdown {
+        print!("{}", crate::render::plan_markdown::render_plan_markdown(&plan));
     } else {
         print!("{}", crate::render::render_plan(&plan, ctx.color));
     }
@@ -59,7 +61,7 @@ pub(crate) async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
             .map_err(|e| anyhow::anyhow!("cannot write the plan file {}: {e}", out.display()))?;
         // Terraform says nothing of the saved plan under `TF_IN_AUTOMATION`: the pipeline
         // knows its next step.
-        if !args.json && !crate::ui::in_automation() {
+        if !args.json && !args.markdown && !crate::ui::in_automation() {
             println!(
                 "\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n    corral apply {}",
                 out.display(),

@@ -3,6 +3,7 @@
 //! never a guess made here.
 
 pub(crate) mod plan_human;
+pub(crate) mod plan_markdown;
 mod style;
 mod value_diff;
 

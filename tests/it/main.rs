@@ -18,6 +18,7 @@ mod locking;
 mod pg_backend;
 mod pg_support;
 mod plan_json;
+mod plan_markdown;
 mod plugins;
 mod process;
 mod sandbox;

@@ -269,6 +269,14 @@ fn pg_settings_come_from_backend_config_and_the_environment() {
     with_env(&["apply", "-auto-approve"]);
     let rows = db.sql("SELECT count(*) FROM from_env.instances");
     assert_eq!(rows[0].get::<_, i64>(0), 1, "the schema PG_SCHEMA_NAME names holds the state");
+    // Corral's own names for the same settings.
+    let out = w
+        .command(&["plan", "-detailed-exitcode"])
+        .env("CORRAL_BACKEND_CONN_STR", &db.conn_str)
+        .env("CORRAL_BACKEND_SCHEMA_NAME", "from_env")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "the same state: {}", String::from_utf8_lossy(&out.stderr));
     let out = w.corral(&["plan"]);
     assert_eq!(out.code, 1, "without PG_CONN_STR there is nothing to connect to");
     assert!(out.stderr.contains("the pg backend needs `conn_str`"), "{}", out.stderr);
@@ -281,5 +289,12 @@ fn pg_settings_come_from_backend_config_and_the_environment() {
     w.ok(&["init", "-reconfigure", &conn, "-backend-config=schema_name=from_flag"]);
     w.ok(&["apply", "-auto-approve"]);
     let rows = db.sql("SELECT count(*) FROM from_flag.instances");
+    assert_eq!(rows[0].get::<_, i64>(0), 1);
+
+    // From a settings file, as Terraform names them (`*.tfbackend`).
+    w.write("pg.tfbackend", &format!("conn_str    = \"{}\"\nschema_name = \"from_file\"\n", db.conn_str));
+    w.ok(&["init", "-reconfigure", "-backend-config=pg.tfbackend"]);
+    w.ok(&["apply", "-auto-approve"]);
+    let rows = db.sql("SELECT count(*) FROM from_file.instances");
     assert_eq!(rows[0].get::<_, i64>(0), 1);
 }

@@ -1,15 +1,16 @@
 //! The contract every [`StateStore`] backend must meet, as one runnable suite, so that the
-//! embedded redb store and the future PostgreSQL store are held to the same behaviour.
+//! embedded redb store and the PostgreSQL store are held to the same behaviour.
 //!
 //! Compiled for tests and with the `test-support` feature. Failures panic with a message
 //! naming the broken rule.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::{
-    InstanceState, InstanceStatus, Intent, IntentAction, LockInfo, OutputState, StateChange, StateError, StateStore,
-    StateWriter,
+    InstanceState, InstanceStatus, Intent, IntentAction, LockInfo, OutputState, State, StateChange, StateError,
+    StateStore, StateWriter, lock_with_timeout,
 };
 use crate::addr::AbsResourceInstance;
 
@@ -28,6 +29,10 @@ pub async fn conformance_suite(make_store: impl Fn() -> Arc<dyn StateStore>) {
     lock_of_a_departed_holder_can_be_forced(&make_store).await;
     concurrent_submissions_are_grouped(&make_store).await;
     workspace_keys_are_made_once_and_kept(&make_store).await;
+    changes_applied_in_memory_equal_the_same_commits(&make_store).await;
+    replace_takes_the_lineage_and_moves_the_serial_past_both(&make_store).await;
+    lock_with_timeout_waits_for_the_holder(&make_store).await;
+    a_failed_group_does_not_fail_its_good_submissions(&make_store).await;
 }
 
 /// A resource instance record for `addr` with the given payload.
@@ -342,4 +347,110 @@ async fn workspace_keys_are_made_once_and_kept(make_store: &impl Fn() -> Arc<dyn
     must(store.set_workspace_key("keyed", &carried).await, "set the key");
     assert_eq!(must(make_store().workspace_key("keyed").await, "read the set key"), carried);
     assert_eq!(must(store.workspace_key("default").await, "the other workspace's key"), first, "only its own key");
+}
+
+/// What a failed apply saves (its read state with its changes applied in memory) is exactly
+/// what the store would hold had the commits succeeded, intents included: the intent journal
+/// reads back as it was written.
+async fn changes_applied_in_memory_equal_the_same_commits(make_store: &impl Fn() -> Arc<dyn StateStore>) {
+    let store = make_store();
+    must(store.create_workspace("journal").await, "create `journal`");
+    let changes = vec![StateChange::PutInstance(instance("testing_thing.a", "a"))];
+    let mut serial = must(store.commit("journal", 0, changes).await, "first commit");
+    let base = must(store.read("journal").await, "read");
+    let (pending, finished) = (intent("testing_thing.b"), intent("testing_thing.c"));
+    let rounds = vec![
+        vec![StateChange::PutIntent(pending.clone()), StateChange::PutIntent(finished.clone())],
+        vec![StateChange::RemoveIntent(finished.id), StateChange::PutInstance(instance("testing_thing.c", "c"))],
+        vec![
+            StateChange::RemoveInstance(addr("testing_thing.a")),
+            StateChange::RemoveInstance(addr("testing_thing.z")),
+        ],
+    ];
+    let mut in_memory = base.clone();
+    for changes in rounds {
+        in_memory.apply_changes(changes.clone());
+        serial = must(store.commit("journal", serial, changes).await, "commit a round");
+    }
+    let stored = must(make_store().read("journal").await, "read from another client");
+    assert_eq!(in_memory.instances, stored.instances);
+    assert_eq!(in_memory.intents, stored.intents);
+    assert_eq!(stored.intents.get(&pending.id), Some(&pending), "the unfinished create's intent is kept whole");
+}
+
+async fn replace_takes_the_lineage_and_moves_the_serial_past_both(make_store: &impl Fn() -> Arc<dyn StateStore>) {
+    let store = make_store();
+    must(store.create_workspace("replaced").await, "create `replaced`");
+    let mut serial = 0;
+    for name in ["a", "b", "c"] {
+        let change = StateChange::PutInstance(instance(&format!("testing_thing.{name}"), name));
+        serial = must(store.commit("replaced", serial, vec![change]).await, "commit");
+    }
+    let mut pushed = State::empty();
+    pushed.serial = 2;
+    pushed.apply_changes(vec![StateChange::PutInstance(instance("testing_thing.z", "z"))]);
+    pushed.apply_changes(vec![StateChange::PutIntent(intent("testing_thing.y"))]);
+    assert_eq!(must(store.replace("replaced", serial, &pushed).await, "replace"), 4, "past both serials");
+    let after = must(make_store().read("replaced").await, "read");
+    assert_eq!(after.lineage, pushed.lineage, "the replacing state's lineage is taken");
+    assert_eq!(after.instances.keys().map(ToString::to_string).collect::<Vec<_>>(), ["testing_thing.z"]);
+    assert_eq!(after.intents.len(), 1, "intents come with the state");
+    let stale = store.replace("replaced", serial, &pushed).await;
+    assert!(matches!(stale, Err(StateError::SerialMismatch { .. })), "{stale:?}");
+}
+
+async fn lock_with_timeout_waits_for_the_holder(make_store: &impl Fn() -> Arc<dyn StateStore>) {
+    let (holder, waiter) = (make_store(), make_store());
+    let alice = lock_info("alice", "apply");
+    must(holder.lock("default", alice.clone()).await, "take the lock");
+    let started = Instant::now();
+    match lock_with_timeout(&*waiter, "default", lock_info("bob", "apply"), Duration::from_millis(150)).await {
+        Err(StateError::Locked { holder: reported, .. }) => assert_eq!(reported, alice),
+        other => panic!("expected Locked after the timeout, got {other:?}"),
+    }
+    assert!(started.elapsed() >= Duration::from_millis(150), "it waited the whole timeout");
+
+    let release = {
+        let (holder, id) = (holder.clone(), alice.id.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            holder.unlock("default", &id).await
+        })
+    };
+    let started = Instant::now();
+    let bob = lock_info("bob", "apply");
+    must(lock_with_timeout(&*waiter, "default", bob.clone(), Duration::from_secs(10)).await, "wait for the lock");
+    assert!(started.elapsed() >= Duration::from_millis(250), "it got the lock only once released");
+    assert_eq!(must(holder.lock_holder("default").await, "holder"), Some(bob.clone()));
+    must(release.await.unwrap_or_else(|e| panic!("release task panicked: {e}")), "release");
+    must(waiter.unlock("default", &bob.id).await, "release");
+}
+
+async fn a_failed_group_does_not_fail_its_good_submissions(make_store: &impl Fn() -> Arc<dyn StateStore>) {
+    let store = make_store();
+    must(store.create_workspace("grouped").await, "create `grouped`");
+    let writer = StateWriter::new(store.clone(), "grouped", 0);
+    let submissions: Vec<_> = (0..20)
+        .map(|i| {
+            let writer = writer.clone();
+            // Every fifth submission carries an address that cannot be stored.
+            let addr = if i % 5 == 4 { format!("bad address {i}") } else { format!("testing_thing.w[{i}]") };
+            tokio::spawn(async move { writer.submit(vec![StateChange::PutInstance(instance(&addr, "w"))]).await })
+        })
+        .collect();
+    let mut failed = 0;
+    for (i, task) in submissions.into_iter().enumerate() {
+        match task.await.unwrap_or_else(|e| panic!("submit task panicked: {e}")) {
+            Ok(_) => assert!(i % 5 != 4, "submission {i} should have failed"),
+            Err(StateError::InvalidAddress(_)) => {
+                assert_eq!(i % 5, 4, "submission {i} should have succeeded");
+                failed += 1;
+            }
+            Err(other) => panic!("unexpected error {other}"),
+        }
+    }
+    assert_eq!(failed, 4);
+    let state = must(make_store().read("grouped").await, "read");
+    assert_eq!(state.instances.len(), 16);
+    assert_eq!(state.serial, writer.serial());
 }

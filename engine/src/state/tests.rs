@@ -149,56 +149,6 @@ async fn a_lost_writer_knows_what_the_run_did() {
     assert_eq!(known.serial, committed + 1, "one past the last commit that succeeded");
 }
 
-/// What a failed apply saves (its read state with its changes applied in memory) is exactly
-/// what the store would hold had the commits succeeded, intents included.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn changes_applied_in_memory_equal_the_same_commits() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = redb(dir.path());
-    let serial = store.commit("default", 0, vec![StateChange::PutInstance(instance("testing_thing.a", "a"))]).await;
-    let base = store.read("default").await.unwrap();
-    let pending = intent("testing_thing.b");
-    let finished = intent("testing_thing.c");
-    let rounds = vec![
-        vec![StateChange::PutIntent(pending.clone()), StateChange::PutIntent(finished.clone())],
-        vec![StateChange::RemoveIntent(finished.id), StateChange::PutInstance(instance("testing_thing.c", "c"))],
-        vec![
-            StateChange::RemoveInstance("testing_thing.a".parse().unwrap()),
-            StateChange::RemoveInstance("testing_thing.z".parse().unwrap()),
-        ],
-    ];
-    let mut in_memory = base.clone();
-    let mut serial = serial.unwrap();
-    for changes in rounds {
-        in_memory.apply_changes(changes.clone());
-        serial = store.commit("default", serial, changes).await.unwrap();
-    }
-    let stored = store.read("default").await.unwrap();
-    assert_eq!(in_memory.instances, stored.instances);
-    assert_eq!(in_memory.intents, stored.intents);
-    assert!(in_memory.intents.contains_key(&pending.id), "the unfinished create's intent is kept");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn replace_takes_the_lineage_and_moves_the_serial_past_both() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = redb(dir.path());
-    let mut serial = 0;
-    for name in ["a", "b", "c"] {
-        let change = StateChange::PutInstance(instance(&format!("testing_thing.{name}"), name));
-        serial = store.commit("default", serial, vec![change]).await.unwrap();
-    }
-    let mut pushed = State::empty();
-    pushed.serial = 2;
-    pushed.apply_changes(vec![StateChange::PutInstance(instance("testing_thing.z", "z"))]);
-    assert_eq!(store.replace("default", serial, &pushed).await.unwrap(), 4);
-    let after = store.read("default").await.unwrap();
-    assert_eq!(after.lineage, pushed.lineage);
-    assert_eq!(after.instances.keys().map(ToString::to_string).collect::<Vec<_>>(), ["testing_thing.z"]);
-    let stale = store.replace("default", serial, &pushed).await;
-    assert!(matches!(stale, Err(StateError::SerialMismatch { .. })), "{stale:?}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_state_written_by_a_newer_format_is_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -241,67 +191,6 @@ async fn a_live_holder_cannot_be_forced_out() {
         other => panic!("expected LockHeldByLiveProcess, got {other:?}"),
     }
     assert_eq!(other.lock_holder("default").await.unwrap(), Some(info));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lock_with_timeout_waits_for_the_holder() {
-    let dir = tempfile::tempdir().unwrap();
-    let (holder, waiter) = (redb(dir.path()), redb(dir.path()));
-    let alice = lock_info("alice", "apply");
-    holder.lock("default", alice.clone()).await.unwrap();
-
-    let started = Instant::now();
-    let result = lock_with_timeout(&*waiter, "default", lock_info("bob", "apply"), Duration::from_millis(150)).await;
-    match result {
-        Err(StateError::Locked { holder: reported, .. }) => assert_eq!(reported, alice),
-        other => panic!("expected Locked after the timeout, got {other:?}"),
-    }
-    assert!(started.elapsed() >= Duration::from_millis(150), "it waited the whole timeout");
-
-    let release = {
-        let holder = holder.clone();
-        let id = alice.id.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            holder.unlock("default", &id).await.unwrap();
-        })
-    };
-    let started = Instant::now();
-    let bob = lock_info("bob", "apply");
-    lock_with_timeout(&*waiter, "default", bob.clone(), Duration::from_secs(10)).await.unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(250), "it got the lock only once released");
-    assert_eq!(holder.lock_holder("default").await.unwrap(), Some(bob));
-    release.await.unwrap();
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_group_does_not_fail_its_good_submissions() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = redb(dir.path());
-    let writer = StateWriter::new(store.clone(), "default", 0);
-    let submissions: Vec<_> = (0..20)
-        .map(|i| {
-            let writer = writer.clone();
-            // Every fifth submission carries an address that cannot be stored.
-            let addr = if i % 5 == 4 { format!("bad address {i}") } else { format!("testing_thing.w[{i}]") };
-            tokio::spawn(async move { writer.submit(vec![StateChange::PutInstance(instance(&addr, "w"))]).await })
-        })
-        .collect();
-    let mut failed = 0;
-    for (i, task) in submissions.into_iter().enumerate() {
-        match task.await.unwrap() {
-            Ok(_) => assert!(i % 5 != 4, "submission {i} should have failed"),
-            Err(StateError::InvalidAddress(_)) => {
-                assert_eq!(i % 5, 4, "submission {i} should have succeeded");
-                failed += 1;
-            }
-            Err(other) => panic!("unexpected error {other}"),
-        }
-    }
-    assert_eq!(failed, 4);
-    let state = store.read("default").await.unwrap();
-    assert_eq!(state.instances.len(), 16);
-    assert_eq!(state.serial, writer.serial());
 }
 
 /// Informal benchmark (run with `--nocapture` to see the figures): commit latency one at a

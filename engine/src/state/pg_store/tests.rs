@@ -6,7 +6,7 @@
 //! pass, so a laptop without PostgreSQL can still run the rest.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::super::testing::{conformance_suite, instance, lock_info};
 use super::*;
@@ -226,4 +226,109 @@ async fn a_server_that_cannot_be_reached_is_named_in_the_error() {
     let bad = PgSettings { schema_name: "no-dashes".to_string(), ..settings };
     let error = PgStore::open(&bad).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(error.contains("invalid schema_name"), "{error}");
+}
+
+/// A TCP relay to the test server that can be made to go dark: its connections stay open and
+/// nothing more gets through, as when a runner's network path to the database is cut.
+struct Relay {
+    conn_str: String,
+    dark: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Relay {
+    async fn start(conn_str: &str) -> Relay {
+        let config: tokio_postgres::Config = conn_str.parse().unwrap();
+        let host = match &config.get_hosts()[0] {
+            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+            tokio_postgres::config::Host::Unix(_) => panic!("the relay needs a TCP server: {conn_str}"),
+        };
+        let server = format!("{host}:{}", config.get_ports().first().copied().unwrap_or(5432));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let relayed = conn_str.replacen(&server, &listener.local_addr().unwrap().to_string(), 1);
+        assert_ne!(relayed, conn_str, "the test server's URL names {server}");
+        let dark = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = dark.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(upstream) = tokio::net::TcpStream::connect(&server).await else { continue };
+                let ((client_in, client_out), (server_in, server_out)) = (client.into_split(), upstream.into_split());
+                tokio::spawn(pump(client_in, server_out, flag.clone()));
+                tokio::spawn(pump(server_in, client_out, flag.clone()));
+            }
+        });
+        Relay { conn_str: relayed, dark }
+    }
+
+    fn go_dark(&self) {
+        self.dark.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Copies one direction, holding on to what it reads while the relay is dark.
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    dark: Arc<std::sync::atomic::AtomicBool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buffer = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        while dark.load(std::sync::atomic::Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if to.write_all(&buffer[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The heartbeat of a holder cut off from the server hangs on its renewal and cannot say
+/// anything; the holder still knows, by its own clock, that its lease is over, no later than
+/// the server lets another runner take the workspace, and commits nothing more (without
+/// waiting on the dead connection).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_holder_cut_off_from_the_server_knows_its_lease_is_over_before_anyone_takes_over() {
+    let Some(db) = TestDatabase::create().await else { return };
+    let lease = Duration::from_millis(1500);
+    let relay = Relay::start(&db.conn_str).await;
+    let settings = PgSettings { conn_str: relay.conn_str.clone(), ..db.settings(lease) };
+    let holder: Arc<dyn StateStore> = Arc::new(PgStore::open(&settings).unwrap());
+    let alice = lock_info("alice", "apply");
+    holder.lock("default", alice.clone()).await.unwrap();
+    let writer = StateWriter::new(holder.clone(), "default", 0);
+    writer.submit(vec![StateChange::PutInstance(instance("testing_thing.a", "a"))]).await.unwrap();
+    tokio::time::sleep(lease).await;
+    assert!(holder.lock_lost("default").is_none(), "renewed through the relay");
+
+    relay.go_dark();
+    let other = db.store(lease);
+    let bob = lock_info("bob", "apply");
+    let taken = loop {
+        match other.lock("default", bob.clone()).await {
+            Ok(()) => break Instant::now(),
+            Err(StateError::Locked { .. }) => tokio::time::sleep(Duration::from_millis(20)).await,
+            Err(e) => panic!("lock: {e}"),
+        }
+    };
+    let lost = holder.lock_lost("default").map(|e| e.to_string());
+    assert!(
+        lost.as_deref().is_some_and(|m| m.contains("could not be renewed")),
+        "by the time bob took the lock, alice's store knew it had lost it: {lost:?} ({:?} after)",
+        taken.elapsed()
+    );
+    let late = tokio::time::timeout(
+        Duration::from_secs(2),
+        writer.submit(vec![StateChange::PutInstance(instance("testing_thing.late", "x"))]),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("a lost writer fails at once, without I/O"));
+    assert!(matches!(late, Err(StateError::LeaseLost { .. })), "{late:?}");
+    assert!(writer.is_lost());
+    let state = other.read("default").await.unwrap();
+    assert_eq!(state.instances.len(), 1, "only what alice committed while she held the lease");
+    other.unlock("default", &bob.id).await.unwrap();
 }
