@@ -18,10 +18,16 @@ variable "payload" {
   default = "one"
 }
 
-# Changes with var.payload.
+variable "fail" {
+  type    = bool
+  default = false
+}
+
+# Changes with var.payload (and fails when asked).
 resource "testing_thing" "base" {
   name    = "confirm-base"
   payload = var.payload
+  fail    = var.fail
 }
 
 # Waits for base, as the quickstart's KSCKMR group waits for the cluster.
@@ -78,10 +84,15 @@ resource "testing_thing" "group" {
 "#;
 
 fn setup() -> Workdir {
+    setup_with(MAIN)
+}
+
+/// [`setup`] with another main configuration.
+fn setup_with(main: &str) -> Workdir {
     let w = Workdir::new();
     let objects = w.path().join("objects");
     let objects = objects.to_str().unwrap();
-    w.write("main.hcl", &MAIN.replace("OBJECTS", objects));
+    w.write("main.hcl", &main.replace("OBJECTS", objects));
     w.write("other/main.hcl", &OTHER.replace("OBJECTS", objects));
     other(&w, &["apply", "--auto-approve"]);
     w.ok(&["apply", "--auto-approve"]);
@@ -194,4 +205,102 @@ fn a_change_in_an_unused_attribute_is_no_reason_to_stop() {
     other(&w, &["apply", "--auto-approve", "--var", "payload=moved"]);
     let applied = w.ok(&["apply", "tfplan"]);
     assert!(applied.stdout.contains("0 added, 3 changed, 0 destroyed"), "{}", applied.stdout);
+}
+
+/// A plain apply (plan and apply in one run) whose dependency changes what the data source
+/// reads: the confirmation fails, the dependents are skipped, and the next run settles.
+#[test]
+fn a_plain_apply_stops_dependents_when_the_dependency_changes_the_data() {
+    // The data source now reads base itself, under another type than base's.
+    let w = setup_with(&MAIN.replace("name_prefix = \"confirm-group\"", "name_prefix = \"confirm-base\""));
+    assert_eq!(payload(&w, "confirm-echoed"), "one after one");
+
+    let applied = w.corral(&["apply", "--auto-approve", "--var", "payload=two"]);
+    assert_eq!(applied.code, 1, "{}\n{}", applied.stdout, applied.stderr);
+    assert!(applied.stderr.contains("Data changed since the plan: data.testing_things.group"), "{}", applied.stderr);
+    assert!(applied.stdout.contains("- testing_thing.echoed: skipped"), "{}", applied.stdout);
+    assert_eq!(payload(&w, "confirm-echoed"), "one after one", "not applied with a value the plan did not show");
+    assert_eq!(payload(&w, "confirm-base"), "two");
+    assert_eq!(payload(&w, "confirm-independent"), "two");
+
+    w.ok(&["apply", "--auto-approve", "--var", "payload=two"]);
+    assert_eq!(payload(&w, "confirm-echoed"), "two after two");
+    let settled = w.corral(&["plan", "--var", "payload=two", "--detailed-exitcode"]);
+    assert_eq!(settled.code, 0, "{}\n{}", settled.stdout, settled.stderr);
+}
+
+/// When what the data source waits for fails, it is not read and its dependents are skipped;
+/// no "data changed" error is made up.
+#[test]
+fn a_failed_dependency_skips_the_read_and_its_dependents() {
+    let w = setup();
+    let applied = w.corral(&["apply", "--auto-approve", "--var", "payload=two", "--var", "fail=true"]);
+    assert_eq!(applied.code, 1, "{}\n{}", applied.stdout, applied.stderr);
+    assert!(applied.stderr.contains("failed as asked"), "{}", applied.stderr);
+    assert!(!applied.stderr.contains("Data changed"), "{}", applied.stderr);
+    assert!(applied.stdout.contains("- testing_thing.echoed: skipped"), "{}", applied.stdout);
+    assert_eq!(payload(&w, "confirm-echoed"), "one after steady");
+    assert_eq!(payload(&w, "confirm-independent"), "two");
+}
+
+/// `--target` takes the data source along with what depends on it, read to confirm, and
+/// leaves it out otherwise.
+#[test]
+fn targets_take_the_read_to_confirm_along() {
+    let w = setup();
+    let plan = w.ok(&["plan", "--var", "payload=two", "--target", "testing_thing.echoed"]);
+    let out = &plan.stdout;
+    assert!(out.contains("data.testing_things.group will be read during apply, to confirm"), "{out}");
+    assert!(out.contains("\"two after steady\""), "{out}");
+    assert!(out.contains("Plan: 0 to add, 2 to change, 0 to destroy."), "base and echoed:\n{out}");
+    assert!(!out.contains("testing_thing.independent"), "{out}");
+
+    let other_branch = w.ok(&["plan", "--var", "payload=two", "--target", "testing_thing.independent"]);
+    assert!(!other_branch.stdout.contains("data.testing_things.group"), "{}", other_branch.stdout);
+
+    let applied = w.ok(&["apply", "--auto-approve", "--var", "payload=two", "--target", "testing_thing.echoed"]);
+    assert!(applied.stdout.contains("0 added, 2 changed, 0 destroyed"), "{}", applied.stdout);
+    assert_eq!(payload(&w, "confirm-echoed"), "two after steady");
+    assert_eq!(payload(&w, "confirm-independent"), "one");
+}
+
+/// A data source whose own configuration is unknown is still read during apply only.
+#[test]
+fn a_data_source_with_unknown_configuration_stays_deferred() {
+    let w = Workdir::new();
+    let objects = w.path().join("objects");
+    w.write(
+        "main.hcl",
+        &format!(
+            r#"
+provider "testing" {{
+  dir = "{}"
+}}
+
+resource "testing_thing" "fresh" {{
+  name = "fresh"
+}}
+
+data "testing_things" "by_id" {{
+  name_prefix = testing_thing.fresh.id
+}}
+
+resource "testing_thing" "user" {{
+  name    = "user"
+  payload = "${{length(data.testing_things.by_id.ids)}}"
+}}
+"#,
+            objects.to_str().unwrap()
+        ),
+    );
+    let plan = w.ok(&["plan", "--out", "tfplan"]);
+    let out = &plan.stdout;
+    assert!(out.contains("data.testing_things.by_id will be read during apply\n"), "{out}");
+    assert!(out.contains("(config refers to values not yet known)"), "{out}");
+    assert!(!out.contains("to confirm"), "{out}");
+    let json: serde_json::Value = serde_json::from_str(&w.ok(&["show", "--json", "tfplan"]).stdout).unwrap();
+    let changes = json["resource_changes"].as_array().unwrap();
+    let read = changes.iter().find(|c| c["address"] == "data.testing_things.by_id").unwrap();
+    assert_eq!(read["action_reason"], "read_because_config_unknown");
+    assert_eq!(read["change"]["after_unknown"]["name_prefix"], true);
 }

@@ -19,11 +19,11 @@ use crate::runtime::nodes::check_rules;
 use crate::schema::{BlockSchema, ResourceSchema};
 use crate::value::Value;
 
-use super::ResourceChange;
 use super::decide::{self, DataRead, Decision, PendingDependency};
 use super::locate::locate;
 use super::planner::Planner;
 use super::values::remark;
+use super::{ActionReason, ResourceChange};
 
 impl Planner<'_> {
     pub(super) async fn plan_data_instances(
@@ -91,7 +91,8 @@ impl Planner<'_> {
         self.values.module_mut(module_instance).resources.insert(config.addr.clone(), (expansion, instances));
     }
 
-    /// How the data source depends on resources with pending changes: a resource its
+    /// How the data source depends on resources with pending changes: a create or a
+    /// replacement makes it [`NewObjects`](PendingDependency::NewObjects); a resource its
     /// configuration names (count, for_each and its arguments; not `depends_on`), or one of
     /// its own type, makes it [`ReadsBack`](PendingDependency::ReadsBack).
     fn pending_dependency(&self, index: NodeIndex, config: &Resource, module: &ModulePath) -> PendingDependency {
@@ -99,6 +100,9 @@ impl Planner<'_> {
         let pending: Vec<&ConfigResource> = deps.iter().filter(|d| self.pending.contains(*d)).collect();
         if pending.is_empty() {
             return PendingDependency::None;
+        }
+        if pending.iter().any(|p| self.pending_new.contains(*p)) {
+            return PendingDependency::NewObjects;
         }
         let mut named = lang::references_in_body(&config.body);
         named.extend(config.count.iter().chain(&config.for_each).flat_map(lang::references));
@@ -113,9 +117,13 @@ impl Planner<'_> {
     }
 
     /// Records a read during apply. Its data source then counts as pending for the data
-    /// sources that depend on it: what they read may change with it.
+    /// sources that depend on it: what they read may change with it. One read during apply
+    /// only has no value yet, as a resource being created.
     fn record_read(&mut self, addr: &AbsResourceInstance, decision: Decision, after: Value) {
         self.pending.insert(addr.config_resource());
+        if decision.reason != Some(ActionReason::ReadToConfirm) {
+            self.pending_new.insert(addr.config_resource());
+        }
         self.changes.insert(
             (addr.clone(), None),
             ResourceChange {

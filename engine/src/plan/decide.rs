@@ -172,9 +172,14 @@ pub(crate) enum DataRead {
 pub(crate) enum PendingDependency {
     /// On none.
     None,
-    /// Only through `depends_on`, or through locals, outputs and modules: what it reads is
-    /// usually not what the change changes (KMR's `KSCKMR` group, read after a cluster).
+    /// Only through `depends_on`, or through locals, outputs and modules, on in-place
+    /// updates: what it reads is usually not what the change changes (KMR's `KSCKMR` group,
+    /// read after a cluster is scaled).
     Waited,
+    /// On a create or a replacement (or a data source read during apply only): what it reads
+    /// may not exist yet (KMR's `KSCKMR` group, made with the first cluster), and an empty
+    /// result now would fail its dependents' plan.
+    NewObjects,
     /// Its configuration names a resource with a pending change, or it is of the type of one
     /// it waits for (`data "t"` after `resource "t"`): it most likely reads back the very
     /// object being changed, so the plan-time value would not survive the apply.
@@ -190,7 +195,9 @@ pub(crate) fn read(config_known: bool, pending: PendingDependency) -> DataRead {
     let during_apply = |reason| DataRead::DuringApply(Decision::new(Action::Read, Some(reason), Lifecycle::default()));
     match pending {
         _ if !config_known => during_apply(ActionReason::ReadBecauseConfigUnknown),
-        PendingDependency::ReadsBack => during_apply(ActionReason::ReadBecauseDependencyPending),
+        PendingDependency::ReadsBack | PendingDependency::NewObjects => {
+            during_apply(ActionReason::ReadBecauseDependencyPending)
+        }
         PendingDependency::Waited => DataRead::NowAndConfirm,
         PendingDependency::None => DataRead::Now,
     }

@@ -106,6 +106,10 @@ pub(super) struct Planner<'a> {
     pub(super) cbd: HashSet<ConfigResource>,
     /// Resources with a pending change (for data sources that must wait for apply).
     pub(super) pending: HashSet<ConfigResource>,
+    /// Among `pending`, those whose change is not in place (a create, a replacement, a data
+    /// source read during apply only): what a data source waiting for them reads may not
+    /// exist yet, so it is read during apply only.
+    pub(super) pending_new: HashSet<ConfigResource>,
 }
 
 impl<'a> Planner<'a> {
@@ -138,6 +142,7 @@ impl<'a> Planner<'a> {
             included,
             cbd,
             pending: HashSet::new(),
+            pending_new: HashSet::new(),
         }
     }
 

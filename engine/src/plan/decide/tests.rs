@@ -273,6 +273,18 @@ const READS: &[ReadRow] = &[
         expected: during_apply(ActionReason::ReadBecauseDependencyPending),
     },
     ReadRow {
+        name: "known, waits for a create or a replacement: during apply, as Terraform",
+        config_known: true,
+        pending: PendingDependency::NewObjects,
+        expected: during_apply(ActionReason::ReadBecauseDependencyPending),
+    },
+    ReadRow {
+        name: "unknown config, waits for a create: during apply, for the config",
+        config_known: false,
+        pending: PendingDependency::NewObjects,
+        expected: during_apply(ActionReason::ReadBecauseConfigUnknown),
+    },
+    ReadRow {
         name: "unknown config: during apply",
         config_known: false,
         pending: PendingDependency::None,
