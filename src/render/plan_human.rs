@@ -164,6 +164,13 @@ fn headline_of_action(change: &ResourceChange, mut lines: Vec<String>) -> Vec<St
     match change.action {
         Action::Create => lines.push(format!("{addr} will be created")),
         Action::Update => lines.push(format!("{addr} will be updated in-place")),
+        Action::Read if change.reason == Some(ActionReason::ReadToConfirm) => {
+            lines.push(format!("{addr} will be read during apply, to confirm"));
+            lines.push(
+                "(waits for pending changes: planned with this value; if apply reads another, nothing that uses it is applied)"
+                    .to_string(),
+            );
+        }
         Action::Read => {
             lines.push(format!("{addr} will be read during apply"));
             match change.reason {

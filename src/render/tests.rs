@@ -226,6 +226,25 @@ fn reads_sensitive_values_and_unknown_containers() {
     insta::assert_snapshot!(render_plan(&p, false));
 }
 
+/// A data source read while planning and again during apply, to confirm: its block shows
+/// the value read, and it is no change in the summary.
+#[test]
+fn a_read_to_confirm_shows_the_value_read() {
+    let mut read =
+        change("data.testing_thing.group", Action::Read, None, Some(obj(&[("id", s("sg-1")), ("name", s("KSCKMR"))])));
+    read.reason = Some(ActionReason::ReadToConfirm);
+    let update = change(
+        "testing_thing.cluster",
+        Action::Update,
+        Some(obj(&[("id", s("i-1")), ("payload", s("3"))])),
+        Some(obj(&[("id", s("i-1")), ("payload", s("5"))])),
+    );
+    let p = plan(vec![read, update], vec![]);
+    let text = render_plan(&p, false);
+    assert!(text.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{text}");
+    insta::assert_snapshot!(text);
+}
+
 #[test]
 fn multi_line_strings_are_diffed_by_line() {
     let before = obj(&[("id", s("i-1")), ("policy", s("line one\nline two\nline three\n"))]);

@@ -354,3 +354,56 @@ fn the_admin_password_reaches_the_sandbox_as_a_hash_and_is_never_written_down() 
     assert!(replaced.stdout.contains("1 to add, 0 to change, 1 to destroy"), "{}", replaced.stdout);
     assert!(!replaced.stdout.contains(SECOND), "{}", replaced.stdout);
 }
+
+/// The ids of the sandbox's security group entries, by CIDR.
+fn entry_ids(k: &Kmr) -> std::collections::BTreeMap<String, String> {
+    k.objects("security_group_entry")
+        .iter()
+        .map(|e| (e["attributes"]["CidrBlock"].as_str().unwrap().to_string(), e["id"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// The core nodes of the quickstart's warehouse cluster (its nightly pipeline may have started
+/// a transient cluster beside it: at this scale, a day passes in 24 s).
+fn warehouse_core_nodes(k: &Kmr) -> usize {
+    let clusters = k.objects("cluster");
+    let warehouse = clusters
+        .iter()
+        .find(|c| c["attributes"]["ClusterName"].as_str().is_some_and(|n| n.ends_with("-warehouse")))
+        .unwrap_or_else(|| panic!("no warehouse cluster: {clusters:#?}"));
+    let groups = warehouse["attributes"]["InstanceGroups"].as_array().unwrap();
+    let core = groups.iter().find(|g| g["InstanceGroupType"] == "CORE").unwrap();
+    core["InstanceIds"].as_array().unwrap().len()
+}
+
+/// Issue 12: scaling the quickstart cluster plans exactly one change. `KSCKMR` waits for the
+/// cluster through `depends_on` only, so it is read while planning (and again during apply,
+/// to confirm) and the SSH rule keeps its entries instead of being replaced.
+#[test]
+fn scaling_the_quickstart_changes_the_cluster_and_nothing_else() {
+    let k = Kmr { w: Workdir::new(), scale: 3600.0, faults: None };
+    copy_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart"), k.w.path());
+    let _ = std::fs::remove_dir_all(k.w.path().join(".corral"));
+    k.ok(&["apply", "--auto-approve"]);
+    let before = entry_ids(&k);
+    assert_eq!(before.len(), 3, "two office CIDRs and KMR's own entry: {before:?}");
+
+    let plan = k.ok(&["plan", "--var", "core_nodes=5"]);
+    assert!(plan.stdout.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{}", plan.stdout);
+    assert!(plan.stdout.contains("kmr_cluster.warehouse will be updated in-place"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("data.kmr_security_group.ksckmr will be read during apply, to confirm"),
+        "{}",
+        plan.stdout
+    );
+    assert!(!plan.stdout.contains("kmr_security_group_rule.ssh"), "the rule does not change:\n{}", plan.stdout);
+    let blocks = plan.stdout.lines().filter(|l| l.starts_with("  # ") && l.contains(" will be ")).count();
+    assert_eq!(blocks, 2, "one update and one read:\n{}", plan.stdout);
+
+    let applied = k.ok(&["apply", "--auto-approve", "--var", "core_nodes=5"]);
+    assert!(applied.stdout.contains("0 added, 1 changed, 0 destroyed"), "{}", applied.stdout);
+    assert_eq!(warehouse_core_nodes(&k), 5);
+    assert_eq!(entry_ids(&k), before, "the SSH rule's entries are untouched");
+    let settled = k.run(&["plan", "--var", "core_nodes=5", "--detailed-exitcode"]);
+    assert_eq!(settled.code, 0, "{}\n{}", settled.stdout, settled.stderr);
+}

@@ -4,6 +4,7 @@
 
 mod cli;
 mod crash;
+mod data_confirm;
 mod diagnostics;
 mod engine;
 mod fmt;

@@ -5,13 +5,15 @@
 //! record the outcome. Data sources are read the same way, without
 //! intents: reading changes nothing.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
 use tracing::{Instrument, info_span};
 
 use crate::addr::{AbsResourceInstance, InstanceKey};
-use crate::plan::{Action, ResourceChange};
+use crate::diag::Diagnostic;
+use crate::plan::{Action, ActionReason, ResourceChange, used_attributes};
 use crate::provider::{self, Provider};
 use crate::runtime::{RepetitionData, ResolvedResource};
 use crate::schema::ResourceSchema;
@@ -35,14 +37,19 @@ impl Walker<'_> {
         Slot::new(permit, self.input.events.clone())
     }
 
+    /// Reads a data source. One the plan read already ([`ActionReason::ReadToConfirm`]) must
+    /// read the same again: its dependents were planned with that value, so a different one
+    /// fails the read and the walk skips them.
     pub(super) async fn read_data(
         &self,
         addr: AbsResourceInstance,
+        change: Option<&ResourceChange>,
         repetition: RepetitionData,
         resource: &ResolvedResource<'_>,
         schema: &ResourceSchema,
         provider: Arc<dyn Provider>,
     ) -> InstanceResult {
+        let started = Instant::now();
         let (config_value, diags) = resource.evaluate(&schema.block, &lock(&self.values), &addr.module, &repetition);
         if !self.report(diags) {
             return (addr.key, None, false);
@@ -59,6 +66,17 @@ impl Walker<'_> {
             .instrument(info_span!("read", addr = %addr))
             .await;
         let ok = self.report(response.diagnostics);
+        let planned = change.filter(|c| c.reason == Some(ActionReason::ReadToConfirm)).and_then(|c| c.after.as_ref());
+        if let (true, Some(planned), Some(read)) = (ok, planned, response.state.as_ref()) {
+            let used = self.input.config.module(&addr.module.path()).and_then(|m| used_attributes(m, &addr.resource));
+            let changed = changed_attributes(planned, read, used.as_ref());
+            if !changed.is_empty() {
+                self.report(data_changed(&addr, resource, &changed).into());
+                let outcome = InstanceOutcome::Failed("data changed since the plan".to_string());
+                self.record(&addr, Action::Read, outcome, started);
+                return (addr.key, None, false);
+            }
+        }
         (addr.key, response.state, ok)
     }
 
@@ -154,4 +172,39 @@ impl Walker<'_> {
         }
         !failed
     }
+}
+
+/// The top-level attributes whose values differ between the plan-time read and the apply-time
+/// one (sensitivity aside), among those the configuration uses (`None`: all of them); the
+/// whole value when it is not an object.
+fn changed_attributes(planned: &Value, read: &Value, used: Option<&BTreeSet<String>>) -> Vec<String> {
+    if planned.eq_unmarked(read) {
+        return Vec::new();
+    }
+    let whole = || vec!["the whole value".to_string()];
+    let (Some(before), Some(after)) = (planned.as_entries(), read.as_entries()) else { return whole() };
+    let names: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    let changed: Vec<String> = names
+        .into_iter()
+        .filter(|name| used.is_none_or(|used| used.contains(*name)))
+        .filter(|name| match (before.get(*name), after.get(*name)) {
+            (Some(b), Some(a)) => !b.eq_unmarked(a),
+            _ => true,
+        })
+        .cloned()
+        .collect();
+    if changed.is_empty() && used.is_none() { whole() } else { changed }
+}
+
+/// "Data changed since the plan": the read differs from the one the plan showed.
+fn data_changed(addr: &AbsResourceInstance, resource: &ResolvedResource<'_>, changed: &[String]) -> Diagnostic {
+    Diagnostic::error(format!("Data changed since the plan: {addr}"))
+        .with_span(resource.config.decl_span)
+        .with_detail(format!(
+            "{addr} was read while planning and again during apply, after the changes it depends on, and the two \
+             reads differ in what the configuration uses ({}). The plan's changes that use it were made with the first value, so they are not \
+             applied: nothing is applied that the plan did not show.",
+            changed.join(", ")
+        ))
+        .with_help("run `corral plan` again to plan with what it reads now")
 }

@@ -55,7 +55,9 @@ impl Walker<'_> {
                 };
                 let change = planned.get(&addr).copied();
                 if resource.resource.mode == ResourceMode::Data {
-                    ops.push(self.read_data(addr, repetition, &resolved, &schema, provider.clone()).boxed_local_op());
+                    ops.push(
+                        self.read_data(addr, change, repetition, &resolved, &schema, provider.clone()).boxed_local_op(),
+                    );
                     continue;
                 }
                 match change {

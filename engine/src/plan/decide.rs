@@ -1,6 +1,6 @@
 //! The one place that decides what happens to a resource instance, and why: create,
-//! update, replace (delete-then-create or create-then-delete), delete, no-op, or a read of
-//! a data source deferred to apply. Pure: callers gather the facts (the refreshed prior,
+//! update, replace (delete-then-create or create-then-delete), delete, no-op, or when a data
+//! source is read (while planning, while planning and again during apply, or during apply). Pure: callers gather the facts (the refreshed prior,
 //! the provider's plan, the attributes whose change class forbids an in-place change, the
 //! lifecycle and the flags) and turn the decision into changes and diagnostics.
 //!
@@ -151,18 +151,67 @@ pub(crate) fn delete_deposed() -> Decision {
     Decision::new(Action::Delete, None, Lifecycle { create_before_destroy: true, prevent_destroy: false })
 }
 
-/// A data source: `None` when it is read now, while planning (no change is recorded);
-/// otherwise a read deferred to apply, because its configuration is not known yet or it
-/// depends on a resource with a pending change.
-pub(crate) fn read(config_known: bool, dependency_pending: bool) -> Option<Decision> {
-    let reason = if !config_known {
-        ActionReason::ReadBecauseConfigUnknown
-    } else if dependency_pending {
-        ActionReason::ReadBecauseDependencyPending
-    } else {
-        return None;
-    };
-    Some(Decision::new(Action::Read, Some(reason), Lifecycle::default()))
+/// When a data source is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DataRead {
+    /// While planning; no change is recorded, and dependents plan with the value.
+    Now,
+    /// While planning, and again during apply to confirm it: the configuration is known and
+    /// it waits for pending changes that may or may not change what it reads. Dependents plan with the plan-time value; apply stops the data source's branch
+    /// if the second read differs ([`confirm_read`] is the change to record). If the
+    /// plan-time read fails (the object may exist only once the dependency is applied), it
+    /// is read during apply only ([`confirm_failed`]).
+    NowAndConfirm,
+    /// During apply only: the configuration is not known yet, or it reads back what a
+    /// pending change changes.
+    DuringApply(Decision),
+}
+
+/// How a data source depends on resources with pending changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PendingDependency {
+    /// On none.
+    None,
+    /// Only through `depends_on`, or through locals, outputs and modules, on in-place
+    /// updates: what it reads is usually not what the change changes (KMR's `KSCKMR` group,
+    /// read after a cluster is scaled).
+    Waited,
+    /// On a create or a replacement (or a data source read during apply only): what it reads
+    /// may not exist yet (KMR's `KSCKMR` group, made with the first cluster), and an empty
+    /// result now would fail its dependents' plan.
+    NewObjects,
+    /// Its configuration names a resource with a pending change, or it is of the type of one
+    /// it waits for (`data "t"` after `resource "t"`): it most likely reads back the very
+    /// object being changed, so the plan-time value would not survive the apply.
+    ReadsBack,
+}
+
+/// When a data source is read, from whether its configuration is wholly known and how it
+/// depends on resources with pending changes. Terraform defers both pending cases to apply,
+/// so every dependent sees unknown values (and an unknown `id` forces replacements:
+/// hashicorp/terraform#28925); reading now and confirming during apply keeps the plan exact
+/// where the read is unlikely to change.
+pub(crate) fn read(config_known: bool, pending: PendingDependency) -> DataRead {
+    let during_apply = |reason| DataRead::DuringApply(Decision::new(Action::Read, Some(reason), Lifecycle::default()));
+    match pending {
+        _ if !config_known => during_apply(ActionReason::ReadBecauseConfigUnknown),
+        PendingDependency::ReadsBack | PendingDependency::NewObjects => {
+            during_apply(ActionReason::ReadBecauseDependencyPending)
+        }
+        PendingDependency::Waited => DataRead::NowAndConfirm,
+        PendingDependency::None => DataRead::Now,
+    }
+}
+
+/// The change of a data source read while planning that apply reads again to confirm.
+pub(crate) fn confirm_read() -> Decision {
+    Decision::new(Action::Read, Some(ActionReason::ReadToConfirm), Lifecycle::default())
+}
+
+/// A data source whose plan-time read (of [`DataRead::NowAndConfirm`]) failed: read during
+/// apply only, as Terraform does, once what it depends on is applied.
+pub(crate) fn confirm_failed() -> Decision {
+    Decision::new(Action::Read, Some(ActionReason::ReadBecauseDependencyPending), Lifecycle::default())
 }
 
 #[cfg(test)]

@@ -237,6 +237,9 @@ impl<'a> Planner<'a> {
             if change.action != Action::NoOp {
                 self.pending.insert(result.addr.config_resource());
             }
+            if !matches!(change.action, Action::NoOp | Action::Update) {
+                self.pending_new.insert(result.addr.config_resource());
+            }
             if let Some(after) = &change.after {
                 instance_values.insert(result.addr.key.clone(), after.clone());
             }

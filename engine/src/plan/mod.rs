@@ -6,6 +6,7 @@
 mod cbd;
 mod console;
 mod data;
+mod data_uses;
 mod decide;
 mod destroy;
 pub mod format;
@@ -27,6 +28,7 @@ mod write_only_vars;
 pub use console::{ConsoleInput, evaluate_for_console};
 pub use generate::{GENERATED_HEADER, Generated};
 pub use import::imported_instances;
+pub(crate) use data_uses::used_attributes;
 pub(crate) use locate::locate;
 pub use planner::{PlanInput, PlanOutcome, plan, resource_dependencies};
 pub use values::decode_state as decode_state_value;
@@ -94,6 +96,10 @@ pub enum ActionReason {
     DeleteBecauseNoModule,
     ReadBecauseConfigUnknown,
     ReadBecauseDependencyPending,
+    /// Read while planning although a dependency has pending changes (its configuration is
+    /// known), and read again during apply: a different result stops the data source's
+    /// dependents ("data changed since the plan").
+    ReadToConfirm,
 }
 
 impl ActionReason {
@@ -110,6 +116,7 @@ impl ActionReason {
             ActionReason::DeleteBecauseNoModule => "delete_because_no_module",
             ActionReason::ReadBecauseConfigUnknown => "read_because_config_unknown",
             ActionReason::ReadBecauseDependencyPending => "read_because_dependency_pending",
+            ActionReason::ReadToConfirm => "read_to_confirm",
         }
     }
 
@@ -126,6 +133,7 @@ impl ActionReason {
             ActionReason::DeleteBecauseNoModule,
             ActionReason::ReadBecauseConfigUnknown,
             ActionReason::ReadBecauseDependencyPending,
+            ActionReason::ReadToConfirm,
         ]
         .into_iter()
         .find(|r| r.as_str() == text)

@@ -113,6 +113,10 @@ pub(super) struct Planner<'a> {
     pub(super) imports: BTreeMap<AbsResourceInstance, String>,
     /// Configuration written for imports without one (`-generate-config-out`).
     pub(super) generated: Vec<super::generate::Generated>,
+    /// Among `pending`, those whose change is not in place (a create, a replacement, a data
+    /// source read during apply only): what a data source waiting for them reads may not
+    /// exist yet, so it is read during apply only.
+    pub(super) pending_new: HashSet<ConfigResource>,
 }
 
 impl<'a> Planner<'a> {
@@ -147,6 +151,7 @@ impl<'a> Planner<'a> {
             pending: HashSet::new(),
             imports: BTreeMap::new(),
             generated: Vec::new(),
+            pending_new: HashSet::new(),
         }
     }
 

@@ -236,11 +236,86 @@ fn deposed_objects_are_deleted_without_reason() {
     assert!(decision.create_before_destroy && !decision.prevented);
 }
 
+/// One row of the table of data source reads.
+struct ReadRow {
+    name: &'static str,
+    config_known: bool,
+    pending: PendingDependency,
+    expected: DataRead,
+}
+
+const fn during_apply(reason: ActionReason) -> DataRead {
+    DataRead::DuringApply(Decision {
+        action: Action::Read,
+        reason: Some(reason),
+        create_before_destroy: false,
+        prevented: false,
+    })
+}
+
+const READS: &[ReadRow] = &[
+    ReadRow {
+        name: "known, nothing pending: read now",
+        config_known: true,
+        pending: PendingDependency::None,
+        expected: DataRead::Now,
+    },
+    ReadRow {
+        name: "known, waits for a pending change: read now and confirm during apply",
+        config_known: true,
+        pending: PendingDependency::Waited,
+        expected: DataRead::NowAndConfirm,
+    },
+    ReadRow {
+        name: "known, reads back a resource with a pending change: during apply, as Terraform",
+        config_known: true,
+        pending: PendingDependency::ReadsBack,
+        expected: during_apply(ActionReason::ReadBecauseDependencyPending),
+    },
+    ReadRow {
+        name: "known, waits for a create or a replacement: during apply, as Terraform",
+        config_known: true,
+        pending: PendingDependency::NewObjects,
+        expected: during_apply(ActionReason::ReadBecauseDependencyPending),
+    },
+    ReadRow {
+        name: "unknown config, waits for a create: during apply, for the config",
+        config_known: false,
+        pending: PendingDependency::NewObjects,
+        expected: during_apply(ActionReason::ReadBecauseConfigUnknown),
+    },
+    ReadRow {
+        name: "unknown config: during apply",
+        config_known: false,
+        pending: PendingDependency::None,
+        expected: during_apply(ActionReason::ReadBecauseConfigUnknown),
+    },
+    ReadRow {
+        name: "unknown config, waits for a pending change: during apply, for the config",
+        config_known: false,
+        pending: PendingDependency::Waited,
+        expected: during_apply(ActionReason::ReadBecauseConfigUnknown),
+    },
+    ReadRow {
+        name: "unknown config, names a pending resource: during apply, for the config",
+        config_known: false,
+        pending: PendingDependency::ReadsBack,
+        expected: during_apply(ActionReason::ReadBecauseConfigUnknown),
+    },
+];
+
 #[test]
-fn data_sources_are_read_now_unless_something_is_unknown() {
-    assert_eq!(read(true, false), None);
-    let deferred = |known, pending| read(known, pending).map(|d| (d.action, d.reason));
-    assert_eq!(deferred(false, false), Some((Action::Read, Some(ActionReason::ReadBecauseConfigUnknown))));
-    assert_eq!(deferred(false, true), Some((Action::Read, Some(ActionReason::ReadBecauseConfigUnknown))));
-    assert_eq!(deferred(true, true), Some((Action::Read, Some(ActionReason::ReadBecauseDependencyPending))));
+fn data_source_reads() {
+    for row in READS {
+        assert_eq!(read(row.config_known, row.pending), row.expected, "{}", row.name);
+    }
+}
+
+#[test]
+fn a_read_to_confirm_is_a_read_whose_failure_defers_it() {
+    let confirm = confirm_read();
+    assert_eq!((confirm.action, confirm.reason), (Action::Read, Some(ActionReason::ReadToConfirm)));
+    let failed = confirm_failed();
+    assert_eq!((failed.action, failed.reason), (Action::Read, Some(ActionReason::ReadBecauseDependencyPending)));
+    assert!(!confirm.prevented && !failed.prevented && !confirm.create_before_destroy);
 }

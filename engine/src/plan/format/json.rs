@@ -37,7 +37,7 @@ use super::json_config::{ProviderSchemas, configuration};
 use super::json_values::{omit_unknowns, planned_values, prior_state};
 use crate::addr::{InstanceKey, ResourceMode};
 use crate::config::Config;
-use crate::plan::{OutputChange, Plan, ResourceChange};
+use crate::plan::{ActionReason, OutputChange, Plan, ResourceChange};
 use crate::provider::ProviderRegistry;
 use crate::runtime::provider_key;
 use crate::value::{Path, PathStep, Value};
@@ -181,6 +181,12 @@ fn resource_change(change: &ResourceChange, importing: Option<&str>) -> J {
     }
     out.insert("change".into(), J::Object(body));
     if let Some(reason) = change.reason {
+        // Terraform's `action_reason` is a closed set: a read to confirm is, in its terms, a
+        // read because a dependency has pending changes (whose `after` happens to be known).
+        let reason = match reason {
+            ActionReason::ReadToConfirm => ActionReason::ReadBecauseDependencyPending,
+            other => other,
+        };
         out.insert("action_reason".into(), reason.as_str().into());
     }
     J::Object(out)
