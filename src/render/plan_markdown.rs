@@ -68,6 +68,7 @@ fn action_label(action: Action) -> &'static str {
         Action::CreateThenDelete => "**replace** (create, then destroy)",
         Action::Read => "read",
         Action::NoOp => "no-op",
+        Action::Forget => "forget (removed from state; the object stays)",
     }
 }
 
