@@ -4,6 +4,7 @@
 //! separate from these in-memory types).
 
 mod cbd;
+mod check;
 mod console;
 mod data;
 mod decide;
@@ -207,6 +208,8 @@ pub struct Plan {
     pub output_changes: Vec<OutputChange>,
     /// Drift found by refresh: instances whose remote object changed or vanished.
     pub drift: Vec<ResourceChange>,
+    /// Results of `check` blocks (failures are warnings, never errors).
+    pub checks: Vec<crate::runtime::CheckResult>,
 }
 
 impl Plan {

@@ -113,6 +113,8 @@ pub(super) struct Planner<'a> {
     pub(super) imports: BTreeMap<AbsResourceInstance, String>,
     /// Configuration written for imports without one (`-generate-config-out`).
     pub(super) generated: Vec<super::generate::Generated>,
+    /// Results of `check` blocks, in the order they ran.
+    pub(super) checks: Vec<crate::runtime::CheckResult>,
 }
 
 impl<'a> Planner<'a> {
@@ -147,6 +149,7 @@ impl<'a> Planner<'a> {
             pending: HashSet::new(),
             imports: BTreeMap::new(),
             generated: Vec::new(),
+            checks: Vec::new(),
         }
     }
 
@@ -155,6 +158,7 @@ impl<'a> Planner<'a> {
         // Nodes at the same depth (longest path from a source) never depend on each other,
         // so the provider calls of all resources of one depth run together: independent
         // resources are refreshed and planned concurrently, and a plugin gets them in batches.
+        let mut checks = Vec::new();
         for level in levels(self.input.graph) {
             if self.diags.has_errors() {
                 // Keep going only while the plan is still meaningful.
@@ -170,6 +174,9 @@ impl<'a> Planner<'a> {
                     Node::Output { module, name } => self.visit_output(module, name),
                     Node::ModuleCall { module, name } => self.visit_module_call(module, name),
                     Node::Provider { module, key } => self.visit_provider(module, key).await,
+                    // Checks run last in a plan; not with --target, nor when destroying.
+                    Node::Check { .. } if skipped || self.input.options.destroy => {}
+                    Node::Check { module, name } => checks.push((module.clone(), name.clone())),
                     Node::Resource(resource) if skipped => self.use_prior_values(resource),
                     Node::Resource(resource)
                         if resource.resource.mode == ResourceMode::Managed && !self.input.options.destroy =>
@@ -194,6 +201,11 @@ impl<'a> Planner<'a> {
             self.plan_orphans().await;
             self.plan_deposed().await;
             self.warn_forgotten();
+        }
+        if !self.diags.has_errors() {
+            for (module, name) in checks {
+                self.visit_check(&module, &name).await;
+            }
         }
     }
 
@@ -354,6 +366,7 @@ impl<'a> Planner<'a> {
             changes: std::mem::take(&mut self.changes).into_values().collect(),
             output_changes,
             drift: std::mem::take(&mut self.drift),
+            checks: std::mem::take(&mut self.checks),
         };
         PlanOutcome { plan: Some(plan), recovered: self.recovered, diagnostics: self.diags, generated: self.generated }
     }
