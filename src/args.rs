@@ -230,6 +230,11 @@ pub(crate) struct PlanFlags {
     /// Plan to destroy everything.
     #[arg(long)]
     pub destroy: bool,
+    /// Only bring the state up to date with the remote objects: show what changed outside
+    /// Corral; applying such a plan records it and changes nothing (Terraform's
+    /// `-refresh-only`).
+    #[arg(long = "refresh-only", conflicts_with_all = ["destroy", "replace"])]
+    pub refresh_only: bool,
     /// Operations in flight at once.
     #[arg(long, default_value_t = 10)]
     pub parallelism: usize,

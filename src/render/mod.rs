@@ -3,6 +3,7 @@
 //! never a guess made here.
 
 pub(crate) mod plan_human;
+mod refresh_only;
 mod style;
 mod value_diff;
 

@@ -18,6 +18,7 @@ mod locking;
 mod plan_json;
 mod plugins;
 mod process;
+mod refresh_only;
 mod sandbox;
 mod sandbox_exposure;
 mod secrets;

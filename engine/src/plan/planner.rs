@@ -186,7 +186,7 @@ impl<'a> Planner<'a> {
                     Node::Resource(resource) => self.visit_resource(index, resource).await,
                 }
             }
-            if !batch.is_empty() && !self.input.config.root.imports.is_empty() {
+            if !batch.is_empty() && !self.input.config.root.imports.is_empty() && !self.input.options.refresh_only {
                 let resources: Vec<ConfigResource> = batch.iter().map(|(_, r)| r.clone()).collect();
                 self.import_for(&resources).await;
             }
@@ -332,7 +332,13 @@ impl<'a> Planner<'a> {
                 generated: self.generated,
             };
         }
-        let output_changes = self.output_changes();
+        // A refresh-only plan keeps only what refresh found: nothing is to be changed.
+        let refresh_only = self.input.options.refresh_only;
+        if refresh_only {
+            self.changes.clear();
+            self.imports.clear();
+        }
+        let output_changes = if refresh_only { Vec::new() } else { self.output_changes() };
         let plan = Plan {
             basis: PlanBasis {
                 workspace: self.input.workspace.clone(),

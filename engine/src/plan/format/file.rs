@@ -79,6 +79,7 @@ pub fn write_plan_file(plan: &Plan, key: &WorkspaceKey) -> Vec<u8> {
             refresh: plan.options.refresh,
             targets: plan.options.targets.iter().map(Target::to_string).collect(),
             replace: plan.options.replace.iter().map(AbsResourceInstance::to_string).collect(),
+            refresh_only: plan.options.refresh_only,
         },
         variables: plan
             .variables
@@ -270,6 +271,7 @@ pub fn read_plan_file(bytes: &[u8], key: &WorkspaceKey) -> Result<Plan, PlanFile
                 .map(|t| t.parse::<AbsResourceInstance>().map_err(|e| damaged(e.to_string())))
                 .collect::<Result<_, _>>()?,
             generate_config: false,
+            refresh_only: file.options.refresh_only,
         },
         variables,
         write_only_variables: file.write_only_variables,
@@ -371,6 +373,8 @@ struct FileOptions {
     refresh: bool,
     targets: Vec<String>,
     replace: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    refresh_only: bool,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]

@@ -65,6 +65,7 @@ fn sample_plan() -> Plan {
             targets: vec!["module.net".parse::<Target>().unwrap(), "testing_thing.a".parse().unwrap()],
             replace: vec!["testing_thing.a[\"k\"]".parse().unwrap()],
             generate_config: false,
+            refresh_only: false,
         },
         variables: [
             ("region".to_string(), Value::string("eu")),
