@@ -24,6 +24,7 @@ mod sandbox_exposure;
 mod secrets;
 mod state_safety;
 mod support;
+mod taint;
 mod tf_functions;
 mod tf_habits;
 mod tidy;
