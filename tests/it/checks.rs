@@ -105,4 +105,13 @@ fn a_check_needs_an_assert_and_at_most_one_data_source() {
     assert_eq!(refused.code, 1, "{}", refused.stdout);
     assert!(refused.stderr.contains("check \"empty\" has no `assert` block"), "{}", refused.stderr);
     assert!(refused.stderr.contains("duplicate `data` block in check \"two\""), "{}", refused.stderr);
+
+    // A scoped data source's body is checked against its schema like any data source's.
+    w.write(
+        "main.hcl",
+        "check \"c\" {\n  data \"testing_thing\" \"a\" {\n    nmae = \"a\"\n  }\n  assert {\n    condition     = true\n    error_message = \"never\"\n  }\n}\n",
+    );
+    let refused = w.corral(&["validate"]);
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    assert!(refused.stderr.contains("nmae"), "{}", refused.stderr);
 }
