@@ -35,6 +35,10 @@ pub(crate) enum Command {
     /// Adopt an existing remote object into state at ADDR (its `resource` block must be in
     /// the configuration); nothing remote changes.
     Import(ImportArgs),
+    /// Mark an instance tainted: the next plan replaces it (prefer `plan --replace=ADDR`).
+    Taint(TaintArgs),
+    /// Clear an instance's tainted mark: the next plan keeps it.
+    Untaint(TaintArgs),
     /// Print the dependency graph in DOT.
     Graph(GraphArgs),
     /// Show the state (or a saved plan).
@@ -233,6 +237,11 @@ pub(crate) struct PlanFlags {
     /// Plan to destroy everything.
     #[arg(long)]
     pub destroy: bool,
+    /// Only bring the state up to date with the remote objects: show what changed outside
+    /// Corral; applying such a plan records it and changes nothing (Terraform's
+    /// `-refresh-only`).
+    #[arg(long = "refresh-only", conflicts_with_all = ["destroy", "replace"])]
+    pub refresh_only: bool,
     /// Operations in flight at once.
     #[arg(long, default_value_t = 10)]
     pub parallelism: usize,
@@ -328,6 +337,17 @@ pub(crate) struct ImportArgs {
     /// Accepted for Terraform's `-input=false`; import never prompts.
     #[arg(long = "input", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
     pub input: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TaintArgs {
+    /// The resource instance: `kmr_cluster.main`, `module.a.kmr_vpc.v["x"]`.
+    pub address: String,
+    /// Succeed, saying so, when the instance is not in state.
+    #[arg(long = "allow-missing")]
+    pub allow_missing: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 #[derive(Debug, Args)]

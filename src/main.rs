@@ -140,6 +140,8 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Apply(args) => commands::apply::run(chdir, cli.no_color, args, false).await,
         Command::Destroy(args) => commands::apply::run(chdir, cli.no_color, args, true).await,
         Command::Import(args) => commands::import::run(&Context::new(chdir, None, cli.no_color)?, args).await,
+        Command::Taint(args) => commands::taint::run(&Context::new(chdir, None, cli.no_color)?, args, true).await,
+        Command::Untaint(args) => commands::taint::run(&Context::new(chdir, None, cli.no_color)?, args, false).await,
         Command::Graph(args) => commands::graph::run(&Context::new(chdir, args.dir.as_deref(), cli.no_color)?),
         Command::Show(args) => commands::show::run(&Context::new(chdir, None, cli.no_color)?, args).await,
         Command::Output(args) => commands::output::run(&Context::new(chdir, None, cli.no_color)?, args).await,

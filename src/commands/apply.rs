@@ -187,6 +187,9 @@ async fn execute(
     state: &State,
     parallelism: usize,
 ) -> anyhow::Result<i32> {
+    if plan.options.refresh_only {
+        return record_refresh(ctx, store, workspace, plan, state).await;
+    }
     let key = store.workspace_key(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
     let interrupted = Arc::new(AtomicBool::new(false));
     // Commits what the walk does and keeps it, so that a run whose store stops taking commits
@@ -303,6 +306,23 @@ async fn execute(
             }
         }
     }
+    Ok(0)
+}
+
+/// `apply --refresh-only`: the refreshed objects go to state as they are; no provider call.
+async fn record_refresh(
+    ctx: &Context,
+    store: &Arc<dyn StateStore>,
+    workspace: &str,
+    plan: &Plan,
+    state: &State,
+) -> anyhow::Result<i32> {
+    let changes = plan::refreshed_state(plan, state);
+    if !changes.is_empty() {
+        store.commit(workspace, state.serial, changes).await.map_err(|e| anyhow::anyhow!(e))?;
+    }
+    let applied = crate::render::Applied { imported: 0, added: 0, changed: 0, destroyed: 0, forgotten: 0 };
+    print!("\n{}", crate::render::render_apply_summary(applied, ctx.color));
     Ok(0)
 }
 

@@ -59,6 +59,7 @@ pub(crate) async fn run(ctx: &Context, args: &ImportArgs) -> anyhow::Result<i32>
             replace: Vec::new(),
             refresh: true,
             destroy: false,
+            refresh_only: false,
             parallelism: 10,
             lock: args.lock.clone(),
             input: false,

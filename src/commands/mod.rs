@@ -14,5 +14,6 @@ pub(crate) mod providers;
 pub(crate) mod sandbox;
 pub(crate) mod show;
 pub(crate) mod state;
+pub(crate) mod taint;
 pub(crate) mod validate;
 pub(crate) mod workspace;

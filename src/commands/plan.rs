@@ -155,11 +155,24 @@ async fn plan_generating(
             Err(e) => diags.push(Diagnostic::error("Invalid replace address").with_detail(e.to_string())),
         }
     }
+    if flags.refresh_only && !flags.refresh {
+        diags.push(
+            Diagnostic::error("Incompatible plan options")
+                .with_detail("The --refresh-only and --refresh=false options are mutually exclusive."),
+        );
+    }
     if diags.has_errors() {
         ctx.report(&diags, &loaded.config.sources);
         return Err(Reported.into());
     }
-    let options = PlanOptions { destroy: flags.destroy, refresh: flags.refresh, targets, replace, generate_config };
+    let options = PlanOptions {
+        destroy: flags.destroy,
+        refresh: flags.refresh,
+        targets,
+        replace,
+        generate_config,
+        refresh_only: flags.refresh_only,
+    };
     let outcome = plan::plan(PlanInput {
         config: &loaded.config,
         graph: &loaded.graph,

@@ -32,7 +32,9 @@ pub(crate) fn run(ctx: &Context, args: &ValidateArgs) -> anyhow::Result<i32> {
     // One error per missing provider, not one per resource that uses it.
     let mut missing: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for module in loaded.config.modules() {
-        for resource in module.resources.values() {
+        // Scoped data sources of `check` blocks are checked like any other.
+        let scoped = module.checks.values().filter_map(|check| check.data.as_ref());
+        for resource in module.resources.values().chain(scoped) {
             let provider = resolve_provider(&loaded.config, &module.path, &resource.provider);
             if ctx.registry.get(provider.name()).is_none() {
                 if missing.insert(provider.name().to_string()) {

@@ -4,6 +4,7 @@
 
 pub(crate) mod plan_human;
 pub(crate) mod plan_markdown;
+mod refresh_only;
 mod style;
 mod value_diff;
 

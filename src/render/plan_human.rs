@@ -13,6 +13,9 @@ use super::value_diff::{Body, DiffWriter, Sym};
 pub(crate) fn render_plan(plan: &Plan, color: bool) -> String {
     let style = Style { color };
     let mut out = String::new();
+    if plan.options.refresh_only {
+        return super::refresh_only::render(plan, style, render_drift(plan, style));
+    }
     if !plan.drift.is_empty() {
         out.push_str(&render_drift(plan, style));
     }

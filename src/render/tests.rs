@@ -53,6 +53,7 @@ fn plan(changes: Vec<ResourceChange>, output_changes: Vec<OutputChange>) -> Plan
         changes,
         output_changes,
         drift: Vec::new(),
+        checks: Vec::new(),
     }
 }
 

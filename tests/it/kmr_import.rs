@@ -6,7 +6,9 @@
 use std::process::Command;
 
 use corral_api_kmr::cluster::{ClusterIdRequest, ClusterStatusAnswer, LaunchClusterRequest};
-use corral_api_kmr::spec::{GroupRequest, SpecRequest};
+use corral_api_kmr::plan::{ExecutionPlanIdAnswer, ExecutionPlanRequest};
+use corral_api_kmr::spec::{GroupRequest, JobRequest, SpecRequest};
+use corral_api_kmr::template::{CreateClusterTemplateRequest, TemplateIdAnswer};
 use corral_api_vpc::security_group::{AuthorizeSecurityGroupEntryAnswer, AuthorizeSecurityGroupEntryRequest};
 use corral_api_vpc::subnet::{CreateSubnetRequest, SubnetAnswer};
 use corral_api_vpc::vpc::{CreateVpcRequest, VpcAnswer};
@@ -71,10 +73,8 @@ impl Api {
     }
 }
 
-/// Makes a VPC, a subnet and a running cluster, and opens SSH in the cluster's security
-/// group: the cluster's id and the rule's import id (`GROUP_ID/ENTRY_ID`).
-fn made_by_hand(api: &Api) -> (String, String) {
-    use corral_api_kmr::action as kmr;
+/// Makes a VPC and a subnet in it: their ids.
+fn network_by_hand(api: &Api) -> (String, String) {
     use corral_api_vpc::action as vpc;
     let network: VpcAnswer = api.vpc(
         vpc::CREATE_VPC,
@@ -92,6 +92,15 @@ fn made_by_hand(api: &Api) -> (String, String) {
             ..Default::default()
         },
     );
+    (network.vpc.vpc_id, subnet.subnet.subnet_id)
+}
+
+/// Makes a VPC, a subnet and a running cluster, and opens SSH in the cluster's security
+/// group: the cluster's id and the rule's import id (`GROUP_ID/ENTRY_ID`).
+fn made_by_hand(api: &Api) -> (String, String) {
+    use corral_api_kmr::action as kmr;
+    use corral_api_vpc::action as vpc;
+    let (vpc_id, subnet_id) = network_by_hand(api);
     let group = |kind: &str, count: u32| GroupRequest {
         instance_group_type: Some(kind.into()),
         instance_type: Some("S6.4XLARGE32".into()),
@@ -105,8 +114,8 @@ fn made_by_hand(api: &Api) -> (String, String) {
             spec: SpecRequest {
                 main_version: Some("5.3.0".into()),
                 services: vec!["spark".into()],
-                vpc_domain_id: Some(network.vpc.vpc_id.clone()),
-                subnet_id: Some(subnet.subnet.subnet_id.clone()),
+                vpc_domain_id: Some(vpc_id),
+                subnet_id: Some(subnet_id),
                 instance_groups: vec![group("MASTER", 1), group("CORE", 3)],
                 ..Default::default()
             },
@@ -178,4 +187,106 @@ fn a_cluster_and_a_rule_made_by_hand_are_imported_with_generated_configuration()
     assert_eq!(clusters[0]["id"], cluster_id.as_str());
     let state = ok(&w, &["state", "list"]).stdout;
     assert!(state.contains("kmr_cluster.warehouse") && state.contains("kmr_security_group_rule.ssh"), "{state}");
+}
+
+/// Makes a cluster template with one job and an hourly execution plan running it: their ids.
+fn records_by_hand(api: &Api) -> (String, String) {
+    use corral_api_kmr::action as kmr;
+    let (vpc_id, subnet_id) = network_by_hand(api);
+    let group = |kind: &str, count: u32| GroupRequest {
+        instance_group_type: Some(kind.into()),
+        instance_type: Some("S6.2XLARGE16".into()),
+        instance_count: Some(count),
+        vpc_subnet_id: None,
+    };
+    let template: TemplateIdAnswer = api.kmr(
+        kmr::CREATE_CLUSTER_TEMPLATE,
+        &CreateClusterTemplateRequest {
+            template_name: Some("hourly".into()),
+            spec: SpecRequest {
+                main_version: Some("5.3.0".into()),
+                vpc_domain_id: Some(vpc_id),
+                subnet_id: Some(subnet_id),
+                log_uri: Some("ks3://logs/hourly".into()),
+                instance_groups: vec![group("MASTER", 1), group("CORE", 2)],
+                jobs: vec![JobRequest {
+                    job_name: Some("ingest".into()),
+                    job_type: Some("SPARK".into()),
+                    job_args: vec!["--day".into(), "today".into()],
+                }],
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    );
+    let plan: ExecutionPlanIdAnswer = api.kmr(
+        kmr::CREATE_EXECUTION_PLAN,
+        &ExecutionPlanRequest {
+            execution_plan_name: Some("hourly".into()),
+            template_id: Some(template.template_id.clone()),
+            cron_expression: Some("0 * * * *".into()),
+            time_zone: Some("Asia/Shanghai".into()),
+            ..Default::default()
+        },
+    );
+    (template.template_id, plan.execution_plan_id)
+}
+
+#[test]
+fn a_template_and_an_execution_plan_made_by_hand_are_imported_with_generated_configuration() {
+    let w = Workdir::new();
+    copy_dir(&fixtures().join("kmr/import_records"), w.path());
+    let api = Api::start(&w);
+    let (template_id, plan_id) = records_by_hand(&api);
+    let main = std::fs::read_to_string(w.path().join("main.hcl")).unwrap();
+    w.write("main.hcl", &main.replace("TEMPLATE_ID", &template_id).replace("PLAN_ID", &plan_id));
+
+    let plan = ok(&w, &["plan", "-generate-config-out=generated.hcl"]);
+    assert!(plan.stdout.contains("# kmr_cluster_template.hourly will be imported"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("# kmr_execution_plan.hourly will be imported"), "{}", plan.stdout);
+    let generated = std::fs::read_to_string(w.path().join("generated.hcl")).unwrap();
+    for expected in [
+        "resource \"kmr_cluster_template\" \"hourly\" {",
+        "core_count           = 2",
+        "log_uri              = \"ks3://logs/hourly\"",
+        "name = \"ingest\"",
+        "resource \"kmr_execution_plan\" \"hourly\" {",
+        &format!("template_id = \"{template_id}\""),
+        "schedule    = \"0 * * * *\"",
+        "time_zone   = \"Asia/Shanghai\"",
+    ] {
+        assert!(generated.contains(expected), "`{expected}` missing:\n{generated}");
+    }
+    for observed in ["run_count", "next_run_at", "created_at", "last_run"] {
+        assert!(!generated.contains(observed), "`{observed}` is observed, not configuration:\n{generated}");
+    }
+    ok(&w, &["fmt", "--check", "generated.hcl"]);
+
+    let plan = ok(&w, &["plan"]);
+    assert!(plan.stdout.contains("Plan: 2 to import, 0 to add, 0 to change, 0 to destroy."), "{}", plan.stdout);
+    let applied = ok(&w, &["apply", "--auto-approve"]);
+    assert!(applied.stdout.contains("Resources: 2 imported, 0 added, 0 changed, 0 destroyed."), "{}", applied.stdout);
+    let plan = corral(&w, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "the next plan is empty:\n{}\n{}", plan.stdout, plan.stderr);
+    let state = ok(&w, &["state", "show", "kmr_execution_plan.hourly"]).stdout;
+    assert!(state.contains(&plan_id), "{state}");
+
+    // A changed schedule is an update in place of the adopted plan, not a new one.
+    let generated = generated.replace("\"0 * * * *\"", "\"30 * * * *\"");
+    w.write("generated.hcl", &generated);
+    let plan = ok(&w, &["plan"]);
+    assert!(plan.stdout.contains("# kmr_execution_plan.hourly will be updated in-place"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{}", plan.stdout);
+}
+
+#[test]
+fn importing_a_record_that_does_not_exist_names_it() {
+    let w = Workdir::new();
+    copy_dir(&fixtures().join("kmr/import_records"), w.path());
+    let _api = Api::start(&w);
+    let main = std::fs::read_to_string(w.path().join("main.hcl")).unwrap();
+    w.write("main.hcl", &main.replace("TEMPLATE_ID", "tpl-nosuch").replace("PLAN_ID", "ep-nosuch"));
+    let plan = corral(&w, &["plan", "-generate-config-out=generated.hcl"]);
+    assert_eq!(plan.code, 1, "{}", plan.stdout);
+    assert!(plan.stderr.contains("no cluster template has id `tpl-nosuch`"), "{}", plan.stderr);
 }

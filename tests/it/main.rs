@@ -2,6 +2,7 @@
 //! inside, of the engine with the built-in providers). One test binary, as matklad advises.
 #![expect(clippy::unwrap_used)]
 
+mod checks;
 mod cli;
 mod crash;
 mod data_confirm;
@@ -22,11 +23,13 @@ mod plan_json;
 mod plan_markdown;
 mod plugins;
 mod process;
+mod refresh_only;
 mod sandbox;
 mod sandbox_exposure;
 mod secrets;
 mod state_safety;
 mod support;
+mod taint;
 mod tf_functions;
 mod tf_habits;
 mod tidy;

@@ -45,7 +45,7 @@ fn plan_json_has_terraform_shape_from_plan_to_prior_state() {
     for key in ["output_changes", "configuration"] {
         assert!(json.get(key).is_some(), "no {key}: {json}");
     }
-    assert_eq!(json["format_version"], "1.1");
+    assert_eq!(json["format_version"], "1.2");
     assert!(json.get("prior_state").is_none(), "an empty state has no prior_state, as in Terraform");
 
     // Every instance the plan keeps is in planned_values, in the module it belongs to.
@@ -122,7 +122,7 @@ fn plan_json_has_terraform_shape_from_plan_to_prior_state() {
     w.ok(&["apply", "-input=false", "tfplan"]);
     let json = plan_json(&w, "tfplan2");
     let prior = &json["prior_state"];
-    assert_eq!(prior["format_version"], "1.1");
+    assert_eq!(prior["format_version"], "1.2");
     let mut before = Vec::new();
     tree_resources(&prior["values"]["root_module"], &mut before);
     assert_eq!(before.len(), 7);

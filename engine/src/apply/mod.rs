@@ -3,12 +3,13 @@
 //! an intent before every provider call that makes or destroys something.
 //!
 //! The graph has one task per configuration node (`Eval` for variables, locals, outputs,
-//! module calls and providers; `Apply` for a resource's creates and updates) plus a
+//! module calls, providers and `check` blocks; `Apply` for a resource's creates and updates) plus a
 //! `Destroy` task per resource with deletions. Edges (see `tasks.rs`) give Terraform's
 //! order: dependencies are created first and destroyed last; a plain replacement deletes
 //! the old object before creating the new one; a create-before-destroy replacement creates
 //! the new object, then updates dependents, then deletes the old object.
 
+mod check;
 mod events;
 mod final_plan;
 mod import;

@@ -33,6 +33,7 @@ impl Walker<'_> {
                 let addr = ProviderAddr { module: module.clone(), key: key.clone() };
                 return self.configure_provider(&addr).await.is_some();
             }
+            Node::Check { module, name } => return self.run_check(module, name).await,
             Node::Resource(_) => Diagnostics::new(),
         };
         self.report(diags)

@@ -140,7 +140,7 @@ pub async fn apply(input: ApplyInput<'_>) -> ApplyOutcome {
 /// Whether running the task means a provider call (configuring a provider counts).
 fn calls_provider(graph: &ConfigGraph, task: &Task) -> bool {
     match task {
-        Task::Eval(i) => matches!(graph.node(*i), Node::Provider { .. }),
+        Task::Eval(i) => matches!(graph.node(*i), Node::Provider { .. } | Node::Check { .. }),
         Task::Apply(_) | Task::Destroy(_) => true,
     }
 }

@@ -7,6 +7,7 @@
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::{Block, Body as HclBody, Structure};
 
+use super::check::decode_check;
 use super::decode::{Content, Decoder, Schema, did_you_mean, is_identifier, static_string};
 use super::module_call::decode_module_call;
 use super::resource::{decode_resource, generic_body};
@@ -31,6 +32,7 @@ const TOP_LEVEL: &[&str] = &[
     "moved",
     "import",
     "removed",
+    "check",
 ];
 
 /// Names Terraform reserves for module call meta-arguments, so no variable may take them.
@@ -70,10 +72,7 @@ fn decode_block(dec: &mut Decoder<'_>, block: &Block, module: &mut Module) {
         "moved" => decode_moved(dec, block, module),
         "import" => decode_import(dec, block, module),
         "removed" => decode_removed(dec, block, module),
-        "check" => {
-            let span = dec.span(&block.ident);
-            dec.error(span, "`check` blocks are not supported yet");
-        }
+        "check" => decode_check(dec, block, module),
         other => {
             let span = dec.span(&block.ident);
             let mut d = Diagnostic::error(format!("unsupported block type `{other}`")).with_span(span);

@@ -4,11 +4,12 @@
 //! plus every diagnostic.
 //!
 //! Reading order: `load` (files, modules, hash) → `syntax` (parse errors) → `blocks`,
-//! `module_call`, `resource` and `state_blocks` (decoding each block kind, with `decode` helpers and
+//! `module_call`, `resource`, `state_blocks` and `check` (decoding each block kind, with `decode` helpers and
 //! `type_expr`) →
 //! `validate` (checks across blocks and modules).
 
 mod blocks;
+mod check;
 mod decode;
 mod load;
 mod model;

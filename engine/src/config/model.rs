@@ -59,6 +59,8 @@ pub struct Module {
     pub imports: Vec<Import>,
     /// `removed` blocks (root module only).
     pub removed: Vec<Removed>,
+    /// `check` blocks, by name.
+    pub checks: IndexMap<String, Check>,
     /// Loaded child modules, by call name.
     pub children: BTreeMap<String, Module>,
 }
@@ -334,6 +336,19 @@ impl Import {
             span,
         }
     }
+}
+
+/// `check "name" { data ... assert { ... } }`: assertions evaluated at the end of every plan
+/// and apply, whose failures are warnings.
+#[derive(Debug)]
+pub struct Check {
+    pub name: String,
+    /// The scoped data source: read each time the check runs, visible only to its asserts.
+    pub data: Option<Resource>,
+    pub asserts: Vec<CheckRule>,
+    pub span: Span,
+    /// The `check "name"` header.
+    pub decl_span: Span,
 }
 
 /// `removed { from = kmr_cluster.c  lifecycle { destroy = false } }`.

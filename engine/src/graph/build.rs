@@ -49,6 +49,8 @@ struct ModuleIndex<'c> {
     providers: HashMap<String, NodeIndex>,
     /// Provider keys already resolved for this module (declared, inherited or implied).
     resolved_providers: HashMap<String, Option<NodeIndex>>,
+    /// Scoped data sources (inside `check` blocks), with the name of the check of each.
+    scoped: HashMap<&'c ResourceAddr, &'c str>,
     /// Every node declared here, for "everything in the module depends on its call".
     all: Vec<NodeIndex>,
 }
@@ -104,6 +106,7 @@ impl<'c> Builder<'c> {
             calls: HashMap::with_capacity(module.module_calls.len()),
             providers: HashMap::new(),
             resolved_providers: HashMap::new(),
+            scoped: HashMap::new(),
             all: Vec::new(),
         };
         for name in module.variables.keys() {
@@ -138,6 +141,13 @@ impl<'c> Builder<'c> {
                 let node = self.node(Node::Provider { module: path.clone(), key: entry.key().clone() });
                 entry.insert(node);
                 index.all.push(node);
+            }
+        }
+        for check in module.checks.values() {
+            let node = self.node(Node::Check { module: path.clone(), name: check.name.clone() });
+            index.all.push(node);
+            if let Some(data) = &check.data {
+                index.scoped.insert(&data.addr, &check.name);
             }
         }
         self.modules.insert(path, index);
@@ -270,6 +280,44 @@ impl<'c> Builder<'c> {
         for (provider, node) in module.providers.iter().zip(provider_ids) {
             self.add_refs(plain(node), references_in_body(&provider.body));
         }
+
+        for check in module.checks.values() {
+            let Some(node) = self.graph.get(&Node::Check { module: path.clone(), name: check.name.clone() }) else {
+                continue;
+            };
+            self.check_edges(plain(node), check);
+        }
+    }
+
+    /// A check waits for what its scoped data source and its assertions refer to (except
+    /// that data source itself) and for the data source's provider.
+    fn check_edges(&mut self, ctx: Context<'_>, check: &crate::config::Check) {
+        let scoped = check.data.as_ref().map(|d| &d.addr);
+        if let Some(data) = &check.data {
+            if let Some(declared) = self.modules.get(ctx.module).and_then(|m| m.module.resources.get(&data.addr)) {
+                self.diags.push(
+                    Diagnostic::error(format!("duplicate data source `{}`", data.addr))
+                        .with_span(data.decl_span)
+                        .with_label(declared.decl_span, "first defined here")
+                        .with_detail("a scoped data source shares its module's namespace of data sources"),
+                );
+            }
+            self.depends_on(ctx, &data.depends_on);
+            self.add_refs(ctx, references_in_body(&data.body));
+            match self.resolve_provider(ctx.module, &data.provider.key()) {
+                Some(provider) => self.edge(provider, ctx.dependent, None),
+                None => self.diags.push(undeclared_provider(&data.provider, data.decl_span)),
+            }
+        }
+        for rule in &check.asserts {
+            for expr in [&rule.condition, &rule.error_message] {
+                for reference in references(expr) {
+                    if !matches!(&reference.subject, Subject::Resource(addr) if Some(addr) == scoped) {
+                        self.add_ref(ctx, &reference);
+                    }
+                }
+            }
+        }
     }
 
     fn expr_refs(&mut self, ctx: Context<'_>, expr: &Expr) {
@@ -302,6 +350,10 @@ impl<'c> Builder<'c> {
                     .with_help(format!("declare it in a `locals {{}}` block: `{name} = ...`"))
             }),
             Subject::Resource(addr) => index.resources.get(addr).copied().ok_or_else(|| {
+                if let Some(check) = index.scoped.get(addr) {
+                    return Diagnostic::error(format!("Reference to scoped data source `{addr}`"))
+                        .with_detail(format!("`{addr}` is declared inside check \"{check}\" and only that check's assertions may refer to it"));
+                }
                 let what = match addr.mode {
                     ResourceMode::Managed => "resource",
                     ResourceMode::Data => "data source",

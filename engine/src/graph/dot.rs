@@ -17,6 +17,7 @@ pub(super) fn to_dot(graph: &ConfigGraph) -> String {
             Node::Resource(_) => "box",
             Node::ModuleCall { .. } => "folder",
             Node::Provider { .. } => "diamond",
+            Node::Check { .. } => "octagon",
             Node::Variable { .. } | Node::Local { .. } | Node::Output { .. } => "note",
         };
         // Writing to a String cannot fail.

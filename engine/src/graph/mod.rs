@@ -41,6 +41,11 @@ pub enum Node {
         module: ModulePath,
         key: String,
     },
+    /// A `check` block: its scoped data source and assertions, after what they refer to.
+    Check {
+        module: ModulePath,
+        name: String,
+    },
 }
 
 impl Node {
@@ -50,7 +55,8 @@ impl Node {
             | Node::Local { module, .. }
             | Node::Output { module, .. }
             | Node::ModuleCall { module, .. }
-            | Node::Provider { module, .. } => module,
+            | Node::Provider { module, .. }
+            | Node::Check { module, .. } => module,
             Node::Resource(r) => &r.module,
         }
     }
@@ -80,6 +86,10 @@ impl fmt::Display for Node {
             Node::Provider { module, key } => {
                 prefix(f, module)?;
                 write!(f, "provider.{key}")
+            }
+            Node::Check { module, name } => {
+                prefix(f, module)?;
+                write!(f, "check.{name}")
             }
         }
     }

@@ -60,7 +60,7 @@ pub fn evaluate_for_console(input: &ConsoleInput<'_>) -> (Values, Diagnostics) {
             Node::ModuleCall { module, name } => {
                 diags.extend(nodes::eval_module_call(input.config, &mut values, module, name));
             }
-            Node::Provider { .. } => {}
+            Node::Provider { .. } | Node::Check { .. } => {}
             Node::Resource(resource) => fill_from_state(input, &mut values, resource),
         }
     }

@@ -4,6 +4,7 @@
 //! separate from these in-memory types).
 
 mod cbd;
+mod check;
 mod console;
 mod data;
 mod data_uses;
@@ -19,6 +20,7 @@ mod moved;
 mod orphans;
 mod planner;
 mod recovery;
+mod refresh_only;
 mod removed;
 mod targeting;
 mod values;
@@ -31,6 +33,7 @@ pub use import::imported_instances;
 pub(crate) use data_uses::used_attributes;
 pub(crate) use locate::locate;
 pub use planner::{PlanInput, PlanOutcome, plan, resource_dependencies};
+pub use refresh_only::refreshed_state;
 pub use values::decode_state as decode_state_value;
 pub use variables::{InputValue, InputValues, RawInput, supply_write_only_variables};
 pub use write_only_vars::{variable_digest, write_only_variables};
@@ -194,6 +197,9 @@ pub struct PlanOptions {
     /// Imports whose resource has no configuration are planned and their configuration
     /// generated (`-generate-config-out`), instead of being errors. Not kept in plan files.
     pub generate_config: bool,
+    /// `-refresh-only`: the plan only brings state up to date with the remote objects (its
+    /// `drift`); it changes nothing, and applying it writes the refreshed objects to state.
+    pub refresh_only: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -215,11 +221,16 @@ pub struct Plan {
     pub output_changes: Vec<OutputChange>,
     /// Drift found by refresh: instances whose remote object changed or vanished.
     pub drift: Vec<ResourceChange>,
+    /// Results of `check` blocks (failures are warnings, never errors).
+    pub checks: Vec<crate::runtime::CheckResult>,
 }
 
 impl Plan {
     /// Whether applying it would change anything.
     pub fn has_changes(&self) -> bool {
+        if self.options.refresh_only {
+            return !self.drift.is_empty();
+        }
         !self.imports.is_empty()
             || self.changes.iter().any(|c| c.action.is_change())
             || self.output_changes.iter().any(|o| o.action != Action::NoOp)

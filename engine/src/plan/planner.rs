@@ -117,6 +117,8 @@ pub(super) struct Planner<'a> {
     /// source read during apply only): what a data source waiting for them reads may not
     /// exist yet, so it is read during apply only.
     pub(super) pending_new: HashSet<ConfigResource>,
+    /// Results of `check` blocks, in the order they ran.
+    pub(super) checks: Vec<crate::runtime::CheckResult>,
 }
 
 impl<'a> Planner<'a> {
@@ -152,6 +154,7 @@ impl<'a> Planner<'a> {
             imports: BTreeMap::new(),
             generated: Vec::new(),
             pending_new: HashSet::new(),
+            checks: Vec::new(),
         }
     }
 
@@ -160,6 +163,7 @@ impl<'a> Planner<'a> {
         // Nodes at the same depth (longest path from a source) never depend on each other,
         // so the provider calls of all resources of one depth run together: independent
         // resources are refreshed and planned concurrently, and a plugin gets them in batches.
+        let mut checks = Vec::new();
         for level in levels(self.input.graph) {
             if self.diags.has_errors() {
                 // Keep going only while the plan is still meaningful.
@@ -175,6 +179,9 @@ impl<'a> Planner<'a> {
                     Node::Output { module, name } => self.visit_output(module, name),
                     Node::ModuleCall { module, name } => self.visit_module_call(module, name),
                     Node::Provider { module, key } => self.visit_provider(module, key).await,
+                    // Checks run last in a plan; not with --target, nor when destroying.
+                    Node::Check { .. } if skipped || self.input.options.destroy => {}
+                    Node::Check { module, name } => checks.push((module.clone(), name.clone())),
                     Node::Resource(resource) if skipped => self.use_prior_values(resource),
                     Node::Resource(resource)
                         if resource.resource.mode == ResourceMode::Managed && !self.input.options.destroy =>
@@ -184,7 +191,7 @@ impl<'a> Planner<'a> {
                     Node::Resource(resource) => self.visit_resource(index, resource).await,
                 }
             }
-            if !batch.is_empty() && !self.input.config.root.imports.is_empty() {
+            if !batch.is_empty() && !self.input.config.root.imports.is_empty() && !self.input.options.refresh_only {
                 let resources: Vec<ConfigResource> = batch.iter().map(|(_, r)| r.clone()).collect();
                 self.import_for(&resources).await;
             }
@@ -199,6 +206,11 @@ impl<'a> Planner<'a> {
             self.plan_orphans().await;
             self.plan_deposed().await;
             self.warn_forgotten();
+        }
+        if !self.diags.has_errors() {
+            for (module, name) in checks {
+                self.visit_check(&module, &name).await;
+            }
         }
     }
 
@@ -325,7 +337,13 @@ impl<'a> Planner<'a> {
                 generated: self.generated,
             };
         }
-        let output_changes = self.output_changes();
+        // A refresh-only plan keeps only what refresh found: nothing is to be changed.
+        let refresh_only = self.input.options.refresh_only;
+        if refresh_only {
+            self.changes.clear();
+            self.imports.clear();
+        }
+        let output_changes = if refresh_only { Vec::new() } else { self.output_changes() };
         let plan = Plan {
             basis: PlanBasis {
                 workspace: self.input.workspace.clone(),
@@ -359,6 +377,7 @@ impl<'a> Planner<'a> {
             changes: std::mem::take(&mut self.changes).into_values().collect(),
             output_changes,
             drift: std::mem::take(&mut self.drift),
+            checks: std::mem::take(&mut self.checks),
         };
         PlanOutcome { plan: Some(plan), recovered: self.recovered, diagnostics: self.diags, generated: self.generated }
     }

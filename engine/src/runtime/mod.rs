@@ -1,8 +1,9 @@
 //! What plan and apply share while walking the graph: the values evaluated so far for each
 //! module instance ([`Values`]), the [`Scope`](crate::lang::Scope) that resolves references
 //! against them, the expansion of `count`/`for_each`, which provider configuration manages a
-//! resource, and the steps a walk takes for each resource ([`ResolvedResource`]).
+//! resource, and the steps a walk takes for each resource ([`ResolvedResource`]), and how a `check` block is run (`check`).
 
+mod check;
 mod expansion;
 pub mod nodes;
 mod providers;
@@ -10,6 +11,7 @@ mod resource;
 mod scope;
 mod values;
 
+pub use check::{CheckResult, CheckStatus, ScopedData, conclude as conclude_check};
 pub use expansion::{Expansion, RepetitionData, expand};
 pub use providers::{ProviderAddr, provider_key, resolve_provider};
 pub use resource::{ResolvedResource, resource_schema};

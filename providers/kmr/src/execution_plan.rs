@@ -8,8 +8,8 @@ use std::str::FromStr;
 
 use corral_core::diag::Diagnostics;
 use corral_core::provider::{
-    ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, PlanRequest, PlanResponse, ReadRequest,
-    ReadResponse,
+    ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
+    PlanResponse, ReadRequest, ReadResponse,
 };
 use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
 use corral_core::value::{Type, Value};
@@ -203,6 +203,11 @@ impl ResourceType for ExecutionPlan {
 
     async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
         API.find_created(ctx, request).await
+    }
+
+    /// By the id the service gave it.
+    async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
+        API.import(ctx, request).await
     }
 }
 

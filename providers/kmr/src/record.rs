@@ -2,14 +2,16 @@
 //! templates, execution plans) do the same way, differing only in the API's names and
 //! shapes ([`Record`], implemented on `corral_api_kmr`'s types): one action to create,
 //! modify or delete, then a describe to record what the service made of it; refresh by
-//! describing; adoption of an interrupted create by listing and matching the client token.
+//! describing; adoption of an interrupted create by listing and matching the client token;
+//! import by the record's id.
 
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
 use corral_core::diag::Diagnostics;
 use corral_core::provider::{
-    ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ReadRequest, ReadResponse,
+    ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, ReadRequest,
+    ReadResponse,
 };
 use corral_core::schema::ResourceSchema;
 use corral_core::value::Value;
@@ -139,6 +141,24 @@ impl<T: Record> RecordApi<T> {
         };
         let base = request.planned_state.as_ref().map(|p| attributes(p, &T::schema())).unwrap_or_default();
         FindCreatedResponse { state: found.map(|r| r.state(base)), ..Default::default() }
+    }
+
+    /// Import by the record's id (`DescribeX`), as if nothing but the service knew of it.
+    pub(crate) async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
+        match call::<T>(ctx, T::DESCRIBE, &T::id(request.id.clone())).await {
+            Ok(record) => {
+                let base = attributes(&Value::empty_object(), &T::schema());
+                ImportResponse { state: Some(record.state(base)), ..Default::default() }
+            }
+            Err(e) if is_not_found(&e) => ImportResponse {
+                diagnostics: error(format!("no {} has id `{}`", T::NOUN, request.id)),
+                ..Default::default()
+            },
+            Err(e) => ImportResponse {
+                diagnostics: api_error(&format!("importing {} {}", T::NOUN, request.id), &e),
+                ..Default::default()
+            },
+        }
     }
 
     /// The state after a create or modify of record `id`: described afresh; when the describe

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use corral_core::diag::Diagnostics;
 use corral_core::provider::{
-    ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, PlanRequest, PlanResponse, ReadRequest,
-    ReadResponse,
+    ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
+    PlanResponse, ReadRequest, ReadResponse,
 };
 use corral_core::schema::ResourceSchema;
 use corral_core::value::{Path, Value};
@@ -88,6 +88,8 @@ impl Record for ClusterTemplate {
         attrs.insert("id".into(), Value::string(&self.template_id));
         attrs.insert("name".into(), Value::string(&self.template_name));
         attrs.insert("created_at".into(), spec::time_string(Some(&self.create_time)));
+        // The service's word, so an imported template saved from a cluster says so.
+        attrs.insert("source_cluster_id".into(), spec::opt_string(self.source_cluster_id.as_deref()));
         spec::spec_from_api((&self.spec).into(), &base, &mut attrs);
         if base.get("source_cluster_id").is_some_and(|v| !v.is_null())
             && let Some(jobs) = base.get("job")
@@ -174,5 +176,10 @@ impl ResourceType for Template {
 
     async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
         API.find_created(ctx, request).await
+    }
+
+    /// By the id the service gave it.
+    async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
+        API.import(ctx, request).await
     }
 }

@@ -22,8 +22,9 @@ use serde_json::value::RawValue;
 use crate::secret::WorkspaceKey;
 use crate::value::Value;
 
-use crate::addr::{AbsResourceInstance, Target};
+use crate::addr::{AbsResourceInstance, ModuleInstance, Target};
 use crate::plan::{Action, ActionReason, OutputChange, Plan, PlanBasis, PlanOptions, ResourceChange};
+use crate::runtime::{CheckResult, CheckStatus};
 use crate::value::Path;
 
 use crate::value::codec::{EncodedValue, decode, encode};
@@ -78,6 +79,7 @@ pub fn write_plan_file(plan: &Plan, key: &WorkspaceKey) -> Vec<u8> {
             refresh: plan.options.refresh,
             targets: plan.options.targets.iter().map(Target::to_string).collect(),
             replace: plan.options.replace.iter().map(AbsResourceInstance::to_string).collect(),
+            refresh_only: plan.options.refresh_only,
         },
         variables: plan
             .variables
@@ -100,6 +102,16 @@ pub fn write_plan_file(plan: &Plan, key: &WorkspaceKey) -> Vec<u8> {
             })
             .collect(),
         drift: plan.drift.iter().map(write_change).collect(),
+        checks: plan
+            .checks
+            .iter()
+            .map(|c| FileCheck {
+                module: c.module.to_string(),
+                name: c.name.clone(),
+                status: c.status.as_str().to_string(),
+                problems: c.problems.clone(),
+            })
+            .collect(),
     };
     // Serialising can fail only for maps with non-string keys or a failing `Serialize`
     // impl; these types have neither. The body is written once and its exact bytes MACed and
@@ -259,6 +271,7 @@ pub fn read_plan_file(bytes: &[u8], key: &WorkspaceKey) -> Result<Plan, PlanFile
                 .map(|t| t.parse::<AbsResourceInstance>().map_err(|e| damaged(e.to_string())))
                 .collect::<Result<_, _>>()?,
             generate_config: false,
+            refresh_only: file.options.refresh_only,
         },
         variables,
         write_only_variables: file.write_only_variables,
@@ -272,7 +285,21 @@ pub fn read_plan_file(bytes: &[u8], key: &WorkspaceKey) -> Result<Plan, PlanFile
         changes: read_changes(&file.changes)?,
         output_changes,
         drift: read_changes(&file.drift)?,
+        checks: file.checks.iter().map(read_check).collect::<Result<_, _>>()?,
     })
+}
+
+fn read_check(check: &FileCheck) -> Result<CheckResult, PlanFileError> {
+    let module = match check.module.as_str() {
+        "" => ModuleInstance::root(),
+        text => match text.parse::<Target>() {
+            Ok(Target::Module(module)) => module,
+            _ => return Err(PlanFileError::Damaged { reason: format!("`{text}` is not a module instance") }),
+        },
+    };
+    let status = CheckStatus::parse(&check.status)
+        .ok_or_else(|| PlanFileError::Damaged { reason: format!("`{}` is not a check status", check.status) })?;
+    Ok(CheckResult { module, name: check.name.clone(), status, problems: check.problems.clone() })
 }
 
 /// The document as written: the plan body's exact bytes, MACed.
@@ -318,6 +345,18 @@ struct PlanFile {
     changes: Vec<FileChange>,
     output_changes: Vec<FileOutputChange>,
     drift: Vec<FileChange>,
+    /// Results of `check` blocks (absent when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    checks: Vec<FileCheck>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FileCheck {
+    /// The module instance, empty for the root module.
+    module: String,
+    name: String,
+    status: String,
+    problems: Vec<String>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -334,6 +373,8 @@ struct FileOptions {
     refresh: bool,
     targets: Vec<String>,
     replace: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    refresh_only: bool,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]

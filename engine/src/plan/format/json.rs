@@ -3,7 +3,7 @@
 //! teams already run on Terraform plans (Checkov, Infracost, OPA/conftest policies) read
 //! ours unchanged: `format_version`, `terraform_version`, `variables`, `planned_values`,
 //! `resource_changes`, `resource_drift`, `output_changes`, `prior_state` and
-//! `configuration` (this module and `json_values`, `json_config`).
+//! `configuration` (this module and `json_values`, `json_config`), and `checks`.
 //!
 //! Versions:
 //! - `format_version` is this document's own version, with Terraform's meaning for it: a
@@ -12,7 +12,8 @@
 //!   `resource_changes`, `resource_drift`, `output_changes` and `variables`; 1.1 adds
 //!   `terraform_version`, `planned_values`, `prior_state` and `configuration`, and leaves
 //!   unknown values out of `change.after` (Terraform never wrote them there; `after_unknown`
-//!   says which they are). Consumers accept any 1.x: HashiCorp's `terraform-json` reads
+//!   says which they are); 1.2 adds `checks` (the results of `check` blocks, as Terraform
+//!   1.5 writes them, present when the configuration has any). Consumers accept any 1.x: HashiCorp's `terraform-json` reads
 //!   `>= 0.1, < 2.0`, Checkov and Infracost look at the fields, not the version.
 //! - `terraform_version` is the Terraform release whose language and behaviour Corral
 //!   follows (1.0.3, the reference its differences are tested against), not a Corral
@@ -29,7 +30,7 @@
 //! written anywhere; write-only attributes hold only their keyed digests, and their
 //! constants in `configuration` are not written either.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value as J};
 
@@ -39,11 +40,11 @@ use crate::addr::{InstanceKey, ResourceMode};
 use crate::config::Config;
 use crate::plan::{ActionReason, OutputChange, Plan, ResourceChange};
 use crate::provider::ProviderRegistry;
-use crate::runtime::provider_key;
+use crate::runtime::{CheckResult, CheckStatus, provider_key};
 use crate::value::{Path, PathStep, Value};
 
 /// The `format_version` of [`plan_to_json`]'s document (see the module documentation).
-pub const JSON_FORMAT_VERSION: &str = "1.1";
+pub const JSON_FORMAT_VERSION: &str = "1.2";
 
 /// The `terraform_version` written (see the module documentation).
 pub const TERRAFORM_COMPATIBLE_VERSION: &str = "1.0.3";
@@ -87,6 +88,9 @@ pub fn plan_to_json(plan: &Plan, config: Option<&Config>, schemas: &ProviderSche
     if let Some(config) = config {
         let write_only: BTreeSet<String> = plan.write_only_variables.keys().cloned().collect();
         document.insert("configuration".into(), configuration(config, schemas, &write_only));
+    }
+    if !plan.checks.is_empty() {
+        document.insert("checks".into(), checks(&plan.checks));
     }
     document.insert("applyable".into(), plan.has_changes().into());
     document.insert("complete".into(), true.into());
@@ -190,6 +194,55 @@ fn resource_change(change: &ResourceChange, importing: Option<&str>) -> J {
         out.insert("action_reason".into(), reason.as_str().into());
     }
     J::Object(out)
+}
+
+/// Terraform's `checks`: one entry per `check` block, with the result in each module
+/// instance and the error message of each failed assertion.
+fn checks(results: &[CheckResult]) -> J {
+    let mut by_block: BTreeMap<(String, String), Vec<&CheckResult>> = BTreeMap::new();
+    for result in results {
+        by_block.entry((result.module.path().to_string(), result.name.clone())).or_default().push(result);
+    }
+    let entries = by_block.into_iter().map(|((module, name), instances)| {
+        let mut address = Map::new();
+        address.insert("kind".into(), "check".into());
+        address.insert("name".into(), name.clone().into());
+        if !module.is_empty() {
+            address.insert("module".into(), module.clone().into());
+        }
+        let display = if module.is_empty() { format!("check.{name}") } else { format!("{module}.check.{name}") };
+        address.insert("to_display".into(), display.into());
+        let worst = instances.iter().map(|r| r.status).max_by_key(|s| match s {
+            CheckStatus::Pass => 0,
+            CheckStatus::Unknown => 1,
+            CheckStatus::Fail => 2,
+            CheckStatus::Error => 3,
+        });
+        let instances: Vec<J> = instances
+            .iter()
+            .map(|r| {
+                let mut instance_address = Map::new();
+                if !r.module.is_root() {
+                    instance_address.insert("module".into(), r.module.to_string().into());
+                }
+                instance_address.insert("to_display".into(), r.address().into());
+                let mut instance = Map::new();
+                instance.insert("address".into(), J::Object(instance_address));
+                instance.insert("status".into(), r.status.as_str().into());
+                if !r.problems.is_empty() {
+                    let problems = r.problems.iter().map(|m| serde_json::json!({ "message": m })).collect();
+                    instance.insert("problems".into(), J::Array(problems));
+                }
+                J::Object(instance)
+            })
+            .collect();
+        serde_json::json!({
+            "address": J::Object(address),
+            "status": worst.unwrap_or(CheckStatus::Unknown).as_str(),
+            "instances": instances,
+        })
+    });
+    J::Array(entries.collect())
 }
 
 fn output_change(change: &OutputChange) -> J {

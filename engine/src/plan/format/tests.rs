@@ -65,6 +65,7 @@ fn sample_plan() -> Plan {
             targets: vec!["module.net".parse::<Target>().unwrap(), "testing_thing.a".parse().unwrap()],
             replace: vec!["testing_thing.a[\"k\"]".parse().unwrap()],
             generate_config: false,
+            refresh_only: false,
         },
         variables: [
             ("region".to_string(), Value::string("eu")),
@@ -107,7 +108,30 @@ fn sample_plan() -> Plan {
             Some(obj(&[("payload", Value::string("p"))])),
             Some(obj(&[("payload", Value::string("edited"))])),
         )],
+        checks: vec![crate::runtime::CheckResult {
+            module: crate::addr::ModuleInstance::root(),
+            name: "health".to_string(),
+            status: crate::runtime::CheckStatus::Fail,
+            problems: vec!["the service is down".to_string()],
+        }],
     }
+}
+
+#[test]
+fn check_results_are_in_plan_json_as_terraform_writes_them() {
+    let json = plan_to_json(&sample_plan(), None, &Default::default());
+    assert_eq!(
+        json["checks"],
+        serde_json::json!([{
+            "address": {"kind": "check", "name": "health", "to_display": "check.health"},
+            "status": "fail",
+            "instances": [{
+                "address": {"to_display": "check.health"},
+                "status": "fail",
+                "problems": [{"message": "the service is down"}],
+            }],
+        }])
+    );
 }
 
 #[test]

@@ -1,0 +1,85 @@
+//! `plan --refresh-only` / `apply --refresh-only` (Terraform's `-refresh-only`): the plan
+//! shows what changed outside Corral and proposes no action; applying it writes the
+//! refreshed objects to state and changes no remote object.
+
+use crate::support::Workdir;
+
+/// Edits the payload of the testing object named `name` behind Corral's back.
+fn edit_payload(w: &Workdir, name: &str, payload: &str) {
+    for entry in std::fs::read_dir(w.path().join(".corral/testing")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let mut object: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        if object["attributes"]["name"] == name {
+            object["attributes"]["payload"] = payload.into();
+            std::fs::write(&path, serde_json::to_string(&object).unwrap()).unwrap();
+        }
+    }
+}
+
+fn payload_in_state(w: &Workdir, addr: &str) -> Option<String> {
+    let state = w.state();
+    state
+        .instances
+        .get(&addr.parse().unwrap())
+        .map(|i| i.attributes["payload"].as_str().unwrap_or_default().to_string())
+}
+
+#[test]
+fn a_refresh_only_plan_shows_drift_and_its_apply_records_it_without_changing_anything() {
+    let w = Workdir::new();
+    w.write(
+        "main.hcl",
+        "resource \"testing_thing\" \"a\" {\n  name    = \"a\"\n  payload = \"wanted\"\n}\n\nresource \"testing_thing\" \"b\" {\n  name    = \"b\"\n  payload = \"b\"\n}\n",
+    );
+    w.ok(&["apply", "-auto-approve"]);
+    let quiet = w.corral(&["plan", "-refresh-only", "-detailed-exitcode"]);
+    assert_eq!(quiet.code, 0, "{}\n{}", quiet.stdout, quiet.stderr);
+    assert!(
+        quiet.stdout.contains("No changes. Your infrastructure still matches the configuration."),
+        "{}",
+        quiet.stdout
+    );
+
+    edit_payload(&w, "a", "edited");
+    let serial = w.state().serial;
+    let plan = w.corral(&["plan", "-refresh-only", "-detailed-exitcode", "-out=refresh.plan"]);
+    assert_eq!(plan.code, 2, "drift is a change to the state:\n{}\n{}", plan.stdout, plan.stderr);
+    assert!(plan.stdout.contains("# testing_thing.a has changed"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("This is a refresh-only plan"), "{}", plan.stdout);
+    assert!(!plan.stdout.contains("will be updated in-place"), "{}", plan.stdout);
+    assert!(!plan.stdout.contains("Unless you have made equivalent changes"), "{}", plan.stdout);
+    assert_eq!(w.state().serial, serial, "a plan writes nothing");
+    let json: serde_json::Value = serde_json::from_str(&w.ok(&["show", "-json", "refresh.plan"]).stdout).unwrap();
+    assert_eq!(json["resource_drift"][0]["address"], "testing_thing.a");
+    assert!(json["resource_changes"].as_array().unwrap().is_empty(), "{}", json["resource_changes"]);
+
+    let applied = w.ok(&["apply", "refresh.plan"]);
+    assert!(applied.stdout.contains("Resources: 0 added, 0 changed, 0 destroyed."), "{}", applied.stdout);
+    assert_eq!(payload_in_state(&w, "testing_thing.a").as_deref(), Some("edited"), "the state records the drift");
+    let object = w.objects().into_iter().find(|o| o["attributes"]["name"] == "a").unwrap();
+    assert_eq!(object["attributes"]["payload"], "edited", "the remote object was left alone");
+
+    // The normal plan now undoes the edit, without reporting it as drift again.
+    let plan = w.ok(&["plan"]);
+    assert!(plan.stdout.contains("# testing_thing.a will be updated in-place"), "{}", plan.stdout);
+    assert!(!plan.stdout.contains("changed outside of Corral"), "{}", plan.stdout);
+
+    // An object deleted outside Corral leaves state with `apply --refresh-only`.
+    for object in w.objects().into_iter().filter(|o| o["attributes"]["name"] == "b") {
+        let id = object["attributes"]["id"].as_str().unwrap().to_string();
+        std::fs::remove_file(w.path().join(format!(".corral/testing/{id}.json"))).unwrap();
+    }
+    let applied = w.ok(&["apply", "-refresh-only", "-auto-approve"]);
+    assert!(applied.stdout.contains("# testing_thing.b has been deleted"), "{}", applied.stdout);
+    assert!(payload_in_state(&w, "testing_thing.b").is_none(), "{:?}", w.state().instances.keys().collect::<Vec<_>>());
+    assert!(payload_in_state(&w, "testing_thing.a").is_some());
+
+    let refused = w.corral(&["plan", "-refresh-only", "-refresh=false"]);
+    assert_eq!(refused.code, 1);
+    assert!(refused.stderr.contains("mutually exclusive"), "{}", refused.stderr);
+    let refused = w.corral(&["plan", "-refresh-only", "-destroy"]);
+    assert_eq!(refused.code, 2, "clap refuses the combination: {}", refused.stderr);
+}
