@@ -26,7 +26,7 @@ const EXECUTABLE_PREFIX: &str = "corral-provider-";
 
 /// Compiled-in providers served out of process by default (through [`PROVIDER_SUBCOMMAND`]).
 /// The KMR provider joins this list when it is compiled in.
-const OUT_OF_PROCESS_BY_DEFAULT: &[&str] = &["kmr"];
+const OUT_OF_PROCESS_BY_DEFAULT: &[&str] = &["kmr", "kylin"];
 
 /// The providers of a run and the plugins among them (to stop them on Ctrl-C).
 pub(crate) struct Providers {
@@ -40,6 +40,7 @@ pub(crate) fn compiled_in(name: &str) -> Option<(Arc<dyn ProviderFactory>, Serve
         "corral" => Some((Arc::new(corral_providers_builtin::CorralFactory::new()), ServeOptions::default())),
         "testing" => Some((Arc::new(corral_providers_builtin::TestingFactory::new()), ServeOptions::default())),
         "kmr" => Some((Arc::new(corral_provider_kmr::KmrFactory::new()), corral_provider_kmr::serve_options())),
+        "kylin" => Some((Arc::new(corral_provider_kylin::KylinFactory::new()), corral_provider_kylin::serve_options())),
         _ => None,
     }
 }

@@ -9,6 +9,7 @@ mod engine;
 mod fmt;
 mod init;
 mod kmr;
+mod kylin;
 mod lifecycle;
 mod limits;
 mod locking;
