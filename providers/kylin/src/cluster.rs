@@ -264,8 +264,10 @@ fn node_configs(spec: &corral_api_kylin::spec::ClusterSpec, rendered: &[(String,
 fn state_from_api(cluster: &ApiCluster, mut base: BTreeMap<String, Value>) -> Value {
     base.insert("id".into(), Value::string(&cluster.cluster_id));
     base.insert("status".into(), Value::string(&cluster.status));
+    // What each node runs, not what was pushed: after an update that stopped half way (a
+    // failed or killed restart), the next plan still sees the nodes left to restart.
     let rendered: Vec<(String, String)> =
-        cluster.nodes.iter().map(|n| (n.address.clone(), n.properties.clone())).collect();
+        cluster.nodes.iter().map(|n| (n.address.clone(), n.running_properties.clone())).collect();
     base.insert("rendered_properties".into(), string_map(&rendered));
     base.insert("rolling_restart".into(), string_list(&[]));
     base.insert("load_balancer_targets".into(), string_list(&cluster.load_balancer_targets));
