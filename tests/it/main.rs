@@ -14,6 +14,7 @@ mod init;
 mod kmr;
 mod kmr_import;
 mod kyligence;
+mod kylin;
 mod lifecycle;
 mod limits;
 mod locking;

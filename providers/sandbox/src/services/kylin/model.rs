@@ -121,7 +121,9 @@ impl Cluster {
     pub(super) fn status(&self) -> &'static str {
         if self.nodes.iter().all(|n| n.status == NODE_STARTING) {
             CLUSTER_CREATING
-        } else if self.nodes.iter().any(|n| n.properties != n.running_properties || n.status == NODE_RESTARTING) {
+        } else if self.nodes.iter().any(|n| {
+            n.properties != n.running_properties || matches!(n.status.as_str(), NODE_STARTING | NODE_RESTARTING)
+        }) {
             CLUSTER_RESTART_PENDING
         } else {
             CLUSTER_RUNNING

@@ -124,6 +124,10 @@ fn one_job_engine_under_the_lock_and_hand_over_on_stop() {
     s.wait(60);
     let c = s.call("DescribeCluster", json!({ "ClusterId": id })).unwrap();
     assert_eq!(c["ActiveJobNodes"], json!(["n1:7070"]));
+    assert_eq!(c["Status"], "running");
+    s.call("StopNode", json!({ "ClusterId": id, "Node": "n2:7070" })).unwrap();
+    let c = s.call("StartNode", json!({ "ClusterId": id, "Node": "n2:7070" })).unwrap();
+    assert_eq!(c["Status"], "restart_pending", "a node still starting is no running cluster");
 }
 
 #[test]

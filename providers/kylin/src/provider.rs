@@ -1,0 +1,202 @@
+//! The provider: configuration and dispatch to `kylin_cluster`.
+//!
+//! Configuration (`provider "kylin" { ... }`):
+//! - `endpoint`: base URL of the Kylin service. Unset: the embedded sandbox is started (or
+//!   reused) in `<data_dir>/sandbox` and its default account's keys are used.
+//! - `region`: default `cn-beijing-6` (the sandbox's).
+//! - `access_key` / `secret_key` (sensitive): default `KYLIN_ACCESS_KEY` / `KYLIN_SECRET_KEY`.
+
+use std::sync::{Arc, PoisonError, RwLock};
+
+use corral_core::diag::Diagnostics;
+use corral_core::provider::{
+    ApplyRequest, ApplyResponse, ConfigureRequest, ConfigureResponse, FindCreatedRequest, FindCreatedResponse,
+    PlanRequest, PlanResponse, Provider, ProviderFactory, ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse,
+    ValidateResourceRequest, ValidateResourceResponse,
+};
+use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema};
+use corral_core::value::{Type, Value};
+use corral_provider_sdk::http::{Client, ClientConfig, Credentials};
+
+use crate::api::{Ctx, error};
+use crate::cluster;
+
+pub(crate) const DEFAULT_REGION: &str = "cn-beijing-6";
+pub(crate) const ACCESS_KEY_VAR: &str = "KYLIN_ACCESS_KEY";
+pub(crate) const SECRET_KEY_VAR: &str = "KYLIN_SECRET_KEY";
+
+fn provider_schema() -> BlockSchema {
+    BlockSchema::new()
+        .attr(
+            "endpoint",
+            AttributeSchema::optional(Type::String)
+                .describe("Base URL of the Kylin deployment service; unset runs the embedded sandbox"),
+        )
+        .attr("region", AttributeSchema::optional(Type::String).describe("Default `cn-beijing-6`"))
+        .attr("access_key", AttributeSchema::optional(Type::String).sensitive().describe("Default: KYLIN_ACCESS_KEY"))
+        .attr("secret_key", AttributeSchema::optional(Type::String).sensitive().describe("Default: KYLIN_SECRET_KEY"))
+}
+
+fn schema() -> ProviderSchema {
+    ProviderSchema {
+        provider: provider_schema(),
+        resources: [(cluster::TYPE_NAME.to_string(), cluster::schema())].into_iter().collect(),
+        data_sources: Default::default(),
+    }
+}
+
+/// Makes [`KylinProvider`]s.
+pub struct KylinFactory {
+    schema: Arc<ProviderSchema>,
+}
+
+impl KylinFactory {
+    pub fn new() -> KylinFactory {
+        KylinFactory { schema: Arc::new(schema()) }
+    }
+}
+
+impl Default for KylinFactory {
+    fn default() -> Self {
+        KylinFactory::new()
+    }
+}
+
+impl ProviderFactory for KylinFactory {
+    fn schema(&self) -> Arc<ProviderSchema> {
+        self.schema.clone()
+    }
+
+    fn instantiate(&self) -> Arc<dyn Provider> {
+        Arc::new(KylinProvider { schema: self.schema.clone(), ctx: RwLock::new(None) })
+    }
+}
+
+/// One configured Kylin provider.
+pub struct KylinProvider {
+    schema: Arc<ProviderSchema>,
+    ctx: RwLock<Option<Arc<Ctx>>>,
+}
+
+fn get_str(value: &Value, name: &str) -> Option<String> {
+    value.get_attr(name).map(Value::unmarked).and_then(Value::as_str).map(str::to_string)
+}
+
+impl KylinProvider {
+    fn target(&self, type_name: &str) -> Result<Arc<Ctx>, Diagnostics> {
+        if type_name != cluster::TYPE_NAME {
+            return Err(error(format!("the `kylin` provider has no resource type `{type_name}`")));
+        }
+        self.ctx
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .ok_or_else(|| error("the `kylin` provider is used before it is configured"))
+    }
+
+    async fn connection(&self, request: &ConfigureRequest) -> Result<(String, Credentials), Diagnostics> {
+        let config = &request.config;
+        let configured = match (get_str(config, "access_key"), get_str(config, "secret_key")) {
+            (Some(access_key), Some(secret_key)) => Some(Credentials { access_key, secret_key }),
+            (None, None) => None,
+            _ => return Err(error("set both `access_key` and `secret_key` of the `kylin` provider, or neither")),
+        };
+        if let Some(endpoint) = get_str(config, "endpoint") {
+            let keys = match configured {
+                Some(keys) => keys,
+                None => match (std::env::var(ACCESS_KEY_VAR), std::env::var(SECRET_KEY_VAR)) {
+                    (Ok(access_key), Ok(secret_key)) => Credentials { access_key, secret_key },
+                    _ => {
+                        return Err(error(format!(
+                            "the `kylin` provider has no keys for {endpoint}: set `access_key` and `secret_key`, or {ACCESS_KEY_VAR} and {SECRET_KEY_VAR}"
+                        )));
+                    }
+                },
+            };
+            return Ok((endpoint, keys));
+        }
+        let dir = request.data_dir.join("sandbox");
+        let endpoint = match tokio::task::spawn_blocking(move || corral_sandbox::start_embedded(&dir)).await {
+            Ok(Ok(endpoint)) => endpoint,
+            Ok(Err(e)) => return Err(error(format!("cannot start the embedded sandbox: {e}"))),
+            Err(e) => return Err(error(format!("cannot start the embedded sandbox: {e}"))),
+        };
+        let keys = configured.unwrap_or_else(|| Credentials {
+            access_key: corral_sandbox::DEFAULT_ACCESS_KEY.to_string(),
+            secret_key: corral_sandbox::DEFAULT_SECRET_KEY.to_string(),
+        });
+        Ok((endpoint, keys))
+    }
+}
+
+#[async_trait::async_trait]
+impl Provider for KylinProvider {
+    fn schema(&self) -> Arc<ProviderSchema> {
+        self.schema.clone()
+    }
+
+    fn validate_resource(&self, request: ValidateResourceRequest) -> ValidateResourceResponse {
+        if request.type_name != cluster::TYPE_NAME {
+            let diagnostics = error(format!("the `kylin` provider has no resource type `{}`", request.type_name));
+            return ValidateResourceResponse { diagnostics };
+        }
+        ValidateResourceResponse { diagnostics: cluster::validate(&request.config) }
+    }
+
+    async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
+        let (endpoint, credentials) = match self.connection(&request).await {
+            Ok(connection) => connection,
+            Err(diagnostics) => return ConfigureResponse { diagnostics },
+        };
+        let region = get_str(&request.config, "region").unwrap_or_else(|| DEFAULT_REGION.to_string());
+        let config = ClientConfig::new(&endpoint, &region, corral_api_kylin::SERVICE, credentials);
+        match Client::new(config) {
+            Ok(kylin) => {
+                let ctx = Ctx { kylin, progress: Default::default() };
+                *self.ctx.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(ctx));
+                ConfigureResponse::default()
+            }
+            Err(e) => ConfigureResponse { diagnostics: error(e.to_string()) },
+        }
+    }
+
+    async fn plan(&self, request: PlanRequest) -> PlanResponse {
+        match self.target(&request.type_name) {
+            Ok(_) => cluster::plan(request),
+            Err(diagnostics) => PlanResponse { diagnostics, ..PlanResponse::default() },
+        }
+    }
+
+    async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
+        match self.target(&request.type_name) {
+            Ok(ctx) => {
+                let ctx = Ctx { progress: request.progress.clone(), ..Ctx::clone(&ctx) };
+                cluster::apply(&ctx, request).await
+            }
+            Err(diagnostics) => {
+                ApplyResponse { new_state: request.prior_state, diagnostics, ..ApplyResponse::default() }
+            }
+        }
+    }
+
+    async fn read(&self, request: ReadRequest) -> ReadResponse {
+        match self.target(&request.type_name) {
+            Ok(ctx) => cluster::read(&ctx, request).await,
+            Err(diagnostics) => {
+                ReadResponse { new_state: Some(request.current_state), diagnostics, ..ReadResponse::default() }
+            }
+        }
+    }
+
+    async fn read_data(&self, request: ReadDataRequest) -> ReadDataResponse {
+        let diagnostics = error(format!("the `kylin` provider has no data source `{}`", request.type_name));
+        ReadDataResponse { diagnostics, ..ReadDataResponse::default() }
+    }
+
+    async fn find_created(&self, request: FindCreatedRequest) -> FindCreatedResponse {
+        match self.target(&request.type_name) {
+            Ok(ctx) => cluster::find_created(&ctx, request).await,
+            Err(diagnostics) => FindCreatedResponse { diagnostics, ..FindCreatedResponse::default() },
+        }
+    }
+}
