@@ -12,6 +12,7 @@ mod kmr;
 mod lifecycle;
 mod limits;
 mod locking;
+mod mrs;
 mod plan_json;
 mod plugins;
 mod process;
