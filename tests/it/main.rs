@@ -20,6 +20,7 @@ mod limits;
 mod locking;
 mod pg_backend;
 mod pg_support;
+mod mrs;
 mod plan_json;
 mod plan_markdown;
 mod plugins;

@@ -49,7 +49,14 @@ pub fn handle(ctx: &mut RequestContext<'_>, routed: &Routed, method: &str, query
         (routed.param("pid").to_string(), routed.param("id").to_string(), routed.param("job").to_string());
     let (p, i) = (project.as_str(), id.as_str());
     match routed.operation {
-        Operation::CreateCluster | Operation::RunJobFlow => clusters::create(ctx, p, body),
+        Operation::CreateCluster => clusters::create(ctx, p, body),
+        // Creating a cluster that runs steps and may release itself is not emulated: saying so
+        // beats creating a cluster that silently drops the steps.
+        Operation::RunJobFlow => Err(refuse(
+            501,
+            corral_api_mrs::errors::INVALID_PARAMETER,
+            "the sandbox does not emulate run-job-flow: create the cluster, then submit its jobs",
+        )),
         Operation::GetCluster => clusters::detail(ctx, p, i),
         Operation::ListClusters => clusters::list_clusters(ctx, p, query),
         Operation::ListHosts => clusters::hosts(ctx, p, i),
@@ -75,12 +82,27 @@ pub fn handle(ctx: &mut RequestContext<'_>, routed: &Routed, method: &str, query
         }
         Operation::DeleteTag => clusters::tags(ctx, p, i, Some(routed.param("key")), method, body),
         Operation::ListProjectTags | Operation::ListResourcesByTag => {
-            let tags = model::list::<model::ClusterRecord>(ctx.tables, model::CLUSTERS, &ctx.account)?
-                .into_iter()
-                .filter(|c| c.project_id == p && c.state != corral_api_mrs::state::ClusterState::Terminated)
+            let live: Vec<model::ClusterRecord> =
+                model::list::<model::ClusterRecord>(ctx.tables, model::CLUSTERS, &ctx.account)?
+                    .into_iter()
+                    .filter(|c| c.project_id == p && c.state != corral_api_mrs::state::ClusterState::Terminated)
+                    .collect();
+            if routed.operation == Operation::ListProjectTags {
+                // Every key in the project with the values it has.
+                let mut keys: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+                    Default::default();
+                for tag in live.iter().flat_map(|c| &c.tags) {
+                    keys.entry(tag.key.clone()).or_default().insert(tag.value.clone());
+                }
+                let tags: Vec<Value> =
+                    keys.into_iter().map(|(key, values)| serde_json::json!({"key": key, "values": values})).collect();
+                return answer(200, &serde_json::json!({"tags": tags}));
+            }
+            let resources: Vec<Value> = live
+                .iter()
                 .map(|c| serde_json::json!({"resource_id": c.cluster_id, "resource_name": c.cluster_name, "tags": c.tags}))
-                .collect::<Vec<_>>();
-            answer(200, &serde_json::json!({"resources": tags, "total_count": tags.len()}))
+                .collect();
+            answer(200, &serde_json::json!({"resources": resources, "total_count": resources.len()}))
         }
     }
 }

@@ -53,7 +53,7 @@ impl Sandbox {
 
     fn create(&mut self, masters: u32, charge: &str) -> String {
         let body = json!({
-            "cluster_version": "MRS 3.1.0", "cluster_name": format!("c{}", self.tables.tables.len()), "cluster_type": "ANALYSIS",
+            "cluster_version": "MRS 3.1.0", "cluster_name": format!("c{}", self.tables.tables.get(model::CLUSTERS).map_or(0, |t| t.len())), "cluster_type": "ANALYSIS",
             "region": "cn-north-4", "availability_zone": "cn-north-4a", "vpc_name": "vpc-1", "subnet_id": "subnet-1",
             "components": "Hadoop,Spark2x,Hive", "safe_mode": "KERBEROS", "manager_admin_password": "Admin@12345",
             "login_mode": "PASSWORD", "node_root_password": "Root@12345",
@@ -252,4 +252,17 @@ fn tags_and_scaling_policies_follow_the_service_rules() {
     );
     let read = s.call(Operation::GetScalingPolicy, &id, "", json!({})).unwrap().1;
     assert_eq!(read["auto_scaling_policies"]["task_node_analysis_group"]["min_capacity"], 1);
+}
+
+#[test]
+fn project_tags_gather_every_clusters_values_and_run_job_flow_says_it_is_not_emulated() {
+    let mut s = Sandbox::new();
+    let a = s.create(2, "postPaid");
+    let b = s.create(2, "postPaid");
+    s.call(Operation::CreateTag, &a, "", json!({"tag": {"key": "env", "value": "dev"}})).unwrap();
+    s.call(Operation::CreateTag, &b, "", json!({"tag": {"key": "env", "value": "prod"}})).unwrap();
+    let tags = s.call(Operation::ListProjectTags, "", "", json!({})).unwrap().1;
+    assert_eq!(tags, json!({"tags": [{"key": "env", "values": ["dev", "prod"]}]}));
+    let refused = s.call(Operation::RunJobFlow, "", "", json!({})).unwrap_err();
+    assert!(refused.message.contains("does not emulate run-job-flow"), "{}", refused.message);
 }
