@@ -23,7 +23,7 @@ pub(crate) async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
     // with what to do about it, not as missing.
     crate::recovery::refuse_if_pending(ctx, &workspace)?;
     let lock = ctx.lock(store.as_ref(), &workspace, "plan", args.flags.lock.lock_timeout).await?;
-    let result = make_plan(ctx, &loaded, &store, &workspace, &args.flags).await;
+    let result = make_plan(ctx, &loaded, &store, &workspace, &args.flags, false).await;
     let _ = store.unlock(&workspace, &lock.id).await;
     let (plan, _state) = result?;
     if args.json {
@@ -51,16 +51,19 @@ pub(crate) async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
 }
 
 /// Reads state and makes a plan (committing any recovery bookkeeping first). Diagnostics
-/// are printed here.
+/// are printed here. With `keep_state` the state the plan was made against comes back too
+/// (apply needs it); without, the planner takes the state read instead of a copy of it.
 pub(crate) async fn make_plan(
     ctx: &Context,
     loaded: &Loaded,
     store: &Arc<dyn StateStore>,
     workspace: &str,
     flags: &PlanFlags,
-) -> anyhow::Result<(Plan, State)> {
+    keep_state: bool,
+) -> anyhow::Result<(Plan, Option<State>)> {
     crate::recovery::refuse_if_pending(ctx, workspace)?;
     let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+    let (lineage, serial) = (state.lineage, state.serial);
     let key = store.workspace_key(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
     let (inputs, var_sources, var_diags) = variables::collect(&loaded.config, &ctx.root, &ctx.work_dir, &flags.vars);
     if !var_diags.is_empty() {
@@ -89,10 +92,11 @@ pub(crate) async fn make_plan(
         return Err(Reported.into());
     }
     let options = PlanOptions { destroy: flags.destroy, refresh: flags.refresh, targets, replace };
+    let (state, mut kept) = if keep_state { (state.clone(), Some(state)) } else { (state, None) };
     let outcome = plan::plan(PlanInput {
         config: &loaded.config,
         graph: &loaded.graph,
-        state: state.clone(),
+        state,
         registry: &ctx.registry,
         variables: &inputs,
         options,
@@ -103,21 +107,22 @@ pub(crate) async fn make_plan(
         key,
     })
     .await;
-    let mut state = state;
+    let mut basis = (lineage, serial);
     if !outcome.recovered.is_empty() {
         // Objects adopted from interrupted applies are facts: record them even if the plan
         // itself failed.
-        store.commit(workspace, state.serial, outcome.recovered.clone()).await.map_err(|e| anyhow::anyhow!(e))?;
-        state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+        store.commit(workspace, serial, outcome.recovered.clone()).await.map_err(|e| anyhow::anyhow!(e))?;
+        let read = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+        basis = (read.lineage, read.serial);
+        kept = kept.map(|_| read);
     }
     ctx.report(&outcome.diagnostics, &loaded.config.sources);
     let Some(mut plan) = outcome.plan else { return Err(Reported.into()) };
-    plan.basis.state_serial = state.serial;
-    plan.basis.state_lineage = state.lineage;
+    (plan.basis.state_lineage, plan.basis.state_serial) = basis;
     if !flags.targets.is_empty() {
         eprintln!(
             "Warning: resource targeting is in effect\n\nThe plan may not include every change the configuration calls for; `--target` is for exceptional situations, not routine use.\n"
         );
     }
-    Ok((plan, state))
+    Ok((plan, kept))
 }
