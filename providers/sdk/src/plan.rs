@@ -27,6 +27,23 @@ pub fn attributes(value: &Value, schema: &BlockSchema) -> BTreeMap<String, Value
         .collect()
 }
 
+/// [`attributes`] of a value the caller owns (a provider's own request): the attributes are
+/// moved out, not copied, and what the schema does not name is dropped with the rest.
+pub fn into_attributes(value: Value, schema: &BlockSchema) -> BTreeMap<String, Value> {
+    let mut attrs = match value.unmark().0 {
+        Value::Object(attrs) => attrs,
+        _ => BTreeMap::new(),
+    };
+    schema
+        .attributes
+        .iter()
+        .map(|(name, attribute)| {
+            let value = attrs.remove(name).map(Value::without_marks);
+            (name.clone(), value.unwrap_or_else(|| Value::Null(attribute.ty.clone())))
+        })
+        .collect()
+}
+
 /// Whether two values are certainly equal. An unknown is never certainly equal to anything,
 /// so a change to an unknown plans as a change. Values are compared by their JSON form
 /// because state keeps dynamic values as JSON, which turns lists into tuples: the kind of
