@@ -98,7 +98,8 @@ async fn run_locked(
         None => {
             let mut flags = args.flags.clone();
             flags.destroy |= destroy;
-            let (plan, state) = super::plan::make_plan(ctx, loaded, store, workspace, &flags).await?;
+            let (plan, state) = super::plan::make_plan(ctx, loaded, store, workspace, &flags, true).await?;
+            let state = state.ok_or_else(|| anyhow::anyhow!("the state the plan was made against was not kept"))?;
             print!("{}", crate::render::render_plan(&plan, ctx.color));
             if !plan.has_changes() {
                 return Ok(0);

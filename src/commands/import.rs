@@ -66,13 +66,13 @@ pub(crate) async fn run(ctx: &Context, args: &ImportArgs) -> anyhow::Result<i32>
             compact_warnings: false,
         };
         println!("{addr}: Importing from ID {}...", serde_json::to_string(&args.id).unwrap_or_default());
-        let (plan, state) = super::plan::make_plan_quietly(ctx, &loaded, &store, &workspace, &flags).await?;
+        let plan = super::plan::make_plan_quietly(ctx, &loaded, &store, &workspace, &flags).await?;
         let imported = plan::imported_instances(&plan, &ctx.registry);
         if imported.is_empty() {
             anyhow::bail!("nothing was imported to {addr}");
         }
         let changes = imported.into_iter().map(StateChange::PutInstance).collect();
-        store.commit(&workspace, state.serial, changes).await.map_err(|e| anyhow::anyhow!(e))?;
+        store.commit(&workspace, plan.basis.state_serial, changes).await.map_err(|e| anyhow::anyhow!(e))?;
         Ok(())
     }
     .await;

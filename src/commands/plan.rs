@@ -38,7 +38,15 @@ pub(crate) async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
     // with what to do about it, not as missing.
     crate::recovery::refuse_if_pending(ctx, &workspace)?;
     let lock = ctx.lock(store.as_ref(), &workspace, "plan", args.flags.lock.lock_timeout).await?;
-    let result = plan_generating(ctx, &loaded, &store, &workspace, &args.flags, generate_out.is_some(), true).await;
+    let result = plan_generating(
+        ctx,
+        &loaded,
+        &store,
+        &workspace,
+        &args.flags,
+        Wants { generate_config: generate_out.is_some(), ..Wants::default() },
+    )
+    .await;
     let _ = store.unlock(&workspace, &lock.id).await;
     let (plan, _state, generated) = result?;
     if let Some(path) = &generate_out
@@ -94,15 +102,18 @@ fn write_generated(path: &std::path::Path, generated: &[plan::Generated]) -> any
 }
 
 /// Reads state and makes a plan (committing any recovery bookkeeping first). Diagnostics
-/// are printed here.
+/// are printed here. With `keep_state` the state the plan was made against comes back too
+/// (apply needs it); without, the planner takes the state read instead of a copy of it.
 pub(crate) async fn make_plan(
     ctx: &Context,
     loaded: &Loaded,
     store: &Arc<dyn StateStore>,
     workspace: &str,
     flags: &PlanFlags,
-) -> anyhow::Result<(Plan, State)> {
-    let (plan, state, _) = plan_generating(ctx, loaded, store, workspace, flags, false, true).await?;
+    keep_state: bool,
+) -> anyhow::Result<(Plan, Option<State>)> {
+    let (plan, state, _) =
+        plan_generating(ctx, loaded, store, workspace, flags, Wants { keep_state, ..Wants::default() }).await?;
     Ok((plan, state))
 }
 
@@ -114,9 +125,27 @@ pub(crate) async fn make_plan_quietly(
     store: &Arc<dyn StateStore>,
     workspace: &str,
     flags: &PlanFlags,
-) -> anyhow::Result<(Plan, State)> {
-    let (plan, state, _) = plan_generating(ctx, loaded, store, workspace, flags, false, false).await?;
-    Ok((plan, state))
+) -> anyhow::Result<Plan> {
+    let (plan, _, _) =
+        plan_generating(ctx, loaded, store, workspace, flags, Wants { warn_targets: false, ..Wants::default() })
+            .await?;
+    Ok(plan)
+}
+
+/// What a caller of [`plan_generating`] wants besides the plan.
+struct Wants {
+    /// Configuration generated for imports without one.
+    generate_config: bool,
+    /// The warning that targeting is in effect.
+    warn_targets: bool,
+    /// The state the plan was made against.
+    keep_state: bool,
+}
+
+impl Default for Wants {
+    fn default() -> Self {
+        Wants { generate_config: false, warn_targets: true, keep_state: false }
+    }
 }
 
 /// [`make_plan`], generating configuration for imports without one when `generate_config`
@@ -127,11 +156,12 @@ async fn plan_generating(
     store: &Arc<dyn StateStore>,
     workspace: &str,
     flags: &PlanFlags,
-    generate_config: bool,
-    warn_targets: bool,
-) -> anyhow::Result<(Plan, State, Vec<plan::Generated>)> {
+    wants: Wants,
+) -> anyhow::Result<(Plan, Option<State>, Vec<plan::Generated>)> {
+    let Wants { generate_config, warn_targets, keep_state } = wants;
     crate::recovery::refuse_if_pending(ctx, workspace)?;
     let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+    let (lineage, serial) = (state.lineage, state.serial);
     let key = store.workspace_key(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
     let (inputs, var_sources, var_diags) = variables::collect(&loaded.config, &ctx.root, &ctx.work_dir, &flags.vars);
     if !var_diags.is_empty() {
@@ -173,10 +203,11 @@ async fn plan_generating(
         generate_config,
         refresh_only: flags.refresh_only,
     };
+    let (state, mut kept) = if keep_state { (state.clone(), Some(state)) } else { (state, None) };
     let outcome = plan::plan(PlanInput {
         config: &loaded.config,
         graph: &loaded.graph,
-        state: state.clone(),
+        state,
         registry: &ctx.registry,
         variables: &inputs,
         options,
@@ -187,21 +218,22 @@ async fn plan_generating(
         key,
     })
     .await;
-    let mut state = state;
+    let mut basis = (lineage, serial);
     if !outcome.recovered.is_empty() {
         // Objects adopted from interrupted applies are facts: record them even if the plan
         // itself failed.
-        store.commit(workspace, state.serial, outcome.recovered.clone()).await.map_err(|e| anyhow::anyhow!(e))?;
-        state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+        store.commit(workspace, serial, outcome.recovered.clone()).await.map_err(|e| anyhow::anyhow!(e))?;
+        let read = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+        basis = (read.lineage, read.serial);
+        kept = kept.map(|_| read);
     }
     ctx.report(&outcome.diagnostics, &loaded.config.sources);
     let Some(mut plan) = outcome.plan else { return Err(Reported.into()) };
-    plan.basis.state_serial = state.serial;
-    plan.basis.state_lineage = state.lineage;
+    (plan.basis.state_lineage, plan.basis.state_serial) = basis;
     if warn_targets && !flags.targets.is_empty() {
         eprintln!(
             "Warning: resource targeting is in effect\n\nThe plan may not include every change the configuration calls for; `--target` is for exceptional situations, not routine use.\n"
         );
     }
-    Ok((plan, state, outcome.generated))
+    Ok((plan, kept, outcome.generated))
 }

@@ -36,9 +36,11 @@ impl BlockSchema {
         let Value::Object(mut attrs) = bare else { return bare.marked_if(marked) };
         for (name, attr) in &self.attributes {
             if attr.sensitive
-                && let Some(v) = attrs.remove(name)
+                && let Some(slot) = attrs.get_mut(name)
             {
-                attrs.insert(name.clone(), v.mark_sensitive());
+                // In place: the entry keeps its key, no copy of the name.
+                let v = std::mem::replace(slot, Value::null());
+                *slot = v.mark_sensitive();
             }
         }
         Value::Object(attrs).marked_if(marked)

@@ -31,7 +31,7 @@ pub(super) async fn final_plan(
                         .with_detail("The planned values changed between plan and apply for attributes that were known at plan time; run `corral plan` again"),
                 );
             }
-            let (_, paths) = change.after.clone().unwrap_or(Value::null()).unmark_deep();
+            let paths = change.after.as_ref().map(Value::marked_paths).unwrap_or_default();
             p.mark_paths(&paths)
         }
         None => Value::null(),

@@ -61,7 +61,7 @@ impl Walker<'_> {
         let response = provider
             .read_data(provider::ReadDataRequest {
                 type_name: addr.resource.type_name.clone(),
-                config: config_value.unmark_deep().0,
+                config: config_value.without_marks(),
             })
             .instrument(info_span!("read", addr = %addr))
             .await;
@@ -114,7 +114,6 @@ impl Walker<'_> {
             self.record(&change.addr, change.action, InstanceOutcome::Failed(message), started);
             return (key, None, false);
         }
-        let progress = slot.progress(&change.addr, change.action);
         let result = provider_call::create_or_update(
             self.input.sink,
             provider,
@@ -123,10 +122,9 @@ impl Walker<'_> {
             prior,
             planned,
             config_value,
-            progress,
+            slot,
         )
         .await;
-        drop(slot);
         let failed = result.diags.has_errors();
         let message = result.diags.errors().next().map(ToString::to_string).unwrap_or_default();
         self.report(crate::plan::locate(result.diags, resource.config));
@@ -159,9 +157,7 @@ impl Walker<'_> {
         }
         self.event(ApplyEvent::Started { addr: change.addr.clone(), action: change.action, deposed });
         let pending = if deposed { Some(deposed_id(change)) } else { None };
-        let progress = slot.progress(&change.addr, change.action);
-        let result = provider_call::delete(self.input.sink, provider, change, pending, progress).await;
-        drop(slot);
+        let result = provider_call::delete(self.input.sink, provider, change, pending, slot).await;
         let failed = result.diags.has_errors();
         let message = result.diags.errors().next().map(ToString::to_string).unwrap_or_default();
         self.report(result.diags);

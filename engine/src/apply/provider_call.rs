@@ -14,6 +14,7 @@ use crate::state::{InstanceState, InstanceStatus, Intent, IntentAction, StateCha
 use crate::value::Value;
 
 use super::sink::StateSink;
+use super::slot::Slot;
 
 /// The result of one operation: the instance's new value (for dependents), and problems.
 pub(crate) struct OpResult {
@@ -62,8 +63,9 @@ pub(super) fn instance_state(
     }
 }
 
-/// Creates (or updates) the object (`progress` goes to the provider with the request): `planned` is the final plan made at apply time with
-/// every upstream value known. For a create-before-destroy replacement the old object is
+/// Creates (or updates) the object: `planned` is the final plan made at apply time with
+/// every upstream value known. The operation's `slot` is given back as soon as the provider
+/// call ends (or its provider starts waiting): the commit after it is not provider work. For a create-before-destroy replacement the old object is
 /// recorded as a pending deletion in the same commit that records the new one.
 #[expect(clippy::too_many_arguments, reason = "one operation's inputs, each used once")]
 pub(crate) async fn create_or_update(
@@ -74,7 +76,7 @@ pub(crate) async fn create_or_update(
     prior: Option<Value>,
     planned: Value,
     config: Value,
-    progress: provider::Progress,
+    slot: Slot,
 ) -> OpResult {
     let mut diags = Diagnostics::new();
     let creating = prior.is_none();
@@ -90,21 +92,19 @@ pub(crate) async fn create_or_update(
     let response = provider
         .apply(provider::ApplyRequest {
             type_name: change.type_name.clone(),
-            prior_state: prior.clone().map(|v| v.unmark_deep().0),
-            planned_state: Some(planned.clone().unmark_deep().0),
-            config: config.unmark_deep().0,
+            prior_state: prior.clone().map(Value::without_marks),
+            planned_state: Some(planned.clone().without_marks()),
+            config: config.without_marks(),
             planned_private: change.private.clone(),
             idempotency_token: token,
-            progress,
+            progress: slot.progress(&change.addr, change.action),
         })
         .instrument(info_span!("provider.apply", addr = %change.addr))
         .await;
+    drop(slot);
     let failed = response.diagnostics.has_errors();
     diags.extend(response.diagnostics);
-    let new_value = response.new_state.map(|v| {
-        let (_, paths) = planned.clone().unmark_deep();
-        v.mark_paths(&paths)
-    });
+    let new_value = response.new_state.map(|v| v.mark_paths(&planned.marked_paths()));
     // A create that failed without an object may still have made one: the provider
     // process died mid-call, or the call timed out. Keep its intent; the next plan asks
     // `find_created` with the token and adopts or drops it.
@@ -126,7 +126,7 @@ pub(crate) async fn create_or_update(
                 // The old object stays until the Destroy task deletes it: record it as a
                 // pending deletion so a crash in between does not forget it.
                 let mut pending =
-                    intent_for(change, IntentAction::Delete, "", Some(old.clone().unmark_deep().0.to_json()));
+                    intent_for(change, IntentAction::Delete, "", Some(old.clone().without_marks().to_json()));
                 pending.id = deposed_id(change);
                 commit.push(StateChange::PutIntent(pending));
             }
@@ -156,13 +156,14 @@ pub(crate) fn deposed_id(change: &ResourceChange) -> uuid::Uuid {
 }
 
 /// Deletes an object. `current_remains`: the address now holds another object (the new one
-/// of a create-before-destroy replacement), so only the pending-deletion record goes.
+/// of a create-before-destroy replacement), so only the pending-deletion record goes. The
+/// `slot` is given back when the provider call ends, as for a create.
 pub(crate) async fn delete(
     sink: &dyn StateSink,
     provider: Arc<dyn Provider>,
     change: &ResourceChange,
     pending_intent: Option<uuid::Uuid>,
-    progress: provider::Progress,
+    slot: Slot,
 ) -> OpResult {
     let mut diags = Diagnostics::new();
     let Some(before) = change.before.clone() else {
@@ -188,15 +189,16 @@ pub(crate) async fn delete(
     let response = provider
         .apply(provider::ApplyRequest {
             type_name: change.type_name.clone(),
-            prior_state: Some(before.clone().unmark_deep().0),
+            prior_state: Some(before.clone().without_marks()),
             planned_state: None,
             config: Value::null(),
             planned_private: change.private.clone(),
             idempotency_token: String::new(),
-            progress,
+            progress: slot.progress(&change.addr, change.action),
         })
         .instrument(info_span!("provider.delete", addr = %change.addr))
         .await;
+    drop(slot);
     let failed = response.diagnostics.has_errors();
     diags.extend(response.diagnostics);
     let mut commit = vec![StateChange::RemoveIntent(intent_id)];

@@ -15,8 +15,8 @@ use crate::provider::Progress;
 use super::events::ApplyEvent;
 use super::walk::lock;
 
-/// Holds the permit until the provider starts waiting or the operation ends, whichever
-/// comes first.
+/// Holds the permit until the provider starts waiting or its call ends, whichever comes
+/// first (the state commit after the call holds none).
 pub(super) struct Slot(Arc<Mutex<Shared>>);
 
 struct Shared {

@@ -38,12 +38,13 @@ const CHUNKS_IN_FLIGHT: usize = 4;
 
 /// One instance of a managed resource as the configuration has it, evaluated (phase 1 of
 /// the level walk).
-pub(super) struct Evaluated {
+pub(super) struct Evaluated<'c> {
     pub addr: AbsResourceInstance,
     pub repetition: RepetitionData,
     /// The instance's configuration, with the schema's sensitive marks.
     pub config_value: Value,
-    pub prior: Option<InstanceState>,
+    /// The object state has, lent by the planner's working copy of state.
+    pub prior: Option<&'c InstanceState>,
     pub flags: decide::Flags,
     /// Selected by `--target` (always, without targets). An instance outside the targets
     /// is refreshed and planned for its values only: its replacement is not planned.
@@ -53,12 +54,12 @@ pub(super) struct Evaluated {
 /// One instance to refresh and plan, with what it needs of its resource.
 pub(super) struct Job<'c> {
     pub provider: Arc<dyn Provider>,
-    pub type_name: String,
-    pub ty: Type,
+    pub type_name: &'c str,
+    pub ty: &'c Type,
     pub ignore: &'c IgnoreChanges,
     pub schema: &'c ResourceSchema,
     pub lifecycle: decide::Lifecycle,
-    pub instance: Evaluated,
+    pub instance: Evaluated<'c>,
 }
 
 /// What refreshing and planning one instance found.
@@ -156,7 +157,7 @@ async fn plan_chunk<'c, T>(
         .into_iter()
         .map(|(tag, job)| {
             let span = info_span!("plan", addr = %job.instance.addr);
-            let prior_value = span.in_scope(|| job.instance.prior.as_ref().map(|s| decode_state(s, &job.ty)));
+            let prior_value = span.in_scope(|| job.instance.prior.map(|s| decode_state(s, job.ty)));
             Work { tag, job, span, prior_value, drift: None, gone: false, diags: Diagnostics::new() }
         })
         .collect();
@@ -235,8 +236,8 @@ async fn refresh_chunk<T>(
         if let (Some(state), Some(before)) = (&w.job.instance.prior, &w.prior_value) {
             read.push(i);
             requests.push(provider::ReadRequest {
-                type_name: w.job.type_name.clone(),
-                current_state: before.clone().unmark_deep().0,
+                type_name: w.job.type_name.to_string(),
+                current_state: before.clone().without_marks(),
                 private: state.private.clone(),
             });
         }
@@ -266,7 +267,7 @@ async fn refresh_chunk<T>(
             w.drift = Some(ResourceChange {
                 addr: w.job.instance.addr.clone(),
                 provider: state.provider.clone(),
-                type_name: w.job.type_name.clone(),
+                type_name: w.job.type_name.to_string(),
                 action: if refreshed.is_some() { Action::Update } else { Action::Delete },
                 reason: None,
                 before: Some(before),
@@ -291,8 +292,14 @@ fn plan_request<T>(w: &Work<'_, T>) -> provider::PlanRequest {
         Some(prior) => apply_ignore_changes(config_value.clone(), prior, job.ignore, &job.schema.block),
         None => config_value.clone(),
     };
-    let prior_private = job.instance.prior.as_ref().and_then(|s| s.private.clone());
-    provider::PlanRequest::new(&job.schema.block, job.type_name.clone(), w.prior_value.clone(), config, prior_private)
+    let prior_private = job.instance.prior.and_then(|s| s.private.clone());
+    provider::PlanRequest::new(
+        &job.schema.block,
+        job.type_name.to_string(),
+        w.prior_value.clone(),
+        config,
+        prior_private,
+    )
 }
 
 /// Turns the provider's answer into a decided change.
@@ -338,19 +345,18 @@ fn finish<T>(w: Work<'_, T>, answer: Option<provider::PlanResponse>) -> (T, Inst
         lifecycle,
         flags,
     });
-    let prior_private = prior.and_then(|s| s.private);
     plan.decision = Some(decision);
     plan.change = Some(ResourceChange {
         addr: plan.addr.clone(),
         provider: String::new(),
-        type_name,
+        type_name: type_name.to_string(),
         action: decision.action,
         reason: decision.reason,
         before: prior_value,
         after: Some(planned),
         replace_paths,
         create_before_destroy: decision.create_before_destroy,
-        private: response.planned_private.or(prior_private),
+        private: response.planned_private.or_else(|| prior.and_then(|s| s.private.clone())),
         deposed: None,
         dependencies: Vec::new(),
     });

@@ -16,8 +16,8 @@ use crate::provider::{self, Provider};
 use crate::runtime::nodes::check_rules;
 use crate::runtime::{Expansion, ResolvedResource};
 use crate::schema::{ChangeClass, ResourceSchema};
-use crate::state::InstanceStatus;
-use crate::value::PathStep;
+use crate::state::{InstanceState, InstanceStatus};
+use crate::value::{PathStep, Type};
 
 use super::decide::{Flags, Lifecycle, Orphan};
 use super::instances::{self, Evaluated, InstancePlan, Job};
@@ -37,13 +37,16 @@ pub(super) struct ResourceParts<'a> {
     pub(super) module_instances: Vec<ModuleInstance>,
 }
 
-/// Phase 1's result for one resource in one module instance.
-struct Prepared<'p, 'a> {
+/// Phase 1's result for one resource in one module instance (`'s`: the state it read).
+struct Prepared<'p, 's, 'a> {
     part: &'p ResourceParts<'a>,
     module_instance: &'p ModuleInstance,
     expansion: Expansion,
-    instances: Vec<Evaluated>,
+    instances: Vec<Evaluated<'s>>,
 }
+
+/// Phase 2's result for one resource in one module instance, for phase 3.
+type Planned<'p, 'a> = (&'p ResourceParts<'a>, &'p ModuleInstance, Expansion, Vec<InstancePlan>);
 
 impl<'a> Planner<'a> {
     /// What planning a resource needs from configuration, provider and schema; `None`
@@ -79,33 +82,51 @@ impl<'a> Planner<'a> {
     pub(super) async fn plan_managed_batch(&mut self, batch: Vec<(NodeIndex, ConfigResource)>) {
         let parts: Vec<ResourceParts<'a>> =
             batch.iter().filter_map(|(index, resource)| self.resource_parts(*index, resource)).collect();
+        // The jobs borrow their prior objects from state instead of copying them; phases 1
+        // and 2 read nothing else of it, and phase 3 (which removes and deletes) has it back.
+        let instances = std::mem::take(&mut self.state.instances);
+        let planned = self.evaluate_and_plan(&parts, &instances).await;
+        self.state.instances = instances;
+        // Phase 3, in order.
+        for (part, module_instance, expansion, results) in planned {
+            self.finish_managed(part, module_instance, expansion, results).await;
+        }
+    }
+
+    /// Phases 1 and 2: nothing when phase 1 found errors.
+    async fn evaluate_and_plan<'p>(
+        &mut self,
+        parts: &'p [ResourceParts<'a>],
+        instances: &BTreeMap<AbsResourceInstance, InstanceState>,
+    ) -> Vec<Planned<'p, 'a>> {
         // Phase 1, per resource and module instance.
         let mut prepared = Vec::new();
-        for part in &parts {
+        for part in parts {
             for module_instance in &part.module_instances {
-                if let Some(p) = self.prepare_managed(part, module_instance) {
+                if let Some(p) = self.prepare_managed(part, module_instance, instances) {
                     prepared.push(p);
                 }
             }
         }
         if self.diags.has_errors() {
-            return;
+            return Vec::new();
         }
         // Phase 2, all together: refreshes and plans through the providers' batch calls.
+        let types: Vec<Type> = prepared.iter().map(|p| p.part.schema.block.ty()).collect();
         let mut jobs = Vec::new();
-        for (slot, p) in prepared.iter_mut().enumerate() {
+        let mut planned = Vec::with_capacity(prepared.len());
+        for (slot, (p, ty)) in prepared.into_iter().zip(&types).enumerate() {
             let part = p.part;
             let resolved = &part.resolved;
-            let ty = part.schema.block.ty();
             let lifecycle = Lifecycle {
                 create_before_destroy: self.cbd.contains(&part.resource),
                 prevent_destroy: resolved.config.lifecycle.prevent_destroy,
             };
-            for instance in std::mem::take(&mut p.instances) {
+            for instance in p.instances {
                 let job = Job {
                     provider: part.provider.clone(),
-                    type_name: resolved.config.addr.type_name.clone(),
-                    ty: ty.clone(),
+                    type_name: &resolved.config.addr.type_name,
+                    ty,
                     ignore: &resolved.config.lifecycle.ignore_changes,
                     schema: &part.schema,
                     lifecycle,
@@ -113,23 +134,21 @@ impl<'a> Planner<'a> {
                 };
                 jobs.push((slot, job));
             }
+            planned.push((part, p.module_instance, p.expansion, Vec::new()));
         }
-        let mut results: Vec<Vec<InstancePlan>> = (0..prepared.len()).map(|_| Vec::new()).collect();
         for (slot, result) in instances::plan_all(jobs, self.input.options.refresh, self.input.parallelism).await {
-            results[slot].push(result);
+            planned[slot].3.push(result);
         }
-        // Phase 3, in order.
-        for (p, results) in prepared.into_iter().zip(results) {
-            self.finish_managed(p.part, p.module_instance, p.expansion, results).await;
-        }
+        planned
     }
 
     /// Phase 1: expansion, and every instance's configuration, preconditions and flags.
-    fn prepare_managed<'p>(
+    fn prepare_managed<'p, 's>(
         &mut self,
         part: &'p ResourceParts<'a>,
         module_instance: &'p ModuleInstance,
-    ) -> Option<Prepared<'p, 'a>> {
+        state: &'s BTreeMap<AbsResourceInstance, InstanceState>,
+    ) -> Option<Prepared<'p, 's, 'a>> {
         let resolved = &part.resolved;
         let config = resolved.config;
         let resource_addr = &config.addr;
@@ -148,10 +167,10 @@ impl<'a> Planner<'a> {
             self.diags.extend(d);
             let validation = part.provider.validate_resource(provider::ValidateResourceRequest {
                 type_name: resource_addr.type_name.clone(),
-                config: config_value.clone().unmark_deep().0,
+                config: config_value.clone().without_marks(),
             });
             self.diags.extend(locate(validation.diagnostics, config));
-            let prior = self.state.instances.get(&addr).cloned();
+            let prior = state.get(&addr);
             let flags = Flags {
                 replace_requested: self.input.options.replace.contains(&addr),
                 tainted: prior.as_ref().is_some_and(|s| s.status == InstanceStatus::Tainted),
@@ -225,7 +244,7 @@ impl<'a> Planner<'a> {
             }
             // A postcondition whose outcome depends on values known only after apply is
             // unknown now and checked again after apply.
-            if let Some(after) = change.after.as_ref() {
+            if let Some(after) = change.after.as_ref().filter(|_| !config.lifecycle.postconditions.is_empty()) {
                 let mut scope = resolved.scope(&self.values, module_instance, &result.repetition);
                 scope.self_value = Some(after.clone());
                 self.diags.extend(check_rules(

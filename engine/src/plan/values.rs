@@ -19,8 +19,7 @@ pub fn decode_state(state: &InstanceState, ty: &Type) -> Value {
 /// Puts marks back on a provider's answer: the schema's sensitive attributes and whatever
 /// the configuration marked.
 pub(super) fn remark(planned: Value, config: &Value, schema: &BlockSchema) -> Value {
-    // Most configurations carry no mark: spare them the copy.
-    let paths = if config.contains_sensitive() { config.clone().unmark_deep().1 } else { Vec::new() };
+    let paths = config.marked_paths();
     schema.mark_sensitive(planned.mark_paths(&paths))
 }
 

@@ -4,7 +4,7 @@
 use corral_core::diag::{Diagnostic, Diagnostics};
 use corral_core::value::Value;
 
-pub(crate) use corral_provider_sdk::plan::{attributes, known_equal};
+pub(crate) use corral_provider_sdk::plan::{attributes, into_attributes, known_equal};
 
 /// A diagnostics list holding one error.
 pub(crate) fn error(summary: impl Into<String>) -> Diagnostics {

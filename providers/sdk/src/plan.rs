@@ -12,12 +12,34 @@ use corral_core::value::{Path, Value};
 /// the value lacks it) and marks removed. Providers keep no marks: the engine puts them back
 /// from the schema and the configuration.
 pub fn attributes(value: &Value, schema: &BlockSchema) -> BTreeMap<String, Value> {
-    let (bare, _) = value.clone().unmark_deep();
+    // Each attribute is copied once, and unmarked on its own: not the whole value first.
+    let attrs = match value.unmarked() {
+        Value::Object(attrs) => Some(attrs),
+        _ => None,
+    };
     schema
         .attributes
         .iter()
         .map(|(name, attribute)| {
-            (name.clone(), bare.get_attr(name).cloned().unwrap_or_else(|| Value::Null(attribute.ty.clone())))
+            let value = attrs.and_then(|a| a.get(name)).map(|v| v.clone().without_marks());
+            (name.clone(), value.unwrap_or_else(|| Value::Null(attribute.ty.clone())))
+        })
+        .collect()
+}
+
+/// [`attributes`] of a value the caller owns (a provider's own request): the attributes are
+/// moved out, not copied, and what the schema does not name is dropped with the rest.
+pub fn into_attributes(value: Value, schema: &BlockSchema) -> BTreeMap<String, Value> {
+    let mut attrs = match value.unmark().0 {
+        Value::Object(attrs) => attrs,
+        _ => BTreeMap::new(),
+    };
+    schema
+        .attributes
+        .iter()
+        .map(|(name, attribute)| {
+            let value = attrs.remove(name).map(Value::without_marks);
+            (name.clone(), value.unwrap_or_else(|| Value::Null(attribute.ty.clone())))
         })
         .collect()
 }

@@ -22,8 +22,8 @@ impl PlanRequest {
         config: Value,
         prior_private: Option<Vec<u8>>,
     ) -> PlanRequest {
-        let prior_state = prior_state.map(|v| v.unmark_deep().0);
-        let config = config.unmark_deep().0;
+        let prior_state = prior_state.map(Value::without_marks);
+        let config = config.without_marks();
         let proposed_new_state = proposed_new_state(schema, prior_state.as_ref(), &config);
         PlanRequest { type_name, prior_state, proposed_new_state, config, prior_private }
     }

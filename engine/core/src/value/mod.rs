@@ -266,6 +266,24 @@ impl Value {
         (self, paths)
     }
 
+    /// The value with every mark taken off: [`Value::unmark_deep`] for callers that do not
+    /// need the paths (a provider request), so no path or key is copied.
+    pub fn without_marks(mut self) -> Value {
+        if self.contains_sensitive() {
+            strip_in_place(&mut self);
+        }
+        self
+    }
+
+    /// The paths [`Value::unmark_deep`] would report, in its order, without copying the value.
+    pub fn marked_paths(&self) -> Vec<Path> {
+        let mut paths = Vec::new();
+        if self.contains_sensitive() {
+            collect_marks(self, &mut Path::root(), &mut paths);
+        }
+        paths
+    }
+
     /// Re-applies marks at the given paths (paths that do not exist are ignored).
     pub fn mark_paths(self, paths: &[Path]) -> Value {
         let mut value = self;
@@ -374,19 +392,62 @@ fn unmark_in_place(value: &mut Value, at: &mut Path, paths: &mut Vec<Path>) {
     }
 }
 
+/// [`unmark_in_place`] without the paths.
+fn strip_in_place(value: &mut Value) {
+    while let Value::Sensitive(inner) = value {
+        let bare = std::mem::replace(&mut **inner, Value::Null(Type::Dynamic));
+        *value = bare;
+    }
+    match value {
+        Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
+            items.iter_mut().filter(|v| v.contains_sensitive()).for_each(strip_in_place);
+        }
+        Value::Map(_, items) | Value::Object(items) => {
+            items.values_mut().filter(|v| v.contains_sensitive()).for_each(strip_in_place);
+        }
+        _ => {}
+    }
+}
+
+/// The paths [`unmark_in_place`] reports, in the same order, read through a reference.
+fn collect_marks(mut value: &Value, at: &mut Path, paths: &mut Vec<Path>) {
+    while let Value::Sensitive(inner) = value {
+        paths.push(at.clone());
+        value = inner;
+    }
+    let object = matches!(value, Value::Object(_));
+    match value {
+        Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
+            for (i, item) in items.iter().enumerate().filter(|(_, v)| v.contains_sensitive()) {
+                at.0.push(PathStep::Index(i as i64));
+                collect_marks(item, at, paths);
+                at.0.pop();
+            }
+        }
+        Value::Map(_, items) | Value::Object(items) => {
+            for (key, item) in items.iter().filter(|(_, v)| v.contains_sensitive()) {
+                at.0.push(if object { PathStep::Attr(key.clone()) } else { PathStep::Key(key.clone()) });
+                collect_marks(item, at, paths);
+                at.0.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
 fn mark_at(value: Value, steps: &[PathStep]) -> Value {
     let Some((first, rest)) = steps.split_first() else { return value.mark_sensitive() };
     let (value, was_marked) = value.unmark();
     let updated = match (value, first) {
         (Value::Object(mut attrs), PathStep::Attr(name) | PathStep::Key(name)) => {
-            if let Some(v) = attrs.remove(name) {
-                attrs.insert(name.clone(), mark_at(v, rest));
+            if let Some(slot) = attrs.get_mut(name) {
+                mark_slot(slot, rest);
             }
             Value::Object(attrs)
         }
         (Value::Map(t, mut items), PathStep::Key(name) | PathStep::Attr(name)) => {
-            if let Some(v) = items.remove(name) {
-                items.insert(name.clone(), mark_at(v, rest));
+            if let Some(slot) = items.get_mut(name) {
+                mark_slot(slot, rest);
             }
             Value::Map(t, items)
         }
@@ -409,9 +470,14 @@ fn mark_at(value: Value, steps: &[PathStep]) -> Value {
 
 fn mark_index(items: &mut [Value], index: i64, rest: &[PathStep]) {
     if let Some(slot) = usize::try_from(index).ok().and_then(|i| items.get_mut(i)) {
-        let v = std::mem::replace(slot, Value::null());
-        *slot = mark_at(v, rest);
+        mark_slot(slot, rest);
     }
+}
+
+/// Marks in place: the entry keeps its key and its place in the map.
+fn mark_slot(slot: &mut Value, rest: &[PathStep]) {
+    let v = std::mem::replace(slot, Value::null());
+    *slot = mark_at(v, rest);
 }
 
 impl From<bool> for Value {

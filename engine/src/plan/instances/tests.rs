@@ -99,17 +99,10 @@ fn thing(name: &str) -> Value {
     Value::object([("name".to_string(), Value::string(name))])
 }
 
-fn job<'c>(
-    provider: &Arc<Counting>,
-    schema: &'c ResourceSchema,
-    key: &str,
-    config: &str,
-    prior: Option<&str>,
-    targeted: bool,
-) -> Job<'c> {
-    let addr: AbsResourceInstance = format!("t_thing.{key}").parse().unwrap();
-    let prior = prior.map(|name| InstanceState {
-        addr: addr.to_string(),
+/// The object state has for `t_thing.{key}`, named `name`.
+fn prior(key: &str, name: &str) -> InstanceState {
+    InstanceState {
+        addr: format!("t_thing.{key}"),
         provider: "provider[\"corral/t\"]".into(),
         schema_version: 0,
         attributes: serde_json::json!({ "name": name, "id": format!("id-{key}") }),
@@ -118,12 +111,24 @@ fn job<'c>(
         dependencies: Vec::new(),
         create_before_destroy: false,
         status: InstanceStatus::Ready,
-    });
+    }
+}
+
+fn job<'c>(
+    provider: &Arc<Counting>,
+    schema: &'c ResourceSchema,
+    ty: &'c Type,
+    key: &str,
+    config: &str,
+    prior: Option<&'c InstanceState>,
+    targeted: bool,
+) -> Job<'c> {
+    let addr: AbsResourceInstance = format!("t_thing.{key}").parse().unwrap();
     let provider: Arc<dyn Provider> = provider.clone();
     Job {
         provider,
-        type_name: "t_thing".into(),
-        ty: schema.block.ty(),
+        type_name: "t_thing",
+        ty,
         ignore: &IgnoreChanges::None,
         schema,
         lifecycle: decide::Lifecycle::default(),
@@ -142,12 +147,14 @@ fn job<'c>(
 fn a_replacements_create_half_is_planned_in_a_second_batch_call_of_its_chunk() {
     let provider = Counting::new();
     let schema = provider.schema.resources["t_thing"].clone();
+    let ty = schema.block.ty();
+    let (same, renamed, untargeted) = (prior("same", "a"), prior("renamed", "b"), prior("untargeted", "d"));
     let jobs = vec![
-        ((), job(&provider, &schema, "same", "a", Some("a"), true)),
-        ((), job(&provider, &schema, "renamed", "b2", Some("b"), true)),
-        ((), job(&provider, &schema, "new", "c", None, true)),
+        ((), job(&provider, &schema, &ty, "same", "a", Some(&same), true)),
+        ((), job(&provider, &schema, &ty, "renamed", "b2", Some(&renamed), true)),
+        ((), job(&provider, &schema, &ty, "new", "c", None, true)),
         // Outside `--target`: planned for its values, its replacement is not.
-        ((), job(&provider, &schema, "untargeted", "d2", Some("d"), false)),
+        ((), job(&provider, &schema, &ty, "untargeted", "d2", Some(&untargeted), false)),
     ];
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let plans = runtime.block_on(plan_all(jobs, false, 4));

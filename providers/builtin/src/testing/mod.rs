@@ -25,7 +25,7 @@ use corral_core::provider::{
 use corral_core::schema::{BlockSchema, ProviderSchema};
 use corral_core::value::{Path, Type, Value};
 
-use crate::support::{attributes, error, known_equal, millis};
+use crate::support::{attributes, error, into_attributes, known_equal, millis};
 use store::{ObjectStore, StoreError, StoredObject};
 
 const THING: &str = "testing_thing";
@@ -325,18 +325,20 @@ impl Provider for TestingProvider {
             // A destroy: nothing to compute.
             return PlanResponse { planned_state: Some(request.proposed_new_state), ..PlanResponse::default() };
         }
-        let mut planned = attributes(&request.proposed_new_state, block);
+        // The request is ours: its attributes are moved into the plan, not copied.
+        let mut planned = into_attributes(request.proposed_new_state, block);
         let mut requires_replace = Vec::new();
-        match request.prior_state.as_ref().filter(|p| !p.is_null()) {
+        match request.prior_state.filter(|p| !p.is_null()) {
             None => {
                 planned.insert("id".to_string(), Value::Unknown(Type::String));
             }
             Some(prior) => {
-                let prior = attributes(prior, block);
-                let name = planned.get("name").cloned().unwrap_or(Value::Null(Type::String));
-                let prior_name = prior.get("name").cloned().unwrap_or(Value::Null(Type::String));
-                if known_equal(&name, &prior_name) {
-                    planned.insert("id".to_string(), prior.get("id").cloned().unwrap_or(Value::Null(Type::String)));
+                let mut prior = into_attributes(prior, block);
+                let null = Value::Null(Type::String);
+                let name = planned.get("name").unwrap_or(&null);
+                let prior_name = prior.get("name").unwrap_or(&null);
+                if known_equal(name, prior_name) {
+                    planned.insert("id".to_string(), prior.remove("id").unwrap_or(Value::Null(Type::String)));
                 } else {
                     requires_replace.push(Path::attr("name"));
                     planned.insert("id".to_string(), Value::Unknown(Type::String));

@@ -70,3 +70,20 @@ fn update_keeps_computed_and_flags_replacing_attributes() {
     );
     assert_eq!(unknown.requires_replace, vec![Path::attr("cidr")]);
 }
+
+#[test]
+fn owned_attributes_are_the_borrowed_ones() {
+    let value = obj(&[
+        ("cidr", Value::string("10.0.0.0/16").mark_sensitive()),
+        ("name", Value::string("n")),
+        ("extra", Value::string("not in the schema")),
+    ])
+    .mark_sensitive();
+    let block = &schema().block;
+    let owned = into_attributes(value.clone(), block);
+    assert_eq!(owned, attributes(&value, block));
+    assert_eq!(owned.get("cidr"), Some(&Value::string("10.0.0.0/16")));
+    assert_eq!(owned.get("id"), Some(&Value::Null(Type::String)));
+    assert!(!owned.contains_key("extra"));
+    assert!(into_attributes(Value::null(), block).values().all(Value::is_null));
+}

@@ -31,12 +31,17 @@
 //! ~500-digit bounds for every print, which was a quarter of a 10k-instance plan whose
 //! names interpolate `count.index`.
 
+mod arith;
+mod decimal;
+mod parse;
+
 use std::cmp::Ordering;
 use std::fmt;
-use std::str::FromStr;
 
 use bigdecimal::num_bigint::{BigInt, BigUint, Sign};
 use bigdecimal::{BigDecimal, One, ToPrimitive, Zero};
+
+use decimal::shortest_digits;
 
 /// Mantissa bits of literals and arithmetic results (cty's `ParseNumberVal` precision).
 pub(super) const PRECISION: u32 = 512;
@@ -146,98 +151,6 @@ impl Number {
         Some(if *negative { -magnitude } else { magnitude })
     }
 
-    /// Parses a whole decimal of at most 19 digits (`12`, `-3`, `007`): it fits a u64, so
-    /// it is exact at 512 bits.
-    fn parse_word(text: &str) -> Option<Number> {
-        let (negative, digits) = match text.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, text),
-        };
-        if digits.is_empty() || digits.len() > 19 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let magnitude: u64 = digits.parse().ok()?;
-        if magnitude == 0 {
-            return Some(Number::zero(negative, PRECISION));
-        }
-        Some(Number::normalized(negative, BigUint::from(magnitude), 0, PRECISION))
-    }
-
-    /// The shortest decimal that reads back as the float64 `f` (how Go prints a float64,
-    /// and so how Terraform shows functions computed on float64, such as `pow` and `log`),
-    /// rounded to 512 bits like a literal.
-    pub fn from_f64(f: f64) -> Number {
-        if f.is_infinite() {
-            return Number(Repr::Infinity { negative: f < 0.0 });
-        }
-        if f.is_nan() {
-            // NaN has no place in the language; the callers that can produce one (e.g.
-            // `log(-1, 10)`) report an error before converting. Zero is a harmless fallback.
-            return Number::from(0);
-        }
-        // Rust's `Display` of a float is the shortest round-trip decimal, never exponent form.
-        Number::parse(&format!("{f}")).unwrap_or_else(|| Number::from(0))
-    }
-
-    /// A decimal, rounded to 512 bits as a literal would be.
-    pub fn from_big_decimal(d: BigDecimal) -> Number {
-        let (digits, scale) = d.as_bigint_and_exponent();
-        Number::from_decimal_parts(digits.sign() == Sign::Minus, digits.magnitude().clone(), -scale)
-    }
-
-    /// `digits * 10^exponent10`, rounded to 512 bits.
-    fn from_decimal_parts(negative: bool, digits: BigUint, exponent10: i64) -> Number {
-        if digits.is_zero() {
-            return Number::zero(negative, PRECISION);
-        }
-        // Saturate before building powers of ten of absurd size.
-        let magnitude = digits.to_string().len() as i64 + exponent10;
-        if magnitude > MAX_DECIMAL_EXPONENT {
-            return Number(Repr::Infinity { negative });
-        }
-        if magnitude < -MAX_DECIMAL_EXPONENT {
-            return Number::zero(negative, PRECISION);
-        }
-        let ten = BigUint::from(10u32);
-        if exponent10 >= 0 {
-            // 10^k = 5^k * 2^k: keep the power of two in the exponent.
-            let num = digits * BigUint::from(5u32).pow(exponent10 as u32);
-            Number::round(negative, num, &BigUint::one(), exponent10, PRECISION)
-        } else {
-            let den = ten.pow((-exponent10) as u32);
-            Number::round(negative, digits, &den, 0, PRECISION)
-        }
-    }
-
-    /// Parses a decimal literal as HCL writes them (`12`, `1.5`, `1e3`, `-0`, `.5`). No
-    /// surrounding spaces, no `+` sign, no hexadecimal, no underscores (as Terraform's
-    /// `tonumber`). The value is rounded to 512 bits, as cty's `ParseNumberVal`.
-    pub fn parse(text: &str) -> Option<Number> {
-        Number::parse_word(text).or_else(|| Number::parse_general(text))
-    }
-
-    /// [`Number::parse`] without the machine-word shortcut.
-    pub(super) fn parse_general(text: &str) -> Option<Number> {
-        let (negative, body) = match text.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, text),
-        };
-        let valid = !body.is_empty()
-            && body.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '.')
-            && body.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
-        if !valid {
-            return None;
-        }
-        let body = if body.starts_with('.') { format!("0{body}") } else { body.to_string() };
-        let mantissa_end = body.find(['e', 'E']).unwrap_or(body.len());
-        if !body[..mantissa_end].chars().any(|c| c.is_ascii_digit()) || body[..mantissa_end].ends_with('.') {
-            return None;
-        }
-        let d = BigDecimal::from_str(&body).ok()?;
-        let (digits, scale) = d.as_bigint_and_exponent();
-        Some(Number::from_decimal_parts(negative, digits.magnitude().clone(), -scale))
-    }
-
     pub fn to_f64(&self) -> f64 {
         match &self.0 {
             Repr::Infinity { negative: true } => f64::NEG_INFINITY,
@@ -331,167 +244,6 @@ impl Number {
         }
     }
 
-    pub fn add(&self, other: &Number) -> Number {
-        let precision = self.precision().max(other.precision());
-        match (&self.0, &other.0) {
-            (Repr::Infinity { negative: a }, Repr::Infinity { negative: b }) if a != b => {
-                // Go's big.Float panics on Inf - Inf; Terraform never gets here in practice.
-                Number::from(0)
-            }
-            (Repr::Infinity { .. }, _) => self.clone(),
-            (_, Repr::Infinity { .. }) => other.clone(),
-            (
-                Repr::Finite { negative: na, mantissa: ma, exponent: ea, .. },
-                Repr::Finite { negative: nb, mantissa: mb, exponent: eb, .. },
-            ) => {
-                if ma.is_zero() && mb.is_zero() {
-                    return Number::zero(*na && *nb, precision);
-                }
-                if precision >= WORD_PRECISION
-                    && let (Some(a), Some(b)) = (self.word(), other.word())
-                {
-                    return Number::from_word(i128::from(a) + i128::from(b), precision);
-                }
-                if ma.is_zero() {
-                    return Number::round(*nb, mb.clone(), &BigUint::one(), *eb, precision);
-                }
-                if mb.is_zero() {
-                    return Number::round(*na, ma.clone(), &BigUint::one(), *ea, precision);
-                }
-                // When one operand lies wholly below half an ulp of the other, the rounded
-                // sum is the larger one: skip the (possibly huge) alignment shift.
-                let top_a = ea + ma.bits() as i64;
-                let top_b = eb + mb.bits() as i64;
-                let gap = i64::from(precision) + 4;
-                if top_a - gap > top_b && ea - 2 > top_b {
-                    return Number::round(*na, ma.clone(), &BigUint::one(), *ea, precision);
-                }
-                if top_b - gap > top_a && eb - 2 > top_a {
-                    return Number::round(*nb, mb.clone(), &BigUint::one(), *eb, precision);
-                }
-                let base = (*ea).min(*eb);
-                let a = BigInt::from_biguint(sign_of(*na), ma << (ea - base) as u64);
-                let b = BigInt::from_biguint(sign_of(*nb), mb << (eb - base) as u64);
-                let sum = a + b;
-                if sum.is_zero() {
-                    return Number::zero(false, precision);
-                }
-                Number::round(sum.sign() == Sign::Minus, sum.magnitude().clone(), &BigUint::one(), base, precision)
-            }
-        }
-    }
-
-    pub fn sub(&self, other: &Number) -> Number {
-        self.add(&other.neg())
-    }
-
-    pub fn mul(&self, other: &Number) -> Number {
-        let negative = self.sign_bit() != other.sign_bit();
-        let precision = self.precision().max(other.precision());
-        match (&self.0, &other.0) {
-            (Repr::Infinity { .. }, _) | (_, Repr::Infinity { .. }) => Number(Repr::Infinity { negative }),
-            (Repr::Finite { mantissa: ma, exponent: ea, .. }, Repr::Finite { mantissa: mb, exponent: eb, .. }) => {
-                if precision >= WORD_PRECISION
-                    && let (Some(a), Some(b)) = (self.word(), other.word())
-                {
-                    let product = i128::from(a) * i128::from(b);
-                    return if product == 0 {
-                        Number::zero(negative, precision)
-                    } else {
-                        Number::from_word(product, precision)
-                    };
-                }
-                Number::round(negative, ma * mb, &BigUint::one(), ea + eb, precision)
-            }
-        }
-    }
-
-    /// Division; dividing by zero gives an infinity, as Terraform's does.
-    pub fn div(&self, other: &Number) -> Number {
-        let negative = self.sign_bit() != other.sign_bit();
-        let precision = self.precision().max(other.precision());
-        match (&self.0, &other.0) {
-            (Repr::Infinity { .. }, _) => Number(Repr::Infinity { negative }),
-            (_, Repr::Infinity { .. }) => Number::zero(negative, precision),
-            _ if other.is_zero() => Number(Repr::Infinity { negative }),
-            (Repr::Finite { mantissa: ma, exponent: ea, .. }, Repr::Finite { mantissa: mb, exponent: eb, .. }) => {
-                if precision >= WORD_PRECISION
-                    && let (Some(a), Some(b)) = (self.word(), other.word())
-                    && i128::from(a) % i128::from(b) == 0
-                {
-                    let quotient = i128::from(a) / i128::from(b);
-                    return if quotient == 0 {
-                        Number::zero(negative, precision)
-                    } else {
-                        Number::from_word(quotient, precision)
-                    };
-                }
-                Number::round(negative, ma.clone(), mb, ea - eb, precision)
-            }
-        }
-    }
-
-    /// Remainder with the sign of the dividend (`a - b * trunc(a / b)`, as Terraform's);
-    /// `x % 0` is `x`, as Terraform gives. Always `Some`; the `Option` is kept for callers.
-    pub fn rem(&self, other: &Number) -> Option<Number> {
-        match (&self.0, &other.0) {
-            (Repr::Infinity { .. }, _) => Some(self.mul(other)),
-            (_, Repr::Infinity { .. }) => Some(self.clone()),
-            _ if other.is_zero() => Some(self.clone()),
-            _ => {
-                let quotient = self.div(other).trunc();
-                Some(self.sub(&other.mul(&quotient)))
-            }
-        }
-    }
-
-    pub fn neg(&self) -> Number {
-        match &self.0 {
-            Repr::Finite { negative, mantissa, exponent, precision } => Number(Repr::Finite {
-                negative: !negative,
-                mantissa: mantissa.clone(),
-                exponent: *exponent,
-                precision: *precision,
-            }),
-            Repr::Infinity { negative } => Number(Repr::Infinity { negative: !negative }),
-        }
-    }
-
-    pub fn abs(&self) -> Number {
-        if self.sign_bit() { self.neg() } else { self.clone() }
-    }
-
-    /// Rounds toward negative infinity.
-    pub fn floor(&self) -> Number {
-        self.to_integer(|negative, inexact| negative && inexact)
-    }
-
-    /// Rounds toward positive infinity.
-    pub fn ceil(&self) -> Number {
-        self.to_integer(|negative, inexact| !negative && inexact)
-    }
-
-    /// Drops the fractional part.
-    pub fn trunc(&self) -> Number {
-        self.to_integer(|_, _| false)
-    }
-
-    /// The integer part, moved one away from zero when `away(negative, had_fraction)`.
-    fn to_integer(&self, away: impl Fn(bool, bool) -> bool) -> Number {
-        match &self.0 {
-            Repr::Finite { negative, mantissa, exponent, precision } if *exponent < 0 => {
-                let shift = (-*exponent) as u64;
-                let mut int = mantissa >> shift;
-                let inexact = !mantissa.is_zero();
-                if away(*negative, inexact) {
-                    int += 1u32;
-                }
-                Number::round(*negative, int, &BigUint::one(), 0, *precision)
-            }
-            _ => self.clone(),
-        }
-    }
-
     pub fn is_infinite(&self) -> bool {
         matches!(self.0, Repr::Infinity { .. })
     }
@@ -524,106 +276,12 @@ impl Number {
     }
 }
 
-fn sign_of(negative: bool) -> Sign {
-    if negative { Sign::Minus } else { Sign::Plus }
-}
-
 /// `m * 2^e` in f64 (exact while the result is a normal float).
 fn scale2(m: f64, e: i64) -> f64 {
     let e = e.clamp(-2200, 2200) as i32;
     // Two steps so that neither power of two overflows on its own.
     let half = e / 2;
     m * 2f64.powi(half) * 2f64.powi(e - half)
-}
-
-/// A decimal as Go's `math/big` decimal: the digits without trailing zeros, and the
-/// position of the decimal point (`0.digits * 10^point`).
-struct Decimal {
-    digits: Vec<u8>,
-    point: i64,
-}
-
-impl Decimal {
-    /// `mantissa * 2^exponent`, exactly.
-    fn new(mantissa: &BigUint, exponent: i64) -> Decimal {
-        let (text, fraction_digits) = if exponent >= 0 {
-            ((mantissa << exponent as u64).to_string(), 0i64)
-        } else {
-            let k = -exponent;
-            ((mantissa * BigUint::from(5u32).pow(k as u32)).to_string(), k)
-        };
-        let mut digits = text.into_bytes();
-        let point = digits.len() as i64 - fraction_digits;
-        while digits.last() == Some(&b'0') {
-            digits.pop();
-        }
-        Decimal { digits, point }
-    }
-
-    fn at(&self, i: usize) -> u8 {
-        self.digits.get(i).copied().unwrap_or(b'0')
-    }
-
-    fn round_down(&mut self, n: usize) {
-        self.digits.truncate(n);
-        while self.digits.last() == Some(&b'0') {
-            self.digits.pop();
-        }
-    }
-
-    fn round_up(&mut self, n: usize) {
-        self.digits.truncate(n);
-        while let Some(last) = self.digits.last_mut() {
-            if *last < b'9' {
-                *last += 1;
-                return;
-            }
-            self.digits.pop();
-        }
-        // All nines: 0.999 → 1.0
-        self.digits.push(b'1');
-        self.point += 1;
-    }
-
-    fn round(&mut self, n: usize) {
-        let up = match self.digits.get(n) {
-            Some(b'5') if n + 1 == self.digits.len() => n > 0 && (self.digits[n - 1] - b'0') % 2 == 1,
-            Some(d) => *d >= b'5',
-            None => false,
-        };
-        if up { self.round_up(n) } else { self.round_down(n) }
-    }
-
-    /// Go's `roundShortest`: the fewest digits that still read back as the float
-    /// `mantissa * 2^exponent` of `precision` bits.
-    fn round_shortest(&mut self, mantissa: &BigUint, exponent: i64, precision: u32) {
-        if self.digits.is_empty() {
-            return;
-        }
-        // Scale the mantissa to precision + 1 bits, so that its last bit is half an ulp.
-        let bits = mantissa.bits() as i64;
-        let shift = bits - (i64::from(precision) + 1);
-        let (m, e) = if shift < 0 {
-            (mantissa << (-shift) as u64, exponent + shift)
-        } else {
-            (mantissa >> shift as u64, exponent + shift)
-        };
-        let lower = Decimal::new(&(&m - 1u32), e);
-        let upper = Decimal::new(&(&m + 1u32), e);
-        // The bounds are outputs only when the mantissa is even (ties round to it).
-        let inclusive = !m.bit(1);
-        for i in 0..self.digits.len() {
-            let (l, d, u) = (lower.at(i), self.digits[i], upper.at(i));
-            let ok_down = l != d || inclusive && i + 1 == lower.digits.len();
-            let ok_up = d != u && (inclusive || d + 1 < u || i + 1 < upper.digits.len());
-            match (ok_down, ok_up) {
-                (true, true) => return self.round(i + 1),
-                (true, false) => return self.round_down(i + 1),
-                (false, true) => return self.round_up(i + 1),
-                (false, false) => {}
-            }
-        }
-    }
 }
 
 impl From<i64> for Number {
@@ -726,35 +384,11 @@ impl fmt::Display for Number {
     }
 }
 
-/// The digits of `mantissa * 2^exponent` (non-zero, not negative), as few as read back as
-/// the same float of `precision` bits.
-fn shortest_digits(mantissa: &BigUint, exponent: i64, precision: u32) -> String {
-    let mut d = Decimal::new(mantissa, exponent);
-    d.round_shortest(mantissa, exponent, precision);
-    let mut out = String::new();
-    if d.point > 0 {
-        let whole = (d.point as usize).min(d.digits.len());
-        out.extend(d.digits[..whole].iter().map(|&b| b as char));
-        out.extend(std::iter::repeat_n('0', d.point as usize - whole));
-    } else {
-        out.push('0');
-    }
-    let fraction = d.digits.len() as i64 - d.point;
-    if fraction > 0 {
-        out.push('.');
-        for i in 0..fraction {
-            let at = d.point + i;
-            out.push(if at < 0 { '0' } else { d.at(at as usize) as char });
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 impl Number {
     /// [`Number`]'s text without the machine-word shortcut, for tests that hold the
     /// shortcuts to the general path.
-    pub(super) fn general_text(&self) -> String {
+    pub(in crate::value) fn general_text(&self) -> String {
         match &self.0 {
             Repr::Finite { negative, mantissa, exponent, precision } if !mantissa.is_zero() => {
                 let sign = if *negative { "-" } else { "" };
