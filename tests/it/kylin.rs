@@ -110,3 +110,32 @@ fn the_example_applies_and_plans_empty() {
     let plan = run(&w, &["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
 }
+
+/// `examples/analytics` (issue 13's acceptance): a Kyligence stack and a three-node Kylin
+/// cluster placed on it (one job node, two query nodes behind the load balancer, read/write
+/// separation) apply, then plan empty.
+#[test]
+fn the_analytics_example_places_kylin_on_a_stack_and_plans_empty() {
+    let w = Workdir::new();
+    crate::support::copy_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/analytics"), w.path());
+    let _ = std::fs::remove_dir_all(w.path().join(".corral"));
+    ok(&w, &["apply", "--auto-approve"]);
+    let plan = run(&w, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+
+    let show = ok(&w, &["show", "-json"]);
+    let state: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
+    let instances = state["instances"].as_array().cloned().unwrap_or_default();
+    let attrs = |addr: &str| {
+        let found = instances.iter().find(|i| i["addr"] == addr).map(|i| i["attributes"].clone());
+        found.unwrap_or_else(|| panic!("no {addr} in {state}"))
+    };
+    let (stack, kylin) = (attrs("kyligence_stack.analytics"), attrs("kylin_cluster.analytics"));
+    assert_eq!(kylin["placement_id"], stack["id"], "the Kylin nodes run on the stack");
+    let modes: Vec<&str> = kylin["node"].as_array().unwrap().iter().filter_map(|n| n["mode"].as_str()).collect();
+    assert_eq!(modes, ["job", "query", "query"]);
+    assert_eq!(ok(&w, &["output", "-json", "sales_rows"]).stdout.trim(), "\"10000\"", "KAP answers");
+    assert_eq!(clusters(&w).len(), 1);
+    let fmt = run(&w, &["fmt", "--check"]);
+    assert_eq!(fmt.code, 0, "the example is formatted:\n{}{}", fmt.stdout, fmt.stderr);
+}
