@@ -139,3 +139,58 @@ fn the_analytics_example_places_kylin_on_a_stack_and_plans_empty() {
     let fmt = run(&w, &["fmt", "--check"]);
     assert_eq!(fmt.code, 0, "the example is formatted:\n{}{}", fmt.stdout, fmt.stderr);
 }
+
+/// A rolling restart killed (SIGKILL) after its first node: the next plan restarts only the
+/// nodes left, in order, and the next apply finishes it.
+#[test]
+fn a_rolling_restart_killed_half_way_plans_only_the_nodes_left() {
+    let w = Workdir::fixture("kylin/cluster");
+    ok(&w, &["apply", "--auto-approve"]);
+    // Ten sandbox seconds per real second: each restart (30 s) takes about three seconds.
+    let slow = |args: &[&str]| {
+        let mut command = w.command(args);
+        command.env(corral_sandbox::TIME_SCALE_VAR, "10").env_remove(corral_sandbox::FAULTS_VAR);
+        command
+    };
+    let restarted =
+        |node: &serde_json::Value| node["RunningProperties"].as_str().is_some_and(|p| p.contains("max-return-rows=10"));
+    let nodes = || {
+        let out = slow(&["sandbox", "inspect", "--json"]).output().unwrap();
+        let all: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let cluster = all.into_iter().find(|o| o["type"] == "kylin_cluster").expect("the cluster");
+        cluster["attributes"]["Nodes"].as_array().cloned().unwrap_or_default()
+    };
+    let mut child = slow(&["apply", "--auto-approve", "--var", "max_rows=10"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let now = nodes();
+        if now.iter().filter(|n| restarted(n)).count() == 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no node restarted: {now:?}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child.kill().unwrap(); // SIGKILL
+    let _ = child.wait();
+    let done: Vec<String> =
+        nodes().iter().filter(|n| restarted(n)).filter_map(|n| n["Address"].as_str().map(str::to_string)).collect();
+    assert_eq!(done, ["kylin-query-1:7070"], "query nodes go first");
+
+    let plan = ok(&w, &["plan", "--var", "max_rows=10"]);
+    assert!(
+        !plan.stdout.contains("restart kylin-query-1:7070"),
+        "the restarted node is not restarted again:\n{}",
+        plan.stdout
+    );
+    let q2 = plan.stdout.find("restart kylin-query-2:7070 (query)").expect(&plan.stdout);
+    let j1 = plan.stdout.find("restart kylin-job-1:7070 (job").expect(&plan.stdout);
+    assert!(q2 < j1, "{}", plan.stdout);
+    ok(&w, &["apply", "--auto-approve", "--var", "max_rows=10"]);
+    assert!(nodes().iter().all(restarted), "every node runs the new properties");
+    let settled = run(&w, &["plan", "--detailed-exitcode", "--var", "max_rows=10"]);
+    assert_eq!(settled.code, 0, "{}\n{}", settled.stdout, settled.stderr);
+}
