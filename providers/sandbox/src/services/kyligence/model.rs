@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use corral_api_kyligence::stack::{Operation, Stack as ApiStack, StepRecord};
+use corral_api_kyligence::stack::Stack as ApiStack;
 use corral_api_kyligence::status::{STATUS_DELETED, STATUS_STOPPED};
 use serde::{Deserialize, Serialize};
 
@@ -16,40 +16,16 @@ pub const BUCKETS: &str = "kyligence.buckets";
 pub const DATABASES: &str = "kyligence.databases";
 pub const CLIENT_TOKENS: &str = "kyligence.client_tokens";
 
+/// A stored stack: the API's shape (`api`, flattened, so the record is the answer plus a few
+/// fields) and what only the service keeps. It derefs to the API shape: the service reads and
+/// moves the stack through the same fields it answers with.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Stack {
-    pub stack_id: String,
+    #[serde(flatten)]
+    pub api: ApiStack,
     #[serde(rename = "AccountId")]
     pub account: String,
-    pub stack_name: String,
-    pub stack_status: String,
-    pub desired_state: String,
-    pub vpc_id: String,
-    pub subnet_id: String,
-    pub kap_version: String,
-    pub master_instance_type: String,
-    pub master_count: u32,
-    pub core_instance_type: String,
-    pub core_count: u32,
-    pub task_instance_type: String,
-    pub task_count: u32,
-    pub running_nodes: u32,
-    pub s3_bucket: String,
-    pub rds_id: String,
-    pub rds_endpoint: String,
-    pub load_balancer_dns: String,
-    #[serde(default)]
-    pub operation: Option<Operation>,
-    #[serde(default)]
-    pub failure_reason: Option<String>,
-    #[serde(default)]
-    pub step_log: Vec<StepRecord>,
-    #[serde(default)]
-    pub last_backup: Option<String>,
-    #[serde(default)]
-    pub client_token: Option<String>,
-    pub create_time: DateTime<Utc>,
     /// What KAP holds on the nodes' local disks (its configuration and working state);
     /// `None` when there are no nodes or KAP is not installed or restored yet.
     #[serde(default)]
@@ -83,6 +59,19 @@ pub struct Backup {
     pub local: KapLocal,
 }
 
+impl std::ops::Deref for Stack {
+    type Target = ApiStack;
+    fn deref(&self) -> &ApiStack {
+        &self.api
+    }
+}
+
+impl std::ops::DerefMut for Stack {
+    fn deref_mut(&mut self) -> &mut ApiStack {
+        &mut self.api
+    }
+}
+
 impl Stack {
     pub fn is_deleted(&self) -> bool {
         self.stack_status == STATUS_DELETED
@@ -111,33 +100,7 @@ impl Stack {
 
     /// The stack as the API answers it.
     pub fn view(&self) -> ApiStack {
-        ApiStack {
-            stack_id: self.stack_id.clone(),
-            stack_name: self.stack_name.clone(),
-            stack_status: self.stack_status.clone(),
-            desired_state: self.desired_state.clone(),
-            vpc_id: self.vpc_id.clone(),
-            subnet_id: self.subnet_id.clone(),
-            kap_version: self.kap_version.clone(),
-            master_instance_type: self.master_instance_type.clone(),
-            master_count: self.master_count,
-            core_instance_type: self.core_instance_type.clone(),
-            core_count: self.core_count,
-            task_instance_type: self.task_instance_type.clone(),
-            task_count: self.task_count,
-            running_nodes: self.running_nodes,
-            s3_bucket: self.s3_bucket.clone(),
-            rds_id: self.rds_id.clone(),
-            rds_endpoint: self.rds_endpoint.clone(),
-            load_balancer_dns: self.load_balancer_dns.clone(),
-            kap_url: format!("http://{}:7070/kylin", self.load_balancer_dns),
-            operation: self.operation.clone(),
-            failure_reason: self.failure_reason.clone(),
-            step_log: self.step_log.clone(),
-            last_backup: self.last_backup.clone(),
-            client_token: self.client_token.clone(),
-            create_time: self.create_time,
-        }
+        ApiStack { kap_url: format!("http://{}:7070/kylin", self.load_balancer_dns), ..self.api.clone() }
     }
 }
 
