@@ -12,6 +12,7 @@ pub mod kmr;
 pub mod kyligence;
 pub mod kylin;
 pub mod mrs;
+mod records;
 pub mod vpc;
 
 /// Every service the sandbox hosts, routed by [`Service::name`] (the SigV4 service name).
