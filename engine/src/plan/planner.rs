@@ -317,6 +317,8 @@ impl<'a> Planner<'a> {
     }
 
     fn finish(mut self) -> PlanOutcome {
+        // A provider that died fails every later call the same way: say so once.
+        self.diags = std::mem::take(&mut self.diags).merge_repeats();
         if self.diags.has_errors() {
             return PlanOutcome {
                 plan: None,
