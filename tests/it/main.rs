@@ -12,6 +12,7 @@ mod import;
 mod init;
 mod kmr;
 mod kmr_import;
+mod kmr_rules;
 mod kyligence;
 mod lifecycle;
 mod limits;
