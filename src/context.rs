@@ -65,18 +65,26 @@ impl Context {
     /// Loads the configuration and builds its graph, printing every diagnostic; fails if
     /// any is an error.
     pub(crate) fn load(&self) -> anyhow::Result<Loaded> {
-        self.load_inner(false)
+        self.load_inner(false, Vec::new())
     }
 
     /// [`Context::load`] for a command that will call the providers: the plugins the
     /// configuration uses start launching as soon as it is parsed, so their start-up
     /// overlaps building the graph and reading the state instead of following them.
     pub(crate) fn load_for_providers(&self) -> anyhow::Result<Loaded> {
-        self.load_inner(true)
+        self.load_inner(true, Vec::new())
     }
 
-    fn load_inner(&self, start_plugins: bool) -> anyhow::Result<Loaded> {
-        let (config, mut diags) = config::load_dir(&self.root, &LoadOptions::default());
+    /// [`Context::load_for_providers`] for `corral init`, whose `-backend-config` files are
+    /// not configuration even when they lie in the configuration directory.
+    pub(crate) fn load_for_init(&self, backend_files: Vec<PathBuf>) -> anyhow::Result<Loaded> {
+        self.load_inner(true, backend_files)
+    }
+
+    fn load_inner(&self, start_plugins: bool, mut skip_files: Vec<PathBuf>) -> anyhow::Result<Loaded> {
+        // Backend settings files an earlier `init` was given are not configuration either.
+        skip_files.extend(crate::backend::settings_files(&self.root, &self.data_dir));
+        let (config, mut diags) = config::load_dir(&self.root, &LoadOptions { skip_files });
         if start_plugins && !diags.has_errors() {
             self.start_plugins(&config);
         }

@@ -62,11 +62,24 @@ pub(crate) struct BackendRecord {
     pub version: u32,
     pub backend: BackendSettings,
     pub block: Option<BackendSettings>,
+    /// The names of the `-backend-config` files that lie in the configuration directory:
+    /// settings, never configuration, so no later command loads them as such.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings_files: Vec<String>,
 }
 
 impl BackendRecord {
     pub(crate) fn new(backend: BackendSettings, block: Option<BackendSettings>) -> BackendRecord {
-        BackendRecord { version: RECORD_VERSION, backend, block }
+        BackendRecord { version: RECORD_VERSION, backend, block, settings_files: Vec::new() }
+    }
+}
+
+/// The files of the configuration directory `root` that are backend settings: those the
+/// record names (a missing or unreadable record names none; opening the backend reports it).
+pub(crate) fn settings_files(root: &Path, data_dir: &Path) -> Vec<std::path::PathBuf> {
+    match read_record(data_dir) {
+        Ok(Some(record)) => record.settings_files.iter().map(|name| root.join(name)).collect(),
+        _ => Vec::new(),
     }
 }
 

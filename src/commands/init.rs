@@ -34,7 +34,7 @@ pub(crate) struct Setting {
 }
 
 pub(crate) async fn run(ctx: &Context, args: &InitArgs) -> anyhow::Result<i32> {
-    let mut loaded = ctx.load_for_providers()?;
+    let mut loaded = ctx.load_for_init(settings_files(ctx, &args.backend_config))?;
     let mut diags = Diagnostics::new();
 
     if args.backend {
@@ -137,7 +137,7 @@ fn backend_settings(
     }
     for item in given {
         match item.split_once('=') {
-            Some((key, value)) if !key.trim().is_empty() && !key.contains(['/', '\\', '.']) => {
+            Some((key, value)) if is_pair(item) => {
                 let value = serde_json::Value::String(value.to_string());
                 settings.insert(key.trim().to_string(), Setting { value, origin: Origin::CommandLine });
             }
@@ -148,6 +148,16 @@ fn backend_settings(
         }
     }
     (kind, settings, block.map(|b| b.span))
+}
+
+/// The `--backend-config` items that name files (not `KEY=VALUE` pairs), as paths.
+pub(crate) fn settings_files(ctx: &Context, given: &[String]) -> Vec<std::path::PathBuf> {
+    given.iter().filter(|item| !is_pair(item)).map(|item| ctx.work_dir.join(item)).collect()
+}
+
+/// Whether a `--backend-config` item is a `KEY=VALUE` pair rather than a file name.
+fn is_pair(item: &str) -> bool {
+    item.split_once('=').is_some_and(|(key, _)| !key.trim().is_empty() && !key.contains(['/', '\\', '.']))
 }
 
 /// A `--backend-config` file: `name = value` lines, each a constant.
@@ -163,7 +173,10 @@ fn read_settings_file(
             return None;
         }
     };
-    let file = sources.add(path.to_path_buf(), text.clone());
+    // Shown as the configuration loader shows files: relative to the working directory.
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let shown = path.strip_prefix(&cwd).map_or_else(|_| path.to_path_buf(), Path::to_path_buf);
+    let file = sources.add(shown, text.clone());
     let body = match hcl_edit::parser::parse_body(&text) {
         Ok(body) => body,
         Err(e) => {

@@ -80,7 +80,8 @@ pub(crate) async fn set_up(
             return Ok(());
         }
     }
-    let record = BackendRecord::new(wanted, found.as_ref().map(backend::block::BackendBlock::settings));
+    let mut record = BackendRecord::new(wanted, found.as_ref().map(backend::block::BackendBlock::settings));
+    record.settings_files = in_config_dir(ctx, &super::init::settings_files(ctx, &args.backend_config));
     backend::write_record(&ctx.data_dir, &record)?;
     let workspace = ctx.workspace();
     if kind == "local" {
@@ -106,4 +107,20 @@ async fn holds_state(store: &dyn StateStore) -> anyhow::Result<bool> {
         }
     }
     Ok(false)
+}
+
+/// The names of those `files` that lie in the configuration directory (the only ones the
+/// configuration loader could mistake for configuration).
+fn in_config_dir(ctx: &Context, files: &[std::path::PathBuf]) -> Vec<String> {
+    let Ok(root) = ctx.root.canonicalize() else { return Vec::new() };
+    let mut names: Vec<String> = files
+        .iter()
+        .filter_map(|file| {
+            let file = file.canonicalize().ok()?;
+            (file.parent() == Some(root.as_path())).then(|| file.file_name()?.to_str().map(str::to_string)).flatten()
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }

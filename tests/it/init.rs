@@ -71,6 +71,26 @@ fn backend_settings_the_local_backend_does_not_take_are_refused_wherever_given()
 }
 
 #[test]
+fn a_backend_config_file_beside_the_configuration_is_not_configuration() {
+    let w = Workdir::fixture("tf_habits");
+    // Terraform's common layout: the settings file in the configuration directory, named
+    // `*.hcl` (Terraform loads only `*.tf`; Corral loads `*.hcl` too, except this file).
+    w.write("backend.hcl", "# settings for prod\nworkspace_dir = \"envs\"\n");
+    let out = w.corral(&["init", "-backend-config=backend.hcl"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let err = squeezed(&out.stderr);
+    assert!(err.contains("takes no `workspace_dir`") && err.contains("backend.hcl:2:"), "{}", out.stderr);
+    assert!(!err.contains("Unsupported argument"), "read as configuration: {}", out.stderr);
+
+    // A broken settings file is reported once, as a settings file.
+    w.write("backend.hcl", "workspace_dir = \n");
+    let out = w.corral(&["init", "-backend-config=backend.hcl"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stderr.matches("× invalid expression").count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("at backend.hcl:1:"), "shown as the configuration's files are: {}", out.stderr);
+}
+
+#[test]
 fn a_provider_nobody_provides_fails_init_at_its_first_use() {
     let w = Workdir::new();
     w.write("main.hcl", "variable \"x\" {}\n\nresource \"nosuch_thing\" \"a\" {\n  name = \"a\"\n}\n");

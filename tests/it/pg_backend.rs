@@ -298,3 +298,25 @@ fn pg_settings_come_from_backend_config_and_the_environment() {
     let rows = db.sql("SELECT count(*) FROM from_file.instances");
     assert_eq!(rows[0].get::<_, i64>(0), 1);
 }
+
+#[test]
+fn a_backend_config_file_in_the_configuration_directory_is_never_loaded_as_configuration() {
+    let Some(db) = TestDatabase::create() else { return };
+    let w = Workdir::new();
+    w.write(
+        "main.hcl",
+        "terraform {\n  backend \"pg\" {}\n}\n\nresource \"testing_thing\" \"a\" {\n  name = \"a\"\n}\n",
+    );
+    // Terraform's layout: `terraform init -backend-config=prod.backend.hcl`, the file beside
+    // the `*.tf` files (which Terraform alone loads).
+    w.write("prod.backend.hcl", &format!("conn_str    = \"{}\"\nschema_name = \"from_hcl\"\n", db.conn_str));
+    let out = w.ok(&["init", "-backend-config=prod.backend.hcl"]);
+    assert!(out.stdout.contains("successfully initialized"), "{}", out.stdout);
+    // Later commands do not read it as configuration either.
+    w.ok(&["apply", "-auto-approve"]);
+    let rows = db.sql("SELECT count(*) FROM from_hcl.instances");
+    assert_eq!(rows[0].get::<_, i64>(0), 1);
+    let out = w.corral(&["plan", "-detailed-exitcode"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    w.ok(&["validate"]);
+}

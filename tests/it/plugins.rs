@@ -126,13 +126,19 @@ resource "testing_thing" "quick" {
 }
 
 resource "testing_thing" "slow" {
-  name     = "slow"
+  count    = 3
+  name     = "slow-${count.index}"
+  delay_ms = 20000
+}
+
+resource "testing_thing" "slower" {
+  name     = "slower"
   delay_ms = 20000
 }
 
 resource "testing_thing" "after" {
   name    = "after"
-  payload = testing_thing.slow.id
+  payload = testing_thing.slow[0].id
 }
 "#;
     w.write("main.hcl", config);
@@ -148,7 +154,8 @@ resource "testing_thing" "after" {
         let names: BTreeSet<String> =
             w.objects().iter().filter_map(|o| o["attributes"]["name"].as_str().map(str::to_string)).collect();
         let plugins = children(corral);
-        if names.len() >= 5 && names.contains("slow") && !plugins.is_empty() {
+        let slow = ["slow-0", "slow-1", "slow-2", "slower"].iter().all(|n| names.contains(*n));
+        if names.len() >= 8 && slow && !plugins.is_empty() {
             break plugins[0];
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -162,6 +169,16 @@ resource "testing_thing" "after" {
     let all = format!("{stdout}\n{stderr}");
     assert!(all.contains("provider `testing` exited unexpectedly (signal 9)"), "{all}");
     assert!(all.contains("state keeps everything completed"), "{all}");
+    // Four operations were in flight on the dead plugin: each instance's line says it
+    // failed, and the error itself is one diagnostic pointing at both resources.
+    for failed in ["testing_thing.slow[0]", "testing_thing.slow[1]", "testing_thing.slow[2]", "testing_thing.slower"] {
+        assert!(
+            all.contains(&format!("✗ {failed}: provider `testing` exited")),
+            "{failed} is not reported as failed:\n{all}"
+        );
+    }
+    assert_eq!(all.matches("× provider `testing` exited unexpectedly").count(), 1, "{all}");
+    assert!(all.contains("also here"), "the diagnostic points at one resource only:\n{all}");
     assert!(elapsed_ok(started), "corral waited for the dead plugin's full delay");
 
     // Everything finished before the kill is in state.
@@ -180,7 +197,7 @@ resource "testing_thing" "after" {
         w.objects().iter().filter_map(|o| o["attributes"]["name"].as_str().map(str::to_string)).collect();
     let unique: BTreeSet<&String> = names.iter().collect();
     assert_eq!(names.len(), unique.len(), "duplicated objects: {names:?}");
-    assert_eq!(unique.len(), 6, "{names:?}");
+    assert_eq!(unique.len(), 9, "{names:?}");
     let (code, stdout, _) = run(out_of_process(&w, &["plan", "--detailed-exitcode"]));
     assert_eq!(code, 0, "{stdout}");
 }

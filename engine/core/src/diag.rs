@@ -83,7 +83,7 @@ impl SourceMap {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Severity {
     Error,
     Warning,
@@ -205,6 +205,45 @@ impl Diagnostics {
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.0.iter().filter(|d| d.is_error())
     }
+
+    /// Folds diagnostics that say the same thing (severity, summary, detail, help, attribute)
+    /// into the first of them, whose labels gain the others' locations. A provider that dies
+    /// fails every call it was serving with one and the same error; the user should read it
+    /// once, pointing at every place it concerns, not once per instance.
+    pub fn merge_repeats(self) -> Diagnostics {
+        type Key = (Severity, String, Option<String>, Option<String>, Option<String>);
+        let key = |d: &Diagnostic| -> Key {
+            (
+                d.severity,
+                d.summary.clone(),
+                d.detail.clone(),
+                d.help.clone(),
+                d.attribute.as_ref().map(|p| p.to_string()),
+            )
+        };
+        let mut out: Vec<Diagnostic> = Vec::with_capacity(self.0.len());
+        let mut seen: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
+        for d in self.0 {
+            let Some(&first) = seen.get(&key(&d)) else {
+                seen.insert(key(&d), out.len());
+                out.push(d);
+                continue;
+            };
+            let kept = &mut out[first];
+            let more = d.span.map(|s| (s, "also here".to_string())).into_iter().chain(d.labels);
+            for (span, text) in more {
+                let known = kept.span == Some(span) || kept.labels.iter().any(|(s, _)| *s == span);
+                if !known {
+                    if kept.span.is_none() {
+                        kept.span = Some(span);
+                    } else {
+                        kept.labels.push((span, text));
+                    }
+                }
+            }
+        }
+        Diagnostics(out)
+    }
 }
 
 impl From<Diagnostic> for Diagnostics {
@@ -226,5 +265,30 @@ impl<'a> IntoIterator for &'a Diagnostics {
     type IntoIter = std::slice::Iter<'a, Diagnostic>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_diagnostics_fold_into_one_with_every_location() {
+        let at = |start: usize| Span::new(FileId(0), start..start + 1);
+        let crash = || Diagnostic::error("provider `p` exited unexpectedly (signal 9)");
+        let diags = Diagnostics(vec![
+            crash().with_span(at(0)),
+            Diagnostic::error("something else").with_span(at(0)),
+            crash().with_span(at(0)),
+            crash().with_span(at(5)),
+            crash(),
+            Diagnostic::warning("provider `p` exited unexpectedly (signal 9)"),
+        ])
+        .merge_repeats();
+        assert_eq!(diags.len(), 3, "{diags:?}");
+        assert_eq!(diags.0[0].span, Some(at(0)));
+        assert_eq!(diags.0[0].labels, vec![(at(5), "also here".to_string())]);
+        assert_eq!(diags.0[1].summary, "something else");
+        assert_eq!(diags.0[2].severity, Severity::Warning);
     }
 }

@@ -12,11 +12,36 @@ pub struct BlockSchema {
     pub blocks: BTreeMap<String, NestedBlockSchema>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Which attributes name the remote object(s) a resource stands for, when two resources
+    /// with the same values would clash (a rule a security group holds once): the planner
+    /// refuses two planned objects with one identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+}
+
+/// The attributes that together name a remote object: see [`BlockSchema::identity`].
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Identity {
+    /// Top-level attributes whose values, all together, are the identity.
+    pub attributes: Vec<String>,
+    /// A list or set attribute each element of which is one remote object of its own (with
+    /// the `attributes`): KMR's `cidrs`, one security group entry per CIDR block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub each_of: Option<String>,
 }
 
 impl BlockSchema {
     pub fn new() -> BlockSchema {
-        BlockSchema { attributes: BTreeMap::new(), blocks: BTreeMap::new(), description: None }
+        BlockSchema { attributes: BTreeMap::new(), blocks: BTreeMap::new(), description: None, identity: None }
+    }
+
+    /// Declares the resource's [`Identity`].
+    pub fn identity(mut self, attributes: &[&str], each_of: Option<&str>) -> BlockSchema {
+        self.identity = Some(Identity {
+            attributes: attributes.iter().map(|a| a.to_string()).collect(),
+            each_of: each_of.map(str::to_string),
+        });
+        self
     }
 
     pub fn attr(mut self, name: &str, attribute: AttributeSchema) -> BlockSchema {

@@ -264,7 +264,9 @@ impl Walker<'_> {
                 }
             }
         }
-        let mut diagnostics = std::mem::take(&mut *lock(&self.diags));
+        // A provider that died fails every operation it was serving with the same error:
+        // told once, pointing at every resource it concerns.
+        let mut diagnostics = std::mem::take(&mut *lock(&self.diags)).merge_repeats();
         if let Err(e) = self.input.sink.commit(vec![StateChange::SetOutputs(outputs.clone())]).await {
             diagnostics.push(Diagnostic::error("Cannot record outputs in state").with_detail(e.to_string()));
         }

@@ -16,14 +16,19 @@ use crate::addr::ModulePath;
 use crate::diag::{Diagnostic, Diagnostics, SourceMap};
 
 #[derive(Clone, Debug, Default)]
-pub struct LoadOptions {}
+pub struct LoadOptions {
+    /// Files of the root directory that are not configuration although named like it: those
+    /// `corral init -backend-config=FILE` reads (Terraform loads only `*.tf`, so a
+    /// `backend.hcl` beside the configuration is a common layout).
+    pub skip_files: Vec<PathBuf>,
+}
 
 /// Loads every `*.hcl` and `*.tf` file of `dir` as the root module, and every module it
 /// calls with a local `source`, recursively. Always returns a configuration (possibly
 /// partial) and every diagnostic found.
 pub fn load_dir(dir: &Path, options: &LoadOptions) -> (Config, Diagnostics) {
-    let _ = options;
     let mut loader = Loader {
+        skip_files: options.skip_files.iter().map(|f| f.canonicalize().unwrap_or_else(|_| normalize(f))).collect(),
         sources: SourceMap::default(),
         diags: Diagnostics::new(),
         cwd: std::env::current_dir().ok(),
@@ -41,6 +46,8 @@ pub fn load_dir(dir: &Path, options: &LoadOptions) -> (Config, Diagnostics) {
 }
 
 struct Loader {
+    /// [`LoadOptions::skip_files`], canonical.
+    skip_files: Vec<PathBuf>,
     sources: SourceMap,
     diags: Diagnostics,
     cwd: Option<PathBuf>,
@@ -60,7 +67,15 @@ impl Loader {
     fn load_module(&mut self, dir: &Path, path: ModulePath, ancestors: &mut Vec<(PathBuf, ModulePath)>) -> Module {
         let mut module = Module { path: path.clone(), dir: dir.to_path_buf(), ..Module::default() };
         let (files, unreadable) = match config_files(dir) {
-            Ok(found) => found,
+            Ok((mut files, unreadable)) => {
+                if path.is_root() && !self.skip_files.is_empty() {
+                    files.retain(|f| {
+                        let canonical = f.canonicalize().unwrap_or_else(|_| f.clone());
+                        !self.skip_files.contains(&canonical)
+                    });
+                }
+                (files, unreadable)
+            }
             Err(err) => {
                 self.diags.push(
                     Diagnostic::error(format!("cannot read configuration directory `{}`", self.display(dir).display()))

@@ -12,6 +12,7 @@ mod decide;
 mod destroy;
 pub mod format;
 mod generate;
+mod identity;
 mod import;
 mod instances;
 mod locate;

@@ -329,6 +329,25 @@ impl<'a> Planner<'a> {
     }
 
     fn finish(mut self) -> PlanOutcome {
+        // Even when a provider refused one of the two already (an entry the remote side
+        // holds), for this error names the other resource.
+        {
+            // One schema look-up per resource, not per instance.
+            let mut declared = HashMap::new();
+            for change in self.changes.values() {
+                let resource = change.addr.config_resource();
+                if let std::collections::hash_map::Entry::Vacant(slot) = declared.entry(resource) {
+                    let identity = self.resource_schema(slot.key()).and_then(|s| s.block.identity);
+                    slot.insert(identity);
+                }
+            }
+            let identities = super::identity::check(self.input.config, self.changes.values(), |addr| {
+                declared.get(&addr.config_resource()).cloned().flatten()
+            });
+            self.diags.extend(identities);
+        }
+        // A provider that died fails every later call the same way: say so once.
+        self.diags = std::mem::take(&mut self.diags).merge_repeats();
         if self.diags.has_errors() {
             return PlanOutcome {
                 plan: None,

@@ -37,7 +37,7 @@ pub fn registry() -> TypeRegistry {
             Arc::new(network::vpc::Vpc),
             Arc::new(network::subnet::Subnet),
             Arc::new(network::security_group::SecurityGroup),
-            Arc::new(network::rule::Rule::default()),
+            Arc::new(network::rule::Rule),
             Arc::new(crate::cluster::Cluster),
             Arc::new(crate::template::Template),
             Arc::new(crate::execution_plan::ExecutionPlan),

@@ -11,12 +11,12 @@
 //! stopped half way: `find_created` adopts them, `read` counts them in.
 //!
 //! Duplicates — the same (group, direction, protocol, CIDR, ports) twice — are refused at plan
-//! time when the provider can see them: twice in one list, in two rules of one configuration
-//! (each provider instance plans every instance once per run, so an entry planned twice is a
-//! duplicate), or an entry the group already has. The API refuses the rest at apply.
+//! time: twice in one list (validation), in two rules of one configuration (the schema
+//! declares the rule's identity, and the engine refuses two planned objects with one, naming
+//! both, even while the group's id is unknown), or an entry the group already has. The API
+//! refuses the rest at apply.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Mutex, PoisonError};
+use std::collections::{BTreeMap, BTreeSet};
 
 use corral_api_vpc::names::{DIRECTION_IN, DIRECTION_OUT, PROTOCOL_ICMP, PROTOCOL_IP, PROTOCOL_TCP, PROTOCOL_UDP};
 use corral_api_vpc::security_group::{
@@ -48,11 +48,9 @@ const PROTOCOLS: &[&str] = &[PROTOCOL_IP, PROTOCOL_TCP, PROTOCOL_UDP, PROTOCOL_I
 /// The prefix of a rule's `id`; the rest is the UUID its entries' client tokens start with.
 const ID_PREFIX: &str = "sgr-";
 
-/// The resource type. Holds the identities of the entries planned by this provider instance.
+/// The resource type.
 #[derive(Default)]
-pub struct Rule {
-    planned_entries: Mutex<HashMap<String, usize>>,
-}
+pub struct Rule;
 
 /// What the entries of one rule share: everything but the CIDR.
 #[derive(Clone, Debug, PartialEq)]
@@ -276,7 +274,12 @@ impl ResourceType for Rule {
                 .attr("port_to", replace(Type::Number, false).describe("1-65535, at least `port_from`"))
                 .attr("icmp_type", replace(Type::Number, false).describe("Required for icmp"))
                 .attr("icmp_code", replace(Type::Number, false).describe("Required for icmp"))
-                .attr("description", AttributeSchema::optional_computed(Type::String)),
+                .attr("description", AttributeSchema::optional_computed(Type::String))
+                // A group holds each entry once: the engine refuses two rules that plan one.
+                .identity(
+                    &["security_group_id", "direction", "protocol", "port_from", "port_to", "icmp_type", "icmp_code"],
+                    Some("cidrs"),
+                ),
         }
     }
 
@@ -356,28 +359,6 @@ impl ResourceType for Rule {
         // With its index in `cidrs`, so a duplicate points at the line that lists it.
         let added: Vec<(usize, &String)> = cidrs.iter().enumerate().filter(|(_, c)| !kept.contains_key(*c)).collect();
         if added.is_empty() {
-            return response;
-        }
-        let mut duplicates = Vec::new();
-        {
-            let mut planned_entries = self.planned_entries.lock().unwrap_or_else(PoisonError::into_inner);
-            for (i, cidr) in &added {
-                let count = planned_entries.entry(shape.key(cidr)).or_insert(0);
-                *count += 1;
-                if *count > 1 {
-                    duplicates.push((*i, shape.describe(cidr)));
-                }
-            }
-        }
-        for (i, rule) in duplicates {
-            response.diagnostics.push(
-                Diagnostic::error(format!("duplicate security group rule: {rule}"))
-                    .with_attribute(Path::attr("cidrs").index(i as i64))
-                    .with_detail("another kmr_security_group_rule in this configuration has the same group, direction, protocol, CIDR block and ports")
-                    .with_help("remove the CIDR from one of them; a security group holds each entry once"),
-            );
-        }
-        if response.diagnostics.has_errors() {
             return response;
         }
         // An entry already in the group (made outside Corral, or the one KMR adds to KSCKMR).
