@@ -22,6 +22,7 @@ mod plan_json;
 mod plan_markdown;
 mod plugins;
 mod process;
+mod reconcile;
 mod sandbox;
 mod sandbox_exposure;
 mod secrets;

@@ -26,9 +26,9 @@ mod variables;
 mod write_only_vars;
 
 pub use console::{ConsoleInput, evaluate_for_console};
+pub(crate) use data_uses::used_attributes;
 pub use generate::{GENERATED_HEADER, Generated};
 pub use import::imported_instances;
-pub(crate) use data_uses::used_attributes;
 pub(crate) use locate::locate;
 pub use planner::{PlanInput, PlanOutcome, plan, resource_dependencies};
 pub use values::decode_state as decode_state_value;

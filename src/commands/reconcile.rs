@@ -1,0 +1,83 @@
+//! `corral reconcile`: run the GitOps loop (`crate::reconcile`) once or every interval, and
+//! `corral reconcile approve PLAN_ID` for a `manual` unit's plan.
+
+use std::path::PathBuf;
+
+use crate::args::{ReconcileArgs, ReconcileCommand};
+use crate::reconcile::status::{Outcome, Status, UnitStatus};
+use crate::reconcile::{self, Options, Source};
+
+pub(crate) async fn run(chdir: Option<&std::path::Path>, args: &ReconcileArgs) -> anyhow::Result<i32> {
+    let base = match chdir {
+        Some(dir) => std::path::absolute(dir)?,
+        None => std::env::current_dir()?,
+    };
+    let work_dir =
+        |given: &Option<PathBuf>| base.join(given.clone().unwrap_or_else(|| PathBuf::from(".corral/reconcile")));
+    if let Some(ReconcileCommand::Approve { plan_id, work_dir: given }) = &args.command {
+        let applied = reconcile::approve(&work_dir(given), plan_id).await?;
+        print_unit(&applied);
+        return Ok(0);
+    }
+    let Some(repo) = &args.repo else { anyhow::bail!("`corral reconcile` needs `--repo URL_OR_PATH`") };
+    let options = Options { source: Source::new(repo, &args.branch), work_dir: work_dir(&args.work_dir) };
+    loop {
+        let status = reconcile::pass(&options).await?;
+        let failed = print_pass(&status);
+        if args.once {
+            return Ok(i32::from(failed));
+        }
+        tokio::select! {
+            () = tokio::time::sleep(args.interval) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(0),
+        }
+    }
+}
+
+/// One line per unit; true when the pass or a unit failed.
+fn print_pass(status: &Status) -> bool {
+    if let Some(error) = &status.error {
+        eprintln!("Error: reconcile pass failed: {error}");
+        return true;
+    }
+    let commit = status.commit.as_deref().unwrap_or("?");
+    println!("{} {} at {}", status.repo, status.branch, short(commit));
+    for unit in status.units.values() {
+        print_unit(unit);
+    }
+    status.units.values().any(|u| u.outcome.is_failure())
+}
+
+fn print_unit(unit: &UnitStatus) {
+    let outcome = match unit.outcome {
+        Outcome::UpToDate => "up to date",
+        Outcome::Applied => "applied",
+        Outcome::DriftCorrected => "drift corrected",
+        Outcome::DriftReported => "drift reported",
+        Outcome::Planned => "planned (plan-only)",
+        Outcome::AwaitingApproval => "awaiting approval",
+        Outcome::Failed => "FAILED",
+        Outcome::Blocked => "blocked",
+    };
+    let mut line = format!("  {}: {outcome}", unit.unit);
+    if let Some(plan) = &unit.plan {
+        line.push_str(&format!(" ({} to add, {} to change, {} to destroy", plan.add, plan.change, plan.destroy));
+        if plan.drifted > 0 {
+            line.push_str(&format!(", {} changed outside Corral", plan.drifted));
+        }
+        line.push(')');
+    }
+    if let Some(id) = &unit.plan_id
+        && unit.outcome == Outcome::AwaitingApproval
+    {
+        line.push_str(&format!("; approve with `corral reconcile approve {id}`"));
+    }
+    println!("{line}");
+    if let Some(error) = &unit.error {
+        eprintln!("Error: unit {}: {error}", unit.unit);
+    }
+}
+
+fn short(commit: &str) -> &str {
+    commit.get(..12).unwrap_or(commit)
+}

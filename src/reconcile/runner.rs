@@ -1,0 +1,114 @@
+//! Running one unit's `init`, `plan` and `apply`: each as a child `corral` process (this same
+//! executable) in the unit's directory. A process per step keeps a long-running loop from
+//! carrying any run's leftovers into the next: provider plugins and embedded sandboxes end
+//! with their process, a panic or a leak in one unit's run cannot take the loop down, and
+//! each unit gets its own workspace and environment, exactly as a person running `corral`
+//! there would.
+
+use std::path::{Path, PathBuf};
+
+use tokio::process::Command;
+
+use super::status::PlanSummary;
+use super::unit::Unit;
+
+/// Stderr kept in an error, from its end (where the reason is).
+const ERROR_TAIL: usize = 4000;
+
+pub(crate) struct Runner {
+    exe: PathBuf,
+}
+
+pub(crate) struct Planned {
+    pub has_changes: bool,
+    pub summary: PlanSummary,
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Runner {
+    pub(crate) fn new() -> anyhow::Result<Runner> {
+        let exe = std::env::current_exe().map_err(|e| anyhow::anyhow!("cannot find the corral executable: {e}"))?;
+        Ok(Runner { exe })
+    }
+
+    async fn corral(&self, unit: &Unit, args: &[&str], extra: Option<&Path>) -> anyhow::Result<Run> {
+        let mut command = Command::new(&self.exe);
+        command.arg("-C").arg(&unit.dir).args(args);
+        if let Some(path) = extra {
+            command.arg(path);
+        }
+        command.env("TF_IN_AUTOMATION", "1").stdin(std::process::Stdio::null());
+        match &unit.workspace {
+            Some(ws) => command.env("CORRAL_WORKSPACE", ws),
+            None => command.env_remove("CORRAL_WORKSPACE"),
+        };
+        let out = command.output().await.map_err(|e| anyhow::anyhow!("cannot run {}: {e}", self.exe.display()))?;
+        Ok(Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+
+    pub(crate) async fn init(&self, unit: &Unit) -> anyhow::Result<()> {
+        let run = self.corral(unit, &["init", "--input=false"], None).await?;
+        if run.code != 0 {
+            anyhow::bail!("corral init failed: {}", tail(&run.stderr));
+        }
+        Ok(())
+    }
+
+    /// Plans the unit and saves the plan to `plan_file`.
+    pub(crate) async fn plan(&self, unit: &Unit, plan_file: &Path) -> anyhow::Result<Planned> {
+        let args = ["plan", "--input=false", "--detailed-exitcode", "--json", "--out"];
+        let run = self.corral(unit, &args, Some(plan_file)).await?;
+        let has_changes = match run.code {
+            0 => false,
+            2 => true,
+            _ => anyhow::bail!("corral plan failed: {}", tail(&run.stderr)),
+        };
+        let json: serde_json::Value = serde_json::from_str(&run.stdout)
+            .map_err(|e| anyhow::anyhow!("corral plan --json printed no plan JSON: {e}"))?;
+        Ok(Planned { has_changes, summary: summarize(&json) })
+    }
+
+    /// Applies a saved plan (a stale one is refused by `apply` itself).
+    pub(crate) async fn apply(&self, unit: &Unit, plan_file: &Path) -> anyhow::Result<()> {
+        let run = self.corral(unit, &["apply", "--input=false", "--auto-approve"], Some(plan_file)).await?;
+        if run.code != 0 {
+            anyhow::bail!("corral apply failed: {}", tail(&run.stderr));
+        }
+        Ok(())
+    }
+}
+
+/// Counts as Terraform's summary line does: a replacement is one to add and one to destroy.
+pub(crate) fn summarize(plan: &serde_json::Value) -> PlanSummary {
+    let mut summary = PlanSummary::default();
+    let changes = plan.get("resource_changes").and_then(serde_json::Value::as_array);
+    for change in changes.into_iter().flatten() {
+        let actions = change.pointer("/change/actions").and_then(serde_json::Value::as_array);
+        for action in actions.into_iter().flatten().filter_map(serde_json::Value::as_str) {
+            match action {
+                "create" => summary.add += 1,
+                "update" => summary.change += 1,
+                "delete" => summary.destroy += 1,
+                _ => {}
+            }
+        }
+    }
+    summary.drifted = plan.get("resource_drift").and_then(serde_json::Value::as_array).map_or(0, Vec::len);
+    summary
+}
+
+fn tail(text: &str) -> String {
+    let text = text.trim();
+    let start = text.len().saturating_sub(ERROR_TAIL);
+    let start = (start..text.len()).find(|i| text.is_char_boundary(*i)).unwrap_or(text.len());
+    text[start..].to_string()
+}

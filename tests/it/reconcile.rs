@@ -1,0 +1,230 @@
+//! `corral reconcile`, the GitOps loop, driven one pass at a time (`--once`) over a git
+//! repository made in the test: each new commit is applied in dependency order, a
+//! `plan-only` unit is only planned, a `manual` one waits for `reconcile approve`, and drift
+//! made behind Corral's back is reported, or corrected with `drift = "correct"`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::Workdir;
+
+fn git(repo: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(repo)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A repository under `repo/` of the work directory, with `files` in its first commit.
+fn repo(w: &Workdir, files: &[(&str, &str)]) -> PathBuf {
+    let repo = w.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "--quiet", "--initial-branch=main"]);
+    commit(w, files, "first");
+    repo
+}
+
+fn commit(w: &Workdir, files: &[(&str, &str)], message: &str) {
+    for (path, text) in files {
+        w.write(&format!("repo/{path}"), text);
+    }
+    let repo = w.path().join("repo");
+    git(&repo, &["add", "--all"]);
+    git(&repo, &["commit", "--quiet", "--message", message]);
+}
+
+fn thing(name: &str, payload: &str) -> String {
+    format!("resource \"testing_thing\" \"{name}\" {{\n  name    = \"{name}\"\n  payload = \"{payload}\"\n}}\n")
+}
+
+/// The testing provider's objects of one unit, as `(name, payload)`.
+fn objects(w: &Workdir, unit: &str) -> Vec<(String, String)> {
+    let dir = w.path().join(".corral/reconcile/checkout").join(unit).join(".corral/testing");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let object: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            let field = |name: &str| object["attributes"][name].as_str().unwrap_or_default().to_string();
+            found.push((field("name"), field("payload")));
+        }
+    }
+    found.sort();
+    found
+}
+
+fn delete_objects(w: &Workdir, unit: &str) {
+    let dir = w.path().join(".corral/reconcile/checkout").join(unit).join(".corral/testing");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+}
+
+fn status(w: &Workdir) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(w.path().join(".corral/reconcile/status.json")).unwrap()).unwrap()
+}
+
+fn once(w: &Workdir) -> crate::support::Output {
+    w.corral(&["reconcile", "--repo", "repo", "--branch", "main", "--once"])
+}
+
+#[test]
+fn each_new_commit_is_applied_in_dependency_order() {
+    let w = Workdir::new();
+    repo(
+        &w,
+        &[
+            ("network/main.hcl", &thing("net", "v1")),
+            ("network/corral.unit", "approval = \"auto\"\n"),
+            ("apps/main.hcl", &thing("app", "v1")),
+            ("apps/corral.unit", "depends_on = [\"network\"]\n"),
+            // A module directory with no unit file is not reconciled on its own.
+            ("modules/x/main.hcl", &thing("module", "v1")),
+        ],
+    );
+    let out = once(&w);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("network: applied (1 to add, 0 to change, 0 to destroy)"), "{}", out.stdout);
+    assert_eq!(objects(&w, "network"), [("net".to_string(), "v1".to_string())]);
+    assert_eq!(objects(&w, "apps"), [("app".to_string(), "v1".to_string())]);
+    assert!(objects(&w, "modules/x").is_empty());
+    let history = std::fs::read_to_string(w.path().join(".corral/reconcile/history.jsonl")).unwrap();
+    let order: Vec<String> = history
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["unit"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(order, ["network", "apps"], "a unit runs after the units it depends on");
+
+    // Nothing new: planned again, nothing to do.
+    let out = once(&w);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(status(&w)["units"]["apps"]["outcome"], "up-to-date");
+
+    commit(&w, &[("apps/main.hcl", &thing("app", "v2"))], "second");
+    let out = once(&w);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("apps: applied (0 to add, 1 to change, 0 to destroy)"), "{}", out.stdout);
+    assert!(out.stdout.contains("network: up to date"), "{}", out.stdout);
+    assert_eq!(objects(&w, "apps"), [("app".to_string(), "v2".to_string())]);
+    let status = status(&w);
+    let head = status["commit"].as_str().unwrap();
+    assert_eq!(status["units"]["apps"]["applied_commit"], head);
+}
+
+#[test]
+fn a_plan_only_unit_is_planned_and_a_manual_one_waits_for_approval() {
+    let w = Workdir::new();
+    repo(
+        &w,
+        &[
+            ("look/main.hcl", &thing("look", "v1")),
+            ("look/corral.unit", "approval = \"plan-only\"\n"),
+            ("gate/main.hcl", &thing("gate", "v1")),
+            ("gate/corral.unit", "approval = \"manual\"\n"),
+        ],
+    );
+    let out = once(&w);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("look: planned (plan-only) (1 to add, 0 to change, 0 to destroy)"), "{}", out.stdout);
+    assert!(out.stdout.contains("gate: awaiting approval (1 to add"), "{}", out.stdout);
+    assert!(objects(&w, "look").is_empty());
+    assert!(objects(&w, "gate").is_empty());
+
+    // The next pass keeps the waiting plan (its ID stays approvable) and still applies nothing.
+    let plan_id = status(&w)["units"]["gate"]["plan_id"].as_str().unwrap().to_string();
+    assert_eq!(once(&w).code, 0);
+    assert_eq!(status(&w)["units"]["gate"]["plan_id"], plan_id.as_str());
+    assert!(objects(&w, "look").is_empty());
+
+    let out = w.corral(&["reconcile", "approve", "no-such-plan"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("no unit waits with plan `no-such-plan`"), "{}", out.stderr);
+
+    let out = w.corral(&["reconcile", "approve", &plan_id]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("gate: applied"), "{}", out.stdout);
+    assert_eq!(objects(&w, "gate"), [("gate".to_string(), "v1".to_string())]);
+    assert_eq!(status(&w)["units"]["gate"]["outcome"], "applied");
+    // Approved once: the plan is gone.
+    assert_eq!(w.corral(&["reconcile", "approve", &plan_id]).code, 1);
+    assert!(objects(&w, "look").is_empty());
+}
+
+#[test]
+fn drift_is_reported_or_corrected_as_the_unit_says() {
+    let w = Workdir::new();
+    repo(
+        &w,
+        &[
+            ("watched/main.hcl", &thing("watched", "v1")),
+            ("watched/corral.unit", "drift = \"report\"\n"),
+            ("healed/main.hcl", &thing("healed", "v1")),
+            ("healed/corral.unit", "drift = \"correct\"\n"),
+        ],
+    );
+    assert_eq!(once(&w).code, 0);
+    assert_eq!(objects(&w, "watched").len(), 1);
+    assert_eq!(objects(&w, "healed").len(), 1);
+
+    // Someone deletes both objects behind Corral's back; no new commit.
+    delete_objects(&w, "watched");
+    delete_objects(&w, "healed");
+    let out = once(&w);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("watched: drift reported (1 to add, 0 to change, 0 to destroy, 1 changed outside Corral)"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("healed: drift corrected"), "{}", out.stdout);
+    assert!(objects(&w, "watched").is_empty(), "a reported drift is left alone");
+    assert_eq!(objects(&w, "healed"), [("healed".to_string(), "v1".to_string())]);
+    let status = status(&w);
+    assert_eq!(status["units"]["watched"]["plan"]["drifted"], 1);
+    // Reported again on the next pass, until someone acts.
+    let out = once(&w);
+    assert!(out.stdout.contains("watched: drift reported"), "{}", out.stdout);
+    assert!(out.stdout.contains("healed: up to date"), "{}", out.stdout);
+}
+
+#[test]
+fn a_failing_unit_fails_the_pass_and_blocks_its_dependents() {
+    let w = Workdir::new();
+    repo(
+        &w,
+        &[
+            ("base/main.hcl", "resource \"testing_thing\" \"b\" {\n  name = \"\"\n}\n"),
+            ("base/corral.unit", ""),
+            ("top/main.hcl", &thing("top", "v1")),
+            ("top/corral.unit", "depends_on = [\"base\"]\n"),
+            ("alone/main.hcl", &thing("alone", "v1")),
+            ("alone/corral.unit", ""),
+        ],
+    );
+    let out = once(&w);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("base: FAILED"), "{}", out.stdout);
+    assert!(out.stderr.contains("must not be empty"), "the unit's error is shown: {}", out.stderr);
+    assert!(out.stdout.contains("top: blocked"), "{}", out.stdout);
+    assert!(out.stdout.contains("alone: applied"), "an independent unit still runs: {}", out.stdout);
+    assert!(objects(&w, "top").is_empty());
+
+    // A repository whose units cannot be ordered fails before anything runs.
+    commit(
+        &w,
+        &[("alone/corral.unit", "depends_on = [\"top\"]\n"), ("base/corral.unit", "depends_on = [\"alone\"]\n")],
+        "cycle",
+    );
+    let out = once(&w);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("cycle among: alone, base, top"), "{}", out.stderr);
+}
