@@ -452,6 +452,10 @@ pub(crate) struct ReconcileArgs {
     /// `.corral/reconcile`).
     #[arg(long = "work-dir", value_name = "DIR")]
     pub work_dir: Option<PathBuf>,
+    /// Serve `/healthz`, `/status` (JSON) and `/metrics` (Prometheus) on this address
+    /// (e.g. `127.0.0.1:9090`; port 0 picks one, printed at start).
+    #[arg(long, value_name = "ADDR", conflicts_with = "once")]
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Subcommand)]

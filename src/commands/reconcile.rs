@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::args::{ReconcileArgs, ReconcileCommand};
 use crate::reconcile::status::{Outcome, Status, UnitStatus};
-use crate::reconcile::{self, Options, Source};
+use crate::reconcile::{self, Options, Source, server};
 
 pub(crate) async fn run(chdir: Option<&std::path::Path>, args: &ReconcileArgs) -> anyhow::Result<i32> {
     let base = match chdir {
@@ -21,11 +21,22 @@ pub(crate) async fn run(chdir: Option<&std::path::Path>, args: &ReconcileArgs) -
     }
     let Some(repo) = &args.repo else { anyhow::bail!("`corral reconcile` needs `--repo URL_OR_PATH`") };
     let options = Options { source: Source::new(repo, &args.branch), work_dir: work_dir(&args.work_dir) };
+    let shared = server::Handle::default();
+    if let Some(addr) = args.listen {
+        let bound = server::start(addr, shared.clone()).await?;
+        println!("Serving /healthz, /status and /metrics on http://{bound}");
+    }
     loop {
         let status = reconcile::pass(&options).await?;
         let failed = print_pass(&status);
         if args.once {
             return Ok(i32::from(failed));
+        }
+        {
+            let mut shared = shared.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            shared.passes += 1;
+            shared.failed_passes += u64::from(failed);
+            shared.status = Some(status);
         }
         tokio::select! {
             () = tokio::time::sleep(args.interval) => {}

@@ -8,6 +8,7 @@
 
 mod git;
 mod runner;
+pub(crate) mod server;
 pub(crate) mod status;
 mod unit;
 

@@ -228,3 +228,83 @@ fn a_failing_unit_fails_the_pass_and_blocks_its_dependents() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("cycle among: alone, base, top"), "{}", out.stderr);
 }
+
+/// `GET path` over HTTP/1.0 (the server closes the connection after the answer): status code
+/// and body.
+fn get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    let code = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (code, body.to_string())
+}
+
+/// Kills the loop however the test ends.
+struct Loop(std::process::Child);
+
+impl Drop for Loop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Polls `/status` until `done` holds for it (or fails after 60 s).
+fn wait_for(addr: &str, what: &str, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (code, body) = get(addr, "/status");
+        if code == 200 {
+            let status: serde_json::Value = serde_json::from_str(&body).unwrap();
+            if done(&status) {
+                return status;
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}; last /status: {code} {body}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_loop_follows_new_commits_and_serves_its_status() {
+    use std::io::BufRead;
+    let w = Workdir::new();
+    repo(&w, &[("app/main.hcl", &thing("app", "v1")), ("app/corral.unit", "")]);
+    let child = w
+        .command(&["reconcile", "--repo", "repo", "--interval", "300ms", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = Loop(child);
+    let mut stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    // Keep reading: a closed stdout would end the loop (as SIGPIPE would).
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let addr = first.trim().rsplit("http://").next().unwrap().to_string();
+    assert_eq!(get(&addr, "/healthz"), (200, "ok\n".to_string()));
+
+    wait_for(&addr, "the first commit applied", |s| s["units"]["app"]["outcome"] == "applied");
+    assert_eq!(objects(&w, "app"), [("app".to_string(), "v1".to_string())]);
+
+    // A new commit is picked up by a later pass, with no restart.
+    commit(&w, &[("app/main.hcl", &thing("app", "v2"))], "second");
+    let status = wait_for(&addr, "the second commit applied", |s| {
+        s["units"]["app"]["applied_commit"] == s["commit"] && s["units"]["app"]["plan"]["change"] == 1
+    });
+    assert_eq!(status["branch"], "main");
+    assert_eq!(objects(&w, "app"), [("app".to_string(), "v2".to_string())]);
+
+    // Drift made behind Corral's back shows in the metrics within a pass.
+    delete_objects(&w, "app");
+    wait_for(&addr, "the drift reported", |s| s["units"]["app"]["outcome"] == "drift-reported");
+    let (code, metrics) = get(&addr, "/metrics");
+    assert_eq!(code, 200);
+    assert!(metrics.contains("corral_reconcile_unit_drifted{unit=\"app\"} 1\n"), "{metrics}");
+    assert!(metrics.contains("corral_reconcile_unit_failed{unit=\"app\"} 0\n"), "{metrics}");
+    assert!(metrics.contains("corral_reconcile_passes_total "), "{metrics}");
+}
