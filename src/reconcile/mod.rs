@@ -7,6 +7,7 @@
 //! its directory of the checkout unless its `backend` block puts the state elsewhere.
 
 mod git;
+mod page;
 mod runner;
 pub(crate) mod server;
 pub(crate) mod status;

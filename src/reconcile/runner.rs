@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use tokio::process::Command;
 
-use super::status::PlanSummary;
+use super::status::{PlanChange, PlanSummary};
 use super::unit::Unit;
 
 /// Stderr kept in an error, from its end (where the reason is).
@@ -93,14 +93,23 @@ pub(crate) fn summarize(plan: &serde_json::Value) -> PlanSummary {
     let changes = plan.get("resource_changes").and_then(serde_json::Value::as_array);
     for change in changes.into_iter().flatten() {
         let actions = change.pointer("/change/actions").and_then(serde_json::Value::as_array);
-        for action in actions.into_iter().flatten().filter_map(serde_json::Value::as_str) {
-            match action {
+        let actions: Vec<&str> = actions.into_iter().flatten().filter_map(serde_json::Value::as_str).collect();
+        for action in &actions {
+            match *action {
                 "create" => summary.add += 1,
                 "update" => summary.change += 1,
                 "delete" => summary.destroy += 1,
                 _ => {}
             }
         }
+        let action = match actions.as_slice() {
+            [] | ["no-op"] | ["read"] => continue,
+            [one] => (*one).to_string(),
+            [_, _] if actions.contains(&"create") && actions.contains(&"delete") => "replace".to_string(),
+            more => more.join(", "),
+        };
+        let address = change.get("address").and_then(serde_json::Value::as_str).unwrap_or("?").to_string();
+        summary.changes.push(PlanChange { address, action });
     }
     summary.drifted = plan.get("resource_drift").and_then(serde_json::Value::as_array).map_or(0, Vec::len);
     summary

@@ -1,4 +1,4 @@
-//! The loop's HTTP side (`--listen ADDR`): `/healthz` (liveness: the loop's process
+//! The loop's HTTP side (`--listen ADDR`): the status page (`/`, `page`), `/healthz` (liveness: the loop's process
 //! answers), `/status` (the last pass as `status.json` holds it) and `/metrics` (Prometheus
 //! text, from the last pass and the counts since start). Read-only: nothing here changes a
 //! unit.
@@ -29,6 +29,7 @@ pub(crate) async fn start(addr: std::net::SocketAddr, shared: Handle) -> anyhow:
         tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let bound = listener.local_addr()?;
     let router = axum::Router::new()
+        .route("/", axum::routing::get(page))
         .route("/healthz", axum::routing::get(|| async { "ok\n" }))
         .route("/status", axum::routing::get(status))
         .route("/metrics", axum::routing::get(metrics))
@@ -50,6 +51,10 @@ async fn status(State(shared): State<Handle>) -> axum::response::Response {
         Some(status) => axum::Json(status.clone()).into_response(),
         None => (StatusCode::SERVICE_UNAVAILABLE, "no pass has finished yet\n").into_response(),
     }
+}
+
+async fn page(State(shared): State<Handle>) -> axum::response::Html<String> {
+    axum::response::Html(super::page::render(read(&shared).status.as_ref()))
 }
 
 async fn metrics(State(shared): State<Handle>) -> impl IntoResponse {

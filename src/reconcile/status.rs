@@ -42,6 +42,16 @@ pub(crate) struct PlanSummary {
     pub destroy: usize,
     /// Objects changed outside Corral since the last apply (the plan's `resource_drift`).
     pub drifted: usize,
+    /// Each instance the plan changes, with what it does to it.
+    #[serde(default)]
+    pub changes: Vec<PlanChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PlanChange {
+    pub address: String,
+    /// `create`, `update`, `delete`, `replace`, `forget`, ...
+    pub action: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -116,6 +116,10 @@ fn each_new_commit_is_applied_in_dependency_order() {
     assert!(out.stdout.contains("network: up to date"), "{}", out.stdout);
     assert_eq!(objects(&w, "apps"), [("app".to_string(), "v2".to_string())]);
     let status = status(&w);
+    assert_eq!(
+        status["units"]["apps"]["plan"]["changes"],
+        serde_json::json!([{"address": "testing_thing.app", "action": "update"}])
+    );
     let head = status["commit"].as_str().unwrap();
     assert_eq!(status["units"]["apps"]["applied_commit"], head);
 }
@@ -272,7 +276,15 @@ fn wait_for(addr: &str, what: &str, done: impl Fn(&serde_json::Value) -> bool) -
 fn the_loop_follows_new_commits_and_serves_its_status() {
     use std::io::BufRead;
     let w = Workdir::new();
-    repo(&w, &[("app/main.hcl", &thing("app", "v1")), ("app/corral.unit", "")]);
+    repo(
+        &w,
+        &[
+            ("app/main.hcl", &thing("app", "v1")),
+            ("app/corral.unit", ""),
+            ("broken/main.hcl", "resource \"testing_thing\" \"b\" {\n  name = \"\"\n}\n"),
+            ("broken/corral.unit", ""),
+        ],
+    );
     let child = w
         .command(&["reconcile", "--repo", "repo", "--interval", "300ms", "--listen", "127.0.0.1:0"])
         .stdout(std::process::Stdio::piped())
@@ -306,5 +318,16 @@ fn the_loop_follows_new_commits_and_serves_its_status() {
     assert_eq!(code, 200);
     assert!(metrics.contains("corral_reconcile_unit_drifted{unit=\"app\"} 1\n"), "{metrics}");
     assert!(metrics.contains("corral_reconcile_unit_failed{unit=\"app\"} 0\n"), "{metrics}");
+    assert!(metrics.contains("corral_reconcile_unit_failed{unit=\"broken\"} 1\n"), "{metrics}");
     assert!(metrics.contains("corral_reconcile_passes_total "), "{metrics}");
+
+    // The status page: the failing unit's row is red, with its error; the drift is shown.
+    let (code, page) = get(&addr, "/");
+    assert_eq!(code, 200);
+    assert!(page.contains("tr.failed{background:#fdd;color:#a00}"), "{page}");
+    assert!(page.contains("<tr class=\"failed\" data-unit=\"broken\"><td>broken</td><td>failed</td>"), "{page}");
+    assert!(page.contains("must not be empty"), "{page}");
+    assert!(page.contains("<tr class=\"drift\" data-unit=\"app\"><td>app</td><td>drift-reported</td>"), "{page}");
+    assert!(page.contains("1 changed outside Corral"), "{page}");
+    assert!(page.contains("<li>create <code>testing_thing.app</code></li>"), "{page}");
 }
