@@ -20,7 +20,7 @@ pub(crate) async fn run(chdir: Option<&std::path::Path>, args: &ReconcileArgs) -
         return Ok(0);
     }
     let Some(repo) = &args.repo else { anyhow::bail!("`corral reconcile` needs `--repo URL_OR_PATH`") };
-    let options = Options { source: Source::new(repo, &args.branch), work_dir: work_dir(&args.work_dir) };
+    let options = Options { source: Source::new(&base, repo, &args.branch), work_dir: work_dir(&args.work_dir) };
     let shared = server::Handle::default();
     if let Some(addr) = args.listen {
         let bound = server::start(addr, shared.clone()).await?;

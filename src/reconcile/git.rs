@@ -13,15 +13,11 @@ pub(crate) struct Source {
 }
 
 impl Source {
-    /// A local path is made absolute, so the clone's `origin` still points at it whatever
-    /// directory later passes run from.
-    pub(crate) fn new(url: &str, branch: &str) -> Source {
-        let local = Path::new(url);
-        let url = if local.exists() {
-            std::path::absolute(local).map_or_else(|_| url.to_string(), |p| p.display().to_string())
-        } else {
-            url.to_string()
-        };
+    /// A local path (relative to `base`, the `-C` directory) is made absolute, so the
+    /// clone's `origin` still points at it whatever directory later passes run from.
+    pub(crate) fn new(base: &Path, url: &str, branch: &str) -> Source {
+        let local = base.join(url);
+        let url = if !url.contains("://") && local.exists() { local.display().to_string() } else { url.to_string() };
         Source { url, branch: branch.to_string() }
     }
 }

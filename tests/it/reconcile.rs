@@ -231,6 +231,13 @@ fn a_failing_unit_fails_the_pass_and_blocks_its_dependents() {
     let out = once(&w);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("cycle among: alone, base, top"), "{}", out.stderr);
+
+    // Under `-C`, the repository path and the work directory are read from there.
+    std::fs::create_dir_all(w.path().join("elsewhere")).unwrap();
+    let out = w.corral(&["-C", "elsewhere", "reconcile", "--repo", "../repo", "--once"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("cycle among: alone, base, top"), "{}", out.stderr);
+    assert!(w.path().join("elsewhere/.corral/reconcile/status.json").is_file());
 }
 
 /// `GET path` over HTTP/1.0 (the server closes the connection after the answer): status code
