@@ -27,17 +27,12 @@ pub(crate) async fn run(chdir: Option<&std::path::Path>, args: &ReconcileArgs) -
         println!("Serving /healthz, /status and /metrics on http://{bound}");
     }
     loop {
-        let status = reconcile::pass(&options).await?;
-        let failed = print_pass(&status);
+        let pass = reconcile::pass(&options).await?;
+        let failed = print_pass(&pass.status);
         if args.once {
             return Ok(i32::from(failed));
         }
-        {
-            let mut shared = shared.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-            shared.passes += 1;
-            shared.failed_passes += u64::from(failed);
-            shared.status = Some(status);
-        }
+        shared.write().unwrap_or_else(std::sync::PoisonError::into_inner).record(pass, failed);
         tokio::select! {
             () = tokio::time::sleep(args.interval) => {}
             _ = tokio::signal::ctrl_c() => return Ok(0),

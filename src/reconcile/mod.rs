@@ -51,9 +51,16 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// What one pass did: the status it recorded, and the units it ran (a `manual` unit still
+/// waiting on the same plan is in the status but was not run again).
+pub(crate) struct Pass {
+    pub status: Status,
+    pub ran: Vec<UnitStatus>,
+}
+
 /// One pass over every unit. An error that stops the whole pass (git, unit files) is
 /// recorded in the status too, with the units' last results kept.
-pub(crate) async fn pass(options: &Options) -> anyhow::Result<Status> {
+pub(crate) async fn pass(options: &Options) -> anyhow::Result<Pass> {
     let work_dir = &options.work_dir;
     corral_engine::state::secure_fs::create_private_dir_all(&plans_dir(work_dir))
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", work_dir.display()))?;
@@ -77,12 +84,13 @@ pub(crate) async fn pass(options: &Options) -> anyhow::Result<Status> {
         Err(e) => {
             status.error = Some(format!("{e:#}"));
             status.save(&status_file(work_dir))?;
-            return Ok(status);
+            return Ok(Pass { status, ran: Vec::new() });
         }
     };
     status.commit = Some(head.clone());
     status.units.clear();
     let runner = Runner::new()?;
+    let mut ran = Vec::new();
     for unit in &units {
         let blocked_by = unit.depends_on.iter().find(|d| status.units.get(*d).is_none_or(|s| s.outcome.is_failure()));
         let result = match blocked_by {
@@ -102,10 +110,11 @@ pub(crate) async fn pass(options: &Options) -> anyhow::Result<Status> {
             },
         };
         status::append_history(&history_file(work_dir), &result)?;
+        ran.push(result.clone());
         status.units.insert(unit.id.clone(), result);
     }
     status.save(&status_file(work_dir))?;
-    Ok(status)
+    Ok(Pass { status, ran })
 }
 
 /// A `manual` unit whose plan of this same commit still waits for approval.
@@ -137,6 +146,7 @@ fn record(unit: &Unit, head: &str, plan_id: Option<String>, outcome: Outcome) ->
         plan: None,
         plan_id,
         error: None,
+        duration_ms: 0,
     }
 }
 

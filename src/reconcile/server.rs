@@ -3,6 +3,7 @@
 //! text, from the last pass and the counts since start). Read-only: nothing here changes a
 //! unit.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, RwLock};
 
@@ -10,6 +11,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 
+use super::Pass;
 use super::status::{Outcome, Status};
 
 /// What the server shows, replaced after every pass.
@@ -18,6 +20,32 @@ pub(crate) struct Shared {
     pub status: Option<Status>,
     pub passes: u64,
     pub failed_passes: u64,
+    /// Per unit, since the loop started.
+    pub counts: BTreeMap<String, UnitCounts>,
+}
+
+#[derive(Default)]
+pub(crate) struct UnitCounts {
+    pub plans: u64,
+    pub applies: u64,
+    pub failures: u64,
+    /// Runs whose plan found objects changed outside Corral.
+    pub drifts: u64,
+}
+
+impl Shared {
+    pub(crate) fn record(&mut self, pass: Pass, failed: bool) {
+        self.passes += 1;
+        self.failed_passes += u64::from(failed);
+        for unit in &pass.ran {
+            let counts = self.counts.entry(unit.unit.clone()).or_default();
+            counts.plans += u64::from(unit.plan.is_some());
+            counts.applies += u64::from(matches!(unit.outcome, Outcome::Applied | Outcome::DriftCorrected));
+            counts.failures += u64::from(unit.outcome == Outcome::Failed);
+            counts.drifts += u64::from(unit.plan.as_ref().is_some_and(|p| p.drifted > 0));
+        }
+        self.status = Some(pass.status);
+    }
 }
 
 pub(crate) type Handle = Arc<RwLock<Shared>>;
@@ -70,7 +98,27 @@ pub(crate) fn render_metrics(shared: &Shared) -> String {
     let _ = writeln!(out, "# HELP corral_reconcile_failed_passes_total Passes with a failed unit or no units run.");
     let _ = writeln!(out, "# TYPE corral_reconcile_failed_passes_total counter");
     let _ = writeln!(out, "corral_reconcile_failed_passes_total {}", shared.failed_passes);
+    type Count = fn(&UnitCounts) -> u64;
+    let counters: [(&str, &str, Count); 4] = [
+        ("plans", "Plans made, per unit.", |c| c.plans),
+        ("applies", "Plans applied, per unit.", |c| c.applies),
+        ("failures", "Failed runs, per unit.", |c| c.failures),
+        ("drifts", "Runs that found objects changed outside Corral, per unit.", |c| c.drifts),
+    ];
+    for (name, help, count) in counters {
+        let _ = writeln!(out, "# HELP corral_reconcile_{name}_total {help}");
+        let _ = writeln!(out, "# TYPE corral_reconcile_{name}_total counter");
+        for (unit, counts) in &shared.counts {
+            let _ = writeln!(out, "corral_reconcile_{name}_total{{unit=\"{}\"}} {}", label(unit), count(counts));
+        }
+    }
     let Some(status) = &shared.status else { return out };
+    let _ = writeln!(out, "# HELP corral_reconcile_unit_duration_seconds How long the unit's last run took.");
+    let _ = writeln!(out, "# TYPE corral_reconcile_unit_duration_seconds gauge");
+    for unit in status.units.values() {
+        let seconds = unit.duration_ms as f64 / 1000.0;
+        let _ = writeln!(out, "corral_reconcile_unit_duration_seconds{{unit=\"{}\"}} {seconds}", label(&unit.unit));
+    }
     let _ = writeln!(out, "# HELP corral_reconcile_unit_failed 1 when the unit's last run failed or was blocked.");
     let _ = writeln!(out, "# TYPE corral_reconcile_unit_failed gauge");
     for unit in status.units.values() {

@@ -70,6 +70,9 @@ pub(crate) struct UnitStatus {
     /// The saved plan (`plans/PLAN_ID.plan` in the work directory).
     pub plan_id: Option<String>,
     pub error: Option<String>,
+    /// How long the run took (init, plan and apply).
+    #[serde(default)]
+    pub duration_ms: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -327,6 +327,9 @@ fn the_loop_follows_new_commits_and_serves_its_status() {
     assert!(metrics.contains("corral_reconcile_unit_failed{unit=\"app\"} 0\n"), "{metrics}");
     assert!(metrics.contains("corral_reconcile_unit_failed{unit=\"broken\"} 1\n"), "{metrics}");
     assert!(metrics.contains("corral_reconcile_passes_total "), "{metrics}");
+    assert!(metrics.contains("corral_reconcile_applies_total{unit=\"app\"} 2\n"), "{metrics}");
+    assert!(metrics.contains("corral_reconcile_drifts_total{unit=\"app\"} "), "{metrics}");
+    assert!(metrics.contains("corral_reconcile_unit_duration_seconds{unit=\"app\"} "), "{metrics}");
 
     // The status page: the failing unit's row is red, with its error; the drift is shown.
     let (code, page) = get(&addr, "/");
