@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use tokio::signal::unix::{SignalKind, signal};
+
 use crate::args::{ReconcileArgs, ReconcileCommand};
 use crate::reconcile::status::{Outcome, Status, UnitStatus};
 use crate::reconcile::{self, Options, Source, server};
@@ -21,6 +23,11 @@ pub(crate) async fn run(chdir: Option<&std::path::Path>, args: &ReconcileArgs) -
     }
     let Some(repo) = &args.repo else { anyhow::bail!("`corral reconcile` needs `--repo URL_OR_PATH`") };
     let options = Options { source: Source::new(&base, repo, &args.branch), work_dir: work_dir(&args.work_dir) };
+    // Listened to from the start, so a signal that arrives during a pass is not lost: the
+    // pass finishes (its child processes get a terminal's SIGINT themselves and stop as an
+    // interrupted apply does), then the loop exits.
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigterm = signal(SignalKind::terminate())?;
     let shared = server::Handle::default();
     if let Some(addr) = args.listen {
         let bound = server::start(addr, shared.clone()).await?;
@@ -35,7 +42,8 @@ pub(crate) async fn run(chdir: Option<&std::path::Path>, args: &ReconcileArgs) -
         shared.write().unwrap_or_else(std::sync::PoisonError::into_inner).record(pass, failed);
         tokio::select! {
             () = tokio::time::sleep(args.interval) => {}
-            _ = tokio::signal::ctrl_c() => return Ok(0),
+            _ = sigint.recv() => return Ok(0),
+            _ = sigterm.recv() => return Ok(0),
         }
     }
 }

@@ -340,4 +340,17 @@ fn the_loop_follows_new_commits_and_serves_its_status() {
     assert!(page.contains("<tr class=\"drift\" data-unit=\"app\"><td>app</td><td>drift-reported</td>"), "{page}");
     assert!(page.contains("1 changed outside Corral"), "{page}");
     assert!(page.contains("<li>create <code>testing_thing.app</code></li>"), "{page}");
+
+    // SIGTERM (how a container is stopped) ends the loop after its pass, with exit 0.
+    let pid = child.0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let code = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(std::time::Instant::now() < deadline, "the loop did not stop on SIGTERM");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(code, Some(0));
 }
