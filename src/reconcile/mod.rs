@@ -181,7 +181,7 @@ async fn run_unit(
     result.plan = Some(planned.summary);
     // Changes planned at the commit already applied come from outside Corral: drift.
     let is_drift = result.applied_commit.as_deref() == Some(head);
-    let apply = if !planned.has_changes {
+    let apply = if !planned.has_changes || (is_drift && planned.only_ignored) {
         result.outcome = Outcome::UpToDate;
         result.applied_commit = Some(head.to_string());
         false

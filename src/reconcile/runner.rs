@@ -22,6 +22,8 @@ pub(crate) struct Runner {
 pub(crate) struct Planned {
     pub has_changes: bool,
     pub summary: PlanSummary,
+    /// Every change is an in-place update of attributes the unit's `drift_ignore` names.
+    pub only_ignored: bool,
 }
 
 struct Run {
@@ -74,7 +76,17 @@ impl Runner {
         };
         let json: serde_json::Value = serde_json::from_str(&run.stdout)
             .map_err(|e| anyhow::anyhow!("corral plan --json printed no plan JSON: {e}"))?;
-        Ok(Planned { has_changes, summary: summarize(&json) })
+        let ignored = |change: &serde_json::Value| only_ignored_attributes(change, &unit.drift_ignore);
+        let mut summary = summarize(&json);
+        let drift = json.get("resource_drift").and_then(serde_json::Value::as_array);
+        summary.drifted = drift.into_iter().flatten().filter(|c| !ignored(c)).count();
+        let changes = json.get("resource_changes").and_then(serde_json::Value::as_array);
+        let only_ignored = changes.into_iter().flatten().all(|c| {
+            let actions = c.pointer("/change/actions").and_then(serde_json::Value::as_array);
+            let actions: Vec<&str> = actions.into_iter().flatten().filter_map(serde_json::Value::as_str).collect();
+            matches!(actions.as_slice(), ["no-op"] | ["read"]) || (actions == ["update"] && ignored(c))
+        });
+        Ok(Planned { has_changes, summary, only_ignored })
     }
 
     /// Applies a saved plan (a stale one is refused by `apply` itself).
@@ -113,6 +125,29 @@ pub(crate) fn summarize(plan: &serde_json::Value) -> PlanSummary {
     }
     summary.drifted = plan.get("resource_drift").and_then(serde_json::Value::as_array).map_or(0, Vec::len);
     summary
+}
+
+/// Whether a change (of the plan's `resource_changes` or `resource_drift`) touches only
+/// top-level attributes that `ignore` names: `TYPE.NAME.ATTR`, or `TYPE.*.ATTR` for every
+/// resource of the type (in any module, any instance).
+pub(crate) fn only_ignored_attributes(change: &serde_json::Value, ignore: &[String]) -> bool {
+    if ignore.is_empty() {
+        return false;
+    }
+    let field = |name: &str| change.get(name).and_then(serde_json::Value::as_str).unwrap_or_default();
+    let (kind, name) = (field("type"), field("name"));
+    let ignored_here: Vec<&str> = ignore
+        .iter()
+        .filter_map(|pattern| {
+            let (resource, attribute) = pattern.rsplit_once('.')?;
+            let (t, n) = resource.split_once('.')?;
+            (t == kind && (n == "*" || n == name)).then_some(attribute)
+        })
+        .collect();
+    let object = |pointer: &str| change.pointer(pointer).and_then(serde_json::Value::as_object);
+    let (Some(before), Some(after)) = (object("/change/before"), object("/change/after")) else { return false };
+    let changed: Vec<&String> = before.keys().chain(after.keys()).filter(|k| before.get(*k) != after.get(*k)).collect();
+    !changed.is_empty() && changed.iter().all(|k| ignored_here.contains(&k.as_str()))
 }
 
 fn tail(text: &str) -> String {

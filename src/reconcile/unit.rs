@@ -7,6 +7,7 @@
 //! drift      = "report"      # report | correct
 //! depends_on = ["network"]   # other units, by directory relative to the repository root
 //! workspace  = "default"
+//! drift_ignore = ["testing_thing.*.payload"]  # TYPE.NAME.ATTR (NAME may be *): not drift
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,6 +43,8 @@ pub(crate) struct Unit {
     pub drift: DriftMode,
     pub depends_on: Vec<String>,
     pub workspace: Option<String>,
+    /// Attributes whose change outside Corral is not drift (`TYPE.NAME.ATTR`).
+    pub drift_ignore: Vec<String>,
 }
 
 /// Every unit under `root`, in an order where each comes after the units it depends on
@@ -101,8 +104,15 @@ pub(super) fn read_unit(id: String, dir: PathBuf) -> anyhow::Result<Unit> {
         let messages: Vec<String> = diags.iter().map(|d| d.summary.clone()).collect();
         anyhow::bail!("{}: {}", path.display(), messages.join("; "));
     }
-    let mut unit =
-        Unit { id, dir, approval: Approval::Auto, drift: DriftMode::Report, depends_on: Vec::new(), workspace: None };
+    let mut unit = Unit {
+        id,
+        dir,
+        approval: Approval::Auto,
+        drift: DriftMode::Report,
+        depends_on: Vec::new(),
+        workspace: None,
+        drift_ignore: Vec::new(),
+    };
     for (name, value, _) in settings {
         let json = value.to_json();
         let bad = |expected: &str| anyhow::anyhow!("{}: `{name}` must be {expected}, not {json}", path.display());
@@ -129,12 +139,20 @@ pub(super) fn read_unit(id: String, dir: PathBuf) -> anyhow::Result<Unit> {
                     unit.depends_on.push(dep.trim_matches('/').to_string());
                 }
             }
+            "drift_ignore" => {
+                let expected = "a list of `TYPE.NAME.ATTR` (NAME may be `*`)";
+                let list = json.as_array().ok_or_else(|| bad(expected))?;
+                for item in list {
+                    let pattern = item.as_str().filter(|p| p.split('.').count() == 3).ok_or_else(|| bad(expected))?;
+                    unit.drift_ignore.push(pattern.to_string());
+                }
+            }
             "workspace" => {
                 let ws = json.as_str().filter(|s| !s.is_empty()).ok_or_else(|| bad("a workspace name"))?;
                 unit.workspace = Some(ws.to_string());
             }
             other => anyhow::bail!(
-                "{}: unknown setting `{other}` (expected approval, drift, depends_on or workspace)",
+                "{}: unknown setting `{other}` (expected approval, drift, drift_ignore, depends_on or workspace)",
                 path.display()
             ),
         }

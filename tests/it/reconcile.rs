@@ -354,3 +354,46 @@ fn the_loop_follows_new_commits_and_serves_its_status() {
     };
     assert_eq!(code, Some(0));
 }
+
+/// Sets `payload` of every object of a unit, as someone editing it in a console would.
+fn tamper_payloads(w: &Workdir, unit: &str, payload: &str) {
+    let dir = w.path().join(".corral/reconcile/checkout").join(unit).join(".corral/testing");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let mut object: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            object["attributes"]["payload"] = payload.into();
+            std::fs::write(&path, serde_json::to_string(&object).unwrap()).unwrap();
+        }
+    }
+}
+
+#[test]
+fn attributes_named_in_drift_ignore_are_not_drift() {
+    let w = Workdir::new();
+    repo(
+        &w,
+        &[
+            ("lenient/main.hcl", &thing("lenient", "v1")),
+            ("lenient/corral.unit", "drift = \"correct\"\ndrift_ignore = [\"testing_thing.*.payload\"]\n"),
+            ("strict/main.hcl", &thing("strict", "v1")),
+            ("strict/corral.unit", "drift = \"correct\"\n"),
+        ],
+    );
+    assert_eq!(once(&w).code, 0);
+    tamper_payloads(&w, "lenient", "tampered");
+    tamper_payloads(&w, "strict", "tampered");
+    let out = once(&w);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("lenient: up to date"), "{}", out.stdout);
+    assert!(out.stdout.contains("strict: drift corrected (0 to add, 1 to change"), "{}", out.stdout);
+    assert_eq!(objects(&w, "lenient"), [("lenient".to_string(), "tampered".to_string())]);
+    assert_eq!(objects(&w, "strict"), [("strict".to_string(), "v1".to_string())]);
+    assert_eq!(status(&w)["units"]["lenient"]["plan"]["drifted"], 0);
+
+    // A new commit that sets the ignored attribute is a change, not drift: it is applied.
+    commit(&w, &[("lenient/main.hcl", &thing("lenient", "v2"))], "second");
+    let out = once(&w);
+    assert!(out.stdout.contains("lenient: applied (0 to add, 1 to change"), "{}", out.stdout);
+    assert_eq!(objects(&w, "lenient"), [("lenient".to_string(), "v2".to_string())]);
+}
