@@ -456,6 +456,10 @@ pub(crate) struct ReconcileArgs {
     /// (e.g. `127.0.0.1:9090`; port 0 picks one, printed at start).
     #[arg(long, value_name = "ADDR", conflicts_with = "once")]
     pub listen: Option<std::net::SocketAddr>,
+    /// Share the units with other replicas: a unit runs only under a leased lock in this
+    /// PostgreSQL database (schema `corral_reconcile`; lease `CORRAL_PG_LEASE_SECS`).
+    #[arg(long = "leases-pg", value_name = "CONN_STR", env = "CORRAL_RECONCILE_PG", hide_env_values = true)]
+    pub leases_pg: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use corral_engine::state::{PgSettings, PgStore};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::args::{ReconcileArgs, ReconcileCommand};
@@ -22,7 +23,12 @@ pub(crate) async fn run(chdir: Option<&std::path::Path>, args: &ReconcileArgs) -
         return Ok(0);
     }
     let Some(repo) = &args.repo else { anyhow::bail!("`corral reconcile` needs `--repo URL_OR_PATH`") };
-    let options = Options { source: Source::new(&base, repo, &args.branch), work_dir: work_dir(&args.work_dir) };
+    let leases = match &args.leases_pg {
+        None => None,
+        Some(conn_str) => Some(leases(conn_str)?),
+    };
+    let options =
+        Options { source: Source::new(&base, repo, &args.branch), work_dir: work_dir(&args.work_dir), leases };
     // Listened to from the start, so a signal that arrives during a pass is not lost: the
     // pass finishes (its child processes get a terminal's SIGINT themselves and stop as an
     // interrupted apply does), then the loop exits.
@@ -46,6 +52,26 @@ pub(crate) async fn run(chdir: Option<&std::path::Path>, args: &ReconcileArgs) -
             _ = sigterm.recv() => return Ok(0),
         }
     }
+}
+
+/// The replicas' shared lock table (the pg backend's leased locks, one "workspace" per unit).
+fn leases(conn_str: &str) -> anyhow::Result<PgStore> {
+    let lease = match std::env::var("CORRAL_PG_LEASE_SECS") {
+        Err(_) => PgSettings::DEFAULT_LEASE,
+        Ok(text) => text
+            .parse::<f64>()
+            .ok()
+            .filter(|secs| secs.is_finite() && *secs > 0.0)
+            .map(std::time::Duration::from_secs_f64)
+            .ok_or_else(|| anyhow::anyhow!("CORRAL_PG_LEASE_SECS must be a number of seconds, not `{text}`"))?,
+    };
+    let settings = PgSettings {
+        conn_str: conn_str.to_string(),
+        schema_name: "corral_reconcile".to_string(),
+        lease,
+        origin: Some("--leases-pg".to_string()),
+    };
+    PgStore::open(&settings).map_err(|e| anyhow::anyhow!(e))
 }
 
 /// One line per unit; true when the pass or a unit failed.
@@ -72,6 +98,7 @@ fn print_unit(unit: &UnitStatus) {
         Outcome::AwaitingApproval => "awaiting approval",
         Outcome::Failed => "FAILED",
         Outcome::Blocked => "blocked",
+        Outcome::Elsewhere => "run by another replica",
     };
     let mut line = format!("  {}: {outcome}", unit.unit);
     if let Some(plan) = &unit.plan {
@@ -85,6 +112,13 @@ fn print_unit(unit: &UnitStatus) {
         && unit.outcome == Outcome::AwaitingApproval
     {
         line.push_str(&format!("; approve with `corral reconcile approve {id}`"));
+    }
+    if unit.outcome == Outcome::Elsewhere
+        && let Some(holder) = &unit.error
+    {
+        line.push_str(&format!(" ({holder})"));
+        println!("{line}");
+        return;
     }
     println!("{line}");
     if let Some(error) = &unit.error {

@@ -23,6 +23,8 @@ use unit::{Approval, DriftMode, Unit};
 pub(crate) struct Options {
     pub source: Source,
     pub work_dir: PathBuf,
+    /// Replicas share the units through leased locks here; none: this loop runs them all.
+    pub leases: Option<corral_engine::state::PgStore>,
 }
 
 impl Options {
@@ -106,7 +108,13 @@ pub(crate) async fn pass(options: &Options) -> anyhow::Result<Pass> {
                     status.units.insert(unit.id.clone(), waiting.clone());
                     continue;
                 }
-                None => run_unit(&runner, work_dir, unit, &head, previous.units.get(&unit.id)).await,
+                None => {
+                    let previous = previous.units.get(&unit.id);
+                    match &options.leases {
+                        None => run_unit(&runner, work_dir, unit, &head, previous).await,
+                        Some(leases) => run_leased(leases, &runner, work_dir, unit, &head, previous).await,
+                    }
+                }
             },
         };
         status::append_history(&history_file(work_dir), &result)?;
@@ -115,6 +123,62 @@ pub(crate) async fn pass(options: &Options) -> anyhow::Result<Pass> {
     }
     status.save(&status_file(work_dir))?;
     Ok(Pass { status, ran })
+}
+
+/// Runs the unit if no other replica holds its lease. The lease is renewed while the unit
+/// runs, so a replica that dies mid-run frees the unit once the lease lapses.
+async fn run_leased(
+    leases: &corral_engine::state::PgStore,
+    runner: &Runner,
+    work_dir: &Path,
+    unit: &Unit,
+    head: &str,
+    previous: Option<&UnitStatus>,
+) -> UnitStatus {
+    use corral_engine::state::{LockInfo, StateError, StateStore};
+    let name = lease_name(&unit.id);
+    let info = LockInfo::for_current_process("reconcile");
+    let mut locked = leases.lock(&name, info.clone()).await;
+    if let Err(StateError::NoSuchWorkspace(_)) = locked {
+        // The unit's first run on this database; another replica may make it at once.
+        let _ = leases.create_workspace(&name).await;
+        locked = leases.lock(&name, info.clone()).await;
+    }
+    match locked {
+        Ok(()) => {
+            let result = run_unit(runner, work_dir, unit, head, previous).await;
+            if let Err(e) = leases.unlock(&name, &info.id).await {
+                tracing::warn!("cannot release the lease of unit {}: {e}", unit.id);
+            }
+            result
+        }
+        Err(StateError::Locked { holder, .. }) => {
+            let mut elsewhere = record(unit, head, None, Outcome::Elsewhere);
+            elsewhere.error = Some(format!("held by {}@{} (pid {})", holder.user, holder.host, holder.pid));
+            elsewhere.applied_commit = previous.and_then(|p| p.applied_commit.clone());
+            elsewhere
+        }
+        Err(e) => {
+            let mut failed = record(unit, head, None, Outcome::Failed);
+            failed.error = Some(format!("cannot take the unit's lease: {e}"));
+            failed
+        }
+    }
+}
+
+/// The lock name of a unit: `reconcile.` and its directory with `/` as `.` and any other
+/// character a workspace name cannot hold as `_` (two units that map to one name merely never
+/// run at once).
+pub(crate) fn lease_name(unit: &str) -> String {
+    let mapped: String = unit
+        .chars()
+        .map(|c| match c {
+            '/' => '.',
+            c if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') => c,
+            _ => '_',
+        })
+        .collect();
+    format!("reconcile.{mapped}")
 }
 
 /// A `manual` unit whose plan of this same commit still waits for approval.

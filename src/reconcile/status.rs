@@ -27,6 +27,8 @@ pub(crate) enum Outcome {
     Failed,
     /// Not run: a unit it depends on failed or was not run.
     Blocked,
+    /// Not run here: another replica holds the unit's lease.
+    Elsewhere,
 }
 
 impl Outcome {

@@ -397,3 +397,47 @@ fn attributes_named_in_drift_ignore_are_not_drift() {
     assert!(out.stdout.contains("lenient: applied (0 to add, 1 to change"), "{}", out.stdout);
     assert_eq!(objects(&w, "lenient"), [("lenient".to_string(), "v2".to_string())]);
 }
+
+#[test]
+fn replicas_share_units_through_pg_leases_and_a_dead_owners_unit_moves() {
+    use corral_engine::state::{LockInfo, PgSettings, PgStore, StateStore};
+    let Some(db) = crate::pg_support::TestDatabase::create() else { return };
+    let w = Workdir::new();
+    repo(&w, &[("app/main.hcl", &thing("app", "v1")), ("app/corral.unit", "")]);
+    let replica = |w: &Workdir| {
+        let mut command = w.command(&["reconcile", "--repo", "repo", "--once", "--leases-pg", &db.conn_str]);
+        command.env("CORRAL_PG_LEASE_SECS", "1");
+        crate::support::Output::from(command.output().unwrap())
+    };
+
+    // Another replica holds the unit: this one leaves it alone.
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let settings = PgSettings {
+        conn_str: db.conn_str.clone(),
+        schema_name: "corral_reconcile".to_string(),
+        lease: std::time::Duration::from_secs(1),
+        origin: None,
+    };
+    let other = PgStore::open(&settings).unwrap();
+    let held = LockInfo::for_current_process("reconcile");
+    rt.block_on(async {
+        other.create_workspace("reconcile.app").await.unwrap();
+        other.lock("reconcile.app", held).await.unwrap();
+    });
+    let out = replica(&w);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("app: run by another replica (held by"), "{}", out.stdout);
+    assert!(objects(&w, "app").is_empty());
+    assert_eq!(status(&w)["units"]["app"]["outcome"], "elsewhere");
+
+    // That replica dies (its lease is no longer renewed): the unit moves here within a lease.
+    drop(other);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let out = replica(&w);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("app: applied"), "{}", out.stdout);
+    assert_eq!(objects(&w, "app"), [("app".to_string(), "v1".to_string())]);
+    // Released after the run: the next pass takes it again.
+    let out = replica(&w);
+    assert!(out.stdout.contains("app: up to date"), "{}", out.stdout);
+}
