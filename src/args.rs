@@ -66,6 +66,9 @@ pub(crate) enum Command {
     /// Inspect the available providers.
     #[command(subcommand)]
     Providers(ProvidersCommand),
+    /// Keep every unit of a git branch applied: plan on each new commit and interval, apply
+    /// or hold for approval, report or correct drift.
+    Reconcile(ReconcileArgs),
     /// Print a shell completion script (`source <(corral completion bash)`).
     Completion(CompletionArgs),
     /// Serve a provider compiled into corral as a plugin (started by corral itself).
@@ -445,6 +448,49 @@ pub(crate) enum LockCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct ReconcileArgs {
+    #[command(subcommand)]
+    pub command: Option<ReconcileCommand>,
+    /// The git repository to follow (a URL, or a local path).
+    #[arg(long, value_name = "URL_OR_PATH")]
+    pub repo: Option<String>,
+    /// The branch whose head every unit is kept equal to.
+    #[arg(long, default_value = "main")]
+    pub branch: String,
+    /// Time between passes (each plans every unit, new commit or not).
+    #[arg(long, value_parser = parse_duration, default_value = "60s")]
+    pub interval: Duration,
+    /// Do one pass and exit: 0 when every unit succeeded, 1 otherwise.
+    #[arg(long)]
+    pub once: bool,
+    /// The checkout, saved plans, `status.json` and `history.jsonl` (default
+    /// `.corral/reconcile`).
+    #[arg(long = "work-dir", value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
+    /// Serve `/healthz`, `/status` (JSON) and `/metrics` (Prometheus) on this address
+    /// (e.g. `127.0.0.1:9090`; port 0 picks one, printed at start).
+    #[arg(long, value_name = "ADDR", conflicts_with = "once")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Share the units with other replicas: a unit runs only under a leased lock in this
+    /// PostgreSQL database (schema `corral_reconcile`; lease `CORRAL_PG_LEASE_SECS`).
+    #[arg(long = "leases-pg", value_name = "CONN_STR", env = "CORRAL_RECONCILE_PG", hide_env_values = true)]
+    pub leases_pg: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReconcileCommand {
+    /// Apply the plan a `manual` unit waits with.
+    Approve {
+        /// The plan's ID, as the pass printed it (and `status.json` holds).
+        plan_id: String,
+        /// The reconcile work directory (default `.corral/reconcile`).
+        #[arg(long = "work-dir", value_name = "DIR")]
+        work_dir: Option<PathBuf>,
     },
 }
 

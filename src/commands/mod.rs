@@ -11,6 +11,7 @@ pub(crate) mod lock;
 pub(crate) mod output;
 pub(crate) mod plan;
 pub(crate) mod providers;
+pub(crate) mod reconcile;
 pub(crate) mod sandbox;
 pub(crate) mod show;
 pub(crate) mod state;

@@ -26,6 +26,7 @@ mod plan_json;
 mod plan_markdown;
 mod plugins;
 mod process;
+mod reconcile;
 mod refresh_only;
 mod sandbox;
 mod sandbox_exposure;

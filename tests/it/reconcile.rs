@@ -1,0 +1,443 @@
+//! `corral reconcile`, the GitOps loop, driven one pass at a time (`--once`) over a git
+//! repository made in the test: each new commit is applied in dependency order, a
+//! `plan-only` unit is only planned, a `manual` one waits for `reconcile approve`, and drift
+//! made behind Corral's back is reported, or corrected with `drift = "correct"`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::Workdir;
+
+fn git(repo: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(repo)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A repository under `repo/` of the work directory, with `files` in its first commit.
+fn repo(w: &Workdir, files: &[(&str, &str)]) -> PathBuf {
+    let repo = w.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "--quiet", "--initial-branch=main"]);
+    commit(w, files, "first");
+    repo
+}
+
+fn commit(w: &Workdir, files: &[(&str, &str)], message: &str) {
+    for (path, text) in files {
+        w.write(&format!("repo/{path}"), text);
+    }
+    let repo = w.path().join("repo");
+    git(&repo, &["add", "--all"]);
+    git(&repo, &["commit", "--quiet", "--message", message]);
+}
+
+fn thing(name: &str, payload: &str) -> String {
+    format!("resource \"testing_thing\" \"{name}\" {{\n  name    = \"{name}\"\n  payload = \"{payload}\"\n}}\n")
+}
+
+/// The testing provider's objects of one unit, as `(name, payload)`.
+fn objects(w: &Workdir, unit: &str) -> Vec<(String, String)> {
+    let dir = w.path().join(".corral/reconcile/checkout").join(unit).join(".corral/testing");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let object: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            let field = |name: &str| object["attributes"][name].as_str().unwrap_or_default().to_string();
+            found.push((field("name"), field("payload")));
+        }
+    }
+    found.sort();
+    found
+}
+
+fn delete_objects(w: &Workdir, unit: &str) {
+    let dir = w.path().join(".corral/reconcile/checkout").join(unit).join(".corral/testing");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+}
+
+fn status(w: &Workdir) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(w.path().join(".corral/reconcile/status.json")).unwrap()).unwrap()
+}
+
+fn once(w: &Workdir) -> crate::support::Output {
+    w.corral(&["reconcile", "--repo", "repo", "--branch", "main", "--once"])
+}
+
+#[test]
+fn each_new_commit_is_applied_in_dependency_order() {
+    let w = Workdir::new();
+    repo(
+        &w,
+        &[
+            ("network/main.hcl", &thing("net", "v1")),
+            ("network/corral.unit", "approval = \"auto\"\n"),
+            ("apps/main.hcl", &thing("app", "v1")),
+            ("apps/corral.unit", "depends_on = [\"network\"]\n"),
+            // A module directory with no unit file is not reconciled on its own.
+            ("modules/x/main.hcl", &thing("module", "v1")),
+        ],
+    );
+    let out = once(&w);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("network: applied (1 to add, 0 to change, 0 to destroy)"), "{}", out.stdout);
+    assert_eq!(objects(&w, "network"), [("net".to_string(), "v1".to_string())]);
+    assert_eq!(objects(&w, "apps"), [("app".to_string(), "v1".to_string())]);
+    assert!(objects(&w, "modules/x").is_empty());
+    let history = std::fs::read_to_string(w.path().join(".corral/reconcile/history.jsonl")).unwrap();
+    let order: Vec<String> = history
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["unit"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(order, ["network", "apps"], "a unit runs after the units it depends on");
+
+    // Nothing new: planned again, nothing to do.
+    let out = once(&w);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(status(&w)["units"]["apps"]["outcome"], "up-to-date");
+
+    commit(&w, &[("apps/main.hcl", &thing("app", "v2"))], "second");
+    let out = once(&w);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("apps: applied (0 to add, 1 to change, 0 to destroy)"), "{}", out.stdout);
+    assert!(out.stdout.contains("network: up to date"), "{}", out.stdout);
+    assert_eq!(objects(&w, "apps"), [("app".to_string(), "v2".to_string())]);
+    let status = status(&w);
+    assert_eq!(
+        status["units"]["apps"]["plan"]["changes"],
+        serde_json::json!([{"address": "testing_thing.app", "action": "update"}])
+    );
+    let head = status["commit"].as_str().unwrap();
+    assert_eq!(status["units"]["apps"]["applied_commit"], head);
+}
+
+#[test]
+fn a_plan_only_unit_is_planned_and_a_manual_one_waits_for_approval() {
+    let w = Workdir::new();
+    repo(
+        &w,
+        &[
+            ("look/main.hcl", &thing("look", "v1")),
+            ("look/corral.unit", "approval = \"plan-only\"\n"),
+            ("gate/main.hcl", &thing("gate", "v1")),
+            ("gate/corral.unit", "approval = \"manual\"\n"),
+        ],
+    );
+    let out = once(&w);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("look: planned (plan-only) (1 to add, 0 to change, 0 to destroy)"), "{}", out.stdout);
+    assert!(out.stdout.contains("gate: awaiting approval (1 to add"), "{}", out.stdout);
+    assert!(objects(&w, "look").is_empty());
+    assert!(objects(&w, "gate").is_empty());
+
+    // The next pass keeps the waiting plan (its ID stays approvable) and still applies nothing.
+    let plan_id = status(&w)["units"]["gate"]["plan_id"].as_str().unwrap().to_string();
+    assert_eq!(once(&w).code, 0);
+    assert_eq!(status(&w)["units"]["gate"]["plan_id"], plan_id.as_str());
+    assert!(objects(&w, "look").is_empty());
+
+    let out = w.corral(&["reconcile", "approve", "no-such-plan"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("no unit waits with plan `no-such-plan`"), "{}", out.stderr);
+
+    let out = w.corral(&["reconcile", "approve", &plan_id]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("gate: applied"), "{}", out.stdout);
+    assert_eq!(objects(&w, "gate"), [("gate".to_string(), "v1".to_string())]);
+    assert_eq!(status(&w)["units"]["gate"]["outcome"], "applied");
+    // Approved once: the plan is gone.
+    assert_eq!(w.corral(&["reconcile", "approve", &plan_id]).code, 1);
+    assert!(objects(&w, "look").is_empty());
+}
+
+#[test]
+fn drift_is_reported_or_corrected_as_the_unit_says() {
+    let w = Workdir::new();
+    repo(
+        &w,
+        &[
+            ("watched/main.hcl", &thing("watched", "v1")),
+            ("watched/corral.unit", "drift = \"report\"\n"),
+            ("healed/main.hcl", &thing("healed", "v1")),
+            ("healed/corral.unit", "drift = \"correct\"\n"),
+        ],
+    );
+    assert_eq!(once(&w).code, 0);
+    assert_eq!(objects(&w, "watched").len(), 1);
+    assert_eq!(objects(&w, "healed").len(), 1);
+
+    // Someone deletes both objects behind Corral's back; no new commit.
+    delete_objects(&w, "watched");
+    delete_objects(&w, "healed");
+    let out = once(&w);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("watched: drift reported (1 to add, 0 to change, 0 to destroy, 1 changed outside Corral)"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("healed: drift corrected"), "{}", out.stdout);
+    assert!(objects(&w, "watched").is_empty(), "a reported drift is left alone");
+    assert_eq!(objects(&w, "healed"), [("healed".to_string(), "v1".to_string())]);
+    let status = status(&w);
+    assert_eq!(status["units"]["watched"]["plan"]["drifted"], 1);
+    // Reported again on the next pass, until someone acts.
+    let out = once(&w);
+    assert!(out.stdout.contains("watched: drift reported"), "{}", out.stdout);
+    assert!(out.stdout.contains("healed: up to date"), "{}", out.stdout);
+}
+
+#[test]
+fn a_failing_unit_fails_the_pass_and_blocks_its_dependents() {
+    let w = Workdir::new();
+    repo(
+        &w,
+        &[
+            ("base/main.hcl", "resource \"testing_thing\" \"b\" {\n  name = \"\"\n}\n"),
+            ("base/corral.unit", ""),
+            ("top/main.hcl", &thing("top", "v1")),
+            ("top/corral.unit", "depends_on = [\"base\"]\n"),
+            ("alone/main.hcl", &thing("alone", "v1")),
+            ("alone/corral.unit", ""),
+        ],
+    );
+    let out = once(&w);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("base: FAILED"), "{}", out.stdout);
+    assert!(out.stderr.contains("must not be empty"), "the unit's error is shown: {}", out.stderr);
+    assert!(out.stdout.contains("top: blocked"), "{}", out.stdout);
+    assert!(out.stdout.contains("alone: applied"), "an independent unit still runs: {}", out.stdout);
+    assert!(objects(&w, "top").is_empty());
+
+    // A repository whose units cannot be ordered fails before anything runs.
+    commit(
+        &w,
+        &[("alone/corral.unit", "depends_on = [\"top\"]\n"), ("base/corral.unit", "depends_on = [\"alone\"]\n")],
+        "cycle",
+    );
+    let out = once(&w);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("cycle among: alone, base, top"), "{}", out.stderr);
+
+    // Under `-C`, the repository path and the work directory are read from there.
+    std::fs::create_dir_all(w.path().join("elsewhere")).unwrap();
+    let out = w.corral(&["-C", "elsewhere", "reconcile", "--repo", "../repo", "--once"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("cycle among: alone, base, top"), "{}", out.stderr);
+    assert!(w.path().join("elsewhere/.corral/reconcile/status.json").is_file());
+}
+
+/// `GET path` over HTTP/1.0 (the server closes the connection after the answer): status code
+/// and body.
+fn get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    let code = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (code, body.to_string())
+}
+
+/// Kills the loop however the test ends.
+struct Loop(std::process::Child);
+
+impl Drop for Loop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Polls `/status` until `done` holds for it (or fails after 60 s).
+fn wait_for(addr: &str, what: &str, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (code, body) = get(addr, "/status");
+        if code == 200 {
+            let status: serde_json::Value = serde_json::from_str(&body).unwrap();
+            if done(&status) {
+                return status;
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}; last /status: {code} {body}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_loop_follows_new_commits_and_serves_its_status() {
+    use std::io::BufRead;
+    let w = Workdir::new();
+    repo(
+        &w,
+        &[
+            ("app/main.hcl", &thing("app", "v1")),
+            ("app/corral.unit", ""),
+            ("broken/main.hcl", "resource \"testing_thing\" \"b\" {\n  name = \"\"\n}\n"),
+            ("broken/corral.unit", ""),
+        ],
+    );
+    let child = w
+        .command(&["reconcile", "--repo", "repo", "--interval", "300ms", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = Loop(child);
+    let mut stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    // Keep reading: a closed stdout would end the loop (as SIGPIPE would).
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let addr = first.trim().rsplit("http://").next().unwrap().to_string();
+    assert_eq!(get(&addr, "/healthz"), (200, "ok\n".to_string()));
+
+    wait_for(&addr, "the first commit applied", |s| s["units"]["app"]["outcome"] == "applied");
+    assert_eq!(objects(&w, "app"), [("app".to_string(), "v1".to_string())]);
+
+    // A new commit is picked up by a later pass, with no restart.
+    commit(&w, &[("app/main.hcl", &thing("app", "v2"))], "second");
+    let status = wait_for(&addr, "the second commit applied", |s| {
+        s["units"]["app"]["applied_commit"] == s["commit"] && s["units"]["app"]["plan"]["change"] == 1
+    });
+    assert_eq!(status["branch"], "main");
+    assert_eq!(objects(&w, "app"), [("app".to_string(), "v2".to_string())]);
+
+    // Drift made behind Corral's back shows in the metrics within a pass.
+    delete_objects(&w, "app");
+    wait_for(&addr, "the drift reported", |s| s["units"]["app"]["outcome"] == "drift-reported");
+    let (code, metrics) = get(&addr, "/metrics");
+    assert_eq!(code, 200);
+    assert!(metrics.contains("corral_reconcile_unit_drifted{unit=\"app\"} 1\n"), "{metrics}");
+    assert!(metrics.contains("corral_reconcile_unit_failed{unit=\"app\"} 0\n"), "{metrics}");
+    assert!(metrics.contains("corral_reconcile_unit_failed{unit=\"broken\"} 1\n"), "{metrics}");
+    assert!(metrics.contains("corral_reconcile_passes_total "), "{metrics}");
+    assert!(metrics.contains("corral_reconcile_applies_total{unit=\"app\"} 2\n"), "{metrics}");
+    assert!(metrics.contains("corral_reconcile_drifts_total{unit=\"app\"} "), "{metrics}");
+    assert!(metrics.contains("corral_reconcile_unit_duration_seconds{unit=\"app\"} "), "{metrics}");
+
+    // The status page: the failing unit's row is red, with its error; the drift is shown.
+    let (code, page) = get(&addr, "/");
+    assert_eq!(code, 200);
+    assert!(page.contains("tr.failed{background:#fdd;color:#a00}"), "{page}");
+    assert!(page.contains("<tr class=\"failed\" data-unit=\"broken\"><td>broken</td><td>failed</td>"), "{page}");
+    assert!(page.contains("must not be empty"), "{page}");
+    assert!(page.contains("<tr class=\"drift\" data-unit=\"app\"><td>app</td><td>drift-reported</td>"), "{page}");
+    assert!(page.contains("1 changed outside Corral"), "{page}");
+    assert!(page.contains("<li>create <code>testing_thing.app</code></li>"), "{page}");
+
+    // SIGTERM (how a container is stopped) ends the loop after its pass, with exit 0.
+    let pid = child.0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let code = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(std::time::Instant::now() < deadline, "the loop did not stop on SIGTERM");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(code, Some(0));
+}
+
+/// Sets `payload` of every object of a unit, as someone editing it in a console would.
+fn tamper_payloads(w: &Workdir, unit: &str, payload: &str) {
+    let dir = w.path().join(".corral/reconcile/checkout").join(unit).join(".corral/testing");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let mut object: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            object["attributes"]["payload"] = payload.into();
+            std::fs::write(&path, serde_json::to_string(&object).unwrap()).unwrap();
+        }
+    }
+}
+
+#[test]
+fn attributes_named_in_drift_ignore_are_not_drift() {
+    let w = Workdir::new();
+    repo(
+        &w,
+        &[
+            ("lenient/main.hcl", &thing("lenient", "v1")),
+            ("lenient/corral.unit", "drift = \"correct\"\ndrift_ignore = [\"testing_thing.*.payload\"]\n"),
+            ("strict/main.hcl", &thing("strict", "v1")),
+            ("strict/corral.unit", "drift = \"correct\"\n"),
+        ],
+    );
+    assert_eq!(once(&w).code, 0);
+    tamper_payloads(&w, "lenient", "tampered");
+    tamper_payloads(&w, "strict", "tampered");
+    let out = once(&w);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("lenient: up to date"), "{}", out.stdout);
+    assert!(out.stdout.contains("strict: drift corrected (0 to add, 1 to change"), "{}", out.stdout);
+    assert_eq!(objects(&w, "lenient"), [("lenient".to_string(), "tampered".to_string())]);
+    assert_eq!(objects(&w, "strict"), [("strict".to_string(), "v1".to_string())]);
+    assert_eq!(status(&w)["units"]["lenient"]["plan"]["drifted"], 0);
+
+    // A new commit that sets the ignored attribute is a change, not drift: it is applied.
+    commit(&w, &[("lenient/main.hcl", &thing("lenient", "v2"))], "second");
+    let out = once(&w);
+    assert!(out.stdout.contains("lenient: applied (0 to add, 1 to change"), "{}", out.stdout);
+    assert_eq!(objects(&w, "lenient"), [("lenient".to_string(), "v2".to_string())]);
+}
+
+#[test]
+fn replicas_share_units_through_pg_leases_and_a_dead_owners_unit_moves() {
+    use corral_engine::state::{LockInfo, PgSettings, PgStore, StateStore};
+    let Some(db) = crate::pg_support::TestDatabase::create() else { return };
+    let w = Workdir::new();
+    repo(&w, &[("app/main.hcl", &thing("app", "v1")), ("app/corral.unit", "")]);
+    let replica = |w: &Workdir| {
+        let mut command = w.command(&["reconcile", "--repo", "repo", "--once", "--leases-pg", &db.conn_str]);
+        command.env("CORRAL_PG_LEASE_SECS", "1");
+        crate::support::Output::from(command.output().unwrap())
+    };
+
+    // Another replica holds the unit: this one leaves it alone.
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let settings = PgSettings {
+        conn_str: db.conn_str.clone(),
+        schema_name: "corral_reconcile".to_string(),
+        lease: std::time::Duration::from_secs(1),
+        origin: None,
+    };
+    let other = PgStore::open(&settings).unwrap();
+    let held = LockInfo::for_current_process("reconcile");
+    rt.block_on(async {
+        other.create_workspace("reconcile.app").await.unwrap();
+        other.lock("reconcile.app", held).await.unwrap();
+    });
+    let out = replica(&w);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("app: run by another replica (held by"), "{}", out.stdout);
+    assert!(objects(&w, "app").is_empty());
+    assert_eq!(status(&w)["units"]["app"]["outcome"], "elsewhere");
+
+    // That replica dies (its lease is no longer renewed): the unit moves here within a lease.
+    drop(other);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let out = replica(&w);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("app: applied"), "{}", out.stdout);
+    assert_eq!(objects(&w, "app"), [("app".to_string(), "v1".to_string())]);
+    // Released after the run: the next pass takes it again.
+    let out = replica(&w);
+    assert!(out.stdout.contains("app: up to date"), "{}", out.stdout);
+}
