@@ -111,3 +111,42 @@ fn var_file_is_relative_to_chdir() {
     let shown = w.ok(&["-C", "stack", "output", "--json", "env"]);
     assert_eq!(shown.stdout.trim(), "\"prod\"");
 }
+
+#[test]
+fn a_validation_may_refer_to_other_variables() {
+    // Terraform 1.9's cross-variable validation: `max` is checked against `min`.
+    let w = Workdir::new();
+    w.write(
+        "main.hcl",
+        r#"
+variable "min" {
+  type    = number
+  default = 2
+}
+
+variable "max" {
+  type = number
+  validation {
+    condition     = var.max >= var.min
+    error_message = "max (${var.max}) must be at least min (${var.min})."
+  }
+}
+
+output "range" {
+  value = "${var.min}-${var.max}"
+}
+"#,
+    );
+    let out = w.corral(&["plan", "-var", "max=1"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("Invalid value for variable \"max\""), "{}", out.stderr);
+    assert!(out.stderr.contains("max (1) must be at least min (2)."), "{}", out.stderr);
+    w.ok(&["apply", "-auto-approve", "-var", "max=3"]);
+    let shown = w.ok(&["output", "-json", "range"]);
+    assert_eq!(shown.stdout.trim(), "\"2-3\"");
+    // Other objects than variables stay out of a validation.
+    w.write("main.hcl", "locals {\n  x = 1\n}\n\nvariable \"v\" {\n  default = 1\n  validation {\n    condition     = var.v >= local.x\n    error_message = \"no\"\n  }\n}\n");
+    let out = w.corral(&["plan"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("Invalid reference in the validation of variable \"v\""), "{}", out.stderr);
+}

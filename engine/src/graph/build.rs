@@ -158,6 +158,7 @@ impl<'c> Builder<'c> {
         let Some(index) = self.modules.get(path) else { return };
         let ids = |map: &HashMap<&'c str, NodeIndex>, name: &str| map.get(name).copied();
         let local_ids: Vec<_> = module.locals.keys().filter_map(|name| ids(&index.locals, name)).collect();
+        let variable_ids: Vec<_> = module.variables.keys().map(|name| ids(&index.variables, name)).collect();
         let output_ids: Vec<_> = module.outputs.keys().filter_map(|name| ids(&index.outputs, name)).collect();
         let resource_ids: Vec<_> =
             module.resources.keys().filter_map(|addr| index.resources.get(addr).copied()).collect();
@@ -175,23 +176,31 @@ impl<'c> Builder<'c> {
 
         let plain = |dependent| Context { module: path, dependent, count: false, for_each: false, self_object: false };
 
-        for variable in module.variables.values() {
+        // A validation may refer to the variable and, as since Terraform 1.9, to the
+        // module's other variables: those are evaluated first (an edge each).
+        for (variable, node) in module.variables.values().zip(variable_ids) {
             for rule in &variable.validations {
                 for expr in [&rule.condition, &rule.error_message] {
+                    let mut others = Vec::new();
                     for reference in references(expr) {
-                        if reference.subject != Subject::Var(variable.name.clone()) {
-                            self.diags.push(
+                        match &reference.subject {
+                            Subject::Var(name) if *name == variable.name => {}
+                            Subject::Var(_) => others.push(reference),
+                            _ => self.diags.push(
                                 Diagnostic::error(format!(
                                     "Invalid reference in the validation of variable \"{}\"",
                                     variable.name
                                 ))
                                 .with_span(reference.span)
                                 .with_detail(format!(
-                                    "a validation may only refer to the variable itself, as `var.{}`",
+                                    "a validation may refer to the variable itself (`var.{}`) and to the module's other variables only",
                                     variable.name
                                 )),
-                            );
+                            ),
                         }
+                    }
+                    if let Some(node) = node {
+                        self.add_refs(plain(node), others);
                     }
                 }
             }

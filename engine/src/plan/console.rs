@@ -47,7 +47,9 @@ pub fn evaluate_for_console(input: &ConsoleInput<'_>) -> (Values, Diagnostics) {
                 let Some(decl) = input.config.root.variables.get(name) else { continue };
                 let (value, d) = root_variable_value(decl, input.variables.get(name));
                 if !d.has_errors() {
-                    diags.extend(nodes::validate_variable(name, &decl.validations, &value));
+                    let root = values.module(&ModuleInstance::root());
+                    let others = |n: &str| root.and_then(|m| m.variables.get(n)).cloned();
+                    diags.extend(nodes::validate_variable(name, &decl.validations, &value, &others));
                 }
                 diags.extend(d);
                 values.module_mut(&ModuleInstance::root()).variables.insert(name.clone(), value);

@@ -228,7 +228,10 @@ impl<'a> Planner<'a> {
         let (value, d) = root_variable_value(decl, self.input.variables.get(name));
         self.diags.extend(d);
         if !self.diags.has_errors() {
-            self.diags.extend(nodes::validate_variable(name, &decl.validations, &value));
+            let root = self.values.module(&ModuleInstance::root());
+            let others = |n: &str| root.and_then(|m| m.variables.get(n)).cloned();
+            let d = nodes::validate_variable(name, &decl.validations, &value, &others);
+            self.diags.extend(d);
         }
         self.values.module_mut(&ModuleInstance::root()).variables.insert(name.to_string(), value);
     }

@@ -74,7 +74,8 @@ pub fn supply_write_only_variables(
             );
             continue;
         }
-        diags.extend(crate::runtime::nodes::validate_variable(name, &decl.validations, &value));
+        let others = |n: &str| plan.variables.get(n).cloned();
+        diags.extend(crate::runtime::nodes::validate_variable(name, &decl.validations, &value, &others));
         plan.variables.insert(name.clone(), value);
     }
     diags

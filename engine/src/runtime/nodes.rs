@@ -68,7 +68,9 @@ pub fn eval_child_variable(config: &Config, values: &mut Values, module: &Module
         };
         let value = value.marked_if(decl.sensitive);
         if value.is_wholly_known() {
-            diags.extend(validate_variable(&decl.name, &decl.validations, &value));
+            let module_values = values.module(&instance);
+            let others = |n: &str| module_values.and_then(|m| m.variables.get(n)).cloned();
+            diags.extend(validate_variable(&decl.name, &decl.validations, &value, &others));
         }
         values.module_mut(&instance).variables.insert(name.to_string(), value);
     }
@@ -76,9 +78,14 @@ pub fn eval_child_variable(config: &Config, values: &mut Values, module: &Module
 }
 
 /// Checks a variable's `validation` rules against its value.
-pub fn validate_variable(name: &str, rules: &[CheckRule], value: &Value) -> Diagnostics {
+pub fn validate_variable(
+    name: &str,
+    rules: &[CheckRule],
+    value: &Value,
+    others: &dyn Fn(&str) -> Option<Value>,
+) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    let scope = OneVarScope { name, value };
+    let scope = OneVarScope { name, value, others };
     for rule in rules {
         let (condition, d) = lang::eval(&rule.condition, &scope);
         if d.has_errors() {
@@ -251,12 +258,16 @@ impl Scope for ConstScope {
 struct OneVarScope<'a> {
     name: &'a str,
     value: &'a Value,
+    /// The module's other variables, evaluated before this one (the graph orders them); one
+    /// not evaluated is unknown, which skips the rule.
+    others: &'a dyn Fn(&str) -> Option<Value>,
 }
 
 impl Scope for OneVarScope<'_> {
     fn lookup(&self, subject: &Subject, span: crate::diag::Span) -> Result<Value, Diagnostic> {
         match subject {
             Subject::Var(n) if n == self.name => Ok(self.value.clone()),
+            Subject::Var(n) => Ok((self.others)(n).unwrap_or(Value::unknown())),
             _ => Err(Diagnostic::error("Invalid reference in variable validation").with_span(span).with_detail(
                 format!("The condition for variable \"{}\" can only refer to the variable itself", self.name),
             )),
