@@ -1,0 +1,121 @@
+//! `mrs_cluster` end to end (issue 14): the `corral` binary, the MRS provider in a plugin
+//! process, and the sandbox it embeds, which verifies every request's SDK-HMAC-SHA256
+//! signature. Fixtures under `tests/fixtures/mrs/`.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{Output, Workdir};
+
+/// Sandbox seconds per real second: a create (15 min) and a scale (5 min) pass in moments.
+const SCALE: &str = "1200";
+
+fn command(w: &Workdir, args: &[&str]) -> Command {
+    let mut command = w.command(args);
+    command.env(corral_sandbox::TIME_SCALE_VAR, SCALE).env_remove(corral_sandbox::FAULTS_VAR);
+    command
+}
+
+fn run(w: &Workdir, args: &[&str]) -> Output {
+    Output::from(command(w, args).output().unwrap())
+}
+
+fn ok(w: &Workdir, args: &[&str]) -> Output {
+    let out = run(w, args);
+    assert_eq!(out.code, 0, "corral {args:?} failed:\nstdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    out
+}
+
+/// The sandbox's MRS clusters (live ones: terminated clusters are kept as history).
+fn clusters(w: &Workdir) -> Vec<Value> {
+    let out = ok(w, &["sandbox", "inspect", "--json"]);
+    let all: Vec<Value> = serde_json::from_str(&out.stdout).unwrap();
+    all.into_iter().filter(|o| o["service"] == "mrs" && o["type"] == "cluster" && o["state"] != "terminated").collect()
+}
+
+fn group(cluster: &Value, name: &str) -> Value {
+    cluster["attributes"]["nodeGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["groupName"] == name)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+#[test]
+fn applies_scales_upgrades_masters_in_place_and_destroys() {
+    let w = Workdir::fixture("mrs/cluster");
+    let applied = ok(&w, &["apply", "--auto-approve"]);
+    assert!(applied.stdout.contains("1 added, 0 changed, 0 destroyed"), "{}", applied.stdout);
+    assert_eq!(ok(&w, &["output", "status"]).stdout.trim(), "\"running\"");
+    let plan = run(&w, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "a second plan is empty:\n{}\n{}", plan.stdout, plan.stderr);
+    let cluster = &clusters(&w)[0];
+    assert_eq!(cluster["state"], "running", "{cluster}");
+    assert_eq!(group(cluster, "core_node_analysis_group")["nodeNum"], 3, "{cluster}");
+    assert_eq!(group(cluster, "task_node_analysis_group")["nodeNum"], 1, "{cluster}");
+
+    // Below the core floor: a plan error at the attribute, nothing called.
+    let out = run(&w, &["plan", "--var", "core_count=2"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("at least 3 core nodes"), "{}", out.stderr);
+
+    // Scaling out core and task nodes is an in-place update.
+    let plan = ok(&w, &["plan", "--var", "core_count=5", "--var", "task_count=3"]);
+    assert!(plan.stdout.contains("will be updated in-place"), "{}", plan.stdout);
+    ok(&w, &["apply", "--auto-approve", "--var", "core_count=5", "--var", "task_count=3"]);
+    let cluster = &clusters(&w)[0];
+    assert_eq!(group(cluster, "core_node_analysis_group")["nodeNum"], 5, "{cluster}");
+    assert_eq!(group(cluster, "task_node_analysis_group")["nodeNum"], 3, "{cluster}");
+    let plan = run(&w, &["plan", "--detailed-exitcode", "--var", "core_count=5", "--var", "task_count=3"]);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+
+    // Shrinking the core group needs `allow_core_shrink`.
+    let out = run(&w, &["plan", "--var", "core_count=4", "--var", "task_count=3"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("shrinking the core group from 5 to 4 nodes is refused"), "{}", out.stderr);
+    assert!(out.stderr.contains("allow_core_shrink = true"), "{}", out.stderr);
+    ok(
+        &w,
+        &[
+            "apply",
+            "--auto-approve",
+            "--var",
+            "core_count=4",
+            "--var",
+            "task_count=0",
+            "--var",
+            "allow_core_shrink=true",
+        ],
+    );
+    let cluster = &clusters(&w)[0];
+    assert_eq!(group(cluster, "core_node_analysis_group")["nodeNum"], 4, "{cluster}");
+    assert_eq!(group(cluster, "task_node_analysis_group")["nodeNum"], 0, "{cluster}");
+
+    // A master flavor change: an in-place update (the masters are upgraded one at a time).
+    let vars = ["--var", "core_count=4", "--var", "task_count=0", "--var", "allow_core_shrink=true"];
+    let bigger = ["--var", "master_flavor=c6.4xlarge.4.linux.bigdata"];
+    let args: Vec<&str> = ["plan"].iter().chain(&vars).chain(&bigger).copied().collect();
+    let plan = ok(&w, &args);
+    assert!(plan.stdout.contains("will be updated in-place"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("0 to add, 1 to change, 0 to destroy"), "{}", plan.stdout);
+    let args: Vec<&str> = ["apply", "--auto-approve"].iter().chain(&vars).chain(&bigger).copied().collect();
+    ok(&w, &args);
+    let cluster = &clusters(&w)[0];
+    assert_eq!(group(cluster, "master_node_default_group")["nodeSize"], "c6.4xlarge.4.linux.bigdata", "{cluster}");
+    assert_eq!(cluster["state"], "running");
+
+    // Another version is not an upgrade MRS does: a plan error that says why.
+    let args: Vec<&str> =
+        ["plan"].iter().chain(&vars).chain(&bigger).chain(&["--var", "mrs_version=MRS 3.2.0"]).copied().collect();
+    let out = run(&w, &args);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("Cannot change `version`"), "{}", out.stderr);
+    assert!(out.stderr.contains("MRS does not upgrade a cluster's version in place"), "{}", out.stderr);
+
+    let args: Vec<&str> = ["destroy", "--auto-approve"].iter().chain(&vars).chain(&bigger).copied().collect();
+    ok(&w, &args);
+    assert!(clusters(&w).is_empty(), "{:?}", clusters(&w));
+}
