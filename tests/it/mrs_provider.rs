@@ -119,3 +119,34 @@ fn applies_scales_upgrades_masters_in_place_and_destroys() {
     ok(&w, &args);
     assert!(clusters(&w).is_empty(), "{:?}", clusters(&w));
 }
+
+#[test]
+fn destroying_a_prepaid_cluster_names_the_unsubscription_and_calls_nothing() {
+    let w = Workdir::fixture("mrs/prepaid");
+    ok(&w, &["apply", "--auto-approve"]);
+    let plan = run(&w, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    let out = run(&w, &["destroy", "--auto-approve"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("is prepaid: MRS does not delete it"), "{}", out.stderr);
+    assert!(out.stderr.contains("Unsubscriptions"), "{}", out.stderr);
+    // Refused before any call: the cluster runs and no delete reached the service.
+    assert_eq!(clusters(&w).len(), 1);
+    let log = corral_sandbox::rest::request_log(&w.path().join(".corral/sandbox")).unwrap();
+    assert!(!log.iter().any(|e| e.operation == "DeleteCluster"), "{log:?}");
+    // The state still holds it, unchanged.
+    let plan = run(&w, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+}
+
+#[test]
+fn the_example_applies_and_plans_empty() {
+    let w = Workdir::new();
+    crate::support::copy_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mrs"), w.path());
+    ok(&w, &["apply", "--auto-approve"]);
+    let plan = run(&w, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    let cluster = &clusters(&w)[0];
+    assert_eq!(group(cluster, "task_node_analysis_group")["nodeNum"], 2, "{cluster}");
+    assert_eq!(cluster["attributes"]["securityGroupsId"], "sg-lake", "{cluster}");
+}

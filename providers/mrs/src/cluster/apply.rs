@@ -12,7 +12,7 @@ use corral_api_mrs::errors;
 use corral_api_mrs::operation::Operation;
 use corral_api_mrs::state::ClusterState;
 use corral_api_mrs::tag::{self, Tag, TagsAction};
-use corral_core::diag::Diagnostics;
+use corral_core::diag::{Diagnostic, Diagnostics};
 use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ReadRequest, ReadResponse,
 };
@@ -341,7 +341,17 @@ async fn update(ctx: &Ctx, prior: &Value, planned: &Value) -> Applied {
 async fn delete(ctx: &Ctx, prior: &Value) -> Result<(), (Option<Value>, Diagnostics)> {
     let span = tracing::info_span!("mrs_cluster.delete");
     let _guard = span.enter();
-    let Some(id) = str_of(&attrs(prior), "id") else { return Ok(()) };
+    let prior_attrs = attrs(prior);
+    let Some(id) = str_of(&prior_attrs, "id") else { return Ok(()) };
+    if str_of(&prior_attrs, "charging_mode").as_deref() == Some(PRE_PAID) {
+        let diagnostic = Diagnostic::error(format!("cluster {id} is prepaid: MRS does not delete it"))
+            .with_detail(
+                "a yearly/monthly cluster is released by unsubscribing it (Billing Center > Orders > \
+                 Unsubscriptions); the API refuses to terminate it (12000024), so Corral does not try",
+            )
+            .with_help("unsubscribe it in the billing console, then `corral state rm` it");
+        return Err((Some(prior.clone()), Diagnostics::from(diagnostic)));
+    }
     let started = Instant::now();
     let mut delay = Duration::from_millis(100);
     loop {

@@ -4,11 +4,11 @@
 //!   at their attribute; lowering `core_count` needs `allow_core_shrink` (the SDK's shared
 //!   `guard::core_shrink`); a master flavor change is an in-place update (one master at a time
 //!   behind master HA, so it needs two masters); other fields MRS fixes at creation are
-//!   immutable (a plan error that says why); destroying a prepaid cluster is refused at plan
-//!   (it is unsubscribed through billing, not deleted).
+//!   immutable (a plan error that says why).
 //! - Apply (`apply`): create waits for `running`; an update renames, upgrades the masters,
 //!   scales core then task nodes (retrying the busy error), then sets tags; delete waits for
-//!   `terminated`.
+//!   `terminated`. A prepaid cluster is not deleted (MRS unsubscribes it through billing):
+//!   delete refuses before any call and names the unsubscription.
 
 mod apply;
 
@@ -296,18 +296,6 @@ fn check(planned: &BTreeMap<String, Value>, config: &Value, prior: Option<&BTree
 pub(crate) fn plan(request: PlanRequest) -> PlanResponse {
     let prior = request.prior_state.as_ref().filter(|p| !p.is_null()).map(attrs);
     if request.proposed_new_state.is_null() {
-        if let Some(prior) = &prior
-            && str_of(prior, "charging_mode").as_deref() == Some(PRE_PAID)
-        {
-            let id = str_of(prior, "id").unwrap_or_default();
-            let diagnostic = Diagnostic::error(format!("cluster {id} is prepaid: MRS does not delete it"))
-                .with_detail(
-                    "a yearly/monthly cluster is released by unsubscribing it (Billing Center > Orders > \
-                     Unsubscriptions); the API refuses to terminate it (12000024)",
-                )
-                .with_help("unsubscribe it in the billing console, then `corral state rm` it");
-            return PlanResponse { diagnostics: Diagnostics::from(diagnostic), ..PlanResponse::default() };
-        }
         return PlanResponse { planned_state: Some(request.proposed_new_state), ..PlanResponse::default() };
     }
     let mut planned = attrs(&request.proposed_new_state);
