@@ -150,3 +150,92 @@ fn the_example_applies_and_plans_empty() {
     assert_eq!(group(cluster, "task_node_analysis_group")["nodeNum"], 2, "{cluster}");
     assert_eq!(cluster["attributes"]["securityGroupsId"], "sg-lake", "{cluster}");
 }
+
+/// Signs one request as the gateway wants and sends it over plain HTTP/1.1.
+fn signed_call(host: &str, method: &str, path: &str, body: &Value) -> (u16, Value) {
+    use corral_api_mrs::sign;
+    use std::io::{Read, Write};
+    let date = sign::sdk_date(chrono::Utc::now().timestamp());
+    let text = body.to_string();
+    let request = sign::Request {
+        method,
+        path,
+        query: "",
+        headers: vec![("host", host), ("x-sdk-date", &date)],
+        body: text.as_bytes(),
+    };
+    let auth = sign::sign(
+        &request,
+        &["host", "x-sdk-date"],
+        corral_sandbox::DEFAULT_ACCESS_KEY,
+        corral_sandbox::DEFAULT_SECRET_KEY,
+    )
+    .unwrap();
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nhost: {host}\r\nx-sdk-date: {date}\r\nauthorization: {}\r\ncontent-type: \
+         application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+        auth.header_value(),
+        text.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// A scale while another runs: MRS answers `12000018`, the provider waits and retries, and
+/// the apply succeeds once the first scale is done.
+#[test]
+fn a_scale_while_another_runs_is_retried_until_the_cluster_is_free() {
+    use std::io::BufRead;
+    let w = Workdir::fixture("mrs/cluster");
+    // Slow enough that the outside scale (5 sandbox minutes) still runs when corral asks.
+    let mut child = w
+        .command(&["sandbox", "serve", "--addr", "127.0.0.1:0"])
+        .env(corral_sandbox::TIME_SCALE_VAR, "150")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut output = std::io::BufReader::new(child.stdout.take().unwrap());
+    output.read_line(&mut first).unwrap();
+    let endpoint = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().trim_end_matches('/');
+    let host = endpoint.trim_start_matches("http://").to_string();
+    let var = format!("endpoint={endpoint}");
+    let with_keys = |args: &[&str]| {
+        let mut c = w.command(args);
+        c.env("HW_ACCESS_KEY", corral_sandbox::DEFAULT_ACCESS_KEY)
+            .env("HW_SECRET_KEY", corral_sandbox::DEFAULT_SECRET_KEY);
+        let out = Output::from(c.output().unwrap());
+        assert_eq!(out.code, 0, "corral {args:?}:\n{}\n{}", out.stdout, out.stderr);
+        out
+    };
+    with_keys(&["apply", "--auto-approve", "--var", &var]);
+    let id = clusters(&w)[0]["id"].as_str().unwrap().to_string();
+    let (_, projects) = signed_call(&host, "GET", "/v3/projects", &Value::Null);
+    let project = projects["projects"][0]["id"].as_str().unwrap().to_string();
+    let (status, body) = signed_call(
+        &host,
+        "POST",
+        &format!("/v2/{project}/clusters/{id}/expand"),
+        &serde_json::json!({"node_group_name": "core_node_analysis_group", "count": 1}),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    with_keys(&["apply", "--auto-approve", "--var", &var, "--var", "core_count=4", "--var", "task_count=2"]);
+    let log = corral_sandbox::rest::request_log(&w.path().join(".corral/sandbox")).unwrap();
+    let expands: Vec<_> = log.iter().filter(|e| e.operation == "ExpandCluster").collect();
+    assert!(expands.iter().any(|e| e.code == "12000018"), "the provider met the busy error: {expands:?}");
+    assert_eq!(expands.last().unwrap().status, 200, "{expands:?}");
+    let cluster = &clusters(&w)[0];
+    // The core count depends on whether the refresh saw the outside scale finished; the task
+    // group, scaled after the busy answer, has what the configuration says.
+    assert_eq!(group(cluster, "task_node_analysis_group")["nodeNum"], 2, "{cluster}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(output);
+}
