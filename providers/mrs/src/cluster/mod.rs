@@ -11,6 +11,8 @@
 //!   delete refuses before any call and names the unsubscription.
 
 mod apply;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 
