@@ -25,8 +25,8 @@ pub(crate) const PROVIDER_SUBCOMMAND: &str = "__provider";
 const EXECUTABLE_PREFIX: &str = "corral-provider-";
 
 /// Compiled-in providers served out of process by default (through [`PROVIDER_SUBCOMMAND`]).
-/// The cloud providers (KMR, Kyligence, Kylin) are compiled in and run this way.
-const OUT_OF_PROCESS_BY_DEFAULT: &[&str] = &["kmr", "kyligence", "kylin"];
+/// The cloud providers (KMR, Kyligence, Kylin, MRS) are compiled in and run this way.
+const OUT_OF_PROCESS_BY_DEFAULT: &[&str] = &["kmr", "kyligence", "kylin", "mrs"];
 
 /// The providers of a run and the plugins among them (to stop them on Ctrl-C).
 pub(crate) struct Providers {
@@ -45,6 +45,7 @@ pub(crate) fn compiled_in(name: &str) -> Option<(Arc<dyn ProviderFactory>, Serve
             corral_provider_kyligence::serve_options(),
         )),
         "kylin" => Some((Arc::new(corral_provider_kylin::KylinFactory::new()), corral_provider_kylin::serve_options())),
+        "mrs" => Some((Arc::new(corral_provider_mrs::MrsFactory::new()), corral_provider_mrs::serve_options())),
         _ => None,
     }
 }
