@@ -7,7 +7,7 @@
 //!   (read from IAM, `GET /v3/projects`).
 //! - `access_key` / `secret_key` (sensitive): default `HW_ACCESS_KEY` / `HW_SECRET_KEY`.
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use corral_core::diag::{Diagnostic, Diagnostics};
 use corral_core::provider::{
@@ -16,7 +16,8 @@ use corral_core::provider::{
     ValidateResourceRequest, ValidateResourceResponse,
 };
 use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema};
-use corral_core::value::{Type, Value};
+use corral_core::value::Type;
+use corral_provider_sdk::connection::{Configured, Connection, KeySettings, config_str, connect};
 
 use crate::cluster;
 use crate::rest::{Keys, Rest, RestError};
@@ -24,6 +25,8 @@ use crate::rest::{Keys, Rest, RestError};
 pub(crate) const DEFAULT_REGION: &str = "cn-north-4";
 pub(crate) const ACCESS_KEY_VAR: &str = "HW_ACCESS_KEY";
 pub(crate) const SECRET_KEY_VAR: &str = "HW_SECRET_KEY";
+const KEYS: KeySettings =
+    KeySettings { provider: "mrs", access_key_var: ACCESS_KEY_VAR, secret_key_var: SECRET_KEY_VAR };
 
 /// What a configured provider gives the resource.
 #[derive(Clone, Debug)]
@@ -97,18 +100,14 @@ impl ProviderFactory for MrsFactory {
     }
 
     fn instantiate(&self) -> Arc<dyn Provider> {
-        Arc::new(MrsProvider { schema: self.schema.clone(), ctx: RwLock::new(None) })
+        Arc::new(MrsProvider { schema: self.schema.clone(), ctx: Configured::new("mrs") })
     }
 }
 
 /// One configured MRS provider.
 pub struct MrsProvider {
     schema: Arc<ProviderSchema>,
-    ctx: RwLock<Option<Arc<Ctx>>>,
-}
-
-fn get_str(value: &Value, name: &str) -> Option<String> {
-    value.get_attr(name).map(Value::unmarked).and_then(Value::as_str).map(str::to_string)
+    ctx: Configured<Ctx>,
 }
 
 impl MrsProvider {
@@ -116,45 +115,7 @@ impl MrsProvider {
         if type_name != cluster::TYPE_NAME {
             return Err(error(format!("the `mrs` provider has no resource type `{type_name}`")));
         }
-        self.ctx
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-            .ok_or_else(|| error("the `mrs` provider is used before it is configured"))
-    }
-
-    async fn connection(&self, request: &ConfigureRequest) -> Result<(String, Keys), Diagnostics> {
-        let config = &request.config;
-        let configured = match (get_str(config, "access_key"), get_str(config, "secret_key")) {
-            (Some(access_key), Some(secret_key)) => Some(Keys { access_key, secret_key }),
-            (None, None) => None,
-            _ => return Err(error("set both `access_key` and `secret_key` of the `mrs` provider, or neither")),
-        };
-        if let Some(endpoint) = get_str(config, "endpoint") {
-            let keys = match configured {
-                Some(keys) => keys,
-                None => match (std::env::var(ACCESS_KEY_VAR), std::env::var(SECRET_KEY_VAR)) {
-                    (Ok(access_key), Ok(secret_key)) => Keys { access_key, secret_key },
-                    _ => {
-                        return Err(error(format!(
-                            "the `mrs` provider has no keys for {endpoint}: set `access_key` and `secret_key`, or {ACCESS_KEY_VAR} and {SECRET_KEY_VAR}"
-                        )));
-                    }
-                },
-            };
-            return Ok((endpoint, keys));
-        }
-        let dir = request.data_dir.join("sandbox");
-        let endpoint = match tokio::task::spawn_blocking(move || corral_sandbox::start_embedded(&dir)).await {
-            Ok(Ok(endpoint)) => endpoint,
-            Ok(Err(e)) => return Err(error(format!("cannot start the embedded sandbox: {e}"))),
-            Err(e) => return Err(error(format!("cannot start the embedded sandbox: {e}"))),
-        };
-        let keys = configured.unwrap_or_else(|| Keys {
-            access_key: corral_sandbox::DEFAULT_ACCESS_KEY.to_string(),
-            secret_key: corral_sandbox::DEFAULT_SECRET_KEY.to_string(),
-        });
-        Ok((endpoint, keys))
+        self.ctx.get()
     }
 }
 
@@ -190,16 +151,19 @@ impl Provider for MrsProvider {
     }
 
     async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
-        let (endpoint, keys) = match self.connection(&request).await {
-            Ok(connection) => connection,
-            Err(diagnostics) => return ConfigureResponse { diagnostics },
-        };
-        let region = get_str(&request.config, "region").unwrap_or_else(|| DEFAULT_REGION.to_string());
-        let rest = match Rest::new(&endpoint, keys) {
-            Ok(rest) => rest,
-            Err(e) => return ConfigureResponse { diagnostics: error(e.to_string()) },
-        };
-        let project_id = match get_str(&request.config, "project_id") {
+        let Connection { endpoint, credentials } =
+            match connect(&request.config, &request.data_dir, KEYS, corral_sandbox::embedded()).await {
+                Ok(connection) => connection,
+                Err(diagnostics) => return ConfigureResponse { diagnostics },
+            };
+        let region = config_str(&request.config, "region").unwrap_or_else(|| DEFAULT_REGION.to_string());
+        let rest =
+            match Rest::new(&endpoint, Keys { access_key: credentials.access_key, secret_key: credentials.secret_key })
+            {
+                Ok(rest) => rest,
+                Err(e) => return ConfigureResponse { diagnostics: error(e.to_string()) },
+            };
+        let project_id = match config_str(&request.config, "project_id") {
             Some(id) => id,
             None => match project_of(&rest, &region).await {
                 Ok(id) => id,
@@ -207,7 +171,7 @@ impl Provider for MrsProvider {
             },
         };
         let ctx = Ctx { rest, region, project_id, progress: Default::default() };
-        *self.ctx.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(ctx));
+        self.ctx.set(ctx);
         ConfigureResponse::default()
     }
 
