@@ -91,8 +91,9 @@ where
 }
 
 fn keys_from_env(settings: KeySettings) -> Option<Credentials> {
-    let access_key = std::env::var(settings.access_key_var).ok()?;
-    let secret_key = std::env::var(settings.secret_key_var).ok()?;
+    // An empty variable is an unset one (`export HW_ACCESS_KEY=` in a CI template).
+    let access_key = std::env::var(settings.access_key_var).ok().filter(|k| !k.is_empty())?;
+    let secret_key = std::env::var(settings.secret_key_var).ok().filter(|k| !k.is_empty())?;
     Some(Credentials { access_key, secret_key })
 }
 
