@@ -8,10 +8,10 @@
 
 mod git;
 mod page;
-mod runner;
+pub(crate) mod runner;
 pub(crate) mod server;
 pub(crate) mod status;
-mod unit;
+pub(crate) mod unit;
 
 use std::path::{Path, PathBuf};
 
