@@ -441,3 +441,136 @@ fn replicas_share_units_through_pg_leases_and_a_dead_owners_unit_moves() {
     let out = replica(&w);
     assert!(out.stdout.contains("app: up to date"), "{}", out.stdout);
 }
+
+/// Chromium and chromedriver for the status page test: `CORRAL_CHROMIUM` and
+/// `CORRAL_CHROMEDRIVER`, else Debian's `/usr/bin/chromium` and `/usr/bin/chromedriver`
+/// (`.ci/run` installs them). Missing: fails under `CI=true`, else skips saying why.
+fn browser() -> Option<(String, String)> {
+    let chromium = std::env::var("CORRAL_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string());
+    let driver = std::env::var("CORRAL_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".to_string());
+    let missing: Vec<&str> =
+        [&chromium, &driver].into_iter().filter(|p| !Path::new(p).is_file()).map(String::as_str).collect();
+    if missing.is_empty() {
+        return Some((chromium, driver));
+    }
+    let message = format!(
+        "no headless browser for the status page test: {} missing (apt-get install chromium chromium-driver; .ci/run does)",
+        missing.join(" and ")
+    );
+    assert!(std::env::var("CI").map_or(true, |v| v != "true"), "{message} (CI=true: this test must run)");
+    eprintln!("SKIPPED: {message}");
+    None
+}
+
+/// Kills chromedriver (and so its chromium) however the test ends.
+struct Driver(std::process::Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_status_page_shows_a_failing_unit_in_red_in_a_real_browser() {
+    use std::io::BufRead;
+    let Some((chromium, chromedriver)) = browser() else { return };
+    let w = Workdir::new();
+    repo(
+        &w,
+        &[
+            ("app/main.hcl", &thing("app", "v1")),
+            ("app/corral.unit", ""),
+            ("broken/main.hcl", "resource \"testing_thing\" \"b\" {\n  name = \"\"\n}\n"),
+            ("broken/corral.unit", ""),
+        ],
+    );
+    let child = w
+        .command(&["reconcile", "--repo", "repo", "--interval", "1h", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = Loop(child);
+    let mut stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let addr = first.trim().rsplit("http://").next().unwrap().to_string();
+    wait_for(&addr, "the first pass", |s| {
+        s["units"]["broken"]["outcome"] == "failed" && s["units"]["app"]["outcome"] == "applied"
+    });
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let driver = Command::new(&chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {chromedriver}: {e}"));
+    let _driver = Driver(driver);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let styles = rt.block_on(async {
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".to_string(),
+            serde_json::json!({
+                "binary": chromium,
+                // Root in a container: no sandbox; /dev/shm may be tiny.
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+            }),
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            let connected = fantoccini::ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await;
+            match connected {
+                Ok(client) => break client,
+                Err(e) => {
+                    assert!(std::time::Instant::now() < deadline, "chromedriver did not start a session: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+            }
+        };
+        client.goto(&format!("http://{addr}/")).await.unwrap();
+        let title = client.title().await.unwrap();
+        // What the browser computed for each row, after every style sheet applied.
+        let styles = client
+            .execute(
+                "return Array.from(document.querySelectorAll('tr[data-unit]')).map(row => {
+                    const style = getComputedStyle(row);
+                    return [row.dataset.unit, style.color, style.backgroundColor, row.innerText];
+                });",
+                vec![],
+            )
+            .await
+            .unwrap();
+        client.close().await.unwrap();
+        (title, styles)
+    });
+    let (title, rows) = styles;
+    assert_eq!(title, "corral reconcile");
+    let rows: Vec<Vec<String>> = serde_json::from_value(rows).unwrap();
+    let row = |unit: &str| {
+        rows.iter().find(|r| r[0] == unit).unwrap_or_else(|| panic!("no row for {unit}: {rows:?}")).clone()
+    };
+    /// `rgb(r, g, b)` as numbers.
+    fn rgb(text: &str) -> (u32, u32, u32) {
+        let inner = text.trim_start_matches("rgba(").trim_start_matches("rgb(").trim_end_matches(')');
+        let parts: Vec<u32> = inner.split(',').take(3).map(|p| p.trim().parse().unwrap()).collect();
+        (parts[0], parts[1], parts[2])
+    }
+    // Red: the red channel well above the others (#a00 text, #fdd background).
+    let red = |(r, g, b): (u32, u32, u32)| r >= g + 30 && r >= b + 30;
+    let broken = row("broken");
+    assert!(red(rgb(&broken[1])), "the failing unit's text is red: {broken:?}");
+    assert!(red(rgb(&broken[2])), "the failing unit's row is red: {broken:?}");
+    assert!(broken[3].contains("must not be empty"), "its error is shown: {broken:?}");
+    let app = row("app");
+    assert!(!red(rgb(&app[1])) && !red(rgb(&app[2])), "a passing unit is not red: {app:?}");
+    assert!(app[3].contains("applied"), "{app:?}");
+}
