@@ -377,3 +377,39 @@ fn settings_and_names_are_checked_before_anything_runs() {
     let out = w.ok(&["-C", "elsewhere", "promote", "status", "--envs-dir", "../environments"]);
     assert!(out.stdout.contains("staging      qa"), "{}", out.stdout);
 }
+
+/// The README's team setup: each environment's state in PostgreSQL (its own schema, from a
+/// `backend.hcl` promotion keeps, the server from `PG_CONN_STR`).
+#[test]
+fn environments_with_their_state_in_postgresql_are_promoted_with_their_backends_kept() {
+    let Some(db) = crate::pg_support::TestDatabase::create() else { return };
+    let w = small();
+    let pg = |args: &[&str]| {
+        let mut command = w.command(args);
+        command.env("PG_CONN_STR", &db.conn_str);
+        let out = Output::from(command.output().unwrap());
+        assert_eq!(out.code, 0, "corral {args:?}:\n{}\n{}", out.stdout, out.stderr);
+        out
+    };
+    for env in ["dev", "staging"] {
+        w.write(
+            &format!("envs/{env}/backend.hcl"),
+            &format!("terraform {{\n  backend \"pg\" {{\n    schema_name = \"corral_{env}\"\n  }}\n}}\n"),
+        );
+        pg(&["-C", &format!("envs/{env}"), "init"]);
+    }
+    pg(&["-C", "envs/dev", "apply", "--auto-approve"]);
+    let out = pg(&["promote", "dev", "staging", "-auto-approve"]);
+    assert!(!out.stdout.contains("backend.hcl"), "kept, not promoted: {}", out.stdout);
+    assert_eq!(staging_objects(&w), ["staging=v1"]);
+    let rows =
+        db.sql("SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'corral_%' ORDER BY 1");
+    let schemas: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(schemas, ["corral_dev", "corral_staging"]);
+    let listed = pg(&["-C", "envs/staging", "state", "list"]);
+    assert!(
+        listed.stdout.contains("module.thing.testing_thing.t"),
+        "staging's state is in its schema: {}",
+        listed.stdout
+    );
+}
