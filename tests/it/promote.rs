@@ -290,6 +290,15 @@ fn a_promotion_that_does_not_go_ahead_leaves_the_target_as_it_was() {
     w.write("envs/staging/backend.hcl", "# staging's own\n");
     w.write("envs/staging/extra.hcl", "locals {\n  only_in_staging = 1\n}\n");
 
+    // One promotion into an environment at a time: another holds its lock.
+    std::fs::create_dir_all(w.path().join("envs/staging/.corral/promote")).unwrap();
+    let held = std::fs::File::create(w.path().join("envs/staging/.corral/promote/lock")).unwrap();
+    held.try_lock().unwrap();
+    let out = w.corral(&["promote", "dev", "staging", "-auto-approve"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("another `corral promote` into `staging` is under way"), "{}", out.stderr);
+    drop(held);
+
     // No terminal to ask on: declined, exit 1, files back.
     let out = w.corral(&["promote", "dev", "staging"]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
