@@ -18,7 +18,7 @@
 //! Every problem is a diagnostic at its line; an unknown gate or setting is an error, never
 //! ignored (a gate that silently does nothing is worse than none).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use corral_engine::config::Expr;
 use corral_engine::diag::{Diagnostic, Diagnostics, FileId, SourceMap, Span};
@@ -42,8 +42,6 @@ pub(crate) const DEFAULT_PERSISTENT_TYPES: &[&str] =
 
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
-    /// The settings file, when there is one.
-    pub file: Option<PathBuf>,
     pub from: Option<(String, Span)>,
     pub keep: Vec<String>,
     pub gates: Vec<Gate>,
@@ -91,12 +89,7 @@ const GATES: &str = "no_destroy, no_replace_persistent, no_core_shrink or change
 
 impl Settings {
     fn empty() -> Settings {
-        Settings {
-            file: None,
-            from: None,
-            keep: DEFAULT_KEEP.iter().map(|s| s.to_string()).collect(),
-            gates: Vec::new(),
-        }
+        Settings { from: None, keep: DEFAULT_KEEP.iter().map(|s| s.to_string()).collect(), gates: Vec::new() }
     }
 
     /// Reads `dir/corral.promotion`; no file is no gates and the default `keep`.
@@ -110,9 +103,8 @@ impl Settings {
                 return Settings::empty();
             }
         };
-        let file = sources.add(path.clone(), text.as_str());
+        let file = sources.add(path, text.as_str());
         let mut settings = Settings::empty();
-        settings.file = Some(path);
         match hcl_edit::parser::parse_body(&text) {
             Ok(body) => settings.read(file, &body, diags),
             Err(e) => {
