@@ -348,6 +348,30 @@ fn a_promotion_that_does_not_go_ahead_leaves_the_target_as_it_was() {
     assert!(out.stdout.contains("module.thing: input payload = \"v1\" -> \"v2\""), "{}", out.stdout);
     assert!(out.stdout.contains("(the modules' code is the same as in staging's recorded revision)"), "{}", out.stdout);
     assert_eq!(staging_objects(&w), ["staging=v2"]);
+    // At a terminal, promotion asks, and only `yes` applies (util-linux `script` gives it one).
+    let main = read(&w, "envs/dev/main.hcl").replace("payload = \"v2\"", "payload = \"v3\"");
+    w.write("envs/dev/main.hcl", &main);
+    w.ok(&["-C", "envs/dev", "apply", "--auto-approve"]);
+    let at_terminal = |answer: &str| {
+        let corral = env!("CARGO_BIN_EXE_corral");
+        let mut command = Command::new("script");
+        command
+            .args(["-qec", &format!("'{corral}' promote dev staging"), "/dev/null"])
+            .current_dir(w.path())
+            .env("CORRAL_TESTING_PROVIDER", "1")
+            .env("NO_COLOR", "1");
+        crate::support::run_with_stdin(command, answer)
+    };
+    let out = at_terminal("no\n");
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("Do you want to promote dev into staging?"), "{}", out.stdout);
+    assert!(out.stdout.contains("Promotion cancelled"), "{}", out.stdout);
+    assert_eq!(staging_objects(&w), ["staging=v2"]);
+    assert!(read(&w, "envs/staging/main.hcl").contains("\"v2\""));
+    let out = at_terminal("yes\n");
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(staging_objects(&w), ["staging=v3"]);
+
     // Outside git: the revision is the content hash alone.
     assert!(record(&w, "staging")["revision"]["git_commit"].is_null());
     assert!(status_line(&w, "staging").contains("sha256:"));
