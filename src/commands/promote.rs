@@ -171,6 +171,10 @@ async fn promote(layout: &Layout, source: &str, target: &str, args: &PromoteArgs
         eprintln!("Promotion refused: nothing was applied and the files of {target} are as they were.");
         return Err(Reported.into());
     }
+    if !target_settings.gates.is_empty() {
+        let names: Vec<&str> = target_settings.gates.iter().map(|g| g.kind.name()).collect();
+        println!("\nGates of {target}: {} pass.", names.join(", "));
+    }
     if args.dry_run {
         journal.roll_back()?;
         println!("\nDry run: every gate passes; nothing applied, the files of {target} are as they were.");

@@ -152,6 +152,7 @@ fn promoting_dev_to_staging_shows_and_applies_exactly_the_changes_made_in_dev() 
     let plan = out.stdout.split("Plan in staging:").nth(1).unwrap();
     assert_eq!(planned(plan), dev_changes, "staging plans exactly what dev changed:\n{}", out.stdout);
     assert!(plan.contains("Plan: 1 to add, 0 to change, 0 to destroy."), "{plan}");
+    assert!(out.stdout.contains("Gates of staging: no_replace_persistent pass."), "{}", out.stdout);
     assert!(read(&w, "envs/staging/main.hcl").contains("modules/platform/v2"));
     assert!(read(&w, "envs/staging/terraform.tfvars").contains("environment  = \"staging\""), "variables stay");
     assert_eq!(read(&w, "envs/staging/main.hcl"), read(&w, "envs/dev/main.hcl"));
