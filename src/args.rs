@@ -69,6 +69,10 @@ pub(crate) enum Command {
     /// Keep every unit of a git branch applied: plan on each new commit and interval, apply
     /// or hold for approval, report or correct drift.
     Reconcile(ReconcileArgs),
+    /// Promote one environment's configuration into the next (`envs/dev` → `envs/staging`):
+    /// show the module and file changes and the plan, check the target's gates, apply when
+    /// approved, record the revision; `promote status` lists what each environment runs.
+    Promote(PromoteArgs),
     /// Print a shell completion script (`source <(corral completion bash)`).
     Completion(CompletionArgs),
     /// Serve a provider compiled into corral as a plugin (started by corral itself).
@@ -506,4 +510,45 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         other => return Err(format!("unknown duration unit `{other}` (use ms, s, m or h)")),
     };
     Ok(Duration::from_secs_f64(seconds))
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub(crate) struct PromoteArgs {
+    #[command(subcommand)]
+    pub command: Option<PromoteCommand>,
+    /// The environment promoted from (a directory of `envs/`).
+    #[arg(required = true)]
+    pub source: Option<String>,
+    /// The environment promoted into.
+    #[arg(required = true)]
+    pub target: Option<String>,
+    /// Apply without asking (the gates still decide).
+    #[arg(long = "auto-approve")]
+    pub auto_approve: bool,
+    /// Show the changes, the plan and the gates' verdict, then put the target's files back:
+    /// nothing is applied or recorded.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// Ask for input when needed (default true); with `--input=false` a promotion that would
+    /// ask fails instead.
+    #[arg(long = "input", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub input: bool,
+    /// The directory holding one directory per environment (default `envs`).
+    #[arg(long = "envs-dir", value_name = "DIR")]
+    pub envs_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PromoteCommand {
+    /// List the environments: the revision each runs, where it is promoted from, and whether
+    /// it is behind.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// The directory holding one directory per environment (default `envs`).
+        #[arg(long = "envs-dir", value_name = "DIR")]
+        envs_dir: Option<PathBuf>,
+    },
 }

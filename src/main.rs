@@ -12,6 +12,7 @@ mod json_schema;
 mod pipe;
 mod plugins;
 mod progress;
+mod promote;
 mod reconcile;
 mod recovery;
 mod render;
@@ -161,6 +162,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Lock(command) => commands::lock::run(&Context::new(chdir, None, cli.no_color)?, command).await,
         Command::Providers(command) => commands::providers::run(&Context::new(chdir, None, cli.no_color)?, command),
         Command::Reconcile(args) => commands::reconcile::run(chdir, args).await,
+        Command::Promote(args) => commands::promote::run(chdir, args).await,
         Command::Completion(args) => {
             let mut command = Cli::command();
             clap_complete::generate(args.shell, &mut command, "corral", &mut std::io::stdout());

@@ -10,6 +10,7 @@ pub(crate) mod init_backend;
 pub(crate) mod lock;
 pub(crate) mod output;
 pub(crate) mod plan;
+pub(crate) mod promote;
 pub(crate) mod providers;
 pub(crate) mod reconcile;
 pub(crate) mod sandbox;

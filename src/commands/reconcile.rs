@@ -29,6 +29,7 @@ pub(crate) async fn run(chdir: Option<&std::path::Path>, args: &ReconcileArgs) -
     };
     let options =
         Options { source: Source::new(&base, repo, &args.branch), work_dir: work_dir(&args.work_dir), leases };
+    let _lock = lock_work_dir(&options.work_dir)?;
     // Listened to from the start, so a signal that arrives during a pass is not lost: the
     // pass finishes (its child processes get a terminal's SIGINT themselves and stop as an
     // interrupted apply does), then the loop exits.
@@ -52,6 +53,35 @@ pub(crate) async fn run(chdir: Option<&std::path::Path>, args: &ReconcileArgs) -
             _ = sigterm.recv() => return Ok(0),
         }
     }
+}
+
+/// One loop per work directory (two would overwrite each other's checkout and status): an
+/// OS lock on `lock` in it, held while the loop runs and gone with the process, however it
+/// ends. The file holds the holder's pid, for the message. `approve` takes no lock: it is
+/// meant to run beside the loop.
+fn lock_work_dir(work_dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    use std::io::{Read, Seek, Write};
+    corral_engine::state::secure_fs::create_private_dir_all(work_dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", work_dir.display()))?;
+    let path = work_dir.join("lock");
+    let mut file = std::fs::OpenOptions::new().create(true).truncate(false).read(true).write(true).open(&path)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            anyhow::bail!(
+                "another `corral reconcile` (pid {}) runs with the work directory {}: one loop per work directory (give each replica its own `--work-dir`)",
+                holder.trim(),
+                work_dir.display()
+            );
+        }
+        Err(std::fs::TryLockError::Error(e)) => anyhow::bail!("cannot lock {}: {e}", path.display()),
+    }
+    file.set_len(0)?;
+    file.rewind()?;
+    write!(file, "{}", std::process::id())?;
+    Ok(file)
 }
 
 /// The replicas' shared lock table (the pg backend's leased locks, one "workspace" per unit).

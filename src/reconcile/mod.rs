@@ -8,10 +8,10 @@
 
 mod git;
 mod page;
-mod runner;
+pub(crate) mod runner;
 pub(crate) mod server;
 pub(crate) mod status;
-mod unit;
+pub(crate) mod unit;
 
 use std::path::{Path, PathBuf};
 
@@ -146,7 +146,8 @@ async fn run_leased(
     }
     match locked {
         Ok(()) => {
-            let result = run_unit(runner, work_dir, unit, head, previous).await;
+            let mut result = run_unit(runner, work_dir, unit, head, previous).await;
+            result.lease_holder = Some(holder_text(&info));
             if let Err(e) = leases.unlock(&name, &info.id).await {
                 tracing::warn!("cannot release the lease of unit {}: {e}", unit.id);
             }
@@ -154,7 +155,8 @@ async fn run_leased(
         }
         Err(StateError::Locked { holder, .. }) => {
             let mut elsewhere = record(unit, head, None, Outcome::Elsewhere);
-            elsewhere.error = Some(format!("held by {}@{} (pid {})", holder.user, holder.host, holder.pid));
+            elsewhere.error = Some(format!("held by {}", holder_text(&holder)));
+            elsewhere.lease_holder = Some(holder_text(&holder));
             elsewhere.applied_commit = previous.and_then(|p| p.applied_commit.clone());
             elsewhere
         }
@@ -164,6 +166,10 @@ async fn run_leased(
             failed
         }
     }
+}
+
+fn holder_text(holder: &corral_engine::state::LockInfo) -> String {
+    format!("{}@{} (pid {})", holder.user, holder.host, holder.pid)
 }
 
 /// The lock name of a unit: `reconcile.` and its directory with `/` as `.` and any other
@@ -211,6 +217,7 @@ fn record(unit: &Unit, head: &str, plan_id: Option<String>, outcome: Outcome) ->
         plan_id,
         error: None,
         duration_ms: 0,
+        lease_holder: None,
     }
 }
 

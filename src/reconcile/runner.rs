@@ -26,10 +26,10 @@ pub(crate) struct Planned {
     pub only_ignored: bool,
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 impl Runner {
@@ -38,7 +38,8 @@ impl Runner {
         Ok(Runner { exe })
     }
 
-    async fn corral(&self, unit: &Unit, args: &[&str], extra: Option<&Path>) -> anyhow::Result<Run> {
+    /// `corral -C DIR ARGS... [EXTRA]` in the unit's workspace, output captured.
+    pub(crate) fn command(&self, unit: &Unit, args: &[&str], extra: Option<&Path>) -> Command {
         let mut command = Command::new(&self.exe);
         command.arg("-C").arg(&unit.dir).args(args);
         if let Some(path) = extra {
@@ -49,7 +50,15 @@ impl Runner {
             Some(ws) => command.env("CORRAL_WORKSPACE", ws),
             None => command.env_remove("CORRAL_WORKSPACE"),
         };
-        let out = command.output().await.map_err(|e| anyhow::anyhow!("cannot run {}: {e}", self.exe.display()))?;
+        command
+    }
+
+    pub(crate) async fn corral(&self, unit: &Unit, args: &[&str], extra: Option<&Path>) -> anyhow::Result<Run> {
+        let out = self
+            .command(unit, args, extra)
+            .output()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot run {}: {e}", self.exe.display()))?;
         Ok(Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -150,7 +159,7 @@ pub(crate) fn only_ignored_attributes(change: &serde_json::Value, ignore: &[Stri
     !changed.is_empty() && changed.iter().all(|k| ignored_here.contains(&k.as_str()))
 }
 
-fn tail(text: &str) -> String {
+pub(crate) fn tail(text: &str) -> String {
     let text = text.trim();
     let start = text.len().saturating_sub(ERROR_TAIL);
     let start = (start..text.len()).find(|i| text.is_char_boundary(*i)).unwrap_or(text.len());

@@ -147,6 +147,24 @@ pub(crate) fn render_metrics(shared: &Shared) -> String {
         };
         let _ = writeln!(out, "corral_reconcile_unit_pending_changes{{unit=\"{}\"}} {pending}", label(&unit.unit));
     }
+    if status.units.values().any(|u| u.lease_holder.is_some()) {
+        let _ = writeln!(
+            out,
+            "# HELP corral_reconcile_unit_lease_holder Who held the unit's lease at its last run (--leases-pg); here=\"true\" when this replica."
+        );
+        let _ = writeln!(out, "# TYPE corral_reconcile_unit_lease_holder gauge");
+        for unit in status.units.values() {
+            if let Some(holder) = &unit.lease_holder {
+                let _ = writeln!(
+                    out,
+                    "corral_reconcile_unit_lease_holder{{unit=\"{}\",holder=\"{}\",here=\"{}\"}} 1",
+                    label(&unit.unit),
+                    label(holder),
+                    unit.outcome != Outcome::Elsewhere
+                );
+            }
+        }
+    }
     out
 }
 

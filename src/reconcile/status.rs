@@ -75,6 +75,10 @@ pub(crate) struct UnitStatus {
     /// How long the run took (init, plan and apply).
     #[serde(default)]
     pub duration_ms: u64,
+    /// With `--leases-pg`: who held the unit's lease at this run (`user@host (pid N)`), this
+    /// replica unless the outcome is `elsewhere`.
+    #[serde(default)]
+    pub lease_holder: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

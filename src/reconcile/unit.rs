@@ -47,6 +47,21 @@ pub(crate) struct Unit {
     pub drift_ignore: Vec<String>,
 }
 
+impl Unit {
+    /// A directory run as it is (no `corral.unit`): auto approval, its selected workspace.
+    pub(crate) fn plain(id: String, dir: PathBuf) -> Unit {
+        Unit {
+            id,
+            dir,
+            approval: Approval::Auto,
+            drift: DriftMode::Report,
+            depends_on: Vec::new(),
+            workspace: None,
+            drift_ignore: Vec::new(),
+        }
+    }
+}
+
 /// Every unit under `root`, in an order where each comes after the units it depends on
 /// (ties by id). A unit file that does not read, a dependency on no unit, or a cycle is an
 /// error: running half a repository in a made-up order would be worse than running none.
@@ -91,7 +106,7 @@ fn find_unit_dirs(dir: &Path, found: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(super) fn read_unit(id: String, dir: PathBuf) -> anyhow::Result<Unit> {
+pub(crate) fn read_unit(id: String, dir: PathBuf) -> anyhow::Result<Unit> {
     let path = dir.join(UNIT_FILE);
     let text = fs_err::read_to_string(&path)?;
     let body = hcl_edit::parser::parse_body(&text)
@@ -104,15 +119,7 @@ pub(super) fn read_unit(id: String, dir: PathBuf) -> anyhow::Result<Unit> {
         let messages: Vec<String> = diags.iter().map(|d| d.summary.clone()).collect();
         anyhow::bail!("{}: {}", path.display(), messages.join("; "));
     }
-    let mut unit = Unit {
-        id,
-        dir,
-        approval: Approval::Auto,
-        drift: DriftMode::Report,
-        depends_on: Vec::new(),
-        workspace: None,
-        drift_ignore: Vec::new(),
-    };
+    let mut unit = Unit::plain(id, dir);
     for (name, value, _) in settings {
         let json = value.to_json();
         let bad = |expected: &str| anyhow::anyhow!("{}: `{name}` must be {expected}, not {json}", path.display());

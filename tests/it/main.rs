@@ -27,6 +27,7 @@ mod plan_json;
 mod plan_markdown;
 mod plugins;
 mod process;
+mod promote;
 mod reconcile;
 mod refresh_only;
 mod sandbox;

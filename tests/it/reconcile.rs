@@ -310,6 +310,15 @@ fn the_loop_follows_new_commits_and_serves_its_status() {
     wait_for(&addr, "the first commit applied", |s| s["units"]["app"]["outcome"] == "applied");
     assert_eq!(objects(&w, "app"), [("app".to_string(), "v1".to_string())]);
 
+    // A second loop on the same work directory refuses, naming the first.
+    let out = once(&w);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(&format!("another `corral reconcile` (pid {}) runs with the work directory", child.0.id())),
+        "{}",
+        out.stderr
+    );
+
     // A new commit is picked up by a later pass, with no restart.
     commit(&w, &[("app/main.hcl", &thing("app", "v2"))], "second");
     let status = wait_for(&addr, "the second commit applied", |s| {
@@ -440,4 +449,347 @@ fn replicas_share_units_through_pg_leases_and_a_dead_owners_unit_moves() {
     // Released after the run: the next pass takes it again.
     let out = replica(&w);
     assert!(out.stdout.contains("app: up to date"), "{}", out.stdout);
+}
+
+/// Chromium and chromedriver for the status page test: `CORRAL_CHROMIUM` and
+/// `CORRAL_CHROMEDRIVER`, else Debian's `/usr/bin/chromium` and `/usr/bin/chromedriver`
+/// (`.ci/run` installs them). Missing: fails under `CI=true`, else skips saying why.
+fn browser() -> Option<(String, String)> {
+    let chromium = std::env::var("CORRAL_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string());
+    let driver = std::env::var("CORRAL_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".to_string());
+    let missing: Vec<&str> =
+        [&chromium, &driver].into_iter().filter(|p| !Path::new(p).is_file()).map(String::as_str).collect();
+    if missing.is_empty() {
+        return Some((chromium, driver));
+    }
+    let message = format!(
+        "no headless browser for the status page test: {} missing (apt-get install chromium chromium-driver; .ci/run does)",
+        missing.join(" and ")
+    );
+    assert!(std::env::var("CI").map_or(true, |v| v != "true"), "{message} (CI=true: this test must run)");
+    eprintln!("SKIPPED: {message}");
+    None
+}
+
+/// Kills chromedriver (and so its chromium) however the test ends.
+struct Driver(std::process::Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_status_page_shows_a_failing_unit_in_red_in_a_real_browser() {
+    use std::io::BufRead;
+    let Some((chromium, chromedriver)) = browser() else { return };
+    let w = Workdir::new();
+    repo(
+        &w,
+        &[
+            ("app/main.hcl", &thing("app", "v1")),
+            ("app/corral.unit", ""),
+            ("broken/main.hcl", "resource \"testing_thing\" \"b\" {\n  name = \"\"\n}\n"),
+            ("broken/corral.unit", ""),
+        ],
+    );
+    let child = w
+        .command(&["reconcile", "--repo", "repo", "--interval", "1h", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = Loop(child);
+    let mut stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let addr = first.trim().rsplit("http://").next().unwrap().to_string();
+    wait_for(&addr, "the first pass", |s| {
+        s["units"]["broken"]["outcome"] == "failed" && s["units"]["app"]["outcome"] == "applied"
+    });
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let driver = Command::new(&chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {chromedriver}: {e}"));
+    let _driver = Driver(driver);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let styles = rt.block_on(async {
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".to_string(),
+            serde_json::json!({
+                "binary": chromium,
+                // Root in a container: no sandbox; /dev/shm may be tiny.
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+            }),
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            let connected = fantoccini::ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await;
+            match connected {
+                Ok(client) => break client,
+                Err(e) => {
+                    assert!(std::time::Instant::now() < deadline, "chromedriver did not start a session: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+            }
+        };
+        client.goto(&format!("http://{addr}/")).await.unwrap();
+        let title = client.title().await.unwrap();
+        // What the browser computed for each row, after every style sheet applied.
+        let styles = client
+            .execute(
+                "return Array.from(document.querySelectorAll('tr[data-unit]')).map(row => {
+                    const style = getComputedStyle(row);
+                    return [row.dataset.unit, style.color, style.backgroundColor, row.innerText];
+                });",
+                vec![],
+            )
+            .await
+            .unwrap();
+        client.close().await.unwrap();
+        (title, styles)
+    });
+    let (title, rows) = styles;
+    assert_eq!(title, "corral reconcile");
+    let rows: Vec<Vec<String>> = serde_json::from_value(rows).unwrap();
+    let row = |unit: &str| {
+        rows.iter().find(|r| r[0] == unit).unwrap_or_else(|| panic!("no row for {unit}: {rows:?}")).clone()
+    };
+    /// `rgb(r, g, b)` as numbers.
+    fn rgb(text: &str) -> (u32, u32, u32) {
+        let inner = text.trim_start_matches("rgba(").trim_start_matches("rgb(").trim_end_matches(')');
+        let parts: Vec<u32> = inner.split(',').take(3).map(|p| p.trim().parse().unwrap()).collect();
+        (parts[0], parts[1], parts[2])
+    }
+    // Red: the red channel well above the others (#a00 text, #fdd background).
+    let red = |(r, g, b): (u32, u32, u32)| r >= g + 30 && r >= b + 30;
+    let broken = row("broken");
+    assert!(red(rgb(&broken[1])), "the failing unit's text is red: {broken:?}");
+    assert!(red(rgb(&broken[2])), "the failing unit's row is red: {broken:?}");
+    assert!(broken[3].contains("must not be empty"), "its error is shown: {broken:?}");
+    let app = row("app");
+    assert!(!red(rgb(&app[1])) && !red(rgb(&app[2])), "a passing unit is not red: {app:?}");
+    assert!(app[3].contains("applied"), "{app:?}");
+}
+
+/// Starts a loop with `--listen 127.0.0.1:0` and returns it with the address it serves on.
+fn start_loop(w: &Workdir, args: &[&str], envs: &[(&str, &str)]) -> (Loop, String) {
+    use std::io::BufRead;
+    let mut all = args.to_vec();
+    all.extend(["--listen", "127.0.0.1:0"]);
+    let mut command = w.command(&all);
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    let child = command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let mut child = Loop(child);
+    let mut stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let addr = first.trim().rsplit("http://").next().unwrap().to_string();
+    (child, addr)
+}
+
+/// Every line of a replica's history, as JSON.
+fn history(w: &Workdir, work_dir: &str) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(w.path().join(work_dir).join("history.jsonl")).unwrap_or_default();
+    text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// How many times `unit` was applied at `commit`, over every replica's history.
+fn applies(w: &Workdir, work_dirs: &[&str], unit: &str, commit: &str) -> usize {
+    work_dirs
+        .iter()
+        .flat_map(|d| history(w, d))
+        .filter(|h| h["unit"] == unit && h["commit"] == commit && h["outcome"] == "applied")
+        .count()
+}
+
+/// The payload of each unit's one object in the shared "cloud" (the testing provider's
+/// `dir`), by unit.
+fn cloud(w: &Workdir, units: &[String]) -> Vec<String> {
+    units
+        .iter()
+        .map(|u| {
+            let dir = w.path().join("cloud").join(u);
+            let mut payloads = Vec::new();
+            for entry in std::fs::read_dir(dir).into_iter().flatten() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "json") {
+                    let Ok(text) = std::fs::read_to_string(&path) else { continue };
+                    let object: serde_json::Value = serde_json::from_str(&text).unwrap();
+                    payloads.push(object["attributes"]["payload"].as_str().unwrap_or_default().to_string());
+                }
+            }
+            payloads.join(",")
+        })
+        .collect()
+}
+
+fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+fn status_of(w: &Workdir, work_dir: &str) -> serde_json::Value {
+    std::fs::read_to_string(w.path().join(work_dir).join("status.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+/// Every unit of a replica's last pass at `commit` is settled there: applied (or found up to
+/// date) at that commit, or run by the other replica.
+fn settled(status: &serde_json::Value, units: &[String], commit: &str) -> bool {
+    status["commit"] == commit
+        && units.iter().all(|u| {
+            let unit = &status["units"][u];
+            unit["applied_commit"] == commit || unit["outcome"] == "elsewhere"
+        })
+}
+
+#[test]
+fn two_live_replicas_apply_each_unit_once_per_commit_and_take_over_from_a_dead_one() {
+    use corral_engine::state::{PgSettings, PgStore, StateStore};
+    let Some(db) = crate::pg_support::TestDatabase::create() else { return };
+    let w = Workdir::new();
+    let units: Vec<String> = (1..=6).map(|i| format!("u{i}")).collect();
+    let unit_files = |payload: &str| -> Vec<(String, String)> {
+        let mut files = Vec::new();
+        for unit in &units {
+            // One state in PostgreSQL and one "cloud" for both replicas.
+            let config = format!(
+                "terraform {{\n  backend \"pg\" {{\n    conn_str    = \"{conn}\"\n    schema_name = \"state_{unit}\"\n  }}\n}}\n\nprovider \"testing\" {{\n  dir = \"{cloud}\"\n}}\n\n{thing}",
+                conn = db.conn_str,
+                cloud = w.path().join("cloud").join(unit).display(),
+                thing = thing(unit, payload),
+            );
+            files.push((format!("{unit}/main.hcl"), config));
+            files.push((format!("{unit}/corral.unit"), String::new()));
+        }
+        files
+    };
+    let as_refs = |files: &[(String, String)]| -> Vec<(String, String)> { files.to_vec() };
+    let first_files = as_refs(&unit_files("v1"));
+    let refs: Vec<(&str, &str)> = first_files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    repo(&w, &refs);
+    let head = || git_head(&w);
+    let c1 = head();
+
+    let replica = |work_dir: &str| {
+        start_loop(
+            &w,
+            &[
+                "reconcile",
+                "--repo",
+                "repo",
+                "--interval",
+                "200ms",
+                "--work-dir",
+                work_dir,
+                "--leases-pg",
+                &db.conn_str,
+            ],
+            &[("CORRAL_PG_LEASE_SECS", "2")],
+        )
+    };
+    let (mut a, a_addr) = replica("ra");
+    let (_b, b_addr) = replica("rb");
+    let dirs = ["ra", "rb"];
+
+    until("every unit at v1", || cloud(&w, &units).iter().all(|p| p == "v1"));
+    until("both replicas settled at the first commit", || {
+        settled(&status_of(&w, "ra"), &units, &c1) && settled(&status_of(&w, "rb"), &units, &c1)
+    });
+    for unit in &units {
+        assert_eq!(applies(&w, &dirs, unit, &c1), 1, "{unit} applied once at the first commit");
+    }
+    // Both replicas did work, and each says who holds what.
+    let (_, metrics) = get(&a_addr, "/metrics");
+    assert!(metrics.contains("corral_reconcile_unit_lease_holder{unit=\"u1\",holder=\""), "{metrics}");
+
+    let second = unit_files("v2");
+    let refs: Vec<(&str, &str)> = second.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    commit(&w, &refs, "second");
+    let c2 = head();
+    until("every unit at v2", || cloud(&w, &units).iter().all(|p| p == "v2"));
+    until("both replicas settled at the second commit", || {
+        settled(&status_of(&w, "ra"), &units, &c2) && settled(&status_of(&w, "rb"), &units, &c2)
+    });
+    for unit in &units {
+        assert_eq!(applies(&w, &dirs, unit, &c2), 1, "{unit} applied once at the second commit");
+    }
+
+    // Replica A dies (kill -9) while it holds a unit's lease: that unit, and every other, is
+    // run by B from then on, once A's lease has lapsed.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let leases = PgStore::open(&PgSettings {
+        conn_str: db.conn_str.clone(),
+        schema_name: "corral_reconcile".to_string(),
+        lease: std::time::Duration::from_secs(2),
+        origin: None,
+    })
+    .unwrap();
+    let a_pid = a.0.id();
+    let mut held = String::new();
+    until("replica A holding a lease", || {
+        let locks = rt.block_on(leases.locks()).unwrap();
+        match locks.iter().find(|l| l.info.pid == a_pid) {
+            Some(lock) => {
+                held = lock.workspace.trim_start_matches("reconcile.").to_string();
+                true
+            }
+            None => false,
+        }
+    });
+    a.0.kill().unwrap();
+    a.0.wait().unwrap();
+    let killed = std::time::Instant::now();
+
+    let third = unit_files("v3");
+    let refs: Vec<(&str, &str)> = third.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    commit(&w, &refs, "third");
+    let c3 = head();
+    until("every unit at v3", || cloud(&w, &units).iter().all(|p| p == "v3"));
+    until("B running every unit", || {
+        let status = status_of(&w, "rb");
+        status["commit"] == c3.as_str()
+            && units.iter().all(|u| {
+                status["units"][u]["applied_commit"] == c3.as_str() && status["units"][u]["outcome"] != "elsewhere"
+            })
+    });
+    eprintln!(
+        "replica B ran every unit (A held {held}) {:.1}s after A was killed (lease 2s)",
+        killed.elapsed().as_secs_f64()
+    );
+    for unit in &units {
+        assert_eq!(applies(&w, &dirs, unit, &c3), 1, "{unit} applied once at the third commit");
+    }
+    let (_, metrics) = get(&b_addr, "/metrics");
+    for unit in &units {
+        let line = format!("corral_reconcile_unit_lease_holder{{unit=\"{unit}\",holder=\"");
+        let found = metrics.lines().find(|l| l.starts_with(&line)).unwrap_or_else(|| panic!("{metrics}"));
+        assert!(found.ends_with(",here=\"true\"} 1"), "B holds {unit}: {found}");
+    }
+}
+
+fn git_head(w: &Workdir) -> String {
+    let out = Command::new("git").args(["rev-parse", "HEAD"]).current_dir(w.path().join("repo")).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
