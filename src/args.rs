@@ -272,7 +272,8 @@ pub(crate) struct InitArgs {
     /// providers.
     #[arg(long = "backend", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
     pub backend: bool,
-    /// Look providers up again (Corral does on every run; accepted for Terraform's `-upgrade`).
+    /// Install the newest module versions the `version` constraints allow, and fetch git and
+    /// HTTP modules again (providers are looked up afresh on every run anyway).
     #[arg(long)]
     pub upgrade: bool,
     /// Use the configured backend as it is, without copying the state of the backend used

@@ -84,7 +84,7 @@ impl Context {
     fn load_inner(&self, start_plugins: bool, mut skip_files: Vec<PathBuf>) -> anyhow::Result<Loaded> {
         // Backend settings files an earlier `init` was given are not configuration either.
         skip_files.extend(crate::backend::settings_files(&self.root, &self.data_dir));
-        let (config, mut diags) = config::load_dir(&self.root, &LoadOptions { skip_files });
+        let (config, mut diags) = config::load_dir(&self.root, &LoadOptions { skip_files, ..LoadOptions::default() });
         if start_plugins && !diags.has_errors() {
             self.start_plugins(&config);
         }

@@ -9,6 +9,7 @@ mod context;
 mod diagnostic_report;
 mod interrupt;
 mod json_schema;
+mod modules;
 mod pipe;
 mod plugins;
 mod progress;

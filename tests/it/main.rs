@@ -19,6 +19,7 @@ mod kylin;
 mod lifecycle;
 mod limits;
 mod locking;
+mod modules;
 mod mrs;
 mod mrs_provider;
 mod pg_backend;

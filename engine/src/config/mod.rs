@@ -3,7 +3,8 @@
 //! `lang`'s job. Loading never stops at the first error: it returns the model it could build
 //! plus every diagnostic.
 //!
-//! Reading order: `load` (files, modules, hash) → `syntax` (parse errors) → `blocks`,
+//! Reading order: `load` (files, modules, hash; remote modules from the `installed`
+//! manifest, sources classified by `module_source`) → `syntax` (parse errors) → `blocks`,
 //! `module_call`, `resource`, `state_blocks` and `check` (decoding each block kind, with `decode` helpers and
 //! `type_expr`) →
 //! `validate` (checks across blocks and modules).
@@ -11,16 +12,18 @@
 mod blocks;
 mod check;
 mod decode;
+pub mod installed;
 mod load;
 mod model;
 mod module_call;
+pub mod module_source;
 mod resource;
 mod state_blocks;
 mod syntax;
 mod type_expr;
 mod validate;
 
-pub use load::{LoadOptions, load_dir};
+pub use load::{LoadOptions, ModuleRequest, load_dir, load_dir_for_install};
 pub use model::*;
 
 #[cfg(test)]

@@ -287,6 +287,8 @@ pub struct ModuleCall {
     pub name: String,
     pub source: String,
     pub source_span: Span,
+    /// `version`: a registry module's version constraint, as written.
+    pub version: Option<(String, Span)>,
     pub count: Option<Expr>,
     pub for_each: Option<Expr>,
     pub depends_on: Vec<Expr>,
