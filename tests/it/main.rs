@@ -28,6 +28,7 @@ mod plan_json;
 mod plan_markdown;
 mod plugins;
 mod process;
+mod provisioners;
 mod reconcile;
 mod refresh_only;
 mod sandbox;

@@ -5,7 +5,7 @@
 //!
 //! Reading order: `load` (files, modules, hash; remote modules from the `installed`
 //! manifest, sources classified by `module_source`) → `syntax` (parse errors) → `blocks`,
-//! `module_call`, `resource`, `state_blocks` and `check` (decoding each block kind, with `decode` helpers and
+//! `module_call`, `resource` (with `provisioner`), `state_blocks` and `check` (decoding each block kind, with `decode` helpers and
 //! `type_expr`) →
 //! `validate` (checks across blocks and modules).
 
@@ -17,6 +17,7 @@ mod load;
 mod model;
 mod module_call;
 pub mod module_source;
+mod provisioner;
 mod resource;
 mod state_blocks;
 mod syntax;

@@ -230,6 +230,11 @@ impl<'c> Builder<'c> {
             }
             self.rules_refs(inner, &lifecycle.preconditions);
             self.rules_refs(Context { self_object: true, ..inner }, &lifecycle.postconditions);
+            for provisioner in &resource.provisioners {
+                for attribute in provisioner.attributes.values() {
+                    self.expr_refs(Context { self_object: true, ..inner }, &attribute.value);
+                }
+            }
             match self.resolve_provider(path, &resource.provider.key()) {
                 Some(provider) => self.edge(provider, node, None),
                 // The loader's validation already reports undeclared aliases in the root.
