@@ -40,6 +40,7 @@ mod taint;
 mod tf_functions;
 mod tf_habits;
 mod tidy;
+mod validation_refs;
 mod variables;
 mod waiting;
 mod write_only;
