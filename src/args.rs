@@ -231,6 +231,10 @@ pub(crate) struct PlanFlags {
     /// Limit the plan to these resources and what they depend on (repeatable).
     #[arg(long = "target", value_name = "ADDR")]
     pub targets: Vec<String>,
+    /// Leave these resources, and everything that depends on them, as they are (OpenTofu's
+    /// `-exclude`; repeatable).
+    #[arg(long = "exclude", value_name = "ADDR")]
+    pub excludes: Vec<String>,
     /// Force replacement of this instance (repeatable).
     #[arg(long = "replace", value_name = "ADDR")]
     pub replace: Vec<String>,

@@ -8,6 +8,7 @@ mod crash;
 mod data_confirm;
 mod diagnostics;
 mod engine;
+mod exclude;
 mod fmt;
 mod import;
 mod init;
