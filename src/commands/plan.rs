@@ -221,7 +221,7 @@ async fn plan_generating(
         options,
         workspace: workspace.to_string(),
         data_dir: ctx.data_dir.clone(),
-        cwd: ctx.cwd.clone(),
+        cwd: ctx.path_cwd.clone(),
         parallelism: flags.parallelism,
         key,
     })
