@@ -36,6 +36,7 @@ mod refresh_only;
 mod sandbox;
 mod sandbox_exposure;
 mod secrets;
+mod show_json;
 mod state_safety;
 mod support;
 mod taint;
