@@ -373,7 +373,11 @@ impl<'a> Planner<'a> {
             self.changes.clear();
             self.imports.clear();
         }
-        let output_changes = if refresh_only { Vec::new() } else { self.output_changes() };
+        let output_changes = if refresh_only {
+            super::refresh_only::output_changes(&self.input, &self.state, &self.drift)
+        } else {
+            self.output_changes()
+        };
         let plan = Plan {
             basis: PlanBasis {
                 workspace: self.input.workspace.clone(),
