@@ -59,6 +59,30 @@ impl Registry {
     }
 }
 
+/// A tar.gz whose second entry climbs out of the directory it is unpacked in.
+fn hostile_archive() -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut tar = tar::Builder::new(gz);
+    let text = module_text("6.6.6");
+    let mut header = tar::Header::new_gnu();
+    header.set_size(text.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    tar.append_data(&mut header, "main.tf", text.as_bytes()).unwrap();
+    // `append_data` refuses `..`; a hostile archive is written by hand.
+    let evil = b"evil = true\n";
+    let mut header = tar::Header::new_gnu();
+    // From `.corral/modules/.installing-*/package`, four levels up is the configuration
+    // directory.
+    let name = b"../../../../escaped.tf";
+    header.as_gnu_mut().unwrap().name[..name.len()].copy_from_slice(name);
+    header.set_size(evil.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    tar.append(&header, &evil[..]).unwrap();
+    tar.into_inner().unwrap().finish().unwrap()
+}
+
 /// Serves `registry` on 127.0.0.1 for as long as the test runs; returns `host:port`.
 fn serve(registry: Arc<Registry>) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -188,6 +212,34 @@ fn registry_modules_are_installed_by_init_and_upgraded_only_when_asked() {
     assert!(out.stderr.contains("does not meet the constraint"), "{}", out.stderr);
     ok(&w, &host, &["init"]);
     assert_eq!(planned_name(&w, &host), "edge-v2.0.0");
+}
+
+#[test]
+fn an_archive_entry_outside_the_package_is_never_written() {
+    let registry = Arc::new(Registry::default());
+    registry.versions.lock().unwrap().insert("6.6.6".into(), ("net-6.6.6.zip.tar.gz".into(), hostile_archive()));
+    let host = serve(registry);
+    let w = Workdir::new();
+    w.write("main.hcl", &registry_config(&host, "6.6.6"));
+    let out = corral(&w, &host, &["init"]);
+    // Whether init refuses the archive or skips the entry, nothing lands outside the package.
+    let escaped: Vec<_> = walk(w.path(), "escaped.tf");
+    assert!(escaped.is_empty(), "{escaped:?}\n{}\n{}", out.stdout, out.stderr);
+}
+
+fn walk(dir: &Path, name: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return found };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.file_name().is_some_and(|n| n == name) {
+            found.push(path.clone());
+        }
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            found.extend(walk(&path, name));
+        }
+    }
+    found
 }
 
 #[test]
