@@ -377,3 +377,32 @@ fn version_is_refused_for_sources_that_are_not_registry_addresses() {
     assert!(out.stderr.contains("invalid version constraint"), "{}", out.stderr);
     assert!(out.stderr.contains("main.hcl:3:"), "{}", out.stderr);
 }
+
+#[test]
+fn an_http_archive_source_is_downloaded_and_unpacked() {
+    let registry = Arc::new(Registry::default());
+    registry.publish("3.0.0", true);
+    registry.publish("3.1.0", false);
+    let host = serve(registry.clone());
+    let w = Workdir::new();
+    w.write(
+        "main.hcl",
+        &format!("module \"net\" {{\n  source = \"http://{host}/archives/net-3.0.0.zip\"\n  name   = \"edge\"\n}}\n"),
+    );
+    ok(&w, &host, &["init"]);
+    assert_eq!(planned_name(&w, &host), "edge-v3.0.0");
+    // A tar.gz whose files sit in a top directory, named with `//*`.
+    w.write(
+        "main.hcl",
+        &format!(
+            "module \"net\" {{\n  source = \"http://{host}/archives/net-3.1.0.tar.gz//*\"\n  name   = \"edge\"\n}}\n"
+        ),
+    );
+    ok(&w, &host, &["init"]);
+    assert_eq!(planned_name(&w, &host), "edge-v3.1.0");
+    // A URL that is not an archive and names no package.
+    w.write("main.hcl", &format!("module \"net\" {{\n  source = \"http://{host}/.well-known/terraform.json\"\n}}\n"));
+    let out = corral(&w, &host, &["init"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("is not an archive Corral can unpack"), "{}", out.stderr);
+}
