@@ -235,6 +235,10 @@ pub(crate) struct PlanFlags {
     /// Limit the plan to these resources and what they depend on (repeatable).
     #[arg(long = "target", value_name = "ADDR")]
     pub targets: Vec<String>,
+    /// Leave these resources, and everything that depends on them, as they are (OpenTofu's
+    /// `-exclude`; repeatable).
+    #[arg(long = "exclude", value_name = "ADDR")]
+    pub excludes: Vec<String>,
     /// Force replacement of this instance (repeatable).
     #[arg(long = "replace", value_name = "ADDR")]
     pub replace: Vec<String>,
@@ -276,7 +280,8 @@ pub(crate) struct InitArgs {
     /// providers.
     #[arg(long = "backend", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
     pub backend: bool,
-    /// Look providers up again (Corral does on every run; accepted for Terraform's `-upgrade`).
+    /// Install the newest module versions the `version` constraints allow, and fetch git and
+    /// HTTP modules again (providers are looked up afresh on every run anyway).
     #[arg(long)]
     pub upgrade: bool,
     /// Use the configured backend as it is, without copying the state of the backend used

@@ -19,7 +19,10 @@ pub(crate) struct Context {
     pub root: PathBuf,
     /// `.corral/` inside it: state, provider data, the selected workspace.
     pub data_dir: PathBuf,
+    /// The process's working directory (after `-C`): where paths are shown from.
     pub cwd: PathBuf,
+    /// Where Corral was started, before `-C`: `path.cwd`, as with Terraform's `-chdir`.
+    pub path_cwd: PathBuf,
     /// The directory `-C` names (else the working directory): where relative paths given
     /// on the command line, such as `--var-file`, are read from, as with Terraform's `-chdir`.
     pub work_dir: PathBuf,
@@ -27,6 +30,17 @@ pub(crate) struct Context {
     pub registry: ProviderRegistry,
     /// The plugins among the providers (launched on first use), to stop on Ctrl-C.
     pub plugins: Vec<Arc<corral_provider_protocol::PluginFactory>>,
+}
+
+/// The directory Corral was started in, recorded by `main` before it follows `-C`.
+static STARTED_IN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+pub(crate) fn record_start_dir(dir: PathBuf) {
+    let _ = STARTED_IN.set(dir);
+}
+
+fn started_in() -> Option<PathBuf> {
+    STARTED_IN.get().cloned()
 }
 
 pub(crate) struct Loaded {
@@ -54,6 +68,7 @@ impl Context {
         Ok(Context {
             data_dir,
             root,
+            path_cwd: started_in().unwrap_or_else(|| cwd.clone()),
             cwd,
             work_dir,
             color: ui::use_color(no_color),
@@ -84,7 +99,7 @@ impl Context {
     fn load_inner(&self, start_plugins: bool, mut skip_files: Vec<PathBuf>) -> anyhow::Result<Loaded> {
         // Backend settings files an earlier `init` was given are not configuration either.
         skip_files.extend(crate::backend::settings_files(&self.root, &self.data_dir));
-        let (config, mut diags) = config::load_dir(&self.root, &LoadOptions { skip_files });
+        let (config, mut diags) = config::load_dir(&self.root, &LoadOptions { skip_files, ..LoadOptions::default() });
         if start_plugins && !diags.has_errors() {
             self.start_plugins(&config);
         }

@@ -9,6 +9,7 @@ mod context;
 mod diagnostic_report;
 mod interrupt;
 mod json_schema;
+mod modules;
 mod pipe;
 mod plugins;
 mod progress;
@@ -128,7 +129,17 @@ fn init_tracing() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<i32> {
-    let chdir = cli.chdir.as_deref();
+    // `-C DIR` (Terraform's `-chdir`) changes the process's directory, as Terraform does, so
+    // `path.cwd`, `file()`, `fileset()`, the paths shown and the files given on the command
+    // line all behave as if Corral had been started there.
+    if let Some(dir) = &cli.chdir {
+        if let Ok(start) = std::env::current_dir() {
+            context::record_start_dir(start);
+        }
+        std::env::set_current_dir(dir)
+            .map_err(|e| anyhow::anyhow!("cannot change to the directory `{}` given with -C: {e}", dir.display()))?;
+    }
+    let chdir = None;
     match &cli.command {
         Command::Init(args) => {
             commands::init::run(&Context::new(chdir, args.dir.as_deref(), cli.no_color)?, args).await

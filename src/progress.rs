@@ -133,6 +133,7 @@ pub(crate) async fn show(mut events: UnboundedReceiver<ApplyEvent>, in_flight: I
                     op.status = Some(status);
                 }
             }
+            ApplyEvent::Provisioner { addr, line: text } => line(&bar, format!("{addr} (local-exec): {text}")),
             ApplyEvent::Finished { addr, action, outcome, elapsed } => {
                 flight().remove(&addr.to_string());
                 ops.remove(&addr.to_string());

@@ -227,7 +227,7 @@ async fn execute(
         sink: &sink,
         workspace: workspace.to_string(),
         data_dir: ctx.data_dir.clone(),
-        cwd: ctx.cwd.clone(),
+        cwd: ctx.path_cwd.clone(),
         parallelism,
         key,
         events: Some(tx),

@@ -40,7 +40,7 @@ pub(crate) async fn run(ctx: &Context, args: &ConsoleArgs) -> anyhow::Result<i32
         registry: &ctx.registry,
         variables: &inputs,
         workspace,
-        cwd: ctx.cwd.clone(),
+        cwd: ctx.path_cwd.clone(),
     });
     // Problems in the configuration are shown once; expressions that do not touch them
     // still evaluate.

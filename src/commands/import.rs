@@ -56,6 +56,7 @@ pub(crate) async fn run(ctx: &Context, args: &ImportArgs) -> anyhow::Result<i32>
         let flags = PlanFlags {
             vars: args.vars.clone(),
             targets: vec![Target::Instance(addr.clone()).to_string()],
+            excludes: Vec::new(),
             replace: Vec::new(),
             refresh: true,
             destroy: false,

@@ -34,6 +34,9 @@ pub(crate) struct Setting {
 }
 
 pub(crate) async fn run(ctx: &Context, args: &InitArgs) -> anyhow::Result<i32> {
+    let mut not_config = settings_files(ctx, &args.backend_config);
+    not_config.extend(crate::backend::settings_files(&ctx.root, &ctx.data_dir));
+    crate::modules::install(ctx, not_config, args.upgrade).await?;
     let mut loaded = ctx.load_for_init(settings_files(ctx, &args.backend_config))?;
     let mut diags = Diagnostics::new();
 

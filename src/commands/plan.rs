@@ -178,6 +178,13 @@ async fn plan_generating(
             Err(e) => diags.push(Diagnostic::error("Invalid target address").with_detail(e.to_string())),
         }
     }
+    let mut excludes = Vec::new();
+    for text in &flags.excludes {
+        match text.parse::<Target>() {
+            Ok(t) => excludes.push(t),
+            Err(e) => diags.push(Diagnostic::error("Invalid exclude address").with_detail(e.to_string())),
+        }
+    }
     let mut replace = Vec::new();
     for text in &flags.replace {
         match text.parse::<AbsResourceInstance>() {
@@ -199,6 +206,7 @@ async fn plan_generating(
         destroy: flags.destroy,
         refresh: flags.refresh,
         targets,
+        excludes,
         replace,
         generate_config,
         refresh_only: flags.refresh_only,
@@ -213,7 +221,7 @@ async fn plan_generating(
         options,
         workspace: workspace.to_string(),
         data_dir: ctx.data_dir.clone(),
-        cwd: ctx.cwd.clone(),
+        cwd: ctx.path_cwd.clone(),
         parallelism: flags.parallelism,
         key,
     })
@@ -230,7 +238,7 @@ async fn plan_generating(
     ctx.report(&outcome.diagnostics, &loaded.config.sources);
     let Some(mut plan) = outcome.plan else { return Err(Reported.into()) };
     (plan.basis.state_lineage, plan.basis.state_serial) = basis;
-    if warn_targets && !flags.targets.is_empty() {
+    if warn_targets && !(flags.targets.is_empty() && flags.excludes.is_empty()) {
         eprintln!(
             "Warning: resource targeting is in effect\n\nThe plan may not include every change the configuration calls for; `--target` is for exceptional situations, not routine use.\n"
         );

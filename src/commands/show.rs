@@ -2,7 +2,6 @@
 
 use corral_engine::config::{self, Config, LoadOptions};
 use corral_engine::plan::{self, Plan};
-use corral_engine::state;
 
 use crate::args::ShowArgs;
 use crate::context::Context;
@@ -26,7 +25,9 @@ pub(crate) async fn run(ctx: &Context, args: &ShowArgs) -> anyhow::Result<i32> {
     let store = ctx.store()?;
     let state = store.read(&ctx.workspace()).await.map_err(|e| anyhow::anyhow!(e))?;
     if args.json {
-        println!("{}", state::format::export(&state));
+        // Terraform's shape, for the tools written for `terraform show -json`; Corral's own
+        // state document is `corral state pull`.
+        println!("{}", plan::format::state_to_json(&state));
         return Ok(0);
     }
     if state.instances.is_empty() {

@@ -14,7 +14,9 @@ pub(crate) fn render_plan(plan: &Plan, color: bool) -> String {
     let style = Style { color };
     let mut out = String::new();
     if plan.options.refresh_only {
-        return super::refresh_only::render(plan, style, render_drift(plan, style));
+        let outputs =
+            plan.output_changes.iter().any(|o| o.action != Action::NoOp).then(|| render_output_changes(plan, style));
+        return super::refresh_only::render(plan, style, render_drift(plan, style), outputs);
     }
     if !plan.drift.is_empty() {
         out.push_str(&render_drift(plan, style));

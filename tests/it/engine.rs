@@ -106,7 +106,7 @@ fn timeline(events: &[ApplyEvent]) -> HashMap<String, (usize, usize)> {
                 };
                 out.entry(target).or_insert((i, i)).1 = i;
             }
-            ApplyEvent::Waiting { .. } => {}
+            ApplyEvent::Waiting { .. } | ApplyEvent::Provisioner { .. } => {}
         }
     }
     out

@@ -123,7 +123,7 @@ fn the_analytics_example_places_kylin_on_a_stack_and_plans_empty() {
     let plan = run(&w, &["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
 
-    let show = ok(&w, &["show", "-json"]);
+    let show = ok(&w, &["state", "pull"]);
     let state: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
     let instances = state["instances"].as_array().cloned().unwrap_or_default();
     let attrs = |addr: &str| {

@@ -2,12 +2,14 @@
 //! inside, of the engine with the built-in providers). One test binary, as matklad advises.
 #![expect(clippy::unwrap_used)]
 
+mod chdir;
 mod checks;
 mod cli;
 mod crash;
 mod data_confirm;
 mod diagnostics;
 mod engine;
+mod exclude;
 mod fmt;
 mod import;
 mod init;
@@ -19,6 +21,7 @@ mod kylin;
 mod lifecycle;
 mod limits;
 mod locking;
+mod modules;
 mod mrs;
 mod mrs_provider;
 mod pg_backend;
@@ -28,17 +31,20 @@ mod plan_markdown;
 mod plugins;
 mod process;
 mod promote;
+mod provisioners;
 mod reconcile;
 mod refresh_only;
 mod sandbox;
 mod sandbox_exposure;
 mod secrets;
+mod show_json;
 mod state_safety;
 mod support;
 mod taint;
 mod tf_functions;
 mod tf_habits;
 mod tidy;
+mod validation_refs;
 mod variables;
 mod waiting;
 mod write_only;

@@ -83,3 +83,35 @@ fn a_refresh_only_plan_shows_drift_and_its_apply_records_it_without_changing_any
     let refused = w.corral(&["plan", "-refresh-only", "-destroy"]);
     assert_eq!(refused.code, 2, "clap refuses the combination: {}", refused.stderr);
 }
+
+#[test]
+fn a_refresh_only_plan_shows_the_outputs_the_refreshed_objects_make_and_its_apply_records_them() {
+    let w = Workdir::new();
+    w.write(
+        "main.hcl",
+        "resource \"testing_thing\" \"a\" {\n  name    = \"a\"\n  payload = \"wanted\"\n}\n\noutput \"payload\" {\n  value = testing_thing.a.payload\n}\n",
+    );
+    w.ok(&["apply", "-auto-approve"]);
+    edit_payload(&w, "a", "edited");
+    let plan = w.corral(&["plan", "-refresh-only", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
+    assert!(plan.stdout.contains("# testing_thing.a has changed"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("Changes to Outputs:"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("~ payload = \"wanted\" -> \"edited\""), "{}", plan.stdout);
+
+    // A configuration change is not a refresh: the output follows the refreshed object, not
+    // the configuration (which a normal plan would apply).
+    w.write(
+        "main.hcl",
+        "resource \"testing_thing\" \"a\" {\n  name    = \"a\"\n  payload = \"new config\"\n}\n\noutput \"payload\" {\n  value = testing_thing.a.payload\n}\n",
+    );
+    let plan = w.ok(&["plan", "-refresh-only", "-no-color"]);
+    assert!(!plan.stdout.contains("new config"), "{}", plan.stdout);
+
+    w.ok(&["apply", "-refresh-only", "-auto-approve"]);
+    let shown = w.ok(&["output", "-json", "payload"]);
+    assert_eq!(shown.stdout.trim(), "\"edited\"");
+    // Nothing left to refresh: neither drift nor outputs.
+    let again = w.corral(&["plan", "-refresh-only", "-detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+}

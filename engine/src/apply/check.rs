@@ -11,7 +11,7 @@ use super::walk::{Walker, lock};
 impl Walker<'_> {
     pub(super) async fn run_check(&self, module: &crate::addr::ModulePath, name: &str) -> bool {
         let plan = &self.input.plan;
-        if plan.options.destroy || !plan.options.targets.is_empty() {
+        if plan.options.destroy || !plan.options.targets.is_empty() || !plan.options.excludes.is_empty() {
             return true;
         }
         let config = self.input.config;

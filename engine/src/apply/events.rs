@@ -20,6 +20,11 @@ pub enum ApplyEvent {
         action: Action,
         status: String,
     },
+    /// A line a `local-exec` provisioner of `addr` printed (or the command it runs).
+    Provisioner {
+        addr: AbsResourceInstance,
+        line: String,
+    },
     Finished {
         addr: AbsResourceInstance,
         action: Action,

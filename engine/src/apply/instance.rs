@@ -125,12 +125,25 @@ impl Walker<'_> {
             slot,
         )
         .await;
-        let failed = result.diags.has_errors();
-        let message = result.diags.errors().next().map(ToString::to_string).unwrap_or_default();
+        let mut failed = result.diags.has_errors();
+        let mut message = result.diags.errors().next().map(ToString::to_string).unwrap_or_default();
         self.report(crate::plan::locate(result.diags, resource.config));
+        let mut value = result.value;
+        if !failed
+            && change.action != Action::Update
+            && let Some(created) = &value
+            && !self.provision(&change.addr, resource.config, &repetition, created, false).await
+        {
+            // As in Terraform: an object whose provisioner failed exists but is not what
+            // the configuration asked for, so the next plan replaces it.
+            self.taint(change, schema, created, result.private).await;
+            failed = true;
+            message = "a provisioner failed".to_string();
+            value = None;
+        }
         let outcome = if failed { InstanceOutcome::Failed(message) } else { InstanceOutcome::Done };
         self.record(&change.addr, change.action, outcome, started);
-        (key, result.value, !failed)
+        (key, value, !failed)
     }
 
     pub(super) async fn delete_one(&self, change: &ResourceChange) -> bool {
@@ -156,6 +169,25 @@ impl Walker<'_> {
             return false;
         }
         self.event(ApplyEvent::Started { addr: change.addr.clone(), action: change.action, deposed });
+        if let Some(before) = &change.before
+            && let Some(resource) = self
+                .input
+                .config
+                .module(&change.addr.module.path())
+                .and_then(|m| m.resources.get(&change.addr.resource))
+            && resource.provisioners.iter().any(|p| p.when_destroy)
+        {
+            let repetition = super::provisioner::repetition_of(&change.addr.key);
+            if !self.provision(&change.addr, resource, &repetition, before, true).await {
+                self.record(
+                    &change.addr,
+                    change.action,
+                    InstanceOutcome::Failed("a provisioner failed".into()),
+                    started,
+                );
+                return false;
+            }
+        }
         let pending = if deposed { Some(deposed_id(change)) } else { None };
         let result = provider_call::delete(self.input.sink, provider, change, pending, slot).await;
         let failed = result.diags.has_errors();

@@ -16,6 +16,7 @@ mod import;
 mod instance;
 mod nodes;
 mod provider_call;
+mod provisioner;
 mod resource;
 mod sink;
 mod slot;

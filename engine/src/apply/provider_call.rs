@@ -19,6 +19,9 @@ use super::slot::Slot;
 /// The result of one operation: the instance's new value (for dependents), and problems.
 pub(crate) struct OpResult {
     pub value: Option<Value>,
+    /// The provider's private data committed with `value` (a failed provisioner commits the
+    /// object again, tainted).
+    pub private: Option<Vec<u8>>,
     pub diags: Diagnostics,
 }
 
@@ -87,7 +90,7 @@ pub(crate) async fn create_or_update(
         diags.push(
             Diagnostic::error(format!("Cannot record the intent to change {}", change.addr)).with_detail(e.to_string()),
         );
-        return OpResult { value: None, diags };
+        return OpResult { value: None, private: None, diags };
     }
     let response = provider
         .apply(provider::ApplyRequest {
@@ -145,7 +148,7 @@ pub(crate) async fn create_or_update(
         );
     }
     debug!(addr = %change.addr, failed, "applied");
-    OpResult { value: if failed { None } else { new_value }, diags }
+    OpResult { value: if failed { None } else { new_value }, private: response.private, diags }
 }
 
 /// The intent id under which the old object of a create-before-destroy replacement waits.
@@ -167,7 +170,7 @@ pub(crate) async fn delete(
 ) -> OpResult {
     let mut diags = Diagnostics::new();
     let Some(before) = change.before.clone() else {
-        return OpResult { value: None, diags };
+        return OpResult { value: None, private: None, diags };
     };
     let intent_id = match pending_intent {
         Some(id) => id,
@@ -181,7 +184,7 @@ pub(crate) async fn delete(
                     Diagnostic::error(format!("Cannot record the intent to delete {}", change.addr))
                         .with_detail(e.to_string()),
                 );
-                return OpResult { value: None, diags };
+                return OpResult { value: None, private: None, diags };
             }
             id
         }
@@ -218,5 +221,5 @@ pub(crate) async fn delete(
                 .with_detail(e.to_string()),
         );
     }
-    OpResult { value: None, diags }
+    OpResult { value: None, private: None, diags }
 }

@@ -91,7 +91,7 @@ fn decode_terraform(dec: &mut Decoder<'_>, block: &Block, module: &mut Module) {
     let schema = Schema {
         what: "a `terraform` block",
         attrs: &["required_version"],
-        blocks: &["required_providers", "backend", "cloud"],
+        blocks: &["required_providers", "backend", "cloud", "provider_meta"],
     };
     let content = dec.content(&block.body, &schema);
     let span = dec.span(block);
@@ -125,6 +125,10 @@ fn decode_terraform(dec: &mut Decoder<'_>, block: &Block, module: &mut Module) {
                 let kind = labels.into_iter().next().map(|(k, _)| k).unwrap_or_default();
                 terraform.backend = Some(BackendConfig { kind, body, span });
             }
+            // Metadata a provider may ask modules for (a module's name for usage reports):
+            // no Corral provider asks, so the block is accepted and has no effect, as in
+            // Terraform with providers that do not use it.
+            "provider_meta" => {}
             _ => {
                 let span = dec.span(&inner.ident);
                 dec.error(span, "`cloud` blocks are not supported");

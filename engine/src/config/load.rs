@@ -9,11 +9,12 @@ use sha2::{Digest, Sha256};
 
 use super::blocks::decode_file;
 use super::decode::Decoder;
-use super::module_call::is_local_source;
+use super::installed::{ModulesManifest, default_modules_dir};
+use super::module_source::{ModuleSource, VersionConstraint};
 use super::syntax::parse_file;
 use super::{Config, Module, validate};
 use crate::addr::ModulePath;
-use crate::diag::{Diagnostic, Diagnostics, SourceMap};
+use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span};
 
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
@@ -21,16 +22,59 @@ pub struct LoadOptions {
     /// `corral init -backend-config=FILE` reads (Terraform loads only `*.tf`, so a
     /// `backend.hcl` beside the configuration is a common layout).
     pub skip_files: Vec<PathBuf>,
+    /// The installed modules to load remote sources from; `None` reads the manifest in
+    /// `<dir>/.corral/modules`, where `corral init` installs them.
+    pub manifest: Option<ModulesManifest>,
+}
+
+/// A module call with a remote source that is not installed (or no longer matches what is):
+/// what `corral init` must fetch.
+#[derive(Clone, Debug)]
+pub struct ModuleRequest {
+    /// The call's static path, `.`-separated: the manifest's key.
+    pub key: String,
+    pub source: String,
+    /// The `version` constraint, as written.
+    pub version: Option<String>,
+    /// The call's `source` argument.
+    pub span: Span,
 }
 
 /// Loads every `*.hcl` and `*.tf` file of `dir` as the root module, and every module it
 /// calls with a local `source`, recursively. Always returns a configuration (possibly
 /// partial) and every diagnostic found.
 pub fn load_dir(dir: &Path, options: &LoadOptions) -> (Config, Diagnostics) {
+    let (config, diags, _) = load(dir, options, false);
+    (config, diags)
+}
+
+/// [`load_dir`] for `corral init`: module calls whose remote source is not installed are
+/// returned, not reported, and the tree below them is not loaded yet.
+pub fn load_dir_for_install(dir: &Path, options: &LoadOptions) -> (Config, Diagnostics, Vec<ModuleRequest>) {
+    load(dir, options, true)
+}
+
+fn load(dir: &Path, options: &LoadOptions, installing: bool) -> (Config, Diagnostics, Vec<ModuleRequest>) {
+    let mut diags = Diagnostics::new();
+    let manifest = match &options.manifest {
+        Some(manifest) => manifest.clone(),
+        None => ModulesManifest::read(&default_modules_dir(dir)).unwrap_or_else(|problem| {
+            diags.push(
+                Diagnostic::error("the manifest of installed modules cannot be read")
+                    .with_detail(problem)
+                    .with_help("run `corral init` to install the modules again"),
+            );
+            ModulesManifest::default()
+        }),
+    };
     let mut loader = Loader {
+        root_dir: normalize(dir),
+        manifest,
+        installing,
+        requests: Vec::new(),
         skip_files: options.skip_files.iter().map(|f| f.canonicalize().unwrap_or_else(|_| normalize(f))).collect(),
         sources: SourceMap::default(),
-        diags: Diagnostics::new(),
+        diags,
         cwd: std::env::current_dir().ok(),
         hasher: Sha256::new(),
         modules_loaded: 0,
@@ -39,13 +83,21 @@ pub fn load_dir(dir: &Path, options: &LoadOptions) -> (Config, Diagnostics) {
     let root_dir = normalize(dir);
     let mut ancestors = Vec::new();
     let root = loader.load_module(&root_dir, ModulePath::root(), &mut ancestors);
-    let Loader { sources, mut diags, hasher, .. } = loader;
+    let Loader { sources, mut diags, hasher, requests, .. } = loader;
     let config = Config { root, sources, hash: hex::encode(hasher.finalize()) };
-    validate::validate(&config, &mut diags);
-    (config, diags)
+    if requests.is_empty() {
+        validate::validate(&config, &mut diags);
+    }
+    (config, diags, requests)
 }
 
 struct Loader {
+    /// The configuration directory: installed modules' directories are relative to it.
+    root_dir: PathBuf,
+    manifest: ModulesManifest,
+    /// Whether missing remote modules are requests for `corral init` rather than errors.
+    installing: bool,
+    requests: Vec<ModuleRequest>,
     /// [`LoadOptions::skip_files`], canonical.
     skip_files: Vec<PathBuf>,
     sources: SourceMap,
@@ -125,27 +177,53 @@ impl Loader {
         }
         let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
         ancestors.push((canonical, path.clone()));
-        let calls: Vec<(String, String, crate::diag::Span)> = module
+        let calls: Vec<(String, String, Option<String>, Span, Span)> = module
             .module_calls
             .values()
-            .filter(|c| is_local_source(&c.source))
-            .map(|c| (c.name.clone(), c.source.clone(), c.source_span))
+            .filter(|c| !c.source.is_empty())
+            .map(|c| {
+                (c.name.clone(), c.source.clone(), c.version.as_ref().map(|v| v.0.clone()), c.source_span, c.decl_span)
+            })
             .collect();
-        for (name, source, source_span) in calls {
-            let child_dir = normalize(&dir.join(&source));
-            if !child_dir.is_dir() {
-                self.diags.push(
-                    Diagnostic::error(format!(
-                        "module directory `{}` does not exist",
-                        self.display(&child_dir).display()
-                    ))
-                    .with_span(source_span)
-                    .with_detail(format!(
-                        "module `{name}` has `source = \"{source}\"`, relative to this file's directory"
-                    )),
-                );
-                continue;
-            }
+        for (name, source, version, source_span, decl_span) in calls {
+            let child_dir = match ModuleSource::parse(&source) {
+                ModuleSource::Local(_) => {
+                    let child_dir = normalize(&dir.join(&source));
+                    if !child_dir.is_dir() {
+                        self.diags.push(
+                            Diagnostic::error(format!(
+                                "module directory `{}` does not exist",
+                                self.display(&child_dir).display()
+                            ))
+                            .with_span(source_span)
+                            .with_detail(format!(
+                                "module `{name}` has `source = \"{source}\"`, relative to this file's directory"
+                            )),
+                        );
+                        continue;
+                    }
+                    child_dir
+                }
+                ModuleSource::Registry(_) | ModuleSource::Remote(_) => {
+                    let key = path.child(&name).0.join(".");
+                    match self.installed_dir(&key, &source, version.as_deref()) {
+                        Ok(dir) => dir,
+                        Err(why) => {
+                            if self.installing {
+                                self.requests.push(ModuleRequest { key, source, version, span: source_span });
+                            } else {
+                                self.diags.push(
+                                    Diagnostic::error(format!("module `{name}` is not installed"))
+                                        .with_span(decl_span)
+                                        .with_detail(why)
+                                        .with_help("run `corral init` to install the modules this configuration calls"),
+                                );
+                            }
+                            continue;
+                        }
+                    }
+                }
+            };
             let child_canonical = child_dir.canonicalize().unwrap_or_else(|_| child_dir.clone());
             if let Some((_, ancestor)) = ancestors.iter().find(|(d, _)| *d == child_canonical) {
                 let ancestor = if ancestor.is_root() { "the root module".to_string() } else { format!("`{ancestor}`") };
@@ -168,6 +246,38 @@ impl Loader {
         }
         ancestors.pop();
         module
+    }
+
+    /// The directory where `corral init` installed the module called `key` from `source`,
+    /// or why it cannot be used.
+    fn installed_dir(&self, key: &str, source: &str, version: Option<&str>) -> Result<PathBuf, String> {
+        let Some(entry) = self.manifest.get(key) else {
+            return Err(format!("`{source}` has not been downloaded into .corral/modules"));
+        };
+        if entry.source != source {
+            return Err(format!(
+                "the installed module came from `{}`, but the configuration now says `{source}`",
+                entry.source
+            ));
+        }
+        if let Some(constraint) = version {
+            let installed = entry.version.as_deref().and_then(|v| semver::Version::parse(v).ok());
+            let fits = match (VersionConstraint::parse(constraint), installed) {
+                (Ok(c), Some(v)) => c.matches(&v),
+                _ => false,
+            };
+            if !fits {
+                return Err(format!(
+                    "the installed version {} does not meet the constraint `{constraint}`",
+                    entry.version.as_deref().unwrap_or("(none)")
+                ));
+            }
+        }
+        let dir = self.root_dir.join(&entry.dir);
+        if !dir.is_dir() {
+            return Err(format!("its directory `{}` is missing", entry.dir));
+        }
+        Ok(normalize(&dir))
     }
 
     /// Whether one more module at `path` stays within the module depth and instance limits

@@ -257,9 +257,26 @@ pub struct Resource {
     pub depends_on: Vec<Expr>,
     pub lifecycle: Lifecycle,
     pub body: Body,
+    /// `provisioner "local-exec"` blocks, in order.
+    pub provisioners: Vec<Provisioner>,
     /// The whole block.
     pub span: Span,
     /// The `resource "t" "n"` header.
+    pub decl_span: Span,
+}
+
+/// A `provisioner "local-exec"` block of a managed resource.
+#[derive(Clone, Debug)]
+pub struct Provisioner {
+    pub kind: String,
+    /// `when = destroy`: runs before the object is destroyed, not after it is created.
+    pub when_destroy: bool,
+    /// `on_failure = continue`: a failure is a warning and the object stays as it is.
+    pub on_failure_continue: bool,
+    /// `command`, `working_dir`, `environment`, `interpreter`, `quiet`.
+    pub attributes: IndexMap<String, Attribute>,
+    pub span: Span,
+    /// The `provisioner "local-exec"` header.
     pub decl_span: Span,
 }
 
@@ -287,6 +304,8 @@ pub struct ModuleCall {
     pub name: String,
     pub source: String,
     pub source_span: Span,
+    /// `version`: a registry module's version constraint, as written.
+    pub version: Option<(String, Span)>,
     pub count: Option<Expr>,
     pub for_each: Option<Expr>,
     pub depends_on: Vec<Expr>,

@@ -5,13 +5,9 @@ use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::{Block, Structure};
 
 use super::decode::{Decoder, provider_ref_parts};
+use super::module_source::{ModuleSource, VersionConstraint};
 use super::{Module, ModuleCall, ProviderRef};
 use crate::diag::Diagnostic;
-
-/// Whether a module source is a local path, the only kind supported for now.
-pub(crate) fn is_local_source(source: &str) -> bool {
-    source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
-}
 
 /// A `module` block's own arguments; every other argument sets an input variable.
 pub(super) const MODULE_META: &[&str] = &["source", "version", "count", "for_each", "depends_on", "providers"];
@@ -26,6 +22,7 @@ pub(super) fn decode_module_call(dec: &mut Decoder<'_>, block: &Block, module: &
         name: name.clone(),
         source: String::new(),
         source_span: dec.header_span(block),
+        version: None,
         count: None,
         for_each: None,
         depends_on: Vec::new(),
@@ -51,24 +48,16 @@ pub(super) fn decode_module_call(dec: &mut Decoder<'_>, block: &Block, module: &
             "source" => {
                 call.source_span = dec.span(&attr.value);
                 let Some(source) = dec.literal_string(attr) else { continue };
-                // A call with another kind of source is still recorded, so references to it
-                // are not reported as undeclared; the loader only follows local sources.
-                if !is_local_source(&source) {
-                    dec.push(
-                        Diagnostic::error(format!("module source `{source}` is not supported yet"))
-                            .with_span(call.source_span)
-                            .with_help("only local paths starting with `./` or `../` are supported for now"),
-                    );
-                }
                 call.source = source;
             }
             "version" => {
-                let span = dec.span(&attr.key);
-                dec.push(
-                    Diagnostic::error("a module with a local source cannot have a version constraint")
-                        .with_span(span)
-                        .with_help("remove `version`: a local module is always the code next to it"),
-                );
+                let span = dec.span(&attr.value);
+                let Some(version) = dec.literal_string(attr) else { continue };
+                if let Err(problem) = VersionConstraint::parse(&version) {
+                    dec.push(Diagnostic::error("invalid version constraint").with_span(span).with_detail(problem));
+                    continue;
+                }
+                call.version = Some((version, span));
             }
             "count" => call.count = Some(dec.expr(&attr.value)),
             "for_each" => call.for_each = Some(dec.expr(&attr.value)),
@@ -88,6 +77,7 @@ pub(super) fn decode_module_call(dec: &mut Decoder<'_>, block: &Block, module: &
                 .with_detail("a `module` block must set `source`, the path of the module's directory"),
         );
     }
+    check_version_applies(dec, &call);
     check_count_and_for_each(dec, block);
     if let Some(previous) = module.module_calls.get(&name) {
         let previous = previous.decl_span;
@@ -100,6 +90,25 @@ pub(super) fn decode_module_call(dec: &mut Decoder<'_>, block: &Block, module: &
         return;
     }
     module.module_calls.insert(name, call);
+}
+
+/// `version` constrains registry modules only, as in Terraform: a local module is the code
+/// beside it and a git or HTTP package is pinned by its address (`?ref=`).
+fn check_version_applies(dec: &mut Decoder<'_>, call: &ModuleCall) {
+    let Some((_, span)) = &call.version else { return };
+    let (what, help) = match ModuleSource::parse(&call.source) {
+        ModuleSource::Registry(_) => return,
+        ModuleSource::Local(_) => ("a local source", "remove `version`: a local module is always the code next to it"),
+        ModuleSource::Remote(_) => (
+            "a source that is not a module registry address",
+            "remove `version` and pin the package in its address instead, such as `?ref=v1.2.0` for git",
+        ),
+    };
+    dec.push(
+        Diagnostic::error(format!("a module with {what} cannot have a version constraint"))
+            .with_span(*span)
+            .with_help(help),
+    );
 }
 
 /// Reports `count` and `for_each` set together, at `for_each`.

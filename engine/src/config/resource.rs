@@ -8,6 +8,7 @@ use hcl_edit::structure::{Block, Body as HclBody, Structure};
 use super::blocks::check_rule;
 use super::decode::{Decoder, Schema, provider_ref_parts, static_path};
 use super::module_call::check_count_and_for_each;
+use super::provisioner::decode_provisioner;
 use super::{Body, DynamicBlock, IgnoreChanges, Lifecycle, Module, NestedBlock, ProviderRef, Resource};
 use crate::addr::{ResourceAddr, ResourceMode};
 use crate::diag::Diagnostic;
@@ -52,6 +53,7 @@ pub(super) fn decode_resource(dec: &mut Decoder<'_>, block: &Block, mode: Resour
         None => implied_provider(&addr),
     };
     let mut lifecycle = Lifecycle::default();
+    let mut provisioners = Vec::new();
     let mut first_lifecycle = None;
     for inner in body.blocks() {
         match inner.ident.as_str() {
@@ -68,10 +70,12 @@ pub(super) fn decode_resource(dec: &mut Decoder<'_>, block: &Block, mode: Resour
                 first_lifecycle = Some(dec.span(&inner.ident));
                 lifecycle = decode_lifecycle(dec, inner, mode);
             }
-            kind @ ("provisioner" | "connection") => {
+            kind @ ("provisioner" | "connection") if mode == ResourceMode::Data => {
                 let span = dec.span(&inner.ident);
-                dec.error(span, format!("`{kind}` blocks are not supported"));
+                dec.error(span, format!("a data source cannot have `{kind}` blocks"));
             }
+            "provisioner" => provisioners.extend(decode_provisioner(dec, inner)),
+            // Used only by `remote-exec` and `file`, which are refused at their own blocks.
             _ => {}
         }
     }
@@ -84,6 +88,7 @@ pub(super) fn decode_resource(dec: &mut Decoder<'_>, block: &Block, mode: Resour
         depends_on,
         lifecycle,
         body: resource_body,
+        provisioners,
         span: dec.span(block),
         decl_span: dec.header_span(block),
     };

@@ -177,28 +177,16 @@ impl<'c> Builder<'c> {
         let plain = |dependent| Context { module: path, dependent, count: false, for_each: false, self_object: false };
 
         // A validation may refer to the variable and, as since Terraform 1.9, to the
-        // module's other variables: those are evaluated first (an edge each).
+        // module's other objects (variables, locals, data sources, ...): those are evaluated
+        // first (an edge each into the variable), so the rule sees their values. One that
+        // itself depends on the variable makes a cycle, reported as such.
         for (variable, node) in module.variables.values().zip(variable_ids) {
             for rule in &variable.validations {
                 for expr in [&rule.condition, &rule.error_message] {
-                    let mut others = Vec::new();
-                    for reference in references(expr) {
-                        match &reference.subject {
-                            Subject::Var(name) if *name == variable.name => {}
-                            Subject::Var(_) => others.push(reference),
-                            _ => self.diags.push(
-                                Diagnostic::error(format!(
-                                    "Invalid reference in the validation of variable \"{}\"",
-                                    variable.name
-                                ))
-                                .with_span(reference.span)
-                                .with_detail(format!(
-                                    "a validation may refer to the variable itself (`var.{}`) and to the module's other variables only",
-                                    variable.name
-                                )),
-                            ),
-                        }
-                    }
+                    let others: Vec<_> = references(expr)
+                        .into_iter()
+                        .filter(|r| !matches!(&r.subject, Subject::Var(name) if *name == variable.name))
+                        .collect();
                     if let Some(node) = node {
                         self.add_refs(plain(node), others);
                     }
@@ -230,6 +218,11 @@ impl<'c> Builder<'c> {
             }
             self.rules_refs(inner, &lifecycle.preconditions);
             self.rules_refs(Context { self_object: true, ..inner }, &lifecycle.postconditions);
+            for provisioner in &resource.provisioners {
+                for attribute in provisioner.attributes.values() {
+                    self.expr_refs(Context { self_object: true, ..inner }, &attribute.value);
+                }
+            }
             match self.resolve_provider(path, &resource.provider.key()) {
                 Some(provider) => self.edge(provider, node, None),
                 // The loader's validation already reports undeclared aliases in the root.

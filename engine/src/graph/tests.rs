@@ -233,6 +233,7 @@ fn generated_config(n: usize) -> Config {
                 depends_on: Vec::new(),
                 lifecycle: Default::default(),
                 body,
+                provisioners: Vec::new(),
                 span: Span::new(file, 0..0),
                 decl_span: Span::new(file, 0..0),
             },

@@ -15,7 +15,7 @@ use crate::diag::Diagnostics;
 use crate::graph::{ConfigGraph, Node};
 use crate::provider::ProviderRegistry;
 use crate::runtime::nodes;
-use crate::runtime::{Expansion, ResolvedResource, Values};
+use crate::runtime::{Expansion, InstanceScope, RepetitionData, ResolvedResource, Values};
 use crate::schema::BlockSchema;
 use crate::state::State;
 use crate::value::Type;
@@ -49,7 +49,15 @@ pub fn evaluate_for_console(input: &ConsoleInput<'_>) -> (Values, Diagnostics) {
                 if !d.has_errors() {
                     let root = values.module(&ModuleInstance::root());
                     let others = |n: &str| root.and_then(|m| m.variables.get(n)).cloned();
-                    diags.extend(nodes::validate_variable(name, &decl.validations, &value, &others));
+                    let (instance, repetition) = (ModuleInstance::root(), RepetitionData::default());
+                    let rest = InstanceScope {
+                        values: &values,
+                        module: &instance,
+                        config: &input.config.root,
+                        repetition: &repetition,
+                        self_value: None,
+                    };
+                    diags.extend(nodes::validate_variable(name, &decl.validations, &value, &others, Some(&rest)));
                 }
                 diags.extend(d);
                 values.module_mut(&ModuleInstance::root()).variables.insert(name.clone(), value);

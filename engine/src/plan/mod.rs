@@ -194,6 +194,9 @@ pub struct PlanOptions {
     pub destroy: bool,
     pub refresh: bool,
     pub targets: Vec<Target>,
+    /// `-exclude` (OpenTofu's): these, and everything that depends on them (in destroy
+    /// mode: everything they depend on), are left as they are.
+    pub excludes: Vec<Target>,
     pub replace: Vec<AbsResourceInstance>,
     /// Imports whose resource has no configuration are planned and their configuration
     /// generated (`-generate-config-out`), instead of being errors. Not kept in plan files.

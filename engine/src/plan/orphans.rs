@@ -51,6 +51,10 @@ impl Planner<'_> {
             if !self.input.options.targets.is_empty() && !self.input.options.targets.iter().any(|t| t.contains(&addr)) {
                 continue;
             }
+            // With `-exclude`, excluded orphans stay.
+            if self.input.options.excludes.iter().any(|t| t.contains(&addr)) {
+                continue;
+            }
             if self.forgotten(&addr) {
                 self.plan_forget(addr, ty);
                 continue;

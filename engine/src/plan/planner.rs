@@ -21,7 +21,7 @@ use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::graph::{ConfigGraph, Node};
 use crate::provider::{self, Provider, ProviderRegistry};
 use crate::runtime::nodes;
-use crate::runtime::{ProviderAddr, ResolvedResource, Values, resolve_provider};
+use crate::runtime::{InstanceScope, ProviderAddr, RepetitionData, ResolvedResource, Values, resolve_provider};
 use crate::schema::ResourceSchema;
 use crate::state::{State, StateChange};
 use crate::value::Value;
@@ -230,7 +230,15 @@ impl<'a> Planner<'a> {
         if !self.diags.has_errors() {
             let root = self.values.module(&ModuleInstance::root());
             let others = |n: &str| root.and_then(|m| m.variables.get(n)).cloned();
-            let d = nodes::validate_variable(name, &decl.validations, &value, &others);
+            let (instance, repetition) = (ModuleInstance::root(), RepetitionData::default());
+            let rest = InstanceScope {
+                values: &self.values,
+                module: &instance,
+                config: &self.input.config.root,
+                repetition: &repetition,
+                self_value: None,
+            };
+            let d = nodes::validate_variable(name, &decl.validations, &value, &others, Some(&rest));
             self.diags.extend(d);
         }
         self.values.module_mut(&ModuleInstance::root()).variables.insert(name.to_string(), value);
@@ -365,7 +373,11 @@ impl<'a> Planner<'a> {
             self.changes.clear();
             self.imports.clear();
         }
-        let output_changes = if refresh_only { Vec::new() } else { self.output_changes() };
+        let output_changes = if refresh_only {
+            super::refresh_only::output_changes(&self.input, &self.state, &self.drift)
+        } else {
+            self.output_changes()
+        };
         let plan = Plan {
             basis: PlanBasis {
                 workspace: self.input.workspace.clone(),

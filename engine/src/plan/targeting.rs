@@ -1,5 +1,5 @@
-//! `--target`: which graph nodes the walk evaluates, which instances are selected, and the
-//! values of resources left out (what state says).
+//! `--target` and `-exclude`: which graph nodes the walk evaluates, which instances are
+//! selected, and the values of resources left out (what state says).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -18,7 +18,7 @@ impl Planner<'_> {
     /// With `--target`, whether an instance is selected (in destroy mode: a target or a
     /// dependent of one).
     pub(super) fn targeted(&self, addr: &AbsResourceInstance) -> bool {
-        targeted(&self.input.options.targets, addr)
+        targeted(&self.input.options.targets, addr) && !self.input.options.excludes.iter().any(|t| t.contains(addr))
     }
 
     /// Values of a resource outside `--target`: what state says, no change planned.
@@ -65,13 +65,37 @@ fn targeted(targets: &[Target], addr: &AbsResourceInstance) -> bool {
 /// With `--target`: the targeted resources and everything they depend on (plan), or the
 /// targeted resources and everything that depends on them (destroy).
 pub(super) fn targets_closure(graph: &ConfigGraph, options: &PlanOptions) -> Option<HashSet<NodeIndex>> {
-    if options.targets.is_empty() {
-        return None;
+    let targeted = targets_only(graph, options);
+    if options.excludes.is_empty() {
+        return targeted;
     }
+    // `-exclude`: the excluded resources and their dependents (in destroy mode, their
+    // dependencies: destroying those would break them) are left out. An instance-level
+    // exclude leaves its resource in the walk; `targeted` then skips that instance.
+    let whole: Vec<Target> = options.excludes.iter().filter(|t| !matches!(t, Target::Instance(_))).cloned().collect();
+    let seeds = resource_nodes(graph, &whole);
+    let direction = if options.destroy { petgraph::Direction::Incoming } else { petgraph::Direction::Outgoing };
+    let mut excluded: HashSet<NodeIndex> = HashSet::new();
+    let mut stack = seeds;
+    while let Some(index) = stack.pop() {
+        if excluded.insert(index) {
+            stack.extend(graph.graph.neighbors_directed(index, direction));
+        }
+    }
+    let all = targeted.unwrap_or_else(|| graph.index.values().copied().collect());
+    Some(
+        all.into_iter()
+            .filter(|index| !(excluded.contains(index) && matches!(graph.node(*index), Node::Resource(_))))
+            .collect(),
+    )
+}
+
+/// The graph nodes of the resources `targets` name.
+fn resource_nodes(graph: &ConfigGraph, targets: &[Target]) -> Vec<NodeIndex> {
     let mut seeds = Vec::new();
     for (node, index) in &graph.index {
         if let Node::Resource(r) = node {
-            let hit = options.targets.iter().any(|t| match t {
+            let hit = targets.iter().any(|t| match t {
                 Target::Module(m) => r.module.0.starts_with(&m.path().0),
                 Target::Resource(a) => a.module.path() == r.module && a.resource == r.resource,
                 Target::Instance(i) => i.module.path() == r.module && i.resource == r.resource,
@@ -81,6 +105,14 @@ pub(super) fn targets_closure(graph: &ConfigGraph, options: &PlanOptions) -> Opt
             }
         }
     }
+    seeds
+}
+
+fn targets_only(graph: &ConfigGraph, options: &PlanOptions) -> Option<HashSet<NodeIndex>> {
+    if options.targets.is_empty() {
+        return None;
+    }
+    let seeds = resource_nodes(graph, &options.targets);
     let mut included: HashSet<NodeIndex> = HashSet::new();
     let direction = if options.destroy { petgraph::Direction::Outgoing } else { petgraph::Direction::Incoming };
     let mut stack = seeds;

@@ -75,7 +75,7 @@ pub fn supply_write_only_variables(
             continue;
         }
         let others = |n: &str| plan.variables.get(n).cloned();
-        diags.extend(crate::runtime::nodes::validate_variable(name, &decl.validations, &value, &others));
+        diags.extend(crate::runtime::nodes::validate_variable(name, &decl.validations, &value, &others, None));
         plan.variables.insert(name.clone(), value);
     }
     diags

@@ -70,22 +70,34 @@ pub fn eval_child_variable(config: &Config, values: &mut Values, module: &Module
         if value.is_wholly_known() {
             let module_values = values.module(&instance);
             let others = |n: &str| module_values.and_then(|m| m.variables.get(n)).cloned();
-            diags.extend(validate_variable(&decl.name, &decl.validations, &value, &others));
+            let no_repetition = RepetitionData::default();
+            let rest = InstanceScope {
+                values,
+                module: &instance,
+                config: module_config,
+                repetition: &no_repetition,
+                self_value: None,
+            };
+            diags.extend(validate_variable(&decl.name, &decl.validations, &value, &others, Some(&rest)));
         }
         values.module_mut(&instance).variables.insert(name.to_string(), value);
     }
     diags
 }
 
-/// Checks a variable's `validation` rules against its value.
+/// Checks a variable's `validation` rules against its value. `others` gives the module's
+/// other variables; `rest` resolves what else a rule refers to (locals, data sources, ...,
+/// which the graph evaluates first). Without `rest` (a saved plan's variables, checked when
+/// the plan was made) such a rule is skipped.
 pub fn validate_variable(
     name: &str,
     rules: &[CheckRule],
     value: &Value,
     others: &dyn Fn(&str) -> Option<Value>,
+    rest: Option<&dyn Scope>,
 ) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    let scope = OneVarScope { name, value, others };
+    let scope = OneVarScope { name, value, others, rest };
     for rule in rules {
         let (condition, d) = lang::eval(&rule.condition, &scope);
         if d.has_errors() {
@@ -261,6 +273,8 @@ struct OneVarScope<'a> {
     /// The module's other variables, evaluated before this one (the graph orders them); one
     /// not evaluated is unknown, which skips the rule.
     others: &'a dyn Fn(&str) -> Option<Value>,
+    /// Everything else; `None`: unknown, which skips the rule.
+    rest: Option<&'a dyn Scope>,
 }
 
 impl Scope for OneVarScope<'_> {
@@ -268,9 +282,10 @@ impl Scope for OneVarScope<'_> {
         match subject {
             Subject::Var(n) if n == self.name => Ok(self.value.clone()),
             Subject::Var(n) => Ok((self.others)(n).unwrap_or(Value::unknown())),
-            _ => Err(Diagnostic::error("Invalid reference in variable validation").with_span(span).with_detail(
-                format!("The condition for variable \"{}\" can only refer to the variable itself", self.name),
-            )),
+            _ => match self.rest {
+                Some(rest) => rest.lookup(subject, span),
+                None => Ok(Value::unknown()),
+            },
         }
     }
 }

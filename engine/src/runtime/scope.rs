@@ -59,8 +59,8 @@ impl Scope for InstanceScope<'_> {
             }),
             Subject::EachKey => self.repetition.each_key.clone().map(Value::String).ok_or_else(|| each_error(span)),
             Subject::EachValue => self.repetition.each_value.clone().ok_or_else(|| each_error(span)),
-            Subject::PathModule => Ok(Value::String(path_text(module_values.map(|m| m.dir.as_path()).unwrap_or(self.values.root_dir.as_path()), &self.values.cwd))),
-            Subject::PathRoot => Ok(Value::String(path_text(&self.values.root_dir, &self.values.cwd))),
+            Subject::PathModule => Ok(Value::String(path_text(module_values.map(|m| m.dir.as_path()).unwrap_or(self.values.root_dir.as_path()), &self.values.relative_to))),
+            Subject::PathRoot => Ok(Value::String(path_text(&self.values.root_dir, &self.values.relative_to))),
             Subject::PathCwd => Ok(Value::String(self.values.cwd.display().to_string())),
             Subject::TerraformWorkspace => Ok(Value::String(self.values.workspace.clone())),
             Subject::SelfObject => self.self_value.clone().ok_or_else(|| {

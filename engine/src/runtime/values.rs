@@ -29,14 +29,19 @@ pub struct Values {
     pub modules: HashMap<ModuleInstance, ModuleValues>,
     pub workspace: String,
     pub root_dir: PathBuf,
+    /// `path.cwd`: where Corral was started (before `-C`, as Terraform's `-chdir`).
     pub cwd: PathBuf,
+    /// The process's working directory (after `-C`): `path.module` and `path.root` are
+    /// relative to it, as in Terraform.
+    pub relative_to: PathBuf,
 }
 
 impl Values {
     pub fn new(workspace: &str, root_dir: PathBuf, cwd: PathBuf) -> Values {
         let mut modules = HashMap::new();
         modules.insert(ModuleInstance::root(), ModuleValues { dir: root_dir.clone(), ..ModuleValues::default() });
-        Values { modules, workspace: workspace.to_string(), root_dir, cwd }
+        let relative_to = std::env::current_dir().unwrap_or_else(|_| cwd.clone());
+        Values { modules, workspace: workspace.to_string(), root_dir, cwd, relative_to }
     }
 
     pub fn module(&self, module: &ModuleInstance) -> Option<&ModuleValues> {

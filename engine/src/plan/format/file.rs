@@ -78,6 +78,7 @@ pub fn write_plan_file(plan: &Plan, key: &WorkspaceKey) -> Vec<u8> {
             destroy: plan.options.destroy,
             refresh: plan.options.refresh,
             targets: plan.options.targets.iter().map(Target::to_string).collect(),
+            excludes: plan.options.excludes.iter().map(Target::to_string).collect(),
             replace: plan.options.replace.iter().map(AbsResourceInstance::to_string).collect(),
             refresh_only: plan.options.refresh_only,
         },
@@ -264,6 +265,12 @@ pub fn read_plan_file(bytes: &[u8], key: &WorkspaceKey) -> Result<Plan, PlanFile
                 .iter()
                 .map(|t| t.parse::<Target>().map_err(|e| damaged(e.to_string())))
                 .collect::<Result<_, _>>()?,
+            excludes: file
+                .options
+                .excludes
+                .iter()
+                .map(|t| t.parse::<Target>().map_err(|e| damaged(e.to_string())))
+                .collect::<Result<_, _>>()?,
             replace: file
                 .options
                 .replace
@@ -372,6 +379,8 @@ struct FileOptions {
     destroy: bool,
     refresh: bool,
     targets: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    excludes: Vec<String>,
     replace: Vec<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     refresh_only: bool,

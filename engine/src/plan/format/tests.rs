@@ -63,6 +63,7 @@ fn sample_plan() -> Plan {
             destroy: false,
             refresh: true,
             targets: vec!["module.net".parse::<Target>().unwrap(), "testing_thing.a".parse().unwrap()],
+            excludes: vec!["testing_thing.b[1]".parse().unwrap()],
             replace: vec!["testing_thing.a[\"k\"]".parse().unwrap()],
             generate_config: false,
             refresh_only: false,

@@ -1,0 +1,56 @@
+//! `corral show -json` of the state in the shape of Terraform 1.0.3's `terraform show -json`
+//! (`format_version` 0.2, `values.outputs`, `values.root_module` with `resources` and
+//! `child_modules`), for the tools that read it. The expected documents of the first test were
+//! written by Terraform 1.0.3 for the same configuration.
+
+use crate::support::Workdir;
+
+#[test]
+fn an_empty_state_and_a_state_of_outputs_match_terraform_byte_for_byte() {
+    let w = Workdir::new();
+    w.write(
+        "main.tf",
+        "output \"a\" {\n  value = \"x\"\n}\noutput \"s\" {\n  value     = { k = 1 }\n  sensitive = true\n}\n",
+    );
+    assert_eq!(w.ok(&["show", "-json"]).stdout.trim(), r#"{"format_version":"0.2"}"#);
+    w.ok(&["apply", "-auto-approve"]);
+    assert_eq!(
+        w.ok(&["show", "-json"]).stdout.trim(),
+        r#"{"format_version":"0.2","terraform_version":"1.0.3","values":{"outputs":{"a":{"sensitive":false,"value":"x"},"s":{"sensitive":true,"value":{"k":1}}},"root_module":{}}}"#
+    );
+}
+
+#[test]
+fn resources_sit_in_their_module_with_terraforms_fields() {
+    let w = Workdir::fixture("show_json");
+    w.ok(&["apply", "-auto-approve"]);
+    w.ok(&["taint", "testing_thing.n[1]"]);
+    let out = w.ok(&["show", "-json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["format_version"], "0.2");
+    let root = &doc["values"]["root_module"];
+    let addresses: Vec<&str> =
+        root["resources"].as_array().unwrap().iter().map(|r| r["address"].as_str().unwrap()).collect();
+    assert_eq!(addresses, ["testing_thing.base", "testing_thing.n[0]", "testing_thing.n[1]"]);
+    let base = &root["resources"][0];
+    let keys: Vec<&str> = base.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["address", "mode", "type", "name", "provider_name", "schema_version", "values", "sensitive_values"]
+    );
+    assert_eq!(base["mode"], "managed");
+    assert_eq!(base["values"]["secret"], "s3cret");
+    assert_eq!(base["sensitive_values"]["secret"], true);
+    assert!(base["sensitive_values"].get("name").is_none());
+    let n1 = &root["resources"][2];
+    assert_eq!(n1["index"], 1);
+    assert_eq!(n1["depends_on"], serde_json::json!(["testing_thing.base"]));
+    assert_eq!(n1["tainted"], true);
+    assert!(root["resources"][1].get("tainted").is_none());
+    let net = &root["child_modules"][0];
+    assert_eq!(net["address"], "module.net");
+    assert_eq!(net["resources"][0]["address"], "module.net.testing_thing.each[\"a\"]");
+    assert_eq!(net["resources"][0]["index"], "a");
+    assert_eq!(doc["values"]["outputs"]["secret"], serde_json::json!({ "sensitive": true, "value": "s3cret" }));
+    assert_eq!(doc["values"]["outputs"]["base_id"]["value"], base["values"]["id"]);
+}
