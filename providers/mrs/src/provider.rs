@@ -1,29 +1,22 @@
-//! The provider: configuration and dispatch to `mrs_cluster`.
-//!
-//! Configuration (`provider "mrs" { ... }`):
-//! - `endpoint`: base URL of the API gateway. Unset: the embedded sandbox is started (or
-//!   reused) in `<data_dir>/sandbox` and its default account's keys are used.
-//! - `region`: default `cn-north-4`; `project_id`: default the project named after the region
-//!   (read from IAM, `GET /v3/projects`).
-//! - `access_key` / `secret_key` (sensitive): default `HW_ACCESS_KEY` / `HW_SECRET_KEY`.
+//! The provider: configuration (`corral_huawei::connect`: endpoint, region, project, keys)
+//! and dispatch to `mrs_cluster`; plan-time authorization reads the identity's policies from
+//! IAM (`corral_huawei::authz`) and the schema's action map says what each change calls.
 
 use std::sync::{Arc, PoisonError, RwLock};
 
-use corral_core::diag::{Diagnostic, Diagnostics};
+use corral_api_mrs::operation::Operation;
+use corral_core::diag::Diagnostics;
 use corral_core::provider::{
-    ApplyRequest, ApplyResponse, ConfigureRequest, ConfigureResponse, FindCreatedRequest, FindCreatedResponse,
-    PlanRequest, PlanResponse, Provider, ProviderFactory, ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse,
-    ValidateResourceRequest, ValidateResourceResponse,
+    ApplyRequest, ApplyResponse, AuthorizeRequest, AuthorizeResponse, ConfigureRequest, ConfigureResponse,
+    FindCreatedRequest, FindCreatedResponse, PlanRequest, PlanResponse, Provider, ProviderFactory, ReadDataRequest,
+    ReadDataResponse, ReadRequest, ReadResponse, ValidateResourceRequest, ValidateResourceResponse,
 };
-use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema};
-use corral_core::value::{Type, Value};
+use corral_core::schema::{ActionMap, ProviderSchema};
+use corral_huawei::Connection;
+pub(crate) use corral_huawei::{api_error, error};
 
 use crate::cluster;
-use crate::rest::{Keys, Rest, RestError};
-
-pub(crate) const DEFAULT_REGION: &str = "cn-north-4";
-pub(crate) const ACCESS_KEY_VAR: &str = "HW_ACCESS_KEY";
-pub(crate) const SECRET_KEY_VAR: &str = "HW_SECRET_KEY";
+use crate::rest::Rest;
 
 /// What a configured provider gives the resource.
 #[derive(Clone, Debug)]
@@ -34,43 +27,29 @@ pub(crate) struct Ctx {
     pub progress: corral_core::provider::Progress,
 }
 
-pub(crate) fn error(summary: impl Into<String>) -> Diagnostics {
-    Diagnostics::from(Diagnostic::error(summary))
-}
-
-/// An API failure as a diagnostic: what was being done, the service's code and message.
-pub(crate) fn api_error(doing: &str, e: &RestError) -> Diagnostics {
-    let diagnostic = match e {
-        RestError::Api { code, message, request_id, status } => {
-            Diagnostic::error(format!("{doing}: {code}: {message}"))
-                .with_detail(format!("HTTP {status}, request id {request_id}"))
-        }
-        other => Diagnostic::error(format!("{doing}: {other}")),
-    };
-    Diagnostics::from(diagnostic)
-}
-
-fn provider_schema() -> BlockSchema {
-    BlockSchema::new()
-        .attr(
-            "endpoint",
-            AttributeSchema::optional(Type::String)
-                .describe("Base URL of the Huawei Cloud API gateway; unset runs the embedded sandbox"),
-        )
-        .attr("region", AttributeSchema::optional(Type::String).describe("Default `cn-north-4`"))
-        .attr(
-            "project_id",
-            AttributeSchema::optional(Type::String).describe("Default: the project named after the region (from IAM)"),
-        )
-        .attr("access_key", AttributeSchema::optional(Type::String).sensitive().describe("Default: HW_ACCESS_KEY"))
-        .attr("secret_key", AttributeSchema::optional(Type::String).sensitive().describe("Default: HW_SECRET_KEY"))
+/// What each change of `mrs_cluster` calls (the IAM actions of `corral_api_mrs::operation`):
+/// a create or delete waits on the cluster's detail; an update calls what the changed
+/// attributes need (rename, master spec upgrade, expand/shrink, tags).
+fn cluster_actions() -> ActionMap {
+    let a = |o: Operation| o.action();
+    ActionMap::new()
+        .create(&[a(Operation::CreateCluster), a(Operation::GetCluster)])
+        .update(&[a(Operation::GetCluster)])
+        .update_attribute("name", &[a(Operation::RenameCluster)])
+        .update_attribute("master_flavor", &[a(Operation::UpgradeMasterSpec)])
+        .update_attribute("core_count", &[a(Operation::ExpandCluster)])
+        .update_attribute("task_count", &[a(Operation::ExpandCluster)])
+        .update_attribute("tags", &[a(Operation::BatchTags)])
+        .delete(&[a(Operation::DeleteCluster), a(Operation::GetCluster)])
+        .read(&[a(Operation::GetCluster)])
 }
 
 fn schema() -> ProviderSchema {
     ProviderSchema {
-        provider: provider_schema(),
+        provider: corral_huawei::provider_schema(),
         resources: [(cluster::TYPE_NAME.to_string(), cluster::schema())].into_iter().collect(),
         data_sources: Default::default(),
+        actions: [(cluster::TYPE_NAME.to_string(), cluster_actions())].into_iter().collect(),
     }
 }
 
@@ -107,10 +86,6 @@ pub struct MrsProvider {
     ctx: RwLock<Option<Arc<Ctx>>>,
 }
 
-fn get_str(value: &Value, name: &str) -> Option<String> {
-    value.get_attr(name).map(Value::unmarked).and_then(Value::as_str).map(str::to_string)
-}
-
 impl MrsProvider {
     fn target(&self, type_name: &str) -> Result<Arc<Ctx>, Diagnostics> {
         if type_name != cluster::TYPE_NAME {
@@ -123,56 +98,13 @@ impl MrsProvider {
             .ok_or_else(|| error("the `mrs` provider is used before it is configured"))
     }
 
-    async fn connection(&self, request: &ConfigureRequest) -> Result<(String, Keys), Diagnostics> {
-        let config = &request.config;
-        let configured = match (get_str(config, "access_key"), get_str(config, "secret_key")) {
-            (Some(access_key), Some(secret_key)) => Some(Keys { access_key, secret_key }),
-            (None, None) => None,
-            _ => return Err(error("set both `access_key` and `secret_key` of the `mrs` provider, or neither")),
-        };
-        if let Some(endpoint) = get_str(config, "endpoint") {
-            let keys = match configured {
-                Some(keys) => keys,
-                None => match (std::env::var(ACCESS_KEY_VAR), std::env::var(SECRET_KEY_VAR)) {
-                    (Ok(access_key), Ok(secret_key)) => Keys { access_key, secret_key },
-                    _ => {
-                        return Err(error(format!(
-                            "the `mrs` provider has no keys for {endpoint}: set `access_key` and `secret_key`, or {ACCESS_KEY_VAR} and {SECRET_KEY_VAR}"
-                        )));
-                    }
-                },
-            };
-            return Ok((endpoint, keys));
-        }
-        let dir = request.data_dir.join("sandbox");
-        let endpoint = match tokio::task::spawn_blocking(move || corral_sandbox::start_embedded(&dir)).await {
-            Ok(Ok(endpoint)) => endpoint,
-            Ok(Err(e)) => return Err(error(format!("cannot start the embedded sandbox: {e}"))),
-            Err(e) => return Err(error(format!("cannot start the embedded sandbox: {e}"))),
-        };
-        let keys = configured.unwrap_or_else(|| Keys {
-            access_key: corral_sandbox::DEFAULT_ACCESS_KEY.to_string(),
-            secret_key: corral_sandbox::DEFAULT_SECRET_KEY.to_string(),
-        });
-        Ok((endpoint, keys))
+    fn connection(&self) -> Result<Arc<Ctx>, Diagnostics> {
+        self.ctx
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .ok_or_else(|| error("the `mrs` provider is used before it is configured"))
     }
-}
-
-/// The id of the project named `region`, as IAM lists the caller's projects.
-async fn project_of(rest: &Rest, region: &str) -> Result<String, Diagnostics> {
-    let answer = rest
-        .call("GET", "/v3/projects", "", None)
-        .await
-        .map_err(|e| api_error("listing the IAM projects (to find the region's project)", &e))?;
-    answer
-        .get("projects")
-        .and_then(serde_json::Value::as_array)
-        .and_then(|projects| {
-            projects.iter().find(|p| p.get("name").and_then(serde_json::Value::as_str) == Some(region))
-        })
-        .and_then(|p| p.get("id").and_then(serde_json::Value::as_str))
-        .map(str::to_string)
-        .ok_or_else(|| error(format!("IAM lists no project named `{region}`: set `project_id` of the `mrs` provider")))
 }
 
 #[async_trait::async_trait]
@@ -190,25 +122,28 @@ impl Provider for MrsProvider {
     }
 
     async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
-        let (endpoint, keys) = match self.connection(&request).await {
-            Ok(connection) => connection,
-            Err(diagnostics) => return ConfigureResponse { diagnostics },
-        };
-        let region = get_str(&request.config, "region").unwrap_or_else(|| DEFAULT_REGION.to_string());
-        let rest = match Rest::new(&endpoint, keys) {
-            Ok(rest) => rest,
-            Err(e) => return ConfigureResponse { diagnostics: error(e.to_string()) },
-        };
-        let project_id = match get_str(&request.config, "project_id") {
-            Some(id) => id,
-            None => match project_of(&rest, &region).await {
-                Ok(id) => id,
-                Err(diagnostics) => return ConfigureResponse { diagnostics },
-            },
-        };
-        let ctx = Ctx { rest, region, project_id, progress: Default::default() };
-        *self.ctx.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(ctx));
-        ConfigureResponse::default()
+        match corral_huawei::connect("mrs", &request).await {
+            Ok(Connection { rest, region, project_id }) => {
+                let ctx = Ctx { rest, region, project_id, progress: Default::default() };
+                *self.ctx.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(ctx));
+                ConfigureResponse::default()
+            }
+            Err(diagnostics) => ConfigureResponse { diagnostics },
+        }
+    }
+
+    async fn authorize(&self, request: AuthorizeRequest) -> AuthorizeResponse {
+        match self.connection() {
+            Ok(ctx) => {
+                let connection = Connection {
+                    rest: ctx.rest.clone(),
+                    region: ctx.region.clone(),
+                    project_id: ctx.project_id.clone(),
+                };
+                corral_huawei::authz::authorize(&connection, request).await
+            }
+            Err(diagnostics) => AuthorizeResponse { supported: true, diagnostics, ..AuthorizeResponse::default() },
+        }
     }
 
     async fn plan(&self, request: PlanRequest) -> PlanResponse {

@@ -421,6 +421,29 @@ impl ProviderService for Service {
         }))
     }
 
+    async fn authorize(
+        &self,
+        request: Request<wire::authorize::Request>,
+    ) -> Result<Response<wire::authorize::Response>, Status> {
+        let _in_flight = self.in_flight.enter();
+        let r = request.into_inner();
+        let checks = r
+            .checks
+            .into_iter()
+            .map(|c| p::ActionCheck { instance: c.instance, type_name: c.type_name, action: c.action })
+            .collect();
+        let response = self.instance(r.instance).authorize(p::AuthorizeRequest { checks }).await;
+        Ok(Response::new(wire::authorize::Response {
+            supported: response.supported,
+            denials: response
+                .denials
+                .into_iter()
+                .map(|d| wire::authorize::Denial { instance: d.instance, action: d.action, reason: d.reason })
+                .collect(),
+            diagnostics: diagnostics_to_wire(&response.diagnostics),
+        }))
+    }
+
     async fn stop(&self, _request: Request<wire::stop::Request>) -> Result<Response<wire::stop::Response>, Status> {
         tracing::debug!("stop requested; finishing the calls in flight");
         let _ = self.stop.send(true);
