@@ -2,6 +2,7 @@
 //! inside, of the engine with the built-in providers). One test binary, as matklad advises.
 #![expect(clippy::unwrap_used)]
 
+mod authz;
 mod checks;
 mod cli;
 mod crash;
