@@ -221,10 +221,8 @@ pub(crate) fn plan(kind: Kind, request: &PlanRequest) -> PlanResponse {
                 planned.insert("document".into(), Value::string(old));
             }
         }
-        Kind::Attachment if prior.is_none() => {
-            if planned.get("all_projects").is_none_or(Value::is_null) {
-                planned.insert("all_projects".into(), Value::Bool(false));
-            }
+        Kind::Attachment if prior.is_none() && planned.get("all_projects").is_none_or(Value::is_null) => {
+            planned.insert("all_projects".into(), Value::Bool(false));
         }
         _ => {}
     }
