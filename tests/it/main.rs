@@ -26,6 +26,7 @@ mod pg_backend;
 mod pg_support;
 mod plan_json;
 mod plan_markdown;
+mod planned_deletes;
 mod plugins;
 mod process;
 mod reconcile;

@@ -227,6 +227,12 @@ pub struct ProviderSchema {
     /// (a type without an entry is not checked).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub actions: BTreeMap<String, ActionMap>,
+    /// Resource types whose deletions the provider wants to plan: the planner asks it to plan
+    /// each planned delete with a null configuration and proposal (as Terraform does), so a
+    /// delete the provider cannot carry out (a prepaid cluster is unsubscribed, not deleted)
+    /// fails the plan instead of the apply. Types not listed are never asked.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub delete_plans: std::collections::BTreeSet<String>,
 }
 
 /// The API actions (IAM action names such as `mrs:cluster:create`) a resource type's changes

@@ -10,6 +10,7 @@ mod console;
 mod data;
 mod data_uses;
 mod decide;
+mod deletes;
 mod destroy;
 pub mod format;
 mod generate;

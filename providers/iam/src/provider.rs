@@ -21,6 +21,7 @@ fn schema() -> ProviderSchema {
         resources: Kind::ALL.iter().map(|k| (k.name().to_string(), k.schema())).collect(),
         data_sources: Default::default(),
         actions: Kind::ALL.iter().map(|k| (k.name().to_string(), k.actions())).collect(),
+        ..ProviderSchema::default()
     }
 }
 

@@ -200,6 +200,9 @@ pub(crate) fn validate(kind: Kind, config: &Value) -> Diagnostics {
 
 pub(crate) fn plan(kind: Kind, request: &PlanRequest) -> PlanResponse {
     let schema = kind.schema();
+    if request.proposed_new_state.is_null() {
+        return PlanResponse { planned_state: Some(request.proposed_new_state.clone()), ..PlanResponse::default() };
+    }
     let diagnostics = validate(kind, &request.config);
     if diagnostics.has_errors() {
         return PlanResponse { diagnostics, ..PlanResponse::default() };

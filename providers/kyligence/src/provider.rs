@@ -67,7 +67,7 @@ impl KyligenceFactory {
             provider: provider_schema(),
             resources: [(stack::TYPE_NAME.to_string(), stack::schema::stack_schema())].into_iter().collect(),
             data_sources: [(crate::kap::TYPE_NAME.to_string(), crate::kap::schema())].into_iter().collect(),
-            actions: Default::default(),
+            ..ProviderSchema::default()
         };
         KyligenceFactory { schema: Arc::new(schema) }
     }

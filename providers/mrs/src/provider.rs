@@ -5,7 +5,7 @@
 use std::sync::{Arc, PoisonError, RwLock};
 
 use corral_api_mrs::operation::Operation;
-use corral_core::diag::Diagnostics;
+use corral_core::diag::{Diagnostic, Diagnostics};
 use corral_core::provider::{
     ApplyRequest, ApplyResponse, AuthorizeRequest, AuthorizeResponse, ConfigureRequest, ConfigureResponse,
     FindCreatedRequest, FindCreatedResponse, PlanRequest, PlanResponse, Provider, ProviderFactory, ReadDataRequest,
@@ -50,7 +50,26 @@ fn schema() -> ProviderSchema {
         resources: [(cluster::TYPE_NAME.to_string(), cluster::schema())].into_iter().collect(),
         data_sources: Default::default(),
         actions: [(cluster::TYPE_NAME.to_string(), cluster_actions())].into_iter().collect(),
+        // A prepaid cluster's deletion is refused at plan, naming the unsubscription.
+        delete_plans: [cluster::TYPE_NAME.to_string()].into_iter().collect(),
     }
+}
+
+/// A planned deletion (the engine asks for `delete_plans` types): a prepaid cluster is not
+/// deleted but unsubscribed through billing, which the plan says before anything is done.
+fn plan_delete(request: &PlanRequest) -> PlanResponse {
+    let prior = request.prior_state.as_ref().filter(|p| !p.is_null()).map(cluster::attrs).unwrap_or_default();
+    if cluster::str_of(&prior, "charging_mode").as_deref() != Some(cluster::PRE_PAID) {
+        return PlanResponse { planned_state: Some(request.proposed_new_state.clone()), ..PlanResponse::default() };
+    }
+    let name = cluster::str_of(&prior, "id").or_else(|| cluster::str_of(&prior, "name")).unwrap_or_default();
+    let diagnostic = Diagnostic::error(format!("cluster {name} is prepaid: MRS does not delete it"))
+        .with_detail(
+            "destroying it means unsubscribing it (Billing Center > Orders > Unsubscriptions): a yearly/monthly \
+             cluster is released through billing, and the API refuses to terminate it (12000024)",
+        )
+        .with_help("unsubscribe it in the billing console, then `corral state rm` it");
+    PlanResponse { diagnostics: Diagnostics::from(diagnostic), ..PlanResponse::default() }
 }
 
 /// Makes [`MrsProvider`]s.
@@ -148,6 +167,7 @@ impl Provider for MrsProvider {
 
     async fn plan(&self, request: PlanRequest) -> PlanResponse {
         match self.target(&request.type_name) {
+            Ok(_) if request.proposed_new_state.is_null() => plan_delete(&request),
             Ok(_) => cluster::plan(request),
             Err(diagnostics) => PlanResponse { diagnostics, ..PlanResponse::default() },
         }

@@ -253,10 +253,15 @@ impl ProviderService for Service {
                 async move {
                     // Validation travels with the plan batch (see the host's
                     // `validate_resource`): one round trip per batch, not one per instance.
-                    let validation = provider.validate_resource(p::ValidateResourceRequest {
-                        type_name: request.type_name.clone(),
-                        config: request.config.clone(),
-                    });
+                    // A planned deletion (null configuration) has nothing to validate.
+                    let validation = if request.config.is_null() {
+                        p::ValidateResourceResponse::default()
+                    } else {
+                        provider.validate_resource(p::ValidateResourceRequest {
+                            type_name: request.type_name.clone(),
+                            config: request.config.clone(),
+                        })
+                    };
                     let type_name = request.type_name.clone();
                     if validation.diagnostics.has_errors() {
                         let response =
