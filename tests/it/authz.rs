@@ -163,6 +163,19 @@ fn a_read_only_identity_is_refused_at_plan_before_any_call_but_reading_iam() {
 }
 
 #[test]
+fn permissions_that_cannot_be_read_fail_the_plan_unless_the_check_is_skipped() {
+    let cloud = Cloud::start();
+    // A project IAM does not know: the identity's policies there cannot be read.
+    let out = cloud.as_identity("admin", &["plan", "--var", "project_id=0123456789abcdef"]).fails();
+    let message = flat(&out.stderr);
+    assert!(message.contains("reading the identity's IAM policies"), "{message}");
+    assert!(message.contains("does not exist"), "{message}");
+    assert!(message.contains("--skip-authz-check"), "{message}");
+    let out = cloud.as_identity("admin", &["plan", "--skip-authz-check", "--var", "project_id=0123456789abcdef"]).ok();
+    assert!(out.stdout.contains("1 to add"), "{}", out.stdout);
+}
+
+#[test]
 fn operations_may_not_resize_and_a_custom_deny_keeps_the_cluster_from_destroy() {
     let cloud = Cloud::start();
     // FullAccess creates the cluster.
