@@ -189,7 +189,10 @@ fn operations_may_not_resize_and_a_custom_deny_keeps_the_cluster_from_destroy() 
     let before = cloud.log().len();
     let out = cloud.as_identity("operator", &["plan", "--var", "core_count=4"]).fails();
     assert!(out.stderr.contains("`mrs_cluster.analytics` may not call `mrs:cluster:resize`"), "{}", out.stderr);
-    assert!(out.stderr.contains("core_count"), "{}", out.stderr);
+    // At the line that changes `core_count`.
+    let source = std::fs::read_to_string(cloud.w.path().join("cluster/main.hcl")).unwrap();
+    let line = source.lines().position(|l| l.trim_start().starts_with("core_count ")).unwrap() + 1;
+    assert!(out.stderr.contains(&format!("cluster/main.hcl:{line}:")), "line {line}:\n{}", out.stderr);
     assert!(cloud.log().iter().skip(before).all(|e| !e.mutating));
 
     // Bypassed, the service refuses the resize at apply, naming the action.
