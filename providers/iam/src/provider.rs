@@ -2,7 +2,7 @@
 //! provider takes), plan-time authorization (`corral_huawei::authz`) and dispatch to the
 //! resource types of [`crate::resources`].
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use corral_core::diag::Diagnostics;
 use corral_core::provider::{
@@ -12,6 +12,7 @@ use corral_core::provider::{
 };
 use corral_core::schema::ProviderSchema;
 use corral_huawei::{Connection, error};
+use corral_provider_sdk::connection::Configured;
 
 use crate::resources::{self, Kind};
 
@@ -48,23 +49,19 @@ impl ProviderFactory for IamFactory {
     }
 
     fn instantiate(&self) -> Arc<dyn Provider> {
-        Arc::new(IamProvider { schema: self.schema.clone(), connection: RwLock::new(None) })
+        Arc::new(IamProvider { schema: self.schema.clone(), connection: Configured::new("iam") })
     }
 }
 
 /// One configured IAM provider.
 pub struct IamProvider {
     schema: Arc<ProviderSchema>,
-    connection: RwLock<Option<Arc<Connection>>>,
+    connection: Configured<Connection>,
 }
 
 impl IamProvider {
     fn connection(&self) -> Result<Arc<Connection>, Diagnostics> {
-        self.connection
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-            .ok_or_else(|| error("the `iam` provider is used before it is configured"))
+        self.connection.get()
     }
 
     fn target(&self, type_name: &str) -> Result<(Kind, Arc<Connection>), Diagnostics> {
@@ -94,7 +91,7 @@ impl Provider for IamProvider {
     async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
         match corral_huawei::connect("iam", &request).await {
             Ok(connection) => {
-                *self.connection.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(connection));
+                self.connection.set(connection);
                 ConfigureResponse::default()
             }
             Err(diagnostics) => ConfigureResponse { diagnostics },

@@ -8,10 +8,9 @@
 //! - `max_retries` (default 8) and `request_timeout_seconds` (default 60) per API call.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, PoisonError, RwLock};
-use std::time::Duration;
+use std::sync::Arc;
 
-use corral_core::diag::{Diagnostic, Diagnostics};
+use corral_core::diag::Diagnostics;
 use corral_core::provider::{
     ApplyRequest, ApplyResponse, ConfigureRequest, ConfigureResponse, FindCreatedRequest, FindCreatedResponse,
     ImportRequest, ImportResponse, PlanRequest, PlanResponse, Provider, ProviderFactory, ReadDataRequest,
@@ -19,15 +18,20 @@ use corral_core::provider::{
 };
 use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema};
 use corral_core::value::{Type, Value};
-use corral_provider_sdk::http::{Client, ClientConfig, Credentials};
+use corral_provider_sdk::connection::{
+    Configured, Connection, KeySettings, apply_client_settings, config_str, connect,
+};
+use corral_provider_sdk::http::{Client, ClientConfig};
 
 use crate::network;
 use crate::resource::{Ctx, DataSourceType, ResourceType};
-use crate::support::{error, get_i64, get_str};
+use crate::support::error;
 
 pub const DEFAULT_REGION: &str = "cn-beijing-6";
 pub const ACCESS_KEY_VAR: &str = "KSYUN_ACCESS_KEY";
 pub const SECRET_KEY_VAR: &str = "KSYUN_SECRET_KEY";
+const KEYS: KeySettings =
+    KeySettings { provider: "kmr", access_key_var: ACCESS_KEY_VAR, secret_key_var: SECRET_KEY_VAR };
 
 /// The resource types and data sources of the provider. **The one list**: a new type is one
 /// line here.
@@ -107,7 +111,7 @@ impl ProviderFactory for KmrFactory {
     }
 
     fn instantiate(&self) -> Arc<dyn Provider> {
-        Arc::new(KmrProvider { schema: self.schema.clone(), types: registry(), ctx: RwLock::new(None) })
+        Arc::new(KmrProvider { schema: self.schema.clone(), types: registry(), ctx: Configured::new("kmr") })
     }
 }
 
@@ -115,16 +119,12 @@ impl ProviderFactory for KmrFactory {
 pub struct KmrProvider {
     schema: Arc<ProviderSchema>,
     types: TypeRegistry,
-    ctx: RwLock<Option<Arc<Ctx>>>,
+    ctx: Configured<Ctx>,
 }
 
 impl KmrProvider {
     fn ctx(&self) -> Result<Arc<Ctx>, Diagnostics> {
-        self.ctx
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-            .ok_or_else(|| error("the `kmr` provider is used before it is configured"))
+        self.ctx.get()
     }
 
     fn resource(&self, type_name: &str) -> Result<Arc<dyn ResourceType>, Diagnostics> {
@@ -138,45 +138,6 @@ impl KmrProvider {
     /// The resource type and the configured context, or the diagnostics saying why not.
     fn target(&self, type_name: &str) -> Result<(Arc<dyn ResourceType>, Arc<Ctx>), Diagnostics> {
         Ok((self.resource(type_name)?, self.ctx()?))
-    }
-
-    /// The configured endpoint and keys, starting the embedded sandbox when there is no
-    /// endpoint.
-    async fn connection(&self, request: &ConfigureRequest) -> Result<(String, Credentials), Diagnostics> {
-        let config = &request.config;
-        let configured_keys = match (get_str(config, "access_key"), get_str(config, "secret_key")) {
-            (Some(access_key), Some(secret_key)) => Some(Credentials { access_key, secret_key }),
-            (None, None) => None,
-            _ => return Err(error("set both `access_key` and `secret_key` of the `kmr` provider, or neither")),
-        };
-        if let Some(endpoint) = get_str(config, "endpoint") {
-            let keys = match configured_keys {
-                Some(keys) => keys,
-                None => match (std::env::var(ACCESS_KEY_VAR), std::env::var(SECRET_KEY_VAR)) {
-                    (Ok(access_key), Ok(secret_key)) => Credentials { access_key, secret_key },
-                    _ => {
-                        return Err(Diagnostics::from(
-                            Diagnostic::error(format!("the `kmr` provider has no keys for {endpoint}")).with_help(
-                                format!("set `access_key` and `secret_key`, or {ACCESS_KEY_VAR} and {SECRET_KEY_VAR}"),
-                            ),
-                        ));
-                    }
-                },
-            };
-            return Ok((endpoint, keys));
-        }
-        let dir = request.data_dir.join("sandbox");
-        let started = tokio::task::spawn_blocking(move || corral_sandbox::start_embedded(&dir)).await;
-        let endpoint = match started {
-            Ok(Ok(endpoint)) => endpoint,
-            Ok(Err(e)) => return Err(error(format!("cannot start the embedded sandbox: {e}"))),
-            Err(e) => return Err(error(format!("cannot start the embedded sandbox: {e}"))),
-        };
-        let keys = configured_keys.unwrap_or_else(|| Credentials {
-            access_key: corral_sandbox::DEFAULT_ACCESS_KEY.to_string(),
-            secret_key: corral_sandbox::DEFAULT_SECRET_KEY.to_string(),
-        });
-        Ok((endpoint, keys))
     }
 }
 
@@ -194,28 +155,22 @@ impl Provider for KmrProvider {
     }
 
     async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
-        let (endpoint, credentials) = match self.connection(&request).await {
-            Ok(connection) => connection,
-            Err(diagnostics) => return ConfigureResponse { diagnostics },
-        };
-        let region = get_str(&request.config, "region").unwrap_or_else(|| DEFAULT_REGION.to_string());
+        let Connection { endpoint, credentials } =
+            match connect(&request.config, &request.data_dir, KEYS, corral_sandbox::embedded()).await {
+                Ok(connection) => connection,
+                Err(diagnostics) => return ConfigureResponse { diagnostics },
+            };
+        let region = config_str(&request.config, "region").unwrap_or_else(|| DEFAULT_REGION.to_string());
         let client = |service: &str| {
             let mut config = ClientConfig::new(&endpoint, &region, service, credentials.clone());
-            if let Some(retries) = get_i64(&request.config, "max_retries").and_then(|r| u32::try_from(r).ok()) {
-                config.max_retries = retries;
-            }
-            if let Some(seconds) =
-                get_i64(&request.config, "request_timeout_seconds").and_then(|s| u64::try_from(s).ok())
-            {
-                config.timeout = Duration::from_secs(seconds.max(1));
-            }
+            apply_client_settings(&request.config, &mut config);
             Client::new(config)
         };
         let ctx = match (client(corral_api_kmr::SERVICE), client(corral_api_vpc::SERVICE)) {
             (Ok(kmr), Ok(vpc)) => Ctx { kmr, vpc, region, progress: Default::default() },
             (Err(e), _) | (_, Err(e)) => return ConfigureResponse { diagnostics: error(e.to_string()) },
         };
-        *self.ctx.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(ctx));
+        self.ctx.set(ctx);
         ConfigureResponse::default()
     }
 

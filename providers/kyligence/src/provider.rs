@@ -8,18 +8,20 @@
 //!   `KYLIGENCE_SECRET_KEY`.
 //! - `max_retries` (default 8) and `request_timeout_seconds` (default 60) per API call.
 
-use std::sync::{Arc, PoisonError, RwLock};
-use std::time::Duration;
+use std::sync::Arc;
 
-use corral_core::diag::{Diagnostic, Diagnostics};
+use corral_core::diag::Diagnostics;
 use corral_core::provider::{
     ApplyRequest, ApplyResponse, ConfigureRequest, ConfigureResponse, FindCreatedRequest, FindCreatedResponse,
     ImportRequest, ImportResponse, PlanRequest, PlanResponse, Progress, Provider, ProviderFactory, ReadDataRequest,
     ReadDataResponse, ReadRequest, ReadResponse, ValidateResourceRequest, ValidateResourceResponse,
 };
 use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema};
-use corral_core::value::{Type, Value};
-use corral_provider_sdk::http::{Client, ClientConfig, Credentials};
+use corral_core::value::Type;
+use corral_provider_sdk::connection::{
+    Configured, Connection, KeySettings, apply_client_settings, config_str, connect,
+};
+use corral_provider_sdk::http::{Client, ClientConfig};
 
 use crate::api::error;
 use crate::stack;
@@ -27,6 +29,8 @@ use crate::stack;
 pub(crate) const DEFAULT_REGION: &str = "cn-beijing-6";
 pub const ACCESS_KEY_VAR: &str = "KYLIGENCE_ACCESS_KEY";
 pub const SECRET_KEY_VAR: &str = "KYLIGENCE_SECRET_KEY";
+const KEYS: KeySettings =
+    KeySettings { provider: "kyligence", access_key_var: ACCESS_KEY_VAR, secret_key_var: SECRET_KEY_VAR };
 
 /// What a configured provider gives `kyligence_stack`: the API client, and the apply
 /// request's progress handle (no-op outside an apply).
@@ -85,22 +89,14 @@ impl ProviderFactory for KyligenceFactory {
     }
 
     fn instantiate(&self) -> Arc<dyn Provider> {
-        Arc::new(KyligenceProvider { schema: self.schema.clone(), ctx: RwLock::new(None) })
+        Arc::new(KyligenceProvider { schema: self.schema.clone(), ctx: Configured::new("kyligence") })
     }
 }
 
 /// One configured Kyligence provider.
 pub struct KyligenceProvider {
     schema: Arc<ProviderSchema>,
-    ctx: RwLock<Option<Arc<Ctx>>>,
-}
-
-fn get_str(value: &Value, name: &str) -> Option<String> {
-    value.get_attr(name).and_then(Value::as_str).map(str::to_string)
-}
-
-fn get_i64(value: &Value, name: &str) -> Option<i64> {
-    value.get_attr(name).and_then(Value::as_number).and_then(|n| n.to_i64())
+    ctx: Configured<Ctx>,
 }
 
 impl KyligenceProvider {
@@ -109,51 +105,7 @@ impl KyligenceProvider {
         if type_name != stack::TYPE_NAME {
             return Err(error(format!("the `kyligence` provider has no resource type `{type_name}`")));
         }
-        self.ctx
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-            .ok_or_else(|| error("the `kyligence` provider is used before it is configured"))
-    }
-
-    /// The configured endpoint and keys, starting the embedded sandbox when there is no
-    /// endpoint.
-    async fn connection(&self, request: &ConfigureRequest) -> Result<(String, Credentials), Diagnostics> {
-        let config = &request.config;
-        let configured_keys = match (get_str(config, "access_key"), get_str(config, "secret_key")) {
-            (Some(access_key), Some(secret_key)) => Some(Credentials { access_key, secret_key }),
-            (None, None) => None,
-            _ => return Err(error("set both `access_key` and `secret_key` of the `kyligence` provider, or neither")),
-        };
-        if let Some(endpoint) = get_str(config, "endpoint") {
-            let keys = match configured_keys {
-                Some(keys) => keys,
-                None => match (std::env::var(ACCESS_KEY_VAR), std::env::var(SECRET_KEY_VAR)) {
-                    (Ok(access_key), Ok(secret_key)) => Credentials { access_key, secret_key },
-                    _ => {
-                        return Err(Diagnostics::from(
-                            Diagnostic::error(format!("the `kyligence` provider has no keys for {endpoint}"))
-                                .with_help(format!(
-                                    "set `access_key` and `secret_key`, or {ACCESS_KEY_VAR} and {SECRET_KEY_VAR}"
-                                )),
-                        ));
-                    }
-                },
-            };
-            return Ok((endpoint, keys));
-        }
-        let dir = request.data_dir.join("sandbox");
-        let started = tokio::task::spawn_blocking(move || corral_sandbox::start_embedded(&dir)).await;
-        let endpoint = match started {
-            Ok(Ok(endpoint)) => endpoint,
-            Ok(Err(e)) => return Err(error(format!("cannot start the embedded sandbox: {e}"))),
-            Err(e) => return Err(error(format!("cannot start the embedded sandbox: {e}"))),
-        };
-        let keys = configured_keys.unwrap_or_else(|| Credentials {
-            access_key: corral_sandbox::DEFAULT_ACCESS_KEY.to_string(),
-            secret_key: corral_sandbox::DEFAULT_SECRET_KEY.to_string(),
-        });
-        Ok((endpoint, keys))
+        self.ctx.get()
     }
 }
 
@@ -175,24 +127,19 @@ impl Provider for KyligenceProvider {
     }
 
     async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
-        let (endpoint, credentials) = match self.connection(&request).await {
-            Ok(connection) => connection,
-            Err(diagnostics) => return ConfigureResponse { diagnostics },
-        };
-        let region = get_str(&request.config, "region").unwrap_or_else(|| DEFAULT_REGION.to_string());
+        let Connection { endpoint, credentials } =
+            match connect(&request.config, &request.data_dir, KEYS, corral_sandbox::embedded()).await {
+                Ok(connection) => connection,
+                Err(diagnostics) => return ConfigureResponse { diagnostics },
+            };
+        let region = config_str(&request.config, "region").unwrap_or_else(|| DEFAULT_REGION.to_string());
         let mut config = ClientConfig::new(&endpoint, &region, corral_api_kyligence::SERVICE, credentials);
-        if let Some(retries) = get_i64(&request.config, "max_retries").and_then(|r| u32::try_from(r).ok()) {
-            config.max_retries = retries;
-        }
-        if let Some(seconds) = get_i64(&request.config, "request_timeout_seconds").and_then(|s| u64::try_from(s).ok()) {
-            config.timeout = Duration::from_secs(seconds.max(1));
-        }
+        apply_client_settings(&request.config, &mut config);
         let client = match Client::new(config) {
             Ok(client) => client,
             Err(e) => return ConfigureResponse { diagnostics: error(e.to_string()) },
         };
-        *self.ctx.write().unwrap_or_else(PoisonError::into_inner) =
-            Some(Arc::new(Ctx { client, progress: Progress::default() }));
+        self.ctx.set(Ctx { client, progress: Progress::default() });
         ConfigureResponse::default()
     }
 
@@ -231,13 +178,9 @@ impl Provider for KyligenceProvider {
                 ..ReadDataResponse::default()
             };
         }
-        let ctx = self.ctx.read().unwrap_or_else(PoisonError::into_inner).clone();
-        match ctx {
-            Some(ctx) => crate::kap::read(&ctx, request).await,
-            None => ReadDataResponse {
-                diagnostics: error("the `kyligence` provider is used before it is configured"),
-                ..ReadDataResponse::default()
-            },
+        match self.ctx.get() {
+            Ok(ctx) => crate::kap::read(&ctx, request).await,
+            Err(diagnostics) => ReadDataResponse { diagnostics, ..ReadDataResponse::default() },
         }
     }
 

@@ -6,7 +6,7 @@
 //! - `region`: default `cn-beijing-6` (the sandbox's).
 //! - `access_key` / `secret_key` (sensitive): default `KYLIN_ACCESS_KEY` / `KYLIN_SECRET_KEY`.
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use corral_core::diag::Diagnostics;
 use corral_core::provider::{
@@ -15,8 +15,9 @@ use corral_core::provider::{
     ValidateResourceRequest, ValidateResourceResponse,
 };
 use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema};
-use corral_core::value::{Type, Value};
-use corral_provider_sdk::http::{Client, ClientConfig, Credentials};
+use corral_core::value::Type;
+use corral_provider_sdk::connection::{Configured, Connection, KeySettings, config_str, connect};
+use corral_provider_sdk::http::{Client, ClientConfig};
 
 use crate::api::{Ctx, error};
 use crate::cluster;
@@ -24,6 +25,8 @@ use crate::cluster;
 pub(crate) const DEFAULT_REGION: &str = "cn-beijing-6";
 pub(crate) const ACCESS_KEY_VAR: &str = "KYLIN_ACCESS_KEY";
 pub(crate) const SECRET_KEY_VAR: &str = "KYLIN_SECRET_KEY";
+const KEYS: KeySettings =
+    KeySettings { provider: "kylin", access_key_var: ACCESS_KEY_VAR, secret_key_var: SECRET_KEY_VAR };
 
 fn provider_schema() -> BlockSchema {
     BlockSchema::new()
@@ -69,18 +72,14 @@ impl ProviderFactory for KylinFactory {
     }
 
     fn instantiate(&self) -> Arc<dyn Provider> {
-        Arc::new(KylinProvider { schema: self.schema.clone(), ctx: RwLock::new(None) })
+        Arc::new(KylinProvider { schema: self.schema.clone(), ctx: Configured::new("kylin") })
     }
 }
 
 /// One configured Kylin provider.
 pub struct KylinProvider {
     schema: Arc<ProviderSchema>,
-    ctx: RwLock<Option<Arc<Ctx>>>,
-}
-
-fn get_str(value: &Value, name: &str) -> Option<String> {
-    value.get_attr(name).map(Value::unmarked).and_then(Value::as_str).map(str::to_string)
+    ctx: Configured<Ctx>,
 }
 
 impl KylinProvider {
@@ -88,45 +87,7 @@ impl KylinProvider {
         if type_name != cluster::TYPE_NAME {
             return Err(error(format!("the `kylin` provider has no resource type `{type_name}`")));
         }
-        self.ctx
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-            .ok_or_else(|| error("the `kylin` provider is used before it is configured"))
-    }
-
-    async fn connection(&self, request: &ConfigureRequest) -> Result<(String, Credentials), Diagnostics> {
-        let config = &request.config;
-        let configured = match (get_str(config, "access_key"), get_str(config, "secret_key")) {
-            (Some(access_key), Some(secret_key)) => Some(Credentials { access_key, secret_key }),
-            (None, None) => None,
-            _ => return Err(error("set both `access_key` and `secret_key` of the `kylin` provider, or neither")),
-        };
-        if let Some(endpoint) = get_str(config, "endpoint") {
-            let keys = match configured {
-                Some(keys) => keys,
-                None => match (std::env::var(ACCESS_KEY_VAR), std::env::var(SECRET_KEY_VAR)) {
-                    (Ok(access_key), Ok(secret_key)) => Credentials { access_key, secret_key },
-                    _ => {
-                        return Err(error(format!(
-                            "the `kylin` provider has no keys for {endpoint}: set `access_key` and `secret_key`, or {ACCESS_KEY_VAR} and {SECRET_KEY_VAR}"
-                        )));
-                    }
-                },
-            };
-            return Ok((endpoint, keys));
-        }
-        let dir = request.data_dir.join("sandbox");
-        let endpoint = match tokio::task::spawn_blocking(move || corral_sandbox::start_embedded(&dir)).await {
-            Ok(Ok(endpoint)) => endpoint,
-            Ok(Err(e)) => return Err(error(format!("cannot start the embedded sandbox: {e}"))),
-            Err(e) => return Err(error(format!("cannot start the embedded sandbox: {e}"))),
-        };
-        let keys = configured.unwrap_or_else(|| Credentials {
-            access_key: corral_sandbox::DEFAULT_ACCESS_KEY.to_string(),
-            secret_key: corral_sandbox::DEFAULT_SECRET_KEY.to_string(),
-        });
-        Ok((endpoint, keys))
+        self.ctx.get()
     }
 }
 
@@ -145,16 +106,17 @@ impl Provider for KylinProvider {
     }
 
     async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
-        let (endpoint, credentials) = match self.connection(&request).await {
-            Ok(connection) => connection,
-            Err(diagnostics) => return ConfigureResponse { diagnostics },
-        };
-        let region = get_str(&request.config, "region").unwrap_or_else(|| DEFAULT_REGION.to_string());
+        let Connection { endpoint, credentials } =
+            match connect(&request.config, &request.data_dir, KEYS, corral_sandbox::embedded()).await {
+                Ok(connection) => connection,
+                Err(diagnostics) => return ConfigureResponse { diagnostics },
+            };
+        let region = config_str(&request.config, "region").unwrap_or_else(|| DEFAULT_REGION.to_string());
         let config = ClientConfig::new(&endpoint, &region, corral_api_kylin::SERVICE, credentials);
         match Client::new(config) {
             Ok(kylin) => {
                 let ctx = Ctx { kylin, progress: Default::default() };
-                *self.ctx.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(ctx));
+                self.ctx.set(ctx);
                 ConfigureResponse::default()
             }
             Err(e) => ConfigureResponse { diagnostics: error(e.to_string()) },

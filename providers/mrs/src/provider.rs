@@ -2,7 +2,7 @@
 //! and dispatch to `mrs_cluster`; plan-time authorization reads the identity's policies from
 //! IAM (`corral_huawei::authz`) and the schema's action map says what each change calls.
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use corral_api_mrs::operation::Operation;
 use corral_core::diag::{Diagnostic, Diagnostics};
@@ -14,6 +14,7 @@ use corral_core::provider::{
 use corral_core::schema::{ActionMap, ProviderSchema};
 use corral_huawei::Connection;
 pub(crate) use corral_huawei::{api_error, error};
+use corral_provider_sdk::connection::Configured;
 
 use crate::cluster;
 use crate::rest::Rest;
@@ -95,14 +96,14 @@ impl ProviderFactory for MrsFactory {
     }
 
     fn instantiate(&self) -> Arc<dyn Provider> {
-        Arc::new(MrsProvider { schema: self.schema.clone(), ctx: RwLock::new(None) })
+        Arc::new(MrsProvider { schema: self.schema.clone(), ctx: Configured::new("mrs") })
     }
 }
 
 /// One configured MRS provider.
 pub struct MrsProvider {
     schema: Arc<ProviderSchema>,
-    ctx: RwLock<Option<Arc<Ctx>>>,
+    ctx: Configured<Ctx>,
 }
 
 impl MrsProvider {
@@ -110,19 +111,7 @@ impl MrsProvider {
         if type_name != cluster::TYPE_NAME {
             return Err(error(format!("the `mrs` provider has no resource type `{type_name}`")));
         }
-        self.ctx
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-            .ok_or_else(|| error("the `mrs` provider is used before it is configured"))
-    }
-
-    fn connection(&self) -> Result<Arc<Ctx>, Diagnostics> {
-        self.ctx
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-            .ok_or_else(|| error("the `mrs` provider is used before it is configured"))
+        self.ctx.get()
     }
 }
 
@@ -143,8 +132,7 @@ impl Provider for MrsProvider {
     async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
         match corral_huawei::connect("mrs", &request).await {
             Ok(Connection { rest, region, project_id }) => {
-                let ctx = Ctx { rest, region, project_id, progress: Default::default() };
-                *self.ctx.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(ctx));
+                self.ctx.set(Ctx { rest, region, project_id, progress: Default::default() });
                 ConfigureResponse::default()
             }
             Err(diagnostics) => ConfigureResponse { diagnostics },
@@ -152,7 +140,7 @@ impl Provider for MrsProvider {
     }
 
     async fn authorize(&self, request: AuthorizeRequest) -> AuthorizeResponse {
-        match self.connection() {
+        match self.ctx.get() {
             Ok(ctx) => {
                 let connection = Connection {
                     rest: ctx.rest.clone(),

@@ -150,6 +150,20 @@ pub fn start_embedded(dir: &Path) -> Result<String, SandboxError> {
     start_embedded_with(dir, SandboxOptions::from_env()?)
 }
 
+/// The embedded sandbox as a provider's [`connect`](corral_provider_sdk::connection::connect)
+/// takes it: started with [`start_embedded`] when the provider block names no endpoint, and
+/// signed for with the default account's keys.
+pub fn embedded()
+-> corral_provider_sdk::connection::Embedded<impl FnOnce(PathBuf) -> Result<String, SandboxError> + Send + 'static> {
+    corral_provider_sdk::connection::Embedded {
+        start: |dir: PathBuf| start_embedded(&dir),
+        keys: corral_provider_sdk::http::Credentials {
+            access_key: DEFAULT_ACCESS_KEY.to_string(),
+            secret_key: DEFAULT_SECRET_KEY.to_string(),
+        },
+    }
+}
+
 /// [`start_embedded`] with explicit options. A sandbox already running for `dir` in this
 /// process is reused as it is.
 pub fn start_embedded_with(dir: &Path, options: SandboxOptions) -> Result<String, SandboxError> {

@@ -6,6 +6,7 @@
 //! carry a change class per attribute (in place, forces replacement, immutable with a
 //! reason) and the computed, sensitive and write-only flags.
 
+pub mod connection;
 pub mod emulator;
 pub mod guard;
 pub mod http;
