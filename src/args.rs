@@ -253,6 +253,11 @@ pub(crate) struct PlanFlags {
     /// `-refresh-only`).
     #[arg(long = "refresh-only", conflicts_with_all = ["destroy", "replace"])]
     pub refresh_only: bool,
+    /// Do not check, before anything is applied, that the providers' identities may call the
+    /// API actions the plan needs (for identities that may not read their own permissions;
+    /// the cloud still refuses what they may not do).
+    #[arg(long = "skip-authz-check")]
+    pub skip_authz_check: bool,
     /// Operations in flight at once.
     #[arg(long, default_value_t = 10)]
     pub parallelism: usize,

@@ -2,21 +2,32 @@
 //! schema: what an editor or a policy tool needs to check a configuration written as JSON.
 //!
 //! Attributes only the provider sets are `readOnly`; change classes, sensitivity and
-//! computed defaults, which JSON Schema has no words for, are `x-corral-*` annotations.
+//! computed defaults, which JSON Schema has no words for, are `x-corral-*` annotations; so is a
+//! resource type's action map (`x-corral-actions`: the API actions its changes call, which
+//! plan-time authorization checks).
 
-use corral_engine::schema::{AttributeSchema, BlockSchema, ChangeClass, Nesting, ResourceSchema};
+use corral_engine::schema::{ActionMap, AttributeSchema, BlockSchema, ChangeClass, Nesting, ResourceSchema};
 use corral_engine::value::Type;
 use serde_json::{Map, Value as J, json};
 
 pub(crate) const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 
 /// `kind` is `resource` or `data`.
-pub(crate) fn resource(provider: &str, kind: &str, type_name: &str, schema: &ResourceSchema) -> J {
+pub(crate) fn resource(
+    provider: &str,
+    kind: &str,
+    type_name: &str,
+    schema: &ResourceSchema,
+    actions: Option<&ActionMap>,
+) -> J {
     let mut out = Map::new();
     out.insert("$schema".into(), json!(DRAFT));
     out.insert("$id".into(), json!(format!("https://corral.invalid/schemas/{provider}/{kind}/{type_name}.json")));
     out.insert("title".into(), json!(format!("{type_name} ({kind} of provider `{provider}`)")));
     out.insert("x-corral-schema-version".into(), json!(schema.version));
+    if let Some(actions) = actions {
+        out.insert("x-corral-actions".into(), json!(actions));
+    }
     for (k, v) in block(&schema.block) {
         out.insert(k, v);
     }

@@ -25,8 +25,8 @@ pub(crate) const PROVIDER_SUBCOMMAND: &str = "__provider";
 const EXECUTABLE_PREFIX: &str = "corral-provider-";
 
 /// Compiled-in providers served out of process by default (through [`PROVIDER_SUBCOMMAND`]).
-/// The cloud providers (KMR, Kyligence, Kylin, MRS) are compiled in and run this way.
-const OUT_OF_PROCESS_BY_DEFAULT: &[&str] = &["kmr", "kyligence", "kylin", "mrs"];
+/// The cloud providers (KMR, Kyligence, Kylin, MRS, IAM) are compiled in and run this way.
+const OUT_OF_PROCESS_BY_DEFAULT: &[&str] = &["kmr", "kyligence", "kylin", "mrs", "iam"];
 
 /// The providers of a run and the plugins among them (to stop them on Ctrl-C).
 pub(crate) struct Providers {
@@ -46,6 +46,7 @@ pub(crate) fn compiled_in(name: &str) -> Option<(Arc<dyn ProviderFactory>, Serve
         )),
         "kylin" => Some((Arc::new(corral_provider_kylin::KylinFactory::new()), corral_provider_kylin::serve_options())),
         "mrs" => Some((Arc::new(corral_provider_mrs::MrsFactory::new()), corral_provider_mrs::serve_options())),
+        "iam" => Some((Arc::new(corral_provider_iam::IamFactory::new()), corral_provider_iam::serve_options())),
         _ => None,
     }
 }

@@ -61,6 +61,8 @@ pub(crate) async fn run(ctx: &Context, args: &ImportArgs) -> anyhow::Result<i32>
             refresh: true,
             destroy: false,
             refresh_only: false,
+            // Import commits the imported object only: nothing the plan would change is done.
+            skip_authz_check: true,
             parallelism: 10,
             lock: args.lock.clone(),
             input: false,

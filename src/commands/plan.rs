@@ -210,6 +210,7 @@ async fn plan_generating(
         replace,
         generate_config,
         refresh_only: flags.refresh_only,
+        skip_authz_check: flags.skip_authz_check,
     };
     let (state, mut kept) = if keep_state { (state.clone(), Some(state)) } else { (state, None) };
     let outcome = plan::plan(PlanInput {

@@ -60,7 +60,8 @@ fn write_json_schemas(
             for (type_name, resource) in types {
                 let path = dir.join(kind).join(format!("{type_name}.json"));
                 fs_err::create_dir_all(path.parent().context("schema path has a parent")?)?;
-                let document = crate::json_schema::resource(provider, kind, type_name, resource);
+                let actions = if kind == "resource" { schema.actions.get(type_name) } else { None };
+                let document = crate::json_schema::resource(provider, kind, type_name, resource, actions);
                 fs_err::write(&path, format!("{}\n", serde_json::to_string_pretty(&document)?))?;
             }
         }

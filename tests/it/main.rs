@@ -3,6 +3,7 @@
 #![expect(clippy::unwrap_used)]
 
 mod chdir;
+mod authz;
 mod checks;
 mod cli;
 mod crash;
@@ -28,6 +29,7 @@ mod pg_backend;
 mod pg_support;
 mod plan_json;
 mod plan_markdown;
+mod planned_deletes;
 mod plugins;
 mod process;
 mod promote;

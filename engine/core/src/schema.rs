@@ -223,6 +223,85 @@ pub struct ProviderSchema {
     pub provider: BlockSchema,
     pub resources: BTreeMap<String, ResourceSchema>,
     pub data_sources: BTreeMap<String, ResourceSchema>,
+    /// Per resource type, the API actions its changes call, for plan-time authorization
+    /// (a type without an entry is not checked).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub actions: BTreeMap<String, ActionMap>,
+    /// Resource types whose deletions the provider wants to plan: the planner asks it to plan
+    /// each planned delete with a null configuration and proposal (as Terraform does), so a
+    /// delete the provider cannot carry out (a prepaid cluster is unsubscribed, not deleted)
+    /// fails the plan instead of the apply. Types not listed are never asked.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub delete_plans: std::collections::BTreeSet<String>,
+}
+
+/// The API actions (IAM action names such as `mrs:cluster:create`) a resource type's changes
+/// call. The engine collects them for every planned change and asks the provider whether the
+/// identity it acts as may call them, before anything is applied.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ActionMap {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub create: Vec<String>,
+    /// Any in-place update, whatever changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub update: Vec<String>,
+    /// An in-place update that changes this top-level attribute.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub update_attributes: BTreeMap<String, Vec<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delete: Vec<String>,
+    /// A read during apply (data sources whose read waits for apply).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub read: Vec<String>,
+}
+
+impl ActionMap {
+    pub fn new() -> ActionMap {
+        ActionMap::default()
+    }
+
+    pub fn create(mut self, actions: &[&str]) -> ActionMap {
+        self.create = actions.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    pub fn update(mut self, actions: &[&str]) -> ActionMap {
+        self.update = actions.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    pub fn update_attribute(mut self, attribute: &str, actions: &[&str]) -> ActionMap {
+        self.update_attributes.insert(attribute.to_string(), actions.iter().map(|a| a.to_string()).collect());
+        self
+    }
+
+    pub fn delete(mut self, actions: &[&str]) -> ActionMap {
+        self.delete = actions.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    pub fn read(mut self, actions: &[&str]) -> ActionMap {
+        self.read = actions.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    /// The actions an in-place update calls when `changed` (top-level attribute names)
+    /// differ: the general ones and each changed attribute's, once each, in declaration order.
+    pub fn update_actions<'a>(&'a self, changed: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+        let mut out: Vec<&str> = Vec::new();
+        let mut push = |a: &'a str| {
+            if !out.contains(&a) {
+                out.push(a);
+            }
+        };
+        self.update.iter().for_each(|a| push(a));
+        for name in changed {
+            if let Some(actions) = self.update_attributes.get(name) {
+                actions.iter().for_each(|a| push(a));
+            }
+        }
+        out
+    }
 }
 
 impl ProviderSchema {

@@ -3,12 +3,14 @@
 //! instance's action; `format` holds the saved-plan file and the JSON output (versioned,
 //! separate from these in-memory types).
 
+mod authz;
 mod cbd;
 mod check;
 mod console;
 mod data;
 mod data_uses;
 mod decide;
+mod deletes;
 mod destroy;
 pub mod format;
 mod generate;
@@ -204,6 +206,9 @@ pub struct PlanOptions {
     /// `-refresh-only`: the plan only brings state up to date with the remote objects (its
     /// `drift`); it changes nothing, and applying it writes the refreshed objects to state.
     pub refresh_only: bool,
+    /// `--skip-authz-check`: no plan-time authorization (the `authz` step). Not kept in plan
+    /// files: the check belongs to the plan, not to its apply.
+    pub skip_authz_check: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -65,6 +65,8 @@ pub struct PlanOutcome {
 pub async fn plan(input: PlanInput<'_>) -> PlanOutcome {
     let mut planner = Planner::new(input);
     planner.run().await;
+    planner.plan_deletes().await;
+    planner.authorize().await;
     planner.finish()
 }
 

@@ -271,6 +271,10 @@ impl Provider for Guard {
         response
     }
 
+    async fn authorize(&self, request: crate::provider::AuthorizeRequest) -> crate::provider::AuthorizeResponse {
+        self.inner.authorize(request).await
+    }
+
     async fn import(&self, request: ImportRequest) -> ImportResponse {
         let names = self.fields(&request.type_name);
         let unseen = vec![Value::String(UNSEEN.to_string()); names.len()];

@@ -69,6 +69,7 @@ impl TypeRegistry {
             provider: provider_schema(),
             resources: self.resources.iter().map(|(name, r)| (name.to_string(), r.schema())).collect(),
             data_sources: self.data_sources.iter().map(|(name, d)| (name.to_string(), d.schema())).collect(),
+            ..ProviderSchema::default()
         }
     }
 }

@@ -71,6 +71,7 @@ impl KyligenceFactory {
             provider: provider_schema(),
             resources: [(stack::TYPE_NAME.to_string(), stack::schema::stack_schema())].into_iter().collect(),
             data_sources: [(crate::kap::TYPE_NAME.to_string(), crate::kap::schema())].into_iter().collect(),
+            ..ProviderSchema::default()
         };
         KyligenceFactory { schema: Arc::new(schema) }
     }

@@ -45,6 +45,7 @@ fn schema() -> ProviderSchema {
         provider: provider_schema(),
         resources: [(cluster::TYPE_NAME.to_string(), cluster::schema())].into_iter().collect(),
         data_sources: Default::default(),
+        ..ProviderSchema::default()
     }
 }
 

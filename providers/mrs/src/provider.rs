@@ -1,32 +1,23 @@
-//! The provider: configuration and dispatch to `mrs_cluster`.
-//!
-//! Configuration (`provider "mrs" { ... }`):
-//! - `endpoint`: base URL of the API gateway. Unset: the embedded sandbox is started (or
-//!   reused) in `<data_dir>/sandbox` and its default account's keys are used.
-//! - `region`: default `cn-north-4`; `project_id`: default the project named after the region
-//!   (read from IAM, `GET /v3/projects`).
-//! - `access_key` / `secret_key` (sensitive): default `HW_ACCESS_KEY` / `HW_SECRET_KEY`.
+//! The provider: configuration (`corral_huawei::connect`: endpoint, region, project, keys)
+//! and dispatch to `mrs_cluster`; plan-time authorization reads the identity's policies from
+//! IAM (`corral_huawei::authz`) and the schema's action map says what each change calls.
 
 use std::sync::Arc;
 
+use corral_api_mrs::operation::Operation;
 use corral_core::diag::{Diagnostic, Diagnostics};
 use corral_core::provider::{
-    ApplyRequest, ApplyResponse, ConfigureRequest, ConfigureResponse, FindCreatedRequest, FindCreatedResponse,
-    PlanRequest, PlanResponse, Provider, ProviderFactory, ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse,
-    ValidateResourceRequest, ValidateResourceResponse,
+    ApplyRequest, ApplyResponse, AuthorizeRequest, AuthorizeResponse, ConfigureRequest, ConfigureResponse,
+    FindCreatedRequest, FindCreatedResponse, PlanRequest, PlanResponse, Provider, ProviderFactory, ReadDataRequest,
+    ReadDataResponse, ReadRequest, ReadResponse, ValidateResourceRequest, ValidateResourceResponse,
 };
-use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema};
-use corral_core::value::Type;
-use corral_provider_sdk::connection::{Configured, Connection, KeySettings, config_str, connect};
+use corral_core::schema::{ActionMap, ProviderSchema};
+use corral_huawei::Connection;
+pub(crate) use corral_huawei::{api_error, error};
+use corral_provider_sdk::connection::Configured;
 
 use crate::cluster;
-use crate::rest::{Keys, Rest, RestError};
-
-pub(crate) const DEFAULT_REGION: &str = "cn-north-4";
-pub(crate) const ACCESS_KEY_VAR: &str = "HW_ACCESS_KEY";
-pub(crate) const SECRET_KEY_VAR: &str = "HW_SECRET_KEY";
-const KEYS: KeySettings =
-    KeySettings { provider: "mrs", access_key_var: ACCESS_KEY_VAR, secret_key_var: SECRET_KEY_VAR };
+use crate::rest::Rest;
 
 /// What a configured provider gives the resource.
 #[derive(Clone, Debug)]
@@ -37,44 +28,49 @@ pub(crate) struct Ctx {
     pub progress: corral_core::provider::Progress,
 }
 
-pub(crate) fn error(summary: impl Into<String>) -> Diagnostics {
-    Diagnostics::from(Diagnostic::error(summary))
-}
-
-/// An API failure as a diagnostic: what was being done, the service's code and message.
-pub(crate) fn api_error(doing: &str, e: &RestError) -> Diagnostics {
-    let diagnostic = match e {
-        RestError::Api { code, message, request_id, status } => {
-            Diagnostic::error(format!("{doing}: {code}: {message}"))
-                .with_detail(format!("HTTP {status}, request id {request_id}"))
-        }
-        other => Diagnostic::error(format!("{doing}: {other}")),
-    };
-    Diagnostics::from(diagnostic)
-}
-
-fn provider_schema() -> BlockSchema {
-    BlockSchema::new()
-        .attr(
-            "endpoint",
-            AttributeSchema::optional(Type::String)
-                .describe("Base URL of the Huawei Cloud API gateway; unset runs the embedded sandbox"),
-        )
-        .attr("region", AttributeSchema::optional(Type::String).describe("Default `cn-north-4`"))
-        .attr(
-            "project_id",
-            AttributeSchema::optional(Type::String).describe("Default: the project named after the region (from IAM)"),
-        )
-        .attr("access_key", AttributeSchema::optional(Type::String).sensitive().describe("Default: HW_ACCESS_KEY"))
-        .attr("secret_key", AttributeSchema::optional(Type::String).sensitive().describe("Default: HW_SECRET_KEY"))
+/// What each change of `mrs_cluster` calls (the IAM actions of `corral_api_mrs::operation`):
+/// a create or delete waits on the cluster's detail; an update calls what the changed
+/// attributes need (rename, master spec upgrade, expand/shrink, tags).
+fn cluster_actions() -> ActionMap {
+    let a = |o: Operation| o.action();
+    ActionMap::new()
+        .create(&[a(Operation::CreateCluster), a(Operation::GetCluster)])
+        .update(&[a(Operation::GetCluster)])
+        .update_attribute("name", &[a(Operation::RenameCluster)])
+        .update_attribute("master_flavor", &[a(Operation::UpgradeMasterSpec)])
+        .update_attribute("core_count", &[a(Operation::ExpandCluster)])
+        .update_attribute("task_count", &[a(Operation::ExpandCluster)])
+        .update_attribute("tags", &[a(Operation::BatchTags)])
+        .delete(&[a(Operation::DeleteCluster), a(Operation::GetCluster)])
+        .read(&[a(Operation::GetCluster)])
 }
 
 fn schema() -> ProviderSchema {
     ProviderSchema {
-        provider: provider_schema(),
+        provider: corral_huawei::provider_schema(),
         resources: [(cluster::TYPE_NAME.to_string(), cluster::schema())].into_iter().collect(),
         data_sources: Default::default(),
+        actions: [(cluster::TYPE_NAME.to_string(), cluster_actions())].into_iter().collect(),
+        // A prepaid cluster's deletion is refused at plan, naming the unsubscription.
+        delete_plans: [cluster::TYPE_NAME.to_string()].into_iter().collect(),
     }
+}
+
+/// A planned deletion (the engine asks for `delete_plans` types): a prepaid cluster is not
+/// deleted but unsubscribed through billing, which the plan says before anything is done.
+fn plan_delete(request: &PlanRequest) -> PlanResponse {
+    let prior = request.prior_state.as_ref().filter(|p| !p.is_null()).map(cluster::attrs).unwrap_or_default();
+    if cluster::str_of(&prior, "charging_mode").as_deref() != Some(cluster::PRE_PAID) {
+        return PlanResponse { planned_state: Some(request.proposed_new_state.clone()), ..PlanResponse::default() };
+    }
+    let name = cluster::str_of(&prior, "id").or_else(|| cluster::str_of(&prior, "name")).unwrap_or_default();
+    let diagnostic = Diagnostic::error(format!("cluster {name} is prepaid: MRS does not delete it"))
+        .with_detail(
+            "destroying it means unsubscribing it (Billing Center > Orders > Unsubscriptions): a yearly/monthly \
+             cluster is released through billing, and the API refuses to terminate it (12000024)",
+        )
+        .with_help("unsubscribe it in the billing console, then `corral state rm` it");
+    PlanResponse { diagnostics: Diagnostics::from(diagnostic), ..PlanResponse::default() }
 }
 
 /// Makes [`MrsProvider`]s.
@@ -119,23 +115,6 @@ impl MrsProvider {
     }
 }
 
-/// The id of the project named `region`, as IAM lists the caller's projects.
-async fn project_of(rest: &Rest, region: &str) -> Result<String, Diagnostics> {
-    let answer = rest
-        .call("GET", "/v3/projects", "", None)
-        .await
-        .map_err(|e| api_error("listing the IAM projects (to find the region's project)", &e))?;
-    answer
-        .get("projects")
-        .and_then(serde_json::Value::as_array)
-        .and_then(|projects| {
-            projects.iter().find(|p| p.get("name").and_then(serde_json::Value::as_str) == Some(region))
-        })
-        .and_then(|p| p.get("id").and_then(serde_json::Value::as_str))
-        .map(str::to_string)
-        .ok_or_else(|| error(format!("IAM lists no project named `{region}`: set `project_id` of the `mrs` provider")))
-}
-
 #[async_trait::async_trait]
 impl Provider for MrsProvider {
     fn schema(&self) -> Arc<ProviderSchema> {
@@ -151,32 +130,32 @@ impl Provider for MrsProvider {
     }
 
     async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
-        let Connection { endpoint, credentials } =
-            match connect(&request.config, &request.data_dir, KEYS, corral_sandbox::embedded()).await {
-                Ok(connection) => connection,
-                Err(diagnostics) => return ConfigureResponse { diagnostics },
-            };
-        let region = config_str(&request.config, "region").unwrap_or_else(|| DEFAULT_REGION.to_string());
-        let rest =
-            match Rest::new(&endpoint, Keys { access_key: credentials.access_key, secret_key: credentials.secret_key })
-            {
-                Ok(rest) => rest,
-                Err(e) => return ConfigureResponse { diagnostics: error(e.to_string()) },
-            };
-        let project_id = match config_str(&request.config, "project_id") {
-            Some(id) => id,
-            None => match project_of(&rest, &region).await {
-                Ok(id) => id,
-                Err(diagnostics) => return ConfigureResponse { diagnostics },
-            },
-        };
-        let ctx = Ctx { rest, region, project_id, progress: Default::default() };
-        self.ctx.set(ctx);
-        ConfigureResponse::default()
+        match corral_huawei::connect("mrs", &request).await {
+            Ok(Connection { rest, region, project_id }) => {
+                self.ctx.set(Ctx { rest, region, project_id, progress: Default::default() });
+                ConfigureResponse::default()
+            }
+            Err(diagnostics) => ConfigureResponse { diagnostics },
+        }
+    }
+
+    async fn authorize(&self, request: AuthorizeRequest) -> AuthorizeResponse {
+        match self.ctx.get() {
+            Ok(ctx) => {
+                let connection = Connection {
+                    rest: ctx.rest.clone(),
+                    region: ctx.region.clone(),
+                    project_id: ctx.project_id.clone(),
+                };
+                corral_huawei::authz::authorize(&connection, request).await
+            }
+            Err(diagnostics) => AuthorizeResponse { supported: true, diagnostics, ..AuthorizeResponse::default() },
+        }
     }
 
     async fn plan(&self, request: PlanRequest) -> PlanResponse {
         match self.target(&request.type_name) {
+            Ok(_) if request.proposed_new_state.is_null() => plan_delete(&request),
             Ok(_) => cluster::plan(request),
             Err(diagnostics) => PlanResponse { diagnostics, ..PlanResponse::default() },
         }

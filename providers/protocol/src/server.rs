@@ -253,10 +253,15 @@ impl ProviderService for Service {
                 async move {
                     // Validation travels with the plan batch (see the host's
                     // `validate_resource`): one round trip per batch, not one per instance.
-                    let validation = provider.validate_resource(p::ValidateResourceRequest {
-                        type_name: request.type_name.clone(),
-                        config: request.config.clone(),
-                    });
+                    // A planned deletion (null configuration) has nothing to validate.
+                    let validation = if request.config.is_null() {
+                        p::ValidateResourceResponse::default()
+                    } else {
+                        provider.validate_resource(p::ValidateResourceRequest {
+                            type_name: request.type_name.clone(),
+                            config: request.config.clone(),
+                        })
+                    };
                     let type_name = request.type_name.clone();
                     if validation.diagnostics.has_errors() {
                         let response =
@@ -417,6 +422,29 @@ impl ProviderService for Service {
         let response = self.instance(r.instance).import(p::ImportRequest { type_name: r.type_name, id: r.id }).await;
         Ok(Response::new(wire::import_resource_state::Response {
             state: opt_value_to_wire(response.state.as_ref(), ty),
+            diagnostics: diagnostics_to_wire(&response.diagnostics),
+        }))
+    }
+
+    async fn authorize(
+        &self,
+        request: Request<wire::authorize::Request>,
+    ) -> Result<Response<wire::authorize::Response>, Status> {
+        let _in_flight = self.in_flight.enter();
+        let r = request.into_inner();
+        let checks = r
+            .checks
+            .into_iter()
+            .map(|c| p::ActionCheck { instance: c.instance, type_name: c.type_name, action: c.action })
+            .collect();
+        let response = self.instance(r.instance).authorize(p::AuthorizeRequest { checks }).await;
+        Ok(Response::new(wire::authorize::Response {
+            supported: response.supported,
+            denials: response
+                .denials
+                .into_iter()
+                .map(|d| wire::authorize::Denial { instance: d.instance, action: d.action, reason: d.reason })
+                .collect(),
             diagnostics: diagnostics_to_wire(&response.diagnostics),
         }))
     }

@@ -71,6 +71,15 @@ pub trait Provider: Send + Sync {
     /// instead of creating a second one.
     async fn find_created(&self, request: FindCreatedRequest) -> FindCreatedResponse;
 
+    /// Plan-time authorization: whether the identity this provider acts as may call each
+    /// action (names its schema's `actions` declare) for each instance. The engine asks once
+    /// per plan, after planning and before anything is applied. The default says the
+    /// provider cannot tell, and the engine skips the check for it.
+    async fn authorize(&self, request: AuthorizeRequest) -> AuthorizeResponse {
+        let _ = request;
+        AuthorizeResponse { supported: false, ..AuthorizeResponse::default() }
+    }
+
     /// Imports an existing object by its id.
     async fn import(&self, request: ImportRequest) -> ImportResponse {
         let mut diagnostics = Diagnostics::new();
@@ -189,6 +198,40 @@ pub struct FindCreatedResponse {
     pub state: Option<Value>,
     pub private: Option<Vec<u8>>,
     pub diagnostics: Diagnostics,
+}
+
+/// The actions a plan will call, per instance; who calls them is the provider's own
+/// configured identity.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuthorizeRequest {
+    pub checks: Vec<ActionCheck>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActionCheck {
+    /// The instance's address (`mrs_cluster.main`), for the provider's messages.
+    pub instance: String,
+    pub type_name: String,
+    pub action: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuthorizeResponse {
+    /// `false`: the provider cannot evaluate its identity's permissions (the check is
+    /// skipped for it).
+    pub supported: bool,
+    /// The checks that would be refused.
+    pub denials: Vec<Denial>,
+    /// Errors mean the permissions could not be read (not a refusal).
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Denial {
+    pub instance: String,
+    pub action: String,
+    /// Why: the statement that denies it, or that no statement allows it.
+    pub reason: String,
 }
 
 #[derive(Clone, Debug)]

@@ -279,6 +279,7 @@ pub fn read_plan_file(bytes: &[u8], key: &WorkspaceKey) -> Result<Plan, PlanFile
                 .collect::<Result<_, _>>()?,
             generate_config: false,
             refresh_only: file.options.refresh_only,
+            skip_authz_check: false,
         },
         variables,
         write_only_variables: file.write_only_variables,

@@ -67,6 +67,7 @@ fn sample_plan() -> Plan {
             replace: vec!["testing_thing.a[\"k\"]".parse().unwrap()],
             generate_config: false,
             refresh_only: false,
+            skip_authz_check: false,
         },
         variables: [
             ("region".to_string(), Value::string("eu")),

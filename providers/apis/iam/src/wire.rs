@@ -9,6 +9,8 @@ use crate::policy::PolicyDocument;
 pub const GROUPS: &str = "/v3/groups";
 pub const USERS: &str = "/v3.0/OS-USER/users";
 pub const PROJECTS: &str = "/v3/projects";
+/// The projects the caller may use (GET; an IAM user's key may call it).
+pub const AUTH_PROJECTS: &str = "/v3/auth/projects";
 /// Custom policies (POST, GET list); `/{id}` for GET, PATCH, DELETE.
 pub const ROLES: &str = "/v3.0/OS-ROLE/roles";
 /// System and custom policies by name (GET).
@@ -131,6 +133,8 @@ pub struct CredentialRequestBody {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Credential {
     pub access: String,
+    /// Only in the answer that creates the key.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub secret: String,
     pub user_id: String,
     pub status: String,

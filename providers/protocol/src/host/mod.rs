@@ -69,6 +69,8 @@ pub struct Deadlines {
     pub read_data: Duration,
     pub find_created: Duration,
     pub import: Duration,
+    /// Plan-time authorization (reads the identity's permissions).
+    pub authorize: Duration,
     pub stop: Duration,
 }
 
@@ -85,6 +87,7 @@ impl Default for Deadlines {
             read_data: minutes(10),
             find_created: minutes(10),
             import: minutes(10),
+            authorize: minutes(10),
             stop: Duration::from_secs(10),
         }
     }

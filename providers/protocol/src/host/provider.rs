@@ -602,6 +602,46 @@ impl Provider for PluginProvider {
         p::FindCreatedResponse { state, private: response.private, diagnostics }
     }
 
+    async fn authorize(&self, request: p::AuthorizeRequest) -> p::AuthorizeResponse {
+        let connection = match self.connection() {
+            Ok(c) => c,
+            Err(e) => return p::AuthorizeResponse { diagnostics: self.error(&e), ..Default::default() },
+        };
+        let deadline = connection.deadlines.authorize;
+        let checks = request
+            .checks
+            .into_iter()
+            .map(|c| wire::authorize::Check { instance: c.instance, type_name: c.type_name, action: c.action })
+            .collect();
+        let message = wire::authorize::Request { instance: self.instance, checks };
+        let mut client = connection.client.clone();
+        let response = match call(
+            connection,
+            "authorize",
+            deadline,
+            1,
+            client.authorize(self::request(message, deadline)),
+        )
+        .await
+        {
+            Ok(response) => response,
+            // A plugin built before the method existed cannot tell.
+            Err(CallError::Status(status)) if status.code() == tonic::Code::Unimplemented => {
+                return p::AuthorizeResponse::default();
+            }
+            Err(e) => return p::AuthorizeResponse { diagnostics: self.error(&e), ..Default::default() },
+        };
+        p::AuthorizeResponse {
+            supported: response.supported,
+            denials: response
+                .denials
+                .into_iter()
+                .map(|d| p::Denial { instance: d.instance, action: d.action, reason: d.reason })
+                .collect(),
+            diagnostics: diagnostics_from_wire(&response.diagnostics),
+        }
+    }
+
     async fn import(&self, request: p::ImportRequest) -> p::ImportResponse {
         let connection = match self.connection() {
             Ok(c) => c,

@@ -192,6 +192,22 @@ async fn a_plugin_process_plans_applies_reads_and_finds_created_objects() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorize_crosses_the_protocol_and_a_provider_that_cannot_tell_says_so() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let factory = plugin(0);
+    let provider = configured(&factory, dir.path()).await;
+    let check = p::ActionCheck {
+        instance: "testing_thing.a".into(),
+        type_name: "testing_thing".into(),
+        action: "testing:thing:create".into(),
+    };
+    let response = provider.authorize(p::AuthorizeRequest { checks: vec![check] }).await;
+    // The testing provider keeps the trait's default: the engine skips it.
+    assert!(!response.supported);
+    assert!(response.denials.is_empty() && response.diagnostics.is_empty(), "{response:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_plans_and_reads_are_answered_in_order() {
     let dir = tempfile::tempdir().expect("temp dir");
     let factory = plugin(0);

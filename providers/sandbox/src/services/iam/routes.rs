@@ -83,6 +83,10 @@ pub fn handle(
             },
         );
     }
+    if path.trim_end_matches('/') == wire::AUTH_PROJECTS && method == "GET" {
+        // The projects the caller may use: every identity may ask (as on Huawei Cloud).
+        return ok(200, &ProjectList { projects: model::projects(ctx.tables, &account) });
+    }
     if !caller.is_account() {
         return Err(ApiError::new(
             403,
@@ -289,6 +293,21 @@ pub fn handle(
                     credential: Credential { access, secret, user_id: credential.user_id, status: "active".into() },
                 },
             )
+        }
+        (method @ ("GET" | "DELETE"), ["v3.0", "OS-CREDENTIAL", "credentials", access]) => {
+            let key = model::get::<AccessKey>(tables, ACCESS_KEYS, &account, access)
+                .ok_or_else(|| not_found("access key", access))?;
+            if method == "DELETE" {
+                tables.delete(ACCESS_KEYS, access);
+                return Ok((204, Value::Null));
+            }
+            let credential = Credential {
+                access: access.to_string(),
+                secret: String::new(),
+                user_id: key.user_id,
+                status: "active".into(),
+            };
+            ok(200, &CredentialBody { credential })
         }
         _ => Err(ApiError::not_found("APIGW.0002", format!("IAM has no route {method} {path}"))),
     }
