@@ -20,6 +20,7 @@ mod lifecycle;
 mod limits;
 mod locking;
 mod mrs;
+mod mrs_jobs;
 mod mrs_provider;
 mod pg_backend;
 mod pg_support;

@@ -1,4 +1,4 @@
-//! The provider: configuration and dispatch to `mrs_cluster`.
+//! The provider: configuration, and dispatch to the resource types (`types`).
 //!
 //! Configuration (`provider "mrs" { ... }`):
 //! - `endpoint`: base URL of the API gateway. Unset: the embedded sandbox is started (or
@@ -18,8 +18,8 @@ use corral_core::provider::{
 use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema};
 use corral_core::value::{Type, Value};
 
-use crate::cluster;
 use crate::rest::{Keys, Rest, RestError};
+use crate::types;
 
 pub(crate) const DEFAULT_REGION: &str = "cn-north-4";
 pub(crate) const ACCESS_KEY_VAR: &str = "HW_ACCESS_KEY";
@@ -67,11 +67,7 @@ fn provider_schema() -> BlockSchema {
 }
 
 fn schema() -> ProviderSchema {
-    ProviderSchema {
-        provider: provider_schema(),
-        resources: [(cluster::TYPE_NAME.to_string(), cluster::schema())].into_iter().collect(),
-        data_sources: Default::default(),
-    }
+    ProviderSchema { provider: provider_schema(), resources: types::schemas(), data_sources: Default::default() }
 }
 
 /// Makes [`MrsProvider`]s.
@@ -113,7 +109,7 @@ fn get_str(value: &Value, name: &str) -> Option<String> {
 
 impl MrsProvider {
     fn target(&self, type_name: &str) -> Result<Arc<Ctx>, Diagnostics> {
-        if type_name != cluster::TYPE_NAME {
+        if !types::is_known(type_name) {
             return Err(error(format!("the `mrs` provider has no resource type `{type_name}`")));
         }
         self.ctx
@@ -182,11 +178,7 @@ impl Provider for MrsProvider {
     }
 
     fn validate_resource(&self, request: ValidateResourceRequest) -> ValidateResourceResponse {
-        if request.type_name != cluster::TYPE_NAME {
-            let diagnostics = error(format!("the `mrs` provider has no resource type `{}`", request.type_name));
-            return ValidateResourceResponse { diagnostics };
-        }
-        ValidateResourceResponse { diagnostics: cluster::validate(&request.config) }
+        ValidateResourceResponse { diagnostics: types::validate(&request.type_name, &request.config) }
     }
 
     async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
@@ -213,7 +205,7 @@ impl Provider for MrsProvider {
 
     async fn plan(&self, request: PlanRequest) -> PlanResponse {
         match self.target(&request.type_name) {
-            Ok(_) => cluster::plan(request),
+            Ok(_) => types::plan(request),
             Err(diagnostics) => PlanResponse { diagnostics, ..PlanResponse::default() },
         }
     }
@@ -222,7 +214,7 @@ impl Provider for MrsProvider {
         match self.target(&request.type_name) {
             Ok(ctx) => {
                 let ctx = Ctx { progress: request.progress.clone(), ..Ctx::clone(&ctx) };
-                cluster::apply(&ctx, request).await
+                types::apply(&ctx, request).await
             }
             Err(diagnostics) => {
                 ApplyResponse { new_state: request.prior_state, diagnostics, ..ApplyResponse::default() }
@@ -232,7 +224,7 @@ impl Provider for MrsProvider {
 
     async fn read(&self, request: ReadRequest) -> ReadResponse {
         match self.target(&request.type_name) {
-            Ok(ctx) => cluster::read(&ctx, request).await,
+            Ok(ctx) => types::read(&ctx, request).await,
             Err(diagnostics) => {
                 ReadResponse { new_state: Some(request.current_state), diagnostics, ..ReadResponse::default() }
             }
@@ -246,7 +238,7 @@ impl Provider for MrsProvider {
 
     async fn find_created(&self, request: FindCreatedRequest) -> FindCreatedResponse {
         match self.target(&request.type_name) {
-            Ok(ctx) => cluster::find_created(&ctx, request).await,
+            Ok(ctx) => types::find_created(&ctx, request).await,
             Err(diagnostics) => FindCreatedResponse { diagnostics, ..FindCreatedResponse::default() },
         }
     }

@@ -9,6 +9,7 @@
 pub mod emulator;
 pub mod guard;
 pub mod http;
+pub mod job;
 pub mod plan;
 pub mod sigv4;
 pub mod validate;
