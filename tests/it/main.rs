@@ -13,6 +13,7 @@ mod import;
 mod init;
 mod kmr;
 mod kmr_import;
+mod kmr_job;
 mod kmr_rules;
 mod kyligence;
 mod kylin;

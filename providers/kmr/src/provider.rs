@@ -39,6 +39,7 @@ pub fn registry() -> TypeRegistry {
             Arc::new(network::security_group::SecurityGroup),
             Arc::new(network::rule::Rule),
             Arc::new(crate::cluster::Cluster),
+            Arc::new(crate::job::Job),
             Arc::new(crate::template::Template),
             Arc::new(crate::execution_plan::ExecutionPlan),
         ],

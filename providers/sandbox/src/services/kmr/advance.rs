@@ -95,6 +95,7 @@ pub(super) fn advance_all(ctx: &mut RequestContext<'_>) -> Result<(), ApiError> 
             store::put(ctx.tables, PLANS, &plan.execution_plan_id, plan)?;
         }
     }
+    super::jobs::advance(ctx, &all)?;
     follow_runs(ctx, &all)
 }
 
