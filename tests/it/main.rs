@@ -12,6 +12,7 @@ mod fmt;
 mod import;
 mod init;
 mod kmr;
+mod kmr_billing;
 mod kmr_import;
 mod kmr_job;
 mod kmr_rules;

@@ -131,6 +131,7 @@ fn launch_run(
             template_id: Some(template.template_id.clone()),
             // A template carries no password: each run's cluster gets one of its own.
             admin_password: None,
+            purchase_time: None,
         },
     )
 }
