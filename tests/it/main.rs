@@ -15,6 +15,7 @@ mod kmr;
 mod kmr_billing;
 mod kmr_import;
 mod kmr_job;
+mod kmr_peering;
 mod kmr_rules;
 mod kyligence;
 mod kylin;

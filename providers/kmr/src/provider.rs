@@ -38,6 +38,7 @@ pub fn registry() -> TypeRegistry {
             Arc::new(network::subnet::Subnet),
             Arc::new(network::security_group::SecurityGroup),
             Arc::new(network::rule::Rule),
+            Arc::new(network::peering::VpcPeering),
             Arc::new(crate::cluster::Cluster),
             Arc::new(crate::job::Job),
             Arc::new(crate::template::Template),
