@@ -57,3 +57,54 @@ fn a_job_runs_once_on_a_persistent_cluster_and_is_refused_on_a_transient_one() {
     assert!(out.stderr.contains("main.hcl:55"), "at `cluster_id`: {}", out.stderr);
     ok(&w, &["destroy", "--auto-approve", failing[0], failing[1]]);
 }
+
+#[test]
+fn a_run_going_when_corral_was_killed_is_found_by_its_client_token_and_waited_for() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let w = Workdir::fixture("kmr/job");
+    ok(&w, &["apply", "--auto-approve", "--target", "kmr_cluster.warehouse", "--target", "kmr_cluster.batch"]);
+    // Real time: a spark job runs ten minutes, far longer than this test looks.
+    let mut apply = w.command(&["apply", "--auto-approve"]);
+    apply.env(corral_sandbox::TIME_SCALE_VAR, "1").env_remove(corral_sandbox::FAULTS_VAR);
+    let mut child = apply.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push(line.clone());
+        if line.contains("kmr_job.etl: Creating...") {
+            break;
+        }
+    }
+    assert!(seen.iter().any(|l| l.contains("kmr_job.etl: Creating...")), "{seen:#?}");
+    let submitted = |w: &Workdir| {
+        let mut c = w.command(&["sandbox", "inspect", "--json"]);
+        c.env(corral_sandbox::TIME_SCALE_VAR, "1");
+        let out = Output::from(c.output().unwrap());
+        let all: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).unwrap();
+        all.into_iter().filter(|o| o["service"] == "kmr" && o["type"] == "job").collect::<Vec<_>>()
+    };
+    for _ in 0..100 {
+        if !submitted(&w).is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let running = submitted(&w);
+    assert_eq!(running.len(), 1, "{running:?}");
+    assert_ne!(running[0]["state"], "SUCCEEDED", "the run goes on");
+
+    // Adopted by its token: not submitted again, its result waited for.
+    let mut plan = w.command(&["plan"]);
+    plan.env(corral_sandbox::TIME_SCALE_VAR, "1").env_remove(corral_sandbox::FAULTS_VAR);
+    let plan = Output::from(plan.output().unwrap());
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    assert!(!plan.stdout.contains("kmr_job.etl will be created"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("kmr_job.etl will be updated in-place"), "{}", plan.stdout);
+    ok(&w, &["apply", "--auto-approve"]);
+    assert_eq!(ok(&w, &["output", "job_status"]).stdout.trim(), "\"SUCCEEDED\"");
+    assert_eq!(jobs(&w).len(), 1, "never submitted twice");
+}
