@@ -149,6 +149,13 @@ fn the_example_applies_and_plans_empty() {
     let cluster = &clusters(&w)[0];
     assert_eq!(group(cluster, "task_node_analysis_group")["nodeNum"], 2, "{cluster}");
     assert_eq!(cluster["attributes"]["securityGroupsId"], "sg-lake", "{cluster}");
+    let policy = &cluster["attributes"]["scaling_policies"]["task_node_analysis_group"];
+    assert_eq!(policy["rules"].as_array().map(Vec::len), Some(2), "{policy}");
+    assert_eq!(ok(&w, &["output", "wordcount_result"]).stdout.trim(), "\"SUCCEEDED\"");
+    // The second apply changes nothing and runs nothing again.
+    ok(&w, &["apply", "--auto-approve"]);
+    let log = corral_sandbox::rest::request_log(&w.path().join(".corral/sandbox")).unwrap();
+    assert_eq!(log.iter().filter(|e| e.operation == "SubmitJob").count(), 1);
 }
 
 /// Signs one request as the gateway wants and sends it over plain HTTP/1.1.

@@ -1,6 +1,6 @@
 //! The Kingsoft Cloud KMR provider: VPC networking (`kmr_vpc`, `kmr_subnet`,
 //! `kmr_security_group`, `kmr_security_group_rule`, data `kmr_security_group`) and KMR itself
-//! (`kmr_cluster` and data `kmr_cluster`, `kmr_cluster_template`, `kmr_execution_plan`), speaking KMR's OpenAPI
+//! (`kmr_cluster` and data `kmr_cluster`, `kmr_job`, `kmr_cluster_template`, `kmr_execution_plan`), speaking KMR's OpenAPI
 //! (version 2021-09-02) and Kingsoft VPC's.
 //!
 //! Each resource type is a [`ResourceType`] in its own module, listed in [`registry`];
@@ -9,6 +9,7 @@
 
 pub mod cluster;
 pub mod execution_plan;
+pub mod job;
 mod kmr_api;
 pub mod network;
 mod provider;

@@ -6,8 +6,11 @@
 //! set, and finding the region's project through IAM); `cluster` is the resource type.
 
 mod cluster;
+mod job;
 mod provider;
 mod rest;
+mod scaling_policy;
+mod types;
 
 pub use provider::{MrsFactory, MrsProvider};
 

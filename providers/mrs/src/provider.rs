@@ -1,5 +1,5 @@
 //! The provider: configuration (`corral_huawei::connect`: endpoint, region, project, keys)
-//! and dispatch to `mrs_cluster`; plan-time authorization reads the identity's policies from
+//! and dispatch to the resource types (`types`); plan-time authorization reads the identity's policies from
 //! IAM (`corral_huawei::authz`) and the schema's action map says what each change calls.
 
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use corral_huawei::Connection;
 pub(crate) use corral_huawei::{api_error, error};
 use corral_provider_sdk::connection::Configured;
 
-use crate::cluster;
+use crate::{cluster, job, scaling_policy, types};
 use crate::rest::Rest;
 
 /// What a configured provider gives the resource.
@@ -45,12 +45,39 @@ fn cluster_actions() -> ActionMap {
         .read(&[a(Operation::GetCluster)])
 }
 
+/// `mrs_job`: a run is submitted and waited for; a delete kills a running job and removes
+/// its record; `find_created` lists the clusters' jobs to adopt a run an apply lost.
+fn job_actions() -> ActionMap {
+    let a = |o: Operation| o.action();
+    ActionMap::new()
+        .create(&[a(Operation::SubmitJob), a(Operation::GetJob)])
+        .update(&[a(Operation::GetJob)])
+        .delete(&[a(Operation::GetJob), a(Operation::KillJob), a(Operation::BatchDeleteJobs)])
+        .read(&[a(Operation::GetJob)])
+}
+
+/// `mrs_scaling_policy`: the cluster's auto-scaling policy, set, changed and removed as one.
+fn scaling_policy_actions() -> ActionMap {
+    let a = |o: Operation| o.action();
+    ActionMap::new()
+        .create(&[a(Operation::CreateScalingPolicy)])
+        .update(&[a(Operation::UpdateScalingPolicy)])
+        .delete(&[a(Operation::DeleteScalingPolicy)])
+        .read(&[a(Operation::GetScalingPolicy)])
+}
+
 fn schema() -> ProviderSchema {
     ProviderSchema {
         provider: corral_huawei::provider_schema(),
-        resources: [(cluster::TYPE_NAME.to_string(), cluster::schema())].into_iter().collect(),
+        resources: types::schemas(),
         data_sources: Default::default(),
-        actions: [(cluster::TYPE_NAME.to_string(), cluster_actions())].into_iter().collect(),
+        actions: [
+            (cluster::TYPE_NAME.to_string(), cluster_actions()),
+            (job::TYPE_NAME.to_string(), job_actions()),
+            (scaling_policy::TYPE_NAME.to_string(), scaling_policy_actions()),
+        ]
+        .into_iter()
+        .collect(),
         // A prepaid cluster's deletion is refused at plan, naming the unsubscription.
         delete_plans: [cluster::TYPE_NAME.to_string()].into_iter().collect(),
     }
@@ -108,7 +135,7 @@ pub struct MrsProvider {
 
 impl MrsProvider {
     fn target(&self, type_name: &str) -> Result<Arc<Ctx>, Diagnostics> {
-        if type_name != cluster::TYPE_NAME {
+        if !types::is_known(type_name) {
             return Err(error(format!("the `mrs` provider has no resource type `{type_name}`")));
         }
         self.ctx.get()
@@ -122,11 +149,7 @@ impl Provider for MrsProvider {
     }
 
     fn validate_resource(&self, request: ValidateResourceRequest) -> ValidateResourceResponse {
-        if request.type_name != cluster::TYPE_NAME {
-            let diagnostics = error(format!("the `mrs` provider has no resource type `{}`", request.type_name));
-            return ValidateResourceResponse { diagnostics };
-        }
-        ValidateResourceResponse { diagnostics: cluster::validate(&request.config) }
+        ValidateResourceResponse { diagnostics: types::validate(&request.type_name, &request.config) }
     }
 
     async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
@@ -155,8 +178,10 @@ impl Provider for MrsProvider {
 
     async fn plan(&self, request: PlanRequest) -> PlanResponse {
         match self.target(&request.type_name) {
-            Ok(_) if request.proposed_new_state.is_null() => plan_delete(&request),
-            Ok(_) => cluster::plan(request),
+            Ok(_) if request.proposed_new_state.is_null() && request.type_name == cluster::TYPE_NAME => {
+                plan_delete(&request)
+            }
+            Ok(_) => types::plan(request),
             Err(diagnostics) => PlanResponse { diagnostics, ..PlanResponse::default() },
         }
     }
@@ -165,7 +190,7 @@ impl Provider for MrsProvider {
         match self.target(&request.type_name) {
             Ok(ctx) => {
                 let ctx = Ctx { progress: request.progress.clone(), ..Ctx::clone(&ctx) };
-                cluster::apply(&ctx, request).await
+                types::apply(&ctx, request).await
             }
             Err(diagnostics) => {
                 ApplyResponse { new_state: request.prior_state, diagnostics, ..ApplyResponse::default() }
@@ -175,7 +200,7 @@ impl Provider for MrsProvider {
 
     async fn read(&self, request: ReadRequest) -> ReadResponse {
         match self.target(&request.type_name) {
-            Ok(ctx) => cluster::read(&ctx, request).await,
+            Ok(ctx) => types::read(&ctx, request).await,
             Err(diagnostics) => {
                 ReadResponse { new_state: Some(request.current_state), diagnostics, ..ReadResponse::default() }
             }
@@ -189,7 +214,7 @@ impl Provider for MrsProvider {
 
     async fn find_created(&self, request: FindCreatedRequest) -> FindCreatedResponse {
         match self.target(&request.type_name) {
-            Ok(ctx) => cluster::find_created(&ctx, request).await,
+            Ok(ctx) => types::find_created(&ctx, request).await,
             Err(diagnostics) => FindCreatedResponse { diagnostics, ..FindCreatedResponse::default() },
         }
     }

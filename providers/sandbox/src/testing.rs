@@ -31,3 +31,19 @@ pub fn fail_kyligence_step(dir: &Path, stack_id: &str, step: &str) -> Result<(),
     let done = with_tables(dir, |tables, _| crate::services::kyligence::fail_at_step(tables, stack_id, step))?;
     Ok(done?)
 }
+
+/// Moves the sandbox clock `by` forward at once, as if that much sandbox time had passed;
+/// the services catch up at the next request. Deterministic where a scaled real-time jump
+/// is not (a test's own run time would be scaled too).
+pub fn advance_clock(dir: &Path, by: chrono::Duration) -> Result<(), SandboxError> {
+    with_tables(dir, |tables, now| {
+        let real_ms = chrono::Utc::now().timestamp_millis();
+        let sandbox_ms = (now + by).timestamp_millis();
+        let scale = tables.get(crate::store::META, "clock").and_then(|c| c.get("scale").cloned());
+        tables.put(
+            crate::store::META,
+            "clock",
+            serde_json::json!({"real_ms": real_ms, "sandbox_ms": sandbox_ms, "scale": scale.unwrap_or(serde_json::json!(1.0))}),
+        );
+    })
+}

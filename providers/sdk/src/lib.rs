@@ -10,6 +10,7 @@ pub mod connection;
 pub mod emulator;
 pub mod guard;
 pub mod http;
+pub mod job;
 pub mod plan;
 pub mod sigv4;
 pub mod validate;

@@ -22,3 +22,8 @@ pub const LIST_EXECUTION_PLANS: &str = "ListExecutionPlans";
 pub const MODIFY_EXECUTION_PLAN: &str = "ModifyExecutionPlan";
 pub const DELETE_EXECUTION_PLAN: &str = "DeleteExecutionPlan";
 pub const LIST_EXECUTION_PLAN_RUNS: &str = "ListExecutionPlanRuns";
+
+pub const SUBMIT_JOB: &str = "SubmitJob";
+pub const DESCRIBE_JOB: &str = "DescribeJob";
+pub const CANCEL_JOB: &str = "CancelJob";
+pub const LIST_JOBS: &str = "ListJobs";

@@ -16,9 +16,13 @@ pub struct LaunchClusterRequest {
     /// `persistent` (the default) or `transient`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster_type: Option<String>,
-    /// [`crate::status::CHARGE_ON_DEMAND`] (the default), `Monthly` or `Trial`.
+    /// [`crate::status::CHARGE_ON_DEMAND`] (the default), `Monthly`, `Yearly` or `Trial`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub charge_type: Option<String>,
+    /// The term bought: months for `Monthly`, years for `Yearly` (default 1;
+    /// [`crate::limits::MONTHLY_TERMS`], [`crate::limits::YEARLY_TERMS`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purchase_time: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
     /// Checked against [`crate::password`]; absent, the service makes one up.
@@ -78,9 +82,15 @@ pub struct Cluster {
     /// When the cluster reached `terminated` or `released`.
     #[serde(default)]
     pub release_time: Option<DateTime<Utc>>,
-    /// When an unconverted trial cluster is deleted.
+    /// When an unconverted trial, or a subscription not renewed, is deleted.
     #[serde(default)]
     pub expire_time: Option<DateTime<Utc>>,
+    /// Minutes from the service's now to `ExpireTime` (the service's expiry reminder).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_minutes: Option<i64>,
+    /// The term of a `Monthly` (months) or `Yearly` (years) cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purchase_time: Option<u32>,
     #[serde(default)]
     pub converted_time: Option<DateTime<Utc>>,
     /// The scale or terminate operation under way: one at a time per cluster.
@@ -231,6 +241,9 @@ pub struct ConvertTrialClusterRequest {
     pub cluster_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub charge_type: Option<String>,
+    /// The term bought, as at launch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purchase_time: Option<u32>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

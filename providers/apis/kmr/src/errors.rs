@@ -5,6 +5,9 @@
 pub const CLUSTER_NOT_FOUND: &str = "ClusterNotFound";
 pub const INSTANCE_GROUP_NOT_FOUND: &str = "InstanceGroupNotFound";
 pub const TEMPLATE_NOT_FOUND: &str = "TemplateNotFound";
+pub const JOB_NOT_FOUND: &str = "JobNotFound";
+/// `SubmitJob` to a transient cluster: it runs the jobs it was launched with, no others.
+pub const INVALID_CLUSTER_TYPE: &str = "InvalidClusterType";
 pub const EXECUTION_PLAN_NOT_FOUND: &str = "ExecutionPlanNotFound";
 /// The subnet a launch names does not exist.
 pub const SUBNET_NOT_FOUND: &str = "SubnetNotFound";

@@ -7,13 +7,14 @@
 //! - [`limits`]: what the service offers and allows (versions, services, instance types,
 //!   node-group limits, name lengths); [`password`]: the admin password policy.
 //! - [`errors`]: error codes.
-//! - [`cluster`], [`template`], [`plan`]: request and answer bodies per action (PascalCase
+//! - [`cluster`], [`job`], [`template`], [`plan`]: request and answer bodies per action (PascalCase
 //!   JSON). Optional request fields are left out when absent; the service reads an absent
 //!   field and a `null` one the same way.
 
 pub mod action;
 pub mod cluster;
 pub mod errors;
+pub mod job;
 pub mod limits;
 pub mod password;
 pub mod plan;

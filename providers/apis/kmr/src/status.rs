@@ -14,6 +14,7 @@ pub const STATUS_RELEASED: &str = "released";
 /// Charge types (`ChargeType`).
 pub const CHARGE_ON_DEMAND: &str = "HourlyInstantSettlement";
 pub const CHARGE_MONTHLY: &str = "Monthly";
+pub const CHARGE_YEARLY: &str = "Yearly";
 pub const CHARGE_TRIAL: &str = "Trial";
 
 /// Cluster types (`ClusterType`).
@@ -37,6 +38,7 @@ pub const JOB_CANCELLED: &str = "CANCELLED";
 pub const REASON_USER: &str = "UserRequest";
 pub const REASON_JOBS_FINISHED: &str = "AllJobsFinished";
 pub const REASON_TRIAL_EXPIRED: &str = "TrialExpired";
+pub const REASON_SUBSCRIPTION_EXPIRED: &str = "SubscriptionExpired";
 
 /// The operation under way on a cluster (`PendingOperation.Operation`).
 pub const OP_SCALE_OUT: &str = "ScaleOut";

@@ -83,78 +83,179 @@ fn minutes(hhmm: &str) -> Option<u32> {
     (h < 24 && m < 60 && hhmm.len() == 5).then_some(h * 60 + m)
 }
 
+/// One broken rule: where (the API's field path, `rules[0].trigger.metric_value`) and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+/// The node groups a policy may govern: task groups only (core nodes hold HDFS data, the
+/// master count never changes).
+pub fn check_node_group(group: &str) -> Result<(), String> {
+    if group.starts_with("task_node")
+        || (!group.starts_with("core_node") && !group.starts_with("master_node") && group.starts_with("node_group"))
+    {
+        Ok(())
+    } else {
+        Err(format!("`{group}` is not a task node group: MRS auto-scales task nodes only"))
+    }
+}
+
+/// The most nodes a policy may ask for.
+pub const MAX_CAPACITY: u32 = 500;
+/// The longest cool-down, in minutes (one week).
+pub const MAX_COOL_DOWN_MINUTES: u32 = 10_080;
+/// The cool-down MRS applies when a rule names none.
+pub const DEFAULT_COOL_DOWN_MINUTES: u32 = 20;
+/// Five-minute periods a trigger's threshold must hold, at most (one day).
+pub const MAX_EVALUATION_PERIODS: u32 = 288;
+pub const COMPARISON_OPERATORS: &[&str] = &["LT", "GT", "LTOE", "GTOE"];
+pub const ADJUSTMENT_TYPES: &[&str] = &["scale_out", "scale_in"];
+pub const ACTION_STAGES: &[&str] = &["before_scale_out", "before_scale_in", "after_scale_out", "after_scale_in"];
+pub const FAIL_ACTIONS: &[&str] = &["continue", "errorout"];
+pub const SCRIPT_NODES: &[&str] = &["Master", "Core", "Task"];
+
+fn is_name(name: &str, max: usize) -> bool {
+    (1..=max).contains(&name.chars().count()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// A metric value: a whole number or one with at most two decimals.
+fn is_metric_value(value: &str) -> bool {
+    let (whole, decimals) = value.split_once('.').unwrap_or((value, ""));
+    let whole = whole.strip_prefix('-').unwrap_or(whole);
+    !whole.is_empty()
+        && whole.chars().all(|c| c.is_ascii_digit())
+        && decimals.len() <= 2
+        && decimals.chars().all(|c| c.is_ascii_digit())
+        && !(value.contains('.') && decimals.is_empty())
+}
+
 impl AutoScalingPolicy {
-    /// The service's rules; the error names the field.
+    /// The service's rules; the first broken one, naming its field.
     pub fn check(&self) -> Result<(), String> {
-        let capacity = |what: &str, min: u32, max: u32| {
-            if max > 500 {
-                Err(format!("{what}max_capacity {max} is above 500"))
-            } else if min > max {
-                Err(format!("{what}min_capacity {min} is above max_capacity {max}"))
-            } else {
-                Ok(())
+        match self.problems().into_iter().next() {
+            None => Ok(()),
+            Some(p) => Err(format!("{}: {}", p.path, p.message)),
+        }
+    }
+
+    /// Every broken rule, each with its field.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let mut push = |path: String, message: String| out.push(Problem { path, message });
+        let capacity = |at: &str, min: u32, max: u32, push: &mut dyn FnMut(String, String)| {
+            if max > MAX_CAPACITY {
+                push(format!("{at}max_capacity"), format!("max_capacity {max} is above {MAX_CAPACITY}"));
+            }
+            if min > max {
+                push(format!("{at}min_capacity"), format!("min_capacity {min} is above max_capacity {max}"));
             }
         };
-        capacity("", self.min_capacity, self.max_capacity)?;
+        capacity("", self.min_capacity, self.max_capacity, &mut push);
         for (i, plan) in self.resources_plans.iter().enumerate() {
             let at = format!("resources_plans[{i}].");
             if plan.period_type != "daily" {
-                return Err(format!("{at}period_type `{}` must be `daily`", plan.period_type));
+                push(format!("{at}period_type"), format!("period_type `{}` must be `daily`", plan.period_type));
             }
-            capacity(&at, plan.min_capacity, plan.max_capacity)?;
-            let (Some(start), Some(end)) = (minutes(&plan.start_time), minutes(&plan.end_time)) else {
-                return Err(format!("{at}start_time/end_time must be HH:mm"));
-            };
-            if end < start + 30 {
-                return Err(format!("{at}the window {}–{} is shorter than 30 minutes", plan.start_time, plan.end_time));
+            capacity(&at, plan.min_capacity, plan.max_capacity, &mut push);
+            match (minutes(&plan.start_time), minutes(&plan.end_time)) {
+                (None, _) => push(format!("{at}start_time"), format!("start_time `{}` is not HH:mm", plan.start_time)),
+                (_, None) => push(format!("{at}end_time"), format!("end_time `{}` is not HH:mm", plan.end_time)),
+                (Some(start), Some(end)) if end < start + 30 => push(
+                    format!("{at}end_time"),
+                    format!("the window {}–{} is shorter than 30 minutes", plan.start_time, plan.end_time),
+                ),
+                _ => {}
             }
         }
         let mut names = std::collections::BTreeSet::new();
         for (i, rule) in self.rules.iter().enumerate() {
             let at = format!("rules[{i}].");
-            let name_ok = (1..=64).contains(&rule.name.len())
-                && rule.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-            if !name_ok {
-                return Err(format!("{at}name `{}` must be 1–64 of letters, digits, `_`, `-`", rule.name));
+            if !is_name(&rule.name, 64) {
+                push(format!("{at}name"), format!("name `{}` must be 1–64 of letters, digits, `_`, `-`", rule.name));
+            } else if !names.insert(rule.name.as_str()) {
+                push(format!("{at}name"), format!("name `{}` is used by another rule of the group", rule.name));
             }
-            if !names.insert(rule.name.as_str()) {
-                return Err(format!("{at}name `{}` is used twice", rule.name));
+            if rule.description.chars().count() > 1024 {
+                push(format!("{at}description"), "description is longer than 1024 characters".into());
             }
-            if !matches!(rule.adjustment_type.as_str(), "scale_out" | "scale_in") {
-                return Err(format!("{at}adjustment_type `{}` must be scale_out or scale_in", rule.adjustment_type));
+            if !ADJUSTMENT_TYPES.contains(&rule.adjustment_type.as_str()) {
+                push(
+                    format!("{at}adjustment_type"),
+                    format!("adjustment_type `{}` must be scale_out or scale_in", rule.adjustment_type),
+                );
             }
-            if rule.cool_down_minutes > 10_080 {
-                return Err(format!("{at}cool_down_minutes {} is above 10080", rule.cool_down_minutes));
+            if rule.cool_down_minutes > MAX_COOL_DOWN_MINUTES {
+                push(
+                    format!("{at}cool_down_minutes"),
+                    format!("cool_down_minutes {} is above {MAX_COOL_DOWN_MINUTES} (one week)", rule.cool_down_minutes),
+                );
             }
             if !(1..=100).contains(&rule.scaling_adjustment) {
-                return Err(format!("{at}scaling_adjustment {} is outside 1–100", rule.scaling_adjustment));
+                push(
+                    format!("{at}scaling_adjustment"),
+                    format!("scaling_adjustment {} is outside 1–100 nodes", rule.scaling_adjustment),
+                );
             }
-            if !matches!(rule.trigger.comparison_operator.as_str(), "LT" | "GT" | "LTOE" | "GTOE") {
-                return Err(format!("{at}trigger.comparison_operator must be LT, GT, LTOE or GTOE"));
+            let trigger = &rule.trigger;
+            if trigger.metric_name.is_empty() || trigger.metric_name.chars().count() > 64 {
+                push(format!("{at}trigger.metric_name"), "metric_name must be 1–64 characters".into());
             }
-            if !(1..=288).contains(&rule.trigger.evaluation_periods) {
-                return Err(format!(
-                    "{at}trigger.evaluation_periods {} is outside 1–288",
-                    rule.trigger.evaluation_periods
-                ));
+            if !is_metric_value(&trigger.metric_value) {
+                push(
+                    format!("{at}trigger.metric_value"),
+                    format!("metric_value `{}` must be a number with at most two decimals", trigger.metric_value),
+                );
+            }
+            if !COMPARISON_OPERATORS.contains(&trigger.comparison_operator.as_str()) {
+                push(
+                    format!("{at}trigger.comparison_operator"),
+                    format!("comparison_operator `{}` must be LT, GT, LTOE or GTOE", trigger.comparison_operator),
+                );
+            }
+            if !(1..=MAX_EVALUATION_PERIODS).contains(&trigger.evaluation_periods) {
+                push(
+                    format!("{at}trigger.evaluation_periods"),
+                    format!(
+                        "evaluation_periods {} is outside 1–{MAX_EVALUATION_PERIODS} five-minute periods",
+                        trigger.evaluation_periods
+                    ),
+                );
             }
         }
         for (i, script) in self.exec_scripts.iter().enumerate() {
             let at = format!("exec_scripts[{i}].");
-            if !matches!(
-                script.action_stage.as_str(),
-                "before_scale_out" | "before_scale_in" | "after_scale_out" | "after_scale_in"
-            ) {
-                return Err(format!("{at}action_stage `{}` is not a stage", script.action_stage));
+            if !is_name(&script.name, 64) {
+                push(format!("{at}name"), format!("name `{}` must be 1–64 of letters, digits, `_`, `-`", script.name));
             }
-            if !matches!(script.fail_action.as_str(), "continue" | "errorout") {
-                return Err(format!("{at}fail_action `{}` must be continue or errorout", script.fail_action));
+            if !(script.uri.starts_with("obs://") || script.uri.starts_with("s3a://")) || !script.uri.ends_with(".sh") {
+                push(format!("{at}uri"), format!("uri `{}` must be a `.sh` script on OBS (`obs://...`)", script.uri));
             }
-            if script.action_stage == "after_scale_in" && script.fail_action != "continue" {
-                return Err(format!("{at}fail_action must be `continue` after_scale_in"));
+            if script.nodes.is_empty() {
+                push(format!("{at}nodes"), "nodes must name at least one of Master, Core, Task".into());
+            }
+            for node in &script.nodes {
+                if !SCRIPT_NODES.contains(&node.as_str()) {
+                    push(format!("{at}nodes"), format!("`{node}` is not Master, Core or Task"));
+                }
+            }
+            if !ACTION_STAGES.contains(&script.action_stage.as_str()) {
+                push(format!("{at}action_stage"), format!("action_stage `{}` is not a stage", script.action_stage));
+            }
+            if !FAIL_ACTIONS.contains(&script.fail_action.as_str()) {
+                push(
+                    format!("{at}fail_action"),
+                    format!("fail_action `{}` must be continue or errorout", script.fail_action),
+                );
+            } else if script.action_stage == "after_scale_in" && script.fail_action != "continue" {
+                push(
+                    format!("{at}fail_action"),
+                    "fail_action must be `continue` after_scale_in (the nodes are already gone)".into(),
+                );
             }
         }
-        Ok(())
+        out
     }
 }
 
@@ -189,7 +290,7 @@ mod tests {
         };
         assert_eq!(policy.check(), Ok(()));
         policy.rules.push(rule("up"));
-        assert!(policy.check().unwrap_err().contains("used twice"));
+        assert!(policy.check().unwrap_err().contains("used by another rule"));
         policy.rules.pop();
         policy.min_capacity = 11;
         assert!(policy.check().unwrap_err().contains("above max_capacity"));
@@ -213,5 +314,14 @@ mod tests {
             fail_action: "errorout".into(),
         });
         assert!(policy.check().unwrap_err().contains("after_scale_in"));
+        policy.exec_scripts.clear();
+        policy.rules[0].trigger.metric_value = "75.555".into();
+        policy.rules[0].trigger.evaluation_periods = 289;
+        let problems = policy.problems();
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["rules[0].trigger.metric_value", "rules[0].trigger.evaluation_periods"]);
+        assert!(is_metric_value("75") && is_metric_value("0.25") && !is_metric_value("1.") && !is_metric_value("x"));
+        assert!(check_node_group("task_node_analysis_group").is_ok());
+        assert!(check_node_group("core_node_analysis_group").unwrap_err().contains("task nodes only"));
     }
 }

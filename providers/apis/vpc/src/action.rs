@@ -18,3 +18,7 @@ pub const DELETE_SECURITY_GROUP: &str = "DeleteSecurityGroup";
 pub const AUTHORIZE_SECURITY_GROUP_ENTRY: &str = "AuthorizeSecurityGroupEntry";
 pub const REVOKE_SECURITY_GROUP_ENTRY: &str = "RevokeSecurityGroupEntry";
 pub const MODIFY_SECURITY_GROUP_ENTRY: &str = "ModifySecurityGroupEntry";
+
+pub const CREATE_VPC_PEERING_CONNECTION: &str = "CreateVpcPeeringConnection";
+pub const DESCRIBE_VPC_PEERING_CONNECTIONS: &str = "DescribeVpcPeeringConnections";
+pub const DELETE_VPC_PEERING_CONNECTION: &str = "DeleteVpcPeeringConnection";

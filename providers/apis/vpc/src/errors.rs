@@ -7,6 +7,12 @@ pub const SUBNET_NOT_FOUND: &str = "InvalidSubnet.NotFound";
 pub const SECURITY_GROUP_NOT_FOUND: &str = "InvalidSecurityGroup.NotFound";
 pub const SECURITY_GROUP_ENTRY_NOT_FOUND: &str = "InvalidSecurityGroupEntry.NotFound";
 
+pub const PEERING_NOT_FOUND: &str = "InvalidVpcPeeringConnection.NotFound";
+/// Peering two VPCs whose CIDR blocks overlap, a VPC with itself, or two VPCs already peered.
+pub const PEERING_CIDR_OVERLAP: &str = "InvalidVpcPeeringConnection.CidrOverlap";
+pub const PEERING_SAME_VPC: &str = "InvalidVpcPeeringConnection.SameVpc";
+pub const PEERING_EXISTS: &str = "VpcPeeringConnection.Duplicate";
+
 /// A subnet's CIDR block overlaps another subnet of the VPC.
 pub const SUBNET_CONFLICT: &str = "InvalidSubnet.Conflict";
 /// `DeleteVpc` of a VPC that still has subnets, or security groups of its own.

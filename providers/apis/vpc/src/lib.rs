@@ -5,7 +5,7 @@
 //! - [`action`]: action names; [`names`]: well-known names (the `KSCKMR` group), filter
 //!   names and enumerated values; [`limits`]: CIDR prefix and port ranges; [`errors`]: error
 //!   codes.
-//! - [`vpc`], [`subnet`], [`security_group`]: request and answer bodies per action
+//! - [`vpc`], [`subnet`], [`security_group`], [`peering`]: request and answer bodies per action
 //!   (PascalCase JSON), and [`Filter`] for the describes. Optional request fields are left
 //!   out when absent; the service reads an absent field and a `null` one the same way.
 
@@ -14,6 +14,7 @@ mod de;
 pub mod errors;
 pub mod limits;
 pub mod names;
+pub mod peering;
 pub mod security_group;
 pub mod subnet;
 pub mod vpc;

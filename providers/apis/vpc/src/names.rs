@@ -10,6 +10,7 @@ pub const GROUP_TYPE_OTHER: &str = "other";
 
 /// The `State` of a VPC or subnet that exists.
 pub const STATE_AVAILABLE: &str = "available";
+pub const STATE_ACTIVE: &str = "active";
 
 /// `SubnetType`s; the first is the default.
 pub const SUBNET_NORMAL: &str = "Normal";

@@ -19,6 +19,7 @@ use corral_api_kmr::cluster::{
     ConvertTrialClusterRequest, InstanceRef, LaunchClusterRequest, ListClustersAnswer, ListClustersRequest,
     ModifyClusterNameRequest, ScaleGroup, ScaleRequest,
 };
+use corral_api_kmr::status::{CHARGE_MONTHLY, CHARGE_YEARLY};
 use corral_api_kmr::status::{
     STATUS_CREATING, STATUS_RELEASED, STATUS_RUNNING, STATUS_SCALING_IN, STATUS_SCALING_OUT, STATUS_TERMINATED,
     STATUS_TERMINATING, TYPE_PERSISTENT,
@@ -76,6 +77,26 @@ impl ResourceType for Cluster {
                 }
             }
         }
+        if let Some(period) = config.get_attr("billing_period").and_then(Value::as_number) {
+            let billing = config.get_attr("billing").and_then(Value::as_str);
+            match billing.map(spec::billing_to_api) {
+                Some(charge @ (CHARGE_MONTHLY | CHARGE_YEARLY)) => {
+                    let term = period.to_i64().and_then(|n| u32::try_from(n).ok()).unwrap_or(0);
+                    if let Err(why) = corral_api_kmr::limits::check_term(charge, term) {
+                        checks.error("billing_period", format!("`billing_period`: {why}"));
+                    }
+                }
+                Some(_) => checks.error(
+                    "billing_period",
+                    format!(
+                        "`billing_period` is for monthly and yearly billing, not `{}`",
+                        billing.unwrap_or_default()
+                    ),
+                ),
+                // Unknown billing: judged when it is known.
+                None => {}
+            }
+        }
         for (name, min) in [("core_count", 1), ("task_count", 0), ("master_count", 1)] {
             if let Some(n) = config.get_attr(name).and_then(Value::as_number)
                 && n.to_i64().is_none_or(|n| n < min)
@@ -100,7 +121,7 @@ impl ResourceType for Cluster {
         checks.finish()
     }
 
-    async fn plan(&self, _ctx: &Ctx, request: PlanRequest) -> PlanResponse {
+    async fn plan(&self, ctx: &Ctx, request: PlanRequest) -> PlanResponse {
         if request.proposed_new_state.is_null() {
             return PlanResponse { planned_state: Some(request.proposed_new_state), ..PlanResponse::default() };
         }
@@ -142,11 +163,26 @@ impl ResourceType for Cluster {
                 planned.insert(name.clone(), value);
             }
         }
-        if !fresh && str_attr(&planned, "billing").as_deref() != Some("trial") {
-            planned.insert("expires_at".into(), Value::Null(Type::String));
+        let billing = str_attr(&planned, "billing");
+        let prepaid = matches!(billing.as_deref(), Some("monthly" | "yearly"));
+        if prepaid && planned.get("billing_period").is_none_or(Value::is_null) {
+            planned.insert("billing_period".into(), Value::int(1));
+        }
+        if !fresh && let Some(prior) = &prior {
+            let converting =
+                str_attr(prior, "billing").as_deref() == Some("trial") && billing.as_deref() != Some("trial");
+            if converting {
+                // The trial's end gives way to the bought term's (none on demand).
+                let end = if prepaid { Value::Unknown(Type::String) } else { Value::Null(Type::String) };
+                planned.insert("expires_at".into(), end);
+            }
+            diagnostics.extend(check_period_change(prior, &planned, converting));
         }
         if diagnostics.has_errors() {
             return PlanResponse { diagnostics, ..PlanResponse::default() };
+        }
+        if let Some(prior) = &prior {
+            diagnostics.extend(expiry_warning(ctx, prior, &planned).await);
         }
         PlanResponse {
             planned_state: Some(Value::Object(planned)),
@@ -277,7 +313,7 @@ fn check_rules(planned: &BTreeMap<String, Value>, prior: Option<&BTreeMap<String
                 billing.as_deref().unwrap_or("")
             ))
             .with_detail(
-                "KMR bills transient clusters by the hour; monthly and trial billing are for persistent clusters",
+                "KMR bills transient clusters by the hour; monthly, yearly and trial billing are for persistent clusters",
             )
             .with_help("remove `billing` or set it to \"on_demand\"")
             .with_attribute(Path::attr("billing")),
@@ -312,6 +348,84 @@ fn check_rules(planned: &BTreeMap<String, Value>, prior: Option<&BTreeMap<String
     diagnostics
 }
 
+/// The term a monthly or yearly cluster buys.
+fn term_of(planned: &BTreeMap<String, Value>) -> Option<u32> {
+    matches!(str_attr(planned, "billing").as_deref(), Some("monthly" | "yearly"))
+        .then(|| int_attr(planned, "billing_period").and_then(|n| u32::try_from(n).ok()).unwrap_or(1))
+}
+
+/// A term is bought at launch or at a trial's conversion; it does not change afterwards.
+fn check_period_change(
+    prior: &BTreeMap<String, Value>,
+    planned: &BTreeMap<String, Value>,
+    converting: bool,
+) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    let (old, new) = (int_attr(prior, "billing_period"), int_attr(planned, "billing_period"));
+    if !converting && old.is_some() && old != new {
+        d.push(
+            Diagnostic::error(format!(
+                "`billing_period` cannot change from {} to {} on a running subscription",
+                old.unwrap_or_default(),
+                new.map_or("unset".to_string(), |n| n.to_string())
+            ))
+            .with_detail(
+                "KMR sells a term when the cluster is launched (or a trial converted); renew it with the service",
+            )
+            .with_attribute(Path::attr("billing_period")),
+        );
+    }
+    d
+}
+
+/// The service's expiry reminder as a plan warning: a trial (or a monthly or yearly term)
+/// that ends within two days, after which the service deletes the cluster.
+async fn expiry_warning(ctx: &Ctx, prior: &BTreeMap<String, Value>, planned: &BTreeMap<String, Value>) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    let billing = str_attr(planned, "billing");
+    let Some(billing) = billing.filter(|b| str_attr(prior, "billing").as_ref() == Some(b)) else { return d };
+    if !matches!(billing.as_str(), "trial" | "monthly" | "yearly") {
+        return d;
+    }
+    let Some(id) = str_attr(prior, "id") else { return d };
+    // How long is left is the service's to say, by its clock.
+    let Ok(Some(cluster)) = kmr_api::describe_cluster(ctx, &id).await else { return d };
+    let Some(left) = cluster.expires_in_minutes.filter(|m| *m <= corral_api_kmr::limits::EXPIRY_WARNING_MINUTES) else {
+        return d;
+    };
+    let at = time_string(cluster.expire_time.as_ref());
+    let at = at.as_str().unwrap_or("soon");
+    let name = &cluster.cluster_name;
+    let (summary, help) = if billing == "trial" {
+        (
+            format!("trial cluster `{name}` expires at {at} (in {}): the service then deletes it", span(left)),
+            r#"convert it: set `billing` to "on_demand", "monthly" or "yearly""#,
+        )
+    } else {
+        (
+            format!(
+                "the {billing} term of cluster `{name}` ends at {at} (in {}): unrenewed, the service then deletes it",
+                span(left)
+            ),
+            "renew the subscription with the service",
+        )
+    };
+    d.push(Diagnostic::warning(summary).with_help(help).with_attribute(Path::attr("billing")));
+    d
+}
+
+/// `1 day 3 hours`, `45 minutes`.
+fn span(minutes: i64) -> String {
+    let (days, hours, mins) = (minutes / 1440, (minutes % 1440) / 60, minutes % 60);
+    let unit = |n: i64, one: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") };
+    match (days, hours) {
+        (0, 0) => unit(mins, "minute"),
+        (0, h) => unit(h, "hour"),
+        (d, 0) => unit(d, "day"),
+        (d, h) => format!("{} {}", unit(d, "day"), unit(h, "hour")),
+    }
+}
+
 /// The shared HDFS guard (`corral_provider_sdk::guard`), on this cluster's counts.
 fn check_core_shrink(
     diagnostics: &mut Diagnostics,
@@ -339,6 +453,10 @@ fn state_from_api(cluster: &ApiCluster, base: BTreeMap<String, Value>) -> Value 
     attrs.insert("security_group_id".into(), Value::string(&cluster.security_group_id));
     attrs.insert("released_at".into(), time_string(cluster.release_time.as_ref()));
     attrs.insert("expires_at".into(), time_string(cluster.expire_time.as_ref()));
+    attrs.insert(
+        "billing_period".into(),
+        cluster.purchase_time.map_or(Value::Null(Type::Number), |t| Value::int(i64::from(t))),
+    );
     if attrs.get("allow_core_shrink").is_none_or(Value::is_null) {
         attrs.insert("allow_core_shrink".into(), Value::Bool(false));
     }
@@ -371,6 +489,7 @@ async fn create(
         cluster_name: str_attr(&planned, "name"),
         cluster_type: Some(str_attr(&planned, "type").unwrap_or_else(|| TYPE_PERSISTENT.into())),
         charge_type: Some(billing_to_api(&billing).to_string()),
+        purchase_time: term_of(&planned),
         client_token: Some(client_token(idempotency_token)),
         admin_password,
         spec: spec::spec_body(&planned),
@@ -432,6 +551,7 @@ async fn update(ctx: &Ctx, prior: BTreeMap<String, Value>, planned: BTreeMap<Str
             let request = ConvertTrialClusterRequest {
                 cluster_id: Some(id.clone()),
                 charge_type: Some(billing_to_api(new_billing.as_deref().unwrap_or("")).to_string()),
+                purchase_time: term_of(&planned),
             };
             call::<ConvertTrialClusterAnswer>(ctx, action::CONVERT_TRIAL_CLUSTER, &request)
                 .await

@@ -10,7 +10,7 @@ use corral_core::value::{Type, Value};
 pub const HDFS_LOSS: &str = "replacing a cluster loses its HDFS data";
 
 pub const TYPES: &[&str] = &["persistent", "transient"];
-pub const BILLINGS: &[&str] = &["on_demand", "monthly", "trial"];
+pub const BILLINGS: &[&str] = &["on_demand", "monthly", "yearly", "trial"];
 pub const JOB_TYPES: &[&str] = &["spark", "hive", "mapreduce"];
 
 /// The attributes a cluster and a template share: what the cluster is made of.
@@ -111,7 +111,13 @@ pub fn cluster_schema() -> ResourceSchema {
         .attr(
             "billing",
             AttributeSchema::optional_computed(Type::String)
-                .describe("`on_demand` (default), `monthly` or `trial`. A trial converts to a paid mode in place."),
+                .describe("`on_demand` (default), `monthly`, `yearly` or `trial`. A trial converts to a paid mode in place."),
+        )
+        .attr(
+            "billing_period",
+            AttributeSchema::optional_computed(Type::Number).describe(
+                "The term a `monthly` (1–9 months) or `yearly` (1–3 years) cluster is bought for, default 1; chosen at launch or at a trial's conversion. An unrenewed term ends with the cluster's deletion.",
+            ),
         )
         .attr(
             "allow_core_shrink",
@@ -135,7 +141,7 @@ pub fn cluster_schema() -> ResourceSchema {
         )
         .attr("job_results", AttributeSchema::computed(Type::list(job_result_type())))
         .attr("released_at", AttributeSchema::computed(Type::String))
-        .attr("expires_at", AttributeSchema::computed(Type::String).describe("When an unconverted trial is deleted."));
+        .attr("expires_at", AttributeSchema::computed(Type::String).describe("When an unconverted trial, or a monthly or yearly term not renewed, ends (the service then deletes the cluster)."));
     block = spec_attributes(block, true);
     let mut jobs = job_block();
     // Different jobs are a different run: a new transient cluster.

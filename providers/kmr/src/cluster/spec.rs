@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use corral_api_kmr::cluster::Cluster;
 use corral_api_kmr::spec::{ClusterSpec, GroupRequest, JobRequest, SpecRequest};
-use corral_api_kmr::status::{CHARGE_MONTHLY, CHARGE_ON_DEMAND, CHARGE_TRIAL, GROUP_CORE, GROUP_MASTER, GROUP_TASK};
+use corral_api_kmr::status::{
+    CHARGE_MONTHLY, CHARGE_ON_DEMAND, CHARGE_TRIAL, CHARGE_YEARLY, GROUP_CORE, GROUP_MASTER, GROUP_TASK,
+};
 use corral_core::schema::ResourceSchema;
 use corral_core::value::{Type, Value};
 
@@ -237,6 +239,7 @@ pub fn spec_from_api(spec: SpecView<'_>, base: &BTreeMap<String, Value>, attrs: 
 pub fn billing_to_api(billing: &str) -> &'static str {
     match billing {
         "monthly" => CHARGE_MONTHLY,
+        "yearly" => CHARGE_YEARLY,
         "trial" => CHARGE_TRIAL,
         _ => CHARGE_ON_DEMAND,
     }
@@ -245,6 +248,7 @@ pub fn billing_to_api(billing: &str) -> &'static str {
 pub fn billing_from_api(charge_type: &str) -> &'static str {
     match charge_type {
         CHARGE_MONTHLY => "monthly",
+        CHARGE_YEARLY => "yearly",
         CHARGE_TRIAL => "trial",
         _ => "on_demand",
     }

@@ -238,6 +238,117 @@ async fn rule_entries(
         .collect())
 }
 
+impl Rule {
+    /// The plan of the rule's entries: kept CIDRs keep their entry ids, added ones are checked
+    /// against the group's existing entries (a duplicate is an error at its CIDR).
+    async fn plan_entries(&self, ctx: &Ctx, request: &PlanRequest) -> PlanResponse {
+        let mut response = plan_from_schema(&self.schema(), request);
+        let prior = request.prior_state.as_ref().filter(|p| !p.is_null());
+        let kept: BTreeMap<String, String> = match prior {
+            Some(prior) if response.requires_replace.is_empty() => entry_ids_of(prior),
+            _ => BTreeMap::new(),
+        };
+        let Some(Value::Object(planned)) = response.planned_state.as_mut() else { return response };
+        let cidrs = cidrs_of(&request.proposed_new_state);
+        if prior.is_some() && response.requires_replace.is_empty() {
+            // An update: kept CIDRs keep their entries, added ones get theirs at apply.
+            let ids = match &cidrs {
+                Some(cidrs) => Value::Map(
+                    Type::String,
+                    cidrs
+                        .iter()
+                        .map(|c| (c.clone(), kept.get(c).map_or(Value::Unknown(Type::String), Value::string)))
+                        .collect(),
+                ),
+                None => Value::Unknown(Type::map(Type::String)),
+            };
+            planned.insert("entry_ids".to_string(), ids);
+        }
+        let (Some(shape), Some(cidrs)) = (Shape::of(&request.proposed_new_state), cidrs) else { return response };
+        // With its index in `cidrs`, so a duplicate points at the line that lists it.
+        let added: Vec<(usize, &String)> = cidrs.iter().enumerate().filter(|(_, c)| !kept.contains_key(*c)).collect();
+        if added.is_empty() {
+            return response;
+        }
+        // An entry already in the group (made outside Corral, or the one KMR adds to KSCKMR).
+        let ours: BTreeSet<&String> = kept.values().collect();
+        if let Ok(existing) = entries(ctx, Some(&shape.group_id)).await {
+            for (i, cidr) in added {
+                let key = shape.key(cidr);
+                if let Some(found) = existing
+                    .iter()
+                    .find(|e| Shape::of_entry(e).key(entry_cidr(e)) == key && !ours.contains(&entry_id(e).to_string()))
+                {
+                    response.diagnostics.push(
+                        Diagnostic::error(format!("duplicate security group rule: {}", shape.describe(cidr)))
+                            .with_attribute(Path::attr("cidrs").index(i as i64))
+                            .with_detail(format!(
+                                "security group {} already has this rule as entry {}",
+                                shape.group_id,
+                                entry_id(found)
+                            ))
+                            .with_help("import the existing entry instead of creating it again"),
+                    );
+                }
+            }
+        }
+        response
+    }
+}
+
+/// Warnings for CIDRs that lie in another VPC of the account that is not connected to the
+/// group's VPC (kmr-faq.md §7: hosts in different VPCs reach each other only once the VPCs
+/// are connected): the rule would let in hosts that cannot reach the cluster. A peering
+/// planned in the same run is not seen yet, so this is a warning, not an error.
+async fn unconnected_cidrs(ctx: &Ctx, proposed: &Value) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    let (Some(group_id), Some(cidrs)) = (get_str(proposed, "security_group_id"), cidrs_of(proposed)) else {
+        return d;
+    };
+    let Ok(groups) = describe(ctx, vec![group_id.clone()], Vec::new()).await else { return d };
+    let Some(group) = groups.into_iter().next() else { return d };
+    let vpcs: corral_api_vpc::vpc::DescribeVpcsAnswer = match call_api(
+        &ctx.vpc,
+        action::DESCRIBE_VPCS,
+        VPC_VERSION,
+        &corral_api_vpc::vpc::DescribeVpcsRequest::default(),
+    )
+    .await
+    {
+        Ok(answer) => answer,
+        Err(_) => return d,
+    };
+    let Ok(connections) = super::peering::connections_of(ctx, &group.vpc_id).await else { return d };
+    for (i, cidr) in cidrs.iter().enumerate() {
+        let Ok(net) = corral_provider_sdk::validate::parse_cidr_v4(cidr) else { continue };
+        let home = vpcs.vpc_set.iter().find(|v| v.vpc_id == group.vpc_id);
+        let inside_home = home
+            .and_then(|v| corral_provider_sdk::validate::parse_cidr_v4(&v.cidr_block).ok())
+            .is_some_and(|h| h.contains(&net));
+        if inside_home {
+            continue;
+        }
+        let Some(other) = vpcs.vpc_set.iter().find(|v| {
+            v.vpc_id != group.vpc_id
+                && corral_provider_sdk::validate::parse_cidr_v4(&v.cidr_block).is_ok_and(|o| o.contains(&net))
+        }) else {
+            continue;
+        };
+        if connections.iter().any(|c| c.joins(&group.vpc_id, &other.vpc_id)) {
+            continue;
+        }
+        d.push(
+            Diagnostic::warning(format!(
+                "`{cidr}` lies in VPC {} ({}), which is not connected to the group's VPC {}: its hosts cannot reach the cluster",
+                other.vpc_name, other.vpc_id, group.vpc_id
+            ))
+            .with_help("connect the VPCs with a `kmr_vpc_peering`")
+            .with_attribute(Path::attr("cidrs").index(i as i64)),
+        );
+    }
+    d
+}
+
 #[async_trait::async_trait]
 impl ResourceType for Rule {
     fn name(&self) -> &'static str {
@@ -333,55 +444,9 @@ impl ResourceType for Rule {
     }
 
     async fn plan(&self, ctx: &Ctx, request: PlanRequest) -> PlanResponse {
-        let mut response = plan_from_schema(&self.schema(), &request);
-        let prior = request.prior_state.as_ref().filter(|p| !p.is_null());
-        let kept: BTreeMap<String, String> = match prior {
-            Some(prior) if response.requires_replace.is_empty() => entry_ids_of(prior),
-            _ => BTreeMap::new(),
-        };
-        let Some(Value::Object(planned)) = response.planned_state.as_mut() else { return response };
-        let cidrs = cidrs_of(&request.proposed_new_state);
-        if prior.is_some() && response.requires_replace.is_empty() {
-            // An update: kept CIDRs keep their entries, added ones get theirs at apply.
-            let ids = match &cidrs {
-                Some(cidrs) => Value::Map(
-                    Type::String,
-                    cidrs
-                        .iter()
-                        .map(|c| (c.clone(), kept.get(c).map_or(Value::Unknown(Type::String), Value::string)))
-                        .collect(),
-                ),
-                None => Value::Unknown(Type::map(Type::String)),
-            };
-            planned.insert("entry_ids".to_string(), ids);
-        }
-        let (Some(shape), Some(cidrs)) = (Shape::of(&request.proposed_new_state), cidrs) else { return response };
-        // With its index in `cidrs`, so a duplicate points at the line that lists it.
-        let added: Vec<(usize, &String)> = cidrs.iter().enumerate().filter(|(_, c)| !kept.contains_key(*c)).collect();
-        if added.is_empty() {
-            return response;
-        }
-        // An entry already in the group (made outside Corral, or the one KMR adds to KSCKMR).
-        let ours: BTreeSet<&String> = kept.values().collect();
-        if let Ok(existing) = entries(ctx, Some(&shape.group_id)).await {
-            for (i, cidr) in added {
-                let key = shape.key(cidr);
-                if let Some(found) = existing
-                    .iter()
-                    .find(|e| Shape::of_entry(e).key(entry_cidr(e)) == key && !ours.contains(&entry_id(e).to_string()))
-                {
-                    response.diagnostics.push(
-                        Diagnostic::error(format!("duplicate security group rule: {}", shape.describe(cidr)))
-                            .with_attribute(Path::attr("cidrs").index(i as i64))
-                            .with_detail(format!(
-                                "security group {} already has this rule as entry {}",
-                                shape.group_id,
-                                entry_id(found)
-                            ))
-                            .with_help("import the existing entry instead of creating it again"),
-                    );
-                }
-            }
+        let mut response = self.plan_entries(ctx, &request).await;
+        if !response.diagnostics.has_errors() && !request.proposed_new_state.is_null() {
+            response.diagnostics.extend(unconnected_cidrs(ctx, &request.proposed_new_state).await);
         }
         response
     }

@@ -1,12 +1,14 @@
 //! The emulated KMR control plane (Kingsoft Cloud managed Hadoop), action style, version
 //! `2021-09-02`: clusters (launch, describe, list, scale out/in one group at a time,
-//! terminate, trial conversion, rename), cluster templates and execution plans. Lifecycles
+//! terminate, trial conversion, rename), jobs on persistent clusters, cluster templates and
+//! execution plans. Lifecycles
 //! are lazy in sandbox time: nothing runs between requests; [`Service::advance`] replays
 //! what was due (see `lifecycle` and `advance`).
 
 mod advance;
 mod catalog;
 mod clusters;
+mod jobs;
 mod lifecycle;
 pub mod model;
 mod network;
@@ -63,6 +65,10 @@ impl Service for KmrService {
             CONVERT_TRIAL_CLUSTER => clusters::convert_trial(ctx, body),
             MODIFY_CLUSTER_NAME => clusters::rename(ctx, body),
             LIST_CLUSTER_VERSIONS => Ok(clusters::list_versions()),
+            SUBMIT_JOB => jobs::submit(ctx, body),
+            DESCRIBE_JOB => jobs::describe(ctx, body),
+            CANCEL_JOB => jobs::cancel(ctx, body),
+            LIST_JOBS => jobs::list(ctx, body),
             CREATE_CLUSTER_TEMPLATE => templates::create(ctx, body),
             DESCRIBE_CLUSTER_TEMPLATE => templates::describe(ctx, body),
             LIST_CLUSTER_TEMPLATES => templates::list(ctx),
@@ -114,6 +120,14 @@ impl Service for KmrService {
                 plan.execution_plan_id.clone(),
                 state.into(),
                 serde_json::to_value(&plan).unwrap_or_default(),
+            ));
+        }
+        for job in store::list::<jobs::JobRecord>(ctx.tables, jobs::JOBS).unwrap_or_default() {
+            views.push(view(
+                "job",
+                job.api.job_id.clone(),
+                job.api.job_status.clone(),
+                serde_json::to_value(&job.api).unwrap_or_default(),
             ));
         }
         for run in store::list::<model::Run>(ctx.tables, model::RUNS).unwrap_or_default() {

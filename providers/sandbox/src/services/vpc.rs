@@ -4,7 +4,8 @@
 //! Behaviour kept from the real service: a VPC cannot be deleted while it has subnets or
 //! security groups of its own; a subnet's CIDR lies inside its VPC's and overlaps no other
 //! subnet; a duplicate security-group entry is refused; outbound traffic is open by default
-//! (a group has no egress entries until one is added, and none are needed). The default
+//! (a group has no egress entries until one is added, and none are needed); two VPCs are
+//! connected by a peering connection (`peering`), never when their CIDR blocks overlap. The default
 //! group **`KSCKMR`** is made by the service — by KMR, through [`ensure_kmr_group`], when the
 //! first cluster is launched in a VPC — and cannot be deleted while a cluster uses it.
 //!
@@ -14,6 +15,7 @@
 //! create answer it never saw.
 
 mod cidr;
+mod peering;
 mod records;
 
 use std::net::Ipv4Addr;
@@ -87,6 +89,9 @@ impl Service for VpcService {
             AUTHORIZE_SECURITY_GROUP_ENTRY => answer(authorize_entry(ctx, decode(body)?)),
             REVOKE_SECURITY_GROUP_ENTRY => answer(revoke_entry(ctx, decode(body)?)),
             MODIFY_SECURITY_GROUP_ENTRY => answer(modify_entry(ctx, decode(body)?)),
+            CREATE_VPC_PEERING_CONNECTION => answer(peering::create(ctx, decode(body)?)),
+            DESCRIBE_VPC_PEERING_CONNECTIONS => answer(peering::describe(ctx, decode(body)?)),
+            DELETE_VPC_PEERING_CONNECTION => answer(peering::delete(ctx, decode(body)?)),
             other => Err(ApiError::bad_request("InvalidAction", format!("the VPC API has no action `{other}`"))),
         }
     }
@@ -98,6 +103,7 @@ impl Service for VpcService {
             (SUBNETS, "subnet"),
             (SECURITY_GROUPS, "security_group"),
             (SECURITY_GROUP_ENTRIES, "security_group_entry"),
+            (peering::PEERINGS, "vpc_peering_connection"),
         ] {
             for (id, object) in ctx.tables.list(table) {
                 let state = object.get("State").and_then(Value::as_str).unwrap_or(STATE_AVAILABLE).to_string();

@@ -95,6 +95,7 @@ pub(super) fn advance_all(ctx: &mut RequestContext<'_>) -> Result<(), ApiError> 
             store::put(ctx.tables, PLANS, &plan.execution_plan_id, plan)?;
         }
     }
+    super::jobs::advance(ctx, &all)?;
     follow_runs(ctx, &all)
 }
 
@@ -130,6 +131,7 @@ fn launch_run(
             template_id: Some(template.template_id.clone()),
             // A template carries no password: each run's cluster gets one of its own.
             admin_password: None,
+            purchase_time: None,
         },
     )
 }

@@ -31,6 +31,8 @@ pub(super) struct NewCluster<'a> {
     pub template_id: Option<String>,
     /// Checked against the policy already; `None` for a generated one.
     pub admin_password: Option<String>,
+    /// A subscription's term (months or years), checked already.
+    pub purchase_time: Option<u32>,
 }
 
 /// Makes a cluster record after checking quotas and the network; stores nothing.
@@ -103,7 +105,13 @@ pub(super) fn new_cluster(
             create_time: new.at,
             ready_time: None,
             release_time: None,
-            expire_time: trial.then(|| new.at + catalog::trial_period()),
+            expire_time: if trial {
+                Some(new.at + catalog::trial_period())
+            } else {
+                limits::term_end(new.charge_type, new.purchase_time.unwrap_or(1), new.at)
+            },
+            expires_in_minutes: None,
+            purchase_time: new.purchase_time.filter(|_| is_prepaid(new.charge_type)),
             converted_time: None,
             pending_operation: None,
             state_change_reason: None,
@@ -142,6 +150,7 @@ pub(super) fn launch(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> 
         return Err(ApiError::bad_request(password::ERROR_CODE, why));
     }
     let spec = into_spec(request.spec, cluster_type == TYPE_TRANSIENT)?;
+    let purchase_time = term(charge_type, request.purchase_time)?;
     let existing: Vec<Cluster> = store::list(ctx.tables, CLUSTERS)?;
     let now = ctx.now;
     let quotas = ctx.quotas.clone();
@@ -160,6 +169,7 @@ pub(super) fn launch(ctx: &mut RequestContext<'_>, body: &serde_json::Value) -> 
             execution_plan_id: None,
             template_id: None,
             admin_password: request.admin_password,
+            purchase_time,
         },
     )?;
     store::put(ctx.tables, CLUSTERS, &cluster.cluster_id, &cluster)?;
@@ -182,12 +192,13 @@ fn charge_type(name: &str, trial_allowed: bool) -> Result<&'static str, ApiError
     match name {
         CHARGE_ON_DEMAND => Ok(CHARGE_ON_DEMAND),
         CHARGE_MONTHLY => Ok(CHARGE_MONTHLY),
+        CHARGE_YEARLY => Ok(CHARGE_YEARLY),
         CHARGE_TRIAL if trial_allowed => Ok(CHARGE_TRIAL),
         other => {
             let allowed = if trial_allowed {
-                "HourlyInstantSettlement, Monthly or Trial"
+                "HourlyInstantSettlement, Monthly, Yearly or Trial"
             } else {
-                "HourlyInstantSettlement or Monthly"
+                "HourlyInstantSettlement, Monthly or Yearly"
             };
             Err(invalid("ChargeType", format!("`{other}` is not {allowed}")))
         }
@@ -393,6 +404,24 @@ fn busy(id: &str) -> ApiError {
     ApiError::new(409, errors::CLUSTER_BUSY, format!("cluster `{id}` is busy"))
 }
 
+fn is_prepaid(charge_type: &str) -> bool {
+    charge_type == CHARGE_MONTHLY || charge_type == CHARGE_YEARLY
+}
+
+/// The term a prepaid charge type buys (default 1), refused when the service does not sell
+/// it; charge types without a term take none.
+fn term(charge_type: &str, asked: Option<u32>) -> Result<Option<u32>, ApiError> {
+    if !is_prepaid(charge_type) {
+        return match asked {
+            Some(_) => Err(invalid("PurchaseTime", format!("{charge_type} billing buys no term"))),
+            None => Ok(None),
+        };
+    }
+    let term = asked.unwrap_or(1);
+    limits::check_term(charge_type, term).map_err(|e| invalid("PurchaseTime", e))?;
+    Ok(Some(term))
+}
+
 /// Trial → paid, in place: same cluster, same nodes, a paid charge type.
 pub(super) fn convert_trial(
     ctx: &mut RequestContext<'_>,
@@ -423,9 +452,11 @@ pub(super) fn convert_trial(
     let existing: Vec<Cluster> = store::list(ctx.tables, CLUSTERS)?;
     let usage = quota::usage(existing.iter().filter(|c| c.cluster_id != id), &account);
     quota::check(&ctx.quotas, &account, &usage, false, 1, u64::from(cluster.node_count()))?;
+    let purchase_time = term(target, request.purchase_time)?;
     cluster.charge_type = target.to_string();
     cluster.converted_time = Some(ctx.now);
-    cluster.expire_time = None;
+    cluster.expire_time = limits::term_end(target, purchase_time.unwrap_or(1), ctx.now);
+    cluster.purchase_time = purchase_time;
     store::put(ctx.tables, CLUSTERS, &id, &cluster)?;
     Ok(answer(&ConvertTrialClusterAnswer { cluster_id: id, charge_type: target.to_string() }))
 }

@@ -6,7 +6,8 @@
 //! finishes after its duration (`scaling-out`/`scaling-in` → `running`, `terminating` →
 //! `terminated`). A transient cluster runs its jobs one after the other once running, then
 //! releases itself (`released`, jobs' results kept). An unconverted trial cluster is deleted
-//! by the service (`terminated`, reason `TrialExpired`) when its trial period ends.
+//! by the service (`terminated`, reason `TrialExpired`) when its trial period ends, and a
+//! monthly or yearly cluster whose term ends unrenewed (`SubscriptionExpired`).
 
 use chrono::{DateTime, Utc};
 
@@ -65,9 +66,8 @@ fn next_event(cluster: &Cluster) -> Option<(DateTime<Utc>, Event)> {
             events.push((at, Event::JobsDone));
         }
     }
-    if cluster.is_trial()
-        && let Some(expire) = cluster.expire_time
-    {
+    // An unconverted trial, or a term not renewed, ends: the service deletes the cluster.
+    if let Some(expire) = cluster.expire_time {
         events.push((expire, Event::TrialExpired));
     }
     events.into_iter().min()
@@ -103,9 +103,13 @@ fn apply(cluster: &mut Cluster, event: Event, at: DateTime<Utc>) {
             };
             end(cluster, STATUS_RELEASED, at, REASON_JOBS_FINISHED, message);
         }
-        Event::TrialExpired => {
+        Event::TrialExpired if cluster.is_trial() => {
             let message = "the free trial ended and the cluster was not converted to a paid one".to_string();
             end(cluster, STATUS_TERMINATED, at, REASON_TRIAL_EXPIRED, message);
+        }
+        Event::TrialExpired => {
+            let message = format!("the {} subscription ended and was not renewed", cluster.charge_type);
+            end(cluster, STATUS_TERMINATED, at, REASON_SUBSCRIPTION_EXPIRED, message);
         }
     }
 }

@@ -82,7 +82,9 @@ impl Cluster {
     pub fn view(&self, now: DateTime<Utc>) -> api::Cluster {
         let end = self.release_time.unwrap_or(now);
         let serving_minutes = self.ready_time.map(|ready| (end - ready).num_minutes().max(0)).unwrap_or(0);
-        api::Cluster { serving_minutes, ..self.api.clone() }
+        // The service's expiry reminder: how long is left, by its clock.
+        let expires_in_minutes = self.expire_time.filter(|_| !self.is_gone()).map(|at| (at - now).num_minutes().max(0));
+        api::Cluster { serving_minutes, expires_in_minutes, ..self.api.clone() }
     }
 
     /// The spec the cluster was made with (for templates made from a cluster).

@@ -452,7 +452,10 @@ fn a_trial_converts_in_place_or_is_deleted_after_seven_days() {
     s.ok("ConvertTrialCluster", json!({ "ClusterId": kept, "ChargeType": "Monthly" }));
     let cluster = s.describe(&kept);
     assert_eq!((cluster["ChargeType"].as_str(), cluster["ClusterStatus"].as_str()), (Some("Monthly"), Some("running")));
-    assert!(cluster["ExpireTime"].is_null());
+    // The trial's end gives way to the month bought.
+    let converted: chrono::DateTime<chrono::Utc> = serde_json::from_value(cluster["ConvertedTime"].clone()).unwrap();
+    assert_eq!(cluster["ExpireTime"], json!(converted.checked_add_months(chrono::Months::new(1)).unwrap()));
+    assert_eq!(cluster["PurchaseTime"], 1);
     assert_eq!(
         s.err("ConvertTrialCluster", json!({ "ClusterId": kept, "ChargeType": "Trial" })).code,
         "InvalidParameterValue"
@@ -603,4 +606,53 @@ fn a_once_plan_fires_once_and_a_run_over_quota_fails_with_the_quota_named() {
         plans["ExecutionPlans"].as_array().unwrap().iter().find(|p| p["ExecutionPlanName"] == "nightly").unwrap();
     assert_eq!(nightly["LastRun"]["RunStatus"], "FAILED");
     assert!(nightly["LastRun"]["Message"].as_str().unwrap().contains("QuotaExceeded.Cluster"));
+}
+
+#[test]
+fn a_yearly_term_is_sold_in_whole_years_and_ends_the_cluster_unrenewed() {
+    let mut s = Sandbox::new();
+    let mut yearly = persistent(3);
+    yearly["ChargeType"] = json!("Yearly");
+    yearly["PurchaseTime"] = json!(4);
+    assert!(s.err("LaunchCluster", yearly.clone()).message.contains("a Yearly term is 1–3 years, not 4"));
+    yearly["PurchaseTime"] = json!(2);
+    let id = s.ok("LaunchCluster", yearly)["ClusterId"].as_str().unwrap().to_string();
+    let created = s.now;
+    let cluster = s.describe(&id);
+    assert_eq!(cluster["ExpireTime"], json!(created.checked_add_months(chrono::Months::new(24)).unwrap()));
+    let mut on_demand = persistent(3);
+    on_demand["PurchaseTime"] = json!(1);
+    assert!(s.err("LaunchCluster", on_demand).message.contains("buys no term"));
+    s.pass(2 * 366 * 24 * 60);
+    let cluster = s.describe(&id);
+    assert_eq!(cluster["ClusterStatus"], "terminated");
+    assert_eq!(cluster["StateChangeReason"]["Code"], "SubscriptionExpired");
+}
+
+#[test]
+fn jobs_run_on_a_persistent_cluster_once_per_client_token_and_a_transient_one_takes_none() {
+    let mut s = Sandbox::new();
+    let id = s.ok("LaunchCluster", persistent(3))["ClusterId"].as_str().unwrap().to_string();
+    let job = json!({ "ClusterId": id, "JobName": "etl", "JobType": "SPARK", "ClientToken": "t-1" });
+    assert_eq!(s.err("SubmitJob", job.clone()).code, "InvalidClusterStatus");
+    s.pass(8);
+    let first = s.ok("SubmitJob", job.clone())["JobId"].as_str().unwrap().to_string();
+    assert_eq!(s.ok("SubmitJob", job)["JobId"], first, "the same token, the same job");
+    s.pass(11);
+    assert_eq!(s.ok("DescribeJob", json!({ "JobId": first }))["JobStatus"], "SUCCEEDED");
+    let failing = json!({ "ClusterId": id, "JobName": "bad", "JobType": "HIVE", "JobArgs": ["--simulate-failure"] });
+    let bad = s.ok("SubmitJob", failing)["JobId"].as_str().unwrap().to_string();
+    s.pass(1);
+    assert_eq!(s.ok("DescribeJob", json!({ "JobId": bad }))["JobStatus"], "RUNNING");
+    assert_eq!(s.ok("CancelJob", json!({ "JobId": bad }))["JobStatus"], "CANCELLED");
+    let listed = s.ok("ListJobs", json!({ "ClientToken": "t-1" }));
+    assert_eq!(listed["Jobs"].as_array().map(Vec::len), Some(1));
+    let mut transient = persistent(3);
+    transient["ClusterType"] = json!("transient");
+    transient["LogUri"] = json!("ks3://logs/t");
+    transient["Jobs"] = json!([{ "JobName": "own", "JobType": "SPARK" }]);
+    let t = s.ok("LaunchCluster", transient)["ClusterId"].as_str().unwrap().to_string();
+    s.pass(8);
+    let refused = s.err("SubmitJob", json!({ "ClusterId": t, "JobName": "x", "JobType": "SPARK" }));
+    assert_eq!(refused.code, "InvalidClusterType");
 }

@@ -38,14 +38,13 @@ pub(super) fn submit(ctx: &mut RequestContext<'_>, project: &str, cluster_id: &s
             format!("job_type `{}` is not one of {}", request.job_type, JOB_TYPES.join(", ")),
         ));
     }
-    let name_ok = (1..=64).contains(&request.job_name.len())
-        && request.job_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if !name_ok {
-        return Err(refuse(
-            400,
-            errors::INVALID_PARAMETER,
-            format!("job_name `{}` must be 1–64 of letters, digits, `_`, `-`", request.job_name),
-        ));
+    check_job_name(&request.job_name).map_err(|e| refuse(400, errors::INVALID_PARAMETER, e))?;
+    // The program is the argument naming a jar or script (options may come before it).
+    let is_program = |a: &&String| [".jar", ".py", ".sql", ".sh"].iter().any(|ext| a.ends_with(ext));
+    if PROGRAM_TYPES.contains(&request.job_type.as_str())
+        && let Some(program) = request.arguments.iter().find(is_program)
+    {
+        check_program_path(program).map_err(|e| refuse(400, errors::INVALID_PARAMETER, e))?;
     }
     let outcome = request.properties.get(RESULT_PROPERTY).cloned().unwrap_or_else(|| state::RESULT_SUCCEEDED.into());
     let job_id = new_id("job");
@@ -65,6 +64,7 @@ pub(super) fn submit(ctx: &mut RequestContext<'_>, project: &str, cluster_id: &s
             submitted_time: ctx.now.timestamp_millis(),
             started_time: 0,
             finished_time: 0,
+            tracking_url: String::new(),
         },
     };
     put(ctx.tables, JOBS, &job_id, &record)?;

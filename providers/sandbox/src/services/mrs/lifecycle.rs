@@ -78,7 +78,9 @@ pub(super) fn advance_job(job: &mut JobRecord, now: DateTime<Utc>) -> bool {
     let submitted = DateTime::<Utc>::from_timestamp_millis(detail.submitted_time).unwrap_or(now);
     let start = after(submitted, 10);
     let end = after(submitted, durations::JOB_SECS);
+    let tracking = format!("http://master-1:8088/proxy/{}/", detail.job_id);
     if now >= end {
+        detail.tracking_url = tracking;
         detail.started_time = start.timestamp_millis();
         detail.finished_time = end.timestamp_millis();
         detail.job_progress = 100.0;
@@ -91,6 +93,7 @@ pub(super) fn advance_job(job: &mut JobRecord, now: DateTime<Utc>) -> bool {
         true
     } else if now >= start && detail.job_state != state::JOB_RUNNING {
         detail.started_time = start.timestamp_millis();
+        detail.tracking_url = tracking;
         detail.job_state = state::JOB_RUNNING.into();
         true
     } else {

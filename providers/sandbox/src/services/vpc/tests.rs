@@ -241,3 +241,29 @@ fn cidr_arithmetic() {
     assert!(Cidr::parse("10.0.0.0/33").is_err());
     assert!(Cidr::parse("nonsense").is_err());
 }
+
+#[test]
+fn vpcs_peer_once_and_never_when_their_blocks_overlap() {
+    let mut f = Fixture::new();
+    let main = f.vpc();
+    let make = |f: &mut Fixture, cidr: &str| {
+        let answer = f.call("CreateVpc", json!({"CidrBlock": cidr})).unwrap();
+        answer["Vpc"]["VpcId"].as_str().unwrap().to_string()
+    };
+    let overlapping = make(&mut f, "10.0.128.0/17");
+    let office = make(&mut f, "192.168.0.0/16");
+    let peer =
+        |f: &mut Fixture, a: &str, b: &str| f.call("CreateVpcPeeringConnection", json!({"VpcId": a, "PeerVpcId": b}));
+    assert_eq!(peer(&mut f, &main, &overlapping).unwrap_err().code, "InvalidVpcPeeringConnection.CidrOverlap");
+    assert_eq!(peer(&mut f, &main, &main).unwrap_err().code, "InvalidVpcPeeringConnection.SameVpc");
+    let made = peer(&mut f, &main, &office).unwrap();
+    let id = made["VpcPeeringConnection"]["VpcPeeringConnectionId"].as_str().unwrap().to_string();
+    assert_eq!(made["VpcPeeringConnection"]["State"], "active");
+    assert_eq!(peer(&mut f, &office, &main).unwrap_err().code, "VpcPeeringConnection.Duplicate");
+    let listed =
+        f.call("DescribeVpcPeeringConnections", json!({"Filter": [{"Name": "vpc-id", "Value": [office]}]})).unwrap();
+    assert_eq!(listed["VpcPeeringConnectionSet"].as_array().map(Vec::len), Some(1), "either side matches");
+    f.call("DeleteVpcPeeringConnection", json!({"VpcPeeringConnectionId": id})).unwrap();
+    let gone = f.call("DeleteVpcPeeringConnection", json!({"VpcPeeringConnectionId": id})).unwrap_err();
+    assert_eq!(gone.code, "InvalidVpcPeeringConnection.NotFound");
+}
