@@ -192,7 +192,8 @@ fn operations_may_not_resize_and_a_custom_deny_keeps_the_cluster_from_destroy() 
     // At the line that changes `core_count`.
     let source = std::fs::read_to_string(cloud.w.path().join("cluster/main.hcl")).unwrap();
     let line = source.lines().position(|l| l.trim_start().starts_with("core_count ")).unwrap() + 1;
-    assert!(out.stderr.contains(&format!("cluster/main.hcl:{line}:")), "line {line}:\n{}", out.stderr);
+    // `-C cluster` moves the process, so paths are the directory's own (as Terraform's -chdir).
+    assert!(out.stderr.contains(&format!("main.hcl:{line}:")), "line {line}:\n{}", out.stderr);
     assert!(cloud.log().iter().skip(before).all(|e| !e.mutating));
 
     // Bypassed, the service refuses the resize at apply, naming the action.
@@ -201,6 +202,18 @@ fn operations_may_not_resize_and_a_custom_deny_keeps_the_cluster_from_destroy() 
     let out = out.fails();
     assert!(out.stderr.contains("mrs:cluster:resize"), "{}", out.stderr);
     assert!(cloud.log().iter().any(|e| e.action == "mrs:cluster:resize" && e.status == 403));
+
+    // CommonOperations may submit a job: it plans (the check asks for `mrs:job:submit`) and
+    // applies, and the run reaches the service.
+    let before = cloud.log().len();
+    // The refused resize left the cluster as it was, not tainted: only the job is new.
+    let plan = cloud.as_identity("operator", &["plan", "--var", "run_report=true"]).ok();
+    assert!(plan.stdout.contains("Plan: 1 to add, 0 to change, 0 to destroy."), "{}", plan.stdout);
+    let out = cloud.as_identity("operator", &["apply", "--auto-approve", "--var", "run_report=true"]).ok();
+    assert!(out.stdout.contains("mrs_job.report[0]: Creation complete"), "{}", out.stdout);
+    let calls = cloud.log().into_iter().skip(before).collect::<Vec<_>>();
+    assert!(calls.iter().any(|e| e.action == "mrs:job:submit" && e.status < 300), "{calls:?}");
+    assert!(calls.iter().all(|e| e.status != 403), "{calls:?}");
 
     // FullAccess, but a custom policy denies `mrs:cluster:delete`: destroy is refused at
     // plan, naming the Deny statement, and the cluster lives on.

@@ -115,7 +115,11 @@ pub(crate) async fn create_or_update(
     let mut commit = if outcome_unknown { Vec::new() } else { vec![StateChange::RemoveIntent(intent_id)] };
     match &new_value {
         Some(value) => {
-            let status = if failed { InstanceStatus::Tainted } else { InstanceStatus::Ready };
+            // As Terraform: only a failed create leaves a tainted object (it may be half
+            // made). A failed update keeps the object as the provider reports it, so the next
+            // plan retries the update; replacing a persistent cluster because a resize was
+            // refused would lose its data.
+            let status = if failed && creating { InstanceStatus::Tainted } else { InstanceStatus::Ready };
             commit.push(StateChange::PutInstance(instance_state(
                 change,
                 value,
