@@ -19,6 +19,7 @@ mod provider_call;
 mod resource;
 mod sink;
 mod slot;
+mod slots;
 mod tasks;
 #[cfg(test)]
 mod tests;
