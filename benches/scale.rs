@@ -275,7 +275,7 @@ fn apply_overhead(args: &[String]) {
         .unwrap_or(3)
         .max(1);
     let out_of_process = args.iter().any(|a| a == "--out-of-process");
-    let binary = binary(&args);
+    let binary = binary(args);
     const DELAY_MS: u64 = 50;
     // (label, shape, size, parallelism, bound: the sleeps that cannot overlap)
     let cases = [
