@@ -1,7 +1,8 @@
 //! Scale benchmark: generated configurations of 1k–100k `testing_thing`s, timed as whole
 //! `corral` processes (median wall time and peak RSS of each command).
 //!
-//! Run: `cargo bench --bench scale -- [--sizes 1000,10000,50000] [--shapes independent,chains,fanout,count] [--commands validate,plan,apply,list,noop,refresh] [--runs 3] [--out-of-process]`
+//! Run: `cargo bench --bench scale -- [--sizes 1000,10000,50000] [--shapes independent,chains,fanout,count] [--commands validate,plan,apply,list,noop,refresh] [--runs 3] [--out-of-process] [--binary PATH]`
+//! `--binary` measures another build of `corral` (compare two builds in one run).
 //! `--out-of-process` serves the `testing` provider from a plugin process (`corral
 //! __provider testing`, over the plugin protocol) instead of in process.
 //! Shapes: `independent` (N resource blocks), `chains` (chains of 100 blocks, each refers to
@@ -19,7 +20,8 @@
 //! `--shapes count,independent --sizes 100000 --commands list,noop --runs 1` (< 3 s, < 1 GB).
 //! After the shapes (or alone, with `--shapes waiting`): waiting is not work — two things
 //! that wait 3 s for their remote side (KMR clusters, scaled down) beside 40 quick ones at
-//! `--parallelism 2`, against the waiting things alone (issue 11: ≤ 1.25×).
+//! `--parallelism 2`, against the waiting things alone (issue 11: ≤ 1.25×, for things whose
+//! schema marks them long-running).
 
 // wait4 is the only way to read one child's own peak RSS; it is used on our own child only.
 #![expect(unsafe_code)]
@@ -50,7 +52,7 @@ fn main() {
     let wants = |command: &str| commands.iter().any(|c| c == command);
     let runs: usize = value("--runs", "3").parse().unwrap_or(3).max(1);
     let out_of_process = args.iter().any(|a| a == "--out-of-process");
-    let binary = PathBuf::from(env!("CARGO_BIN_EXE_corral"));
+    let binary = binary(&args);
     if out_of_process {
         println!("provider `testing` out of process (plugin protocol)");
     }
@@ -122,17 +124,17 @@ fn waiting_beside_quick(binary: &Path, runs: usize, out_of_process: bool) {
     // `work_ms` holds a slot; `wait_ms` reports waiting and then holds none. The "holding"
     // row makes the same things hold their slot through the wait, as every provider did
     // before waits were reported: the ratio Corral had.
-    let things = |prefix: &str, count: usize, work_ms: u64, wait_ms: u64| -> String {
+    let things = |ty: &str, prefix: &str, count: usize, work_ms: u64, wait_ms: u64| -> String {
         (0..count)
             .map(|i| {
                 format!(
-                    "resource \"testing_thing\" \"{prefix}{i}\" {{\n  name     = \"{prefix}{i}\"\n  delay_ms = {work_ms}\n  wait_ms  = {wait_ms}\n}}\n\n"
+                    "resource \"{ty}\" \"{prefix}{i}\" {{\n  name     = \"{prefix}{i}\"\n  delay_ms = {work_ms}\n  wait_ms  = {wait_ms}\n}}\n\n"
                 )
             })
             .collect()
     };
     let header = "provider \"testing\" {\n  fsync = false\n}\n\n";
-    let quick = things("rule", 40, 100, 0);
+    let quick = things("testing_thing", "rule", 40, 100, 0);
     let median_apply = |text: &str| -> Option<Duration> {
         let mut times = Vec::new();
         for _ in 0..runs {
@@ -148,9 +150,15 @@ fn waiting_beside_quick(binary: &Path, runs: usize, out_of_process: bool) {
         times.sort();
         Some(times[times.len() / 2])
     };
-    // The walk starts ready operations last-declared first and the slots go in turn: slow
-    // things declared before the quick ones queue behind all of them.
-    for (label, slow) in [("waiting", things("cluster", 2, 100, 3000)), ("holding", things("cluster", 2, 3100, 0))] {
+    // Slots go to operations in the order they ask, except that those of a resource the
+    // schema marks long-running (`testing_slow_thing`, as KMR, MRS clusters and Kyligence
+    // stacks) go first: unmarked slow things declared before the quick ones (the walk starts
+    // ready operations last-declared first) queue behind all of them.
+    for (label, slow) in [
+        ("waiting, long-running", things("testing_slow_thing", "cluster", 2, 100, 3000)),
+        ("waiting, unmarked", things("testing_thing", "cluster", 2, 100, 3000)),
+        ("holding", things("testing_thing", "cluster", 2, 3100, 0)),
+    ] {
         let alone = median_apply(&format!("{header}{slow}"));
         for (order, text) in
             [("declared first", format!("{header}{slow}{quick}")), ("declared last", format!("{header}{quick}{slow}"))]
@@ -166,6 +174,16 @@ fn waiting_beside_quick(binary: &Path, runs: usize, out_of_process: bool) {
             }
         }
     }
+}
+
+/// The `corral` binary measured: this build's, or `--binary PATH` (another build, to compare
+/// two in one run on a noisy machine).
+fn binary(args: &[String]) -> PathBuf {
+    args.iter()
+        .position(|a| a == "--binary")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_corral")))
 }
 
 /// Runs one command; returns wall time, the child's peak RSS in KiB, and success.
@@ -257,7 +275,7 @@ fn apply_overhead(args: &[String]) {
         .unwrap_or(3)
         .max(1);
     let out_of_process = args.iter().any(|a| a == "--out-of-process");
-    let binary = PathBuf::from(env!("CARGO_BIN_EXE_corral"));
+    let binary = binary(args);
     const DELAY_MS: u64 = 50;
     // (label, shape, size, parallelism, bound: the sleeps that cannot overlap)
     let cases = [

@@ -7,7 +7,7 @@ use crate::support::{Output, Workdir};
 
 /// Two creates that wait 3 s for a remote `provisioning` status, and quick ones that may
 /// start only once `gate` (200 ms of work) is done, by which time both waiting creates have
-/// asked for the one slot (the semaphore is fair).
+/// asked for the one slot (equals are served first come, first served).
 const WAITING_BESIDE_QUICK: &str = r#"
 provider "testing" {
   fsync = false
@@ -89,4 +89,43 @@ fn a_long_create_says_it_is_still_creating_every_10s_without_a_terminal() {
     assert!(
         line_of(&out, "testing_thing.slow: Still creating") < line_of(&out, "testing_thing.slow: Creation complete")
     );
+}
+
+/// A resource whose schema marks it long-running (`testing_slow_thing`, as KMR and MRS
+/// clusters and Kyligence stacks) gets the next slot before quick operations that asked
+/// first: declared first, it is the last of the ready operations to ask for the one slot.
+#[test]
+fn a_long_running_create_gets_the_next_slot_before_quick_ones() {
+    let w = Workdir::new();
+    w.write(
+        "main.hcl",
+        r#"
+provider "testing" {
+  fsync = false
+}
+
+resource "testing_slow_thing" "cluster" {
+  name     = "cluster"
+  delay_ms = 20
+  wait_ms  = 300
+}
+
+resource "testing_thing" "quick" {
+  count    = 4
+  name     = "quick-${count.index}"
+  delay_ms = 50
+}
+"#,
+    );
+    let out = w.ok(&["apply", "--auto-approve", "--parallelism", "1"]);
+    let cluster = line_of(&out, "testing_slow_thing.cluster: Creating...");
+    // The slot was free when the walk started: whoever asked first got it; the cluster
+    // gets the one after.
+    let quick_before =
+        (0..4).filter(|i| line_of(&out, &format!("testing_thing.quick[{i}]: Creating...")) < cluster).count();
+    assert!(quick_before <= 1, "the long-running create waited behind the quick ones:\n{}", out.stdout);
+    assert_eq!(w.objects().len(), 5);
+    // Still planned and applied like any other object: nothing left to change.
+    let plan = w.ok(&["plan"]);
+    assert!(plan.stdout.contains("No changes"), "{}", plan.stdout);
 }

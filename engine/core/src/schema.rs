@@ -17,6 +17,12 @@ pub struct BlockSchema {
     /// refuses two planned objects with one identity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
+    /// A resource whose operations mostly wait for the remote side (a cluster that takes
+    /// minutes to come up): the apply walk gives its operations the next free
+    /// `--parallelism` slot before quick ones, so their waits start early and overlap the
+    /// quick work. Only the order changes; what runs is the same.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub long_running: bool,
 }
 
 /// The attributes that together name a remote object: see [`BlockSchema::identity`].
@@ -32,7 +38,19 @@ pub struct Identity {
 
 impl BlockSchema {
     pub fn new() -> BlockSchema {
-        BlockSchema { attributes: BTreeMap::new(), blocks: BTreeMap::new(), description: None, identity: None }
+        BlockSchema {
+            attributes: BTreeMap::new(),
+            blocks: BTreeMap::new(),
+            description: None,
+            identity: None,
+            long_running: false,
+        }
+    }
+
+    /// Marks the resource [long-running](BlockSchema::long_running).
+    pub fn long_running(mut self) -> BlockSchema {
+        self.long_running = true;
+        self
     }
 
     /// Declares the resource's [`Identity`].

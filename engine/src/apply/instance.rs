@@ -23,6 +23,7 @@ use super::events::{ApplyEvent, InstanceOutcome};
 use super::final_plan::final_plan;
 use super::provider_call::{self, deposed_id};
 use super::slot::Slot;
+use super::slots::Expect;
 use super::walk::{Walker, lock};
 
 /// What an instance's operation leaves for its resource: its key, its new value (for
@@ -32,9 +33,9 @@ pub(super) type InstanceResult = (InstanceKey, Option<Value>, bool);
 impl Walker<'_> {
     /// Waits for one of the `parallelism` permits, held until the operation ends or its
     /// provider starts waiting for the remote side.
-    async fn slot(&self) -> Slot {
-        let permit = self.semaphore.clone().acquire_owned().await.ok();
-        Slot::new(permit, self.input.events.clone())
+    async fn slot(&self, expect: Expect) -> Slot {
+        let permit = self.slots.acquire(expect).await;
+        Slot::new(Some(permit), self.input.events.clone())
     }
 
     /// Reads a data source. One the plan read already ([`ActionReason::ReadToConfirm`]) must
@@ -54,7 +55,7 @@ impl Walker<'_> {
         if !self.report(diags) {
             return (addr.key, None, false);
         }
-        let _permit = self.semaphore.acquire().await;
+        let _permit = self.slots.acquire(Expect::Quick).await;
         if self.interrupted() {
             return (addr.key, None, false);
         }
@@ -100,7 +101,7 @@ impl Walker<'_> {
             self.record(&change.addr, change.action, InstanceOutcome::Failed("invalid configuration".into()), started);
             return (key, None, false);
         }
-        let slot = self.slot().await;
+        let slot = self.slot(expect(schema)).await;
         if self.interrupted() {
             self.record(&change.addr, change.action, InstanceOutcome::Interrupted, started);
             return (key, None, false);
@@ -163,7 +164,12 @@ impl Walker<'_> {
             );
             return false;
         };
-        let slot = self.slot().await;
+        let long_running = provider
+            .schema()
+            .resources
+            .get(&change.addr.resource.type_name)
+            .is_some_and(|schema| schema.block.long_running);
+        let slot = self.slot(if long_running { Expect::LongRunning } else { Expect::Quick }).await;
         if self.interrupted() {
             self.record(&change.addr, change.action, InstanceOutcome::Interrupted, started);
             return false;
@@ -200,6 +206,11 @@ impl Walker<'_> {
         }
         !failed
     }
+}
+
+/// How soon an operation on a resource of this schema is expected to give its slot back.
+fn expect(schema: &ResourceSchema) -> Expect {
+    if schema.block.long_running { Expect::LongRunning } else { Expect::Quick }
 }
 
 /// The top-level attributes whose values differ between the plan-time read and the apply-time

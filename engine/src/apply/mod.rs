@@ -20,6 +20,7 @@ mod provisioner;
 mod resource;
 mod sink;
 mod slot;
+mod slots;
 mod tasks;
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::addr::AbsResourceInstance;
@@ -13,6 +12,7 @@ use crate::plan::Action;
 use crate::provider::Progress;
 
 use super::events::ApplyEvent;
+use super::slots::Permit;
 use super::walk::lock;
 
 /// Holds the permit until the provider starts waiting or its call ends, whichever comes
@@ -20,7 +20,7 @@ use super::walk::lock;
 pub(super) struct Slot(Arc<Mutex<Shared>>);
 
 struct Shared {
-    permit: Option<OwnedSemaphorePermit>,
+    permit: Option<Permit>,
     /// Cleared with the slot: a provider that keeps a clone of the handle must not keep
     /// the CLI's event channel open.
     events: Option<UnboundedSender<ApplyEvent>>,
@@ -28,7 +28,7 @@ struct Shared {
 }
 
 impl Slot {
-    pub(super) fn new(permit: Option<OwnedSemaphorePermit>, events: Option<UnboundedSender<ApplyEvent>>) -> Slot {
+    pub(super) fn new(permit: Option<Permit>, events: Option<UnboundedSender<ApplyEvent>>) -> Slot {
         Slot(Arc::new(Mutex::new(Shared { permit, events, last_status: String::new() })))
     }
 

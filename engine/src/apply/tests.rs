@@ -38,25 +38,24 @@ fn sensitive_marks_do_not_count_and_sets_with_unknowns_are_not_matched() {
 
 #[tokio::test]
 async fn a_waiting_report_gives_the_slot_back_once_and_reports_each_new_status() {
-    use std::sync::Arc;
-
     use super::events::ApplyEvent;
     use super::slot::Slot;
+    use super::slots::{Expect, Slots};
     use crate::plan::Action;
 
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(1));
+    let slots = Slots::new(1);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let slot = Slot::new(semaphore.clone().acquire_owned().await.ok(), Some(tx));
+    let slot = Slot::new(Some(slots.acquire(Expect::Quick).await), Some(tx));
     let addr: crate::addr::AbsResourceInstance = "testing_thing.a".parse().unwrap();
     let progress = slot.progress(&addr, Action::Create);
-    assert_eq!(semaphore.available_permits(), 0);
+    assert_eq!(slots.available(), 0);
     progress.waiting("creating");
-    assert_eq!(semaphore.available_permits(), 1, "waiting frees the slot");
+    assert_eq!(slots.available(), 1, "waiting frees the slot");
     progress.waiting("creating");
     progress.waiting("configuring");
     // Never re-taken, nor released twice.
     drop(slot);
-    assert_eq!(semaphore.available_permits(), 1);
+    assert_eq!(slots.available(), 1);
     let mut statuses = Vec::new();
     while let Ok(event) = rx.try_recv() {
         if let ApplyEvent::Waiting { status, .. } = event {
@@ -67,4 +66,30 @@ async fn a_waiting_report_gives_the_slot_back_once_and_reports_each_new_status()
     // A handle kept past the operation reports nowhere.
     progress.waiting("late");
     assert!(rx.try_recv().is_err());
+}
+
+#[tokio::test]
+async fn a_long_running_operation_gets_the_next_slot_before_quick_ones_queued_earlier() {
+    use futures::FutureExt;
+
+    use super::slots::{Expect, Slots};
+
+    let slots = Slots::new(1);
+    let held = slots.acquire(Expect::Quick).await;
+    let mut quick = Box::pin(slots.acquire(Expect::Quick));
+    let mut second_quick = Box::pin(slots.acquire(Expect::Quick));
+    let mut long = Box::pin(slots.acquire(Expect::LongRunning));
+    assert!(quick.as_mut().now_or_never().is_none());
+    assert!(second_quick.as_mut().now_or_never().is_none());
+    assert!(long.as_mut().now_or_never().is_none());
+    drop(held);
+    let long = long.as_mut().now_or_never().expect("the long-running operation is served first");
+    assert!(quick.as_mut().now_or_never().is_none());
+    assert!(second_quick.as_mut().now_or_never().is_none());
+    // Then the quick ones, first come first served; one that gave up passes its turn on.
+    drop(quick);
+    drop(long);
+    let next = second_quick.as_mut().now_or_never().expect("the next quick one is served");
+    drop(next);
+    assert_eq!(slots.available(), 1, "every permit came back");
 }

@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use futures::stream::{FuturesUnordered, StreamExt};
-use tokio::sync::Semaphore;
 use tracing::{Instrument, info_span};
 
 use crate::addr::{AbsResourceInstance, ConfigResource, ModuleInstance};
@@ -27,6 +26,7 @@ use crate::state::{OutputState, State, StateChange};
 
 use super::events::{ApplyEvent, InstanceOutcome};
 use super::sink::StateSink;
+use super::slots::Slots;
 use super::tasks::{self, Task};
 
 pub struct ApplyInput<'a> {
@@ -91,7 +91,7 @@ pub async fn apply(input: ApplyInput<'_>) -> ApplyOutcome {
         input: &input,
         values: Mutex::new(values),
         providers: Mutex::new(HashMap::new()),
-        semaphore: Arc::new(Semaphore::new(input.parallelism.max(1))),
+        slots: Slots::new(input.parallelism),
         diags: Mutex::new(Diagnostics::new()),
         outcomes: Mutex::new(Vec::new()),
         changes,
@@ -160,9 +160,9 @@ pub(super) struct Walker<'a> {
     pub(super) values: Mutex<Values>,
     /// Provider configurations configured so far.
     pub(super) providers: Mutex<HashMap<ProviderAddr, Arc<dyn Provider>>>,
-    /// One permit per provider operation in flight (`parallelism`); owned permits, so an
-    /// operation can give its own back when it starts waiting (see `slot`).
-    pub(super) semaphore: Arc<Semaphore>,
+    /// One permit per provider operation in flight (`parallelism`), long-running operations
+    /// served first; an operation gives its own back when it starts waiting (see `slot`).
+    pub(super) slots: Slots,
     diags: Mutex<Diagnostics>,
     outcomes: Mutex<Vec<(AbsResourceInstance, Action, InstanceOutcome)>>,
     /// The plan's changes by resource.

@@ -93,6 +93,13 @@ pub fn resource_dependencies(graph: &ConfigGraph) -> HashMap<NodeIndex, BTreeSet
     out
 }
 
+/// Drops `what` on a thread of its own (here, if no thread can be started): freeing a large
+/// tree of values is work nobody needs to wait for.
+fn drop_elsewhere<T: Send + 'static>(what: T) {
+    // A thread that cannot start drops its closure, and `what` with it, here.
+    let _ = std::thread::Builder::new().name("drop".to_string()).spawn(move || drop(what));
+}
+
 /// The walk's state; the modules of `plan/` add its steps.
 pub(super) struct Planner<'a> {
     pub(super) input: PlanInput<'a>,
@@ -415,6 +422,9 @@ impl<'a> Planner<'a> {
             drift: std::mem::take(&mut self.drift),
             checks: std::mem::take(&mut self.checks),
         };
+        // Every instance's value and state record, freed beside the caller's work rather
+        // than before it can go on: a tenth of a large no-change plan.
+        drop_elsewhere((std::mem::take(&mut self.values.modules), std::mem::take(&mut self.state.instances)));
         PlanOutcome { plan: Some(plan), recovered: self.recovered, diagnostics: self.diags, generated: self.generated }
     }
 

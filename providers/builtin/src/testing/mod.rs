@@ -3,6 +3,9 @@
 //! and data sources `testing_thing` (one object, by `id` or `name`) and `testing_things`
 //! (every object).
 //!
+//! `testing_slow_thing` is the same object under a schema marked long-running (the apply
+//! walk gives its operations a slot before quick ones), for benchmarks of that order.
+//!
 //! Knobs for tests: `delay_ms` makes create, update and delete take that long; `wait_ms`
 //! makes them then wait that long more, reported as waiting for a remote `provisioning`
 //! status (which frees the operation's `parallelism` slot); `fail` makes create and update
@@ -29,6 +32,12 @@ use crate::support::{attributes, error, into_attributes, known_equal, millis};
 use store::{ObjectStore, StoreError, StoredObject};
 
 const THING: &str = "testing_thing";
+const SLOW_THING: &str = "testing_slow_thing";
+
+/// Whether the resource type is one of ours (the two differ only in the schema's mark).
+fn is_thing(type_name: &str) -> bool {
+    type_name == THING || type_name == SLOW_THING
+}
 const THINGS: &str = "testing_things";
 
 /// Makes [`TestingProvider`]s.
@@ -281,7 +290,7 @@ impl Provider for TestingProvider {
 
     fn validate_resource(&self, request: ValidateResourceRequest) -> ValidateResourceResponse {
         let mut diagnostics = Diagnostics::new();
-        if request.type_name != THING {
+        if !is_thing(&request.type_name) {
             return ValidateResourceResponse { diagnostics: unknown_type(&request.type_name) };
         }
         if request.config.get_attr("name").and_then(Value::as_str) == Some("") {
@@ -318,7 +327,7 @@ impl Provider for TestingProvider {
     }
 
     async fn plan(&self, request: PlanRequest) -> PlanResponse {
-        let Some(block) = self.resource_block().filter(|_| request.type_name == THING) else {
+        let Some(block) = self.resource_block().filter(|_| is_thing(&request.type_name)) else {
             return PlanResponse { diagnostics: unknown_type(&request.type_name), ..PlanResponse::default() };
         };
         if request.proposed_new_state.is_null() {
@@ -349,7 +358,7 @@ impl Provider for TestingProvider {
     }
 
     async fn apply(&self, request: ApplyRequest) -> ApplyResponse {
-        if request.type_name != THING {
+        if !is_thing(&request.type_name) {
             return ApplyResponse { diagnostics: unknown_type(&request.type_name), ..ApplyResponse::default() };
         }
         let store = match self.store() {
@@ -373,7 +382,7 @@ impl Provider for TestingProvider {
     }
 
     async fn read(&self, request: ReadRequest) -> ReadResponse {
-        if request.type_name != THING {
+        if !is_thing(&request.type_name) {
             return ReadResponse { diagnostics: unknown_type(&request.type_name), ..ReadResponse::default() };
         }
         let store = match self.store() {
@@ -418,7 +427,7 @@ impl Provider for TestingProvider {
     }
 
     async fn find_created(&self, request: FindCreatedRequest) -> FindCreatedResponse {
-        if request.type_name != THING {
+        if !is_thing(&request.type_name) {
             return FindCreatedResponse {
                 diagnostics: unknown_type(&request.type_name),
                 ..FindCreatedResponse::default()
@@ -440,7 +449,7 @@ impl Provider for TestingProvider {
     }
 
     async fn import(&self, request: ImportRequest) -> ImportResponse {
-        if request.type_name != THING {
+        if !is_thing(&request.type_name) {
             return ImportResponse { state: None, diagnostics: unknown_type(&request.type_name) };
         }
         let store = match self.store() {

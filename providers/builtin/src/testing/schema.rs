@@ -1,5 +1,6 @@
-//! The `testing` provider's schema: its configuration, `testing_thing`, and the data
-//! sources `testing_thing` and `testing_things`.
+//! The `testing` provider's schema: its configuration, `testing_thing` (and
+//! `testing_slow_thing`, the same marked long-running), and the data sources `testing_thing`
+//! and `testing_things`.
 
 use std::collections::BTreeMap;
 
@@ -55,7 +56,9 @@ pub(super) fn schema() -> ProviderSchema {
         .attr("ids", AttributeSchema::computed(Type::list(Type::String)))
         .attr("things", AttributeSchema::computed(Type::list(summary_type())));
     let mut schema = ProviderSchema { provider, ..ProviderSchema::default() };
+    let slow = thing.clone().long_running();
     schema.resources.insert("testing_thing".to_string(), ResourceSchema { version: 0, block: thing });
+    schema.resources.insert("testing_slow_thing".to_string(), ResourceSchema { version: 0, block: slow });
     schema.data_sources.insert("testing_thing".to_string(), ResourceSchema { version: 0, block: thing_data });
     schema.data_sources.insert("testing_things".to_string(), ResourceSchema { version: 0, block: things_data });
     schema

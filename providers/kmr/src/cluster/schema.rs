@@ -148,7 +148,8 @@ pub fn cluster_schema() -> ResourceSchema {
     jobs.forces_replacement = true;
     block = block.block("job", jobs);
     block.description = Some("A KMR (managed Hadoop) cluster.".into());
-    ResourceSchema { version: 0, block }
+    // Creation takes 8 minutes, scaling 5: mostly waiting for KMR.
+    ResourceSchema { version: 0, block: block.long_running() }
 }
 
 pub fn template_schema() -> ResourceSchema {

@@ -81,7 +81,8 @@ pub fn stack_schema() -> ResourceSchema {
         );
     block.description =
         Some("A Kyligence Cloud stack: Hadoop (master, core, task nodes), RDS, KAP, S3 and a load balancer.".into());
-    ResourceSchema { version: 0, block }
+    // A stack's operations are step machines of minutes: mostly waiting.
+    ResourceSchema { version: 0, block: block.long_running() }
 }
 
 /// The value of a defaulted attribute when the configuration leaves it unset.

@@ -147,7 +147,8 @@ pub(crate) fn schema() -> ResourceSchema {
         .attr("status", AttributeSchema::computed(Type::String))
         .attr("master_ip", AttributeSchema::computed(Type::String))
         .attr("order_id", AttributeSchema::computed(Type::String).describe("The order of a prepaid cluster."));
-    ResourceSchema { version: 0, block }
+    // Creation takes 15 minutes, resizing 5: mostly waiting for MRS.
+    ResourceSchema { version: 0, block: block.long_running() }
 }
 
 /// Static checks that need no other value (the rest are at plan).
