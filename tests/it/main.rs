@@ -2,8 +2,8 @@
 //! inside, of the engine with the built-in providers). One test binary, as matklad advises.
 #![expect(clippy::unwrap_used)]
 
-mod chdir;
 mod authz;
+mod chdir;
 mod checks;
 mod cli;
 mod crash;
