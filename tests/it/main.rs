@@ -2,11 +2,12 @@
 //! inside, of the engine with the built-in providers). One test binary, as matklad advises.
 #![expect(clippy::unwrap_used)]
 
-mod chdir;
 mod authz;
+mod chdir;
 mod checks;
 mod cli;
 mod crash;
+mod credentials;
 mod data_confirm;
 mod diagnostics;
 mod engine;

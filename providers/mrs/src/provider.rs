@@ -16,8 +16,8 @@ use corral_huawei::Connection;
 pub(crate) use corral_huawei::{api_error, error};
 use corral_provider_sdk::connection::Configured;
 
-use crate::{cluster, job, scaling_policy, types};
 use crate::rest::Rest;
+use crate::{cluster, job, scaling_policy, types};
 
 /// What a configured provider gives the resource.
 #[derive(Clone, Debug)]
