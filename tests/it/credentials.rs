@@ -114,3 +114,19 @@ fn a_throttled_key_check_does_not_fail_plan() {
     assert_eq!(out.code, 0, "a throttled check failed plan:\n{}", out.stderr);
     assert!(out.stdout.contains("to add, 0 to change, 0 to destroy"), "{}", out.stdout);
 }
+
+#[test]
+fn a_wrong_mrs_secret_is_refused_at_plan_as_for_every_provider() {
+    // MRS reads its project from IAM while configured: that call finds the wrong secret.
+    let k = Keyed::new("mrs", "mrs/cluster");
+    let main = k.w.path().join("main.hcl");
+    let text = std::fs::read_to_string(&main).unwrap();
+    let block = "provider \"mrs\" {\n  endpoint = var.endpoint\n}";
+    assert!(text.contains(block), "the fixture's provider block changed");
+    let keyed = format!(
+        "provider \"mrs\" {{\n  endpoint   = var.endpoint\n  access_key = \"{}\"\n  secret_key = \"wrong\"\n}}",
+        corral_sandbox::DEFAULT_ACCESS_KEY
+    );
+    std::fs::write(&main, text.replace(block, &keyed)).unwrap();
+    k.refused(&["plan"], "APIGW.0301", "HW_SECRET_KEY");
+}

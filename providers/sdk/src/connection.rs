@@ -117,7 +117,9 @@ pub async fn check_keys(
     Ok(())
 }
 
-fn keys_refused(settings: KeySettings, endpoint: &str, code: &str, message: &str) -> Diagnostics {
+/// The diagnostic of keys the service at `endpoint` refused with `code`/`message`: what every
+/// provider says, whichever call found it, and how to fix it.
+pub fn keys_refused(settings: KeySettings, endpoint: &str, code: &str, message: &str) -> Diagnostics {
     let provider = settings.provider;
     Diagnostics::from(
         Diagnostic::error(format!("the `{provider}` provider's keys are refused by {endpoint}: {code}: {message}"))
