@@ -7,6 +7,7 @@ mod chdir;
 mod checks;
 mod cli;
 mod crash;
+mod credentials;
 mod data_confirm;
 mod diagnostics;
 mod engine;

@@ -3,7 +3,8 @@
 //!   reused) in `<data_dir>/sandbox` and its default account's keys are used (the SDK's
 //!   `connection::connect` decides endpoint and keys, as for every provider).
 //! - `region`: default `cn-north-4`; `project_id`: default the project named after the region
-//!   (read from IAM, `GET /v3/auth/projects`, which an IAM user's key may call too).
+//!   (read from IAM, `GET /v3/auth/projects`, which an IAM user's key may call too; it also
+//!   finds wrong keys at `configure`).
 //! - `access_key` / `secret_key` (sensitive): default `HW_ACCESS_KEY` / `HW_SECRET_KEY`.
 
 use corral_core::diag::{Diagnostic, Diagnostics};
@@ -73,17 +74,23 @@ pub async fn connect(provider: &'static str, request: &ConfigureRequest) -> Resu
     let rest = Rest::new(&endpoint, keys).map_err(|e| error(e.to_string()))?;
     let project_id = match config_str(&request.config, "project_id") {
         Some(id) => id,
-        None => project_of(provider, &rest, &region).await?,
+        None => project_of(provider, &rest, &endpoint, &region).await?,
     };
     Ok(Connection { rest, region, project_id })
 }
 
 /// The id of the project named `region`, as IAM lists the caller's projects.
-async fn project_of(provider: &str, rest: &Rest, region: &str) -> Result<String, Diagnostics> {
-    let answer = rest
-        .call("GET", corral_api_iam::wire::AUTH_PROJECTS, "", None)
-        .await
-        .map_err(|e| api_error("listing the IAM projects (to find the region's project)", &e))?;
+/// The one IAM call of `configure`: a refusal of the keys (401, or the gateway's signature
+/// code) says so as every provider does, naming the keys to fix.
+async fn project_of(provider: &'static str, rest: &Rest, endpoint: &str, region: &str) -> Result<String, Diagnostics> {
+    let answer = rest.call("GET", corral_api_iam::wire::AUTH_PROJECTS, "", None).await.map_err(|e| match &e {
+        RestError::Api { status, code, message, .. }
+            if *status == 401 || code == corral_api_mrs::errors::APIGW_SIGNATURE =>
+        {
+            sdk::keys_refused(key_settings(provider), endpoint, code, message)
+        }
+        _ => api_error("listing the IAM projects (to find the region's project)", &e),
+    })?;
     answer
         .get("projects")
         .and_then(serde_json::Value::as_array)

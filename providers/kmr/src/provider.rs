@@ -5,6 +5,7 @@
 //!   (or reused) in `<data_dir>/sandbox` and its default account's keys are used.
 //! - `region`: default `cn-beijing-6`.
 //! - `access_key` / `secret_key` (sensitive): default `KSYUN_ACCESS_KEY` / `KSYUN_SECRET_KEY`.
+//!   The keys are checked by one `ListClusters` call; only a refusal of them fails `configure`.
 //! - `max_retries` (default 8) and `request_timeout_seconds` (default 60) per API call.
 
 use std::collections::BTreeMap;
@@ -19,7 +20,7 @@ use corral_core::provider::{
 use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema};
 use corral_core::value::{Type, Value};
 use corral_provider_sdk::connection::{
-    Configured, Connection, KeySettings, apply_client_settings, config_str, connect,
+    Configured, Connection, KeySettings, apply_client_settings, check_keys, config_str, connect,
 };
 use corral_provider_sdk::http::{Client, ClientConfig};
 
@@ -172,6 +173,12 @@ impl Provider for KmrProvider {
             (Ok(kmr), Ok(vpc)) => Ctx { kmr, vpc, region, progress: Default::default() },
             (Err(e), _) | (_, Err(e)) => return ConfigureResponse { diagnostics: error(e.to_string()) },
         };
+        // One KMR read checks the keys for both services: they sign with the same pair.
+        if let Err(diagnostics) =
+            check_keys(&ctx.kmr, KEYS, corral_api_kmr::action::LIST_CLUSTERS, corral_api_kmr::VERSION).await
+        {
+            return ConfigureResponse { diagnostics };
+        }
         self.ctx.set(ctx);
         ConfigureResponse::default()
     }

@@ -5,7 +5,8 @@
 //!   reused) in `<data_dir>/sandbox` and its default account's keys are used.
 //! - `region`: default `cn-beijing-6`.
 //! - `access_key` / `secret_key` (sensitive): default `KYLIGENCE_ACCESS_KEY` /
-//!   `KYLIGENCE_SECRET_KEY`.
+//!   `KYLIGENCE_SECRET_KEY`. Checked by one `ListStacks` call; only a refusal of the keys
+//!   fails `configure`.
 //! - `max_retries` (default 8) and `request_timeout_seconds` (default 60) per API call.
 
 use std::sync::Arc;
@@ -19,7 +20,7 @@ use corral_core::provider::{
 use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema};
 use corral_core::value::Type;
 use corral_provider_sdk::connection::{
-    Configured, Connection, KeySettings, apply_client_settings, config_str, connect,
+    Configured, Connection, KeySettings, apply_client_settings, check_keys, config_str, connect,
 };
 use corral_provider_sdk::http::{Client, ClientConfig};
 
@@ -139,6 +140,10 @@ impl Provider for KyligenceProvider {
             Ok(client) => client,
             Err(e) => return ConfigureResponse { diagnostics: error(e.to_string()) },
         };
+        let check = check_keys(&client, KEYS, corral_api_kyligence::action::LIST_STACKS, corral_api_kyligence::VERSION);
+        if let Err(diagnostics) = check.await {
+            return ConfigureResponse { diagnostics };
+        }
         self.ctx.set(Ctx { client, progress: Progress::default() });
         ConfigureResponse::default()
     }

@@ -5,6 +5,7 @@
 //!   reused) in `<data_dir>/sandbox` and its default account's keys are used.
 //! - `region`: default `cn-beijing-6` (the sandbox's).
 //! - `access_key` / `secret_key` (sensitive): default `KYLIN_ACCESS_KEY` / `KYLIN_SECRET_KEY`.
+//!   Checked by one `ListClusters` call; only a refusal of the keys fails `configure`.
 
 use std::sync::Arc;
 
@@ -16,7 +17,7 @@ use corral_core::provider::{
 };
 use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema};
 use corral_core::value::Type;
-use corral_provider_sdk::connection::{Configured, Connection, KeySettings, config_str, connect};
+use corral_provider_sdk::connection::{Configured, Connection, KeySettings, check_keys, config_str, connect};
 use corral_provider_sdk::http::{Client, ClientConfig};
 
 use crate::api::{Ctx, error};
@@ -113,14 +114,16 @@ impl Provider for KylinProvider {
             };
         let region = config_str(&request.config, "region").unwrap_or_else(|| DEFAULT_REGION.to_string());
         let config = ClientConfig::new(&endpoint, &region, corral_api_kylin::SERVICE, credentials);
-        match Client::new(config) {
-            Ok(kylin) => {
-                let ctx = Ctx { kylin, progress: Default::default() };
-                self.ctx.set(ctx);
-                ConfigureResponse::default()
-            }
-            Err(e) => ConfigureResponse { diagnostics: error(e.to_string()) },
+        let kylin = match Client::new(config) {
+            Ok(kylin) => kylin,
+            Err(e) => return ConfigureResponse { diagnostics: error(e.to_string()) },
+        };
+        let check = check_keys(&kylin, KEYS, corral_api_kylin::action::LIST_CLUSTERS, corral_api_kylin::VERSION);
+        if let Err(diagnostics) = check.await {
+            return ConfigureResponse { diagnostics };
         }
+        self.ctx.set(Ctx { kylin, progress: Default::default() });
+        ConfigureResponse::default()
     }
 
     async fn plan(&self, request: PlanRequest) -> PlanResponse {

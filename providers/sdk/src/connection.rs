@@ -3,7 +3,7 @@
 //! provider's environment variables; with no `endpoint`, the embedded sandbox the provider
 //! names is started (or reused) under `<data_dir>/sandbox` and signed for with its
 //! well-known keys. Also the slot a provider keeps its configured context in, and reading
-//! the provider block's plain settings.
+//! the provider block's plain settings, and the check of the keys `configure` makes.
 //!
 //! The SDK does not depend on the sandbox: the provider passes the function that starts it,
 //! so a provider for a real cloud only ever needs the sandbox crate for that one call.
@@ -16,7 +16,7 @@ use std::time::Duration;
 use corral_core::diag::{Diagnostic, Diagnostics};
 use corral_core::value::Value;
 
-use crate::http::{ClientConfig, Credentials};
+use crate::http::{CallError, Client, ClientConfig, Credentials};
 
 /// The provider-specific names [`connect`] needs.
 #[derive(Clone, Copy, Debug)]
@@ -88,6 +88,47 @@ where
         Err(e) => return Err(error(format!("cannot start the embedded sandbox: {e}"))),
     };
     Ok(Connection { endpoint, credentials: configured.unwrap_or(embedded.keys) })
+}
+
+/// Checks the keys with one cheap read call (`action`, a list the service answers for any
+/// account, sent with an empty body), so wrong keys fail `configure` instead of the first
+/// create halfway through an apply. Sent once, unretried: only a refusal of the keys
+/// ([`CallError::is_auth_refused`]) is an error;
+/// throttling, server errors and an unreachable endpoint are left to the call that meets
+/// them later, so a busy service never fails `configure`.
+pub async fn check_keys(
+    client: &Client,
+    settings: KeySettings,
+    action: &str,
+    version: &str,
+) -> Result<(), Diagnostics> {
+    let mut once = client.clone();
+    once.config.max_retries = 0;
+    let error = match once.call(action, version, &serde_json::json!({})).await {
+        Ok(_) => return Ok(()),
+        Err(error) => error,
+    };
+    if let CallError::Api { code, message, .. } = &error
+        && error.is_auth_refused()
+    {
+        return Err(keys_refused(settings, &client.config.endpoint, code, message));
+    }
+    tracing::debug!(provider = settings.provider, %error, "the key check failed, but not by refusing the keys");
+    Ok(())
+}
+
+/// The diagnostic of keys the service at `endpoint` refused with `code`/`message`: what every
+/// provider says, whichever call found it, and how to fix it.
+pub fn keys_refused(settings: KeySettings, endpoint: &str, code: &str, message: &str) -> Diagnostics {
+    let provider = settings.provider;
+    Diagnostics::from(
+        Diagnostic::error(format!("the `{provider}` provider's keys are refused by {endpoint}: {code}: {message}"))
+            .with_help(format!(
+                "check `access_key` and `secret_key` in the `{provider}` provider block, or {} and {} when the \
+                 block sets neither",
+                settings.access_key_var, settings.secret_key_var
+            )),
+    )
 }
 
 fn keys_from_env(settings: KeySettings) -> Option<Credentials> {

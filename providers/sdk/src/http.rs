@@ -85,6 +85,18 @@ impl CallError {
         }
     }
 
+    /// Whether the service refused the caller's keys themselves (an unknown access key, a
+    /// signature made with the wrong secret), not the call: every other call with these keys
+    /// would fail the same way. Any 401; a 403 only with an authentication code, since a 403
+    /// can also be a permission the keys lack for one action, or a replayed request.
+    pub fn is_auth_refused(&self) -> bool {
+        match self {
+            CallError::Api { status: 401, .. } => true,
+            CallError::Api { status: 403, code, .. } => AUTH_REFUSED_CODES.contains(&code.as_str()),
+            _ => false,
+        }
+    }
+
     /// Whether a retry could succeed: throttling, server errors and transport failures.
     pub fn is_retryable(&self) -> bool {
         match self {
@@ -93,6 +105,17 @@ impl CallError {
         }
     }
 }
+
+/// The error codes of a 403 that refuses the keys (Kingsoft, AWS-style and sandbox spellings).
+const AUTH_REFUSED_CODES: &[&str] = &[
+    "SignatureDoesNotMatch",
+    "InvalidAccessKeyId",
+    "InvalidAccessKey",
+    "InvalidClientTokenId",
+    "AuthFailure",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+];
 
 /// A signed, retrying client for one service. Cheap to clone.
 #[derive(Clone, Debug)]

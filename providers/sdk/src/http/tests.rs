@@ -146,3 +146,55 @@ fn backoff_grows_and_is_capped() {
         assert!(late >= Duration::from_millis(500) && late <= Duration::from_millis(1000), "{late:?}");
     }
 }
+
+#[test]
+fn only_401_and_a_403_with_an_authentication_code_refuse_the_keys() {
+    let api = |status: u16, code: &str| CallError::Api {
+        status,
+        code: code.to_string(),
+        message: String::new(),
+        request_id: String::new(),
+    };
+    assert!(api(401, "Anything").is_auth_refused());
+    for code in ["SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidAccessKey", "AuthFailure"] {
+        assert!(api(403, code).is_auth_refused(), "{code}");
+    }
+    // A permission the keys lack, or a replay, is not a refusal of the keys; nor a throttle.
+    for (status, code) in [(403, "AccessDenied"), (403, "RequestReplayed"), (429, "Throttling"), (500, "InternalError")]
+    {
+        assert!(!api(status, code).is_auth_refused(), "{status} {code}");
+    }
+    let transport = CallError::Transport { endpoint: "http://x".into(), message: "refused".into() };
+    assert!(!transport.is_auth_refused());
+}
+
+const KEYS: crate::connection::KeySettings = crate::connection::KeySettings {
+    provider: "kmr",
+    access_key_var: "KSYUN_ACCESS_KEY",
+    secret_key_var: "KSYUN_SECRET_KEY",
+};
+
+#[tokio::test]
+async fn the_key_check_fails_only_on_a_refusal_and_is_sent_once() {
+    let (endpoint, rec) = serve(vec![401]).await;
+    let diagnostics =
+        crate::connection::check_keys(&client(&endpoint, 5), KEYS, "ListClusters", "2021-09-02").await.unwrap_err();
+    let text = format!("{diagnostics:?}");
+    assert!(
+        text.contains(&format!("the `kmr` provider's keys are refused by {endpoint}: Code401: scripted")),
+        "{text}"
+    );
+    assert!(text.contains("KSYUN_SECRET_KEY"), "{text}");
+    assert_eq!(rec.lock().unwrap().calls, 1);
+
+    // Throttled, failing or denying one action: configure passes, without retrying.
+    for status in [429, 500, 403] {
+        let (endpoint, rec) = serve(vec![status, status]).await;
+        let check = crate::connection::check_keys(&client(&endpoint, 5), KEYS, "ListClusters", "2021-09-02").await;
+        assert!(check.is_ok(), "{status}: {check:?}");
+        assert_eq!(rec.lock().unwrap().calls, 1, "{status}");
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let unreachable = client(&format!("http://127.0.0.1:{port}"), 5);
+    assert!(crate::connection::check_keys(&unreachable, KEYS, "ListClusters", "2021-09-02").await.is_ok());
+}
