@@ -793,3 +793,79 @@ fn git_head(w: &Workdir) -> String {
     let out = Command::new("git").args(["rev-parse", "HEAD"]).current_dir(w.path().join("repo")).output().unwrap();
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
+
+/// A VPC, a security group and an SSH rule in the sandbox cloud (KMR provider).
+fn network(name: &str) -> String {
+    format!(
+        r#"resource "kmr_vpc" "net" {{
+  name       = "{name}"
+  cidr_block = "172.16.0.0/16"
+}}
+
+resource "kmr_security_group" "app" {{
+  vpc_id = kmr_vpc.net.id
+  name   = "app"
+}}
+
+resource "kmr_security_group_rule" "ssh" {{
+  security_group_id = kmr_security_group.app.id
+  direction         = "ingress"
+  protocol          = "tcp"
+  port_from         = 22
+  port_to           = 22
+  cidrs             = ["10.8.1.0/24"]
+}}
+"#
+    )
+}
+
+/// The ids of the security group entries allowing `cidr` in a unit's sandbox.
+fn entries(w: &Workdir, unit: &str, cidr: &str) -> Vec<String> {
+    let checkout = w.path().join(".corral/reconcile/checkout").join(unit);
+    let out = w.corral(&["-C", checkout.to_str().unwrap(), "sandbox", "inspect", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let objects: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).unwrap();
+    objects
+        .iter()
+        .filter(|o| o["type"] == "security_group_entry" && o["attributes"]["CidrBlock"] == cidr)
+        .map(|o| o["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Issue 15's acceptance: a rule revoked behind Corral's back in the sandbox cloud is reported
+/// by a `drift = "report"` unit and put back within the pass by a `drift = "correct"` one.
+#[test]
+fn a_rule_revoked_in_the_sandbox_is_reported_or_put_back_as_the_unit_says() {
+    let w = Workdir::new();
+    repo(
+        &w,
+        &[
+            ("watched/main.hcl", &network("watched")),
+            ("watched/corral.unit", "drift = \"report\"\n"),
+            ("healed/main.hcl", &network("healed")),
+            ("healed/corral.unit", "drift = \"correct\"\n"),
+        ],
+    );
+    let out = once(&w);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    for unit in ["watched", "healed"] {
+        let ids = entries(&w, unit, "10.8.1.0/24");
+        assert_eq!(ids.len(), 1, "{unit}: {ids:?}");
+        let sandbox = w.path().join(".corral/reconcile/checkout").join(unit).join(".corral/sandbox");
+        corral_sandbox::testing::revoke_security_group_entry(&sandbox, &ids[0]).unwrap();
+        assert!(entries(&w, unit, "10.8.1.0/24").is_empty());
+    }
+
+    // No new commit: the interval's pass plans each unit again and finds the drift.
+    let out = once(&w);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("watched: drift reported"), "{}", out.stdout);
+    assert!(out.stdout.contains("healed: drift corrected"), "{}", out.stdout);
+    assert!(entries(&w, "watched", "10.8.1.0/24").is_empty(), "a reported drift is left alone");
+    assert_eq!(entries(&w, "healed", "10.8.1.0/24").len(), 1, "the revoked rule is back");
+    assert!(status(&w)["units"]["watched"]["plan"]["drifted"].as_u64().unwrap_or(0) >= 1, "{}", status(&w));
+
+    let out = once(&w);
+    assert!(out.stdout.contains("watched: drift reported"), "{}", out.stdout);
+    assert!(out.stdout.contains("healed: up to date"), "{}", out.stdout);
+}
