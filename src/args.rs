@@ -376,6 +376,14 @@ pub(crate) struct ApplyArgs {
     /// Do not ask for confirmation.
     #[arg(long = "auto-approve")]
     pub auto_approve: bool,
+    /// Exit 0 when everything the configuration asks for is applied, 2 when deferred work
+    /// remains (a saved plan applies one round; the round cap), 1 on error.
+    #[arg(long = "detailed-exitcode")]
+    pub detailed_exitcode: bool,
+    /// Without a plan file, plan and apply again while the plan defers work (a `count` or
+    /// `for_each` known only after apply), at most this many rounds.
+    #[arg(long = "max-rounds", value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rounds: u32,
 }
 
 #[derive(Debug, Args)]

@@ -70,64 +70,132 @@ async fn run_locked(
     destroy: bool,
     plan_file: Option<&Path>,
 ) -> anyhow::Result<i32> {
-    let (plan, state) = match plan_file {
-        Some(path) => {
-            let bytes = fs_err::read(path)?;
-            let key = store.workspace_key(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
-            let mut plan = plan::format::read_plan_file(&bytes, &key)
-                .map_err(|e| anyhow::anyhow!("cannot read the plan file {}: {e}", path.display()))?;
-            crate::recovery::refuse_if_pending(ctx, workspace)?;
-            let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
-            check_fresh(ctx, &plan, &state, loaded, workspace)?;
-            // The plan file never holds the values of write-only variables: take them again.
-            let (inputs, var_sources, var_diags) =
-                crate::variables::collect(&loaded.config, &ctx.root, &ctx.work_dir, &args.flags.vars);
-            if !var_diags.is_empty() {
-                ctx.report(&var_diags, &var_sources);
-            }
-            if var_diags.has_errors() {
-                return Err(Reported.into());
-            }
-            let diags = plan::supply_write_only_variables(&key, &loaded.config, &mut plan, &inputs);
-            if diags.has_errors() {
-                ctx.report(&diags, &loaded.config.sources);
-                return Err(Reported.into());
-            }
-            (plan, state)
+    let Some(path) = plan_file else { return converge(ctx, loaded, store, workspace, args, destroy).await };
+    let bytes = fs_err::read(path)?;
+    let key = store.workspace_key(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+    let mut plan = plan::format::read_plan_file(&bytes, &key)
+        .map_err(|e| anyhow::anyhow!("cannot read the plan file {}: {e}", path.display()))?;
+    crate::recovery::refuse_if_pending(ctx, workspace)?;
+    let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+    check_fresh(ctx, &plan, &state, loaded, workspace)?;
+    // The plan file never holds the values of write-only variables: take them again.
+    let (inputs, var_sources, var_diags) =
+        crate::variables::collect(&loaded.config, &ctx.root, &ctx.work_dir, &args.flags.vars);
+    if !var_diags.is_empty() {
+        ctx.report(&var_diags, &var_sources);
+    }
+    if var_diags.has_errors() {
+        return Err(Reported.into());
+    }
+    let diags = plan::supply_write_only_variables(&key, &loaded.config, &mut plan, &inputs);
+    if diags.has_errors() {
+        ctx.report(&diags, &loaded.config.sources);
+        return Err(Reported.into());
+    }
+    let code = execute(ctx, loaded, store, workspace, &plan, &state, args.flags.parallelism, None).await?;
+    if code != 0 || !plan.has_deferred() {
+        return Ok(code);
+    }
+    // A saved plan is exactly one round: what it deferred waits for the next `corral apply`.
+    println!(
+        "\n{} object(s) remain deferred to a later round; run `corral apply` (without a plan file) to plan and apply them.",
+        plan.deferred.len()
+    );
+    Ok(if args.detailed_exitcode { 2 } else { 0 })
+}
+
+/// `corral apply` without a plan file: plan, ask, apply; while the plan deferred work and
+/// the round applied something, plan again (a new round, shown and asked for like the first)
+/// until nothing is deferred. Each round's work is committed by the normal apply path, so an
+/// interrupted run leaves a consistent state and the next `corral apply` simply continues.
+async fn converge(
+    ctx: &Context,
+    loaded: &Loaded,
+    store: &Arc<dyn StateStore>,
+    workspace: &str,
+    args: &ApplyArgs,
+    destroy: bool,
+) -> anyhow::Result<i32> {
+    let mut flags = args.flags.clone();
+    flags.destroy |= destroy;
+    let mut round: u32 = 1;
+    loop {
+        if round > 1 {
+            println!("\n{}\n", ctx_bold(ctx, &format!("Round {round}: planning what round {} deferred", round - 1)));
         }
-        None => {
-            let mut flags = args.flags.clone();
-            flags.destroy |= destroy;
-            let (plan, state) = super::plan::make_plan(ctx, loaded, store, workspace, &flags, true).await?;
-            let state = state.ok_or_else(|| anyhow::anyhow!("the state the plan was made against was not kept"))?;
-            print!("{}", crate::render::render_plan(&plan, ctx.color));
-            if !plan.has_changes() {
-                return Ok(0);
+        let (plan, state) = super::plan::make_plan(ctx, loaded, store, workspace, &flags, true).await?;
+        let state = state.ok_or_else(|| anyhow::anyhow!("the state the plan was made against was not kept"))?;
+        print!("{}", crate::render::render_plan(&plan, ctx.color));
+        if !plan.has_changes() {
+            if plan.has_deferred() {
+                return no_progress(ctx, &plan, round);
             }
-            if !args.auto_approve && !flags.input {
-                let diag = Diagnostic::error("No confirmation with `--input=false`")
-                    .with_detail("Corral would ask whether to apply this plan, but `--input=false` forbids asking.")
-                    .with_help("pass `--auto-approve`, or apply a saved plan file (`corral apply tfplan`)");
-                ctx.report(&diag.into(), &SourceMap::default());
-                return Err(Reported.into());
-            }
-            if !args.auto_approve {
-                let question = if flags.destroy {
-                    "Do you really want to destroy all resources?\n  Corral will destroy all your managed infrastructure, as shown above.\n  There is no undo."
-                } else {
-                    "Do you want to perform these actions?\n  Corral will perform the actions described above."
-                };
-                if !ui::confirm(question) {
-                    eprintln!(
-                        "\nApply cancelled (answer `yes` at the prompt, or pass `--auto-approve` when there is no terminal)."
-                    );
-                    return Ok(1);
-                }
-            }
-            (plan, state)
+            return Ok(0);
         }
-    };
-    execute(ctx, loaded, store, workspace, &plan, &state, args.flags.parallelism).await
+        if !args.auto_approve && !flags.input {
+            let diag = Diagnostic::error("No confirmation with `--input=false`")
+                .with_detail("Corral would ask whether to apply this plan, but `--input=false` forbids asking.")
+                .with_help("pass `--auto-approve`, or apply a saved plan file (`corral apply tfplan`)");
+            ctx.report(&diag.into(), &SourceMap::default());
+            return Err(Reported.into());
+        }
+        if !args.auto_approve {
+            let question = if flags.destroy {
+                "Do you really want to destroy all resources?\n  Corral will destroy all your managed infrastructure, as shown above.\n  There is no undo."
+            } else {
+                "Do you want to perform these actions?\n  Corral will perform the actions described above."
+            };
+            if !ui::confirm(question) {
+                eprintln!(
+                    "\nApply cancelled (answer `yes` at the prompt, or pass `--auto-approve` when there is no terminal)."
+                );
+                return Ok(1);
+            }
+        }
+        let shown_round = (plan.has_deferred() || round > 1).then_some(round);
+        let code = execute(ctx, loaded, store, workspace, &plan, &state, flags.parallelism, shown_round).await?;
+        if code != 0 || !plan.has_deferred() {
+            if code == 0 && round > 1 {
+                println!("\nConverged in {round} rounds: nothing is deferred any more.");
+            }
+            return Ok(code);
+        }
+        if round >= args.max_rounds {
+            let diag = Diagnostic::error(format!("Still deferred after {round} round(s)"))
+                .with_detail(format!(
+                    "`--max-rounds {}` was reached with {} object(s) still deferred:\n{}",
+                    args.max_rounds,
+                    plan.deferred.len(),
+                    deferred_list(&plan)
+                ))
+                .with_help("run `corral apply` again to continue, or raise `--max-rounds`");
+            ctx.report(&diag.into(), &SourceMap::default());
+            return if args.detailed_exitcode { Ok(2) } else { Err(Reported.into()) };
+        }
+        round += 1;
+    }
+}
+
+/// A round whose plan defers work but has nothing to apply cannot make progress: what the
+/// deferred objects wait for will not become known by applying nothing.
+fn no_progress(ctx: &Context, plan: &Plan, round: u32) -> anyhow::Result<i32> {
+    let diag = Diagnostic::error("Deferred work cannot make progress")
+        .with_detail(format!(
+            "Round {round} has nothing to apply, yet {} object(s) stay deferred:\n{}",
+            plan.deferred.len(),
+            deferred_list(plan)
+        ))
+        .with_help("what a deferred `count` or `for_each` depends on must become known by applying something; make it depend on values that are known, or on resources this configuration creates");
+    ctx.report(&diag.into(), &SourceMap::default());
+    Err(Reported.into())
+}
+
+fn deferred_list(plan: &Plan) -> String {
+    plan.deferred.iter().map(|d| format!("  {}: {}", d.address, d.detail)).collect::<Vec<_>>().join("\n")
+}
+
+fn ctx_bold(ctx: &Context, text: &str) -> String {
+    if ctx.color { format!("\x1b[1m{text}\x1b[0m") } else { text.to_string() }
 }
 
 /// Whether the root module has any configuration file.
@@ -187,6 +255,7 @@ async fn execute(
     plan: &Plan,
     state: &State,
     parallelism: usize,
+    round: Option<u32>,
 ) -> anyhow::Result<i32> {
     if plan.options.refresh_only {
         return record_refresh(ctx, store, workspace, plan, state).await;
@@ -295,7 +364,8 @@ async fn execute(
             .count();
         let applied =
             crate::render::Applied { imported, added, changed, destroyed, forgotten: outcome.count(Action::Forget) };
-        print!("\n{}", crate::render::render_apply_summary(applied, ctx.color));
+        let round = round.map(|n| format!("Round {n}: ")).unwrap_or_default();
+        print!("\n{round}{}", crate::render::render_apply_summary(applied, ctx.color));
     }
     if !outcome.outputs.is_empty() {
         println!("\nOutputs:\n");

@@ -86,7 +86,8 @@ pub(crate) async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
             args.generate_config_out.as_deref().unwrap_or(path).display()
         );
     }
-    let code = if args.detailed_exitcode && plan.has_changes() { 2 } else { 0 };
+    // Deferred work is work to do: 0 only when nothing is planned and nothing waits.
+    let code = if args.detailed_exitcode && (plan.has_changes() || plan.has_deferred()) { 2 } else { 0 };
     // The process ends with this command: freeing every change and state record one by
     // one (a tenth of a large no-change plan) would only delay the exit.
     std::mem::forget((plan, _state));

@@ -29,11 +29,18 @@ pub(crate) fn render_plan(plan: &Plan, color: bool) -> String {
             out.push_str(
                 "\nYou can apply this plan to save these new output values to the Corral state, without changing any\nreal infrastructure.\n",
             );
+        } else if plan.has_deferred() {
+            out.push_str(&style.bold("No changes can be planned now."));
+            out.push('\n');
         } else {
             out.push_str(&style.bold("No changes. Your infrastructure matches the configuration."));
             out.push_str(
                 "\n\nCorral has compared your real infrastructure against your configuration and found no\ndifferences, so no changes are needed.\n",
             );
+        }
+        if plan.has_deferred() {
+            out.push('\n');
+            out.push_str(&render_deferred(plan, style));
         }
         return out;
     }
@@ -53,6 +60,30 @@ pub(crate) fn render_plan(plan: &Plan, color: bool) -> String {
         out.push('\n');
         out.push_str(&render_output_changes(plan, style));
     }
+    if plan.has_deferred() {
+        out.push('\n');
+        out.push_str(&render_deferred(plan, style));
+    }
+    out
+}
+
+/// The objects left to a later round, each with why; `corral apply` plans them once what
+/// they wait for exists.
+pub(crate) fn render_deferred(plan: &Plan, style: Style) -> String {
+    let mut out = style.bold(&format!("Deferred to a later round ({}):", plan.deferred.len()));
+    out.push('\n');
+    for deferred in &plan.deferred {
+        out.push_str(&format!("  {}: {}", deferred.address, deferred.detail));
+        match deferred.existing.len() {
+            0 => {}
+            1 => out.push_str(" (its 1 existing instance is left as it is)"),
+            n => out.push_str(&format!(" (its {n} existing instances are left as they are)")),
+        }
+        out.push('\n');
+    }
+    out.push_str(
+        "\n`corral apply` applies the changes above, then plans again for what was deferred, round after\nround, until nothing is.\n",
+    );
     out
 }
 
@@ -85,7 +116,14 @@ pub(crate) fn summary_line(plan: &Plan, color: bool) -> String {
         n => format!(" {n} to import,"),
     };
     let forget = if forget > 0 { format!(", {forget} to forget") } else { String::new() };
-    format!("{}{import} {add} to add, {change} to change, {destroy} to destroy{forget}.", color.bold("Plan:"))
+    let deferred = match plan.deferred.len() {
+        0 => String::new(),
+        n => format!(", {n} deferred"),
+    };
+    format!(
+        "{}{import} {add} to add, {change} to change, {destroy} to destroy{forget}{deferred}.",
+        color.bold("Plan:")
+    )
 }
 
 /// What an apply did, for its summary line.

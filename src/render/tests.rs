@@ -54,6 +54,7 @@ fn plan(changes: Vec<ResourceChange>, output_changes: Vec<OutputChange>) -> Plan
         output_changes,
         drift: Vec::new(),
         checks: Vec::new(),
+        deferred: Vec::new(),
     }
 }
 

@@ -28,6 +28,7 @@ impl Walker<'_> {
             }
             Node::Local { module, name } => nodes::eval_local(config, &mut lock(&self.values), module, name),
             Node::Output { module, name } => nodes::eval_output(config, &mut lock(&self.values), module, name),
+            Node::ModuleCall { module, name } if self.module_call_deferred(module, name) => Diagnostics::new(),
             Node::ModuleCall { module, name } => nodes::eval_module_call(config, &mut lock(&self.values), module, name),
             Node::Provider { module, key } => {
                 let addr = ProviderAddr { module: module.clone(), key: key.clone() };
@@ -37,6 +38,20 @@ impl Walker<'_> {
             Node::Resource(_) => Diagnostics::new(),
         };
         self.report(diags)
+    }
+
+    /// Whether the plan deferred a module call in one of its module instances: it is not
+    /// expanded this round, so everything inside it waits (and reads as unknown).
+    fn module_call_deferred(&self, module: &crate::addr::ModulePath, name: &str) -> bool {
+        let plan = self.input.plan;
+        if !plan.has_deferred() {
+            return false;
+        }
+        lock(&self.values).instances_of(module).iter().any(|instance| {
+            let address =
+                if instance.is_root() { format!("module.{name}") } else { format!("{instance}.module.{name}") };
+            plan.is_deferred(&address)
+        })
     }
 
     /// The configured provider for `addr`, configuring it first if no task has yet.

@@ -21,6 +21,11 @@ impl Walker<'_> {
             // Destroying creates and reads nothing.
             return true;
         }
+        // A deferred resource waits for a later round: nothing is applied or read for it,
+        // and what refers to it sees an unknown value (its dependents are deferred too).
+        if self.input.plan.is_deferred(&resource.to_string()) {
+            return true;
+        }
         let Some(resolved) = ResolvedResource::resolve(self.input.config, resource) else { return true };
         let Some(provider) = self.configure_provider(&resolved.provider).await else { return false };
         let Some(schema) = resolved.schema(self.input.registry) else {
@@ -40,6 +45,14 @@ impl Walker<'_> {
         let module_instances = lock(&self.values).instances_of(&resource.module);
         let mut ok = true;
         for module_instance in module_instances {
+            let address = if module_instance.is_root() {
+                resource.resource.to_string()
+            } else {
+                format!("{module_instance}.{}", resource.resource)
+            };
+            if self.input.plan.is_deferred(&address) {
+                continue;
+            }
             let (expansion, keys, diags) = resolved.expand(&lock(&self.values), &module_instance);
             if !self.report(diags) {
                 ok = false;

@@ -256,6 +256,13 @@ impl Walker<'_> {
             let values = lock(&self.values);
             if let Some(root) = values.module(&ModuleInstance::root()) {
                 for (name, value) in &root.outputs {
+                    // A deferred output keeps what state had until a round evaluates it.
+                    if self.input.plan.is_deferred(&format!("output.{name}")) {
+                        if let Some(prior) = self.input.state.outputs.get(name) {
+                            outputs.insert(name.clone(), prior.clone());
+                        }
+                        continue;
+                    }
                     if value.is_wholly_known() {
                         let (bare, _) = value.clone().unmark_deep();
                         let sensitive = value.contains_sensitive();

@@ -37,6 +37,10 @@ impl Planner<'_> {
         let config = resolved.config;
         let (expansion, keys, d) = resolved.expand(&self.values, module_instance);
         self.diags.extend(d);
+        if let crate::runtime::Expansion::Deferred { reason } = expansion {
+            self.defer_expansion(module_instance, &config.addr, reason);
+            return;
+        }
         let pending = self.pending_dependency(index, config, &module_instance.path());
         let mut instances = BTreeMap::new();
         for (key, repetition) in keys {

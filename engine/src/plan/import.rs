@@ -65,8 +65,16 @@ impl Planner<'_> {
                     repetition: &none,
                     self_value: None,
                 };
-                let (_, keys, d) = expand(None, Some(expr), &scope);
+                let (expansion, keys, d) = expand(None, Some(expr), &scope);
                 diags.extend(d);
+                // Imports are not deferred: what they adopt must be known when planning.
+                if let crate::runtime::Expansion::Deferred { reason } = expansion {
+                    diags.push(
+                        Diagnostic::error("Invalid for_each argument")
+                            .with_span(expr.span)
+                            .with_detail(format!("The import block's {reason}; import for_each must be known while planning")),
+                    );
+                }
                 keys.into_iter().map(|(_, r)| r).collect()
             }
             None => vec![none.clone()],

@@ -154,6 +154,10 @@ impl<'a> Planner<'a> {
         let resource_addr = &config.addr;
         let (expansion, keys, d) = resolved.expand(&self.values, module_instance);
         self.diags.extend(d);
+        if let Expansion::Deferred { reason } = expansion {
+            self.defer_expansion(module_instance, resource_addr, reason);
+            return None;
+        }
         if matches!(expansion, Expansion::Unknown) {
             return None;
         }

@@ -10,6 +10,7 @@ mod console;
 mod data;
 mod data_uses;
 mod decide;
+mod deferred;
 mod deletes;
 mod destroy;
 pub mod format;
@@ -172,6 +173,48 @@ pub struct ResourceChange {
     pub dependencies: Vec<String>,
 }
 
+/// Why an object is deferred to a later round (Terraform 1.9+'s `deferred_changes[].reason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeferredReason {
+    /// Its own `count`/`for_each` is known only after apply.
+    InstanceCountUnknown,
+    /// It depends on a deferred object.
+    DeferredPrereq,
+}
+
+impl DeferredReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeferredReason::InstanceCountUnknown => "instance_count_unknown",
+            DeferredReason::DeferredPrereq => "deferred_prereq",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DeferredReason> {
+        [DeferredReason::InstanceCountUnknown, DeferredReason::DeferredPrereq].into_iter().find(|r| r.as_str() == text)
+    }
+}
+
+/// An object the plan leaves to a later round: it plans no instances now, the instances
+/// state already has are left alone, and nothing is applied for it this round.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeferredChange {
+    /// `kmr_cluster.c`, `module.m["a"].testing_thing.t`, `module.m` (a module call),
+    /// `output.ids`. A resource deferred only because of what it depends on is named by its
+    /// static address (`module.m.testing_thing.t`), which covers all its module instances.
+    pub address: String,
+    /// The module (instance or static path) text, empty for the root module.
+    pub module: String,
+    /// The resource, when the object is one.
+    pub resource: Option<crate::addr::ResourceAddr>,
+    pub reason: DeferredReason,
+    /// What the user reads: `for_each depends on kmr_cluster.c, known after apply`, or
+    /// `depends on deferred testing_thing.t`.
+    pub detail: String,
+    /// Instances state already has, left as they are this round.
+    pub existing: Vec<AbsResourceInstance>,
+}
+
 /// The planned change of an output of the root module.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutputChange {
@@ -232,6 +275,9 @@ pub struct Plan {
     pub drift: Vec<ResourceChange>,
     /// Results of `check` blocks (failures are warnings, never errors).
     pub checks: Vec<crate::runtime::CheckResult>,
+    /// Objects left to a later round (`count`/`for_each` known only after apply, and what
+    /// depends on them), in address order.
+    pub deferred: Vec<DeferredChange>,
 }
 
 impl Plan {
@@ -243,6 +289,17 @@ impl Plan {
         !self.imports.is_empty()
             || self.changes.iter().any(|c| c.action.is_change())
             || self.output_changes.iter().any(|o| o.action != Action::NoOp)
+    }
+
+    /// Whether the plan leaves work to a later round.
+    pub fn has_deferred(&self) -> bool {
+        !self.deferred.is_empty()
+    }
+
+    /// Whether the deferred list names `address` (a resource's static or module-instance
+    /// address, a module call, `output.NAME`).
+    pub fn is_deferred(&self, address: &str) -> bool {
+        self.deferred.iter().any(|d| d.address == address)
     }
 
     /// The id an instance is imported by, when the plan imports it.

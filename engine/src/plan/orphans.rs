@@ -31,6 +31,7 @@ impl Planner<'_> {
             .filter(|addr| {
                 addr.resource.mode == ResourceMode::Managed
                     && !self.changes.contains_key(&((*addr).clone(), None))
+                    && !self.is_deferred_instance(addr)
                     && self.module_config(&addr.module.path()).is_none_or(|m| {
                         !m.resources.contains_key(&addr.resource) || !self.values.modules.contains_key(&addr.module)
                     })

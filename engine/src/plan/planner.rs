@@ -128,6 +128,11 @@ pub(super) struct Planner<'a> {
     pub(super) pending_new: HashSet<ConfigResource>,
     /// Results of `check` blocks, in the order they ran.
     pub(super) checks: Vec<crate::runtime::CheckResult>,
+    /// Objects left to a later round, by address (see [`deferred`](super::deferred)).
+    pub(super) deferred: BTreeMap<String, super::DeferredChange>,
+    /// Graph nodes that are deferred or depend on a deferred object, with the nearest
+    /// deferred object's address (what "depends on deferred X" names).
+    pub(super) deferred_nodes: HashMap<NodeIndex, String>,
 }
 
 impl<'a> Planner<'a> {
@@ -164,6 +169,8 @@ impl<'a> Planner<'a> {
             generated: Vec::new(),
             pending_new: HashSet::new(),
             checks: Vec::new(),
+            deferred: BTreeMap::new(),
+            deferred_nodes: HashMap::new(),
         }
     }
 
@@ -182,11 +189,19 @@ impl<'a> Planner<'a> {
             for index in level {
                 let node = self.input.graph.node(index).clone();
                 let skipped = self.included.as_ref().is_some_and(|set| !set.contains(&index));
+                if let Some(origin) = self.deferred_upstream(index) {
+                    self.defer_dependent(index, &node, origin);
+                    // What depends on a deferred object waits for the round that plans it;
+                    // values are still evaluated (unknown where they use it).
+                    if matches!(node, Node::Resource(_) | Node::Check { .. }) {
+                        continue;
+                    }
+                }
                 match &node {
                     Node::Variable { module, name } => self.visit_variable(module, name),
                     Node::Local { module, name } => self.visit_local(module, name),
                     Node::Output { module, name } => self.visit_output(module, name),
-                    Node::ModuleCall { module, name } => self.visit_module_call(module, name),
+                    Node::ModuleCall { module, name } => self.visit_module_call(index, module, name),
                     Node::Provider { module, key } => self.visit_provider(module, key).await,
                     // Checks run last in a plan; not with --target, nor when destroying.
                     Node::Check { .. } if skipped || self.input.options.destroy => {}
@@ -263,9 +278,16 @@ impl<'a> Planner<'a> {
         self.diags.extend(d);
     }
 
-    fn visit_module_call(&mut self, module: &ModulePath, name: &str) {
+    fn visit_module_call(&mut self, index: NodeIndex, module: &ModulePath, name: &str) {
         let d = nodes::eval_module_call(self.input.config, &mut self.values, module, name);
         self.diags.extend(d);
+        for instance in self.values.instances_of(module) {
+            let expansion = self.values.module(&instance).and_then(|m| m.calls.get(name));
+            if let Some(crate::runtime::Expansion::Deferred { reason }) = expansion {
+                let reason = reason.clone();
+                self.defer_module_call(index, &instance, name, reason);
+            }
+        }
     }
 
     async fn visit_provider(&mut self, module: &ModulePath, key: &str) {
@@ -421,6 +443,7 @@ impl<'a> Planner<'a> {
             output_changes,
             drift: std::mem::take(&mut self.drift),
             checks: std::mem::take(&mut self.checks),
+            deferred: self.deferred_changes(),
         };
         // Every instance's value and state record, freed beside the caller's work rather
         // than before it can go on: a tenth of a large no-change plan.
@@ -434,6 +457,10 @@ impl<'a> Planner<'a> {
         let mut names: BTreeSet<&String> = self.input.config.root.outputs.keys().collect();
         names.extend(self.state.outputs.keys());
         for name in names {
+            // A deferred output keeps its value until the round that can evaluate it.
+            if self.deferred.contains_key(&format!("output.{name}")) {
+                continue;
+            }
             let before = self
                 .state
                 .outputs

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::addr::InstanceKey;
 use crate::config::Expr;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::lang::{self, Scope};
+use crate::lang::{self, Scope, Subject};
 use crate::value::Value;
 
 /// How a resource or module call expanded.
@@ -18,6 +18,10 @@ pub enum Expansion {
     ForEach(Vec<String>),
     /// Could not be determined (an error was reported).
     Unknown,
+    /// `count`/`for_each` is known only after apply: no instances are planned this round,
+    /// and a later round (`corral apply` plans again) expands it. `reason` names what is
+    /// unknown, e.g. `for_each depends on kmr_cluster.c, known after apply`.
+    Deferred { reason: String },
 }
 
 /// What `count.index` and `each.*` stand for in one instance.
@@ -29,7 +33,9 @@ pub struct RepetitionData {
 }
 
 /// Evaluates `count`/`for_each` and returns the expansion with each instance's key and
-/// repetition data. Unknown or invalid values are errors, as in Terraform.
+/// repetition data. Invalid values (null, negative, wrong type, sensitive) are errors, as
+/// in Terraform; an unknown value (or a `for_each` set with unknown elements) defers the
+/// expansion to a later round instead of failing the plan.
 pub fn expand(
     count: Option<&Expr>,
     for_each: Option<&Expr>,
@@ -44,13 +50,7 @@ pub fn expand(
         }
         let (value, _) = value.unmark();
         if !value.is_known() {
-            diags.push(
-                Diagnostic::error("Invalid count argument")
-                    .with_span(expr.span)
-                    .with_detail("The \"count\" value depends on resource attributes that cannot be determined until apply, so Corral cannot predict how many instances will be created")
-                    .with_help("use `--target` to first apply only the resources that the count depends on"),
-            );
-            return (Expansion::Unknown, Vec::new(), diags);
+            return (deferred("count", expr, scope), Vec::new(), diags);
         }
         let n = match lang::convert(value, &crate::value::Type::Number)
             .ok()
@@ -87,13 +87,7 @@ pub fn expand(
             return (Expansion::Unknown, Vec::new(), diags);
         }
         if !value.is_known() {
-            diags.push(
-                Diagnostic::error("Invalid for_each argument")
-                    .with_span(expr.span)
-                    .with_detail("The \"for_each\" value depends on resource attributes that cannot be determined until apply, so Corral cannot predict how many instances will be created")
-                    .with_help("use `--target` to first apply only the resources that the for_each depends on"),
-            );
-            return (Expansion::Unknown, Vec::new(), diags);
+            return (deferred("for_each", expr, scope), Vec::new(), diags);
         }
         let mut entries: BTreeMap<String, Value> = BTreeMap::new();
         match &value {
@@ -108,14 +102,8 @@ pub fn expand(
                         Value::String(s) => {
                             entries.insert(s.clone(), item.clone());
                         }
-                        Value::Unknown(_) => {
-                            diags.push(
-                                Diagnostic::error("Invalid for_each argument").with_span(expr.span).with_detail(
-                                    "The given \"for_each\" set includes values that cannot be determined until apply",
-                                ),
-                            );
-                            return (Expansion::Unknown, Vec::new(), diags);
-                        }
+                        // Its keys are not known yet: a later round expands it.
+                        Value::Unknown(_) => return (deferred("for_each", expr, scope), Vec::new(), diags),
                         _ => {
                             diags.push(Diagnostic::error("Invalid for_each set argument").with_span(expr.span).with_detail("The given \"for_each\" argument value is unsuitable: \"for_each\" supports sets of strings, but you have provided a set containing other types"));
                             return (Expansion::Unknown, Vec::new(), diags);
@@ -152,4 +140,30 @@ pub fn expand(
         return (Expansion::ForEach(keys), instances, diags);
     }
     (Expansion::Single, vec![(InstanceKey::None, RepetitionData::default())], diags)
+}
+
+/// The deferred expansion of `argument`, naming the references whose values are not known
+/// yet (so the user sees which object a later round waits for).
+fn deferred(argument: &str, expr: &Expr, scope: &dyn Scope) -> Expansion {
+    let mut unknown: Vec<String> = Vec::new();
+    for reference in lang::references(expr) {
+        let name = match &reference.subject {
+            Subject::Resource(addr) => addr.to_string(),
+            Subject::ModuleCall(name) => format!("module.{name}"),
+            Subject::Var(name) => format!("var.{name}"),
+            Subject::Local(name) => format!("local.{name}"),
+            Subject::EachValue => "each.value".to_string(),
+            _ => continue,
+        };
+        let known = scope.lookup(&reference.subject, reference.span).is_ok_and(|v| v.is_wholly_known());
+        if !known && !unknown.contains(&name) {
+            unknown.push(name);
+        }
+    }
+    let reason = if unknown.is_empty() {
+        format!("{argument} is known only after apply")
+    } else {
+        format!("{argument} depends on {}, known after apply", unknown.join(", "))
+    };
+    Expansion::Deferred { reason }
 }

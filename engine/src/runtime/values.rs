@@ -68,7 +68,7 @@ impl Values {
                     })
                     .collect(),
             ),
-            Expansion::Unknown => Value::Unknown(Type::Dynamic),
+            Expansion::Unknown | Expansion::Deferred { .. } => Value::Unknown(Type::Dynamic),
         })
     }
 
@@ -89,7 +89,7 @@ impl Values {
             Expansion::ForEach(keys) => {
                 Value::Object(keys.iter().map(|k| (k.clone(), outputs_of(InstanceKey::Str(k.clone())))).collect())
             }
-            Expansion::Unknown => Value::Unknown(Type::Dynamic),
+            Expansion::Unknown | Expansion::Deferred { .. } => Value::Unknown(Type::Dynamic),
         })
     }
 

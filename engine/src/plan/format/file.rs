@@ -23,7 +23,7 @@ use crate::secret::WorkspaceKey;
 use crate::value::Value;
 
 use crate::addr::{AbsResourceInstance, ModuleInstance, Target};
-use crate::plan::{Action, ActionReason, OutputChange, Plan, PlanBasis, PlanOptions, ResourceChange};
+use crate::plan::{Action, ActionReason, DeferredChange, DeferredReason, OutputChange, Plan, PlanBasis, PlanOptions, ResourceChange};
 use crate::runtime::{CheckResult, CheckStatus};
 use crate::value::Path;
 
@@ -35,7 +35,7 @@ pub const PLAN_FILE_FORMAT: &str = "corral-plan";
 /// The version this Corral writes and the only one it reads. Bump it on any change a reader
 /// of the previous version would misread.
 /// Version 2: the MAC envelope, sealed sensitive values, write-only variables left out.
-pub const PLAN_FILE_VERSION: u32 = 2;
+pub const PLAN_FILE_VERSION: u32 = 3;
 
 /// The purpose label of a plan file's MAC (see [`WorkspaceKey::mac`]).
 const MAC_PURPOSE: &str = "corral plan file v2";
@@ -111,6 +111,18 @@ pub fn write_plan_file(plan: &Plan, key: &WorkspaceKey) -> Vec<u8> {
                 name: c.name.clone(),
                 status: c.status.as_str().to_string(),
                 problems: c.problems.clone(),
+            })
+            .collect(),
+        deferred: plan
+            .deferred
+            .iter()
+            .map(|d| FileDeferred {
+                address: d.address.clone(),
+                module: d.module.clone(),
+                resource: d.resource.as_ref().map(ToString::to_string),
+                reason: d.reason.as_str().to_string(),
+                detail: d.detail.clone(),
+                existing: d.existing.iter().map(ToString::to_string).collect(),
             })
             .collect(),
     };
@@ -294,6 +306,31 @@ pub fn read_plan_file(bytes: &[u8], key: &WorkspaceKey) -> Result<Plan, PlanFile
         output_changes,
         drift: read_changes(&file.drift)?,
         checks: file.checks.iter().map(read_check).collect::<Result<_, _>>()?,
+        deferred: file.deferred.iter().map(read_deferred).collect::<Result<_, _>>()?,
+    })
+}
+
+fn read_deferred(entry: &FileDeferred) -> Result<DeferredChange, PlanFileError> {
+    let damaged = |reason: String| PlanFileError::Damaged { reason };
+    let resource = match &entry.resource {
+        None => None,
+        Some(text) => match text.parse::<Target>() {
+            Ok(Target::Resource(r)) if r.module.is_root() => Some(r.resource),
+            _ => return Err(damaged(format!("`{text}` is not a resource address"))),
+        },
+    };
+    Ok(DeferredChange {
+        address: entry.address.clone(),
+        module: entry.module.clone(),
+        resource,
+        reason: DeferredReason::parse(&entry.reason)
+            .ok_or_else(|| damaged(format!("unknown deferral reason `{}`", entry.reason)))?,
+        detail: entry.detail.clone(),
+        existing: entry
+            .existing
+            .iter()
+            .map(|a| a.parse::<AbsResourceInstance>().map_err(|e| damaged(e.to_string())))
+            .collect::<Result<_, _>>()?,
     })
 }
 
@@ -356,6 +393,20 @@ struct PlanFile {
     /// Results of `check` blocks (absent when there are none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     checks: Vec<FileCheck>,
+    /// Objects left to a later round (absent when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    deferred: Vec<FileDeferred>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FileDeferred {
+    address: String,
+    module: String,
+    /// The resource's address within its module.
+    resource: Option<String>,
+    reason: String,
+    detail: String,
+    existing: Vec<String>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]

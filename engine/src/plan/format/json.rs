@@ -80,6 +80,9 @@ pub fn plan_to_json(plan: &Plan, config: Option<&Config>, schemas: &ProviderSche
             .collect(),
     );
     document.insert("resource_drift".into(), plan.drift.iter().map(|c| resource_change(c, None)).collect());
+    if plan.has_deferred() {
+        document.insert("deferred_changes".into(), plan.deferred.iter().filter_map(deferred_change).collect());
+    }
     let outputs: Map<String, J> = plan.output_changes.iter().map(|o| (o.name.clone(), output_change(o))).collect();
     document.insert("output_changes".into(), J::Object(outputs));
     if let Some(prior) = prior_state(plan, schemas, JSON_FORMAT_VERSION, TERRAFORM_COMPATIBLE_VERSION) {
@@ -93,9 +96,45 @@ pub fn plan_to_json(plan: &Plan, config: Option<&Config>, schemas: &ProviderSche
         document.insert("checks".into(), checks(&plan.checks));
     }
     document.insert("applyable".into(), plan.has_changes().into());
-    document.insert("complete".into(), true.into());
+    // Terraform 1.9's meaning: applying this plan does not finish the job.
+    document.insert("complete".into(), (!plan.has_deferred()).into());
     document.insert("errored".into(), false.into());
     J::Object(document)
+}
+
+/// A deferred resource as Terraform 1.9+ writes it in `deferred_changes`: the reason and a
+/// `resource_change` whose change is the create a later round will plan, every value
+/// unknown. Deferred outputs and module calls are not resources and are not listed.
+fn deferred_change(deferred: &crate::plan::DeferredChange) -> Option<J> {
+    let resource = deferred.resource.as_ref()?;
+    let mut change = Map::new();
+    change.insert("address".into(), deferred.address.clone().into());
+    if !deferred.module.is_empty() {
+        change.insert("module_address".into(), deferred.module.clone().into());
+    }
+    let mode = match resource.mode {
+        ResourceMode::Managed => "managed",
+        ResourceMode::Data => "data",
+    };
+    change.insert("mode".into(), mode.into());
+    change.insert("type".into(), resource.type_name.clone().into());
+    change.insert("name".into(), resource.name.clone().into());
+    let action = if resource.mode == ResourceMode::Data { "read" } else { "create" };
+    change.insert(
+        "change".into(),
+        serde_json::json!({
+            "actions": [action],
+            "before": null,
+            "after": null,
+            "after_unknown": true,
+            "before_sensitive": false,
+            "after_sensitive": false,
+        }),
+    );
+    let mut out = Map::new();
+    out.insert("reason".into(), deferred.reason.as_str().into());
+    out.insert("resource_change".into(), J::Object(change));
+    Some(J::Object(out))
 }
 
 /// The schemas of the providers a plan and its configuration use, from the registry (a

@@ -116,6 +116,7 @@ fn sample_plan() -> Plan {
             status: crate::runtime::CheckStatus::Fail,
             problems: vec!["the service is down".to_string()],
         }],
+        deferred: Vec::new(),
     }
 }
 
