@@ -9,6 +9,7 @@ mod cli;
 mod crash;
 mod credentials;
 mod data_confirm;
+mod deferred;
 mod diagnostics;
 mod engine;
 mod exclude;
