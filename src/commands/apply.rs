@@ -92,7 +92,9 @@ async fn run_locked(
         ctx.report(&diags, &loaded.config.sources);
         return Err(Reported.into());
     }
-    let code = execute(ctx, loaded, store, workspace, &plan, &state, args.flags.parallelism, None).await?;
+    let code =
+        execute(ctx, loaded, store, workspace, &plan, &state, Run { parallelism: args.flags.parallelism, round: None })
+            .await?;
     if code != 0 || !plan.has_deferred() {
         return Ok(code);
     }
@@ -153,7 +155,16 @@ async fn converge(
             }
         }
         let shown_round = (plan.has_deferred() || round > 1).then_some(round);
-        let code = execute(ctx, loaded, store, workspace, &plan, &state, flags.parallelism, shown_round).await?;
+        let code = execute(
+            ctx,
+            loaded,
+            store,
+            workspace,
+            &plan,
+            &state,
+            Run { parallelism: flags.parallelism, round: shown_round },
+        )
+        .await?;
         if code != 0 || !plan.has_deferred() {
             if code == 0 && round > 1 {
                 println!("\nConverged in {round} rounds: nothing is deferred any more.");
@@ -247,6 +258,14 @@ fn check_fresh(ctx: &Context, plan: &Plan, state: &State, loaded: &Loaded, works
     Ok(())
 }
 
+/// How one apply walk runs: its `--parallelism`, and the round it is of a converging
+/// `corral apply` (shown in its summary; `None` when there is only one).
+#[derive(Clone, Copy)]
+struct Run {
+    parallelism: usize,
+    round: Option<u32>,
+}
+
 async fn execute(
     ctx: &Context,
     loaded: &Loaded,
@@ -254,9 +273,9 @@ async fn execute(
     workspace: &str,
     plan: &Plan,
     state: &State,
-    parallelism: usize,
-    round: Option<u32>,
+    run: Run,
 ) -> anyhow::Result<i32> {
+    let Run { parallelism, round } = run;
     if plan.options.refresh_only {
         return record_refresh(ctx, store, workspace, plan, state).await;
     }

@@ -120,10 +120,7 @@ pub(crate) fn summary_line(plan: &Plan, color: bool) -> String {
         0 => String::new(),
         n => format!(", {n} deferred"),
     };
-    format!(
-        "{}{import} {add} to add, {change} to change, {destroy} to destroy{forget}{deferred}.",
-        color.bold("Plan:")
-    )
+    format!("{}{import} {add} to add, {change} to change, {destroy} to destroy{forget}{deferred}.", color.bold("Plan:"))
 }
 
 /// What an apply did, for its summary line.

@@ -69,11 +69,9 @@ impl Planner<'_> {
                 diags.extend(d);
                 // Imports are not deferred: what they adopt must be known when planning.
                 if let crate::runtime::Expansion::Deferred { reason } = expansion {
-                    diags.push(
-                        Diagnostic::error("Invalid for_each argument")
-                            .with_span(expr.span)
-                            .with_detail(format!("The import block's {reason}; import for_each must be known while planning")),
-                    );
+                    diags.push(Diagnostic::error("Invalid for_each argument").with_span(expr.span).with_detail(
+                        format!("The import block's {reason}; import for_each must be known while planning"),
+                    ));
                 }
                 keys.into_iter().map(|(_, r)| r).collect()
             }

@@ -403,6 +403,7 @@ impl<'a> Planner<'a> {
         if refresh_only {
             self.changes.clear();
             self.imports.clear();
+            self.deferred.clear();
         }
         let output_changes = if refresh_only {
             super::refresh_only::output_changes(&self.input, &self.state, &self.drift)

@@ -21,7 +21,9 @@ pub enum Expansion {
     /// `count`/`for_each` is known only after apply: no instances are planned this round,
     /// and a later round (`corral apply` plans again) expands it. `reason` names what is
     /// unknown, e.g. `for_each depends on kmr_cluster.c, known after apply`.
-    Deferred { reason: String },
+    Deferred {
+        reason: String,
+    },
 }
 
 /// What `count.index` and `each.*` stand for in one instance.

@@ -23,7 +23,9 @@ use crate::secret::WorkspaceKey;
 use crate::value::Value;
 
 use crate::addr::{AbsResourceInstance, ModuleInstance, Target};
-use crate::plan::{Action, ActionReason, DeferredChange, DeferredReason, OutputChange, Plan, PlanBasis, PlanOptions, ResourceChange};
+use crate::plan::{
+    Action, ActionReason, DeferredChange, DeferredReason, OutputChange, Plan, PlanBasis, PlanOptions, ResourceChange,
+};
 use crate::runtime::{CheckResult, CheckStatus};
 use crate::value::Path;
 
