@@ -18,7 +18,7 @@ pub(crate) fn render_plan_markdown(plan: &Plan) -> String {
     let changed: Vec<_> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
     let outputs = plan.output_changes.iter().filter(|o| o.action != Action::NoOp).count();
     let mut out = String::new();
-    if changed.is_empty() && outputs == 0 {
+    if changed.is_empty() && outputs == 0 && !plan.has_deferred() {
         out.push_str("### Corral plan: no changes\n\nThe infrastructure matches the configuration.\n");
         if !plan.drift.is_empty() {
             out.push_str(&drift_note(plan.drift.len()));
@@ -44,9 +44,23 @@ pub(crate) fn render_plan_markdown(plan: &Plan) -> String {
     if !plan.drift.is_empty() {
         out.push_str(&drift_note(plan.drift.len()));
     }
+    if plan.has_deferred() {
+        // The addresses and reasons are in the collapsed plan; configuration text stays there.
+        out.push_str(&format!(
+            "\n:hourglass: {} deferred to a later round: `corral apply` plans them once what they wait for exists.\n",
+            match plan.deferred.len() {
+                1 => "1 object is".to_string(),
+                n => format!("{n} objects are"),
+            }
+        ));
+    }
     let shown = changed.len();
     let title = if shown == 1 { "Show the change".to_string() } else { format!("Show the {shown} changes") };
-    let title = if shown == 0 { "Show the output changes".to_string() } else { title };
+    let title = match (shown, outputs) {
+        (0, 0) => "Show the plan".to_string(),
+        (0, _) => "Show the output changes".to_string(),
+        _ => title,
+    };
     out.push_str(&details(&title, &render_plan(plan, false)));
     out
 }

@@ -63,6 +63,13 @@ fn the_plan_shows_what_is_deferred_and_why() {
     let plan = run(&w, &["plan"]);
     assert_eq!(plan.code, 0, "{}", all(&plan));
     insta::assert_snapshot!("deferred_plan", plan.stdout);
+    let markdown = w.ok(&["plan", "--markdown"]);
+    assert!(
+        markdown.stdout.starts_with("### Corral plan: 2 to add, 0 to change, 0 to destroy, 2 deferred\n"),
+        "{}",
+        markdown.stdout
+    );
+    assert!(markdown.stdout.contains(":hourglass: 2 objects are deferred to a later round"), "{}", markdown.stdout);
     let json = w.ok(&["plan", "--json"]);
     let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(json["complete"], false);

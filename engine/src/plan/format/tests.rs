@@ -202,6 +202,39 @@ fn imports_and_forgotten_objects_are_in_plan_json_and_plan_files() {
 }
 
 #[test]
+fn deferred_objects_are_in_plan_files_and_in_plan_json() {
+    use crate::plan::{DeferredChange, DeferredReason};
+    let mut plan = sample_plan();
+    plan.deferred = vec![
+        DeferredChange {
+            address: r#"module.m["a"].testing_thing.t"#.to_string(),
+            module: r#"module.m["a"]"#.to_string(),
+            resource: Some(crate::addr::ResourceAddr::managed("testing_thing", "t")),
+            reason: DeferredReason::InstanceCountUnknown,
+            detail: "for_each depends on testing_thing.c, known after apply".to_string(),
+            existing: vec![r#"module.m["a"].testing_thing.t["x"]"#.parse().unwrap()],
+        },
+        DeferredChange {
+            address: "output.ids".to_string(),
+            module: String::new(),
+            resource: None,
+            reason: DeferredReason::DeferredPrereq,
+            detail: "depends on deferred testing_thing.t".to_string(),
+            existing: Vec::new(),
+        },
+    ];
+    let key = key();
+    assert_eq!(read_plan_file(&write_plan_file(&plan, &key), &key).unwrap(), plan);
+    let json = plan_to_json(&plan, None, &Default::default());
+    assert_eq!(json["complete"], false);
+    let deferred = json["deferred_changes"].as_array().unwrap();
+    assert_eq!(deferred.len(), 1, "outputs are not resources: {deferred:?}");
+    assert_eq!(deferred[0]["reason"], "instance_count_unknown");
+    assert_eq!(deferred[0]["resource_change"]["module_address"], r#"module.m["a"]"#);
+    assert_eq!(deferred[0]["resource_change"]["change"]["actions"], serde_json::json!(["create"]));
+}
+
+#[test]
 fn plan_file_keeps_values_json_cannot_hold() {
     let tricky = Value::Tuple(vec![
         Value::Number(Number::from_f64(-0.0)),
