@@ -211,3 +211,28 @@ fn without_input_or_approval_the_first_round_is_refused_as_before() {
     assert!(out.stderr.contains("No confirmation with `--input=false`"), "{}", out.stderr);
     assert!(state_list(&w).is_empty());
 }
+
+#[test]
+fn a_deferred_data_source_defers_what_reads_it() {
+    let w = Workdir::fixture("deferred/data");
+    let plan = w.ok(&["plan"]);
+    assert!(plan.stdout.contains("data.testing_thing.d: for_each depends on testing_thing.c, known after apply"));
+    assert!(plan.stdout.contains("testing_thing.copy: depends on deferred data.testing_thing.d"), "{}", plan.stdout);
+    let json = w.ok(&["plan", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let reasons: Vec<(&str, &str)> = json["deferred_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["resource_change"]["address"].as_str().unwrap(), d["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [("data.testing_thing.d", "instance_count_unknown"), ("testing_thing.copy", "deferred_prereq")]
+    );
+    let apply = w.ok(&["apply", "--auto-approve"]);
+    assert!(apply.stdout.contains("Converged in 2 rounds"), "{}", apply.stdout);
+    let copies = state_list(&w).into_iter().filter(|a| a.starts_with("testing_thing.copy[")).count();
+    assert_eq!(copies, 2);
+    assert_eq!(run(&w, &["plan", "--detailed-exitcode"]).code, 0);
+}
