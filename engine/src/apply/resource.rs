@@ -23,7 +23,8 @@ impl Walker<'_> {
         }
         // A deferred resource waits for a later round: nothing is applied or read for it,
         // and what refers to it sees an unknown value (its dependents are deferred too).
-        if self.input.plan.is_deferred(&resource.to_string()) {
+        let deferred = self.input.plan.has_deferred();
+        if deferred && self.input.plan.is_deferred(&resource.to_string()) {
             return true;
         }
         let Some(resolved) = ResolvedResource::resolve(self.input.config, resource) else { return true };
@@ -45,13 +46,15 @@ impl Walker<'_> {
         let module_instances = lock(&self.values).instances_of(&resource.module);
         let mut ok = true;
         for module_instance in module_instances {
-            let address = if module_instance.is_root() {
-                resource.resource.to_string()
-            } else {
-                format!("{module_instance}.{}", resource.resource)
-            };
-            if self.input.plan.is_deferred(&address) {
-                continue;
+            if deferred {
+                let address = if module_instance.is_root() {
+                    resource.resource.to_string()
+                } else {
+                    format!("{module_instance}.{}", resource.resource)
+                };
+                if self.input.plan.is_deferred(&address) {
+                    continue;
+                }
             }
             let (expansion, keys, diags) = resolved.expand(&lock(&self.values), &module_instance);
             if !self.report(diags) {

@@ -257,7 +257,7 @@ impl Walker<'_> {
             if let Some(root) = values.module(&ModuleInstance::root()) {
                 for (name, value) in &root.outputs {
                     // A deferred output keeps what state had until a round evaluates it.
-                    if self.input.plan.is_deferred(&format!("output.{name}")) {
+                    if self.input.plan.has_deferred() && self.input.plan.is_deferred(&format!("output.{name}")) {
                         if let Some(prior) = self.input.state.outputs.get(name) {
                             outputs.insert(name.clone(), prior.clone());
                         }

@@ -16,7 +16,8 @@ impl Planner<'_> {
     /// The nearest deferred object a node depends on (through variables, locals, outputs
     /// and module calls), if any.
     pub(super) fn deferred_upstream(&self, index: NodeIndex) -> Option<String> {
-        if self.input.options.destroy {
+        // Nothing deferred (almost every plan): no look at the node's edges.
+        if self.deferred_nodes.is_empty() || self.input.options.destroy {
             // Destroying works from state: nothing waits for a later round.
             return None;
         }
@@ -103,11 +104,13 @@ impl Planner<'_> {
 
     /// Whether a state instance belongs to a deferred resource (which leaves it alone).
     pub(super) fn is_deferred_instance(&self, addr: &AbsResourceInstance) -> bool {
-        self.input
-            .graph
-            .index
-            .get(&Node::Resource(addr.config_resource()))
-            .is_some_and(|index| self.deferred_nodes.contains_key(index))
+        !self.deferred_nodes.is_empty()
+            && self
+                .input
+                .graph
+                .index
+                .get(&Node::Resource(addr.config_resource()))
+                .is_some_and(|index| self.deferred_nodes.contains_key(index))
     }
 
     /// The deferred objects in address order, each resource with the instances state

@@ -459,7 +459,7 @@ impl<'a> Planner<'a> {
         names.extend(self.state.outputs.keys());
         for name in names {
             // A deferred output keeps its value until the round that can evaluate it.
-            if self.deferred.contains_key(&format!("output.{name}")) {
+            if !self.deferred.is_empty() && self.deferred.contains_key(&format!("output.{name}")) {
                 continue;
             }
             let before = self
