@@ -27,7 +27,10 @@ pub(crate) async fn run(ctx: &Context, args: &ShowArgs) -> anyhow::Result<i32> {
     if args.json {
         // Terraform's shape, for the tools written for `terraform show -json`; Corral's own
         // state document is `corral state pull`.
-        println!("{}", plan::format::state_to_json(&state));
+        // The configuration, when it loads, says each provider's source for `provider_name`.
+        let (config, diags) = config::load_dir(&ctx.root, &LoadOptions::default());
+        let config = (!diags.has_errors()).then_some(config);
+        println!("{}", plan::format::state_to_json(&state, config.as_ref()));
         return Ok(0);
     }
     if state.instances.is_empty() {

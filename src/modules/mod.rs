@@ -7,7 +7,9 @@
 //! still allows is kept, so a second `init` downloads nothing; `-upgrade` starts from an empty
 //! manifest and takes the newest matching versions. Each package is unpacked into a
 //! temporary directory beside its final place and renamed into it, so an `init` killed half
-//! way leaves either the old module or none, never half of one.
+//! way leaves either the old module or none, never half of one; the next `init` removes the
+//! temporary directory it left (a lock on the modules directory tells it that no live `init`
+//! is using it).
 
 mod fetch;
 mod registry;
@@ -27,6 +29,9 @@ use crate::ui::Reported;
 /// root's files that are not configuration (backend settings files).
 pub(crate) async fn install(ctx: &Context, skip_files: Vec<PathBuf>, upgrade: bool) -> anyhow::Result<()> {
     let modules_dir = default_modules_dir(&ctx.root);
+    // Held from here to the end; taken before anything is written when there is no modules
+    // directory yet.
+    let mut lock = if modules_dir.exists() { Some(lock_modules_dir(&modules_dir).await?) } else { None };
     let mut manifest =
         if upgrade { ModulesManifest::default() } else { ModulesManifest::read(&modules_dir).unwrap_or_default() };
     let client = reqwest::Client::builder()
@@ -58,6 +63,9 @@ pub(crate) async fn install(ctx: &Context, skip_files: Vec<PathBuf>, upgrade: bo
                 );
                 continue;
             }
+            if lock.is_none() {
+                lock = Some(lock_modules_dir(&modules_dir).await?);
+            }
             match install_one(&client, &request, &ctx.root, &modules_dir).await {
                 Ok(entry) => {
                     let version = entry.version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
@@ -81,7 +89,53 @@ pub(crate) async fn install(ctx: &Context, skip_files: Vec<PathBuf>, upgrade: bo
         // Entries of calls no longer in the configuration were dropped with the old manifest.
         write_manifest(&modules_dir, &manifest)?;
     }
+    drop(lock);
     Ok(())
+}
+
+/// The lock file in `.corral/modules`: an OS lock (`flock`) held by the `init` installing
+/// there, so one never removes what a live one is unpacking. The OS drops it when its holder
+/// dies, kill -9 included.
+const LOCK_FILE: &str = ".lock";
+
+/// The prefix of the directory a package is unpacked into before it is renamed into place.
+const STAGING_PREFIX: &str = ".installing-";
+
+/// Takes the modules directory's lock, waiting for another `init` that holds it, then
+/// removes what installs killed half way left behind: with the lock held, every staging
+/// directory there is one whose `init` is gone.
+async fn lock_modules_dir(modules_dir: &Path) -> anyhow::Result<std::fs::File> {
+    fs_err::create_dir_all(modules_dir)?;
+    let path = modules_dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    let file = match file.try_lock() {
+        Ok(()) => file,
+        Err(std::fs::TryLockError::WouldBlock) => {
+            println!("Waiting for another `corral init` that is installing modules here...");
+            tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+                .await
+                .map_err(|e| anyhow::anyhow!("waiting for the modules lock: {e}"))?
+                .map_err(|e| anyhow::anyhow!("cannot lock {}: {e}", path.display()))?
+        }
+        Err(std::fs::TryLockError::Error(e)) => anyhow::bail!("cannot lock {}: {e}", path.display()),
+    };
+    let mut removed = 0;
+    for entry in fs_err::read_dir(modules_dir)? {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with(STAGING_PREFIX) && entry.file_type()?.is_dir() {
+            fs_err::remove_dir_all(entry.path())?;
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        println!("Removed {removed} unfinished module install(s) an interrupted `corral init` left.");
+    }
+    Ok(file)
 }
 
 /// Fetches one module into `.corral/modules/<key>` and says where its code is.
@@ -92,7 +146,7 @@ async fn install_one(
     modules_dir: &Path,
 ) -> anyhow::Result<InstalledModule> {
     fs_err::create_dir_all(modules_dir)?;
-    let staging = tempfile::Builder::new().prefix(".installing-").tempdir_in(modules_dir)?;
+    let staging = tempfile::Builder::new().prefix(STAGING_PREFIX).tempdir_in(modules_dir)?;
     let package = staging.path().join("package");
     let (version, subdir) = match ModuleSource::parse(&request.source) {
         ModuleSource::Local(_) => anyhow::bail!("a local module is not installed"),

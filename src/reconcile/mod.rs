@@ -252,7 +252,7 @@ async fn run_unit(
     result.plan = Some(planned.summary);
     // Changes planned at the commit already applied come from outside Corral: drift.
     let is_drift = result.applied_commit.as_deref() == Some(head);
-    let apply = if !planned.has_changes || (is_drift && planned.only_ignored) {
+    let mut apply = if !planned.has_changes || (is_drift && planned.only_ignored) {
         result.outcome = Outcome::UpToDate;
         result.applied_commit = Some(head.to_string());
         false
@@ -280,6 +280,11 @@ async fn run_unit(
             }
         }
     };
+    if apply && let Some(refused) = gates_refuse(unit, &planned.json) {
+        result.outcome = Outcome::Blocked;
+        result.error = Some(refused);
+        apply = false;
+    }
     if apply {
         if let Err(e) = runner.apply(unit, &file).await {
             result.outcome = Outcome::Failed;
@@ -294,6 +299,46 @@ async fn run_unit(
         result.plan_id = None;
     }
     result
+}
+
+/// Why the gates of the unit's promotion settings (`corral.promotion` in its directory)
+/// refuse an auto-apply of this plan, naming each gate, where it is declared and what tripped
+/// it; `None` when they let it through (or there are none). The loop applies what the branch
+/// says without anyone looking, so the gates `corral promote` judges guard it too; settings
+/// that do not load refuse, as a gate that silently does nothing would be worse than none.
+fn gates_refuse(unit: &Unit, plan: &serde_json::Value) -> Option<String> {
+    use crate::promote::gates::judge;
+    use crate::promote::settings::{SETTINGS_FILE, Settings};
+    let mut sources = corral_engine::diag::SourceMap::default();
+    let mut diags = corral_engine::diag::Diagnostics::new();
+    let settings = Settings::load(&unit.dir, &mut sources, &mut diags);
+    if diags.has_errors() {
+        let problems: Vec<String> = diags
+            .iter()
+            .filter(|d| d.severity == corral_engine::diag::Severity::Error)
+            .map(|d| match d.span {
+                Some(span) => format!("{}: {}", sources.location(span), d.summary),
+                None => d.summary.clone(),
+            })
+            .collect();
+        return Some(format!("not applied: {SETTINGS_FILE} does not load: {}", problems.join("; ")));
+    }
+    let refusals = judge(&settings.gates, plan, chrono::Utc::now());
+    if refusals.is_empty() {
+        return None;
+    }
+    let lines: Vec<String> = refusals
+        .iter()
+        .map(|refusal| {
+            let at = settings.gates.get(refusal.gate_index).map(|g| sources.location(g.span)).unwrap_or_default();
+            let detail = match &refusal.address {
+                Some(address) => format!("{address}: {}", refusal.reason),
+                None => refusal.reason.clone(),
+            };
+            format!("gate \"{}\" ({at}) refuses the apply: {detail}", refusal.gate)
+        })
+        .collect();
+    Some(format!("not applied: {}", lines.join("; ")))
 }
 
 /// Applies the plan a `manual` unit is waiting with, and records it as applied. Refused when

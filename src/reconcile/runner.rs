@@ -24,6 +24,8 @@ pub(crate) struct Planned {
     pub summary: PlanSummary,
     /// Every change is an in-place update of attributes the unit's `drift_ignore` names.
     pub only_ignored: bool,
+    /// The plan JSON, for the promotion gates an auto-apply must pass.
+    pub json: serde_json::Value,
 }
 
 pub(crate) struct Run {
@@ -95,7 +97,7 @@ impl Runner {
             let actions: Vec<&str> = actions.into_iter().flatten().filter_map(serde_json::Value::as_str).collect();
             matches!(actions.as_slice(), ["no-op"] | ["read"]) || (actions == ["update"] && ignored(c))
         });
-        Ok(Planned { has_changes, summary, only_ignored })
+        Ok(Planned { has_changes, summary, only_ignored, json })
     }
 
     /// Applies a saved plan (a stale one is refused by `apply` itself).

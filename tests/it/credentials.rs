@@ -130,3 +130,36 @@ fn a_wrong_mrs_secret_is_refused_at_plan_as_for_every_provider() {
     std::fs::write(&main, text.replace(block, &keyed)).unwrap();
     k.refused(&["plan"], "APIGW.0301", "HW_SECRET_KEY");
 }
+
+#[test]
+fn with_a_project_id_set_a_wrong_mrs_or_iam_secret_is_still_refused_at_plan() {
+    // No project to look up: the keys are checked with the same read call all the same.
+    let k = Keyed::new("mrs", "mrs/cluster");
+    let main = k.w.path().join("main.hcl");
+    let text = std::fs::read_to_string(&main).unwrap();
+    let block = "provider \"mrs\" {\n  endpoint = var.endpoint\n}";
+    assert!(text.contains(block), "the fixture's provider block changed");
+    let keyed = format!(
+        "provider \"mrs\" {{\n  endpoint   = var.endpoint\n  project_id = \"0123456789abcdef\"\n  access_key = \"{}\"\n  secret_key = \"wrong\"\n}}",
+        corral_sandbox::DEFAULT_ACCESS_KEY
+    );
+    std::fs::write(&main, text.replace(block, &keyed)).unwrap();
+    k.refused(&["plan"], "APIGW.0301", "HW_SECRET_KEY");
+
+    let k = Keyed { w: Workdir::new(), provider: "iam" };
+    let config = |secret: &str| {
+        format!(
+            "provider \"iam\" {{\n  project_id = \"0123456789abcdef\"\n  access_key = \"{}\"\n  secret_key = \"{secret}\"\n}}\n\nresource \"iam_group\" \"g\" {{\n  name = \"analysts\"\n}}\n",
+            corral_sandbox::DEFAULT_ACCESS_KEY
+        )
+    };
+    k.w.write("main.hcl", &config("wrong"));
+    k.refused(&["plan"], "APIGW.0301", "HW_SECRET_KEY");
+    k.refused(&["apply", "-auto-approve"], "APIGW.0301", "HW_SECRET_KEY");
+    // The right keys pass the check (the made-up project would fail the permission check,
+    // which reads the project's policies).
+    k.w.write("main.hcl", &config(corral_sandbox::DEFAULT_SECRET_KEY));
+    let out = k.run(&["plan", "--skip-authz-check"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("1 to add"), "{}", out.stdout);
+}

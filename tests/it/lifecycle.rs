@@ -191,3 +191,29 @@ fn drift_is_detected_and_repaired() {
     w.ok(&["apply", "--auto-approve"]);
     assert_eq!(w.objects().len(), 1);
 }
+
+#[test]
+fn destroy_target_takes_the_target_and_its_dependents_never_its_dependencies() {
+    let w = Workdir::new();
+    w.write(
+        "main.hcl",
+        &format!(
+            "{}{}{}{}",
+            thing("a", "  name = \"a\""),
+            thing("b", "  name = \"b\"\n  payload = testing_thing.a.id"),
+            thing("c", "  name = \"c\"\n  payload = testing_thing.b.id"),
+            thing("other", "  name = \"other\"")
+        ),
+    );
+    w.ok(&["apply", "--auto-approve"]);
+    let plan = w.ok(&["plan", "-destroy", "-target", "testing_thing.b", "-no-color"]);
+    assert!(plan.stdout.contains("testing_thing.b will be destroyed"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("testing_thing.c will be destroyed"), "{}", plan.stdout);
+    assert!(!plan.stdout.contains("testing_thing.a will"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("0 to add, 0 to change, 2 to destroy"), "{}", plan.stdout);
+    w.ok(&["destroy", "-auto-approve", "-target=testing_thing.b"]);
+    let mut names: Vec<String> =
+        w.objects().iter().map(|o| o["attributes"]["name"].as_str().unwrap().to_string()).collect();
+    names.sort();
+    assert_eq!(names, ["a", "other"]);
+}

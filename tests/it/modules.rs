@@ -31,6 +31,8 @@ struct Registry {
     downloads: AtomicUsize,
     /// Every request.
     requests: AtomicUsize,
+    /// While set, archive downloads stall (an install that takes forever).
+    stall: std::sync::atomic::AtomicBool,
 }
 
 impl Registry {
@@ -120,6 +122,9 @@ fn serve(registry: Arc<Registry>) -> String {
             get(|State(r): State<Arc<Registry>>, UrlPath(name): UrlPath<String>| async move {
                 r.requests.fetch_add(1, Ordering::SeqCst);
                 r.downloads.fetch_add(1, Ordering::SeqCst);
+                while r.stall.load(Ordering::SeqCst) {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
                 let versions = r.versions.lock().unwrap();
                 match versions.values().find(|(n, _)| *n == name) {
                     Some((_, bytes)) => (StatusCode::OK, bytes.clone()),
@@ -405,4 +410,75 @@ fn an_http_archive_source_is_downloaded_and_unpacked() {
     let out = corral(&w, &host, &["init"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("is not an archive Corral can unpack"), "{}", out.stderr);
+}
+
+fn staging_dirs(w: &Workdir) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(w.path().join(".corral/modules")) else { return Vec::new() };
+    entries
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".installing-"))
+        .collect()
+}
+
+#[test]
+fn an_init_killed_mid_install_leaves_nothing_the_next_one_does_not_clean_and_a_live_one_is_waited_for() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let registry = Arc::new(Registry::default());
+    registry.publish("1.0.0", false);
+    registry.stall.store(true, Ordering::SeqCst);
+    let host = serve(registry.clone());
+    let w = Workdir::new();
+    w.write("main.tf", &registry_config(&host, "~> 1.0"));
+    let spawn = || {
+        let mut command = w.command(&["init", "-input=false"]);
+        command.env("CORRAL_REGISTRY_INSECURE_HOSTS", &host).stdout(Stdio::piped()).stderr(Stdio::piped());
+        command.spawn().unwrap()
+    };
+    let mut first = spawn();
+    let started = Instant::now();
+    while staging_dirs(&w).is_empty() || registry.downloads.load(Ordering::SeqCst) == 0 {
+        assert!(started.elapsed() < Duration::from_secs(20), "the install never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let left = staging_dirs(&w);
+    assert_eq!(left.len(), 1, "{left:?}");
+
+    // A second init while the first is alive: it waits, and leaves the first one's work alone.
+    let second = spawn();
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(staging_dirs(&w), left, "a live install's directory is never removed");
+    assert_eq!(registry.downloads.load(Ordering::SeqCst), 1, "the second init waits for the first");
+
+    // The first one dies by SIGKILL mid-download; the second one goes on and cleans up.
+    registry.stall.store(false, Ordering::SeqCst);
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let out = Output::from(second.wait_with_output().unwrap());
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("Waiting for another `corral init`"), "{}", out.stdout);
+    assert!(out.stdout.contains("Removed 1 unfinished module install"), "{}", out.stdout);
+    assert!(staging_dirs(&w).is_empty(), "{:?}", staging_dirs(&w));
+    assert_eq!(planned_name(&w, &host), "edge-v1.0.0");
+
+    // A kill with no other init around: the next init removes what it left.
+    registry.stall.store(true, Ordering::SeqCst);
+    let mut third = {
+        let mut command = w.command(&["init", "-input=false", "-upgrade"]);
+        command.env("CORRAL_REGISTRY_INSECURE_HOSTS", &host).stdout(Stdio::null()).stderr(Stdio::null());
+        command.spawn().unwrap()
+    };
+    let started = Instant::now();
+    while staging_dirs(&w).is_empty() || registry.downloads.load(Ordering::SeqCst) < 3 {
+        assert!(started.elapsed() < Duration::from_secs(20), "the install never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    third.kill().unwrap();
+    third.wait().unwrap();
+    assert_eq!(staging_dirs(&w).len(), 1);
+    registry.stall.store(false, Ordering::SeqCst);
+    let out = ok(&w, &host, &["init", "-input=false"]);
+    assert!(out.stdout.contains("Removed 1 unfinished module install"), "{}", out.stdout);
+    assert!(staging_dirs(&w).is_empty(), "{:?}", staging_dirs(&w));
 }

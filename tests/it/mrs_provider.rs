@@ -246,3 +246,54 @@ fn a_scale_while_another_runs_is_retried_until_the_cluster_is_free() {
     child.wait().unwrap();
     drop(output);
 }
+
+#[test]
+fn a_cluster_created_before_corral_was_killed_is_adopted_not_created_again() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    let w = Workdir::fixture("mrs/cluster");
+    let calls = |operation: &str| {
+        let log = corral_sandbox::rest::request_log(&w.path().join(".corral/sandbox")).unwrap_or_default();
+        log.into_iter().filter(|e| e.operation == operation && e.status == 200).count()
+    };
+    // Real time: the cluster takes fifteen minutes to come up, the apply waits for it.
+    let mut apply = w.command(&["apply", "--auto-approve"]);
+    apply.env(corral_sandbox::TIME_SCALE_VAR, "1").env_remove(corral_sandbox::FAULTS_VAR);
+    let mut child = apply.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        if line.unwrap().contains("mrs_cluster.analytics: Creating...") {
+            break;
+        }
+    }
+    for _ in 0..200 {
+        if calls("CreateCluster") == 1 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(calls("CreateCluster"), 1);
+    // Killed between the create call and the commit of its result: state has only the intent.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let state = w.state();
+    assert!(state.instances.is_empty(), "{:?}", state.instances.keys().collect::<Vec<_>>());
+    assert_eq!(state.intents.len(), 1);
+    let first = clusters(&w);
+    assert_eq!(first.len(), 1, "{first:?}");
+
+    let applied = ok(&w, &["apply", "--auto-approve"]);
+    assert!(!applied.stdout.contains("will be created"), "the cluster is adopted: {}", applied.stdout);
+    assert_eq!(calls("CreateCluster"), 1, "never created twice");
+    let live = clusters(&w);
+    assert_eq!(live.len(), 1, "{live:?}");
+    assert_eq!(live[0]["id"], first[0]["id"]);
+    let state = w.state();
+    assert!(state.intents.is_empty());
+    let adopted = state.instances.values().next().unwrap();
+    assert_eq!(adopted.attributes["id"], first[0]["id"], "{:?}", adopted.attributes);
+    let plan = run(&w, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+}

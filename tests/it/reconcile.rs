@@ -869,3 +869,53 @@ fn a_rule_revoked_in_the_sandbox_is_reported_or_put_back_as_the_unit_says() {
     assert!(out.stdout.contains("watched: drift reported"), "{}", out.stdout);
     assert!(out.stdout.contains("healed: up to date"), "{}", out.stdout);
 }
+
+#[test]
+fn promotion_gates_of_a_unit_block_its_auto_apply() {
+    let w = Workdir::new();
+    let both = format!("{}{}", thing("a", "v1"), thing("b", "v1"));
+    repo(
+        &w,
+        &[
+            ("prod/main.hcl", &both),
+            ("prod/corral.unit", ""),
+            ("prod/corral.promotion", "gate \"no_destroy\" {}\n"),
+            ("dev/main.hcl", &both),
+            ("dev/corral.unit", ""),
+        ],
+    );
+    let out = once(&w);
+    assert_eq!(out.code, 0, "creates pass the gates:\n{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("prod: applied"), "{}", out.stdout);
+
+    // A destroy: the unit without gates applies it, the gated one is blocked and keeps b.
+    commit(&w, &[("prod/main.hcl", &thing("a", "v1")), ("dev/main.hcl", &thing("a", "v1"))], "drop b");
+    let out = once(&w);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("dev: applied"), "{}", out.stdout);
+    assert_eq!(objects(&w, "dev").len(), 1);
+    assert!(out.stdout.contains("prod: blocked (0 to add, 0 to change, 1 to destroy)"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("gate \"no_destroy\" (")
+            && out.stderr.contains("corral.promotion:1:1) refuses the apply: testing_thing.b: would be destroyed"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(objects(&w, "prod").len(), 2, "nothing applied");
+    let prod = &status(&w)["units"]["prod"];
+    assert_eq!(prod["outcome"], "blocked", "{prod}");
+
+    // Settings that do not load refuse too.
+    commit(&w, &[("prod/corral.promotion", "gate \"no_such_gate\" {}\n")], "typo");
+    let out = once(&w);
+    assert!(out.stdout.contains("prod: blocked"), "{}", out.stdout);
+    assert!(out.stderr.contains("corral.promotion does not load"), "{}", out.stderr);
+    assert_eq!(objects(&w, "prod").len(), 2);
+
+    // Without the gate, the next pass applies.
+    commit(&w, &[("prod/corral.promotion", "")], "no gates");
+    let out = once(&w);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("prod: applied"), "{}", out.stdout);
+    assert_eq!(objects(&w, "prod").len(), 1);
+}

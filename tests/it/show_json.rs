@@ -54,3 +54,55 @@ fn resources_sit_in_their_module_with_terraforms_fields() {
     assert_eq!(doc["values"]["outputs"]["secret"], serde_json::json!({ "sensitive": true, "value": "s3cret" }));
     assert_eq!(doc["values"]["outputs"]["base_id"]["value"], base["values"]["id"]);
 }
+
+/// `provider_name` is the provider's full source address, as Terraform 1.0.3 writes it
+/// (`registry.terraform.io/hashicorp/aws`, the same inside modules): the `source` in
+/// `required_providers`, else Corral's default namespace.
+#[test]
+fn provider_name_is_the_full_source_address_in_plan_and_state_json() {
+    let w = Workdir::new();
+    w.write(
+        "main.tf",
+        "resource \"testing_thing\" \"a\" {\n  name = \"a\"\n}\nmodule \"m\" {\n  source = \"./m\"\n}\n",
+    );
+    w.write("m/main.tf", "resource \"testing_thing\" \"b\" {\n  name = \"b\"\n}\n");
+    w.ok(&["apply", "-auto-approve"]);
+    let names = |doc: &serde_json::Value| -> Vec<String> {
+        let mut found = Vec::new();
+        fn walk(v: &serde_json::Value, found: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(map) => {
+                    if let Some(serde_json::Value::String(name)) = map.get("provider_name") {
+                        found.push(name.clone());
+                    }
+                    map.values().for_each(|v| walk(v, found));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, found)),
+                _ => {}
+            }
+        }
+        walk(doc, &mut found);
+        found
+    };
+    let state: serde_json::Value = serde_json::from_str(&w.ok(&["show", "-json"]).stdout).unwrap();
+    assert_eq!(names(&state), ["registry.terraform.io/corral/testing"; 2]);
+
+    // A `source` is written in its full form, in every part of the plan JSON.
+    w.write(
+        "versions.tf",
+        "terraform {\n  required_providers {\n    testing = { source = \"Acme/testing\" }\n  }\n}\n",
+    );
+    w.write(
+        "main.tf",
+        "resource \"testing_thing\" \"a\" {\n  name = \"a2\"\n}\nmodule \"m\" {\n  source = \"./m\"\n}\n",
+    );
+    w.ok(&["plan", "-out=tfplan"]);
+    let plan: serde_json::Value = serde_json::from_str(&w.ok(&["show", "-json", "tfplan"]).stdout).unwrap();
+    let in_plan = names(&plan);
+    // resource_changes, planned_values and prior_state: two instances each.
+    assert_eq!(in_plan.len(), 6, "{plan}");
+    assert!(in_plan.iter().all(|n| n == "registry.terraform.io/acme/testing"), "{in_plan:?}");
+    assert_eq!(plan["configuration"]["provider_config"]["testing"]["full_name"], "registry.terraform.io/acme/testing");
+    let state: serde_json::Value = serde_json::from_str(&w.ok(&["show", "-json"]).stdout).unwrap();
+    assert_eq!(names(&state), ["registry.terraform.io/acme/testing"; 2]);
+}

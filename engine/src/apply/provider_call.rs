@@ -84,7 +84,14 @@ pub(crate) async fn create_or_update(
     let mut diags = Diagnostics::new();
     let creating = prior.is_none();
     let token = uuid::Uuid::new_v4().to_string();
-    let intent = intent_for(change, if creating { IntentAction::Create } else { IntentAction::Update }, &token, None);
+    // A create's intent keeps the planned value: after a crash between the create call and
+    // the commit of its result, `find_created` gets it back to recognise the object (by its
+    // name, for APIs with no idempotency token). Write-only attributes hold digests here.
+    let intent = if creating {
+        intent_for(change, IntentAction::Create, &token, Some(planned.clone().without_marks().to_json()))
+    } else {
+        intent_for(change, IntentAction::Update, &token, None)
+    };
     let intent_id = intent.id;
     if let Err(e) = sink.commit(vec![StateChange::PutIntent(intent)]).await {
         diags.push(

@@ -112,7 +112,8 @@ pub(super) struct Planner<'a> {
     pub(super) recovered: Vec<StateChange>,
     pub(super) diags: Diagnostics,
     pub(super) resource_deps: HashMap<NodeIndex, BTreeSet<ConfigResource>>,
-    /// Nodes the walk evaluates; with `--target`, the targets and what they depend on.
+    /// Nodes the walk evaluates; with `--target`, the targets and what they depend on (in
+    /// destroy mode: the targets and what depends on them).
     pub(super) included: Option<HashSet<NodeIndex>>,
     /// Resources that must be replaced create-before-destroy (explicit or forced).
     pub(super) cbd: HashSet<ConfigResource>,

@@ -10,6 +10,7 @@ use crate::diag::Diagnostic;
 use crate::provider::{self, Provider};
 use crate::runtime::ProviderAddr;
 use crate::state::{InstanceState, InstanceStatus, Intent, IntentAction, StateChange};
+use crate::value::{Type, Value};
 
 use super::planner::Planner;
 
@@ -27,7 +28,7 @@ impl Planner<'_> {
                 continue;
             };
             match intent.action {
-                IntentAction::Create => self.recover_create(intent, instance_addr, &provider).await,
+                IntentAction::Create => self.recover_create(addr, intent, instance_addr, &provider).await,
                 IntentAction::Update => {
                     // Refresh will read whatever the update did.
                     self.recovered.push(StateChange::RemoveIntent(intent.id));
@@ -41,18 +42,29 @@ impl Planner<'_> {
         }
     }
 
-    /// Adopts the object an interrupted create made, if the provider finds one.
+    /// Adopts the object an interrupted create made, if the provider finds one. The provider
+    /// gets the token and the planned value the intent recorded.
     async fn recover_create(
         &mut self,
+        addr: &ProviderAddr,
         intent: Intent,
         instance_addr: AbsResourceInstance,
         provider: &Arc<dyn Provider>,
     ) {
+        let planned_state = intent.planned.as_ref().map(|json| {
+            let ty = self
+                .input
+                .registry
+                .get(addr.name())
+                .and_then(|factory| factory.schema().resources.get(&intent.type_name).map(|s| s.block.ty()))
+                .unwrap_or(Type::Dynamic);
+            Value::from_json(json, &ty).or_else(|_| Value::from_json(json, &Type::Dynamic)).unwrap_or(Value::null())
+        });
         let response = provider
             .find_created(provider::FindCreatedRequest {
                 type_name: intent.type_name.clone(),
                 idempotency_token: intent.idempotency_token.clone(),
-                planned_state: None,
+                planned_state,
             })
             .await;
         self.diags.extend(response.diagnostics);

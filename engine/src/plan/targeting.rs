@@ -121,21 +121,10 @@ fn targets_only(graph: &ConfigGraph, options: &PlanOptions) -> Option<HashSet<No
             stack.extend(graph.graph.neighbors_directed(index, direction));
         }
     }
-    if options.destroy {
-        // Destroying still needs the values everything above the targets depends on.
-        let mut ancestors = Vec::from_iter(included.iter().copied());
-        let mut all = included.clone();
-        while let Some(index) = ancestors.pop() {
-            for dep in graph.graph.neighbors_directed(index, petgraph::Direction::Incoming) {
-                if all.insert(dep) {
-                    ancestors.push(dep);
-                }
-            }
-        }
-        return Some(all);
-    }
     // Non-resource nodes (variables, providers, ...) are cheap and side-effect free: keep
-    // them all so every reference resolves.
+    // them all so every reference resolves. In destroy mode what the targets depend on
+    // stays out (Terraform destroys a target's dependents, never its dependencies): the walk
+    // takes those resources' values from state.
     for (node, index) in &graph.index {
         if !matches!(node, Node::Resource(_)) {
             included.insert(*index);

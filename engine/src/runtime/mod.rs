@@ -13,7 +13,10 @@ mod values;
 
 pub use check::{CheckResult, CheckStatus, ScopedData, conclude as conclude_check};
 pub use expansion::{Expansion, RepetitionData, expand};
-pub use providers::{ProviderAddr, provider_key, resolve_provider};
+pub use providers::{
+    DEFAULT_PROVIDER_HOST, DEFAULT_PROVIDER_NAMESPACE, ProviderAddr, full_source, provider_key, provider_source,
+    resolve_provider,
+};
 pub use resource::{ResolvedResource, resource_schema};
 pub use scope::InstanceScope;
 pub use values::{ModuleValues, Values};

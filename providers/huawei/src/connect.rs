@@ -4,7 +4,8 @@
 //!   `connection::connect` decides endpoint and keys, as for every provider).
 //! - `region`: default `cn-north-4`; `project_id`: default the project named after the region
 //!   (read from IAM, `GET /v3/auth/projects`, which an IAM user's key may call too; it also
-//!   finds wrong keys at `configure`).
+//!   finds wrong keys at `configure`; with `project_id` set the same call is made only to
+//!   check the keys).
 //! - `access_key` / `secret_key` (sensitive): default `HW_ACCESS_KEY` / `HW_SECRET_KEY`.
 
 use corral_core::diag::{Diagnostic, Diagnostics};
@@ -73,23 +74,51 @@ pub async fn connect(provider: &'static str, request: &ConfigureRequest) -> Resu
     let keys = Keys { access_key: credentials.access_key, secret_key: credentials.secret_key };
     let rest = Rest::new(&endpoint, keys).map_err(|e| error(e.to_string()))?;
     let project_id = match config_str(&request.config, "project_id") {
-        Some(id) => id,
+        Some(id) => {
+            check_keys(provider, &rest, &endpoint).await?;
+            id
+        }
         None => project_of(provider, &rest, &endpoint, &region).await?,
     };
     Ok(Connection { rest, region, project_id })
 }
 
-/// The id of the project named `region`, as IAM lists the caller's projects.
-/// The one IAM call of `configure`: a refusal of the keys (401, or the gateway's signature
-/// code) says so as every provider does, naming the keys to fix.
-async fn project_of(provider: &'static str, rest: &Rest, endpoint: &str, region: &str) -> Result<String, Diagnostics> {
-    let answer = rest.call("GET", corral_api_iam::wire::AUTH_PROJECTS, "", None).await.map_err(|e| match &e {
+/// The diagnostic of a call that refused the keys (401, or the gateway's signature code),
+/// as every provider says it, naming the keys to fix; `None` for any other failure.
+fn refused(provider: &'static str, endpoint: &str, e: &RestError) -> Option<Diagnostics> {
+    match e {
         RestError::Api { status, code, message, .. }
             if *status == 401 || code == corral_api_mrs::errors::APIGW_SIGNATURE =>
         {
-            sdk::keys_refused(key_settings(provider), endpoint, code, message)
+            Some(sdk::keys_refused(key_settings(provider), endpoint, code, message))
         }
-        _ => api_error("listing the IAM projects (to find the region's project)", &e),
+        _ => None,
+    }
+}
+
+/// With `project_id` set there is no project to look up, yet the keys are checked all the
+/// same, with the same read call: wrong keys fail `configure` (so `plan`), not the first
+/// mutating call of an apply. Only a refusal fails; anything else is left to later calls,
+/// as the SDK's `check_keys` does for the other providers.
+async fn check_keys(provider: &'static str, rest: &Rest, endpoint: &str) -> Result<(), Diagnostics> {
+    match rest.call("GET", corral_api_iam::wire::AUTH_PROJECTS, "", None).await {
+        Ok(_) => Ok(()),
+        Err(e) => match refused(provider, endpoint, &e) {
+            Some(diagnostics) => Err(diagnostics),
+            None => {
+                tracing::debug!(provider, error = %e, "the key check failed, but not by refusing the keys");
+                Ok(())
+            }
+        },
+    }
+}
+
+/// The id of the project named `region`, as IAM lists the caller's projects.
+/// The one IAM call of `configure`: a refusal of the keys says so as every provider does.
+async fn project_of(provider: &'static str, rest: &Rest, endpoint: &str, region: &str) -> Result<String, Diagnostics> {
+    let answer = rest.call("GET", corral_api_iam::wire::AUTH_PROJECTS, "", None).await.map_err(|e| {
+        refused(provider, endpoint, &e)
+            .unwrap_or_else(|| api_error("listing the IAM projects (to find the region's project)", &e))
     })?;
     answer
         .get("projects")

@@ -40,7 +40,7 @@ use crate::addr::{InstanceKey, ResourceMode};
 use crate::config::Config;
 use crate::plan::{ActionReason, OutputChange, Plan, ResourceChange};
 use crate::provider::ProviderRegistry;
-use crate::runtime::{CheckResult, CheckStatus, provider_key};
+use crate::runtime::{CheckResult, CheckStatus, provider_key, provider_source};
 use crate::value::{Path, PathStep, Value};
 
 /// The `format_version` of [`plan_to_json`]'s document (see the module documentation).
@@ -71,21 +71,21 @@ pub fn plan_to_json(plan: &Plan, config: Option<&Config>, schemas: &ProviderSche
         })
         .collect();
     document.insert("variables".into(), J::Object(variables));
-    document.insert("planned_values".into(), planned_values(plan, schemas));
+    document.insert("planned_values".into(), planned_values(plan, config, schemas));
     document.insert(
         "resource_changes".into(),
         plan.changes
             .iter()
-            .map(|c| resource_change(c, plan.importing(&c.addr).filter(|_| c.deposed.is_none())))
+            .map(|c| resource_change(c, plan.importing(&c.addr).filter(|_| c.deposed.is_none()), config))
             .collect(),
     );
-    document.insert("resource_drift".into(), plan.drift.iter().map(|c| resource_change(c, None)).collect());
+    document.insert("resource_drift".into(), plan.drift.iter().map(|c| resource_change(c, None, config)).collect());
     if plan.has_deferred() {
         document.insert("deferred_changes".into(), plan.deferred.iter().filter_map(deferred_change).collect());
     }
     let outputs: Map<String, J> = plan.output_changes.iter().map(|o| (o.name.clone(), output_change(o))).collect();
     document.insert("output_changes".into(), J::Object(outputs));
-    if let Some(prior) = prior_state(plan, schemas, JSON_FORMAT_VERSION, TERRAFORM_COMPATIBLE_VERSION) {
+    if let Some(prior) = prior_state(plan, config, schemas, JSON_FORMAT_VERSION, TERRAFORM_COMPATIBLE_VERSION) {
         document.insert("prior_state".into(), prior);
     }
     if let Some(config) = config {
@@ -161,8 +161,13 @@ pub(super) fn schema_version(schemas: &ProviderSchemas, change: &ResourceChange)
 
 /// What names an instance, in `resource_changes` and the state-shaped parts alike:
 /// `address`, (in `resource_changes`, for an instance in a module) `module_address`, `mode`,
-/// `type`, `name`, `index` (for `count`/`for_each` instances) and `provider_name`.
-pub(super) fn instance_identity(change: &ResourceChange, module_address: bool) -> Map<String, J> {
+/// `type`, `name`, `index` (for `count`/`for_each` instances) and `provider_name` (the
+/// provider's full source address, as Terraform writes it; see [`provider_source`]).
+pub(super) fn instance_identity(
+    change: &ResourceChange,
+    module_address: bool,
+    config: Option<&Config>,
+) -> Map<String, J> {
     let addr = &change.addr;
     let mut out = Map::new();
     out.insert("address".into(), addr.to_string().into());
@@ -185,7 +190,7 @@ pub(super) fn instance_identity(change: &ResourceChange, module_address: bool) -
             out.insert("index".into(), J::String(s.clone()));
         }
     }
-    out.insert("provider_name".into(), change.provider.clone().into());
+    out.insert("provider_name".into(), provider_source(config, &provider_key(&change.provider)).into());
     out
 }
 
@@ -202,8 +207,8 @@ pub fn path_to_json(path: &Path) -> J {
 
 /// One entry of `resource_changes`; `importing` is the id the instance is imported by
 /// (Terraform 1.5's `change.importing`).
-fn resource_change(change: &ResourceChange, importing: Option<&str>) -> J {
-    let mut out = instance_identity(change, true);
+fn resource_change(change: &ResourceChange, importing: Option<&str>, config: Option<&Config>) -> J {
+    let mut out = instance_identity(change, true, config);
     if let Some(deposed) = change.deposed {
         out.insert("deposed".into(), deposed.to_string().into());
     }

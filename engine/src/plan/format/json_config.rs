@@ -19,7 +19,7 @@ use crate::addr::{ModulePath, ResourceMode};
 use crate::config::{Body, Config, Expr, Module, Resource};
 use crate::diag::{Diagnostic, Span};
 use crate::lang::{Functions, Reference, Scope, Subject, eval_with, references};
-use crate::runtime::resolve_provider;
+use crate::runtime::{ProviderAddr, provider_source, resolve_provider};
 use crate::schema::{BlockSchema, Nesting, ProviderSchema};
 use crate::value::{PathStep, Value};
 
@@ -63,9 +63,8 @@ impl Writer<'_> {
         let describe = |name: &str| {
             let mut entry = Map::new();
             entry.insert("name".into(), name.into());
-            if let Some(source) = required.and_then(|r| r.get(name)).and_then(|r| r.source.as_ref()) {
-                entry.insert("full_name".into(), source.clone().into());
-            }
+            let addr = ProviderAddr { module: module.path.clone(), key: name.to_string() };
+            entry.insert("full_name".into(), provider_source(Some(self.config), &addr).into());
             if let Some(version) = required.and_then(|r| r.get(name)).and_then(|r| r.version.as_ref()) {
                 entry.insert("version_constraint".into(), version.clone().into());
             }

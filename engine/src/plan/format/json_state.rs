@@ -1,7 +1,8 @@
 //! The state as Terraform 1.0.3's `terraform show -json` writes it (its `jsonstate`):
 //! `format_version` 0.2, `terraform_version`, and `values` with the root outputs and the
 //! `root_module` tree (each module's resources sorted by address, then its `child_modules`).
-//! Each resource instance has `address`, `mode`, `type`, `name`, `index`, `provider_name`,
+//! Each resource instance has `address`, `mode`, `type`, `name`, `index`, `provider_name` (the
+//! full source address, `registry.terraform.io/corral/kmr`),
 //! `schema_version`, `values` (the stored attributes), `sensitive_values` (the shape of the
 //! values with `true` where a value is sensitive), and `depends_on` and `tainted` when they
 //! apply. An empty state is `{"format_version":"0.2"}`, as Terraform writes it.
@@ -12,13 +13,17 @@ use serde_json::{Map, Value as J};
 
 use super::json::TERRAFORM_COMPATIBLE_VERSION;
 use crate::addr::{AbsResourceInstance, InstanceKey, ModuleInstance, ResourceMode};
+use crate::config::Config;
+use crate::runtime::{provider_key, provider_source};
 use crate::state::{InstanceState, InstanceStatus, State};
 use crate::value::Type;
 
 /// The `format_version` of Terraform's state JSON.
 pub const STATE_JSON_FORMAT_VERSION: &str = "0.2";
 
-pub fn state_to_json(state: &State) -> J {
+/// `config`, when there is one, gives each provider's `source` (`provider_name` is the full
+/// source address); without it the default namespace is assumed.
+pub fn state_to_json(state: &State, config: Option<&Config>) -> J {
     let mut out = Map::new();
     out.insert("format_version".into(), STATE_JSON_FORMAT_VERSION.into());
     if state.instances.is_empty() && state.outputs.is_empty() {
@@ -38,7 +43,7 @@ pub fn state_to_json(state: &State) -> J {
     let mut by_module: BTreeMap<ModuleInstance, Vec<J>> = BTreeMap::new();
     for (addr, instance) in &state.instances {
         let mut module = addr.module.clone();
-        by_module.entry(module.clone()).or_default().push(resource(addr, instance));
+        by_module.entry(module.clone()).or_default().push(resource(addr, instance, config));
         while let Some(parent) = module.parent() {
             by_module.entry(parent.clone()).or_default();
             module = parent;
@@ -74,7 +79,7 @@ fn module_json(module: &ModuleInstance, by_module: &mut BTreeMap<ModuleInstance,
     J::Object(out)
 }
 
-fn resource(addr: &AbsResourceInstance, instance: &InstanceState) -> J {
+fn resource(addr: &AbsResourceInstance, instance: &InstanceState, config: Option<&Config>) -> J {
     let mut out = Map::new();
     out.insert("address".into(), addr.to_string().into());
     let mode = match addr.resource.mode {
@@ -93,7 +98,7 @@ fn resource(addr: &AbsResourceInstance, instance: &InstanceState) -> J {
             out.insert("index".into(), J::String(s.clone()));
         }
     }
-    out.insert("provider_name".into(), instance.provider.clone().into());
+    out.insert("provider_name".into(), provider_source(config, &provider_key(&instance.provider)).into());
     out.insert("schema_version".into(), instance.schema_version.into());
     out.insert("values".into(), instance.attributes.clone());
     let marked = super::super::values::decode_state(instance, &Type::Dynamic);

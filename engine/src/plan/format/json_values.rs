@@ -12,13 +12,14 @@ use serde_json::{Map, Value as J};
 use super::json::{instance_identity, schema_version};
 use super::json_config::ProviderSchemas;
 use crate::addr::ModuleInstance;
+use crate::config::Config;
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::value::Value;
 
 /// `planned_values`: every instance that still exists after the plan (deletions left out),
 /// its values with unknown attributes left out (`sensitive_values` says which are secret),
 /// and the root module's outputs as they will be (a value not known yet is left out).
-pub(super) fn planned_values(plan: &Plan, schemas: &ProviderSchemas) -> J {
+pub(super) fn planned_values(plan: &Plan, config: Option<&Config>, schemas: &ProviderSchemas) -> J {
     let resources = plan
         .changes
         .iter()
@@ -32,14 +33,20 @@ pub(super) fn planned_values(plan: &Plan, schemas: &ProviderSchemas) -> J {
         .collect();
     let mut values = Map::new();
     values.insert("outputs".into(), J::Object(outputs));
-    values.insert("root_module".into(), module_tree(resources, schemas));
+    values.insert("root_module".into(), module_tree(resources, config, schemas));
     J::Object(values)
 }
 
 /// `prior_state`: the instances the plan found (refreshed, as the plan compared them) and
 /// the root outputs as they were; `None` when there was nothing, as Terraform leaves it out
 /// for an empty state.
-pub(super) fn prior_state(plan: &Plan, schemas: &ProviderSchemas, format_version: &str, tf_version: &str) -> Option<J> {
+pub(super) fn prior_state(
+    plan: &Plan,
+    config: Option<&Config>,
+    schemas: &ProviderSchemas,
+    format_version: &str,
+    tf_version: &str,
+) -> Option<J> {
     let resources: Vec<(&ResourceChange, &Value)> =
         plan.changes.iter().filter_map(|c| c.before.as_ref().map(|before| (c, before))).collect();
     let outputs: Map<String, J> = plan
@@ -52,7 +59,7 @@ pub(super) fn prior_state(plan: &Plan, schemas: &ProviderSchemas, format_version
     }
     let mut values = Map::new();
     values.insert("outputs".into(), J::Object(outputs));
-    values.insert("root_module".into(), module_tree(resources.into_iter(), schemas));
+    values.insert("root_module".into(), module_tree(resources.into_iter(), config, schemas));
     let mut state = Map::new();
     state.insert("format_version".into(), format_version.into());
     state.insert("terraform_version".into(), tf_version.into());
@@ -73,11 +80,15 @@ fn output_value(value: Option<&Value>, sensitive: bool) -> J {
 /// address order) and its children (in address order); a module with no instance anywhere
 /// below it is left out, and one whose only instances are in descendants is kept with an
 /// empty list, as Terraform does.
-fn module_tree<'p>(instances: impl Iterator<Item = (&'p ResourceChange, &'p Value)>, schemas: &ProviderSchemas) -> J {
+fn module_tree<'p>(
+    instances: impl Iterator<Item = (&'p ResourceChange, &'p Value)>,
+    config: Option<&Config>,
+    schemas: &ProviderSchemas,
+) -> J {
     let mut by_module: BTreeMap<ModuleInstance, Vec<J>> = BTreeMap::new();
     for (change, value) in instances {
         let mut module = change.addr.module.clone();
-        by_module.entry(module.clone()).or_default().push(resource(change, value, schemas));
+        by_module.entry(module.clone()).or_default().push(resource(change, value, config, schemas));
         // Every ancestor is in the tree, so that a module reached only through a module
         // without resources of its own is not lost.
         while let Some(parent) = module.parent() {
@@ -106,8 +117,8 @@ fn module_json(module: &ModuleInstance, by_module: &mut BTreeMap<ModuleInstance,
     J::Object(out)
 }
 
-fn resource(change: &ResourceChange, value: &Value, schemas: &ProviderSchemas) -> J {
-    let mut out = instance_identity(change, false);
+fn resource(change: &ResourceChange, value: &Value, config: Option<&Config>, schemas: &ProviderSchemas) -> J {
+    let mut out = instance_identity(change, false, config);
     out.insert("schema_version".into(), schema_version(schemas, change).into());
     out.insert("values".into(), omit_unknowns(value).unwrap_or(J::Null));
     out.insert("sensitive_values".into(), value.sensitive_mask());

@@ -397,7 +397,8 @@ pub(crate) async fn read(ctx: &Ctx, request: ReadRequest) -> ReadResponse {
 }
 
 /// After an interrupted create: the live cluster with the planned name (names are unique
-/// among a project's live clusters).
+/// among a project's live clusters). One still starting is waited for, as the interrupted
+/// create would have: what depends on it is applied next, against a running cluster.
 pub(crate) async fn find_created(ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
     let base = request.planned_state.as_ref().map(attrs).unwrap_or_default();
     let Some(name) = str_of(&base, "name") else { return FindCreatedResponse::default() };
@@ -410,6 +411,23 @@ pub(crate) async fn find_created(ctx: &Ctx, request: FindCreatedRequest) -> Find
             };
         }
     };
-    let found = list.clusters.into_iter().find(|c| c.cluster_name == name);
-    FindCreatedResponse { state: found.map(|c| state_from_api(&c, base)), ..FindCreatedResponse::default() }
+    let Some(found) = list.clusters.into_iter().find(|c| c.cluster_name == name) else {
+        return FindCreatedResponse::default();
+    };
+    if found.cluster_state == ClusterState::Starting.as_str() {
+        return match wait_for(ctx, &found.cluster_id, "starting", true).await {
+            Ok(running) => FindCreatedResponse {
+                state: running.map(|c| state_from_api(&c, base)),
+                ..FindCreatedResponse::default()
+            },
+            // Adopted all the same: the object exists and is Corral's; the error says why
+            // it is not running.
+            Err(diagnostics) => FindCreatedResponse {
+                state: Some(state_from_api(&found, base)),
+                diagnostics,
+                ..FindCreatedResponse::default()
+            },
+        };
+    }
+    FindCreatedResponse { state: Some(state_from_api(&found, base)), ..FindCreatedResponse::default() }
 }
