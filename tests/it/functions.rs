@@ -23,6 +23,8 @@ fn console_evaluates_the_terraform_providers_functions() {
         (r#"provider::terraform::decode_tfvars("a = 1\nb = \"x\"")"#, "{\n  \"a\" = 1\n  \"b\" = \"x\"\n}"),
         (r#"provider::terraform::encode_tfvars({ one = 1, three = 3 })"#, "<<EOT\none   = 1\nthree = 3\n\nEOT"),
         (r#"provider::terraform::encode_expr(sensitive("x"))"#, "(sensitive)"),
+        // Terraform 1.10's: Corral has no ephemeral values, so every value is kept.
+        (r#"ephemeralasnull({ a = "x" })"#, "{\n  \"a\" = \"x\"\n}"),
     ];
     let input: String = cases.iter().map(|(expr, _)| format!("{expr}\n")).collect();
     let expected: String = cases.iter().map(|(_, answer)| format!("{answer}\n")).collect();
@@ -104,4 +106,22 @@ fn providers_schema_lists_functions() {
     assert_eq!(kmr["return_type"], serde_json::json!(["list", "string"]), "{kmr}");
     let terraform = &json["provider_schemas"]["terraform"]["functions"];
     assert!(terraform.get("encode_expr").is_some() && terraform.get("decode_tfvars").is_some(), "{terraform}");
+}
+
+#[test]
+fn the_functions_of_a_provider_served_out_of_process_answer_through_the_plugin_protocol() {
+    let w = Workdir::new();
+    w.write("main.hcl", "locals {\n  n = 3\n}\n");
+    let mut command = w.command(&["console"]);
+    command.env("CORRAL_OUT_OF_PROCESS", "terraform");
+    let input = "provider::terraform::encode_expr({ b = [1, \"x\"], a = true })\nprovider::terraform::decode_tfvars(\"x = f()\")\n";
+    let out = crate::support::run_with_stdin(command, input);
+    assert_eq!(out.stdout, "<<EOT\n{\n  a = true\n  b = [1, \"x\"]\n}\nEOT\n", "{}", out.stderr);
+    // A function error crosses the protocol with its text.
+    assert!(
+        out.stderr
+            .contains("<decode_tfvars argument>:1,5-8: Function calls not allowed; Functions may not be called here."),
+        "{}",
+        out.stderr
+    );
 }

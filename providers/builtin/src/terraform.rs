@@ -347,7 +347,11 @@ fn constant(expr: &Expression, text: &str) -> Result<Value, ConstError> {
                         Value::Number(n) => n.to_string(),
                         Value::Bool(b) => b.to_string(),
                         _ => {
-                            return Err(("Incorrect key type", "Can't use this value as a key: string required.", span));
+                            return Err((
+                                "Incorrect key type",
+                                "Can't use this value as a key: string required.",
+                                span,
+                            ));
                         }
                     },
                 };
