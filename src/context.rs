@@ -65,6 +65,10 @@ impl Context {
         let testing = std::env::var("CORRAL_TESTING_PROVIDER").is_ok_and(|v| v == "1" || v == "true");
         let data_dir = root.join(".corral");
         let providers = crate::plugins::providers(&data_dir, testing);
+        // `provider::NAME::FUNCTION(...)` anywhere (configuration, console) reaches these.
+        corral_engine::lang::functions::install_provider_functions(Arc::new(
+            corral_engine::runtime::RegistryFunctions::new(providers.registry.clone()),
+        ));
         Ok(Context {
             data_dir,
             root,
@@ -102,6 +106,9 @@ impl Context {
         let (config, mut diags) = config::load_dir(&self.root, &LoadOptions { skip_files, ..LoadOptions::default() });
         if start_plugins && !diags.has_errors() {
             self.start_plugins(&config);
+        }
+        if !diags.has_errors() {
+            diags.extend(corral_engine::runtime::check_calls(&config, &self.registry));
         }
         if !diags.has_errors() {
             let (graph, graph_diags) = graph::build(&config);

@@ -39,6 +39,7 @@ pub(crate) fn compiled_in(name: &str) -> Option<(Arc<dyn ProviderFactory>, Serve
     match name {
         "corral" => Some((Arc::new(corral_providers_builtin::CorralFactory::new()), ServeOptions::default())),
         "testing" => Some((Arc::new(corral_providers_builtin::TestingFactory::new()), ServeOptions::default())),
+        "terraform" => Some((Arc::new(corral_providers_builtin::TerraformFactory::new()), ServeOptions::default())),
         "kmr" => Some((Arc::new(corral_provider_kmr::KmrFactory::new()), corral_provider_kmr::serve_options())),
         "kyligence" => Some((
             Arc::new(corral_provider_kyligence::KyligenceFactory::new()),

@@ -65,6 +65,18 @@ fn write_json_schemas(
                 fs_err::write(&path, format!("{}\n", serde_json::to_string_pretty(&document)?))?;
             }
         }
+        // Functions are signatures, not documents to validate: a schema that accepts anything
+        // and carries them as an annotation, like the other `x-corral-*` ones.
+        if !schema.functions.is_empty() {
+            fs_err::create_dir_all(&dir)?;
+            let document = serde_json::json!({
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "title": format!("{provider} functions"),
+                "description": format!("The functions of provider `{provider}`, called as `provider::{provider}::NAME(...)`"),
+                "x-corral-functions": schema.functions,
+            });
+            fs_err::write(dir.join("functions.json"), format!("{}\n", serde_json::to_string_pretty(&document)?))?;
+        }
     }
     Ok(())
 }

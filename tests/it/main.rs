@@ -14,6 +14,7 @@ mod diagnostics;
 mod engine;
 mod exclude;
 mod fmt;
+mod functions;
 mod import;
 mod init;
 mod kmr;

@@ -251,6 +251,77 @@ pub struct ProviderSchema {
     /// fails the plan instead of the apply. Types not listed are never asked.
     #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
     pub delete_plans: std::collections::BTreeSet<String>,
+    /// Provider-defined functions, called as `provider::NAME::FUNCTION(...)`. They are pure:
+    /// the engine calls them on an unconfigured instance (no credentials), and only with
+    /// known arguments. A plugin older than functions sends none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub functions: BTreeMap<String, FunctionSchema>,
+}
+
+/// A provider-defined function's signature and documentation (Terraform's
+/// `GetProviderSchema.functions`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FunctionSchema {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<FunctionParameter>,
+    /// Takes any number of further arguments of this parameter's type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variadic: Option<FunctionParameter>,
+    pub return_type: Type,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FunctionParameter {
+    pub name: String,
+    /// Arguments are converted to this type before the call (`dynamic`: passed as given).
+    #[serde(rename = "type")]
+    pub ty: Type,
+    /// A null argument reaches the function instead of being refused by the engine.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_null: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+impl FunctionSchema {
+    pub fn new(parameters: Vec<FunctionParameter>, return_type: Type) -> FunctionSchema {
+        FunctionSchema { summary: String::new(), description: String::new(), parameters, variadic: None, return_type }
+    }
+
+    pub fn with_summary(mut self, summary: impl Into<String>) -> FunctionSchema {
+        self.summary = summary.into();
+        self
+    }
+
+    pub fn with_description(mut self, description: impl Into<String>) -> FunctionSchema {
+        self.description = description.into();
+        self
+    }
+
+    pub fn with_variadic(mut self, parameter: FunctionParameter) -> FunctionSchema {
+        self.variadic = Some(parameter);
+        self
+    }
+}
+
+impl FunctionParameter {
+    pub fn new(name: impl Into<String>, ty: Type) -> FunctionParameter {
+        FunctionParameter { name: name.into(), ty, allow_null: false, description: String::new() }
+    }
+
+    pub fn nullable(mut self) -> FunctionParameter {
+        self.allow_null = true;
+        self
+    }
+
+    pub fn with_description(mut self, description: impl Into<String>) -> FunctionParameter {
+        self.description = description.into();
+        self
+    }
 }
 
 /// The API actions (IAM action names such as `mrs:cluster:create`) a resource type's changes

@@ -275,6 +275,10 @@ impl Provider for Guard {
         self.inner.authorize(request).await
     }
 
+    fn call_function(&self, request: crate::provider::CallFunctionRequest) -> crate::provider::CallFunctionResponse {
+        self.inner.call_function(request)
+    }
+
     async fn import(&self, request: ImportRequest) -> ImportResponse {
         let names = self.fields(&request.type_name);
         let unseen = vec![Value::String(UNSEEN.to_string()); names.len()];

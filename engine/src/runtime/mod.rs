@@ -6,6 +6,7 @@
 mod check;
 mod expansion;
 pub mod nodes;
+mod provider_functions;
 mod providers;
 mod resource;
 mod scope;
@@ -13,6 +14,7 @@ mod values;
 
 pub use check::{CheckResult, CheckStatus, ScopedData, conclude as conclude_check};
 pub use expansion::{Expansion, RepetitionData, expand};
+pub use provider_functions::{BUILTIN_PROVIDER, RegistryFunctions, check_calls};
 pub use providers::{
     DEFAULT_PROVIDER_HOST, DEFAULT_PROVIDER_NAMESPACE, ProviderAddr, full_source, provider_key, provider_source,
     resolve_provider,

@@ -9,6 +9,7 @@
 
 pub mod cluster;
 pub mod execution_plan;
+mod functions;
 pub mod job;
 mod kmr_api;
 pub mod network;

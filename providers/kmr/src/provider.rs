@@ -13,9 +13,10 @@ use std::sync::Arc;
 
 use corral_core::diag::Diagnostics;
 use corral_core::provider::{
-    ApplyRequest, ApplyResponse, ConfigureRequest, ConfigureResponse, FindCreatedRequest, FindCreatedResponse,
-    ImportRequest, ImportResponse, PlanRequest, PlanResponse, Provider, ProviderFactory, ReadDataRequest,
-    ReadDataResponse, ReadRequest, ReadResponse, ValidateResourceRequest, ValidateResourceResponse,
+    ApplyRequest, ApplyResponse, CallFunctionRequest, CallFunctionResponse, ConfigureRequest, ConfigureResponse,
+    FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest, PlanResponse, Provider,
+    ProviderFactory, ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse, ValidateResourceRequest,
+    ValidateResourceResponse,
 };
 use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema};
 use corral_core::value::{Type, Value};
@@ -72,6 +73,7 @@ impl TypeRegistry {
             provider: provider_schema(),
             resources: self.resources.iter().map(|(name, r)| (name.to_string(), r.schema())).collect(),
             data_sources: self.data_sources.iter().map(|(name, d)| (name.to_string(), d.schema())).collect(),
+            functions: crate::functions::functions().schemas(),
             ..ProviderSchema::default()
         }
     }
@@ -229,6 +231,11 @@ impl Provider for KmrProvider {
             Ok((resource, ctx)) => resource.find_created(&ctx, request).await,
             Err(diagnostics) => FindCreatedResponse { diagnostics, ..FindCreatedResponse::default() },
         }
+    }
+
+    fn call_function(&self, request: CallFunctionRequest) -> CallFunctionResponse {
+        // Needs no configuration: the rules are the service's, not an account's.
+        crate::functions::functions().call(request)
     }
 
     async fn import(&self, request: ImportRequest) -> ImportResponse {

@@ -80,6 +80,7 @@ fn schema() -> ProviderSchema {
         .collect(),
         // A prepaid cluster's deletion is refused at plan, naming the unsubscription.
         delete_plans: [cluster::TYPE_NAME.to_string()].into_iter().collect(),
+        ..ProviderSchema::default()
     }
 }
 

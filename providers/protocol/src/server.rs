@@ -17,7 +17,7 @@ use tonic::{Request, Response, Status};
 
 use crate::convert::{
     CodecError, SchemaTypes, diagnostics_to_wire, opt_value_from_wire, opt_value_to_wire, path_to_wire,
-    req_value_from_wire,
+    req_value_from_wire, value_from_wire, value_to_wire,
 };
 use crate::handshake::Handshake;
 use crate::lifeline::{self, SocketDir};
@@ -446,6 +446,23 @@ impl ProviderService for Service {
                 .map(|d| wire::authorize::Denial { instance: d.instance, action: d.action, reason: d.reason })
                 .collect(),
             diagnostics: diagnostics_to_wire(&response.diagnostics),
+        }))
+    }
+
+    async fn call_function(
+        &self,
+        request: Request<wire::call_function::Request>,
+    ) -> Result<Response<wire::call_function::Response>, Status> {
+        let _in_flight = self.in_flight.enter();
+        let r = request.into_inner();
+        let arguments = r.arguments.iter().map(value_from_wire).collect::<Result<Vec<_>, _>>().map_err(bad_request)?;
+        let response = self.instance(r.instance).call_function(p::CallFunctionRequest { name: r.name, arguments });
+        Ok(Response::new(match response.result {
+            Ok(value) => wire::call_function::Response { result: Some(value_to_wire(&value)), error: None },
+            Err(e) => wire::call_function::Response {
+                result: None,
+                error: Some(wire::call_function::Error { text: e.message, argument: e.argument.map(|a| a as u64) }),
+            },
         }))
     }
 

@@ -80,6 +80,14 @@ pub trait Provider: Send + Sync {
         AuthorizeResponse { supported: false, ..AuthorizeResponse::default() }
     }
 
+    /// Calls one of the functions the schema's `functions` declare. Functions are pure and
+    /// quick, so the call is synchronous (the evaluator is), and the engine makes it on an
+    /// instance it never configured. Arguments have their parameters' types and are known;
+    /// nulls only where the parameter allows them.
+    fn call_function(&self, request: CallFunctionRequest) -> CallFunctionResponse {
+        CallFunctionResponse::error(format!("this provider has no function named \"{}\"", request.name))
+    }
+
     /// Imports an existing object by its id.
     async fn import(&self, request: ImportRequest) -> ImportResponse {
         let mut diagnostics = Diagnostics::new();
@@ -232,6 +240,41 @@ pub struct Denial {
     pub action: String,
     /// Why: the statement that denies it, or that no statement allows it.
     pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallFunctionRequest {
+    pub name: String,
+    pub arguments: Vec<Value>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallFunctionResponse {
+    pub result: Result<Value, FunctionError>,
+}
+
+impl CallFunctionResponse {
+    pub fn ok(value: Value) -> CallFunctionResponse {
+        CallFunctionResponse { result: Ok(value) }
+    }
+
+    /// A failure of the call as a whole.
+    pub fn error(message: impl Into<String>) -> CallFunctionResponse {
+        CallFunctionResponse { result: Err(FunctionError { message: message.into(), argument: None }) }
+    }
+
+    /// A failure blamed on the argument at `index` (from 0, variadic ones included): the
+    /// engine points its diagnostic at that argument.
+    pub fn argument_error(index: usize, message: impl Into<String>) -> CallFunctionResponse {
+        CallFunctionResponse { result: Err(FunctionError { message: message.into(), argument: Some(index) }) }
+    }
+}
+
+/// Terraform's `FunctionError`: a message, and the argument it is about when there is one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionError {
+    pub message: String,
+    pub argument: Option<usize>,
 }
 
 #[derive(Clone, Debug)]

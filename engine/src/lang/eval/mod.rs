@@ -304,11 +304,18 @@ impl<'a> Evaluator<'a> {
     fn eval_call(&mut self, call: &FuncCall, span: Span) -> EvalResult {
         let name = call.name.name.value().as_str();
         if call.name.is_namespaced() {
-            let full: Vec<&str> = call.name.namespace.iter().map(|n| n.value().as_str()).chain([name]).collect();
-            return Err(Diagnostic::error("Call to unknown function")
-                .with_detail(format!("There is no function named \"{}\".", full.join("::")))
-                .with_span(span)
-                .into());
+            let namespace: Vec<&str> = call.name.namespace.iter().map(|n| n.value().as_str()).collect();
+            let full = format!("{}::{name}", namespace.join("::"));
+            let problem = match namespace.as_slice() {
+                ["provider", provider] => match functions::provider_function(provider, name) {
+                    Ok(function) => return self.call_function(&function, &full, call, span),
+                    Err(problem) => problem,
+                },
+                _ => format!(
+                    "There is no function named \"{full}\": the only namespace is `provider::NAME::`, for the functions of provider NAME."
+                ),
+            };
+            return Err(Diagnostic::error("Call to unknown function").with_detail(problem).with_span(span).into());
         }
         match name {
             "try" => return self.eval_try(call, span),
@@ -324,6 +331,13 @@ impl<'a> Evaluator<'a> {
             }
             return Err(diag.into());
         };
+        let function = function.clone();
+        self.call_function(&function, name, call, span)
+    }
+
+    /// Evaluates the arguments (expanding a final `...`) and calls `function`, named `name`
+    /// in diagnostics.
+    fn call_function(&mut self, function: &functions::Function, name: &str, call: &FuncCall, span: Span) -> EvalResult {
         let mut args = Vec::new();
         let mut spans = Vec::new();
         let mut diags = Diagnostics::new();

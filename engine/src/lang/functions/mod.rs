@@ -18,8 +18,9 @@ mod time;
 mod types;
 mod yaml;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, RwLock};
 
 use super::Scope;
 use crate::diag::{Diagnostic, Span};
@@ -49,19 +50,20 @@ pub type Implementation = dyn Fn(&CallContext<'_>, Vec<Value>) -> Result<Value, 
 
 #[derive(Clone, Debug)]
 pub struct Param {
-    pub name: &'static str,
+    /// Owned for the parameters a provider's schema names.
+    pub name: Cow<'static, str>,
     /// Arguments are converted to this type before the call (`Dynamic`: passed as given).
     pub ty: Type,
     pub allow_null: bool,
 }
 
 impl Param {
-    pub fn new(name: &'static str, ty: Type) -> Param {
-        Param { name, ty, allow_null: false }
+    pub fn new(name: impl Into<Cow<'static, str>>, ty: Type) -> Param {
+        Param { name: name.into(), ty, allow_null: false }
     }
 
-    pub fn nullable(name: &'static str, ty: Type) -> Param {
-        Param { name, ty, allow_null: true }
+    pub fn nullable(name: impl Into<Cow<'static, str>>, ty: Type) -> Param {
+        Param { name: name.into(), ty, allow_null: true }
     }
 }
 
@@ -162,7 +164,7 @@ impl Function {
     }
 
     fn arg_error(&self, ctx: &CallContext<'_>, index: usize, message: &str) -> Diagnostic {
-        let param = self.param(index).map(|p| p.name).unwrap_or("?");
+        let param = self.param(index).map(|p| p.name.as_ref()).unwrap_or("?");
         Diagnostic::error("Invalid function argument")
             .with_detail(format!(
                 "Call to function \"{}\" failed: invalid value for \"{param}\" parameter: {message}.",
@@ -227,6 +229,35 @@ impl Functions {
 }
 
 static STANDARD: LazyLock<Functions> = LazyLock::new(Functions::with_standard_library);
+
+/// Where `provider::NAME::FUNCTION(...)` calls are resolved: the functions the providers
+/// of the run declare (the CLI installs them once it knows its providers).
+pub trait ProviderFunctions: Send + Sync {
+    /// The function, or why there is none (the detail of a "Call to unknown function"
+    /// diagnostic).
+    fn function(&self, provider: &str, name: &str) -> Result<Function, String>;
+}
+
+/// Process-wide, like the standard library: every evaluation of a run sees the same
+/// providers, and threading a table through the dozens of places that evaluate (variable
+/// defaults, validations, bodies, console) would only hand the same table around.
+static PROVIDER_FUNCTIONS: RwLock<Option<Arc<dyn ProviderFunctions>>> = RwLock::new(None);
+
+/// Makes the providers' functions callable from every later evaluation.
+pub fn install_provider_functions(functions: Arc<dyn ProviderFunctions>) {
+    let mut slot = PROVIDER_FUNCTIONS.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    *slot = Some(functions);
+}
+
+pub(crate) fn provider_function(provider: &str, name: &str) -> Result<Function, String> {
+    let installed = PROVIDER_FUNCTIONS.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    match installed {
+        Some(functions) => functions.function(provider, name),
+        None => Err(format!(
+            "There is no provider named \"{provider}\" here, so no function \"provider::{provider}::{name}\"."
+        )),
+    }
+}
 
 /// Terraform's `jsonencode` text of a value (Go's escaping, keys sorted, numbers in full).
 pub fn jsonencode(value: &Value) -> Result<String, String> {

@@ -164,6 +164,7 @@ const TERRAFORM_FUNCTIONS: &[&str] = &[
     "distinct",
     "element",
     "endswith",
+    "ephemeralasnull",
     "file",
     "filebase64",
     "filebase64sha256",
@@ -254,6 +255,19 @@ const TERRAFORM_FUNCTIONS: &[&str] = &[
 ];
 
 #[test]
+fn ephemeralasnull_keeps_values_that_are_not_ephemeral() {
+    // Corral has no ephemeral values: each value, marks and unknowns included, comes back.
+    for value in [
+        Value::from("x"),
+        Value::null(),
+        Value::Unknown(Type::String),
+        Value::Tuple(vec![Value::from("a").mark_sensitive(), Value::from("b")]),
+    ] {
+        assert_eq!(call("ephemeralasnull", vec![value.clone()]), Ok(value));
+    }
+}
+
+#[test]
 fn every_terraform_function_is_registered() {
     let missing: Vec<&str> =
         TERRAFORM_FUNCTIONS.iter().copied().filter(|name| standard().get(name).is_none()).collect();
@@ -292,6 +306,7 @@ const SAMPLE_CALLS: &[(&str, &[&str])] = &[
     ("distinct", &["[1, 1]"]),
     ("element", &["[1, 2]", "3"]),
     ("endswith", &["\"abc\"", "\"c\""]),
+    ("ephemeralasnull", &["{a = [1, null]}"]),
     ("file", &["\"Cargo.toml\""]),
     ("filebase64", &["\"Cargo.toml\""]),
     ("filebase64sha256", &["\"Cargo.toml\""]),

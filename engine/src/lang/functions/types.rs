@@ -56,6 +56,17 @@ pub(super) fn register(functions: &mut Functions) {
         .handles_unknown()
         .handles_marks(),
     );
+    // Terraform 1.10: ephemeral values become null. Corral has no ephemeral values (nothing
+    // it evaluates is kept out of state and plan by design), so every value is kept as it is,
+    // unknowns and sensitive marks included, which is Terraform's answer for such values.
+    functions.register(
+        "ephemeralasnull",
+        Function::new(vec![Param::nullable("value", Type::Dynamic)], Type::Dynamic, |_, args| {
+            Ok(args.into_iter().next().unwrap_or(Value::null()))
+        })
+        .handles_unknown()
+        .handles_marks(),
+    );
     functions.register(
         "issensitive",
         Function::new(vec![Param::nullable("value", Type::Dynamic)], Type::Bool, |_, args| {

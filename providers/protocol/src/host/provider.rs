@@ -21,7 +21,8 @@ use super::coalesce::Coalescer;
 use super::process::Exit;
 use super::{CallError, Connection, LaunchError};
 use crate::convert::{
-    CodecError, diagnostics_from_wire, opt_value_from_wire, opt_value_to_wire, path_from_wire, value_to_wire_as,
+    CodecError, diagnostics_from_wire, opt_value_from_wire, opt_value_to_wire, path_from_wire, value_from_wire,
+    value_to_wire, value_to_wire_as,
 };
 use crate::wire;
 
@@ -197,6 +198,15 @@ fn request<T>(message: T, deadline: Duration) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
     request.set_timeout(deadline);
     request
+}
+
+/// A failed call as the one-line message of a function error.
+fn call_error_text(error: &CallError, provider: &str) -> String {
+    let diagnostic = error.diagnostic(provider);
+    match diagnostic.detail {
+        Some(detail) => format!("{}: {detail}", diagnostic.summary),
+        None => diagnostic.summary,
+    }
 }
 
 fn codec_error(provider: &str, what: &str, error: CodecError) -> Diagnostics {
@@ -640,6 +650,51 @@ impl Provider for PluginProvider {
                 .collect(),
             diagnostics: diagnostics_from_wire(&response.diagnostics),
         }
+    }
+
+    /// Blocks on the plugin runtime, which is safe from any context (see `runtime`): the
+    /// evaluator that calls functions is synchronous.
+    fn call_function(&self, request: p::CallFunctionRequest) -> p::CallFunctionResponse {
+        let connection = match self.connection() {
+            Ok(c) => c.clone(),
+            Err(e) => return p::CallFunctionResponse::error(call_error_text(&e, &self.name)),
+        };
+        let name = self.name.clone();
+        let message = wire::call_function::Request {
+            instance: self.instance,
+            arguments: request.arguments.iter().map(value_to_wire).collect(),
+            name: request.name,
+        };
+        let outcome = super::runtime::block_on(async move {
+            // A function is computation, as quick as validating a configuration.
+            let deadline = connection.deadlines.validate;
+            let mut client = connection.client.clone();
+            let rpc = client.call_function(self::request(message, deadline));
+            match call(&connection, "call_function", deadline, 1, rpc).await {
+                Ok(response) => match (response.error, response.result) {
+                    (Some(e), _) => p::CallFunctionResponse {
+                        result: Err(p::FunctionError {
+                            message: e.text,
+                            argument: e.argument.and_then(|a| usize::try_from(a).ok()),
+                        }),
+                    },
+                    (None, Some(result)) => match value_from_wire(&result) {
+                        Ok(value) => p::CallFunctionResponse::ok(value),
+                        Err(e) => p::CallFunctionResponse::error(format!(
+                            "the provider `{name}` answered with an unreadable result: {e}"
+                        )),
+                    },
+                    (None, None) => {
+                        p::CallFunctionResponse::error(format!("the provider `{name}` answered with no result"))
+                    }
+                },
+                Err(CallError::Status(status)) if status.code() == tonic::Code::Unimplemented => {
+                    p::CallFunctionResponse::error(format!("the provider `{name}` does not support functions"))
+                }
+                Err(e) => p::CallFunctionResponse::error(call_error_text(&e, &name)),
+            }
+        });
+        outcome.unwrap_or_else(p::CallFunctionResponse::error)
     }
 
     async fn import(&self, request: p::ImportRequest) -> p::ImportResponse {
