@@ -115,35 +115,32 @@ fn a_throttled_key_check_does_not_fail_plan() {
     assert!(out.stdout.contains("to add, 0 to change, 0 to destroy"), "{}", out.stdout);
 }
 
-#[test]
-fn a_wrong_mrs_secret_is_refused_at_plan_as_for_every_provider() {
-    // MRS reads its project from IAM while configured: that call finds the wrong secret.
+/// The `mrs/cluster` fixture with its provider block signing with a wrong secret, and
+/// `settings` (lines) besides.
+fn mrs_with_a_wrong_secret(settings: &str) -> Keyed {
     let k = Keyed::new("mrs", "mrs/cluster");
     let main = k.w.path().join("main.hcl");
     let text = std::fs::read_to_string(&main).unwrap();
     let block = "provider \"mrs\" {\n  endpoint = var.endpoint\n}";
     assert!(text.contains(block), "the fixture's provider block changed");
     let keyed = format!(
-        "provider \"mrs\" {{\n  endpoint   = var.endpoint\n  access_key = \"{}\"\n  secret_key = \"wrong\"\n}}",
+        "provider \"mrs\" {{\n  endpoint   = var.endpoint\n{settings}  access_key = \"{}\"\n  secret_key = \"wrong\"\n}}",
         corral_sandbox::DEFAULT_ACCESS_KEY
     );
     std::fs::write(&main, text.replace(block, &keyed)).unwrap();
-    k.refused(&["plan"], "APIGW.0301", "HW_SECRET_KEY");
+    k
+}
+
+#[test]
+fn a_wrong_mrs_secret_is_refused_at_plan_as_for_every_provider() {
+    // MRS reads its project from IAM while configured: that call finds the wrong secret.
+    mrs_with_a_wrong_secret("").refused(&["plan"], "APIGW.0301", "HW_SECRET_KEY");
 }
 
 #[test]
 fn with_a_project_id_set_a_wrong_mrs_or_iam_secret_is_still_refused_at_plan() {
     // No project to look up: the keys are checked with the same read call all the same.
-    let k = Keyed::new("mrs", "mrs/cluster");
-    let main = k.w.path().join("main.hcl");
-    let text = std::fs::read_to_string(&main).unwrap();
-    let block = "provider \"mrs\" {\n  endpoint = var.endpoint\n}";
-    assert!(text.contains(block), "the fixture's provider block changed");
-    let keyed = format!(
-        "provider \"mrs\" {{\n  endpoint   = var.endpoint\n  project_id = \"0123456789abcdef\"\n  access_key = \"{}\"\n  secret_key = \"wrong\"\n}}",
-        corral_sandbox::DEFAULT_ACCESS_KEY
-    );
-    std::fs::write(&main, text.replace(block, &keyed)).unwrap();
+    let k = mrs_with_a_wrong_secret("  project_id = \"0123456789abcdef\"\n");
     k.refused(&["plan"], "APIGW.0301", "HW_SECRET_KEY");
 
     let k = Keyed { w: Workdir::new(), provider: "iam" };

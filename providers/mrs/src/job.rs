@@ -396,17 +396,9 @@ async fn settle(ctx: &Ctx, prior: BTreeMap<String, Value>, mut planned: BTreeMap
     }
     let api = MrsJobs { ctx, cluster_id, submission: None };
     let what = format!("mrs_job `{}`", text(&prior, "name").unwrap_or_default());
-    match job::wait(&api, &id, &what, &ctx.progress, &wait_settings()).await {
-        Ok(status) => {
-            let new_state = match api.detail(&id).await.ok().flatten() {
-                Some(detail) => state_of(planned, &detail),
-                None => Value::Object(prior),
-            };
-            let diagnostics = job::outcome_error(&what, &status).map(Diagnostics::from).unwrap_or_default();
-            ApplyResponse { new_state: Some(new_state), diagnostics, ..ApplyResponse::default() }
-        }
-        Err(diagnostics) => ApplyResponse { new_state: Some(Value::Object(prior)), diagnostics, ..Default::default() },
-    }
+    let (api_ref, id_ref) = (&api, &id);
+    let refresh = async move { api_ref.detail(id_ref).await.ok().flatten().map(|detail| state_of(planned, &detail)) };
+    job::settle(&api, &id, &what, &ctx.progress, &wait_settings(), Value::Object(prior), refresh).await
 }
 
 async fn delete(ctx: &Ctx, prior: BTreeMap<String, Value>) -> ApplyResponse {

@@ -24,7 +24,7 @@
 use std::time::Duration;
 
 use corral_core::diag::{Diagnostic, Diagnostics};
-use corral_core::provider::Progress;
+use corral_core::provider::{ApplyResponse, Progress};
 use corral_core::value::{Path, Value};
 
 /// How a job's state reads: still going, or over with this result.
@@ -119,6 +119,29 @@ pub async fn wait(
         }
         tokio::time::sleep(interval.min(how.timeout - elapsed)).await;
         interval = (interval * 2).min(how.max_interval);
+    }
+}
+
+/// An update of a job resource whose run is still going (an update never re-runs): waits for
+/// the run to end; the new state is what `refresh` makes of the service's record, or `prior`
+/// when there is none. The apply fails unless the run succeeded ([`outcome_error`]); when the
+/// wait itself fails, the state stays `prior`.
+pub async fn settle(
+    api: &dyn JobApi,
+    id: &str,
+    what: &str,
+    progress: &Progress,
+    how: &Wait,
+    prior: Value,
+    refresh: impl Future<Output = Option<Value>>,
+) -> ApplyResponse {
+    match wait(api, id, what, progress, how).await {
+        Ok(status) => {
+            let new_state = refresh.await.unwrap_or(prior);
+            let diagnostics = outcome_error(what, &status).map(Diagnostics::from).unwrap_or_default();
+            ApplyResponse { new_state: Some(new_state), diagnostics, ..ApplyResponse::default() }
+        }
+        Err(diagnostics) => ApplyResponse { new_state: Some(prior), diagnostics, ..ApplyResponse::default() },
     }
 }
 
