@@ -258,7 +258,7 @@ fn decode_tfvars(text: &str) -> Result<Value, FunctionError> {
         match structure {
             Structure::Attribute(attribute) => {
                 let name = attribute.key.as_str().to_string();
-                let value = constant(&attribute.value, text).map_err(|(summary, detail, range)| FunctionError {
+                let value = constant(&attribute.value).map_err(|(summary, detail, range)| FunctionError {
                     message: format!(
                         "invalid expression for variable {}: {SOURCE_NAME}:{}: {summary}; {detail}",
                         quote(&name),
@@ -300,7 +300,7 @@ fn position(text: &str, range: Option<std::ops::Range<usize>>) -> String {
 type ConstError = (&'static str, &'static str, Option<std::ops::Range<usize>>);
 
 /// The value of a constant expression (a `.tfvars` value).
-fn constant(expr: &Expression, text: &str) -> Result<Value, ConstError> {
+fn constant(expr: &Expression) -> Result<Value, ConstError> {
     let span = hcl_edit::Span::span(expr);
     match expr {
         Expression::Null(_) => Ok(Value::null()),
@@ -333,16 +333,14 @@ fn constant(expr: &Expression, text: &str) -> Result<Value, ConstError> {
             }
             Ok(Value::String(out))
         }
-        Expression::Parenthesis(inner) => constant(inner.inner(), text),
-        Expression::Array(array) => {
-            Ok(Value::Tuple(array.iter().map(|item| constant(item, text)).collect::<Result<_, _>>()?))
-        }
+        Expression::Parenthesis(inner) => constant(inner.inner()),
+        Expression::Array(array) => Ok(Value::Tuple(array.iter().map(constant).collect::<Result<_, _>>()?)),
         Expression::Object(object) => {
             let mut out = BTreeMap::new();
             for (k, v) in object.iter() {
                 let name = match k {
                     ObjectKey::Ident(ident) => ident.value().as_str().to_string(),
-                    ObjectKey::Expression(e) => match constant(e, text)? {
+                    ObjectKey::Expression(e) => match constant(e)? {
                         Value::String(s) => s,
                         Value::Number(n) => n.to_string(),
                         Value::Bool(b) => b.to_string(),
@@ -355,16 +353,14 @@ fn constant(expr: &Expression, text: &str) -> Result<Value, ConstError> {
                         }
                     },
                 };
-                out.insert(name, constant(v.expr(), text)?);
+                out.insert(name, constant(v.expr())?);
             }
             Ok(Value::Object(out))
         }
-        Expression::UnaryOp(op) if matches!(op.operator.value(), UnaryOperator::Neg) => {
-            match constant(&op.expr, text)? {
-                Value::Number(n) => Ok(Value::Number(n.neg())),
-                _ => Err(("Invalid operand", "Unsuitable value for unary operand: number required.", span)),
-            }
-        }
+        Expression::UnaryOp(op) if matches!(op.operator.value(), UnaryOperator::Neg) => match constant(&op.expr)? {
+            Value::Number(n) => Ok(Value::Number(n.neg())),
+            _ => Err(("Invalid operand", "Unsuitable value for unary operand: number required.", span)),
+        },
         Expression::FuncCall(_) => Err(("Function calls not allowed", "Functions may not be called here.", span)),
         Expression::Variable(_) => Err(("Variables not allowed", "Variables may not be used here.", span)),
         // HCL points at the root of the traversal (`var` of `var.x`).

@@ -307,7 +307,7 @@ impl<'a> Evaluator<'a> {
             let namespace: Vec<&str> = call.name.namespace.iter().map(|n| n.value().as_str()).collect();
             let full = format!("{}::{name}", namespace.join("::"));
             let problem = match namespace.as_slice() {
-                ["provider", provider] => match functions::provider_function(provider, name) {
+                ["provider", provider] => match self.functions.provider_function(provider, name) {
                     Ok(function) => return self.call_function(&function, &full, call, span),
                     Err(problem) => problem,
                 },

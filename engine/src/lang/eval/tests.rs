@@ -361,3 +361,39 @@ fn string_literals_are_nfc_normalised() {
     let expr = crate::lang::parse_expr(heredoc, crate::diag::FileId(0)).unwrap();
     assert_eq!(crate::lang::eval(&expr, &TestScope).0, Value::string("\u{e9}\n"));
 }
+
+/// Provider functions of a fake provider `p`: `double(n)`, counting its calls.
+struct FakeProviders(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl functions::ProviderFunctions for FakeProviders {
+    fn function(&self, provider: &str, name: &str) -> Result<functions::Function, String> {
+        if (provider, name) != ("p", "double") {
+            return Err(format!("no {provider}::{name}"));
+        }
+        let calls = self.0.clone();
+        Ok(functions::Function::new(vec![functions::Param::new("n", Type::Number)], Type::Number, move |_, args| {
+            calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let n = functions::number_of(&args[0]);
+            Ok(Value::Number(n.add(&n)))
+        }))
+    }
+}
+
+#[test]
+fn provider_functions_are_called_with_known_arguments_only_and_keep_marks() {
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    functions::install_provider_functions(std::sync::Arc::new(FakeProviders(calls.clone())));
+    let count = || calls.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(ok("provider::p::double(var.n)"), Value::int(4));
+    assert_eq!(count(), 1);
+    assert_eq!(ok("provider::p::double(var.unknown_num)"), Value::Unknown(Type::Number));
+    assert_eq!(count(), 1, "an unknown argument is not sent");
+    assert_eq!(ok("provider::p::double(var.secret_num)"), Value::int(10).mark_sensitive());
+    let (_, diags) = eval_text("provider::p::triple(1)");
+    assert!(diags.errors().any(|d| d.detail.as_deref() == Some("no p::triple")), "{diags:?}");
+    // A registry without providers (the constant test of plan JSON) never calls them.
+    let expr = parse_expr("provider::p::double(1)", FileId(7)).expect("parses");
+    let (_, diags) = eval_with(&expr, &TestScope, &Functions::new());
+    assert!(diags.has_errors());
+    assert_eq!(count(), 2);
+}

@@ -178,6 +178,9 @@ impl Function {
 #[derive(Clone, Default)]
 pub struct Functions {
     map: BTreeMap<String, Function>,
+    /// `provider::NAME::FUNCTION` calls reach the installed providers (the standard library
+    /// does; an empty registry, used to tell constants apart, does not).
+    providers: bool,
 }
 
 impl Functions {
@@ -196,6 +199,14 @@ impl Functions {
 
     pub fn get(&self, name: &str) -> Option<&Function> {
         self.map.get(name)
+    }
+
+    /// A provider's function, when this registry reaches providers.
+    pub(crate) fn provider_function(&self, provider: &str, name: &str) -> Result<Function, String> {
+        if !self.providers {
+            return Err(format!("There is no function named \"provider::{provider}::{name}\" here."));
+        }
+        provider_function(provider, name)
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -224,6 +235,7 @@ impl Functions {
         network::register(&mut functions);
         filesystem::register(&mut functions);
         time::register(&mut functions);
+        functions.providers = true;
         functions
     }
 }
@@ -249,7 +261,7 @@ pub fn install_provider_functions(functions: Arc<dyn ProviderFunctions>) {
     *slot = Some(functions);
 }
 
-pub(crate) fn provider_function(provider: &str, name: &str) -> Result<Function, String> {
+fn provider_function(provider: &str, name: &str) -> Result<Function, String> {
     let installed = PROVIDER_FUNCTIONS.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
     match installed {
         Some(functions) => functions.function(provider, name),

@@ -207,6 +207,19 @@ async fn authorize_crosses_the_protocol_and_a_provider_that_cannot_tell_says_so(
     assert!(response.denials.is_empty() && response.diagnostics.is_empty(), "{response:?}");
 }
 
+#[test]
+fn a_function_call_crosses_the_protocol_unconfigured_and_from_outside_any_runtime() {
+    // The evaluator calls functions synchronously, on an instance nobody configured. The
+    // testing provider declares none, so the trait's default answer comes back as an error.
+    let factory = plugin(0);
+    let provider = factory.instantiate();
+    let response =
+        provider.call_function(p::CallFunctionRequest { name: "nope".into(), arguments: vec![Value::int(1)] });
+    let error = response.result.expect_err("no such function");
+    assert_eq!(error.message, "this provider has no function named \"nope\"");
+    assert_eq!(error.argument, None);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_plans_and_reads_are_answered_in_order() {
     let dir = tempfile::tempdir().expect("temp dir");
