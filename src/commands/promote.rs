@@ -209,6 +209,7 @@ async fn promote(layout: &Layout, source: &str, target: &str, args: &PromoteArgs
                 target_dir.display()
             );
         }
+        later_rounds(&runner, &target_unit, &journal, &target_settings.gates, plan_json, &target_dir).await?;
     } else {
         journal.commit()?;
         let _ = fs_err::remove_file(&plan_file);
@@ -227,6 +228,61 @@ async fn promote(layout: &Layout, source: &str, target: &str, args: &PromoteArgs
         crate::promote::record::RECORD_FILE
     );
     Ok(0)
+}
+
+/// Most rounds a promotion applies in the target before it gives up on deferred work.
+const MAX_ROUNDS: usize = 10;
+
+/// While the last applied plan left work deferred to a later round (a `count`/`for_each`
+/// known only after apply), plans the next round in the target, judges it by the same
+/// gates, and applies it: what a promotion records must be what the target runs in full.
+async fn later_rounds(
+    runner: &Runner,
+    unit: &Unit,
+    journal: &Journal,
+    gates: &[crate::promote::settings::Gate],
+    mut plan: serde_json::Value,
+    target_dir: &Path,
+) -> anyhow::Result<()> {
+    let target = &unit.id;
+    let unfinished = |why: String| {
+        anyhow::anyhow!(
+            "{why}; the promoted files of {target} stay (finish with `corral apply` in {}) and no revision is recorded",
+            target_dir.display()
+        )
+    };
+    for round in 2..=MAX_ROUNDS {
+        let deferred = plan.get("deferred_changes").and_then(serde_json::Value::as_array).map_or(0, Vec::len);
+        if deferred == 0 {
+            return Ok(());
+        }
+        println!("\nRound {round}: planning what round {} deferred in {target}...", round - 1);
+        let (plan_file, plan_text, plan_json, has_changes) = plan_target(runner, unit, journal).await?;
+        println!("{}", plan_text.trim_end());
+        let refusals = judge(gates, &plan_json, chrono::Utc::now());
+        if let Some(refusal) = refusals.first() {
+            let _ = fs_err::remove_file(&plan_file);
+            let gate = gates.get(refusal.gate_index).map_or("?", |g| g.kind.name());
+            let detail =
+                refusal.address.as_ref().map_or(refusal.reason.clone(), |a| format!("{a}: {}", refusal.reason));
+            return Err(unfinished(format!("gate \"{gate}\" refuses round {round}: {detail}")));
+        }
+        if !has_changes {
+            let _ = fs_err::remove_file(&plan_file);
+            return Ok(());
+        }
+        let status = runner
+            .command(unit, &["apply", "--input=false", "--auto-approve"], Some(&plan_file))
+            .stdin(std::process::Stdio::null())
+            .status()
+            .await?;
+        let _ = fs_err::remove_file(&plan_file);
+        if !status.success() {
+            return Err(unfinished(format!("the apply of round {round} in {target} failed")));
+        }
+        plan = plan_json;
+    }
+    Err(unfinished(format!("work is still deferred after {MAX_ROUNDS} rounds")))
 }
 
 /// Init, `plan --out`, and the plan's JSON (`show -json`): the plan file, its text, its JSON

@@ -286,9 +286,9 @@ async fn run_unit(
         apply = false;
     }
     if apply {
-        if let Err(e) = runner.apply(unit, &file).await {
-            result.outcome = Outcome::Failed;
-            result.error = Some(format!("{e:#}"));
+        if let Err(e) = apply_rounds(runner, unit, &file, planned.json).await {
+            result.outcome = if e.blocked { Outcome::Blocked } else { Outcome::Failed };
+            result.error = Some(e.message);
             return result;
         }
         result.applied_commit = Some(head.to_string());
@@ -299,6 +299,72 @@ async fn run_unit(
         result.plan_id = None;
     }
     result
+}
+
+/// Most rounds one pass applies: a unit whose deferred work does not converge by then fails.
+const MAX_ROUNDS: usize = 10;
+
+/// Why a pass's rounds stopped short.
+struct RoundsStopped {
+    /// A gate refused a later round (the earlier rounds stay applied).
+    blocked: bool,
+    message: String,
+}
+
+/// Applies the saved plan, then, while it left work deferred to a later round (a
+/// `count`/`for_each` known only after apply), plans and applies the next round within the
+/// same pass, each judged by the unit's gates as the first one was. Without this a deferred
+/// round would be planned at a commit already applied and be taken for drift.
+async fn apply_rounds(
+    runner: &Runner,
+    unit: &Unit,
+    file: &Path,
+    mut plan: serde_json::Value,
+) -> Result<(), RoundsStopped> {
+    let failed = |message: String| RoundsStopped { blocked: false, message };
+    for round in 1..=MAX_ROUNDS {
+        if round > 1 {
+            let planned = runner.plan(unit, file).await.map_err(|e| failed(format!("round {round}: {e:#}")))?;
+            if !planned.has_changes {
+                return Ok(());
+            }
+            if let Some(refused) = gates_refuse(unit, &planned.json) {
+                return Err(RoundsStopped { blocked: true, message: format!("round {round}: {refused}") });
+            }
+            if !has_actions(&planned.json) {
+                return Err(failed(format!(
+                    "round {round} has nothing to apply, yet {} object(s) stay deferred: they wait for values no apply will make known",
+                    deferred_count(&planned.json)
+                )));
+            }
+            plan = planned.json;
+        }
+        runner
+            .apply(unit, file)
+            .await
+            .map_err(|e| failed(if round > 1 { format!("round {round}: {e:#}") } else { format!("{e:#}") }))?;
+        if deferred_count(&plan) == 0 {
+            return Ok(());
+        }
+    }
+    Err(failed(format!(
+        "work is still deferred after {MAX_ROUNDS} rounds: {} object(s) wait for values known only after apply",
+        deferred_count(&plan)
+    )))
+}
+
+/// Whether a plan's JSON changes anything (an action other than no-op or read).
+fn has_actions(plan: &serde_json::Value) -> bool {
+    let changes = plan.get("resource_changes").and_then(serde_json::Value::as_array);
+    changes.into_iter().flatten().any(|c| {
+        let actions = c.pointer("/change/actions").and_then(serde_json::Value::as_array);
+        actions.into_iter().flatten().any(|a| !matches!(a.as_str(), Some("no-op" | "read")))
+    })
+}
+
+/// How many objects a plan's JSON defers to a later round.
+fn deferred_count(plan: &serde_json::Value) -> usize {
+    plan.get("deferred_changes").and_then(serde_json::Value::as_array).map_or(0, Vec::len)
 }
 
 /// Why the gates of the unit's promotion settings (`corral.promotion` in its directory)

@@ -447,3 +447,27 @@ fn environments_with_their_state_in_postgresql_are_promoted_with_their_backends_
         listed.stdout
     );
 }
+
+/// A promotion whose plan in the target defers work (a `for_each` over ids made by the same
+/// apply) applies round after round, each judged by the gates, before it records the
+/// revision: what is recorded is what the target runs in full.
+#[test]
+fn a_promotion_applies_the_rounds_its_deferred_work_needs() {
+    let w = Workdir::new();
+    let config = "resource \"testing_thing\" \"c\" {\n  count = 2\n  name  = \"cluster-${count.index}\"\n  payload = \"p\"\n}\n\nresource \"testing_thing\" \"per_cluster\" {\n  for_each = toset(testing_thing.c[*].id)\n  name     = \"for-${each.key}\"\n  payload  = \"p\"\n}\n";
+    w.write("envs/dev/main.hcl", config);
+    w.write("envs/staging/main.hcl", "");
+    w.write("envs/staging/corral.promotion", "gate \"no_destroy\" {}\n");
+    let applied = w.ok(&["-C", "envs/dev", "apply", "--auto-approve"]);
+    assert!(applied.stdout.contains("Round 2"), "{}", applied.stdout);
+
+    let out = w.corral(&["promote", "dev", "staging", "-auto-approve"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("Round 2: planning what round 1 deferred in staging"), "{}", out.stdout);
+    let objects = staging_objects(&w);
+    assert_eq!(objects.len(), 4, "{objects:?}");
+    assert_eq!(objects.iter().filter(|o| o.starts_with("for-")).count(), 2, "{objects:?}");
+    let planned = w.ok(&["-C", "envs/staging", "plan", "--detailed-exitcode"]);
+    assert_eq!(planned.code, 0, "{}", planned.stdout);
+    assert!(w.path().join("envs/staging/corral.revision.json").exists());
+}

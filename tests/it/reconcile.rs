@@ -919,3 +919,23 @@ fn promotion_gates_of_a_unit_block_its_auto_apply() {
     assert!(out.stdout.contains("prod: applied"), "{}", out.stdout);
     assert_eq!(objects(&w, "prod").len(), 1);
 }
+
+/// A unit whose `for_each` is known only after its first round is applied in full within one
+/// pass (round after round), so the next pass finds it up to date, not drifted.
+#[test]
+fn a_unit_with_deferred_work_converges_within_one_pass() {
+    let w = Workdir::new();
+    let config = "resource \"testing_thing\" \"c\" {\n  count = 2\n  name  = \"cluster-${count.index}\"\n}\n\nresource \"testing_thing\" \"per_cluster\" {\n  for_each = toset(testing_thing.c[*].id)\n  name     = \"for-${each.key}\"\n}\n";
+    repo(&w, &[("clusters/main.hcl", config), ("clusters/corral.unit", "approval = \"auto\"\ndrift = \"report\"\n")]);
+    let out = once(&w);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let names: Vec<String> = objects(&w, "clusters").into_iter().map(|(name, _)| name).collect();
+    assert_eq!(names.len(), 4, "two clusters and one thing per cluster: {names:?}");
+    assert_eq!(names.iter().filter(|n| n.starts_with("for-")).count(), 2, "{names:?}");
+    assert_eq!(status(&w)["units"]["clusters"]["outcome"], "applied");
+
+    let out = once(&w);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(status(&w)["units"]["clusters"]["outcome"], "up-to-date", "{}", out.stdout);
+    assert_eq!(objects(&w, "clusters").len(), 4);
+}
