@@ -183,6 +183,9 @@ async fn converge(
             ctx.report(&diag.into(), &SourceMap::default());
             return if args.detailed_exitcode { Ok(2) } else { Err(Reported.into()) };
         }
+        // `-replace` asks for one replacement, which this round made: a later round that
+        // replaced again would never converge.
+        flags.replace.clear();
         round += 1;
     }
 }

@@ -236,3 +236,16 @@ fn a_deferred_data_source_defers_what_reads_it() {
     assert_eq!(copies, 2);
     assert_eq!(run(&w, &["plan", "--detailed-exitcode"]).code, 0);
 }
+
+/// `-replace` is one replacement, made in the first round: the later rounds plan what that
+/// round deferred without replacing again, and the apply converges.
+#[test]
+fn a_replace_is_made_once_and_the_rounds_after_it_converge() {
+    let w = Workdir::fixture("deferred/chain");
+    w.ok(&["apply", "--auto-approve"]);
+    let apply = w.ok(&["apply", "--auto-approve", "-replace=testing_thing.a"]);
+    assert_eq!(apply.stdout.matches("testing_thing.a will be replaced").count(), 1, "{}", all(&apply));
+    assert!(apply.stdout.contains("Converged in 3 rounds"), "{}", all(&apply));
+    assert_eq!(state_list(&w).len(), 3);
+    assert_eq!(run(&w, &["plan", "--detailed-exitcode"]).code, 0);
+}
