@@ -59,6 +59,11 @@ impl Walker<'_> {
         if self.interrupted() {
             return (addr.key, None, false);
         }
+        // What the read depends on is in state before it runs, as before any provider call.
+        if let Err(e) = self.input.sink.sync().await {
+            self.report(Diagnostic::error(format!("Cannot read {addr}")).with_detail(e.to_string()).into());
+            return (addr.key, None, false);
+        }
         let response = provider
             .read_data(provider::ReadDataRequest {
                 type_name: addr.resource.type_name.clone(),
@@ -115,17 +120,32 @@ impl Walker<'_> {
             self.record(&change.addr, change.action, InstanceOutcome::Failed(message), started);
             return (key, None, false);
         }
+        let begun = match provider_call::record_intent(self.input.sink, change, prior.is_none(), &planned).await {
+            Ok(begun) => begun,
+            Err(diag) => {
+                let message = diag.to_string();
+                self.report(crate::plan::locate(diag.into(), resource.config));
+                self.record(&change.addr, change.action, InstanceOutcome::Failed(message), started);
+                return (key, None, false);
+            }
+        };
         let result = provider_call::create_or_update(
             self.input.sink,
             provider,
             change,
             schema,
+            begun,
             prior,
             planned,
             config_value,
             slot,
+            // A provisioner acts on the object: its result is durable first.
+            resource.config.provisioners.is_empty(),
         )
         .await;
+        if let Some(pending) = result.pending {
+            lock(&self.deferred).push((change.addr.clone(), pending));
+        }
         let mut failed = result.diags.has_errors();
         let mut message = result.diags.errors().next().map(ToString::to_string).unwrap_or_default();
         self.report(crate::plan::locate(result.diags, resource.config));

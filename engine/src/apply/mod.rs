@@ -27,5 +27,5 @@ mod tests;
 mod walk;
 
 pub use events::{ApplyEvent, InstanceOutcome};
-pub use sink::StateSink;
+pub use sink::{Deferred, StateSink};
 pub use walk::{ApplyInput, ApplyOutcome, apply};

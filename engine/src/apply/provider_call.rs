@@ -1,6 +1,8 @@
 //! One instance's provider call with the intent and state commits around it (invariant 9):
 //! a create's intent is durable before the call, and its result and the intent's removal are
-//! committed together.
+//! committed together. The result commit may be deferred (`defer`): it then rides with the
+//! next commit, which for a dependent is its intent commit, so the result is durable before
+//! anything that depends on it calls its provider.
 
 use std::sync::Arc;
 
@@ -13,7 +15,7 @@ use crate::schema::ResourceSchema;
 use crate::state::{InstanceState, InstanceStatus, Intent, IntentAction, StateChange};
 use crate::value::Value;
 
-use super::sink::StateSink;
+use super::sink::{Deferred, StateSink};
 use super::slot::Slot;
 
 /// The result of one operation: the instance's new value (for dependents), and problems.
@@ -23,6 +25,8 @@ pub(crate) struct OpResult {
     /// object again, tainted).
     pub private: Option<Vec<u8>>,
     pub diags: Diagnostics,
+    /// The result commit, when it was deferred: to await before the walk ends.
+    pub pending: Option<Deferred>,
 }
 
 fn intent_for(
@@ -66,9 +70,42 @@ pub(super) fn instance_state(
     }
 }
 
-/// Creates (or updates) the object: `planned` is the final plan made at apply time with
-/// every upstream value known. The operation's `slot` is given back as soon as the provider
-/// call ends (or its provider starts waiting): the commit after it is not provider work. For a create-before-destroy replacement the old object is
+/// A create's or update's intent, durable: the provider call may start.
+pub(crate) struct Begun {
+    id: uuid::Uuid,
+    token: String,
+}
+
+/// Commits the intent of a create (no prior object) or update: durable before the call.
+/// A create's intent keeps the planned value: after a crash between the create call and the
+/// commit of its result, `find_created` gets it back to recognise the object (by its name,
+/// for APIs with no idempotency token). Write-only attributes hold digests here.
+pub(crate) async fn record_intent(
+    sink: &dyn StateSink,
+    change: &ResourceChange,
+    creating: bool,
+    planned: &Value,
+) -> Result<Begun, Diagnostic> {
+    let token = uuid::Uuid::new_v4().to_string();
+    let intent = if creating {
+        intent_for(change, IntentAction::Create, &token, Some(planned.clone().without_marks().to_json()))
+    } else {
+        intent_for(change, IntentAction::Update, &token, None)
+    };
+    let id = intent.id;
+    match sink.commit(vec![StateChange::PutIntent(intent)]).await {
+        Ok(()) => Ok(Begun { id, token }),
+        Err(e) => {
+            Err(Diagnostic::error(format!("Cannot record the intent to change {}", change.addr))
+                .with_detail(e.to_string()))
+        }
+    }
+}
+
+/// Creates (or updates) the object, its intent already durable (`begun`): `planned` is the
+/// final plan made at apply time with every upstream value known. The operation's `slot` is
+/// given back as soon as the provider call ends (or its provider starts waiting): the commit
+/// after it is not provider work. For a create-before-destroy replacement the old object is
 /// recorded as a pending deletion in the same commit that records the new one.
 #[expect(clippy::too_many_arguments, reason = "one operation's inputs, each used once")]
 pub(crate) async fn create_or_update(
@@ -76,29 +113,16 @@ pub(crate) async fn create_or_update(
     provider: Arc<dyn Provider>,
     change: &ResourceChange,
     schema: &ResourceSchema,
+    begun: Begun,
     prior: Option<Value>,
     planned: Value,
     config: Value,
     slot: Slot,
+    defer: bool,
 ) -> OpResult {
     let mut diags = Diagnostics::new();
     let creating = prior.is_none();
-    let token = uuid::Uuid::new_v4().to_string();
-    // A create's intent keeps the planned value: after a crash between the create call and
-    // the commit of its result, `find_created` gets it back to recognise the object (by its
-    // name, for APIs with no idempotency token). Write-only attributes hold digests here.
-    let intent = if creating {
-        intent_for(change, IntentAction::Create, &token, Some(planned.clone().without_marks().to_json()))
-    } else {
-        intent_for(change, IntentAction::Update, &token, None)
-    };
-    let intent_id = intent.id;
-    if let Err(e) = sink.commit(vec![StateChange::PutIntent(intent)]).await {
-        diags.push(
-            Diagnostic::error(format!("Cannot record the intent to change {}", change.addr)).with_detail(e.to_string()),
-        );
-        return OpResult { value: None, private: None, diags };
-    }
+    let Begun { id: intent_id, token } = begun;
     let response = provider
         .apply(provider::ApplyRequest {
             type_name: change.type_name.clone(),
@@ -150,16 +174,25 @@ pub(crate) async fn create_or_update(
         }
         None => {}
     }
-    if !commit.is_empty()
-        && let Err(e) = sink.commit(commit).await
-    {
-        diags.push(
-            Diagnostic::error(format!("Cannot record the result for {} in state", change.addr))
-                .with_detail(e.to_string()),
-        );
+    let mut pending = None;
+    if !commit.is_empty() {
+        // A failed operation's dependents do not start, so nothing waits to carry its result.
+        if defer && !failed {
+            pending = Some(sink.commit_deferred(commit).await);
+        } else if let Err(e) = sink.commit(commit).await {
+            diags.push(result_not_recorded(&change.addr, &e));
+        }
     }
     debug!(addr = %change.addr, failed, "applied");
-    OpResult { value: if failed { None } else { new_value }, private: response.private, diags }
+    OpResult { value: if failed { None } else { new_value }, private: response.private, diags, pending }
+}
+
+/// A result that could not be committed: the object exists, state does not say so.
+pub(crate) fn result_not_recorded(
+    addr: &crate::addr::AbsResourceInstance,
+    error: &crate::state::StateError,
+) -> Diagnostic {
+    Diagnostic::error(format!("Cannot record the result for {addr} in state")).with_detail(error.to_string())
 }
 
 /// The intent id under which the old object of a create-before-destroy replacement waits.
@@ -181,10 +214,21 @@ pub(crate) async fn delete(
 ) -> OpResult {
     let mut diags = Diagnostics::new();
     let Some(before) = change.before.clone() else {
-        return OpResult { value: None, private: None, diags };
+        return OpResult { value: None, private: None, diags, pending: None };
     };
     let intent_id = match pending_intent {
-        Some(id) => id,
+        // No intent commit goes first: a deferred result this deletion waits for must be
+        // durable before the call all the same.
+        Some(id) => {
+            if let Err(e) = sink.sync().await {
+                diags.push(
+                    Diagnostic::error(format!("Cannot delete {}: earlier results are not recorded", change.addr))
+                        .with_detail(e.to_string()),
+                );
+                return OpResult { value: None, private: None, diags, pending: None };
+            }
+            id
+        }
         None => {
             // No attributes: a plain deletion that is interrupted is settled by refresh, not
             // treated as a deposed object.
@@ -195,7 +239,7 @@ pub(crate) async fn delete(
                     Diagnostic::error(format!("Cannot record the intent to delete {}", change.addr))
                         .with_detail(e.to_string()),
                 );
-                return OpResult { value: None, private: None, diags };
+                return OpResult { value: None, private: None, diags, pending: None };
             }
             id
         }
@@ -232,5 +276,5 @@ pub(crate) async fn delete(
                 .with_detail(e.to_string()),
         );
     }
-    OpResult { value: None, private: None, diags }
+    OpResult { value: None, private: None, diags, pending: None }
 }

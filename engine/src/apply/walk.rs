@@ -25,7 +25,7 @@ use crate::runtime::{ProviderAddr, Values};
 use crate::state::{OutputState, State, StateChange};
 
 use super::events::{ApplyEvent, InstanceOutcome};
-use super::sink::StateSink;
+use super::sink::{Deferred, StateSink};
 use super::slots::Slots;
 use super::tasks::{self, Task};
 
@@ -94,6 +94,7 @@ pub async fn apply(input: ApplyInput<'_>) -> ApplyOutcome {
         slots: Slots::new(input.parallelism),
         diags: Mutex::new(Diagnostics::new()),
         outcomes: Mutex::new(Vec::new()),
+        deferred: Mutex::new(Vec::new()),
         changes,
     };
     let n = task_graph.tasks.len();
@@ -165,6 +166,9 @@ pub(super) struct Walker<'a> {
     pub(super) slots: Slots,
     diags: Mutex<Diagnostics>,
     outcomes: Mutex<Vec<(AbsResourceInstance, Action, InstanceOutcome)>>,
+    /// Result commits that ride with later ones (`StateSink::commit_deferred`), awaited
+    /// before the walk ends.
+    pub(super) deferred: Mutex<Vec<(AbsResourceInstance, Deferred)>>,
     /// The plan's changes by resource.
     pub(super) changes: HashMap<ConfigResource, Vec<&'a ResourceChange>>,
 }
@@ -273,6 +277,12 @@ impl Walker<'_> {
         }
         // A provider that died fails every operation it was serving with the same error:
         // told once, pointing at every resource it concerns.
+        let deferred = std::mem::take(&mut *lock(&self.deferred));
+        for (addr, pending) in deferred {
+            if let Err(e) = pending.await {
+                lock(&self.diags).push(super::provider_call::result_not_recorded(&addr, &e));
+            }
+        }
         let mut diagnostics = std::mem::take(&mut *lock(&self.diags)).merge_repeats();
         if let Err(e) = self.input.sink.commit(vec![StateChange::SetOutputs(outputs.clone())]).await {
             diagnostics.push(Diagnostic::error("Cannot record outputs in state").with_detail(e.to_string()));

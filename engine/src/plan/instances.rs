@@ -66,6 +66,7 @@ pub(super) struct Job<'c> {
 pub(super) struct InstancePlan {
     pub addr: AbsResourceInstance,
     pub repetition: RepetitionData,
+    /// The instance's configuration, until the chunk is planned (null after).
     pub config_value: Value,
     /// The decided change; `None` when the provider produced no plan.
     pub change: Option<ResourceChange>,
@@ -183,6 +184,11 @@ async fn plan_chunk<'c, T>(
         })
         .collect();
     plan_creates(&provider, &mut plans, &creates).await;
+    // Nothing after the chunk reads the configurations: freed now rather than after every
+    // chunk of the level is planned (a few hundred bytes to a kilobyte per instance).
+    for (_, plan) in &mut plans {
+        plan.config_value = Value::null();
+    }
     plans
 }
 

@@ -550,3 +550,26 @@ fn commits_survive_sigkill() {
         previous_serial = state.serial;
     }
 }
+
+/// A deferred result starts no commit of its own: the next submission's commit carries it,
+/// and once that one returns both are durable (a chain's result and its dependent's intent).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deferred_result_rides_with_the_next_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = redb(dir.path());
+    let writer = StateWriter::new(store.clone(), "default", 0);
+    let result = writer.submit_deferred(vec![StateChange::PutInstance(instance("testing_thing.a", "a"))]);
+    writer.submit(vec![StateChange::PutIntent(intent("testing_thing.b"))]).await.unwrap();
+    assert_eq!(writer.commits(), 1, "one commit carried both");
+    let state = store.read("default").await.unwrap();
+    assert_eq!((state.instances.len(), state.intents.len()), (1, 1));
+    assert_eq!(result.await.unwrap(), 1);
+    // Nothing pending: `sync` commits nothing.
+    writer.sync().await.unwrap();
+    assert_eq!(writer.commits(), 1);
+
+    // Alone, a deferred result is committed after the window all the same.
+    let alone = writer.submit_deferred(vec![StateChange::PutInstance(instance("testing_thing.c", "c"))]);
+    assert_eq!(alone.await.unwrap(), 2);
+    assert_eq!(store.read("default").await.unwrap().instances.len(), 2);
+}

@@ -7,6 +7,14 @@
 //! new submissions pile up, and the next round takes them all. Latency for a lone submission is
 //! one commit; under load, throughput grows with the batch size.
 //!
+//! A result may also be submitted *deferred* ([`StateWriter::submit_deferred`]): it starts no
+//! commit of its own but rides with the next submission (or goes alone after
+//! [`DEFER_WINDOW`]). Submissions are committed in order, so when a later submission's commit
+//! returns, every deferred one before it is durable too: in a chain of operations the result of
+//! one and the intent of the next become one commit instead of two in a row. A deferred
+//! submission that cannot be committed stops the writer (as a state changed underneath does),
+//! so nothing submitted after it is ever durable without it.
+//!
 //! The writer also keeps every change it was given that is part of what the run did, so that
 //! when the store stops taking commits (its state was removed or replaced under the run) the
 //! run can still write down all it knows ([`StateWriter::known_state`]).
@@ -14,6 +22,11 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::oneshot;
+
+/// How long a deferred submission waits for another one to ride with before it is committed on
+/// its own: long enough for a dependent that was waiting for it to be planned and submit its
+/// intent, short enough that a lone result is durable almost at once.
+pub(super) const DEFER_WINDOW: std::time::Duration = std::time::Duration::from_millis(5);
 
 use super::{State, StateChange, StateError, StateStore};
 
@@ -64,6 +77,8 @@ impl Queue {
 struct Submission {
     changes: Vec<StateChange>,
     reply: oneshot::Sender<Result<u64, StateError>>,
+    /// Submitted with [`StateWriter::submit_deferred`]: its failure stops the writer.
+    deferred: bool,
 }
 
 impl StateWriter {
@@ -138,17 +153,55 @@ impl StateWriter {
     ///
     /// If the returned future is dropped, the changes may still be committed.
     pub async fn submit(&self, changes: Vec<StateChange>) -> Result<u64, StateError> {
-        let (reply, answer) = oneshot::channel();
-        let start_flush = {
-            let mut queue = self.inner.queue();
-            queue.pending.push(Submission { changes, reply });
-            !std::mem::replace(&mut queue.flushing, true)
+        let answer = self.enqueue(changes, false);
+        self.answer(answer).await
+    }
+
+    /// Queues `changes` without starting a commit for them: they go with the next
+    /// submission's commit, or on their own after [`DEFER_WINDOW`]. The returned future (which
+    /// need not be polled for the commit to happen) answers when they are durable. Any later
+    /// submission that succeeds was committed with or after them; if they cannot be committed,
+    /// the writer stops ([`StateWriter::lost`]) and every later submission fails.
+    pub fn submit_deferred(
+        &self,
+        changes: Vec<StateChange>,
+    ) -> impl std::future::Future<Output = Result<u64, StateError>> + Send + 'static {
+        let answer = self.enqueue(changes, true);
+        let inner = self.inner.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(DEFER_WINDOW).await;
+            inner.start_flush();
+        });
+        let writer = self.clone();
+        async move { writer.answer(answer).await }
+    }
+
+    /// Waits until every submission made so far is committed (or failed): before a provider
+    /// call that commits nothing first, so a deferred result it depends on is durable.
+    pub async fn sync(&self) -> Result<(), StateError> {
+        let idle = {
+            let queue = self.inner.queue();
+            queue.pending.is_empty() && !queue.flushing
         };
-        if start_flush {
-            // A task of its own, so that a caller giving up cannot abandon a commit half-way
-            // and leave the writer's serial behind the store's.
-            tokio::spawn(self.inner.clone().flush());
+        if idle {
+            return match self.lost() {
+                Some(error) => Err(error),
+                None => Ok(()),
+            };
         }
+        self.submit(Vec::new()).await.map(|_| ())
+    }
+
+    fn enqueue(&self, changes: Vec<StateChange>, deferred: bool) -> oneshot::Receiver<Result<u64, StateError>> {
+        let (reply, answer) = oneshot::channel();
+        self.inner.queue().pending.push(Submission { changes, reply, deferred });
+        if !deferred {
+            self.inner.start_flush();
+        }
+        answer
+    }
+
+    async fn answer(&self, answer: oneshot::Receiver<Result<u64, StateError>>) -> Result<u64, StateError> {
         answer.await.map_err(|_| StateError::Storage {
             path: self.inner.workspace.clone(),
             message: "the state writer stopped before committing".to_string(),
@@ -180,6 +233,19 @@ impl Inner {
         self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Starts a flush task unless one is running or nothing is pending.
+    fn start_flush(self: &Arc<Self>) {
+        let start = {
+            let mut queue = self.queue();
+            !queue.pending.is_empty() && !std::mem::replace(&mut queue.flushing, true)
+        };
+        if start {
+            // A task of its own, so that a caller giving up cannot abandon a commit half-way
+            // and leave the writer's serial behind the store's.
+            tokio::spawn(self.clone().flush());
+        }
+    }
+
     async fn flush(self: Arc<Self>) {
         loop {
             // A lost lock fails the batch untried, like a state changed underneath.
@@ -193,27 +259,30 @@ impl Inner {
                 (std::mem::take(&mut queue.pending), queue.serial, queue.lost.clone())
             };
             if let Some(error) = lost {
-                for Submission { changes, reply } in batch {
+                for Submission { changes, reply, .. } in batch {
                     self.queue().keep(changes, false);
                     let _ = reply.send(Err(error.clone()));
                 }
                 continue;
             }
             let merged: Vec<StateChange> = batch.iter().flat_map(|s| s.changes.iter().cloned()).collect();
-            let result = self.commit(serial, merged).await;
+            // Only `sync`s: everything before them is committed, and there is nothing to write.
+            let result = if merged.is_empty() { Ok(serial) } else { self.commit(serial, merged).await };
             match result {
                 // The state is not ours any more: a retry one by one could only fail the same
                 // way (or, worse, write into a state this run never read).
                 Err(error) if error.is_changed_underneath() => {
                     self.queue().lost = Some(error.clone());
-                    for Submission { changes, reply } in batch {
+                    for Submission { changes, reply, .. } in batch {
                         self.queue().keep(changes, false);
                         let _ = reply.send(Err(error.clone()));
                     }
                 }
                 Ok(new_serial) => {
-                    self.record_commit(new_serial);
-                    for Submission { changes, reply } in batch {
+                    if new_serial != serial {
+                        self.record_commit(new_serial);
+                    }
+                    for Submission { changes, reply, .. } in batch {
                         self.queue().keep(changes, true);
                         let _ = reply.send(Ok(new_serial));
                     }
@@ -221,7 +290,7 @@ impl Inner {
                 // One submission's bad change must not fail the others it was grouped with, so
                 // a failed group is retried one submission at a time.
                 Err(_) if batch.len() > 1 => {
-                    for Submission { changes, reply } in batch {
+                    for Submission { changes, reply, deferred } in batch {
                         let (serial, lost) = {
                             let queue = self.queue();
                             (queue.serial, queue.lost.clone())
@@ -229,11 +298,17 @@ impl Inner {
                         let kept = changes.clone();
                         let result = match lost {
                             Some(error) => Err(error),
+                            None if changes.is_empty() => Ok(serial),
                             None => self.commit(serial, changes).await,
                         };
                         match &result {
-                            Ok(new_serial) => self.record_commit(*new_serial),
-                            Err(error) if error.is_changed_underneath() => self.queue().lost = Some(error.clone()),
+                            Ok(new_serial) if *new_serial != serial => self.record_commit(*new_serial),
+                            Ok(_) => {}
+                            // Later submissions may depend on a deferred one: none is committed
+                            // without it.
+                            Err(error) if error.is_changed_underneath() || deferred => {
+                                self.queue().lost = Some(error.clone());
+                            }
                             Err(_) => {}
                         }
                         self.queue().keep(kept, result.is_ok());
@@ -241,7 +316,10 @@ impl Inner {
                     }
                 }
                 Err(error) => {
-                    for Submission { changes, reply } in batch {
+                    for Submission { changes, reply, deferred } in batch {
+                        if deferred {
+                            self.queue().lost = Some(error.clone());
+                        }
                         self.queue().keep(changes, false);
                         let _ = reply.send(Err(error.clone()));
                     }
