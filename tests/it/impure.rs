@@ -1,0 +1,45 @@
+//! Instance keys that change between plan and apply, and impure functions (`uuid()`,
+//! `timestamp()`, `bcrypt()`, `plantimestamp()`). Fixtures: `tests/fixtures/impure/*`.
+
+use crate::support::{Output, Workdir};
+
+fn all(out: &Output) -> String {
+    format!("stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr)
+}
+
+fn state_list(w: &Workdir) -> Vec<String> {
+    w.ok(&["state", "list"]).stdout.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
+}
+
+/// A saved plan's `for_each` keys come from a file that changes before the apply: the
+/// planned instance is not silently skipped, nor the new one silently ignored.
+#[test]
+fn keys_that_change_between_plan_and_apply_are_an_error() {
+    let w = Workdir::fixture("impure/file_keys");
+    w.ok(&["plan", "-out", "p"]);
+    w.write("keys.txt", "b\n");
+    let apply = w.corral(&["apply", "p"]);
+    assert_eq!(apply.code, 1, "{}", all(&apply));
+    let text = all(&apply);
+    // miette wraps long messages: compare with the frame and line breaks taken out.
+    let flat = text.replace('│', " ").split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(
+            "the for_each of testing_thing.stamp gave other keys during apply than during the plan: planned [\"a\"] missing, [\"b\"] new; instance keys must not depend on values that change between plan and apply (uuid(), timestamp(), ...)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("main.hcl:9:14"), "the span of for_each: {text}");
+    assert!(!apply.stdout.contains("Apply complete"), "{}", apply.stdout);
+    assert_eq!(state_list(&w), vec!["testing_thing.x"], "no instance of stamp is created");
+}
+
+/// An instance left out with `-target` is not taken for a key that appeared during apply.
+#[test]
+fn an_instance_outside_the_targets_is_not_a_new_key() {
+    let w = Workdir::fixture("impure/file_keys");
+    w.write("keys.txt", "a\nb\n");
+    let apply = w.corral(&["apply", "-auto-approve", "-target", "testing_thing.stamp[\"a\"]"]);
+    assert_eq!(apply.code, 0, "{}", all(&apply));
+    assert_eq!(state_list(&w), vec!["testing_thing.stamp[\"a\"]"]);
+}
