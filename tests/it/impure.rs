@@ -43,3 +43,40 @@ fn an_instance_outside_the_targets_is_not_a_new_key() {
     assert_eq!(apply.code, 0, "{}", all(&apply));
     assert_eq!(state_list(&w), vec!["testing_thing.stamp[\"a\"]"]);
 }
+
+const IMPURE_OUTPUTS: &str = r#"
+output "id" { value = uuid() }
+output "now" { value = timestamp() }
+output "hash" { value = bcrypt("secret", 4) }
+resource "testing_thing" "t" { name = "t-${uuid()}" }
+"#;
+
+/// As in Terraform (its `PureOnly` scope): `uuid()`, `timestamp()` and `bcrypt()` are
+/// unknown during validate and plan, since the apply would get other values, and are
+/// evaluated during apply and in `console`.
+#[test]
+fn impure_functions_are_known_only_after_apply() {
+    let w = Workdir::new();
+    w.write("main.hcl", IMPURE_OUTPUTS);
+    w.ok(&["validate"]);
+    let plan = w.ok(&["plan"]);
+    for line in ["+ id   = (known after apply)", "+ now  = (known after apply)", "+ hash = (known after apply)"] {
+        assert!(plan.stdout.contains(line), "{line}: {}", plan.stdout);
+    }
+    assert!(plan.stdout.contains("+ name = (known after apply)"), "{}", plan.stdout);
+
+    let apply = w.ok(&["apply", "-auto-approve"]);
+    let outputs = w.ok(&["output", "-json"]);
+    let outputs: serde_json::Value = serde_json::from_str(&outputs.stdout).unwrap();
+    let id = outputs["id"]["value"].as_str().unwrap_or_default();
+    assert_eq!(id.len(), 36, "a uuid: {}", all(&apply));
+    assert!(outputs["now"]["value"].as_str().unwrap_or_default().ends_with('Z'), "{outputs}");
+    assert!(outputs["hash"]["value"].as_str().unwrap_or_default().starts_with("$2a$04$"), "{outputs}");
+    let names: Vec<String> =
+        w.objects().iter().filter_map(|o| o["attributes"]["name"].as_str().map(String::from)).collect();
+    assert!(names.len() == 1 && names[0].starts_with("t-") && names[0].len() == 38, "{names:?}");
+
+    let console = crate::support::run_with_stdin(w.command(&["console"]), "uuid()\n");
+    assert_eq!(console.code, 0, "{}", all(&console));
+    assert_eq!(console.stdout.trim().trim_matches('"').len(), 36, "{}", all(&console));
+}

@@ -139,7 +139,8 @@ pub(super) struct Planner<'a> {
 impl<'a> Planner<'a> {
     fn new(mut input: PlanInput<'a>) -> Planner<'a> {
         let root_dir = input.config.root.dir.clone();
-        let values = Values::new(&input.workspace, root_dir, input.cwd.clone());
+        // A plan shows impure functions as known after apply, as Terraform does.
+        let values = Values { pure_only: true, ..Values::new(&input.workspace, root_dir, input.cwd.clone()) };
         // The planner works on the state it was given; after this only the basis (lineage and
         // serial) is read from the input, so the instances are moved out, not copied.
         let basis = State {

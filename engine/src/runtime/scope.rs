@@ -22,6 +22,10 @@ pub struct InstanceScope<'a> {
 }
 
 impl Scope for InstanceScope<'_> {
+    fn pure_only(&self) -> bool {
+        self.values.pure_only
+    }
+
     fn lookup(&self, subject: &Subject, span: Span) -> Result<Value, Diagnostic> {
         let module_values = self.values.module(self.module);
         let undeclared = |kind: &str, name: &str| {
