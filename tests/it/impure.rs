@@ -80,3 +80,31 @@ fn impure_functions_are_known_only_after_apply() {
     assert_eq!(console.code, 0, "{}", all(&console));
     assert_eq!(console.stdout.trim().trim_matches('"').len(), 36, "{}", all(&console));
 }
+
+/// `plantimestamp()` (Terraform 1.5) is the plan's time for the whole plan, known in it, and
+/// the same during the apply of that plan, even a saved plan applied later.
+#[test]
+fn plantimestamp_is_the_plans_time_during_its_apply() {
+    let w = Workdir::new();
+    w.write(
+        "main.hcl",
+        r#"
+resource "testing_thing" "t" { name = plantimestamp() }
+output "planned" { value = plantimestamp() }
+"#,
+    );
+    let plan = w.ok(&["plan", "-out", "p"]);
+    let line = plan.stdout.lines().find(|l| l.contains("+ name")).unwrap_or_default().to_string();
+    let planned = line.split('"').nth(1).unwrap_or_default().to_string();
+    assert!(planned.len() == 20 && planned.ends_with('Z'), "known in the plan: {}", plan.stdout);
+    assert!(plan.stdout.contains(&format!("+ planned = \"{planned}\"")), "{}", plan.stdout);
+    // A later second: `timestamp()` would differ now.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    w.ok(&["apply", "p"]);
+    let outputs = w.ok(&["output", "-json"]);
+    let outputs: serde_json::Value = serde_json::from_str(&outputs.stdout).unwrap();
+    assert_eq!(outputs["planned"]["value"], planned.as_str(), "{outputs}");
+    let names: Vec<String> =
+        w.objects().iter().filter_map(|o| o["attributes"]["name"].as_str().map(String::from)).collect();
+    assert_eq!(names, vec![planned]);
+}

@@ -35,6 +35,13 @@ pub trait Scope {
     fn pure_only(&self) -> bool {
         false
     }
+
+    /// What `plantimestamp()` gives: the time the plan being made or applied was made.
+    /// `None` outside a plan and its apply (`console`: the current time; a `pure_only`
+    /// scope such as validate's: unknown).
+    fn plan_timestamp(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Functions whose result differs from one call to the next (Terraform's
