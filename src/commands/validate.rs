@@ -17,6 +17,10 @@ impl Scope for UnknownScope {
     fn lookup(&self, _subject: &Subject, _span: Span) -> Result<Value, Diagnostic> {
         Ok(Value::unknown())
     }
+
+    fn pure_only(&self) -> bool {
+        true
+    }
 }
 
 pub(crate) fn run(ctx: &Context, args: &ValidateArgs) -> anyhow::Result<i32> {

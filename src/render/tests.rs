@@ -47,6 +47,7 @@ fn plan(changes: Vec<ResourceChange>, output_changes: Vec<OutputChange>) -> Plan
             config_hash: String::new(),
         },
         options: PlanOptions::default(),
+        timestamp: None,
         variables: Default::default(),
         write_only_variables: Default::default(),
         imports: Default::default(),

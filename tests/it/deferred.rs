@@ -249,3 +249,20 @@ fn a_replace_is_made_once_and_the_rounds_after_it_converge() {
     assert_eq!(state_list(&w).len(), 3);
     assert_eq!(run(&w, &["plan", "--detailed-exitcode"]).code, 0);
 }
+
+/// A `for_each` over `uuid()` is unknown at every plan (impure functions are): round 1
+/// applies the rest, round 2 has nothing to apply and the same object deferred, and the
+/// apply stops instead of looping until `--max-rounds`.
+#[test]
+fn deferred_work_that_cannot_become_known_stops_the_apply() {
+    let w = Workdir::fixture("deferred/impure_keys");
+    let apply = run(&w, &["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 1, "{}", all(&apply));
+    assert!(apply.stdout.contains("Round 1: Apply complete! Resources: 1 added"), "{}", all(&apply));
+    assert!(apply.stdout.contains("Round 2: planning what round 1 deferred"), "{}", all(&apply));
+    assert!(!apply.stdout.contains("Round 3"), "{}", all(&apply));
+    assert!(apply.stderr.contains("Deferred work cannot make progress"), "{}", all(&apply));
+    assert!(apply.stderr.contains("Round 2 has nothing to apply, yet 1 object(s) stay deferred"), "{}", all(&apply));
+    assert!(apply.stderr.contains("testing_thing.stamp: for_each is known only after apply"), "{}", all(&apply));
+    assert_eq!(state_list(&w), vec!["testing_thing.x"]);
+}

@@ -16,6 +16,7 @@ mod exclude;
 mod fmt;
 mod functions;
 mod import;
+mod impure;
 mod init;
 mod kmr;
 mod kmr_billing;

@@ -3,14 +3,14 @@
 //! planned instance concurrently, and records every instance's value for its dependents; a
 //! `Destroy` task deletes the resource's planned deletions concurrently.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use futures::stream::{FuturesUnordered, StreamExt};
 
-use crate::addr::{AbsResourceInstance, ConfigResource, ResourceMode};
+use crate::addr::{AbsResourceInstance, ConfigResource, InstanceKey, ModuleInstance, ResourceMode};
 use crate::diag::Diagnostic;
 use crate::plan::{Action, ResourceChange};
-use crate::runtime::{Expansion, ResolvedResource};
+use crate::runtime::{Expansion, RepetitionData, ResolvedResource};
 
 use super::instance::InstanceResult;
 use super::walk::{Walker, lock};
@@ -58,6 +58,12 @@ impl Walker<'_> {
             }
             let (expansion, keys, diags) = resolved.expand(&lock(&self.values), &module_instance);
             if !self.report(diags) {
+                ok = false;
+                continue;
+            }
+            if let Some(diag) = self.keys_changed(resource, &resolved, &module_instance, &planned, &keys) {
+                // Applying the keys that still match would leave the others silently undone.
+                self.report(diag.into());
                 ok = false;
                 continue;
             }
@@ -121,6 +127,94 @@ impl Walker<'_> {
                 .insert(resource.resource.clone(), (expansion, instance_values));
         }
         ok
+    }
+
+    /// The plan's instances of the resource in `module_instance` against its expansion now:
+    /// a planned create, update, replace or read whose key is gone, or a key neither
+    /// planned nor in state, means `count`/`for_each` gave other keys than during the plan
+    /// (an impure function such as `uuid()` in them); applying the rest would silently
+    /// leave part of the plan undone.
+    fn keys_changed(
+        &self,
+        resource: &ConfigResource,
+        resolved: &ResolvedResource<'_>,
+        module_instance: &ModuleInstance,
+        planned: &HashMap<&AbsResourceInstance, &ResourceChange>,
+        keys: &[(InstanceKey, RepetitionData)],
+    ) -> Option<Diagnostic> {
+        let expanded: BTreeSet<&InstanceKey> = keys.iter().map(|(k, _)| k).collect();
+        let missing: BTreeSet<&InstanceKey> = planned
+            .iter()
+            .filter(|(addr, change)| {
+                addr.module == *module_instance
+                    && matches!(
+                        change.action,
+                        Action::Create
+                            | Action::Update
+                            | Action::DeleteThenCreate
+                            | Action::CreateThenDelete
+                            | Action::Read
+                    )
+                    && !expanded.contains(&addr.key)
+            })
+            .map(|(addr, _)| &addr.key)
+            .collect();
+        let options = &self.input.plan.options;
+        // Data sources read during the plan, a refresh-only plan, `--target` and `-exclude`
+        // (which also leaves out the dependents of what it names) leave instances without a
+        // change: only a managed resource's instances a target names (any, without
+        // targets) must all be planned or in state.
+        let check_new =
+            resource.resource.mode == ResourceMode::Managed && !options.refresh_only && options.excludes.is_empty();
+        let new: Vec<&InstanceKey> = expanded
+            .iter()
+            .copied()
+            .filter(|key| {
+                let addr = AbsResourceInstance {
+                    module: module_instance.clone(),
+                    resource: resource.resource.clone(),
+                    key: (*key).clone(),
+                };
+                check_new
+                    && !planned.contains_key(&addr)
+                    && !self.input.state.instances.contains_key(&addr)
+                    && (options.targets.is_empty() || options.targets.iter().any(|t| t.contains(&addr)))
+            })
+            .collect();
+        if missing.is_empty() && new.is_empty() {
+            return None;
+        }
+        let (argument, expr) = match (&resolved.config.count, &resolved.config.for_each) {
+            (Some(expr), _) => ("count", Some(expr)),
+            (None, Some(expr)) => ("for_each", Some(expr)),
+            (None, None) => ("expansion", None),
+        };
+        let address = if module_instance.is_root() {
+            resource.resource.to_string()
+        } else {
+            format!("{module_instance}.{}", resource.resource)
+        };
+        let list = |keys: Vec<&InstanceKey>| {
+            keys.iter()
+                .map(|k| if **k == InstanceKey::None { "(no key)".to_string() } else { k.to_string() })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut parts = Vec::new();
+        if !missing.is_empty() {
+            parts.push(format!("planned {} missing", list(missing.into_iter().collect())));
+        }
+        if !new.is_empty() {
+            parts.push(format!("{} new", list(new)));
+        }
+        let diag = Diagnostic::error(format!(
+            "the {argument} of {address} gave other keys during apply than during the plan: {}; instance keys must not depend on values that change between plan and apply (uuid(), timestamp(), ...)",
+            parts.join(", ")
+        ));
+        Some(match expr {
+            Some(expr) => diag.with_span(expr.span),
+            None => diag,
+        })
     }
 
     pub(super) async fn run_destroy(&self, resource: &ConfigResource) -> bool {

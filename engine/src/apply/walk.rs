@@ -80,6 +80,7 @@ pub async fn apply(input: ApplyInput<'_>) -> ApplyOutcome {
         return outcome;
     }
     let mut values = Values::new(&input.workspace, input.config.root.dir.clone(), input.cwd.clone());
+    values.plan_timestamp = input.plan.timestamp.clone();
     for (name, value) in &input.plan.variables {
         values.module_mut(&ModuleInstance::root()).variables.insert(name.clone(), value.clone());
     }

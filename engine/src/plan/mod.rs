@@ -258,6 +258,9 @@ pub struct PlanOptions {
 pub struct Plan {
     pub basis: PlanBasis,
     pub options: PlanOptions,
+    /// When the plan was made, RFC 3339 in UTC: what `plantimestamp()` gives during the plan
+    /// and its apply. `None` in a plan file written before Corral recorded it.
+    pub timestamp: Option<String>,
     /// Root variable values the plan was made with (apply uses the same).
     pub variables: BTreeMap<String, Value>,
     /// The root variables that feed write-only attributes, with the keyed digest of each

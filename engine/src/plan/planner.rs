@@ -139,7 +139,12 @@ pub(super) struct Planner<'a> {
 impl<'a> Planner<'a> {
     fn new(mut input: PlanInput<'a>) -> Planner<'a> {
         let root_dir = input.config.root.dir.clone();
-        let values = Values::new(&input.workspace, root_dir, input.cwd.clone());
+        // A plan shows impure functions as known after apply, as Terraform does.
+        let values = Values {
+            pure_only: true,
+            plan_timestamp: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            ..Values::new(&input.workspace, root_dir, input.cwd.clone())
+        };
         // The planner works on the state it was given; after this only the basis (lineage and
         // serial) is read from the input, so the instances are moved out, not copied.
         let basis = State {
@@ -419,6 +424,7 @@ impl<'a> Planner<'a> {
                 config_hash: self.input.config.hash.clone(),
             },
             options: self.input.options.clone(),
+            timestamp: self.values.plan_timestamp.clone(),
             variables: self
                 .values
                 .module(&ModuleInstance::root())

@@ -22,6 +22,14 @@ pub struct InstanceScope<'a> {
 }
 
 impl Scope for InstanceScope<'_> {
+    fn pure_only(&self) -> bool {
+        self.values.pure_only
+    }
+
+    fn plan_timestamp(&self) -> Option<String> {
+        self.values.plan_timestamp.clone()
+    }
+
     fn lookup(&self, subject: &Subject, span: Span) -> Result<Value, Diagnostic> {
         let module_values = self.values.module(self.module);
         let undeclared = |kind: &str, name: &str| {

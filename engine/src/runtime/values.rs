@@ -34,6 +34,13 @@ pub struct Values {
     /// The process's working directory (after `-C`): `path.module` and `path.root` are
     /// relative to it, as in Terraform.
     pub relative_to: PathBuf,
+    /// Set by the planner: impure functions are unknown (see [`Scope::pure_only`]).
+    ///
+    /// [`Scope::pure_only`]: crate::lang::Scope::pure_only
+    pub pure_only: bool,
+    /// `plantimestamp()`: set by the planner to the plan's time, and by the apply to the
+    /// time its plan recorded.
+    pub plan_timestamp: Option<String>,
 }
 
 impl Values {
@@ -41,7 +48,15 @@ impl Values {
         let mut modules = HashMap::new();
         modules.insert(ModuleInstance::root(), ModuleValues { dir: root_dir.clone(), ..ModuleValues::default() });
         let relative_to = std::env::current_dir().unwrap_or_else(|_| cwd.clone());
-        Values { modules, workspace: workspace.to_string(), root_dir, cwd, relative_to }
+        Values {
+            modules,
+            workspace: workspace.to_string(),
+            root_dir,
+            cwd,
+            relative_to,
+            pure_only: false,
+            plan_timestamp: None,
+        }
     }
 
     pub fn module(&self, module: &ModuleInstance) -> Option<&ModuleValues> {

@@ -28,7 +28,25 @@ pub trait Scope {
     /// The value a subject stands for. An error diagnostic (with `span`) when it is not
     /// declared or not available here (`count.index` outside a counted resource).
     fn lookup(&self, subject: &Subject, span: Span) -> Result<Value, Diagnostic>;
+
+    /// Whether impure functions (`uuid()`, `timestamp()`, `bcrypt()`) stand for an unknown
+    /// value here, as in Terraform's `PureOnly` scope of validate and plan: the value they
+    /// would give now is not the one the apply gets, so a plan must not show or use it.
+    fn pure_only(&self) -> bool {
+        false
+    }
+
+    /// What `plantimestamp()` gives: the time the plan being made or applied was made.
+    /// `None` outside a plan and its apply (`console`: the current time; a `pure_only`
+    /// scope such as validate's: unknown).
+    fn plan_timestamp(&self) -> Option<String> {
+        None
+    }
 }
+
+/// Functions whose result differs from one call to the next (Terraform's
+/// `impureFunctions`): unknown in a [`Scope::pure_only`] scope.
+const IMPURE_FUNCTIONS: &[&str] = &["bcrypt", "timestamp", "uuid"];
 
 /// The result of evaluating a sub-expression: a value, or the errors that prevented one.
 pub(crate) type EvalResult = Result<Value, Diagnostics>;
@@ -382,6 +400,10 @@ impl<'a> Evaluator<'a> {
         }
         if !diags.is_empty() {
             return Err(diags);
+        }
+        // The arguments were still evaluated: their errors show during the plan.
+        if self.scope.pure_only() && !call.name.is_namespaced() && IMPURE_FUNCTIONS.contains(&name) {
+            return Ok(Value::Unknown(function.return_type()));
         }
         let ctx = functions::CallContext { name, span, arg_spans: &spans, scope: self.scope };
         function.call(&ctx, args).map_err(Diagnostics::from)

@@ -164,7 +164,15 @@ fn format_date(format: &str, t: &DateTime<FixedOffset>) -> Result<String, FnErro
 
 pub(super) fn register(functions: &mut Functions) {
     functions.register("timestamp", Function::new(vec![], Type::String, |_, _| Ok(now())));
-    functions.register("plantimestamp", Function::new(vec![], Type::String, |_, _| Ok(now())));
+    // Fixed for a whole plan and the apply of that plan (Terraform 1.5 records it in the plan).
+    functions.register(
+        "plantimestamp",
+        Function::new(vec![], Type::String, |ctx, _| match ctx.scope.plan_timestamp() {
+            Some(time) => Ok(Value::String(time)),
+            None if ctx.scope.pure_only() => Ok(Value::Unknown(Type::String)),
+            None => Ok(now()),
+        }),
+    );
     functions.register(
         "formatdate",
         Function::new(

@@ -76,6 +76,7 @@ pub fn write_plan_file(plan: &Plan, key: &WorkspaceKey) -> Vec<u8> {
             state_serial: plan.basis.state_serial,
             config_hash: plan.basis.config_hash.clone(),
         },
+        timestamp: plan.timestamp.clone(),
         options: FileOptions {
             destroy: plan.options.destroy,
             refresh: plan.options.refresh,
@@ -270,6 +271,7 @@ pub fn read_plan_file(bytes: &[u8], key: &WorkspaceKey) -> Result<Plan, PlanFile
             state_serial: file.basis.state_serial,
             config_hash: file.basis.config_hash,
         },
+        timestamp: file.timestamp,
         options: PlanOptions {
             destroy: file.options.destroy,
             refresh: file.options.refresh,
@@ -381,6 +383,10 @@ enum StoredValue {
 struct PlanFile {
     basis: FileBasis,
     options: FileOptions,
+    /// `plantimestamp()`'s value (absent in files written before it was kept: their apply
+    /// gives the current time, as it did then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    timestamp: Option<String>,
     variables: BTreeMap<String, StoredValue>,
     /// The variables that feed write-only attributes, with their values' keyed digests; the
     /// values are not here.

@@ -59,6 +59,7 @@ fn sample_plan() -> Plan {
             state_serial: 7,
             config_hash: "abc123".to_string(),
         },
+        timestamp: Some("2026-01-02T03:04:05Z".to_string()),
         options: PlanOptions {
             destroy: false,
             refresh: true,
