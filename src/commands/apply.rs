@@ -134,6 +134,12 @@ async fn converge(
             }
             return Ok(0);
         }
+        // A later round that changes only outputs (one that calls `timestamp()`, say) moves
+        // nothing deferred forward: stop now rather than at `--max-rounds`.
+        let changes_objects = !plan.imports.is_empty() || plan.changes.iter().any(|c| c.action.is_change());
+        if round > 1 && plan.has_deferred() && !changes_objects {
+            return no_progress(ctx, &plan, round);
+        }
         if !args.auto_approve && !flags.input {
             let diag = Diagnostic::error("No confirmation with `--input=false`")
                 .with_detail("Corral would ask whether to apply this plan, but `--input=false` forbids asking.")

@@ -266,3 +266,15 @@ fn deferred_work_that_cannot_become_known_stops_the_apply() {
     assert!(apply.stderr.contains("testing_thing.stamp: for_each is known only after apply"), "{}", all(&apply));
     assert_eq!(state_list(&w), vec!["testing_thing.x"]);
 }
+
+/// A round that would change only an output (here one that calls `timestamp()`) is no
+/// progress either: the apply stops at round 2, not at `--max-rounds`.
+#[test]
+fn a_round_that_changes_only_outputs_is_no_progress() {
+    let w = Workdir::fixture("deferred/impure_output");
+    let apply = run(&w, &["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 1, "{}", all(&apply));
+    assert!(apply.stdout.contains("Round 2: planning what round 1 deferred"), "{}", all(&apply));
+    assert!(!apply.stdout.contains("Round 3"), "{}", all(&apply));
+    assert!(apply.stderr.contains("Deferred work cannot make progress"), "{}", all(&apply));
+}
