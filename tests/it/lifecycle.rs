@@ -179,12 +179,7 @@ fn drift_is_detected_and_repaired() {
     w.write("main.hcl", &thing("a", "  name    = \"a\"\n  payload = \"wanted\""));
     w.ok(&["apply", "--auto-approve"]);
     // Someone deletes the object behind Corral's back.
-    for entry in std::fs::read_dir(w.path().join(".corral/testing")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "json") {
-            std::fs::remove_file(path).unwrap();
-        }
-    }
+    crate::support::edit_testing_objects(&w.path().join(".corral/testing"), |_| false);
     let plan = w.ok(&["plan"]);
     assert!(plan.stdout.contains("Plan: 1 to add"), "{}", plan.stdout);
     assert!(plan.stdout.contains("changed outside of Corral"), "{}", plan.stdout);

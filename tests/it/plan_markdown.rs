@@ -97,12 +97,7 @@ fn plan_markdown_warns_of_drift_without_showing_its_secrets() {
     w.write("main.hcl", "resource \"testing_thing\" \"a\" {\n  name   = \"a\"\n  secret = \"hunter2\"\n}\n");
     w.ok(&["apply", "-auto-approve"]);
     // Someone deletes the object behind Corral's back.
-    for entry in std::fs::read_dir(w.path().join(".corral/testing")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "json") {
-            std::fs::remove_file(path).unwrap();
-        }
-    }
+    crate::support::edit_testing_objects(&w.path().join(".corral/testing"), |_| false);
     let out = w.ok(&["plan", "--markdown"]);
     assert!(out.stdout.starts_with("### Corral plan: 1 to add, 0 to change, 0 to destroy\n"), "{}", out.stdout);
     assert!(

@@ -4,7 +4,7 @@
 //! refuse a core shrink and a promotion outside the change window, and `promote status`
 //! shows which revision each environment runs. The error paths use the testing provider.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::support::{Output, Workdir, copy_dir};
@@ -270,16 +270,12 @@ fn small() -> Workdir {
 fn staging_objects(w: &Workdir) -> Vec<String> {
     let dir = w.path().join("envs/staging/.corral/testing");
     let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten() {
-        let path: PathBuf = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "json") {
-            let object: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-            found.push(format!(
-                "{}={}",
-                object["attributes"]["name"].as_str().unwrap(),
-                object["attributes"]["payload"].as_str().unwrap()
-            ));
-        }
+    for object in crate::support::testing_objects(&dir) {
+        found.push(format!(
+            "{}={}",
+            object["attributes"]["name"].as_str().unwrap(),
+            object["attributes"]["payload"].as_str().unwrap()
+        ));
     }
     found
 }

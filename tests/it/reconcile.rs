@@ -47,13 +47,9 @@ fn thing(name: &str, payload: &str) -> String {
 fn objects(w: &Workdir, unit: &str) -> Vec<(String, String)> {
     let dir = w.path().join(".corral/reconcile/checkout").join(unit).join(".corral/testing");
     let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "json") {
-            let object: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-            let field = |name: &str| object["attributes"][name].as_str().unwrap_or_default().to_string();
-            found.push((field("name"), field("payload")));
-        }
+    for object in crate::support::testing_objects(&dir) {
+        let field = |name: &str| object["attributes"][name].as_str().unwrap_or_default().to_string();
+        found.push((field("name"), field("payload")));
     }
     found.sort();
     found
@@ -61,12 +57,7 @@ fn objects(w: &Workdir, unit: &str) -> Vec<(String, String)> {
 
 fn delete_objects(w: &Workdir, unit: &str) {
     let dir = w.path().join(".corral/reconcile/checkout").join(unit).join(".corral/testing");
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "json") {
-            std::fs::remove_file(path).unwrap();
-        }
-    }
+    crate::support::edit_testing_objects(&dir, |_| false);
 }
 
 fn status(w: &Workdir) -> serde_json::Value {
@@ -367,14 +358,10 @@ fn the_loop_follows_new_commits_and_serves_its_status() {
 /// Sets `payload` of every object of a unit, as someone editing it in a console would.
 fn tamper_payloads(w: &Workdir, unit: &str, payload: &str) {
     let dir = w.path().join(".corral/reconcile/checkout").join(unit).join(".corral/testing");
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "json") {
-            let mut object: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-            object["attributes"]["payload"] = payload.into();
-            std::fs::write(&path, serde_json::to_string(&object).unwrap()).unwrap();
-        }
-    }
+    crate::support::edit_testing_objects(&dir, |object| {
+        object["attributes"]["payload"] = payload.into();
+        true
+    });
 }
 
 #[test]
@@ -625,15 +612,9 @@ fn cloud(w: &Workdir, units: &[String]) -> Vec<String> {
         .iter()
         .map(|u| {
             let dir = w.path().join("cloud").join(u);
-            let mut payloads = Vec::new();
-            for entry in std::fs::read_dir(dir).into_iter().flatten() {
-                let path = entry.unwrap().path();
-                if path.extension().is_some_and(|e| e == "json") {
-                    let Ok(text) = std::fs::read_to_string(&path) else { continue };
-                    let object: serde_json::Value = serde_json::from_str(&text).unwrap();
-                    payloads.push(object["attributes"]["payload"].as_str().unwrap_or_default().to_string());
-                }
-            }
+            let objects = crate::support::testing_objects(&dir);
+            let payloads: Vec<&str> =
+                objects.iter().map(|o| o["attributes"]["payload"].as_str().unwrap_or_default()).collect();
             payloads.join(",")
         })
         .collect()

@@ -6,17 +6,12 @@ use crate::support::Workdir;
 
 /// Edits the payload of the testing object named `name` behind Corral's back.
 fn edit_payload(w: &Workdir, name: &str, payload: &str) {
-    for entry in std::fs::read_dir(w.path().join(".corral/testing")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "json") {
-            continue;
-        }
-        let mut object: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    crate::support::edit_testing_objects(&w.path().join(".corral/testing"), |object| {
         if object["attributes"]["name"] == name {
             object["attributes"]["payload"] = payload.into();
-            std::fs::write(&path, serde_json::to_string(&object).unwrap()).unwrap();
         }
-    }
+        true
+    });
 }
 
 fn payload_in_state(w: &Workdir, addr: &str) -> Option<String> {
@@ -68,10 +63,7 @@ fn a_refresh_only_plan_shows_drift_and_its_apply_records_it_without_changing_any
     assert!(!plan.stdout.contains("changed outside of Corral"), "{}", plan.stdout);
 
     // An object deleted outside Corral leaves state with `apply --refresh-only`.
-    for object in w.objects().into_iter().filter(|o| o["attributes"]["name"] == "b") {
-        let id = object["attributes"]["id"].as_str().unwrap().to_string();
-        std::fs::remove_file(w.path().join(format!(".corral/testing/{id}.json"))).unwrap();
-    }
+    crate::support::edit_testing_objects(&w.path().join(".corral/testing"), |o| o["attributes"]["name"] != "b");
     let applied = w.ok(&["apply", "-refresh-only", "-auto-approve"]);
     assert!(applied.stdout.contains("# testing_thing.b has been deleted"), "{}", applied.stdout);
     assert!(payload_in_state(&w, "testing_thing.b").is_none(), "{:?}", w.state().instances.keys().collect::<Vec<_>>());

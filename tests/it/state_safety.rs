@@ -345,10 +345,12 @@ fn plan_destroy_after_an_interrupted_destroy_counts_only_what_is_left() {
     w.ok(&["apply", "--auto-approve"]);
     // What a destroy killed after a delete, before its commit, leaves: the object is gone but
     // state still has it.
-    let gone = w.path().join(".corral/testing").read_dir().unwrap().map(|e| e.unwrap().path()).find(|p| {
-        p.extension().is_some_and(|e| e == "json") && !p.file_name().unwrap().to_string_lossy().starts_with('.')
+    let mut deleted = 0;
+    crate::support::edit_testing_objects(&w.path().join(".corral/testing"), |_| {
+        deleted += 1;
+        deleted > 1
     });
-    std::fs::remove_file(gone.unwrap()).unwrap();
+    assert_eq!(deleted, 3);
     let out = w.ok(&["plan", "--destroy"]);
     assert!(out.stdout.contains("2 to destroy"), "{out:?}");
     w.ok(&["destroy", "--auto-approve"]);

@@ -96,23 +96,7 @@ impl Workdir {
 
     /// The testing provider's objects on disk.
     pub(crate) fn objects(&self) -> Vec<serde_json::Value> {
-        let dir = self.path().join(".corral/testing");
-        let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
-        let mut out = Vec::new();
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let name = path.file_name().unwrap().to_string_lossy().to_string();
-            if name.starts_with('.') || !name.ends_with(".json") {
-                continue;
-            }
-            // A run may delete an object between the listing and the read: it is gone.
-            match std::fs::read_to_string(&path) {
-                Ok(text) => out.push(serde_json::from_str(&text).unwrap()),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => panic!("cannot read {}: {e}", path.display()),
-            }
-        }
-        out
+        testing_objects(&self.path().join(".corral/testing"))
     }
 
     /// The default workspace's state, read through the engine.
@@ -126,6 +110,32 @@ impl Workdir {
 
 /// Every file under `dir` (recursively) whose bytes contain `needle`, except under `skip`:
 /// where a secret must never be written.
+/// The testing provider's objects kept in `dir`, as JSON (`id`, `idempotency_token`,
+/// `attributes`); none when there is no store there.
+pub(crate) fn testing_objects(dir: &Path) -> Vec<serde_json::Value> {
+    if !dir.join("objects.jsonl").exists() {
+        return Vec::new();
+    }
+    let store = corral_providers_builtin::ObjectStore::open(dir.to_path_buf(), false).unwrap();
+    store.list().unwrap().into_iter().map(|o| serde_json::to_value(o).unwrap()).collect()
+}
+
+/// Changes the testing provider's objects in `dir` as someone at the remote side would:
+/// `edit` may change an object (written back) or return `false` to delete it.
+pub(crate) fn edit_testing_objects(dir: &Path, mut edit: impl FnMut(&mut serde_json::Value) -> bool) {
+    let store = corral_providers_builtin::ObjectStore::open(dir.to_path_buf(), false).unwrap();
+    for object in store.list().unwrap() {
+        let mut value = serde_json::to_value(&object).unwrap();
+        if edit(&mut value) {
+            if value != serde_json::to_value(&object).unwrap() {
+                store.put(&serde_json::from_value(value).unwrap()).unwrap();
+            }
+        } else {
+            assert!(store.remove(&object.id).unwrap());
+        }
+    }
+}
+
 pub(crate) fn files_containing(dir: &Path, needle: &str, skip: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else { return out };

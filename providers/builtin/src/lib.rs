@@ -1,7 +1,7 @@
 //! Providers built into the `corral` binary: `corral` (resource `corral_data`, like
 //! Terraform's `terraform_data`), `terraform` (Terraform's built-in functions
 //! `provider::terraform::encode_tfvars`, `decode_tfvars`, `encode_expr`) and `testing` (resource `testing_thing`, whose objects are
-//! files on disk so tests can compare the real world with state).
+//! kept on disk, in [`ObjectStore`], so tests can compare the real world with state).
 //!
 //! Both implement the engine's [`Provider`](corral_core::provider::Provider) trait and
 //! nothing else: the engine cannot tell them from an out-of-process plugin.
@@ -17,7 +17,7 @@ use corral_core::provider::ProviderRegistry;
 
 pub use corral::{CorralFactory, CorralProvider};
 pub use terraform::{TerraformFactory, TerraformProvider};
-pub use testing::{TestingFactory, TestingProvider};
+pub use testing::{ObjectStore, StoreError, StoredObject, TestingFactory, TestingProvider};
 
 /// The registry of built-in providers. `testing` is included only when asked for
 /// (`CORRAL_TESTING_PROVIDER=1` in the CLI).

@@ -1,5 +1,5 @@
-//! The `testing` provider: resource `testing_thing`, whose "remote objects" are JSON files
-//! in a directory (see [`store`]), so tests can compare what exists with what state says;
+//! The `testing` provider: resource `testing_thing`, whose "remote objects" are kept in a
+//! log file in a directory (see [`store`]), so tests can compare what exists with what state says;
 //! and data sources `testing_thing` (one object, by `id` or `name`) and `testing_things`
 //! (every object).
 //!
@@ -29,7 +29,7 @@ use corral_core::schema::{BlockSchema, ProviderSchema};
 use corral_core::value::{Path, Type, Value};
 
 use crate::support::{attributes, error, into_attributes, known_equal, millis};
-use store::{ObjectStore, StoreError, StoredObject};
+pub use store::{ObjectStore, StoreError, StoredObject};
 
 const THING: &str = "testing_thing";
 const SLOW_THING: &str = "testing_slow_thing";
@@ -99,7 +99,7 @@ impl TestingProvider {
         let value = Value::from_json(&object.attributes, &ty).map_err(|e| {
             error(format!("testing object `{}` holds attributes that do not fit the schema: {e}", object.id))
         })?;
-        // The file name is the identity; an `id` edited inside the file does not move it.
+        // The stored id is the identity; an `id` attribute edited by hand does not move it.
         let (value, _) = value.unmark();
         Ok(match value {
             Value::Object(mut attrs) => {

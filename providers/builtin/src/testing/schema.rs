@@ -12,7 +12,7 @@ pub(super) fn schema() -> ProviderSchema {
         .attr(
             "dir",
             AttributeSchema::optional(Type::String)
-                .describe("Directory holding one JSON file per object (default `.corral/testing`)"),
+                .describe("Directory holding the objects' log, `objects.jsonl` (default `.corral/testing`)"),
         )
         .attr(
             "fsync",

@@ -79,19 +79,27 @@ impl Fixture {
             .await
     }
 
-    /// Ids of the objects on disk.
-    fn on_disk(&self) -> Vec<String> {
-        let mut ids: Vec<String> = std::fs::read_dir(&self.dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter_map(|n| n.strip_suffix(".json").map(str::to_string))
-            .collect();
-        ids.sort();
-        ids
+    /// The store as another process (someone at the remote side) sees it.
+    fn remote(&self) -> ObjectStore {
+        ObjectStore::open(self.dir.clone(), false).unwrap()
     }
 
-    fn file_of(&self, state: &Value) -> PathBuf {
-        self.dir.join(format!("{}.json", state.get_attr("id").and_then(Value::as_str).unwrap()))
+    /// Ids of the objects on disk.
+    fn on_disk(&self) -> Vec<String> {
+        self.remote().list().unwrap().into_iter().map(|o| o.id).collect()
+    }
+
+    fn stored(&self, state: &Value) -> StoredObject {
+        self.remote().get(&id(state)).unwrap().unwrap()
+    }
+
+    fn log(&self) -> PathBuf {
+        self.dir.join("objects.jsonl")
+    }
+
+    fn append_to_log(&self, bytes: &[u8]) {
+        use std::io::Write;
+        std::fs::OpenOptions::new().append(true).open(self.log()).unwrap().write_all(bytes).unwrap();
     }
 }
 
@@ -100,13 +108,13 @@ fn id(state: &Value) -> String {
 }
 
 #[tokio::test]
-async fn create_writes_one_file_holding_every_attribute_and_the_token() {
+async fn create_stores_one_object_holding_every_attribute_and_the_token() {
     let f = fixture().await;
     let planned = f.plan(None, thing("a", "p1")).await.planned_state.unwrap();
     assert_eq!(planned.get_attr("id"), Some(&Value::Unknown(Type::String)));
     let state = f.create(thing("a", "p1"), "tok-a").await;
     assert_eq!(f.on_disk(), vec![id(&state)]);
-    let stored: serde_json::Value = serde_json::from_slice(&std::fs::read(f.file_of(&state)).unwrap()).unwrap();
+    let stored = serde_json::to_value(f.stored(&state)).unwrap();
     assert_eq!(stored["idempotency_token"], "tok-a");
     assert_eq!(stored["attributes"]["name"], "a");
     assert_eq!(stored["attributes"]["payload"], "p1");
@@ -146,7 +154,7 @@ async fn payload_updates_in_place_and_name_forces_replacement() {
 }
 
 #[tokio::test]
-async fn delete_removes_the_file_and_tolerates_a_missing_one() {
+async fn delete_removes_the_object_and_tolerates_a_missing_one() {
     let f = fixture().await;
     let state = f.create(thing("a", "p1"), "tok-a").await;
     let deleted = f.apply(Some(&state), None, "tok-d").await;
@@ -189,11 +197,10 @@ async fn failed_create_leaves_nothing_and_failed_update_keeps_the_prior_object()
 async fn read_reports_drift_deletion_and_edits() {
     let f = fixture().await;
     let state = f.create(thing("a", "p1"), "tok-a").await;
-    let path = f.file_of(&state);
-    let mut stored: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    stored["attributes"]["payload"] = "edited".into();
-    stored["attributes"]["tags"] = serde_json::json!({"env": "dev"});
-    std::fs::write(&path, serde_json::to_vec(&stored).unwrap()).unwrap();
+    let mut stored = f.stored(&state);
+    stored.attributes["payload"] = "edited".into();
+    stored.attributes["tags"] = serde_json::json!({"env": "dev"});
+    f.remote().put(&stored).unwrap();
     let read = f.read(&state).await.new_state.unwrap();
     assert_eq!(read.get_attr("payload"), Some(&Value::string("edited")));
     assert_eq!(
@@ -201,7 +208,7 @@ async fn read_reports_drift_deletion_and_edits() {
         Some(&Value::Map(Type::String, [("env".to_string(), Value::string("dev"))].into()))
     );
 
-    std::fs::remove_file(&path).unwrap();
+    assert!(f.remote().remove(&id(&state)).unwrap());
     let read = f.read(&state).await;
     assert!(read.new_state.is_none() && read.diagnostics.is_empty());
 
@@ -213,11 +220,11 @@ async fn read_reports_drift_deletion_and_edits() {
 }
 
 #[tokio::test]
-async fn corrupt_files_are_errors_and_temp_files_are_ignored() {
+async fn a_corrupt_log_is_an_error_and_a_torn_last_line_is_no_write() {
     let f = fixture().await;
     let state = f.create(thing("a", "p1"), "tok-a").await;
-    // A temporary file left by a killed write is not an object.
-    std::fs::write(f.dir.join(".tmp-half.part"), b"{\"id\": \"x\", \"idem").unwrap();
+    // A line torn by a killed write is not an object.
+    f.append_to_log(b"{\"put\": {\"id\": \"x\", \"idem");
     let listed =
         f.provider.read_data(ReadDataRequest { type_name: THINGS.to_string(), config: Value::empty_object() }).await;
     assert!(listed.diagnostics.is_empty());
@@ -226,7 +233,15 @@ async fn corrupt_files_are_errors_and_temp_files_are_ignored() {
         Some(&Value::List(Type::String, vec![Value::string(id(&state))]))
     );
 
-    std::fs::write(f.file_of(&state), b"{ not json").unwrap();
+    // The next write cuts the torn line off and starts on a line of its own.
+    let other = f.create(thing("b", "p1"), "tok-b").await;
+    assert_eq!(f.on_disk().len(), 2);
+    let text = std::fs::read_to_string(f.log()).unwrap();
+    assert!(!text.contains("idem\""), "{text}");
+    assert!(text.ends_with('\n') && text.lines().count() == 2, "{text}");
+    assert_eq!(f.stored(&other).attributes["name"], "b");
+
+    f.append_to_log(b"{ not json\n");
     let read = f.read(&state).await;
     assert!(read.diagnostics.has_errors());
     assert_eq!(read.new_state, Some(state));
@@ -246,13 +261,12 @@ async fn find_created_adopts_an_object_whose_create_was_never_recorded() {
         .await;
     assert_eq!(found.state, Some(made.clone()));
 
-    // An object whose file name is not derived from its token is found by a scan.
-    let path = f.file_of(&made);
-    let moved = f.dir.join("hand-made.json");
-    let mut stored: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    stored["id"] = "hand-made".into();
-    std::fs::write(&moved, serde_json::to_vec(&stored).unwrap()).unwrap();
-    std::fs::remove_file(&path).unwrap();
+    // An object whose id is not derived from its token is found by a scan.
+    let remote = f.remote();
+    let mut stored = f.stored(&made);
+    assert!(remote.remove(&stored.id).unwrap());
+    stored.id = "hand-made".into();
+    remote.put(&stored).unwrap();
     let found = f
         .provider
         .find_created(FindCreatedRequest {
@@ -389,4 +403,72 @@ async fn use_before_configure_and_bad_config_are_errors() {
         config: with(thing("", "p"), "delay_ms", Value::Number(Number::from(-1))),
     });
     assert_eq!(validated.diagnostics.len(), 2);
+}
+
+fn object(id: &str, payload: &str) -> StoredObject {
+    StoredObject {
+        id: id.to_string(),
+        idempotency_token: format!("tok-{id}"),
+        attributes: serde_json::json!({"id": id, "name": id, "payload": payload}),
+    }
+}
+
+#[test]
+fn two_handles_on_one_directory_see_each_others_writes() {
+    let temp = tempfile::tempdir().unwrap();
+    let one = ObjectStore::open(temp.path().to_path_buf(), true).unwrap();
+    let two = ObjectStore::open(temp.path().to_path_buf(), false).unwrap();
+    one.put(&object("a", "1")).unwrap();
+    assert_eq!(two.get("a").unwrap(), Some(object("a", "1")));
+    two.put(&object("a", "2")).unwrap();
+    two.put(&object("b", "1")).unwrap();
+    assert_eq!(one.get("a").unwrap(), Some(object("a", "2")));
+    assert!(one.remove("b").unwrap());
+    assert!(!two.remove("b").unwrap(), "already removed by the other handle");
+    assert_eq!(two.list().unwrap(), vec![object("a", "2")]);
+    assert!(matches!(one.get("../x"), Err(StoreError::BadId { .. })));
+}
+
+#[test]
+fn a_log_of_overwritten_lines_is_rewritten_and_other_handles_follow() {
+    let temp = tempfile::tempdir().unwrap();
+    let one = ObjectStore::open(temp.path().to_path_buf(), false).unwrap();
+    let two = ObjectStore::open(temp.path().to_path_buf(), false).unwrap();
+    one.put(&object("keep", "k")).unwrap();
+    let big = "x".repeat(4096);
+    for i in 0..600 {
+        one.put(&object("churn", &format!("{i}{big}"))).unwrap();
+    }
+    let log = temp.path().join("objects.jsonl");
+    let size = std::fs::metadata(&log).unwrap().len();
+    assert!(size < 600 * 4096, "the log was rewritten: {size} bytes");
+    assert_eq!(two.get("churn").unwrap().unwrap().attributes["payload"], format!("599{big}"));
+    two.put(&object("late", "l")).unwrap();
+    assert_eq!(one.list().unwrap().iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["churn", "keep", "late"]);
+    let leftovers: Vec<_> = std::fs::read_dir(temp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "objects.jsonl")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn objects_of_the_one_file_per_object_layout_are_taken_into_the_log() {
+    let temp = tempfile::tempdir().unwrap();
+    let mut old = object("old-1", "p");
+    old.id = "whatever-the-file-said".to_string();
+    std::fs::write(temp.path().join("old-1.json"), serde_json::to_vec_pretty(&old).unwrap()).unwrap();
+    std::fs::write(temp.path().join(".tmp-x.part"), b"{ half").unwrap();
+    let store = ObjectStore::open(temp.path().to_path_buf(), true).unwrap();
+    // The file name was the identity.
+    assert_eq!(store.get("old-1").unwrap().unwrap().attributes["payload"], "p");
+    let names: Vec<_> = std::fs::read_dir(temp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["objects.jsonl"]);
+    // Opening again does not take anything twice.
+    let again = ObjectStore::open(temp.path().to_path_buf(), true).unwrap();
+    assert_eq!(again.list().unwrap().len(), 1);
 }
