@@ -111,12 +111,7 @@ fn other(w: &Workdir, args: &[&str]) -> Output {
 /// The payload of the testing object named `name`.
 fn payload(w: &Workdir, name: &str) -> String {
     let dir = w.path().join("objects");
-    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.extension().is_none_or(|e| e != "json") {
-            continue;
-        }
-        let object: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for object in crate::support::testing_objects(&dir) {
         if object["attributes"]["name"] == name {
             return object["attributes"]["payload"].as_str().unwrap().to_string();
         }
