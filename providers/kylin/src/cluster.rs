@@ -28,6 +28,8 @@ use corral_core::provider::{
 use corral_core::schema::{AttributeSchema, BlockSchema, NestedBlockSchema, Nesting, ResourceSchema};
 use corral_core::value::{Path, Type, Value};
 
+use corral_provider_sdk::waiter::Backoff;
+
 use crate::api::{self, Ctx, api_error, call, client_token, error};
 use crate::spec::{cluster_spec, default_targets, diagnostic, explicit_targets};
 
@@ -289,10 +291,9 @@ async fn wait_for(
     what: &str,
     done: impl Fn(&ApiCluster) -> bool,
 ) -> Result<ApiCluster, Diagnostics> {
-    let started = std::time::Instant::now();
+    let mut backoff = Backoff::start(WAIT_TIMEOUT, Duration::from_millis(50), Duration::from_secs(2));
     // From here Corral only waits for the service: the engine may give the slot to others.
     ctx.progress.waiting(&format!("cluster {id}: {what}"));
-    let mut delay = Duration::from_millis(50);
     loop {
         match api::describe(ctx, id).await {
             Ok(Some(cluster)) if done(&cluster) => return Ok(cluster),
@@ -300,11 +301,9 @@ async fn wait_for(
             Ok(None) => return Err(error(format!("Kylin cluster {id} disappeared while {what}"))),
             Err(e) => return Err(api_error(&format!("waiting for cluster {id} ({what})"), &e)),
         }
-        if started.elapsed() > WAIT_TIMEOUT {
+        if backoff.next().await.is_err() {
             return Err(error(format!("Kylin cluster {id}: gave up waiting for {what}")));
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(2));
     }
 }
 

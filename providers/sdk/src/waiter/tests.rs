@@ -78,3 +78,24 @@ async fn each_pending_state_is_reported_through_progress() {
     // The target state is not waiting any more: only the pending ones are reported.
     assert_eq!(*seen.lock().unwrap(), ["creating", "creating"]);
 }
+
+#[tokio::test]
+async fn backoff_doubles_its_interval_up_to_the_largest_and_ends_at_the_deadline() {
+    let ms = Duration::from_millis;
+    let mut backoff = Backoff::start(ms(60), ms(5), ms(20));
+    let mut slept = Vec::new();
+    let waited = loop {
+        let before = std::time::Instant::now();
+        match backoff.next().await {
+            Ok(()) => slept.push(before.elapsed()),
+            Err(waited) => break waited,
+        }
+    };
+    assert!(waited >= ms(60), "{waited:?}");
+    assert!(backoff.expired());
+    // 5, 10, 20, 20 and the 5 left: never more looks than that, each sleep at least its interval.
+    assert!((1..=5).contains(&slept.len()), "{slept:?}");
+    for (sleep, interval) in slept.iter().zip([ms(5), ms(10), ms(20), ms(20)]) {
+        assert!(*sleep >= interval, "{slept:?}");
+    }
+}
