@@ -17,6 +17,7 @@ use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ReadRequest, ReadResponse,
 };
 use corral_core::value::{Type, Value};
+use corral_provider_sdk::refresh;
 use corral_provider_sdk::waiter::Backoff;
 
 use super::{POST_PAID, PRE_PAID, attrs, int_of, str_of, tags_of};
@@ -368,26 +369,12 @@ async fn delete(ctx: &Ctx, prior: &Value) -> Result<(), (Option<Value>, Diagnost
 }
 
 pub(crate) async fn read(ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-    let prior = attrs(&request.current_state);
-    let Some(id) = str_of(&prior, "id") else {
-        return ReadResponse {
-            diagnostics: error("the state of `mrs_cluster` has no `id`"),
-            ..ReadResponse::default()
-        };
+    let id = match refresh::id_of(super::TYPE_NAME, &request) {
+        Ok(id) => id,
+        Err(no_id) => return no_id,
     };
-    match describe(ctx, &id).await {
-        Ok(Some(cluster)) => ReadResponse {
-            new_state: Some(state_from_api(&cluster, prior)),
-            private: request.private,
-            ..ReadResponse::default()
-        },
-        Ok(None) => ReadResponse::default(),
-        Err(e) => ReadResponse {
-            new_state: Some(request.current_state),
-            diagnostics: api_error(&format!("reading cluster {id}"), &e),
-            ..ReadResponse::default()
-        },
-    }
+    let found = describe(ctx, &id).await.map_err(|e| api_error(&format!("reading cluster {id}"), &e));
+    refresh::answer(request, found, state_from_api)
 }
 
 /// After an interrupted create: the live cluster with the planned name (names are unique
