@@ -27,7 +27,8 @@ use crate::resource::{Ctx, Lifecycle, TypeSpec};
 pub(crate) type Attrs = BTreeMap<String, Value>;
 
 /// One kind of record as the API has it: its actions, their requests and answers, and the
-/// resource's attributes, checks, plan and state from one record.
+/// resource's plan and state from one record (its name, schema and checks are its
+/// [`TypeSpec`]).
 pub(crate) trait Record: TypeSpec + DeserializeOwned + Send + Sync + 'static {
     /// For messages: `cluster template`.
     const NOUN: &'static str;

@@ -20,7 +20,8 @@ use tokio::time::Instant;
 #[derive(Debug)]
 pub struct Backoff {
     started: Instant,
-    deadline: Instant,
+    /// `None`: a timeout too long to reach (the loop never gives up).
+    deadline: Option<Instant>,
     interval: Duration,
     max_interval: Duration,
 }
@@ -29,7 +30,7 @@ impl Backoff {
     /// Starts the clock now: the loop may look again until `timeout` has passed.
     pub fn start(timeout: Duration, min_interval: Duration, max_interval: Duration) -> Backoff {
         let started = Instant::now();
-        Backoff { started, deadline: started + timeout, interval: min_interval, max_interval }
+        Backoff { started, deadline: started.checked_add(timeout), interval: min_interval, max_interval }
     }
 
     /// How long the loop has run.
@@ -39,7 +40,7 @@ impl Backoff {
 
     /// Whether the deadline has come: the loop should give up rather than look again.
     pub fn expired(&self) -> bool {
-        Instant::now() >= self.deadline
+        self.deadline.is_some_and(|deadline| Instant::now() >= deadline)
     }
 
     /// Sleeps until the next look and lengthens the interval after it; `Err` with the time
@@ -55,8 +56,8 @@ impl Backoff {
     /// Sleeps one interval (no further than the deadline) and lengthens the next: for a
     /// loop that checked [`Backoff::expired`] itself.
     pub async fn sleep(&mut self) {
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        tokio::time::sleep(self.interval.min(left)).await;
+        let left = self.deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+        tokio::time::sleep(left.map_or(self.interval, |left| self.interval.min(left))).await;
         self.interval = (self.interval * 2).min(self.max_interval);
     }
 }

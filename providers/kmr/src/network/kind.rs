@@ -23,7 +23,7 @@ use crate::resource::{Ctx, Lifecycle, TypeSpec};
 use crate::support::{api_error, call_api, client_token, error, failed, get_str, is_not_found, plan_from_schema};
 
 /// A kind of VPC object as the API has it: its actions, their requests and answers, and the
-/// resource's attributes, checks and state from one object.
+/// resource's state from one object (its name, schema and checks are its [`TypeSpec`]).
 pub(crate) trait Object: TypeSpec + DeserializeOwned + Send + Sync + 'static {
     /// The object, for messages: `subnet`.
     const NOUN: &'static str;
