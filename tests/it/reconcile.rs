@@ -39,6 +39,19 @@ fn commit(w: &Workdir, files: &[(&str, &str)], message: &str) {
     git(&repo, &["commit", "--quiet", "--message", message]);
 }
 
+/// A repository of two units: `app` applies, `broken` fails (an empty name).
+fn app_and_broken_repo(w: &Workdir) {
+    repo(
+        w,
+        &[
+            ("app/main.hcl", &thing("app", "v1")),
+            ("app/corral.unit", ""),
+            ("broken/main.hcl", "resource \"testing_thing\" \"b\" {\n  name = \"\"\n}\n"),
+            ("broken/corral.unit", ""),
+        ],
+    );
+}
+
 fn thing(name: &str, payload: &str) -> String {
     format!("resource \"testing_thing\" \"{name}\" {{\n  name    = \"{name}\"\n  payload = \"{payload}\"\n}}\n")
 }
@@ -272,30 +285,9 @@ fn wait_for(addr: &str, what: &str, done: impl Fn(&serde_json::Value) -> bool) -
 
 #[test]
 fn the_loop_follows_new_commits_and_serves_its_status() {
-    use std::io::BufRead;
     let w = Workdir::new();
-    repo(
-        &w,
-        &[
-            ("app/main.hcl", &thing("app", "v1")),
-            ("app/corral.unit", ""),
-            ("broken/main.hcl", "resource \"testing_thing\" \"b\" {\n  name = \"\"\n}\n"),
-            ("broken/corral.unit", ""),
-        ],
-    );
-    let child = w
-        .command(&["reconcile", "--repo", "repo", "--interval", "300ms", "--listen", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut child = Loop(child);
-    let mut stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    // Keep reading: a closed stdout would end the loop (as SIGPIPE would).
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    let addr = first.trim().rsplit("http://").next().unwrap().to_string();
+    app_and_broken_repo(&w);
+    let (mut child, addr) = start_loop(&w, &["reconcile", "--repo", "repo", "--interval", "300ms"], &[]);
     assert_eq!(get(&addr, "/healthz"), (200, "ok\n".to_string()));
 
     wait_for(&addr, "the first commit applied", |s| s["units"]["app"]["outcome"] == "applied");
@@ -470,30 +462,10 @@ impl Drop for Driver {
 
 #[test]
 fn the_status_page_shows_a_failing_unit_in_red_in_a_real_browser() {
-    use std::io::BufRead;
     let Some((chromium, chromedriver)) = browser() else { return };
     let w = Workdir::new();
-    repo(
-        &w,
-        &[
-            ("app/main.hcl", &thing("app", "v1")),
-            ("app/corral.unit", ""),
-            ("broken/main.hcl", "resource \"testing_thing\" \"b\" {\n  name = \"\"\n}\n"),
-            ("broken/corral.unit", ""),
-        ],
-    );
-    let child = w
-        .command(&["reconcile", "--repo", "repo", "--interval", "1h", "--listen", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut child = Loop(child);
-    let mut stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    let addr = first.trim().rsplit("http://").next().unwrap().to_string();
+    app_and_broken_repo(&w);
+    let (_child, addr) = start_loop(&w, &["reconcile", "--repo", "repo", "--interval", "1h"], &[]);
     wait_for(&addr, "the first pass", |s| {
         s["units"]["broken"]["outcome"] == "failed" && s["units"]["app"]["outcome"] == "applied"
     });
@@ -585,6 +557,7 @@ fn start_loop(w: &Workdir, args: &[&str], envs: &[(&str, &str)]) -> (Loop, Strin
     let mut stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
+    // Keep reading: a closed stdout would end the loop (as SIGPIPE would).
     std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     let addr = first.trim().rsplit("http://").next().unwrap().to_string();
     (child, addr)

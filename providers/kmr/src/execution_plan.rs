@@ -4,16 +4,12 @@
 //! `next_run_at`), never planned. Everything changes in place (`ModifyExecutionPlan`).
 
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
 use std::str::FromStr;
 
 use corral_core::diag::Diagnostics;
-use corral_core::provider::{
-    ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
-    PlanResponse, ReadRequest, ReadResponse,
-};
 use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
-use corral_core::value::{Type, Value};
-use std::marker::PhantomData;
+use corral_core::value::{Path, Type, Value};
 
 use corral_api_kmr::action;
 use corral_api_kmr::plan::{
@@ -22,11 +18,12 @@ use corral_api_kmr::plan::{
 use corral_api_kmr::status::STRATEGY_SCHEDULE;
 use corral_provider_sdk::validate::Checks;
 
-use crate::cluster::spec::{attributes, opt_string, str_attr, time_string};
-use crate::record::{Record, RecordApi};
-use crate::resource::{Ctx, ResourceType};
+use crate::cluster::spec::{opt_string, str_attr, time_string};
+use crate::record::{Attrs, Record, RecordApi};
+use crate::resource::TypeSpec;
 
-const API: RecordApi<ApiPlan> = RecordApi { record: PhantomData };
+/// The resource type.
+pub(crate) const EXECUTION_PLAN: RecordApi<ApiPlan> = RecordApi(PhantomData);
 
 impl Record for ApiPlan {
     const NOUN: &'static str = "execution plan";
@@ -40,10 +37,6 @@ impl Record for ApiPlan {
     type Id = ExecutionPlanRequest;
     type Written = ExecutionPlanIdAnswer;
     type List = ListExecutionPlansAnswer;
-
-    fn schema() -> ResourceSchema {
-        plan_schema()
-    }
 
     fn create(planned: &BTreeMap<String, Value>, client_token: String) -> ExecutionPlanRequest {
         ExecutionPlanRequest { client_token: Some(client_token), ..settings(planned) }
@@ -98,43 +91,44 @@ impl Record for ApiPlan {
         attrs.insert("last_run".into(), last_run);
         Value::Object(attrs)
     }
-}
 
-pub const TYPE_NAME: &str = "kmr_execution_plan";
-
-const MODES: &[&str] = &["schedule", "once"];
-
-pub struct ExecutionPlan;
-
-fn last_run_type() -> Type {
-    Type::Object(
-        ["cluster_id", "status", "started_at", "finished_at"]
-            .into_iter()
-            .map(|k| (k.to_string(), Type::String))
-            .collect(),
-    )
-}
-
-fn default_of(name: &str) -> Option<Value> {
-    Some(match name {
-        "mode" => Value::string("schedule"),
-        "time_zone" => Value::string("UTC"),
-        "enabled" => Value::Bool(true),
-        _ => return None,
-    })
-}
-
-#[async_trait::async_trait]
-impl ResourceType for ExecutionPlan {
-    fn name(&self) -> &'static str {
-        TYPE_NAME
+    /// Unset settings take their defaults; what the service computes is kept from `prior`,
+    /// but for the next run when the timing changes.
+    fn plan(schema: &ResourceSchema, planned: &mut Attrs, config: &Attrs, prior: Option<&Attrs>) -> Vec<Path> {
+        for (name, value) in planned.iter_mut() {
+            if config.get(name).is_none_or(Value::is_null)
+                && let Some(default) = default_of(name)
+            {
+                *value = default;
+            }
+        }
+        let timing = ["mode", "schedule", "time_zone", "start_time", "enabled"];
+        let retimed = prior.is_some_and(|p| {
+            timing.iter().any(|k| p.get(*k).map(Value::to_json) != planned.get(*k).map(Value::to_json))
+        });
+        for (name, attribute) in &schema.block.attributes {
+            if attribute.computed && !attribute.optional {
+                let value = match prior {
+                    Some(prior) if !(retimed && name == "next_run_at") => {
+                        prior.get(name).cloned().unwrap_or(Value::Null(attribute.ty.clone()))
+                    }
+                    _ => Value::Unknown(attribute.ty.clone()),
+                };
+                planned.insert(name.clone(), value);
+            }
+        }
+        Vec::new()
     }
+}
 
-    fn schema(&self) -> ResourceSchema {
+impl TypeSpec for ApiPlan {
+    const TYPE: &'static str = TYPE_NAME;
+
+    fn schema() -> ResourceSchema {
         plan_schema()
     }
 
-    fn validate(&self, config: &Value) -> Diagnostics {
+    fn validate(config: &Value) -> Diagnostics {
         let mut checks = Checks::new(TYPE_NAME, config);
         checks.one_of("mode", MODES);
         let mode = config.get_attr("mode").and_then(Value::as_str);
@@ -159,56 +153,28 @@ impl ResourceType for ExecutionPlan {
         }
         checks.finish()
     }
+}
 
-    async fn plan(&self, _ctx: &Ctx, request: PlanRequest) -> PlanResponse {
-        if request.proposed_new_state.is_null() {
-            return PlanResponse { planned_state: Some(request.proposed_new_state), ..PlanResponse::default() };
-        }
-        let schema = self.schema();
-        let mut planned = attributes(&request.proposed_new_state, &schema);
-        let config = attributes(&request.config, &schema);
-        let prior = request.prior_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
-        for (name, value) in planned.iter_mut() {
-            if config.get(name).is_none_or(Value::is_null)
-                && let Some(default) = default_of(name)
-            {
-                *value = default;
-            }
-        }
-        let timing = ["mode", "schedule", "time_zone", "start_time", "enabled"];
-        let retimed = prior.as_ref().is_some_and(|p| {
-            timing.iter().any(|k| p.get(*k).map(Value::to_json) != planned.get(*k).map(Value::to_json))
-        });
-        for (name, attribute) in &schema.block.attributes {
-            if attribute.computed && !attribute.optional {
-                let value = match &prior {
-                    Some(prior) if !(retimed && name == "next_run_at") => {
-                        prior.get(name).cloned().unwrap_or(Value::Null(attribute.ty.clone()))
-                    }
-                    _ => Value::Unknown(attribute.ty.clone()),
-                };
-                planned.insert(name.clone(), value);
-            }
-        }
-        PlanResponse { planned_state: Some(Value::Object(planned)), ..PlanResponse::default() }
-    }
+pub const TYPE_NAME: &str = "kmr_execution_plan";
 
-    async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
-        API.apply(ctx, &request).await
-    }
+const MODES: &[&str] = &["schedule", "once"];
 
-    async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-        API.read(ctx, request).await
-    }
+fn last_run_type() -> Type {
+    Type::Object(
+        ["cluster_id", "status", "started_at", "finished_at"]
+            .into_iter()
+            .map(|k| (k.to_string(), Type::String))
+            .collect(),
+    )
+}
 
-    async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
-        API.find_created(ctx, request).await
-    }
-
-    /// By the id the service gave it.
-    async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
-        API.import(ctx, request).await
-    }
+fn default_of(name: &str) -> Option<Value> {
+    Some(match name {
+        "mode" => Value::string("schedule"),
+        "time_zone" => Value::string("UTC"),
+        "enabled" => Value::Bool(true),
+        _ => return None,
+    })
 }
 
 fn plan_schema() -> ResourceSchema {

@@ -20,9 +20,7 @@ use corral_core::provider::{
 };
 use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema};
 use corral_core::value::{Type, Value};
-use corral_provider_sdk::connection::{
-    Configured, Connection, KeySettings, apply_client_settings, check_keys, config_str, connect,
-};
+use corral_provider_sdk::connection::{Configured, KeySettings, ServiceSettings};
 use corral_provider_sdk::http::{Client, ClientConfig};
 
 use crate::network;
@@ -34,21 +32,28 @@ pub const ACCESS_KEY_VAR: &str = "KSYUN_ACCESS_KEY";
 pub const SECRET_KEY_VAR: &str = "KSYUN_SECRET_KEY";
 const KEYS: KeySettings =
     KeySettings { provider: "kmr", access_key_var: ACCESS_KEY_VAR, secret_key_var: SECRET_KEY_VAR };
+/// The KMR service; the VPC client is the same but for the service name.
+const SERVICE: ServiceSettings = ServiceSettings {
+    service: corral_api_kmr::SERVICE,
+    version: corral_api_kmr::VERSION,
+    key_check: corral_api_kmr::action::LIST_CLUSTERS,
+    default_region: DEFAULT_REGION,
+};
 
 /// The resource types and data sources of the provider. **The one list**: a new type is one
 /// line here.
 pub fn registry() -> TypeRegistry {
     TypeRegistry::new(
         vec![
-            Arc::new(network::vpc::Vpc),
-            Arc::new(network::subnet::Subnet),
-            Arc::new(network::security_group::SecurityGroup),
+            Arc::new(network::vpc::VPC),
+            Arc::new(network::subnet::SUBNET),
+            Arc::new(network::security_group::GROUP),
             Arc::new(network::rule::Rule),
-            Arc::new(network::peering::VpcPeering),
+            Arc::new(network::peering::PEERING),
             Arc::new(crate::cluster::Cluster),
             Arc::new(crate::job::Job),
-            Arc::new(crate::template::Template),
-            Arc::new(crate::execution_plan::ExecutionPlan),
+            Arc::new(crate::template::TEMPLATE),
+            Arc::new(crate::execution_plan::EXECUTION_PLAN),
         ],
         vec![Arc::new(network::security_group::SecurityGroupData), Arc::new(crate::cluster::data::ClusterData)],
     )
@@ -160,29 +165,13 @@ impl Provider for KmrProvider {
     }
 
     async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
-        let Connection { endpoint, credentials } =
-            match connect(&request.config, &request.data_dir, KEYS, corral_sandbox::embedded()).await {
-                Ok(connection) => connection,
-                Err(diagnostics) => return ConfigureResponse { diagnostics },
-            };
-        let region = config_str(&request.config, "region").unwrap_or_else(|| DEFAULT_REGION.to_string());
-        let client = |service: &str| {
-            let mut config = ClientConfig::new(&endpoint, &region, service, credentials.clone());
-            apply_client_settings(&request.config, &mut config);
-            Client::new(config)
+        // The KMR client's key check covers the VPC client: they sign with the same pair.
+        let make = |kmr: Client| {
+            let vpc = ClientConfig { service: corral_api_vpc::SERVICE.into(), ..kmr.config.clone() };
+            let vpc = Client::new(vpc).map_err(|e| error(e.to_string()))?;
+            Ok(Ctx { region: kmr.config.region.clone(), kmr, vpc, progress: Default::default() })
         };
-        let ctx = match (client(corral_api_kmr::SERVICE), client(corral_api_vpc::SERVICE)) {
-            (Ok(kmr), Ok(vpc)) => Ctx { kmr, vpc, region, progress: Default::default() },
-            (Err(e), _) | (_, Err(e)) => return ConfigureResponse { diagnostics: error(e.to_string()) },
-        };
-        // One KMR read checks the keys for both services: they sign with the same pair.
-        if let Err(diagnostics) =
-            check_keys(&ctx.kmr, KEYS, corral_api_kmr::action::LIST_CLUSTERS, corral_api_kmr::VERSION).await
-        {
-            return ConfigureResponse { diagnostics };
-        }
-        self.ctx.set(ctx);
-        ConfigureResponse::default()
+        self.ctx.configure(&request, KEYS, corral_sandbox::embedded(), SERVICE, make).await
     }
 
     async fn plan(&self, request: PlanRequest) -> PlanResponse {

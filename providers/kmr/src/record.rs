@@ -1,6 +1,7 @@
 //! What KMR objects that are plain records with no lifecycle of their own (cluster
 //! templates, execution plans) do the same way, differing only in the API's names and
-//! shapes ([`Record`], implemented on `corral_api_kmr`'s types): one action to create,
+//! shapes and the resource's attributes, checks and plan ([`Record`], implemented on
+//! `corral_api_kmr`'s types): the whole resource type ([`RecordApi`]). One action to create,
 //! modify or delete, then a describe to record what the service made of it; refresh by
 //! describing; adoption of an interrupted create by listing and matching the client token;
 //! import by the record's id.
@@ -10,21 +11,25 @@ use std::marker::PhantomData;
 
 use corral_core::diag::Diagnostics;
 use corral_core::provider::{
-    ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, ReadRequest,
-    ReadResponse,
+    ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
+    PlanResponse, ReadRequest, ReadResponse,
 };
 use corral_core::schema::ResourceSchema;
-use corral_core::value::Value;
+use corral_core::value::{Path, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::cluster::spec::{attributes, str_attr};
 use crate::kmr_api::{api_error, call, client_token, error, is_not_found};
-use crate::resource::Ctx;
+use crate::resource::{Ctx, Lifecycle, TypeSpec};
+
+/// A resource's attributes by name.
+pub(crate) type Attrs = BTreeMap<String, Value>;
 
 /// One kind of record as the API has it: its actions, their requests and answers, and the
-/// resource's state from one record.
-pub(crate) trait Record: DeserializeOwned + Send + Sync {
+/// resource's plan and state from one record (its name, schema and checks are its
+/// [`TypeSpec`]).
+pub(crate) trait Record: TypeSpec + DeserializeOwned + Send + Sync + 'static {
     /// For messages: `cluster template`.
     const NOUN: &'static str;
     const CREATE: &'static str;
@@ -37,10 +42,12 @@ pub(crate) trait Record: DeserializeOwned + Send + Sync {
     /// The request naming one record (describe, delete).
     type Id: Serialize + Send + Sync;
     /// The answer of a create, modify or delete: the record's id.
-    type Written: DeserializeOwned;
-    type List: DeserializeOwned;
+    type Written: DeserializeOwned + Send;
+    type List: DeserializeOwned + Send;
 
-    fn schema() -> ResourceSchema;
+    /// The planned attributes of a create or update, from the proposed ones in `planned`
+    /// (`config` as written, `prior` unless it is a create); returns what forces replacement.
+    fn plan(schema: &ResourceSchema, planned: &mut Attrs, config: &Attrs, prior: Option<&Attrs>) -> Vec<Path>;
     /// A create request from the planned attributes, with the client token.
     fn create(planned: &BTreeMap<String, Value>, client_token: String) -> Self::Create;
     /// A modify request of record `id` from the planned attributes.
@@ -53,14 +60,29 @@ pub(crate) trait Record: DeserializeOwned + Send + Sync {
     fn state(&self, base: BTreeMap<String, Value>) -> Value;
 }
 
-/// The shared behaviour of one kind of record.
-pub(crate) struct RecordApi<T> {
-    pub(crate) record: PhantomData<fn() -> T>,
-}
+/// One kind of record as a resource type: everything it does is [`Record`]'s configuration
+/// of the same steps.
+pub(crate) struct RecordApi<T>(pub(crate) PhantomData<fn() -> T>);
 
-impl<T: Record> RecordApi<T> {
+#[async_trait::async_trait]
+impl<T: Record> Lifecycle for RecordApi<T> {
+    type Spec = T;
+
+    /// A destroy plans as proposed; otherwise [`Record::plan`] on the attributes.
+    async fn plan(&self, _ctx: &Ctx, request: PlanRequest) -> PlanResponse {
+        if request.proposed_new_state.is_null() {
+            return PlanResponse { planned_state: Some(request.proposed_new_state), ..PlanResponse::default() };
+        }
+        let schema = T::schema();
+        let mut planned = attributes(&request.proposed_new_state, &schema);
+        let config = attributes(&request.config, &schema);
+        let prior = request.prior_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
+        let requires_replace = T::plan(&schema, &mut planned, &config, prior.as_ref());
+        PlanResponse { planned_state: Some(Value::Object(planned)), requires_replace, ..PlanResponse::default() }
+    }
+
     /// Creates, modifies or deletes the record as the planned change says.
-    pub(crate) async fn apply(&self, ctx: &Ctx, request: &ApplyRequest) -> ApplyResponse {
+    async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
         let schema = T::schema();
         let prior = request.prior_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
         let planned = request.planned_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
@@ -106,7 +128,7 @@ impl<T: Record> RecordApi<T> {
     }
 
     /// Refresh: gone when the service no longer has it.
-    pub(crate) async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
+    async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
         let prior = attributes(&request.current_state, &T::schema());
         let Some(id) = str_attr(&prior, "id") else {
             return ReadResponse {
@@ -128,7 +150,7 @@ impl<T: Record> RecordApi<T> {
     }
 
     /// The record an interrupted create made, found by its client token.
-    pub(crate) async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
+    async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
         let token = client_token(&request.idempotency_token);
         let found = match call::<T::List>(ctx, T::LIST, &serde_json::Map::new()).await {
             Ok(answer) => T::listed(answer).into_iter().find(|r| r.client_token() == Some(token.as_str())),
@@ -144,7 +166,7 @@ impl<T: Record> RecordApi<T> {
     }
 
     /// Import by the record's id (`DescribeX`), as if nothing but the service knew of it.
-    pub(crate) async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
+    async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
         match call::<T>(ctx, T::DESCRIBE, &T::id(request.id.clone())).await {
             Ok(record) => {
                 let base = attributes(&Value::empty_object(), &T::schema());
@@ -160,7 +182,9 @@ impl<T: Record> RecordApi<T> {
             },
         }
     }
+}
 
+impl<T: Record> RecordApi<T> {
     /// The state after a create or modify of record `id`: described afresh; when the describe
     /// fails, what is known of the planned record, so nothing is forgotten.
     async fn finish(

@@ -1,4 +1,6 @@
-//! What each resource type and data source implements, and the context they get.
+//! What each resource type and data source implements, and the context they get; and the
+//! two halves a resource type served by a shared implementation is told in ([`TypeSpec`],
+//! [`Lifecycle`]), which make it a [`ResourceType`] in one place.
 
 use corral_core::diag::Diagnostics;
 use corral_core::provider::{
@@ -48,4 +50,63 @@ pub trait DataSourceType: Send + Sync {
     fn name(&self) -> &'static str;
     fn schema(&self) -> ResourceSchema;
     async fn read(&self, ctx: &Ctx, request: ReadDataRequest) -> ReadDataResponse;
+}
+
+/// What a resource type declares without calling the API: its name, its schema and the
+/// static checks of a configuration. Implemented on the API's types that a shared
+/// [`Lifecycle`] serves.
+pub(crate) trait TypeSpec {
+    /// The resource type: `kmr_subnet`.
+    const TYPE: &'static str;
+    fn schema() -> ResourceSchema;
+    /// Static checks on a configuration whose values may be unknown (no API calls).
+    fn validate(config: &Value) -> Diagnostics;
+}
+
+/// A shared implementation of the calls of resource types (`network::kind::Kind`,
+/// `record::RecordApi`), one per API type: each is the [`ResourceType`] its [`TypeSpec`]
+/// names.
+#[async_trait::async_trait]
+pub(crate) trait Lifecycle: Send + Sync {
+    type Spec: TypeSpec;
+    async fn plan(&self, ctx: &Ctx, request: PlanRequest) -> PlanResponse;
+    async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse;
+    async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse;
+    async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse;
+    async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse;
+}
+
+#[async_trait::async_trait]
+impl<L: Lifecycle> ResourceType for L {
+    fn name(&self) -> &'static str {
+        L::Spec::TYPE
+    }
+
+    fn schema(&self) -> ResourceSchema {
+        L::Spec::schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        L::Spec::validate(config)
+    }
+
+    async fn plan(&self, ctx: &Ctx, request: PlanRequest) -> PlanResponse {
+        Lifecycle::plan(self, ctx, request).await
+    }
+
+    async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
+        Lifecycle::apply(self, ctx, request).await
+    }
+
+    async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
+        Lifecycle::read(self, ctx, request).await
+    }
+
+    async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
+        Lifecycle::find_created(self, ctx, request).await
+    }
+
+    async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
+        Lifecycle::import(self, ctx, request).await
+    }
 }

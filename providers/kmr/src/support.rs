@@ -6,6 +6,7 @@ use corral_core::diag::{Diagnostic, Diagnostics};
 use corral_core::provider::ApplyResponse;
 use corral_core::value::{Type, Value};
 use corral_provider_sdk::http::{CallError, Client};
+pub use corral_provider_sdk::http::{api_error, client_token};
 /// Resources whose plan is their schema's change classes plan with the SDK's helper.
 pub use corral_provider_sdk::plan::plan_from_schema;
 
@@ -23,28 +24,9 @@ pub fn error(summary: impl Into<String>) -> Diagnostics {
     Diagnostics::from(Diagnostic::error(summary))
 }
 
-/// An API failure as a diagnostic: what was being done, the service's code and message
-/// (which names a quota and its limit, for example), and the request id for support.
-pub fn api_error(doing: &str, e: &CallError) -> Diagnostics {
-    let diagnostic = match e {
-        CallError::Api { code, message, request_id, status } => {
-            Diagnostic::error(format!("{doing}: {code}: {message}"))
-                .with_detail(format!("HTTP {status}, request id {request_id}"))
-        }
-        other => Diagnostic::error(format!("{doing}: {other}")),
-    };
-    Diagnostics::from(diagnostic)
-}
-
 /// A failed apply that keeps `state` (the object as far as it exists), so nothing is lost.
 pub fn failed(state: Option<Value>, diagnostics: Diagnostics) -> ApplyResponse {
     ApplyResponse { new_state: state, diagnostics, ..ApplyResponse::default() }
-}
-
-/// The `ClientToken` sent with a create: a UUID derived from the engine's idempotency token,
-/// so a retried or resumed create sends the same one and fits the API's 64-character limit.
-pub fn client_token(idempotency_token: &str) -> String {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, idempotency_token.as_bytes()).to_string()
 }
 
 /// Whether an API error means the object does not exist.

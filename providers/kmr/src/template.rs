@@ -4,15 +4,11 @@
 //! no infrastructure of its own.
 
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
 
 use corral_core::diag::Diagnostics;
-use corral_core::provider::{
-    ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
-    PlanResponse, ReadRequest, ReadResponse,
-};
 use corral_core::schema::ResourceSchema;
 use corral_core::value::{Path, Value};
-use std::marker::PhantomData;
 
 use corral_api_kmr::action;
 use corral_api_kmr::spec::SpecRequest;
@@ -23,11 +19,12 @@ use corral_api_kmr::template::{
 use corral_provider_sdk::validate::Checks;
 
 use crate::cluster::schema::{self, default_of};
-use crate::cluster::spec::{self, attributes, str_attr};
-use crate::record::{Record, RecordApi};
-use crate::resource::{Ctx, ResourceType};
+use crate::cluster::spec::{self, str_attr};
+use crate::record::{Attrs, Record, RecordApi};
+use crate::resource::TypeSpec;
 
-const API: RecordApi<ClusterTemplate> = RecordApi { record: PhantomData };
+/// The resource type.
+pub(crate) const TEMPLATE: RecordApi<ClusterTemplate> = RecordApi(PhantomData);
 
 impl Record for ClusterTemplate {
     const NOUN: &'static str = "cluster template";
@@ -41,10 +38,6 @@ impl Record for ClusterTemplate {
     type Id = TemplateIdRequest;
     type Written = TemplateIdAnswer;
     type List = ListClusterTemplatesAnswer;
-
-    fn schema() -> ResourceSchema {
-        schema::template_schema()
-    }
 
     /// The name and either the source cluster or the whole spec.
     fn create(planned: &BTreeMap<String, Value>, client_token: String) -> CreateClusterTemplateRequest {
@@ -99,23 +92,43 @@ impl Record for ClusterTemplate {
         }
         Value::Object(attrs)
     }
+
+    /// A new `source_cluster_id` replaces the template; what is unset is kept from `prior`,
+    /// or what the service fills in (unknown) or the default for a new one.
+    fn plan(schema: &ResourceSchema, planned: &mut Attrs, config: &Attrs, prior: Option<&Attrs>) -> Vec<Path> {
+        let from_source = planned.get("source_cluster_id").is_some_and(|v| !v.is_null());
+        let mut requires_replace = Vec::new();
+        if let Some(prior) = prior
+            && prior.get("source_cluster_id").map(Value::to_json)
+                != planned.get("source_cluster_id").map(Value::to_json)
+        {
+            requires_replace.push(Path::attr("source_cluster_id"));
+        }
+        let fresh = prior.is_none() || !requires_replace.is_empty();
+        for (name, attribute) in &schema.block.attributes {
+            if !attribute.computed || config.get(name).is_some_and(|v| !v.is_null()) {
+                continue;
+            }
+            let value = match (prior, fresh) {
+                (Some(prior), false) => prior.get(name).cloned().unwrap_or(Value::Null(attribute.ty.clone())),
+                // Saved from a cluster: the service fills in what the cluster had.
+                _ if from_source || !attribute.optional => Value::Unknown(attribute.ty.clone()),
+                _ => default_of(name).unwrap_or(Value::Null(attribute.ty.clone())),
+            };
+            planned.insert(name.clone(), value);
+        }
+        requires_replace
+    }
 }
 
-pub const TYPE_NAME: &str = "kmr_cluster_template";
+impl TypeSpec for ClusterTemplate {
+    const TYPE: &'static str = TYPE_NAME;
 
-pub struct Template;
-
-#[async_trait::async_trait]
-impl ResourceType for Template {
-    fn name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> ResourceSchema {
+    fn schema() -> ResourceSchema {
         schema::template_schema()
     }
 
-    fn validate(&self, config: &Value) -> Diagnostics {
+    fn validate(config: &Value) -> Diagnostics {
         let mut checks = Checks::new(TYPE_NAME, config);
         if config.get_attr("source_cluster_id").is_none_or(Value::is_null) {
             checks.required(
@@ -133,53 +146,6 @@ impl ResourceType for Template {
         }
         checks.finish()
     }
-
-    async fn plan(&self, _ctx: &Ctx, request: PlanRequest) -> PlanResponse {
-        if request.proposed_new_state.is_null() {
-            return PlanResponse { planned_state: Some(request.proposed_new_state), ..PlanResponse::default() };
-        }
-        let schema = self.schema();
-        let mut planned = attributes(&request.proposed_new_state, &schema);
-        let config = attributes(&request.config, &schema);
-        let prior = request.prior_state.as_ref().filter(|p| !p.is_null()).map(|p| attributes(p, &schema));
-        let from_source = planned.get("source_cluster_id").is_some_and(|v| !v.is_null());
-        let mut requires_replace = Vec::new();
-        if let Some(prior) = &prior
-            && prior.get("source_cluster_id").map(Value::to_json)
-                != planned.get("source_cluster_id").map(Value::to_json)
-        {
-            requires_replace.push(Path::attr("source_cluster_id"));
-        }
-        let fresh = prior.is_none() || !requires_replace.is_empty();
-        for (name, attribute) in &schema.block.attributes {
-            if !attribute.computed || config.get(name).is_some_and(|v| !v.is_null()) {
-                continue;
-            }
-            let value = match (&prior, fresh) {
-                (Some(prior), false) => prior.get(name).cloned().unwrap_or(Value::Null(attribute.ty.clone())),
-                // Saved from a cluster: the service fills in what the cluster had.
-                _ if from_source || !attribute.optional => Value::Unknown(attribute.ty.clone()),
-                _ => default_of(name).unwrap_or(Value::Null(attribute.ty.clone())),
-            };
-            planned.insert(name.clone(), value);
-        }
-        PlanResponse { planned_state: Some(Value::Object(planned)), requires_replace, ..PlanResponse::default() }
-    }
-
-    async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
-        API.apply(ctx, &request).await
-    }
-
-    async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-        API.read(ctx, request).await
-    }
-
-    async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
-        API.find_created(ctx, request).await
-    }
-
-    /// By the id the service gave it.
-    async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
-        API.import(ctx, request).await
-    }
 }
+
+pub const TYPE_NAME: &str = "kmr_cluster_template";

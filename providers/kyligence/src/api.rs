@@ -3,6 +3,7 @@
 //! its operation's steps with the SDK's waiter, each step reported as progress
 //! (`stopping(backing_up)`) and logged.
 
+pub(crate) use corral_provider_sdk::http::{api_error, client_token};
 use std::time::Duration;
 
 use corral_api_kyligence::action;
@@ -21,25 +22,6 @@ const WAIT_TIMEOUT: Duration = Duration::from_secs(2 * 60 * 60);
 
 pub(crate) fn error(summary: impl Into<String>) -> Diagnostics {
     Diagnostics::from(Diagnostic::error(summary))
-}
-
-/// An API failure as a diagnostic: what was being done, the service's code and message, and
-/// the request id for support.
-pub(crate) fn api_error(doing: &str, e: &CallError) -> Diagnostics {
-    let diagnostic = match e {
-        CallError::Api { code, message, request_id, status } => {
-            Diagnostic::error(format!("{doing}: {code}: {message}"))
-                .with_detail(format!("HTTP {status}, request id {request_id}"))
-        }
-        other => Diagnostic::error(format!("{doing}: {other}")),
-    };
-    Diagnostics::from(diagnostic)
-}
-
-/// The `ClientToken` of a create: a UUID derived from the engine's idempotency token, so a
-/// retried or resumed create sends the same one.
-pub(crate) fn client_token(idempotency_token: &str) -> String {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, idempotency_token.as_bytes()).to_string()
 }
 
 /// One action: a request and its answer in the API's shapes.

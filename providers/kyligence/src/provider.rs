@@ -19,10 +19,8 @@ use corral_core::provider::{
 };
 use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema};
 use corral_core::value::Type;
-use corral_provider_sdk::connection::{
-    Configured, Connection, KeySettings, apply_client_settings, check_keys, config_str, connect,
-};
-use corral_provider_sdk::http::{Client, ClientConfig};
+use corral_provider_sdk::connection::{Configured, KeySettings, ServiceSettings};
+use corral_provider_sdk::http::Client;
 
 use crate::api::error;
 use crate::stack;
@@ -32,6 +30,12 @@ pub const ACCESS_KEY_VAR: &str = "KYLIGENCE_ACCESS_KEY";
 pub const SECRET_KEY_VAR: &str = "KYLIGENCE_SECRET_KEY";
 const KEYS: KeySettings =
     KeySettings { provider: "kyligence", access_key_var: ACCESS_KEY_VAR, secret_key_var: SECRET_KEY_VAR };
+const SERVICE: ServiceSettings = ServiceSettings {
+    service: corral_api_kyligence::SERVICE,
+    version: corral_api_kyligence::VERSION,
+    key_check: corral_api_kyligence::action::LIST_STACKS,
+    default_region: DEFAULT_REGION,
+};
 
 /// What a configured provider gives `kyligence_stack`: the API client, and the apply
 /// request's progress handle (no-op outside an apply).
@@ -128,24 +132,8 @@ impl Provider for KyligenceProvider {
     }
 
     async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
-        let Connection { endpoint, credentials } =
-            match connect(&request.config, &request.data_dir, KEYS, corral_sandbox::embedded()).await {
-                Ok(connection) => connection,
-                Err(diagnostics) => return ConfigureResponse { diagnostics },
-            };
-        let region = config_str(&request.config, "region").unwrap_or_else(|| DEFAULT_REGION.to_string());
-        let mut config = ClientConfig::new(&endpoint, &region, corral_api_kyligence::SERVICE, credentials);
-        apply_client_settings(&request.config, &mut config);
-        let client = match Client::new(config) {
-            Ok(client) => client,
-            Err(e) => return ConfigureResponse { diagnostics: error(e.to_string()) },
-        };
-        let check = check_keys(&client, KEYS, corral_api_kyligence::action::LIST_STACKS, corral_api_kyligence::VERSION);
-        if let Err(diagnostics) = check.await {
-            return ConfigureResponse { diagnostics };
-        }
-        self.ctx.set(Ctx { client, progress: Progress::default() });
-        ConfigureResponse::default()
+        let make = |client| Ok(Ctx { client, progress: Progress::default() });
+        self.ctx.configure(&request, KEYS, corral_sandbox::embedded(), SERVICE, make).await
     }
 
     async fn plan(&self, request: PlanRequest) -> PlanResponse {

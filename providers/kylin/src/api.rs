@@ -5,6 +5,7 @@ use corral_api_kylin::action;
 use corral_api_kylin::wire::{Cluster, ClusterIdRequest};
 use corral_core::diag::{Diagnostic, Diagnostics};
 use corral_provider_sdk::http::{CallError, Client};
+pub(crate) use corral_provider_sdk::http::{api_error, client_token};
 
 /// What a configured provider gives the resource.
 #[derive(Clone)]
@@ -15,18 +16,6 @@ pub(crate) struct Ctx {
 
 pub(crate) fn error(summary: impl Into<String>) -> Diagnostics {
     Diagnostics::from(Diagnostic::error(summary))
-}
-
-/// An API failure as a diagnostic: what was being done, the service's code and message.
-pub(crate) fn api_error(doing: &str, e: &CallError) -> Diagnostics {
-    let diagnostic = match e {
-        CallError::Api { code, message, request_id, status } => {
-            Diagnostic::error(format!("{doing}: {code}: {message}"))
-                .with_detail(format!("HTTP {status}, request id {request_id}"))
-        }
-        other => Diagnostic::error(format!("{doing}: {other}")),
-    };
-    Diagnostics::from(diagnostic)
 }
 
 /// One action: a request and its answer in the API's shapes.
@@ -55,10 +44,4 @@ pub(crate) async fn describe(ctx: &Ctx, id: &str) -> Result<Option<Cluster>, Cal
         Err(e) if is_not_found(&e) => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-/// The `ClientToken` of a create: a UUID from the engine's idempotency token, so a resumed
-/// create sends the same one.
-pub(crate) fn client_token(idempotency_token: &str) -> String {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, idempotency_token.as_bytes()).to_string()
 }

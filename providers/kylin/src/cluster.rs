@@ -28,6 +28,9 @@ use corral_core::provider::{
 use corral_core::schema::{AttributeSchema, BlockSchema, NestedBlockSchema, Nesting, ResourceSchema};
 use corral_core::value::{Path, Type, Value};
 
+use corral_provider_sdk::refresh::{self, state_attributes as attrs};
+use corral_provider_sdk::waiter::Backoff;
+
 use crate::api::{self, Ctx, api_error, call, client_token, error};
 use crate::spec::{cluster_spec, default_targets, diagnostic, explicit_targets};
 
@@ -122,14 +125,6 @@ pub(crate) fn schema() -> ResourceSchema {
 /// Static checks (none beyond the schema's: the rules need the whole cluster, at plan).
 pub(crate) fn validate(_config: &Value) -> Diagnostics {
     Diagnostics::new()
-}
-
-fn attrs(value: &Value) -> BTreeMap<String, Value> {
-    let (bare, _) = value.clone().unmark_deep();
-    match bare {
-        Value::Object(map) => map,
-        _ => BTreeMap::new(),
-    }
 }
 
 fn str_of(map: &BTreeMap<String, Value>, name: &str) -> Option<String> {
@@ -289,10 +284,9 @@ async fn wait_for(
     what: &str,
     done: impl Fn(&ApiCluster) -> bool,
 ) -> Result<ApiCluster, Diagnostics> {
-    let started = std::time::Instant::now();
+    let mut backoff = Backoff::start(WAIT_TIMEOUT, Duration::from_millis(50), Duration::from_secs(2));
     // From here Corral only waits for the service: the engine may give the slot to others.
     ctx.progress.waiting(&format!("cluster {id}: {what}"));
-    let mut delay = Duration::from_millis(50);
     loop {
         match api::describe(ctx, id).await {
             Ok(Some(cluster)) if done(&cluster) => return Ok(cluster),
@@ -300,11 +294,9 @@ async fn wait_for(
             Ok(None) => return Err(error(format!("Kylin cluster {id} disappeared while {what}"))),
             Err(e) => return Err(api_error(&format!("waiting for cluster {id} ({what})"), &e)),
         }
-        if started.elapsed() > WAIT_TIMEOUT {
+        if backoff.next().await.is_err() {
             return Err(error(format!("Kylin cluster {id}: gave up waiting for {what}")));
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(2));
     }
 }
 
@@ -428,26 +420,12 @@ async fn delete(ctx: &Ctx, prior: &Value) -> Result<(), (Option<Value>, Diagnost
 }
 
 pub(crate) async fn read(ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-    let prior = attrs(&request.current_state);
-    let Some(id) = str_of(&prior, "id") else {
-        return ReadResponse {
-            diagnostics: error("the state of `kylin_cluster` has no `id`"),
-            ..ReadResponse::default()
-        };
+    let id = match refresh::id_of(TYPE_NAME, &request) {
+        Ok(id) => id,
+        Err(no_id) => return no_id,
     };
-    match api::describe(ctx, &id).await {
-        Ok(Some(cluster)) => ReadResponse {
-            new_state: Some(state_from_api(&cluster, prior)),
-            private: request.private,
-            ..ReadResponse::default()
-        },
-        Ok(None) => ReadResponse::default(),
-        Err(e) => ReadResponse {
-            new_state: Some(request.current_state),
-            diagnostics: api_error(&format!("reading cluster {id}"), &e),
-            ..ReadResponse::default()
-        },
-    }
+    let found = api::describe(ctx, &id).await.map_err(|e| api_error(&format!("reading cluster {id}"), &e));
+    refresh::answer(request, found, state_from_api)
 }
 
 pub(crate) async fn find_created(ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {

@@ -17,8 +17,7 @@ use corral_core::provider::{
 };
 use corral_core::schema::{AttributeSchema, BlockSchema, ProviderSchema};
 use corral_core::value::Type;
-use corral_provider_sdk::connection::{Configured, Connection, KeySettings, check_keys, config_str, connect};
-use corral_provider_sdk::http::{Client, ClientConfig};
+use corral_provider_sdk::connection::{Configured, KeySettings, ServiceSettings};
 
 use crate::api::{Ctx, error};
 use crate::cluster;
@@ -28,6 +27,12 @@ pub(crate) const ACCESS_KEY_VAR: &str = "KYLIN_ACCESS_KEY";
 pub(crate) const SECRET_KEY_VAR: &str = "KYLIN_SECRET_KEY";
 const KEYS: KeySettings =
     KeySettings { provider: "kylin", access_key_var: ACCESS_KEY_VAR, secret_key_var: SECRET_KEY_VAR };
+const SERVICE: ServiceSettings = ServiceSettings {
+    service: corral_api_kylin::SERVICE,
+    version: corral_api_kylin::VERSION,
+    key_check: corral_api_kylin::action::LIST_CLUSTERS,
+    default_region: DEFAULT_REGION,
+};
 
 fn provider_schema() -> BlockSchema {
     BlockSchema::new()
@@ -107,23 +112,8 @@ impl Provider for KylinProvider {
     }
 
     async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
-        let Connection { endpoint, credentials } =
-            match connect(&request.config, &request.data_dir, KEYS, corral_sandbox::embedded()).await {
-                Ok(connection) => connection,
-                Err(diagnostics) => return ConfigureResponse { diagnostics },
-            };
-        let region = config_str(&request.config, "region").unwrap_or_else(|| DEFAULT_REGION.to_string());
-        let config = ClientConfig::new(&endpoint, &region, corral_api_kylin::SERVICE, credentials);
-        let kylin = match Client::new(config) {
-            Ok(kylin) => kylin,
-            Err(e) => return ConfigureResponse { diagnostics: error(e.to_string()) },
-        };
-        let check = check_keys(&kylin, KEYS, corral_api_kylin::action::LIST_CLUSTERS, corral_api_kylin::VERSION);
-        if let Err(diagnostics) = check.await {
-            return ConfigureResponse { diagnostics };
-        }
-        self.ctx.set(Ctx { kylin, progress: Default::default() });
-        ConfigureResponse::default()
+        let make = |kylin| Ok(Ctx { kylin, progress: Default::default() });
+        self.ctx.configure(&request, KEYS, corral_sandbox::embedded(), SERVICE, make).await
     }
 
     async fn plan(&self, request: PlanRequest) -> PlanResponse {

@@ -3,7 +3,9 @@
 //! provider's environment variables; with no `endpoint`, the embedded sandbox the provider
 //! names is started (or reused) under `<data_dir>/sandbox` and signed for with its
 //! well-known keys. Also the slot a provider keeps its configured context in, and reading
-//! the provider block's plain settings, and the check of the keys `configure` makes.
+//! the provider block's plain settings, and the check of the keys `configure` makes; and
+//! all of that at once for a provider whose calls go to one signed service
+//! ([`connect_client`]).
 //!
 //! The SDK does not depend on the sandbox: the provider passes the function that starts it,
 //! so a provider for a real cloud only ever needs the sandbox crate for that one call.
@@ -14,6 +16,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use corral_core::diag::{Diagnostic, Diagnostics};
+use corral_core::provider::{ConfigureRequest, ConfigureResponse};
 use corral_core::value::Value;
 
 use crate::http::{CallError, Client, ClientConfig, Credentials};
@@ -88,6 +91,42 @@ where
         Err(e) => return Err(error(format!("cannot start the embedded sandbox: {e}"))),
     };
     Ok(Connection { endpoint, credentials: configured.unwrap_or(embedded.keys) })
+}
+
+/// The service a provider's client signs for, and how `configure` checks the keys on it.
+#[derive(Clone, Copy, Debug)]
+pub struct ServiceSettings {
+    /// The SigV4 service name (`kylin`).
+    pub service: &'static str,
+    /// The API version every call names.
+    pub version: &'static str,
+    /// The cheap read [`check_keys`] sends (`ListClusters`).
+    pub key_check: &'static str,
+    /// The region when the provider block sets none.
+    pub default_region: &'static str,
+}
+
+/// What `configure` does for a provider whose calls go to one service: the block's
+/// [`connection`](connect), its `region` (else the default), [`apply_client_settings`], and the
+/// client, whose keys are [checked](check_keys) before it is returned.
+pub async fn connect_client<F, E>(
+    config: &Value,
+    data_dir: &Path,
+    keys: KeySettings,
+    embedded: Embedded<F>,
+    service: ServiceSettings,
+) -> Result<Client, Diagnostics>
+where
+    F: FnOnce(PathBuf) -> Result<String, E> + Send + 'static,
+    E: Display + Send + 'static,
+{
+    let Connection { endpoint, credentials } = connect(config, data_dir, keys, embedded).await?;
+    let region = config_str(config, "region").unwrap_or_else(|| service.default_region.to_string());
+    let mut client_config = ClientConfig::new(&endpoint, &region, service.service, credentials);
+    apply_client_settings(config, &mut client_config);
+    let client = Client::new(client_config).map_err(|e| error(e.to_string()))?;
+    check_keys(&client, keys, service.key_check, service.version).await?;
+    Ok(client)
 }
 
 /// Checks the keys with one cheap read call (`action`, a list the service answers for any
@@ -181,6 +220,30 @@ impl<T> Configured<T> {
 
     pub fn set(&self, ctx: T) {
         *self.slot.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(ctx));
+    }
+
+    /// `configure` of a provider whose calls go to one service: the client
+    /// ([`connect_client`]), and the context `make` builds around it kept.
+    pub async fn configure<F, E>(
+        &self,
+        request: &ConfigureRequest,
+        keys: KeySettings,
+        embedded: Embedded<F>,
+        service: ServiceSettings,
+        make: impl FnOnce(Client) -> Result<T, Diagnostics>,
+    ) -> ConfigureResponse
+    where
+        F: FnOnce(PathBuf) -> Result<String, E> + Send + 'static,
+        E: Display + Send + 'static,
+    {
+        let connected = connect_client(&request.config, &request.data_dir, keys, embedded, service).await;
+        match connected.and_then(make) {
+            Ok(ctx) => {
+                self.set(ctx);
+                ConfigureResponse::default()
+            }
+            Err(diagnostics) => ConfigureResponse { diagnostics },
+        }
     }
 }
 

@@ -7,8 +7,13 @@
 //!
 //! Every attempt is signed afresh, with a random nonce header ([`NONCE_HEADER`]), so no two
 //! requests share a signature: servers may refuse a replayed one.
+//!
+//! Also what every provider of such an API says and sends the same way: a failed call as a
+//! diagnostic ([`api_error`]) and the `ClientToken` of a create ([`client_token`]).
 
 use std::time::{Duration, SystemTime};
+
+use corral_core::diag::{Diagnostic, Diagnostics};
 
 use rand::Rng;
 
@@ -74,6 +79,25 @@ pub enum CallError {
     /// No usable answer (connection refused, timeout, unreadable body).
     #[error("cannot reach {endpoint}: {message}")]
     Transport { endpoint: String, message: String },
+}
+
+/// A failed call as a diagnostic: what was being done, the service's code and message, and
+/// the HTTP status and request id for support.
+pub fn api_error(doing: &str, e: &CallError) -> Diagnostics {
+    let diagnostic = match e {
+        CallError::Api { code, message, request_id, status } => {
+            Diagnostic::error(format!("{doing}: {code}: {message}"))
+                .with_detail(format!("HTTP {status}, request id {request_id}"))
+        }
+        other => Diagnostic::error(format!("{doing}: {other}")),
+    };
+    Diagnostics::from(diagnostic)
+}
+
+/// The `ClientToken` of a create: a UUID derived from the engine's idempotency token, so a
+/// retried or resumed create sends the same one, within the APIs' 64-character limit.
+pub fn client_token(idempotency_token: &str) -> String {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, idempotency_token.as_bytes()).to_string()
 }
 
 impl CallError {

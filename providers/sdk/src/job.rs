@@ -27,6 +27,8 @@ use corral_core::diag::{Diagnostic, Diagnostics};
 use corral_core::provider::{ApplyResponse, Progress};
 use corral_core::value::{Path, Value};
 
+use crate::waiter::Backoff;
+
 /// How a job's state reads: still going, or over with this result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -97,8 +99,7 @@ pub async fn wait(
     progress: &Progress,
     how: &Wait,
 ) -> Result<JobStatus, Diagnostics> {
-    let started = tokio::time::Instant::now();
-    let mut interval = how.min_interval;
+    let mut backoff = Backoff::start(how.timeout, how.min_interval, how.max_interval);
     let mut last: Option<String> = None;
     loop {
         match api.status(id).await? {
@@ -112,13 +113,10 @@ pub async fn wait(
                 last = Some(status.state);
             }
         }
-        let elapsed = started.elapsed();
-        if elapsed >= how.timeout {
+        if let Err(waited) = backoff.next().await {
             let last = last.as_deref().unwrap_or("unknown");
-            return Err(error(format!("{what}: gave up waiting for job {id} after {elapsed:?} (last state: {last})")));
+            return Err(error(format!("{what}: gave up waiting for job {id} after {waited:?} (last state: {last})")));
         }
-        tokio::time::sleep(interval.min(how.timeout - elapsed)).await;
-        interval = (interval * 2).min(how.max_interval);
     }
 }
 

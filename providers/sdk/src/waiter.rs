@@ -1,5 +1,7 @@
 //! Waiters: poll a status through pending states to a target state, with backoff and a
-//! timeout; a failure state or a timeout is an error.
+//! timeout; a failure state or a timeout is an error. The pacing alone ([`Backoff`]) serves
+//! every other poll loop (jobs, waits whose end is not a state name, retries of busy calls),
+//! so each loop decides what it sees and none repeats the clock arithmetic.
 //!
 //! The poll function returns the object's current state, or `None` when the object is not
 //! found; for a delete, "not found" is the target ([`Waiter::gone_is_target`]). Each pending
@@ -10,6 +12,55 @@ use std::future::Future;
 use std::time::Duration;
 
 use corral_core::provider::Progress;
+use tokio::time::Instant;
+
+/// The pacing of a poll loop: intervals that double from a first one up to a largest one,
+/// until a deadline. The last sleep is cut short at the deadline, so the last look is made
+/// on time rather than one whole interval late.
+#[derive(Debug)]
+pub struct Backoff {
+    started: Instant,
+    /// `None`: a timeout too long to reach (the loop never gives up).
+    deadline: Option<Instant>,
+    interval: Duration,
+    max_interval: Duration,
+}
+
+impl Backoff {
+    /// Starts the clock now: the loop may look again until `timeout` has passed.
+    pub fn start(timeout: Duration, min_interval: Duration, max_interval: Duration) -> Backoff {
+        let started = Instant::now();
+        Backoff { started, deadline: started.checked_add(timeout), interval: min_interval, max_interval }
+    }
+
+    /// How long the loop has run.
+    pub fn waited(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Whether the deadline has come: the loop should give up rather than look again.
+    pub fn expired(&self) -> bool {
+        self.deadline.is_some_and(|deadline| Instant::now() >= deadline)
+    }
+
+    /// Sleeps until the next look and lengthens the interval after it; `Err` with the time
+    /// waited, without sleeping, once the deadline has come.
+    pub async fn next(&mut self) -> Result<(), Duration> {
+        if self.expired() {
+            return Err(self.waited());
+        }
+        self.sleep().await;
+        Ok(())
+    }
+
+    /// Sleeps one interval (no further than the deadline) and lengthens the next: for a
+    /// loop that checked [`Backoff::expired`] itself.
+    pub async fn sleep(&mut self) {
+        let left = self.deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+        tokio::time::sleep(left.map_or(self.interval, |left| self.interval.min(left))).await;
+        self.interval = (self.interval * 2).min(self.max_interval);
+    }
+}
 
 /// How to wait for one object.
 #[derive(Clone, Debug)]
@@ -79,9 +130,7 @@ impl Waiter {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<Option<String>, E>>,
     {
-        let started = tokio::time::Instant::now();
-        let deadline = started + self.timeout;
-        let mut interval = self.min_interval;
+        let mut backoff = Backoff::start(self.timeout, self.min_interval, self.max_interval);
         let mut last: Option<String> = None;
         if !self.initial_delay.is_zero() {
             tokio::time::sleep(self.initial_delay).await;
@@ -107,12 +156,9 @@ impl Waiter {
                     last = Some(state);
                 }
             }
-            let now = tokio::time::Instant::now();
-            if now >= deadline {
-                return Err(WaitError::Timeout { what: self.what.clone(), waited: now - started, last_state: last });
+            if let Err(waited) = backoff.next().await {
+                return Err(WaitError::Timeout { what: self.what.clone(), waited, last_state: last });
             }
-            tokio::time::sleep(interval.min(deadline - now)).await;
-            interval = (interval * 2).min(self.max_interval);
         }
     }
 }

@@ -2,13 +2,10 @@
 //! security group rule lets them: kmr-faq.md §7). Both VPCs force replacement; the connection
 //! has nothing to change in place. The service refuses VPCs whose CIDR blocks overlap.
 
-use corral_core::diag::Diagnostics;
-use corral_core::provider::{
-    ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
-    PlanResponse, ReadRequest, ReadResponse,
-};
-use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
 use std::marker::PhantomData;
+
+use corral_core::diag::Diagnostics;
+use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
 
 use corral_api_vpc::peering as api;
 use corral_api_vpc::{Filter, action};
@@ -16,15 +13,14 @@ use corral_core::value::{Path, Type, Value};
 
 use super::VPC_VERSION;
 use super::kind::{Kind, Object};
-use crate::resource::{Ctx, ResourceType};
-use crate::support::{call_api, get_str, plan_from_schema};
+use crate::resource::{Ctx, TypeSpec};
+use crate::support::{call_api, get_str};
 use corral_provider_sdk::validate::Checks;
-
-pub struct VpcPeering;
 
 pub const TYPE: &str = "kmr_vpc_peering";
 
-const PEERING: Kind<api::VpcPeeringConnection> = Kind { type_name: TYPE, object: PhantomData };
+/// The resource type.
+pub(crate) const PEERING: Kind<api::VpcPeeringConnection> = Kind(PhantomData);
 
 impl Object for api::VpcPeeringConnection {
     const NOUN: &'static str = "VPC peering connection";
@@ -79,27 +75,10 @@ impl Object for api::VpcPeeringConnection {
     }
 }
 
-/// The connections that join `vpc_id` to another VPC, as the service lists them.
-pub(crate) async fn connections_of(
-    ctx: &Ctx,
-    vpc_id: &str,
-) -> Result<Vec<api::VpcPeeringConnection>, corral_provider_sdk::http::CallError> {
-    let request = api::DescribeVpcPeeringConnectionsRequest {
-        vpc_peering_connection_id: Vec::new(),
-        filter: vec![Filter::new(corral_api_vpc::names::FILTER_VPC_ID, vpc_id)],
-    };
-    let answer: api::DescribeVpcPeeringConnectionsAnswer =
-        call_api(&ctx.vpc, action::DESCRIBE_VPC_PEERING_CONNECTIONS, VPC_VERSION, &request).await?;
-    Ok(answer.vpc_peering_connection_set)
-}
+impl TypeSpec for api::VpcPeeringConnection {
+    const TYPE: &'static str = TYPE;
 
-#[async_trait::async_trait]
-impl ResourceType for VpcPeering {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn schema(&self) -> ResourceSchema {
+    fn schema() -> ResourceSchema {
         ResourceSchema {
             version: 0,
             block: BlockSchema::new()
@@ -116,7 +95,7 @@ impl ResourceType for VpcPeering {
         }
     }
 
-    fn validate(&self, config: &Value) -> Diagnostics {
+    fn validate(config: &Value) -> Diagnostics {
         let mut checks = Checks::new(TYPE, config);
         let (a, b) = (get_str(config, "vpc_id"), get_str(config, "peer_vpc_id"));
         if a.is_some() && a == b {
@@ -127,24 +106,18 @@ impl ResourceType for VpcPeering {
         }
         checks.finish()
     }
+}
 
-    async fn plan(&self, _ctx: &Ctx, request: PlanRequest) -> PlanResponse {
-        plan_from_schema(&self.schema(), &request)
-    }
-
-    async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
-        PEERING.apply(ctx, request).await
-    }
-
-    async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-        PEERING.read(ctx, request).await
-    }
-
-    async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
-        PEERING.find_created(ctx, request).await
-    }
-
-    async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
-        PEERING.import(ctx, request).await
-    }
+/// The connections that join `vpc_id` to another VPC, as the service lists them.
+pub(crate) async fn connections_of(
+    ctx: &Ctx,
+    vpc_id: &str,
+) -> Result<Vec<api::VpcPeeringConnection>, corral_provider_sdk::http::CallError> {
+    let request = api::DescribeVpcPeeringConnectionsRequest {
+        vpc_peering_connection_id: Vec::new(),
+        filter: vec![Filter::new(corral_api_vpc::names::FILTER_VPC_ID, vpc_id)],
+    };
+    let answer: api::DescribeVpcPeeringConnectionsAnswer =
+        call_api(&ctx.vpc, action::DESCRIBE_VPC_PEERING_CONNECTIONS, VPC_VERSION, &request).await?;
+    Ok(answer.vpc_peering_connection_set)
 }

@@ -8,23 +8,20 @@ use corral_api_vpc::names::{FILTER_SECURITY_GROUP_NAME, FILTER_VPC_ID, KMR_GROUP
 use corral_api_vpc::security_group as api;
 use corral_api_vpc::{Filter, action};
 use corral_core::diag::{Diagnostic, Diagnostics};
-use corral_core::provider::{
-    ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
-    PlanResponse, ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse,
-};
+use corral_core::provider::{ReadDataRequest, ReadDataResponse};
 use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
 use corral_core::value::{Path, Type, Value};
 
 use super::kind::{Kind, Object};
-use crate::resource::{Ctx, DataSourceType, ResourceType};
-use crate::support::{api_error, error, get_str, plan_from_schema};
+use crate::resource::{Ctx, DataSourceType, TypeSpec};
+use crate::support::{api_error, error, get_str};
 
-pub struct SecurityGroup;
 pub struct SecurityGroupData;
 
 const TYPE: &str = "kmr_security_group";
 
-const GROUP: Kind<api::SecurityGroup> = Kind { type_name: TYPE, object: PhantomData };
+/// The resource type.
+pub(crate) const GROUP: Kind<api::SecurityGroup> = Kind(PhantomData);
 
 impl Object for api::SecurityGroup {
     const NOUN: &'static str = "security group";
@@ -82,13 +79,38 @@ impl Object for api::SecurityGroup {
             ("created_at".to_string(), Value::string(&self.create_time)),
         ])
     }
+
+    /// An imported `KSCKMR`: the service owns it.
+    fn service_managed(prior: &Value) -> bool {
+        prior.get_attr("managed").and_then(Value::as_bool) == Some(true)
+    }
+}
+
+impl TypeSpec for api::SecurityGroup {
+    const TYPE: &'static str = TYPE;
+
+    fn schema() -> ResourceSchema {
+        ResourceSchema { version: 0, block: schema_block(false) }
+    }
+
+    fn validate(config: &Value) -> Diagnostics {
+        let mut diagnostics = Diagnostics::new();
+        if config.get_attr("name").and_then(Value::as_str) == Some(KMR_GROUP_NAME) {
+            diagnostics.push(
+                Diagnostic::error(format!("`{KMR_GROUP_NAME}` is made by KMR, not by Corral"))
+                    .with_attribute(Path::attr("name"))
+                    .with_help(format!("read it with `data \"kmr_security_group\"` (vpc_id and name = \"{KMR_GROUP_NAME}\") and add rules to it")),
+            );
+        }
+        diagnostics
+    }
 }
 
 /// The group in a `CreateSecurityGroup` or `ModifySecurityGroup` answer: both hold it in
 /// `SecurityGroup`.
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(super) struct Written {
+pub(crate) struct Written {
     #[serde(default)]
     security_group: Option<api::SecurityGroup>,
 }
@@ -118,62 +140,6 @@ fn schema_block(data: bool) -> BlockSchema {
             .attr("vpc_id", AttributeSchema::required(Type::String).forces_replacement())
             .attr("name", AttributeSchema::required(Type::String))
             .attr("description", AttributeSchema::optional_computed(Type::String))
-    }
-}
-
-#[async_trait::async_trait]
-impl ResourceType for SecurityGroup {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn schema(&self) -> ResourceSchema {
-        ResourceSchema { version: 0, block: schema_block(false) }
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diagnostics = Diagnostics::new();
-        if config.get_attr("name").and_then(Value::as_str) == Some(KMR_GROUP_NAME) {
-            diagnostics.push(
-                Diagnostic::error(format!("`{KMR_GROUP_NAME}` is made by KMR, not by Corral"))
-                    .with_attribute(Path::attr("name"))
-                    .with_help(format!("read it with `data \"kmr_security_group\"` (vpc_id and name = \"{KMR_GROUP_NAME}\") and add rules to it")),
-            );
-        }
-        diagnostics
-    }
-
-    async fn plan(&self, _ctx: &Ctx, request: PlanRequest) -> PlanResponse {
-        plan_from_schema(&self.schema(), &request)
-    }
-
-    async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
-        let deleting = request.planned_state.as_ref().is_none_or(Value::is_null);
-        if let Some(prior) = request.prior_state.as_ref().filter(|p| deleting && !p.is_null())
-            && prior.get_attr("managed").and_then(Value::as_bool) == Some(true)
-        {
-            // The service owns it (an imported KSCKMR): forget it, never delete it.
-            let id = get_str(prior, "id").unwrap_or_default();
-            return ApplyResponse {
-                diagnostics: Diagnostics::from(Diagnostic::warning(format!(
-                    "security group {id} is managed by KMR: Corral forgets it but does not delete it"
-                ))),
-                ..ApplyResponse::default()
-            };
-        }
-        GROUP.apply(ctx, request).await
-    }
-
-    async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-        GROUP.read(ctx, request).await
-    }
-
-    async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
-        GROUP.find_created(ctx, request).await
-    }
-
-    async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
-        GROUP.import(ctx, request).await
     }
 }
 

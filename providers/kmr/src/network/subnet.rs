@@ -1,13 +1,10 @@
 //! `kmr_subnet`: a subnet of a VPC, where cluster nodes get their addresses. Only `name`
 //! changes in place.
 
-use corral_core::diag::Diagnostics;
-use corral_core::provider::{
-    ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
-    PlanResponse, ReadRequest, ReadResponse,
-};
-use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
 use std::marker::PhantomData;
+
+use corral_core::diag::Diagnostics;
+use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
 
 use corral_api_vpc::names::{SUBNET_NORMAL, SUBNET_TYPES};
 use corral_api_vpc::subnet as api;
@@ -15,15 +12,14 @@ use corral_api_vpc::{Filter, action};
 use corral_core::value::{Type, Value};
 
 use super::kind::{Kind, Object};
-use crate::resource::{Ctx, ResourceType};
-use crate::support::{get_str, opt_string, plan_from_schema};
+use crate::resource::TypeSpec;
+use crate::support::{get_str, opt_string};
 use corral_provider_sdk::validate::Checks;
-
-pub struct Subnet;
 
 const TYPE: &str = "kmr_subnet";
 
-const SUBNET: Kind<api::Subnet> = Kind { type_name: TYPE, object: PhantomData };
+/// The resource type.
+pub(crate) const SUBNET: Kind<api::Subnet> = Kind(PhantomData);
 
 impl Object for api::Subnet {
     const NOUN: &'static str = "subnet";
@@ -84,13 +80,10 @@ impl Object for api::Subnet {
     }
 }
 
-#[async_trait::async_trait]
-impl ResourceType for Subnet {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
+impl TypeSpec for api::Subnet {
+    const TYPE: &'static str = TYPE;
 
-    fn schema(&self) -> ResourceSchema {
+    fn schema() -> ResourceSchema {
         ResourceSchema {
             version: 0,
             block: BlockSchema::new()
@@ -116,29 +109,9 @@ impl ResourceType for Subnet {
         }
     }
 
-    fn validate(&self, config: &Value) -> Diagnostics {
+    fn validate(config: &Value) -> Diagnostics {
         let mut checks = Checks::new(TYPE, config);
         checks.cidr_v4("cidr_block").one_of("subnet_type", SUBNET_TYPES);
         checks.finish()
-    }
-
-    async fn plan(&self, _ctx: &Ctx, request: PlanRequest) -> PlanResponse {
-        plan_from_schema(&self.schema(), &request)
-    }
-
-    async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
-        SUBNET.apply(ctx, request).await
-    }
-
-    async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-        SUBNET.read(ctx, request).await
-    }
-
-    async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
-        SUBNET.find_created(ctx, request).await
-    }
-
-    async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
-        SUBNET.import(ctx, request).await
     }
 }

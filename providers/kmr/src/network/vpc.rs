@@ -1,27 +1,23 @@
 //! `kmr_vpc`: a VPC. `name` changes in place (`ModifyVpc`); `cidr_block` forces replacement.
 
-use corral_core::diag::Diagnostics;
-use corral_core::provider::{
-    ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ImportRequest, ImportResponse, PlanRequest,
-    PlanResponse, ReadRequest, ReadResponse,
-};
-use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
 use std::marker::PhantomData;
+
+use corral_core::diag::Diagnostics;
+use corral_core::schema::{AttributeSchema, BlockSchema, ResourceSchema};
 
 use corral_api_vpc::vpc as api;
 use corral_api_vpc::{Filter, action};
 use corral_core::value::{Type, Value};
 
 use super::kind::{Kind, Object};
-use crate::resource::{Ctx, ResourceType};
-use crate::support::{get_str, plan_from_schema};
+use crate::resource::TypeSpec;
+use crate::support::get_str;
 use corral_provider_sdk::validate::Checks;
-
-pub struct Vpc;
 
 const TYPE: &str = "kmr_vpc";
 
-const VPC: Kind<api::Vpc> = Kind { type_name: TYPE, object: PhantomData };
+/// The resource type.
+pub(crate) const VPC: Kind<api::Vpc> = Kind(PhantomData);
 
 impl Object for api::Vpc {
     const NOUN: &'static str = "VPC";
@@ -74,13 +70,10 @@ impl Object for api::Vpc {
     }
 }
 
-#[async_trait::async_trait]
-impl ResourceType for Vpc {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
+impl TypeSpec for api::Vpc {
+    const TYPE: &'static str = TYPE;
 
-    fn schema(&self) -> ResourceSchema {
+    fn schema() -> ResourceSchema {
         ResourceSchema {
             version: 0,
             block: BlockSchema::new()
@@ -99,29 +92,9 @@ impl ResourceType for Vpc {
         }
     }
 
-    fn validate(&self, config: &Value) -> Diagnostics {
+    fn validate(config: &Value) -> Diagnostics {
         let mut checks = Checks::new(TYPE, config);
         checks.cidr_v4("cidr_block");
         checks.finish()
-    }
-
-    async fn plan(&self, _ctx: &Ctx, request: PlanRequest) -> PlanResponse {
-        plan_from_schema(&self.schema(), &request)
-    }
-
-    async fn apply(&self, ctx: &Ctx, request: ApplyRequest) -> ApplyResponse {
-        VPC.apply(ctx, request).await
-    }
-
-    async fn read(&self, ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-        VPC.read(ctx, request).await
-    }
-
-    async fn find_created(&self, ctx: &Ctx, request: FindCreatedRequest) -> FindCreatedResponse {
-        VPC.find_created(ctx, request).await
-    }
-
-    async fn import(&self, ctx: &Ctx, request: ImportRequest) -> ImportResponse {
-        VPC.import(ctx, request).await
     }
 }

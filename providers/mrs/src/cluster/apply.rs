@@ -2,7 +2,7 @@
 //! cluster's state (`progress.waiting` tells the engine Corral only waits from then on).
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use corral_api_mrs::cluster::{
     self as wire, ChargeInfo, ClusterDetail, ClusterInfo, ClusterList, CreateClusterRequest, CreateClusterResponse,
@@ -17,6 +17,8 @@ use corral_core::provider::{
     ApplyRequest, ApplyResponse, FindCreatedRequest, FindCreatedResponse, ReadRequest, ReadResponse,
 };
 use corral_core::value::{Type, Value};
+use corral_provider_sdk::refresh;
+use corral_provider_sdk::waiter::Backoff;
 
 use super::{POST_PAID, PRE_PAID, attrs, int_of, str_of, tags_of};
 use crate::provider::{Ctx, api_error, error};
@@ -51,14 +53,12 @@ async fn call_when_free(
     id: &str,
     body: &impl serde::Serialize,
 ) -> Result<serde_json::Value, RestError> {
-    let started = Instant::now();
-    let mut delay = Duration::from_millis(100);
+    let mut backoff = Backoff::start(WAIT_TIMEOUT, Duration::from_millis(100), Duration::from_secs(5));
     loop {
         match call::<serde_json::Value>(ctx, operation, id, Some(body)).await {
-            Err(e) if e.code().is_some_and(errors::is_retryable) && started.elapsed() < WAIT_TIMEOUT => {
+            Err(e) if e.code().is_some_and(errors::is_retryable) && !backoff.expired() => {
                 tracing::info!(cluster = %id, %e, "MRS is busy with this cluster; retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
+                backoff.sleep().await;
             }
             outcome => return outcome,
         }
@@ -80,9 +80,8 @@ async fn describe(ctx: &Ctx, id: &str) -> Result<Option<ClusterInfo>, RestError>
 
 /// Polls until the cluster is `running` (`None` = until it is gone).
 async fn wait_for(ctx: &Ctx, id: &str, what: &str, running: bool) -> Result<Option<ClusterInfo>, Diagnostics> {
-    let started = Instant::now();
+    let mut backoff = Backoff::start(WAIT_TIMEOUT, Duration::from_millis(50), Duration::from_secs(5));
     ctx.progress.waiting(&format!("cluster {id}: {what}"));
-    let mut delay = Duration::from_millis(50);
     loop {
         match describe(ctx, id).await {
             Ok(None) if !running => return Ok(None),
@@ -94,11 +93,9 @@ async fn wait_for(ctx: &Ctx, id: &str, what: &str, running: bool) -> Result<Opti
             Ok(Some(_)) => {}
             Err(e) => return Err(api_error(&format!("waiting for cluster {id} ({what})"), &e)),
         }
-        if started.elapsed() > WAIT_TIMEOUT {
+        if backoff.next().await.is_err() {
             return Err(error(format!("MRS cluster {id}: gave up waiting for {what}")));
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(5));
     }
 }
 
@@ -352,8 +349,7 @@ async fn delete(ctx: &Ctx, prior: &Value) -> Result<(), (Option<Value>, Diagnost
             .with_help("unsubscribe it in the billing console, then `corral state rm` it");
         return Err((Some(prior.clone()), Diagnostics::from(diagnostic)));
     }
-    let started = Instant::now();
-    let mut delay = Duration::from_millis(100);
+    let mut backoff = Backoff::start(WAIT_TIMEOUT, Duration::from_millis(100), Duration::from_secs(5));
     loop {
         match call::<serde_json::Value>(ctx, Operation::DeleteCluster, &id, None::<&()>).await {
             Ok(_) => break,
@@ -361,10 +357,9 @@ async fn delete(ctx: &Ctx, prior: &Value) -> Result<(), (Option<Value>, Diagnost
             // Still scaling or starting: it can be terminated once it is quiet.
             Err(e)
                 if e.code().is_some_and(|c| c == errors::CANNOT_TERMINATE || errors::is_retryable(c))
-                    && started.elapsed() < WAIT_TIMEOUT =>
+                    && !backoff.expired() =>
             {
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
+                backoff.sleep().await;
             }
             Err(e) => return Err((Some(prior.clone()), api_error(&format!("deleting cluster {id}"), &e))),
         }
@@ -374,26 +369,12 @@ async fn delete(ctx: &Ctx, prior: &Value) -> Result<(), (Option<Value>, Diagnost
 }
 
 pub(crate) async fn read(ctx: &Ctx, request: ReadRequest) -> ReadResponse {
-    let prior = attrs(&request.current_state);
-    let Some(id) = str_of(&prior, "id") else {
-        return ReadResponse {
-            diagnostics: error("the state of `mrs_cluster` has no `id`"),
-            ..ReadResponse::default()
-        };
+    let id = match refresh::id_of(super::TYPE_NAME, &request) {
+        Ok(id) => id,
+        Err(no_id) => return no_id,
     };
-    match describe(ctx, &id).await {
-        Ok(Some(cluster)) => ReadResponse {
-            new_state: Some(state_from_api(&cluster, prior)),
-            private: request.private,
-            ..ReadResponse::default()
-        },
-        Ok(None) => ReadResponse::default(),
-        Err(e) => ReadResponse {
-            new_state: Some(request.current_state),
-            diagnostics: api_error(&format!("reading cluster {id}"), &e),
-            ..ReadResponse::default()
-        },
-    }
+    let found = describe(ctx, &id).await.map_err(|e| api_error(&format!("reading cluster {id}"), &e));
+    refresh::answer(request, found, state_from_api)
 }
 
 /// After an interrupted create: the live cluster with the planned name (names are unique

@@ -174,13 +174,7 @@ pub(crate) fn validate(config: &Value) -> Diagnostics {
     diagnostics
 }
 
-pub(crate) fn attrs(value: &Value) -> BTreeMap<String, Value> {
-    let (bare, _) = value.clone().unmark_deep();
-    match bare {
-        Value::Object(map) => map,
-        _ => BTreeMap::new(),
-    }
-}
+pub(crate) use corral_provider_sdk::refresh::state_attributes as attrs;
 
 pub(crate) fn str_of(map: &BTreeMap<String, Value>, name: &str) -> Option<String> {
     map.get(name).and_then(Value::as_str).map(str::to_string)

@@ -19,6 +19,7 @@ mod request;
 mod store;
 mod templates;
 
+use super::action_style::{Api, stamped};
 use corral_api_kmr::action::*;
 use corral_provider_sdk::emulator::{ApiError, ObjectView, RequestContext, Service};
 
@@ -29,6 +30,8 @@ pub use corral_api_kmr::VERSION;
 /// quotas come with each request's account.
 #[derive(Clone, Debug, Default)]
 pub struct KmrService;
+
+const API: Api = Api { name: "KMR", version: VERSION };
 
 impl Service for KmrService {
     fn name(&self) -> &'static str {
@@ -49,13 +52,8 @@ impl Service for KmrService {
         version: &str,
         body: &serde_json::Value,
     ) -> Result<serde_json::Value, ApiError> {
-        if version != VERSION {
-            return Err(ApiError::bad_request(
-                "InvalidVersion",
-                format!("KMR speaks version {VERSION} here, not `{version}`"),
-            ));
-        }
-        let mut answer = match action {
+        API.check_version(version)?;
+        let answer = match action {
             LAUNCH_CLUSTER => clusters::launch(ctx, body),
             DESCRIBE_CLUSTER => clusters::describe(ctx, body),
             LIST_CLUSTERS => clusters::list(ctx, body),
@@ -80,12 +78,9 @@ impl Service for KmrService {
             MODIFY_EXECUTION_PLAN => plans::modify(ctx, body),
             DELETE_EXECUTION_PLAN => plans::delete(ctx, body),
             LIST_EXECUTION_PLAN_RUNS => plans::list_runs(ctx, body),
-            other => Err(ApiError::bad_request("InvalidAction", format!("KMR has no action `{other}`"))),
+            other => Err(API.no_action(other)),
         }?;
-        if let Some(object) = answer.as_object_mut() {
-            object.insert("RequestId".into(), serde_json::Value::String(ctx.request_id.clone()));
-        }
-        Ok(answer)
+        Ok(stamped(ctx, answer))
     }
 
     fn inspect(&self, ctx: &mut RequestContext<'_>) -> Vec<ObjectView> {

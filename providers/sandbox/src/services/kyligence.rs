@@ -18,6 +18,7 @@ pub mod model;
 mod stacks;
 mod store;
 
+use super::action_style::{Api, stamped};
 use corral_api_kyligence::action::*;
 use corral_provider_sdk::emulator::{ApiError, ObjectView, RequestContext, Service, Tables};
 
@@ -26,6 +27,8 @@ pub use corral_api_kyligence::VERSION;
 /// The Kyligence service; everything it knows is in the sandbox's tables.
 #[derive(Clone, Debug, Default)]
 pub struct KyligenceService;
+
+const API: Api = Api { name: "Kyligence Cloud", version: VERSION };
 
 impl Service for KyligenceService {
     fn name(&self) -> &'static str {
@@ -46,13 +49,8 @@ impl Service for KyligenceService {
         version: &str,
         body: &serde_json::Value,
     ) -> Result<serde_json::Value, ApiError> {
-        if version != VERSION {
-            return Err(ApiError::bad_request(
-                "InvalidVersion",
-                format!("Kyligence Cloud speaks version {VERSION} here, not `{version}`"),
-            ));
-        }
-        let mut answer = match action {
+        API.check_version(version)?;
+        let answer = match action {
             CREATE_STACK => stacks::create(ctx, body),
             DESCRIBE_STACK => stacks::describe(ctx, body),
             LIST_STACKS => stacks::list(ctx, body),
@@ -64,12 +62,9 @@ impl Service for KyligenceService {
             LIST_STORAGE => stacks::list_storage(ctx),
             LIST_CUBES => kap::list_cubes(ctx, body),
             QUERY => kap::query(ctx, body),
-            other => Err(ApiError::bad_request("InvalidAction", format!("Kyligence Cloud has no action `{other}`"))),
+            other => Err(API.no_action(other)),
         }?;
-        if let Some(object) = answer.as_object_mut() {
-            object.insert("RequestId".into(), serde_json::Value::String(ctx.request_id.clone()));
-        }
-        Ok(answer)
+        Ok(stamped(ctx, answer))
     }
 
     fn inspect(&self, ctx: &mut RequestContext<'_>) -> Vec<ObjectView> {

@@ -10,12 +10,15 @@ mod clusters;
 mod model;
 mod nodes;
 
+use super::action_style::{Api, stamped};
 use corral_api_kylin::action::*;
 use corral_provider_sdk::emulator::{ApiError, ObjectView, RequestContext, Service};
 
 /// The Kylin service; its clusters live in the sandbox's tables.
 #[derive(Clone, Debug, Default)]
 pub struct KylinService;
+
+const API: Api = Api { name: "Kylin", version: corral_api_kylin::VERSION };
 
 impl Service for KylinService {
     fn name(&self) -> &'static str {
@@ -35,13 +38,8 @@ impl Service for KylinService {
         version: &str,
         body: &serde_json::Value,
     ) -> Result<serde_json::Value, ApiError> {
-        if version != corral_api_kylin::VERSION {
-            return Err(ApiError::bad_request(
-                "InvalidVersion",
-                format!("Kylin speaks version {} here, not `{version}`", corral_api_kylin::VERSION),
-            ));
-        }
-        let mut answer = match action {
+        API.check_version(version)?;
+        let answer = match action {
             CREATE_CLUSTER => clusters::create(ctx, body),
             DESCRIBE_CLUSTER => clusters::describe(ctx, body),
             LIST_CLUSTERS => clusters::list(ctx),
@@ -51,12 +49,9 @@ impl Service for KylinService {
             STOP_NODE => nodes::stop(ctx, body),
             START_NODE => nodes::start(ctx, body),
             QUERY => nodes::query(ctx, body),
-            other => Err(ApiError::bad_request("InvalidAction", format!("Kylin has no action `{other}`"))),
+            other => Err(API.no_action(other)),
         }?;
-        if let Some(object) = answer.as_object_mut() {
-            object.insert("RequestId".into(), serde_json::Value::String(ctx.request_id.clone()));
-        }
-        Ok(answer)
+        Ok(stamped(ctx, answer))
     }
 
     fn inspect(&self, ctx: &mut RequestContext<'_>) -> Vec<ObjectView> {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use corral_provider_sdk::emulator::Service;
 
+mod action_style;
 pub mod iam;
 pub mod kmr;
 pub mod kyligence;

@@ -198,3 +198,44 @@ async fn the_key_check_fails_only_on_a_refusal_and_is_sent_once() {
     let unreachable = client(&format!("http://127.0.0.1:{port}"), 5);
     assert!(crate::connection::check_keys(&unreachable, KEYS, "ListClusters", "2021-09-02").await.is_ok());
 }
+
+#[tokio::test]
+async fn connect_client_makes_the_block_s_client_and_checks_its_keys_once() {
+    use crate::connection::{Embedded, ServiceSettings, connect_client};
+    let service = ServiceSettings {
+        service: "kylin",
+        version: "2021-09-02",
+        key_check: "ListClusters",
+        default_region: "cn-beijing-6",
+    };
+    let no_sandbox = || Embedded {
+        start: |_: std::path::PathBuf| Err::<String, _>("a block with an endpoint never starts it"),
+        keys: Credentials { access_key: "AK-sandbox".into(), secret_key: SECRET.into() },
+    };
+    let block = |endpoint: &str, extra: &[(&str, corral_core::value::Value)]| {
+        let mut pairs = vec![
+            ("endpoint".to_string(), corral_core::value::Value::string(endpoint)),
+            ("access_key".to_string(), corral_core::value::Value::string("AK")),
+            ("secret_key".to_string(), corral_core::value::Value::string(SECRET)),
+        ];
+        pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        corral_core::value::Value::object(pairs)
+    };
+    let path = std::path::Path::new("/d");
+
+    let (endpoint, rec) = serve(vec![]).await;
+    let settings = [("max_retries", corral_core::value::Value::int(2))];
+    let client = connect_client(&block(&endpoint, &settings), path, KEYS, no_sandbox(), service).await.unwrap();
+    let config = &client.config;
+    assert_eq!((config.region.as_str(), config.service.as_str(), config.max_retries), ("cn-beijing-6", "kylin", 2));
+    let (calls, signed) = {
+        let seen = rec.lock().unwrap();
+        (seen.calls, seen.signatures_ok.clone())
+    };
+    assert_eq!((calls, signed), (1, vec![true]), "one signed key check");
+
+    let (endpoint, rec) = serve(vec![401]).await;
+    let refused = connect_client(&block(&endpoint, &[]), path, KEYS, no_sandbox(), service).await.unwrap_err();
+    assert!(format!("{refused:?}").contains("the `kmr` provider's keys are refused"), "{refused:?}");
+    assert_eq!(rec.lock().unwrap().calls, 1);
+}

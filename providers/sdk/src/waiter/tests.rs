@@ -78,3 +78,31 @@ async fn each_pending_state_is_reported_through_progress() {
     // The target state is not waiting any more: only the pending ones are reported.
     assert_eq!(*seen.lock().unwrap(), ["creating", "creating"]);
 }
+
+#[tokio::test]
+async fn backoff_doubles_its_interval_and_gives_up_at_the_deadline() {
+    let ms = Duration::from_millis;
+    // Each sleep lasts at least its interval (give or take tokio's millisecond tick).
+    let mut backoff = Backoff::start(Duration::from_secs(3600), ms(5), ms(20));
+    for interval in [ms(5), ms(10), ms(20), ms(20)] {
+        let before = std::time::Instant::now();
+        backoff.next().await.unwrap();
+        assert!(before.elapsed() + ms(1) >= interval, "{:?} < {interval:?}", before.elapsed());
+    }
+    assert!(!backoff.expired());
+
+    // The last sleep ends at the deadline, not a whole (here ten-minute) interval later.
+    let long = Duration::from_secs(600);
+    let mut backoff = Backoff::start(ms(50), long, long);
+    let started = std::time::Instant::now();
+    while backoff.next().await.is_ok() {}
+    assert!(started.elapsed() < long / 2, "the sleep ran past the deadline: {:?}", started.elapsed());
+    assert!(backoff.expired() && backoff.waited() >= ms(50));
+}
+
+#[tokio::test]
+async fn a_backoff_too_long_to_reach_never_expires() {
+    let mut backoff = Backoff::start(Duration::MAX, Duration::from_millis(1), Duration::from_millis(2));
+    assert!(!backoff.expired());
+    assert_eq!(backoff.next().await, Ok(()));
+}
