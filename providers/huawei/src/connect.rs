@@ -13,6 +13,7 @@ use corral_core::provider::ConfigureRequest;
 use corral_core::schema::{AttributeSchema, BlockSchema};
 use corral_core::value::Type;
 use corral_provider_sdk::connection::{self as sdk, KeySettings, config_str};
+use corral_provider_sdk::http::{ApiAnswer, answered_error};
 
 use crate::rest::{Keys, Rest, RestError};
 
@@ -34,14 +35,12 @@ pub fn error(summary: impl Into<String>) -> Diagnostics {
 
 /// An API failure as a diagnostic: what was being done, the service's code and message.
 pub fn api_error(doing: &str, e: &RestError) -> Diagnostics {
-    let diagnostic = match e {
+    match e {
         RestError::Api { code, message, request_id, status } => {
-            Diagnostic::error(format!("{doing}: {code}: {message}"))
-                .with_detail(format!("HTTP {status}, request id {request_id}"))
+            answered_error(doing, ApiAnswer { status: *status, code, message, request_id })
         }
-        other => Diagnostic::error(format!("{doing}: {other}")),
-    };
-    Diagnostics::from(diagnostic)
+        other => error(format!("{doing}: {other}")),
+    }
 }
 
 /// The provider block every Huawei Cloud provider takes.

@@ -84,14 +84,31 @@ pub enum CallError {
 /// A failed call as a diagnostic: what was being done, the service's code and message, and
 /// the HTTP status and request id for support.
 pub fn api_error(doing: &str, e: &CallError) -> Diagnostics {
-    let diagnostic = match e {
+    match e {
         CallError::Api { code, message, request_id, status } => {
-            Diagnostic::error(format!("{doing}: {code}: {message}"))
-                .with_detail(format!("HTTP {status}, request id {request_id}"))
+            answered_error(doing, ApiAnswer { status: *status, code, message, request_id })
         }
-        other => Diagnostic::error(format!("{doing}: {other}")),
-    };
-    Diagnostics::from(diagnostic)
+        other => Diagnostics::from(Diagnostic::error(format!("{doing}: {other}"))),
+    }
+}
+
+/// The parts of a service's error answer that its diagnostic shows, whatever the client's
+/// own error type (REST clients of other clouds have theirs).
+#[derive(Clone, Copy, Debug)]
+pub struct ApiAnswer<'a> {
+    pub status: u16,
+    pub code: &'a str,
+    pub message: &'a str,
+    pub request_id: &'a str,
+}
+
+/// The diagnostic of a call the service answered with an error, as [`api_error`] makes it.
+pub fn answered_error(doing: &str, answer: ApiAnswer<'_>) -> Diagnostics {
+    let ApiAnswer { status, code, message, request_id } = answer;
+    Diagnostics::from(
+        Diagnostic::error(format!("{doing}: {code}: {message}"))
+            .with_detail(format!("HTTP {status}, request id {request_id}")),
+    )
 }
 
 /// The `ClientToken` of a create: a UUID derived from the engine's idempotency token, so a
