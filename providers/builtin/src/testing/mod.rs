@@ -17,7 +17,7 @@ mod store;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use corral_core::diag::{Diagnostic, Diagnostics};
 use corral_core::provider::{
@@ -479,9 +479,27 @@ async fn blocking<T: Send + 'static>(
 }
 
 async fn sleep(delay_ms: Option<&Value>) {
-    let millis = millis(delay_ms);
-    if millis > 0 {
-        tokio::time::sleep(Duration::from_millis(millis)).await;
+    sleep_exactly(Duration::from_millis(millis(delay_ms))).await;
+}
+
+/// Sleeps `duration` as exactly as the OS allows. Tokio's timer rounds a deadline up to a
+/// whole millisecond tick (a 50 ms sleep took 51.2 ms here), and the benchmarks count
+/// `delay_ms` as the remote side's time, so an overshoot would be charged to Corral: the
+/// last two milliseconds are slept on a blocking thread, whose `nanosleep` is off by
+/// microseconds.
+async fn sleep_exactly(duration: Duration) {
+    if duration.is_zero() {
+        return;
+    }
+    let deadline = Instant::now() + duration;
+    let coarse = duration.saturating_sub(Duration::from_millis(2));
+    if !coarse.is_zero() {
+        tokio::time::sleep(coarse).await;
+    }
+    let rest = deadline.saturating_duration_since(Instant::now());
+    if !rest.is_zero() {
+        // Dropped mid-way (an interrupt), the blocking part ends by itself within 2 ms.
+        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(rest)).await;
     }
 }
 
@@ -491,7 +509,7 @@ async fn wait(wait_ms: Option<&Value>, progress: &Progress) {
     let millis = millis(wait_ms);
     if millis > 0 {
         progress.waiting("provisioning");
-        tokio::time::sleep(Duration::from_millis(millis)).await;
+        sleep_exactly(Duration::from_millis(millis)).await;
     }
 }
 
