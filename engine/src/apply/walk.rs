@@ -276,16 +276,26 @@ impl Walker<'_> {
                 }
             }
         }
+        // The outputs' commit is submitted while the deferred results are still waiting for
+        // one to ride with: commits keep their order, so it carries them (one commit, at once,
+        // rather than the results alone after the deferral window and then the outputs).
+        let deferred = std::mem::take(&mut *lock(&self.deferred));
+        let results = async {
+            let mut not_recorded = Diagnostics::new();
+            for (addr, pending) in deferred {
+                if let Err(e) = pending.await {
+                    not_recorded.push(super::provider_call::result_not_recorded(&addr, &e));
+                }
+            }
+            not_recorded
+        };
+        let outputs_commit = self.input.sink.commit(vec![StateChange::SetOutputs(outputs.clone())]);
+        let (not_recorded, outputs_committed) = futures::future::join(results, outputs_commit).await;
         // A provider that died fails every operation it was serving with the same error:
         // told once, pointing at every resource it concerns.
-        let deferred = std::mem::take(&mut *lock(&self.deferred));
-        for (addr, pending) in deferred {
-            if let Err(e) = pending.await {
-                lock(&self.diags).push(super::provider_call::result_not_recorded(&addr, &e));
-            }
-        }
+        lock(&self.diags).extend(not_recorded);
         let mut diagnostics = std::mem::take(&mut *lock(&self.diags)).merge_repeats();
-        if let Err(e) = self.input.sink.commit(vec![StateChange::SetOutputs(outputs.clone())]).await {
+        if let Err(e) = outputs_committed {
             diagnostics.push(Diagnostic::error("Cannot record outputs in state").with_detail(e.to_string()));
         }
         let outcomes = std::mem::take(&mut *lock(&self.outcomes));

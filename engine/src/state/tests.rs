@@ -573,3 +573,25 @@ async fn a_deferred_result_rides_with_the_next_commit() {
     assert_eq!(alone.await.unwrap(), 2);
     assert_eq!(store.read("default").await.unwrap().instances.len(), 2);
 }
+
+/// The submitter that drives a flush may stop waiting half-way (an apply abandoned at the
+/// second interrupt): its commit is finished by a task of its own, and the writer's serial
+/// follows the store's, so later submissions still commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_submitter_that_stops_waiting_does_not_abandon_its_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = redb(dir.path());
+    let writer = StateWriter::new(store.clone(), "default", 0);
+    {
+        let submit = writer.submit(vec![StateChange::PutInstance(instance("testing_thing.a", "a"))]);
+        tokio::pin!(submit);
+        // Polled once: the commit is under way on the store's blocking thread.
+        assert!(futures::poll!(submit.as_mut()).is_pending());
+    }
+    let synced = tokio::time::timeout(Duration::from_secs(30), writer.sync()).await;
+    assert!(matches!(synced, Ok(Ok(()))), "the abandoned flush finished: {synced:?}");
+    assert_eq!(writer.serial(), 1);
+    writer.submit(vec![StateChange::PutInstance(instance("testing_thing.b", "b"))]).await.unwrap();
+    let state = store.read("default").await.unwrap();
+    assert_eq!((state.instances.len(), state.serial), (2, 2));
+}

@@ -3,7 +3,7 @@
 //!
 //! Each operation of an apply must be durable before its dependents start, so every task waits
 //! for its own commit. With one commit per operation, ten tasks finishing together would queue
-//! behind ten fsyncs. Here the first submission starts a flush task; while its commit is on disk,
+//! behind ten fsyncs. Here the first submission starts a flush; while its commit is on disk,
 //! new submissions pile up, and the next round takes them all. Latency for a lone submission is
 //! one commit; under load, throughput grows with the batch size.
 //!
@@ -15,11 +15,20 @@
 //! submission that cannot be committed stops the writer (as a state changed underneath does),
 //! so nothing submitted after it is ever durable without it.
 //!
+//! The submitter that finds no flush running drives the flush itself, inside its own wait
+//! (`Leading`), so a lone commit goes from the submitter to the store's blocking thread and
+//! back, not through a task on another thread as well (on two busy cores each hand-over costs a
+//! wake-up). Once its own commit is answered, or if it stops waiting, a flush still under way
+//! moves to a task of its own: it is never abandoned half-way.
+//!
 //! The writer also keeps every change it was given that is part of what the run did, so that
 //! when the store stops taking commits (its state was removed or replaced under the run) the
 //! run can still write down all it knows ([`StateWriter::known_state`]).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 
 use tokio::sync::oneshot;
 
@@ -153,8 +162,21 @@ impl StateWriter {
     ///
     /// If the returned future is dropped, the changes may still be committed.
     pub async fn submit(&self, changes: Vec<StateChange>) -> Result<u64, StateError> {
-        let answer = self.enqueue(changes, false);
-        self.answer(answer).await
+        let (reply, answer) = oneshot::channel();
+        let flush = {
+            let mut queue = self.inner.queue();
+            queue.pending.push(Submission { changes, reply, deferred: false });
+            // A flush under way takes this submission in its next round; otherwise this
+            // submitter leads one.
+            !std::mem::replace(&mut queue.flushing, true)
+        };
+        let answer = if flush {
+            let flush: Flush = Box::pin(self.inner.clone().flush());
+            Leading { flush: Some(flush), answer }.await
+        } else {
+            answer.await
+        };
+        answer.map_err(|_| self.stopped_before_committing())?
     }
 
     /// Queues `changes` without starting a commit for them: they go with the next
@@ -166,7 +188,8 @@ impl StateWriter {
         &self,
         changes: Vec<StateChange>,
     ) -> impl std::future::Future<Output = Result<u64, StateError>> + Send + 'static {
-        let answer = self.enqueue(changes, true);
+        let (reply, answer) = oneshot::channel();
+        self.inner.queue().pending.push(Submission { changes, reply, deferred: true });
         let inner = self.inner.clone();
         tokio::spawn(async move {
             tokio::time::sleep(DEFER_WINDOW).await;
@@ -192,20 +215,15 @@ impl StateWriter {
         self.submit(Vec::new()).await.map(|_| ())
     }
 
-    fn enqueue(&self, changes: Vec<StateChange>, deferred: bool) -> oneshot::Receiver<Result<u64, StateError>> {
-        let (reply, answer) = oneshot::channel();
-        self.inner.queue().pending.push(Submission { changes, reply, deferred });
-        if !deferred {
-            self.inner.start_flush();
-        }
-        answer
+    async fn answer(&self, answer: oneshot::Receiver<Result<u64, StateError>>) -> Result<u64, StateError> {
+        answer.await.map_err(|_| self.stopped_before_committing())?
     }
 
-    async fn answer(&self, answer: oneshot::Receiver<Result<u64, StateError>>) -> Result<u64, StateError> {
-        answer.await.map_err(|_| StateError::Storage {
+    fn stopped_before_committing(&self) -> StateError {
+        StateError::Storage {
             path: self.inner.workspace.clone(),
             message: "the state writer stopped before committing".to_string(),
-        })?
+        }
     }
 
     /// The serial of the last commit made through this writer.
@@ -216,6 +234,53 @@ impl StateWriter {
     /// How many commits the store was asked for so far (at most one per submission).
     pub fn commits(&self) -> u64 {
         self.inner.queue().commits
+    }
+}
+
+/// A flush loop (`Inner::flush`), boxed so that it can move to a task of its own half-way.
+type Flush = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A submitter's wait while it drives the flush that carries its submission. The flush answers
+/// other submitters too, and keeps going while submissions come in: whatever is left of it
+/// when this submitter's answer is in (or when the wait is dropped) is spawned, so a commit is
+/// never abandoned half-way and the writer's serial never falls behind the store's.
+struct Leading {
+    flush: Option<Flush>,
+    answer: oneshot::Receiver<Result<u64, StateError>>,
+}
+
+impl Future for Leading {
+    type Output = Result<Result<u64, StateError>, oneshot::error::RecvError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Some(flush) = self.flush.as_mut()
+            && flush.as_mut().poll(cx).is_ready()
+        {
+            self.flush = None;
+        }
+        let answer = Pin::new(&mut self.answer).poll(cx);
+        if answer.is_ready()
+            && let Some(flush) = self.flush.take()
+        {
+            hand_off(flush);
+        }
+        answer
+    }
+}
+
+impl Drop for Leading {
+    fn drop(&mut self) {
+        if let Some(flush) = self.flush.take() {
+            hand_off(flush);
+        }
+    }
+}
+
+/// Lets a flush run on as a task of its own. Without a runtime (one being torn down) nothing
+/// could drive it anyway, and spawning would panic inside a drop.
+fn hand_off(flush: Flush) {
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(flush);
     }
 }
 
