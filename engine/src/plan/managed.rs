@@ -289,7 +289,7 @@ impl<'a> Planner<'a> {
             if let Some(after) = change.after.as_ref().filter(|_| part.referenced) {
                 instance_values.insert(result.addr.key.clone(), after.clone());
             }
-            self.changes.insert((result.addr.clone(), None), change);
+            self.changes.insert((result.addr, None), change);
         }
         // Instances in state that the expansion no longer has.
         let orphans: Vec<AbsResourceInstance> = state_instances_of(&self.state, module_instance, &config.addr)
