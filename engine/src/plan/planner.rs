@@ -394,21 +394,30 @@ impl<'a> Planner<'a> {
         // Even when a provider refused one of the two already (an entry the remote side
         // holds), for this error names the other resource.
         {
-            // One schema look-up per resource, not per instance.
+            // One schema look-up per resource, not per instance: changes are in address
+            // order, so a resource's instances come one after the other.
             let registry = self.input.registry;
             let mut declared = HashMap::new();
+            let mut previous = None;
             for change in self.changes.values() {
-                let resource = change.addr.config_resource();
-                if let std::collections::hash_map::Entry::Vacant(slot) = declared.entry(resource) {
+                let resource = (&change.addr.module, &change.addr.resource);
+                if previous == Some(resource) {
+                    continue;
+                }
+                previous = Some(resource);
+                if let std::collections::hash_map::Entry::Vacant(slot) = declared.entry(change.addr.config_resource()) {
                     let schema = ResolvedResource::resolve(self.input.config, slot.key())
                         .and_then(|resolved| cached_schema_in(&mut self.schemas, registry, &resolved));
                     slot.insert(schema.and_then(|(s, _)| s.block.identity.clone()));
                 }
             }
-            let identities = super::identity::check(self.input.config, self.changes.values(), |addr| {
-                declared.get(&addr.config_resource()).cloned().flatten()
-            });
-            self.diags.extend(identities);
+            // Nothing to compare when no planned resource declares an identity.
+            if declared.values().any(Option::is_some) {
+                let identities = super::identity::check(self.input.config, self.changes.values(), |addr| {
+                    declared.get(&addr.config_resource()).cloned().flatten()
+                });
+                self.diags.extend(identities);
+            }
         }
         // A provider that died fails every later call the same way: say so once.
         self.diags = std::mem::take(&mut self.diags).merge_repeats();
