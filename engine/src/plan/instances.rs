@@ -41,7 +41,8 @@ const CHUNKS_IN_FLIGHT: usize = 4;
 pub(super) struct Evaluated<'c> {
     pub addr: AbsResourceInstance,
     pub repetition: RepetitionData,
-    /// The instance's configuration, with the schema's sensitive marks.
+    /// The instance's configuration, with the marks its expressions gave it (the schema's
+    /// sensitive attributes are marked on the planned value, by `remark`).
     pub config_value: Value,
     /// The object state has, lent by the planner's working copy of state.
     pub prior: Option<&'c InstanceState>,

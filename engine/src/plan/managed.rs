@@ -202,7 +202,9 @@ impl<'a> Planner<'a> {
                 triggered,
             };
             let targeted = self.targeted(&addr);
-            let config_value = part.schema.block.mark_sensitive(config_value);
+            // The schema's sensitive attributes are not marked here: `remark` marks them on
+            // the planned value, and marks on the configuration would only be stripped
+            // again for the provider and collected again for `remark`.
             instances.push(Evaluated { addr, repetition, config_value, prior, flags, targeted });
         }
         if self.diags.has_errors() {
