@@ -23,7 +23,7 @@ use super::decide::{Flags, Lifecycle, Orphan};
 use super::instances::{self, Evaluated, InstancePlan, Job};
 use super::locate::locate;
 use super::orphans::prevent_destroy_error;
-use super::planner::{Planner, state_instances_of};
+use super::planner::{Planner, state_addresses_of};
 use super::{Action, ResourceChange};
 
 /// A resource resolved once for a level, with its configured provider.
@@ -294,9 +294,9 @@ impl<'a> Planner<'a> {
             self.changes.insert((result.addr, None), change);
         }
         // Instances in state that the expansion no longer has.
-        let orphans: Vec<AbsResourceInstance> = state_instances_of(&self.state, module_instance, &config.addr)
-            .into_iter()
+        let orphans: Vec<AbsResourceInstance> = state_addresses_of(&self.state, module_instance, &config.addr)
             .filter(|a| !planned_keys.contains(&a.key))
+            .cloned()
             .collect();
         for addr in orphans {
             let key = addr.key.clone();

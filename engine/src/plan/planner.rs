@@ -547,14 +547,21 @@ pub(super) fn state_instances_of(
     module: &ModuleInstance,
     resource: &ResourceAddr,
 ) -> Vec<AbsResourceInstance> {
+    state_addresses_of(state, module, resource).cloned().collect()
+}
+
+/// [`state_instances_of`] without copies, for callers that keep only a few of them.
+pub(super) fn state_addresses_of<'s>(
+    state: &'s State,
+    module: &'s ModuleInstance,
+    resource: &'s ResourceAddr,
+) -> impl Iterator<Item = &'s AbsResourceInstance> {
     let start = AbsResourceInstance { module: module.clone(), resource: resource.clone(), key: InstanceKey::None };
     state
         .instances
         .range(start..)
         .map(|(addr, _)| addr)
-        .take_while(|addr| &addr.module == module && &addr.resource == resource)
-        .cloned()
-        .collect()
+        .take_while(move |addr| &addr.module == module && &addr.resource == resource)
 }
 
 /// The graph's nodes grouped by depth (the longest path from a node without dependencies),
