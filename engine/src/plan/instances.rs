@@ -41,7 +41,8 @@ const CHUNKS_IN_FLIGHT: usize = 4;
 pub(super) struct Evaluated<'c> {
     pub addr: AbsResourceInstance,
     pub repetition: RepetitionData,
-    /// The instance's configuration, with the schema's sensitive marks.
+    /// The instance's configuration, with the marks its expressions gave it (the schema's
+    /// sensitive attributes are marked on the planned value, by `remark`).
     pub config_value: Value,
     /// The object state has, lent by the planner's working copy of state.
     pub prior: Option<&'c InstanceState>,
@@ -72,7 +73,8 @@ pub(super) struct InstancePlan {
     pub change: Option<ResourceChange>,
     /// How `change` was decided (with it).
     pub decision: Option<Decision>,
-    pub drift: Option<ResourceChange>,
+    /// Boxed: rare, and an instance's plan is moved several times on its way.
+    pub drift: Option<Box<ResourceChange>>,
     /// Refresh found the object gone.
     pub gone: bool,
     /// The refresh's and the plan's.
@@ -82,21 +84,25 @@ pub(super) struct InstancePlan {
 }
 
 /// Refreshes (with `refresh`) and plans every job, answering in job order with each job's
-/// tag. At most `parallelism` reads reach the remote APIs at once; plans are the
-/// providers' own computation and are not limited.
-pub(super) async fn plan_all<T>(jobs: Vec<(T, Job<'_>)>, refresh: bool, parallelism: usize) -> Vec<(T, InstancePlan)> {
+/// tag, chunk by chunk (the caller distributes them; one flat vector of every instance's
+/// plan would be one more copy of all of them). At most `parallelism` reads reach the
+/// remote APIs at once; plans are the providers' own computation and are not limited.
+pub(super) async fn plan_all<T>(
+    jobs: Vec<(T, Job<'_>)>,
+    refresh: bool,
+    parallelism: usize,
+) -> Vec<Vec<(T, InstancePlan)>> {
     let parallelism = parallelism.max(1);
     let read_permits = tokio::sync::Semaphore::new(parallelism);
     let chunks = chunks(jobs);
-    let results: Vec<Vec<(T, InstancePlan)>> = stream::iter(chunks.into_iter().enumerate())
+    stream::iter(chunks.into_iter().enumerate())
         .map(|(i, chunk)| {
             let span = info_span!("plan_chunk", instances = chunk.len());
             plan_chunk(chunk, refresh, &read_permits, read_share(parallelism, i)).instrument(span)
         })
         .buffered(CHUNKS_IN_FLIGHT)
         .collect()
-        .await;
-    results.into_iter().flatten().collect()
+        .await
 }
 
 /// How many of the `parallelism` reads chunk `i` may have in flight. The chunks in flight
@@ -115,14 +121,18 @@ fn read_share(parallelism: usize, i: usize) -> usize {
 /// waiting for one big chunk at the end of every level.
 fn chunks<T>(jobs: Vec<(T, Job<'_>)>) -> Vec<Vec<(T, Job<'_>)>> {
     let size = chunk_size(jobs.len());
-    let mut out: Vec<Vec<(T, Job<'_>)>> = Vec::new();
+    let mut out: Vec<Vec<(T, Job<'_>)>> = Vec::with_capacity(jobs.len().div_ceil(size));
     for job in jobs {
         let joins = out.last().is_some_and(|chunk| {
             chunk.len() < size && chunk.first().is_some_and(|first| same_provider(&first.1.provider, &job.1.provider))
         });
         match out.last_mut() {
             Some(chunk) if joins => chunk.push(job),
-            _ => out.push(vec![job]),
+            _ => {
+                let mut chunk = Vec::with_capacity(size);
+                chunk.push(job);
+                out.push(chunk);
+            }
         }
     }
     out
@@ -142,7 +152,7 @@ struct Work<'c, T> {
     job: Job<'c>,
     span: tracing::Span,
     prior_value: Option<Value>,
-    drift: Option<ResourceChange>,
+    drift: Option<Box<ResourceChange>>,
     gone: bool,
     diags: Diagnostics,
 }
@@ -270,7 +280,7 @@ async fn refresh_chunk<T>(
         let (Some(state), Some(before)) = (&w.job.instance.prior, w.prior_value.take()) else { continue };
         let refreshed = response.new_state.map(|v| v.mark_paths(&state.sensitive_paths));
         if drifted(&w.job.schema.block, &before, refreshed.as_ref()) {
-            w.drift = Some(ResourceChange {
+            w.drift = Some(Box::new(ResourceChange {
                 addr: w.job.instance.addr.clone(),
                 provider: state.provider.clone(),
                 type_name: w.job.type_name.to_string(),
@@ -283,7 +293,7 @@ async fn refresh_chunk<T>(
                 private: None,
                 deposed: None,
                 dependencies: Vec::new(),
-            });
+            }));
         }
         w.gone = refreshed.is_none();
         w.prior_value = refreshed;

@@ -23,17 +23,24 @@ use super::decide::{Flags, Lifecycle, Orphan};
 use super::instances::{self, Evaluated, InstancePlan, Job};
 use super::locate::locate;
 use super::orphans::prevent_destroy_error;
-use super::planner::{Planner, state_instances_of};
+use super::planner::{Planner, state_addresses_of};
 use super::{Action, ResourceChange};
 
 /// A resource resolved once for a level, with its configured provider.
 pub(super) struct ResourceParts<'a> {
     pub(super) resource: ConfigResource,
     pub(super) resolved: ResolvedResource<'a>,
-    pub(super) schema: ResourceSchema,
+    /// Shared by every resource of its type (see [`Planner::cached_schema`]).
+    pub(super) schema: Arc<ResourceSchema>,
+    /// The schema's object type, made once per resource type.
+    pub(super) ty: Arc<Type>,
     pub(super) provider: Arc<dyn Provider>,
     /// The nearest resources it depends on, recorded with each change.
     pub(super) dependencies: Vec<String>,
+    /// Whether anything refers to it (a graph node depends on it). Only references read its
+    /// instances' values from the walk's table, so a resource nothing refers to keeps its
+    /// expansion there without a copy of every planned value.
+    pub(super) referenced: bool,
     pub(super) module_instances: Vec<ModuleInstance>,
 }
 
@@ -53,7 +60,7 @@ impl<'a> Planner<'a> {
     /// (with a diagnostic where there is something to say) when one of them is missing.
     pub(super) fn resource_parts(&mut self, index: NodeIndex, resource: &ConfigResource) -> Option<ResourceParts<'a>> {
         let resolved = ResolvedResource::resolve(self.input.config, resource)?;
-        let Some(schema) = resolved.schema(self.input.registry) else {
+        let Some((schema, ty)) = self.cached_schema(&resolved) else {
             // Without a provider, its node has reported why.
             if self.providers.contains_key(&resolved.provider) {
                 let kind = if resource.resource.mode == ResourceMode::Data { "data source" } else { "resource type" };
@@ -73,7 +80,17 @@ impl<'a> Planner<'a> {
         let dependencies: Vec<String> =
             self.resource_deps.get(&index).map(|d| d.iter().map(ToString::to_string).collect()).unwrap_or_default();
         let module_instances = self.values.instances_of(&resource.module);
-        Some(ResourceParts { resource: resource.clone(), resolved, schema, provider, dependencies, module_instances })
+        let referenced = self.input.graph.dependents(index).next().is_some();
+        Some(ResourceParts {
+            resource: resource.clone(),
+            resolved,
+            schema,
+            ty,
+            provider,
+            dependencies,
+            referenced,
+            module_instances,
+        })
     }
 
     /// Plans managed resources that do not depend on each other: configurations are
@@ -112,21 +129,23 @@ impl<'a> Planner<'a> {
             return Vec::new();
         }
         // Phase 2, all together: refreshes and plans through the providers' batch calls.
-        let types: Vec<Type> = prepared.iter().map(|p| p.part.schema.block.ty()).collect();
-        let mut jobs = Vec::new();
+        // Every vector is made at its final size: a job and an instance's plan are large,
+        // and growing vectors of a hundred thousand of them moved and faulted in megabytes.
+        let mut jobs = Vec::with_capacity(prepared.iter().map(|p| p.instances.len()).sum());
         let mut planned = Vec::with_capacity(prepared.len());
-        for (slot, (p, ty)) in prepared.into_iter().zip(&types).enumerate() {
+        for (slot, p) in prepared.into_iter().enumerate() {
             let part = p.part;
             let resolved = &part.resolved;
             let lifecycle = Lifecycle {
                 create_before_destroy: self.cbd.contains(&part.resource),
                 prevent_destroy: resolved.config.lifecycle.prevent_destroy,
             };
+            let count = p.instances.len();
             for instance in p.instances {
                 let job = Job {
                     provider: part.provider.clone(),
                     type_name: &resolved.config.addr.type_name,
-                    ty,
+                    ty: &part.ty,
                     ignore: &resolved.config.lifecycle.ignore_changes,
                     schema: &part.schema,
                     lifecycle,
@@ -134,10 +153,12 @@ impl<'a> Planner<'a> {
                 };
                 jobs.push((slot, job));
             }
-            planned.push((part, p.module_instance, p.expansion, Vec::new()));
+            planned.push((part, p.module_instance, p.expansion, Vec::with_capacity(count)));
         }
-        for (slot, result) in instances::plan_all(jobs, self.input.options.refresh, self.input.parallelism).await {
-            planned[slot].3.push(result);
+        for chunk in instances::plan_all(jobs, self.input.options.refresh, self.input.parallelism).await {
+            for (slot, result) in chunk {
+                planned[slot].3.push(result);
+            }
         }
         planned
     }
@@ -162,7 +183,7 @@ impl<'a> Planner<'a> {
             return None;
         }
         let triggered = self.triggered(config, module_instance);
-        let mut instances = Vec::new();
+        let mut instances = Vec::with_capacity(keys.len());
         for (key, repetition) in keys {
             let addr = AbsResourceInstance { module: module_instance.clone(), resource: resource_addr.clone(), key };
             let scope = resolved.scope(&self.values, module_instance, &repetition);
@@ -181,7 +202,9 @@ impl<'a> Planner<'a> {
                 triggered,
             };
             let targeted = self.targeted(&addr);
-            let config_value = part.schema.block.mark_sensitive(config_value);
+            // The schema's sensitive attributes are not marked here: `remark` marks them on
+            // the planned value, and marks on the configuration would only be stripped
+            // again for the provider and collected again for `remark`.
             instances.push(Evaluated { addr, repetition, config_value, prior, flags, targeted });
         }
         if self.diags.has_errors() {
@@ -219,21 +242,23 @@ impl<'a> Planner<'a> {
         let resolved = &part.resolved;
         let config = resolved.config;
         let mut instance_values = BTreeMap::new();
-        let mut planned_keys = HashSet::new();
+        let mut planned_keys = HashSet::with_capacity(results.len());
+        // Once per resource, not per instance.
+        let provider_name = resolved.provider.to_string();
         for result in results {
             self.diags.extend(locate(result.diags, config));
             if let Some(drift) = result.drift {
-                self.drift.push(drift);
+                self.drift.push(*drift);
             }
             if result.gone {
                 self.state.instances.remove(&result.addr);
             }
             planned_keys.insert(result.addr.key.clone());
             let Some(mut change) = result.change else { continue };
-            change.provider = resolved.provider.to_string();
+            change.provider.clone_from(&provider_name);
             change.dependencies = part.dependencies.clone();
             if !self.targeted(&result.addr) {
-                if let Some(before) = &change.before {
+                if let Some(before) = change.before.as_ref().filter(|_| part.referenced) {
                     instance_values.insert(result.addr.key.clone(), before.clone());
                 }
                 continue;
@@ -263,21 +288,20 @@ impl<'a> Planner<'a> {
             if !matches!(change.action, Action::NoOp | Action::Update) {
                 self.pending_new.insert(result.addr.config_resource());
             }
-            if let Some(after) = &change.after {
+            if let Some(after) = change.after.as_ref().filter(|_| part.referenced) {
                 instance_values.insert(result.addr.key.clone(), after.clone());
             }
-            self.changes.insert((result.addr.clone(), None), change);
+            self.changes.insert((result.addr, None), change);
         }
         // Instances in state that the expansion no longer has.
-        let orphans: Vec<AbsResourceInstance> = state_instances_of(&self.state, module_instance, &config.addr)
-            .into_iter()
+        let orphans: Vec<AbsResourceInstance> = state_addresses_of(&self.state, module_instance, &config.addr)
             .filter(|a| !planned_keys.contains(&a.key))
+            .cloned()
             .collect();
-        let ty = part.schema.block.ty();
         for addr in orphans {
             let key = addr.key.clone();
             let orphan = Orphan::NotExpanded { expansion: &expansion, key: &key };
-            self.plan_orphan_delete(addr, orphan, ty.clone(), Some(config)).await;
+            self.plan_orphan_delete(addr, orphan, (*part.ty).clone(), Some(config)).await;
         }
         self.values.module_mut(module_instance).resources.insert(config.addr.clone(), (expansion, instance_values));
     }

@@ -24,7 +24,7 @@ use crate::runtime::nodes;
 use crate::runtime::{InstanceScope, ProviderAddr, RepetitionData, ResolvedResource, Values, resolve_provider};
 use crate::schema::ResourceSchema;
 use crate::state::{State, StateChange};
-use crate::value::Value;
+use crate::value::{Type, Value};
 
 use super::cbd::forced_cbd;
 use super::targeting::targets_closure;
@@ -134,6 +134,10 @@ pub(super) struct Planner<'a> {
     /// Graph nodes that are deferred or depend on a deferred object, with the nearest
     /// deferred object's address (what "depends on deferred X" names).
     pub(super) deferred_nodes: HashMap<NodeIndex, String>,
+    /// Resource schemas and their object types by provider, mode and type, looked up once
+    /// per type: a configuration of a hundred thousand blocks of one type copied the
+    /// schema for each.
+    schemas: SchemaCache,
 }
 
 impl<'a> Planner<'a> {
@@ -177,6 +181,7 @@ impl<'a> Planner<'a> {
             checks: Vec::new(),
             deferred: BTreeMap::new(),
             deferred_nodes: HashMap::new(),
+            schemas: HashMap::new(),
         }
     }
 
@@ -345,6 +350,15 @@ impl<'a> Planner<'a> {
         ResolvedResource::resolve(self.input.config, resource)?.schema(self.input.registry)
     }
 
+    /// [`ResolvedResource::schema`] with its object type, shared by every resource of the
+    /// same provider and type.
+    pub(super) fn cached_schema(
+        &mut self,
+        resolved: &ResolvedResource<'_>,
+    ) -> Option<(Arc<ResourceSchema>, Arc<Type>)> {
+        cached_schema_in(&mut self.schemas, self.input.registry, resolved)
+    }
+
     /// Data sources, and managed resources in destroy mode (managed resources otherwise go
     /// through `plan_managed_batch`).
     async fn visit_resource(&mut self, index: NodeIndex, resource: &ConfigResource) {
@@ -380,19 +394,30 @@ impl<'a> Planner<'a> {
         // Even when a provider refused one of the two already (an entry the remote side
         // holds), for this error names the other resource.
         {
-            // One schema look-up per resource, not per instance.
+            // One schema look-up per resource, not per instance: changes are in address
+            // order, so a resource's instances come one after the other.
+            let registry = self.input.registry;
             let mut declared = HashMap::new();
+            let mut previous = None;
             for change in self.changes.values() {
-                let resource = change.addr.config_resource();
-                if let std::collections::hash_map::Entry::Vacant(slot) = declared.entry(resource) {
-                    let identity = self.resource_schema(slot.key()).and_then(|s| s.block.identity);
-                    slot.insert(identity);
+                let resource = (&change.addr.module, &change.addr.resource);
+                if previous == Some(resource) {
+                    continue;
+                }
+                previous = Some(resource);
+                if let std::collections::hash_map::Entry::Vacant(slot) = declared.entry(change.addr.config_resource()) {
+                    let schema = ResolvedResource::resolve(self.input.config, slot.key())
+                        .and_then(|resolved| cached_schema_in(&mut self.schemas, registry, &resolved));
+                    slot.insert(schema.and_then(|(s, _)| s.block.identity.clone()));
                 }
             }
-            let identities = super::identity::check(self.input.config, self.changes.values(), |addr| {
-                declared.get(&addr.config_resource()).cloned().flatten()
-            });
-            self.diags.extend(identities);
+            // Nothing to compare when no planned resource declares an identity.
+            if declared.values().any(Option::is_some) {
+                let identities = super::identity::check(self.input.config, self.changes.values(), |addr| {
+                    declared.get(&addr.config_resource()).cloned().flatten()
+                });
+                self.diags.extend(identities);
+            }
         }
         // A provider that died fails every later call the same way: say so once.
         self.diags = std::mem::take(&mut self.diags).merge_repeats();
@@ -494,6 +519,27 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// Resource schemas with their object types, by provider name, mode and type.
+type SchemaCache = HashMap<(String, ResourceMode, String), Option<(Arc<ResourceSchema>, Arc<Type>)>>;
+
+/// [`Planner::cached_schema`] on the cache alone, for callers that hold other fields.
+fn cached_schema_in(
+    cache: &mut SchemaCache,
+    registry: &ProviderRegistry,
+    resolved: &ResolvedResource<'_>,
+) -> Option<(Arc<ResourceSchema>, Arc<Type>)> {
+    let addr = &resolved.config.addr;
+    let key = (resolved.provider.name().to_string(), addr.mode, addr.type_name.clone());
+    cache
+        .entry(key)
+        .or_insert_with(|| {
+            let schema = resolved.schema(registry)?;
+            let ty = Arc::new(schema.block.ty());
+            Some((Arc::new(schema), ty))
+        })
+        .clone()
+}
+
 /// The instances state holds for one resource of one module instance: a range of the
 /// address-ordered map (`InstanceKey::None` sorts first), not a scan of all of state.
 pub(super) fn state_instances_of(
@@ -501,14 +547,21 @@ pub(super) fn state_instances_of(
     module: &ModuleInstance,
     resource: &ResourceAddr,
 ) -> Vec<AbsResourceInstance> {
+    state_addresses_of(state, module, resource).cloned().collect()
+}
+
+/// [`state_instances_of`] without copies, for callers that keep only a few of them.
+pub(super) fn state_addresses_of<'s>(
+    state: &'s State,
+    module: &'s ModuleInstance,
+    resource: &'s ResourceAddr,
+) -> impl Iterator<Item = &'s AbsResourceInstance> {
     let start = AbsResourceInstance { module: module.clone(), resource: resource.clone(), key: InstanceKey::None };
     state
         .instances
         .range(start..)
         .map(|(addr, _)| addr)
-        .take_while(|addr| &addr.module == module && &addr.resource == resource)
-        .cloned()
-        .collect()
+        .take_while(move |addr| &addr.module == module && &addr.resource == resource)
 }
 
 /// The graph's nodes grouped by depth (the longest path from a node without dependencies),

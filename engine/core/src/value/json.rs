@@ -108,15 +108,26 @@ impl Value {
             }
             Type::Object(attrs) => {
                 let items = json.as_object().ok_or_else(|| err("expected an object"))?;
-                let mut out = BTreeMap::new();
+                // State and plans hold objects as `to_json` writes them, attributes in the
+                // type's (sorted) order: walking both together finds each attribute without
+                // a hashed look-up, which was most of decoding a state record. Entries in
+                // any other order are found by the look-up.
+                let mut entries = items.iter().peekable();
+                let mut out = Vec::with_capacity(attrs.len());
                 for (name, attr_ty) in attrs {
-                    let v = match items.get(name) {
+                    while entries.next_if(|(key, _)| key.as_str() < name.as_str()).is_some() {}
+                    let found = match entries.next_if(|(key, _)| *key == name) {
+                        Some((_, j)) => Some(j),
+                        None => items.get(name),
+                    };
+                    let v = match found {
                         Some(j) => Value::from_json(j, attr_ty)?,
                         None => Value::Null(attr_ty.clone()),
                     };
-                    out.insert(name.clone(), v);
+                    out.push((name.clone(), v));
                 }
-                Value::Object(out)
+                // In order already: the map is built in bulk, not by one search per insert.
+                Value::Object(out.into_iter().collect())
             }
         })
     }

@@ -43,6 +43,32 @@ fn json_round_trip_with_type() {
 }
 
 #[test]
+fn objects_decode_whatever_the_order_of_their_json_attributes() {
+    let ty = Type::Object(
+        [("a", Type::String), ("b", Type::String), ("c", Type::Bool), ("z", Type::Number)]
+            .into_iter()
+            .map(|(k, t)| (k.to_string(), t))
+            .collect(),
+    );
+    let expected = Value::object([
+        ("a".to_string(), Value::Null(Type::String)),
+        ("b".to_string(), Value::string("x")),
+        ("c".to_string(), Value::Null(Type::Bool)),
+        ("z".to_string(), Value::int(1)),
+    ]);
+    // Reversed, with an attribute the type no longer has, and in the type's order.
+    let mut reversed = serde_json::Map::new();
+    for (k, v) in [("z", serde_json::json!(1)), ("extra", serde_json::json!(true)), ("b", serde_json::json!("x"))] {
+        reversed.insert(k.to_string(), v);
+    }
+    reversed.insert("a".to_string(), serde_json::Value::Null);
+    let sorted = serde_json::json!({"a": null, "b": "x", "extra": true, "z": 1});
+    for json in [serde_json::Value::Object(reversed), sorted] {
+        assert_eq!(Value::from_json(&json, &ty).unwrap(), expected, "{json}");
+    }
+}
+
+#[test]
 fn numbers_stay_exact() {
     let n = Number::parse("9007199254740993").unwrap();
     assert_eq!(n.to_string(), "9007199254740993");

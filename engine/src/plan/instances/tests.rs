@@ -163,6 +163,7 @@ fn a_replacements_create_half_is_planned_in_a_second_batch_call_of_its_chunk() {
     assert_eq!(provider.single.load(Ordering::SeqCst), 0);
     let decided: Vec<_> = plans
         .iter()
+        .flatten()
         .map(|(_, p)| {
             let change = p.change.as_ref().unwrap();
             (p.addr.to_string(), change.action, change.reason, change.after.as_ref().unwrap().get_attr("id").cloned())
