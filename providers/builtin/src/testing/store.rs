@@ -54,6 +54,8 @@ pub enum StoreError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("testing object store `{path}` is not valid: {source}")]
     Corrupt { path: PathBuf, source: serde_json::Error },
+    #[error("testing object store `{path}`, line {line}, column {column}: {message}")]
+    CorruptLine { path: PathBuf, line: u64, column: usize, message: String },
     #[error("`{id}` is not a valid testing object id")]
     BadId { id: String },
     #[error("a blocking file operation of the testing provider was interrupted")]
@@ -79,6 +81,8 @@ struct Log {
     /// Bytes of whole lines read so far; anything after it is another process's new lines
     /// or a torn line.
     read_to: u64,
+    /// Whole lines read so far, to name a bad one by its line number.
+    lines: u64,
     /// Each live object with the length of the line that put it.
     objects: BTreeMap<String, (StoredObject, u64)>,
     live_bytes: u64,
@@ -96,7 +100,11 @@ impl ObjectStore {
         if created && durable {
             store.sync_dir()?;
         }
-        store.locked(true, |store, log| store.adopt_legacy_files(log))?;
+        // The log is read at the first operation, not here: a plan that never reads an
+        // object (`-refresh=false`) should not pay for reading them all.
+        if store.has_leftovers()? {
+            store.locked(true, |store, log| store.adopt_legacy_files(log))?;
+        }
         Ok(store)
     }
 
@@ -203,6 +211,7 @@ impl ObjectStore {
             log.file.sync_data().map_err(io)?;
         }
         log.read_to += line.len() as u64;
+        log.lines += 1;
         log.apply(record, line.len() as u64);
         if log.read_to >= COMPACT_MIN_BYTES && log.read_to > COMPACT_FACTOR * log.live_bytes {
             self.compact(log)?;
@@ -241,8 +250,23 @@ impl ObjectStore {
         let _ = old.unlock();
         log.identity = (meta.dev(), meta.ino());
         log.read_to = written;
+        log.lines = log.objects.len() as u64;
         log.live_bytes = written;
         Ok(())
+    }
+
+    /// Whether the directory holds files of the older layout or a killed process's temporary
+    /// files, for [`ObjectStore::adopt_legacy_files`].
+    fn has_leftovers(&self) -> Result<bool, StoreError> {
+        let io = |source| StoreError::Io { path: self.dir.clone(), source };
+        for entry in fs_err::read_dir(&self.dir).map_err(io)? {
+            let name = entry.map_err(io)?.file_name();
+            let name = name.to_string_lossy();
+            if name.ends_with(".json") || name.starts_with(".tmp-") || name.starts_with(".compact-") {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Takes `<id>.json` files of the older one-file-per-object layout into the log, and
@@ -286,7 +310,14 @@ impl Log {
         let file =
             std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(io)?;
         let meta = file.metadata().map_err(io)?;
-        Ok(Log { file, identity: (meta.dev(), meta.ino()), read_to: 0, objects: BTreeMap::new(), live_bytes: 0 })
+        Ok(Log {
+            file,
+            identity: (meta.dev(), meta.ino()),
+            read_to: 0,
+            lines: 0,
+            objects: BTreeMap::new(),
+            live_bytes: 0,
+        })
     }
 
     /// Reads the whole lines appended since the last call. A writer (`exclusive`) also cuts
@@ -297,6 +328,7 @@ impl Log {
         if len < self.read_to {
             // Cut shorter than what we read: edited by hand. Read it again from the start.
             self.read_to = 0;
+            self.lines = 0;
             self.objects.clear();
             self.live_bytes = 0;
         }
@@ -305,11 +337,20 @@ impl Log {
             self.file.read_exact_at(&mut bytes, self.read_to).map_err(io)?;
             let whole = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |last| last + 1);
             for line in bytes[..whole].split_inclusive(|&b| b == b'\n') {
+                self.lines += 1;
                 if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
-                let record: Record = serde_json::from_slice(line)
-                    .map_err(|source| StoreError::Corrupt { path: path.to_path_buf(), source })?;
+                let record: Record = serde_json::from_slice(line).map_err(|e| {
+                    let message = e.to_string();
+                    let position = format!(" at line {} column {}", e.line(), e.column());
+                    StoreError::CorruptLine {
+                        path: path.to_path_buf(),
+                        line: self.lines,
+                        column: e.column(),
+                        message: message.strip_suffix(&position).unwrap_or(&message).to_string(),
+                    }
+                })?;
                 self.apply(record, line.len() as u64);
             }
             self.read_to += whole as u64;

@@ -244,6 +244,8 @@ async fn a_corrupt_log_is_an_error_and_a_torn_last_line_is_no_write() {
     f.append_to_log(b"{ not json\n");
     let read = f.read(&state).await;
     assert!(read.diagnostics.has_errors());
+    let message = format!("{:?}", read.diagnostics);
+    assert!(message.contains("objects.jsonl`, line 3, column 3: key must be a string"), "{message}");
     assert_eq!(read.new_state, Some(state));
 }
 
