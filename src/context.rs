@@ -209,3 +209,34 @@ impl Context {
         }
     }
 }
+
+/// Runs `foreground` on this thread while `background` runs on a thread of its own, and
+/// returns both results with the diagnostics `background` printed, held back for the caller
+/// to print (or drop) once it knows whether `foreground` succeeded.
+///
+/// `background` borrows from the caller, so it runs on a scoped thread; `block_in_place`
+/// lets the runtime move other tasks off this thread meanwhile. Without a multi-threaded
+/// runtime the two run one after the other and nothing is held back.
+pub(crate) async fn alongside<A, B>(
+    foreground: impl FnOnce() -> A,
+    background: impl std::future::Future<Output = B> + Send,
+) -> (A, B, String)
+where
+    B: Send,
+{
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    let Some(handle) = Handle::try_current().ok().filter(|h| h.runtime_flavor() == RuntimeFlavor::MultiThread) else {
+        let a = foreground();
+        return (a, background.await, String::new());
+    };
+    tokio::task::block_in_place(|| {
+        std::thread::scope(|scope| {
+            let worker = scope.spawn(|| ui::hold_diagnostics(|| handle.block_on(background)));
+            let a = foreground();
+            match worker.join() {
+                Ok((b, held)) => (a, b, held),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        })
+    })
+}

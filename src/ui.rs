@@ -19,15 +19,46 @@ pub(crate) fn print_diagnostics(diags: &Diagnostics, sources: &SourceMap, color:
     }
     let theme = if color { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
     let handler = miette::GraphicalReportHandler::new_themed(theme).with_links(false).with_width(110);
-    let mut stderr = std::io::stderr().lock();
+    let mut text = String::new();
     for diagnostic in diags {
         let rendered = diagnostic_report::render(diagnostic, sources);
         let mut out = String::new();
         if handler.render_report(&mut out, &rendered).is_err() {
             out = format!("{}\n", diagnostic);
         }
-        let _ = writeln!(stderr, "{out}");
+        text.push_str(&out);
+        text.push('\n');
     }
+    let held = HELD.with(|held| match held.borrow_mut().as_mut() {
+        Some(buffer) => {
+            buffer.push_str(&text);
+            true
+        }
+        None => false,
+    });
+    if !held {
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+}
+
+std::thread_local! {
+    /// Diagnostics of work done ahead of its turn on this thread (see [`hold_diagnostics`]).
+    static HELD: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f`, holding back the diagnostics it prints on this thread: work started early
+/// (the state read while the configuration loads) reports only once its turn comes, and not
+/// at all when an error before it ends the command, as if it had run in its turn.
+pub(crate) fn hold_diagnostics<R>(f: impl FnOnce() -> R) -> (R, String) {
+    HELD.with(|held| *held.borrow_mut() = Some(String::new()));
+    let result = f();
+    let text = HELD.with(|held| held.borrow_mut().take()).unwrap_or_default();
+    (result, text)
+}
+
+/// Prints what [`hold_diagnostics`] held back.
+pub(crate) fn release_diagnostics(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// Whether Terraform's `TF_IN_AUTOMATION` is set (to anything non-empty): output for a CI

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use corral_engine::addr::{AbsResourceInstance, Target};
 use corral_engine::diag::{Diagnostic, Diagnostics};
 use corral_engine::plan::{self, Plan, PlanInput, PlanOptions};
-use corral_engine::state::{State, StateStore, secure_fs};
+use corral_engine::state::{LockInfo, State, StateStore, secure_fs};
 
 use crate::args::{PlanArgs, PlanFlags};
 use crate::context::{Context, Loaded};
@@ -13,14 +13,40 @@ use crate::ui::Reported;
 use crate::variables;
 
 pub(crate) async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
-    let loaded = ctx.load_for_providers()?;
+    // The state is read (under the workspace lock) while the configuration loads: for a
+    // large configuration each takes about as long as the other. What the read reports is
+    // held back until the configuration is known good, so errors come in the order they
+    // did when one ran after the other. A directory without `.corral/` has no state to read
+    // yet, and a plan that stops at its configuration must not make one.
+    let timeout = args.flags.lock.lock_timeout;
+    let (loaded, early, held) = if ctx.data_dir.is_dir() {
+        let (loaded, early, held) =
+            crate::context::alongside(|| ctx.load_for_providers(), lock_and_read(ctx, "plan", timeout)).await;
+        (loaded, Some(early), held)
+    } else {
+        (ctx.load_for_providers(), None, String::new())
+    };
+    let release = |early: Option<anyhow::Result<Early>>| async move {
+        if let Some(Ok(early)) = early {
+            let _ = early.store.unlock(&early.workspace, &early.lock.id).await;
+        }
+    };
+    let loaded = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            release(early).await;
+            return Err(e);
+        }
+    };
     if !args.flags.destroy && !super::apply::has_configuration(&loaded) {
+        release(early).await;
         return super::apply::no_configuration(ctx, "plan");
     }
     let generate_out = args.generate_config_out.as_ref().map(|p| ctx.work_dir.join(p));
     if let Some(path) = &generate_out
         && path.exists()
     {
+        release(early).await;
         ctx.report(
             &Diagnostic::error("Target generated file already exists")
                 .with_detail(format!(
@@ -32,21 +58,18 @@ pub(crate) async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
         );
         return Err(Reported.into());
     }
-    let store = ctx.store()?;
-    let workspace = ctx.workspace();
-    // Before the lock too, so a workspace that went with its removed state file is reported
-    // with what to do about it, not as missing.
-    crate::recovery::refuse_if_pending(ctx, &workspace)?;
-    let lock = ctx.lock(store.as_ref(), &workspace, "plan", args.flags.lock.lock_timeout).await?;
-    let result = plan_generating(
-        ctx,
-        &loaded,
-        &store,
-        &workspace,
-        &args.flags,
-        Wants { generate_config: generate_out.is_some(), ..Wants::default() },
-    )
-    .await;
+    crate::ui::release_diagnostics(&held);
+    let Early { store, workspace, lock, state } = match early {
+        Some(early) => early?,
+        None => lock_and_read(ctx, "plan", timeout).await?,
+    };
+    let result = match state {
+        Ok(state) => {
+            let wants = Wants { generate_config: generate_out.is_some(), state: Some(state), ..Wants::default() };
+            plan_generating(ctx, &loaded, &store, &workspace, &args.flags, wants).await
+        }
+        Err(e) => Err(e),
+    };
     let _ = store.unlock(&workspace, &lock.id).await;
     let (plan, _state, generated) = result?;
     if let Some(path) = &generate_out
@@ -92,6 +115,34 @@ pub(crate) async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
     // one (a tenth of a large no-change plan) would only delay the exit.
     std::mem::forget((plan, _state));
     Ok(code)
+}
+
+/// What a command reads under the workspace lock before it plans.
+pub(crate) struct Early {
+    pub(crate) store: Arc<dyn StateStore>,
+    pub(crate) workspace: String,
+    pub(crate) lock: LockInfo,
+    /// The state; an error here still holds the lock, which the caller releases.
+    pub(crate) state: anyhow::Result<State>,
+}
+
+/// Opens the store, takes the workspace lock for `operation` and reads the state, with the
+/// recovery check before the lock (so a workspace that went with its removed state file is
+/// reported with what to do about it, not as missing) and again under it.
+pub(crate) async fn lock_and_read(
+    ctx: &Context,
+    operation: &str,
+    timeout: std::time::Duration,
+) -> anyhow::Result<Early> {
+    let store = ctx.store()?;
+    let workspace = ctx.workspace();
+    crate::recovery::refuse_if_pending(ctx, &workspace)?;
+    let lock = ctx.lock(store.as_ref(), &workspace, operation, timeout).await?;
+    let state = match crate::recovery::refuse_if_pending(ctx, &workspace) {
+        Ok(()) => store.read(&workspace).await.map_err(|e| anyhow::anyhow!(e)),
+        Err(e) => Err(e),
+    };
+    Ok(Early { store, workspace, lock, state })
 }
 
 /// Writes the generated blocks under Terraform's header, laid out like `corral fmt`.
@@ -145,11 +196,13 @@ struct Wants {
     warn_targets: bool,
     /// The state the plan was made against.
     keep_state: bool,
+    /// The state, already read under the lock (after the recovery check); read here if not.
+    state: Option<State>,
 }
 
 impl Default for Wants {
     fn default() -> Self {
-        Wants { generate_config: false, warn_targets: true, keep_state: false }
+        Wants { generate_config: false, warn_targets: true, keep_state: false, state: None }
     }
 }
 
@@ -163,9 +216,14 @@ async fn plan_generating(
     flags: &PlanFlags,
     wants: Wants,
 ) -> anyhow::Result<(Plan, Option<State>, Vec<plan::Generated>)> {
-    let Wants { generate_config, warn_targets, keep_state } = wants;
-    crate::recovery::refuse_if_pending(ctx, workspace)?;
-    let state = store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
+    let Wants { generate_config, warn_targets, keep_state, state } = wants;
+    let state = match state {
+        Some(state) => state,
+        None => {
+            crate::recovery::refuse_if_pending(ctx, workspace)?;
+            store.read(workspace).await.map_err(|e| anyhow::anyhow!(e))?
+        }
+    };
     let (lineage, serial) = (state.lineage, state.serial);
     let key = store.workspace_key(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
     let (inputs, var_sources, var_diags) = variables::collect(&loaded.config, &ctx.root, &ctx.work_dir, &flags.vars);

@@ -285,10 +285,10 @@ fn block(writer: &mut DiffWriter<'_>, change: &ResourceChange, symbol: Sym) {
     let (before, after) = match change.action {
         // A read shows what will be read, not what was read last time.
         Action::Create | Action::Read => (None, entries(change.after.as_ref())),
-        Action::Delete => (entries(change.before.as_ref()), None),
+        Action::Delete => (entries(change.before()), None),
         // What state forgets, shown as it is.
-        Action::Forget => (entries(change.before.as_ref()), entries(change.before.as_ref())),
-        _ => (entries(change.before.as_ref()), entries(change.after.as_ref())),
+        Action::Forget => (entries(change.before()), entries(change.before())),
+        _ => (entries(change.before()), entries(change.after.as_ref())),
     };
     writer.entries(1, before.as_ref(), after.as_ref(), false, &Path::root(), Body::Resource);
     writer.out.push_str("    }\n");

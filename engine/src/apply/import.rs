@@ -22,7 +22,7 @@ impl Walker<'_> {
             self.record(&change.addr, change.action, InstanceOutcome::Interrupted, started);
             return false;
         }
-        let Some(value) = change.after.as_ref().or(change.before.as_ref()) else { return true };
+        let Some(value) = change.after.as_ref().or(change.before()) else { return true };
         self.event(ApplyEvent::Started { addr: change.addr.clone(), action: change.action, deposed: false });
         let state = instance_state(change, value, change.private.clone(), InstanceStatus::Ready, schema);
         let committed = self.input.sink.commit(vec![StateChange::PutInstance(state)]).await;

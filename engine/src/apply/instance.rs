@@ -112,7 +112,7 @@ impl Walker<'_> {
             return (key, None, false);
         }
         self.event(ApplyEvent::Started { addr: change.addr.clone(), action: change.action, deposed: false });
-        let prior = if change.action == Action::Update { change.before.clone() } else { None };
+        let prior = if change.action == Action::Update { change.before().cloned() } else { None };
         let (planned, diags) = final_plan(provider.as_ref(), schema, change, prior.clone(), config_value.clone()).await;
         if diags.has_errors() {
             let message = diags.errors().next().map(ToString::to_string).unwrap_or_default();
@@ -195,7 +195,7 @@ impl Walker<'_> {
             return false;
         }
         self.event(ApplyEvent::Started { addr: change.addr.clone(), action: change.action, deposed });
-        if let Some(before) = &change.before
+        if let Some(before) = change.before()
             && let Some(resource) = self
                 .input
                 .config

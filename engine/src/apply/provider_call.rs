@@ -159,7 +159,7 @@ pub(crate) async fn create_or_update(
                 schema,
             )));
             if change.action == Action::CreateThenDelete
-                && let Some(old) = &change.before
+                && let Some(old) = change.before()
             {
                 // The old object stays until the Destroy task deletes it: record it as a
                 // pending deletion so a crash in between does not forget it.
@@ -213,7 +213,7 @@ pub(crate) async fn delete(
     slot: Slot,
 ) -> OpResult {
     let mut diags = Diagnostics::new();
-    let Some(before) = change.before.clone() else {
+    let Some(before) = change.before().cloned() else {
         return OpResult { value: None, private: None, diags, pending: None };
     };
     let intent_id = match pending_intent {

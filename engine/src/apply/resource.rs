@@ -99,7 +99,7 @@ impl Walker<'_> {
                         if change.action == Action::NoOp && self.input.plan.importing(&addr).is_some() {
                             ok &= self.record_import(change, &schema).await;
                         }
-                        if let Some(v) = change.after.clone().or_else(|| change.before.clone()) {
+                        if let Some(v) = change.after.clone().or_else(|| change.before().cloned()) {
                             instance_values.insert(key, v);
                         }
                     }

@@ -226,8 +226,14 @@ pub(super) fn generic_body(
     reserved_attrs: &[&str],
     reserved_blocks: &[&str],
 ) -> Body {
-    let mut out =
-        Body { span: hcl_edit::Span::span(body).map(|r| crate::diag::Span::new(dec.file, r)), ..Body::default() };
+    // At its final size: the map would otherwise keep room for one more attribute than a
+    // body of two has, and a configuration of a hundred thousand blocks holds every body.
+    let attributes = body.iter().filter(|s| s.as_attribute().is_some()).count();
+    let mut out = Body {
+        span: hcl_edit::Span::span(body).map(|r| crate::diag::Span::new(dec.file, r)),
+        attributes: indexmap::IndexMap::with_capacity(attributes),
+        ..Body::default()
+    };
     for structure in body.iter() {
         match structure {
             Structure::Attribute(attr) => {

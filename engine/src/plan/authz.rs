@@ -44,7 +44,7 @@ fn actions_of(change: &ResourceChange, map: &ActionMap) -> Vec<(String, Option<S
         Action::Read if change.addr.resource.mode == ResourceMode::Data => plain(&map.read),
         Action::Update => {
             let mut actions = plain(&map.update);
-            for name in changed_attributes(change.before.as_ref(), change.after.as_ref()) {
+            for name in changed_attributes(change.before(), change.after.as_ref()) {
                 for action in map.update_attributes.get(&name).into_iter().flatten() {
                     actions.push((action.clone(), Some(name.clone())));
                 }

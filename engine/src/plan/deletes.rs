@@ -26,7 +26,7 @@ impl Planner<'_> {
             if change.action != Action::Delete {
                 continue;
             }
-            let Some(before) = &change.before else { continue };
+            let Some(before) = change.before() else { continue };
             let Some(provider) = self.providers.get(&provider_key(&change.provider)) else { continue };
             let schema = provider.schema();
             if !schema.delete_plans.contains(&change.type_name) {

@@ -40,7 +40,7 @@ pub(super) fn check<'c>(
     let mut seen: HashMap<(String, Vec<Part>, Option<String>), &AbsResourceInstance> = HashMap::new();
     // Objects that exist already come first: the one to be created is the duplicate.
     let mut changes: Vec<&ResourceChange> = changes.into_iter().collect();
-    changes.sort_by_key(|c| c.before.is_none());
+    changes.sort_by_key(|c| c.before().is_none());
     for change in changes {
         if change.deposed.is_some() || matches!(change.action, Action::Delete | Action::Forget) {
             continue;

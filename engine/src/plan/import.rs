@@ -376,7 +376,7 @@ pub fn imported_instances(plan: &super::Plan, registry: &crate::provider::Provid
         .iter()
         .filter(|c| c.deposed.is_none() && plan.importing(&c.addr).is_some())
         .filter_map(|change| {
-            let before = change.before.clone()?;
+            let before = change.before().cloned()?;
             let schema_version = registry
                 .get(crate::runtime::provider_key(&change.provider).name())
                 .and_then(|f| f.schema().resources.get(&change.type_name).map(|s| s.version))

@@ -15,6 +15,7 @@
 use std::sync::Arc;
 
 use futures::stream::{self, StreamExt as _};
+use tokio::runtime::RuntimeFlavor;
 use tracing::{Instrument as _, info_span};
 
 use crate::addr::AbsResourceInstance;
@@ -87,22 +88,80 @@ pub(super) struct InstancePlan {
 /// tag, chunk by chunk (the caller distributes them; one flat vector of every instance's
 /// plan would be one more copy of all of them). At most `parallelism` reads reach the
 /// remote APIs at once; plans are the providers' own computation and are not limited.
-pub(super) async fn plan_all<T>(
+///
+/// On a multi-threaded runtime the chunks are split into lanes, one per core, each driven
+/// by a thread of its own: building requests and deciding changes is the engine's CPU work
+/// (and an in-process provider's plan is too), and one thread left the other cores idle.
+pub(super) async fn plan_all<T: Send>(
     jobs: Vec<(T, Job<'_>)>,
     refresh: bool,
     parallelism: usize,
 ) -> Vec<Vec<(T, InstancePlan)>> {
     let parallelism = parallelism.max(1);
     let read_permits = tokio::sync::Semaphore::new(parallelism);
-    let chunks = chunks(jobs);
-    stream::iter(chunks.into_iter().enumerate())
+    let chunks: Vec<(usize, Vec<(T, Job<'_>)>)> = chunks(jobs).into_iter().enumerate().collect();
+    let lanes = lanes(chunks.len());
+    let handle =
+        tokio::runtime::Handle::try_current().ok().filter(|h| h.runtime_flavor() == RuntimeFlavor::MultiThread);
+    let Some(handle) = handle.filter(|_| lanes > 1) else {
+        return plan_lane(chunks, refresh, &read_permits, parallelism).await;
+    };
+    let mut groups = split_into(chunks, lanes).into_iter();
+    let first = groups.next().unwrap_or_default();
+    let read_permits = &read_permits;
+    // The lanes borrow the jobs (and the state their prior objects are lent from), so they
+    // are scoped threads; this thread drives the first lane itself. `block_in_place` lets
+    // the runtime move other tasks off this thread while it does.
+    tokio::task::block_in_place(|| {
+        std::thread::scope(|scope| {
+            let others: Vec<_> = groups
+                .map(|group| {
+                    let handle = handle.clone();
+                    scope.spawn(move || handle.block_on(plan_lane(group, refresh, read_permits, parallelism)))
+                })
+                .collect();
+            let mut out = handle.block_on(plan_lane(first, refresh, read_permits, parallelism));
+            for lane in others {
+                match lane.join() {
+                    Ok(answers) => out.extend(answers),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            out
+        })
+    })
+}
+
+/// Chunks of one lane, [`CHUNKS_IN_FLIGHT`] at a time, in order.
+async fn plan_lane<T>(
+    chunks: Vec<(usize, Vec<(T, Job<'_>)>)>,
+    refresh: bool,
+    read_permits: &tokio::sync::Semaphore,
+    parallelism: usize,
+) -> Vec<Vec<(T, InstancePlan)>> {
+    stream::iter(chunks)
         .map(|(i, chunk)| {
             let span = info_span!("plan_chunk", instances = chunk.len());
-            plan_chunk(chunk, refresh, &read_permits, read_share(parallelism, i)).instrument(span)
+            plan_chunk(chunk, refresh, read_permits, read_share(parallelism, i)).instrument(span)
         })
         .buffered(CHUNKS_IN_FLIGHT)
         .collect()
         .await
+}
+
+/// How many lanes `chunks` chunks are planned in: one per core, each with at least
+/// [`CHUNKS_IN_FLIGHT`] chunks (fewer are not worth a thread).
+fn lanes(chunks: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    (chunks / (2 * CHUNKS_IN_FLIGHT)).clamp(1, cores)
+}
+
+/// `items` cut into `n` consecutive groups of nearly equal size.
+fn split_into<I>(items: Vec<I>, n: usize) -> Vec<Vec<I>> {
+    let n = n.max(1);
+    let (size, extra) = (items.len() / n, items.len() % n);
+    let mut items = items.into_iter();
+    (0..n).map(|i| items.by_ref().take(size + usize::from(i < extra)).collect()).collect()
 }
 
 /// How many of the `parallelism` reads chunk `i` may have in flight. The chunks in flight
@@ -362,13 +421,16 @@ fn finish<T>(w: Work<'_, T>, answer: Option<provider::PlanResponse>) -> (T, Inst
         flags,
     });
     plan.decision = Some(decision);
+    // A no-op's prior state is usually its planned state exactly: held once (see
+    // `ResourceChange::before`).
+    let before = prior_value.filter(|prior| decision.action != Action::NoOp || *prior != planned);
     plan.change = Some(ResourceChange {
         addr: plan.addr.clone(),
         provider: String::new(),
         type_name: type_name.to_string(),
         action: decision.action,
         reason: decision.reason,
-        before: prior_value,
+        before,
         after: Some(planned),
         replace_paths,
         create_before_destroy: decision.create_before_destroy,

@@ -52,6 +52,15 @@ struct Prepared<'p, 's, 'a> {
     instances: Vec<Evaluated<'s>>,
 }
 
+/// What phase 1 found for one resource in one module instance: what to plan (nothing when
+/// it found errors, or the expansion is unknown or deferred), and what to record.
+struct PrepareOutcome<'p, 's, 'a> {
+    prepared: Option<Prepared<'p, 's, 'a>>,
+    diags: Diagnostics,
+    /// An expansion left to a later round, with why.
+    deferred: Option<(&'p ModuleInstance, &'p crate::addr::ResourceAddr, String)>,
+}
+
 /// Phase 2's result for one resource in one module instance, for phase 3.
 type Planned<'p, 'a> = (&'p ResourceParts<'a>, &'p ModuleInstance, Expansion, Vec<InstancePlan>);
 
@@ -116,14 +125,21 @@ impl<'a> Planner<'a> {
         parts: &'p [ResourceParts<'a>],
         instances: &BTreeMap<AbsResourceInstance, InstanceState>,
     ) -> Vec<Planned<'p, 'a>> {
-        // Phase 1, per resource and module instance.
-        let mut prepared = Vec::new();
-        for part in parts {
-            for module_instance in &part.module_instances {
-                if let Some(p) = self.prepare_managed(part, module_instance, instances) {
-                    prepared.push(p);
-                }
+        // Phase 1, per resource and module instance, spread over the cores (a level of a
+        // hundred thousand single blocks has as many resources as a `count` has instances).
+        let pairs: Vec<(&'p ResourceParts<'a>, &'p ModuleInstance)> =
+            parts.iter().flat_map(|part| part.module_instances.iter().map(move |m| (part, m))).collect();
+        let this: &Self = self;
+        let outcomes = super::parallel::map(pairs, |(part, module_instance)| {
+            this.prepare_managed(part, module_instance, instances)
+        });
+        let mut prepared = Vec::with_capacity(outcomes.len());
+        for outcome in outcomes {
+            self.diags.extend(outcome.diags);
+            if let Some((module_instance, resource_addr, reason)) = outcome.deferred {
+                self.defer_expansion(module_instance, resource_addr, reason);
             }
+            prepared.extend(outcome.prepared);
         }
         if self.diags.has_errors() {
             return Vec::new();
@@ -164,37 +180,40 @@ impl<'a> Planner<'a> {
     }
 
     /// Phase 1: expansion, and every instance's configuration, preconditions and flags.
+    /// Reads the planner only, so resources are prepared side by side; what it finds is
+    /// recorded by the caller, in order.
     fn prepare_managed<'p, 's>(
-        &mut self,
+        &self,
         part: &'p ResourceParts<'a>,
         module_instance: &'p ModuleInstance,
         state: &'s BTreeMap<AbsResourceInstance, InstanceState>,
-    ) -> Option<Prepared<'p, 's, 'a>> {
+    ) -> PrepareOutcome<'p, 's, 'a> {
         let resolved = &part.resolved;
         let config = resolved.config;
         let resource_addr = &config.addr;
-        let (expansion, keys, d) = resolved.expand(&self.values, module_instance);
-        self.diags.extend(d);
+        let (expansion, keys, diags) = resolved.expand(&self.values, module_instance);
+        let mut outcome = PrepareOutcome { prepared: None, diags, deferred: None };
         if let Expansion::Deferred { reason } = expansion {
-            self.defer_expansion(module_instance, resource_addr, reason);
-            return None;
+            outcome.deferred = Some((module_instance, resource_addr, reason));
+            return outcome;
         }
         if matches!(expansion, Expansion::Unknown) {
-            return None;
+            return outcome;
         }
         let triggered = self.triggered(config, module_instance);
-        let mut instances = Vec::with_capacity(keys.len());
-        for (key, repetition) in keys {
+        // Each instance's configuration is evaluated on its own, spread over the cores;
+        // diagnostics are gathered in instance order.
+        let evaluated = super::parallel::map(keys, |(key, repetition)| {
             let addr = AbsResourceInstance { module: module_instance.clone(), resource: resource_addr.clone(), key };
             let scope = resolved.scope(&self.values, module_instance, &repetition);
-            self.diags.extend(check_rules(&config.lifecycle.preconditions, &scope, "Resource precondition failed"));
+            let mut diags = check_rules(&config.lifecycle.preconditions, &scope, "Resource precondition failed");
             let (config_value, d) = resolved.evaluate(&part.schema.block, &self.values, module_instance, &repetition);
-            self.diags.extend(d);
+            diags.extend(d);
             let validation = part.provider.validate_resource(provider::ValidateResourceRequest {
                 type_name: resource_addr.type_name.clone(),
                 config: config_value.clone().without_marks(),
             });
-            self.diags.extend(locate(validation.diagnostics, config));
+            diags.extend(locate(validation.diagnostics, config));
             let prior = state.get(&addr);
             let flags = Flags {
                 replace_requested: self.input.options.replace.contains(&addr),
@@ -205,12 +224,17 @@ impl<'a> Planner<'a> {
             // The schema's sensitive attributes are not marked here: `remark` marks them on
             // the planned value, and marks on the configuration would only be stripped
             // again for the provider and collected again for `remark`.
-            instances.push(Evaluated { addr, repetition, config_value, prior, flags, targeted });
+            (Evaluated { addr, repetition, config_value, prior, flags, targeted }, diags)
+        });
+        let mut instances = Vec::with_capacity(evaluated.len());
+        for (instance, diags) in evaluated {
+            outcome.diags.extend(diags);
+            instances.push(instance);
         }
-        if self.diags.has_errors() {
-            return None;
+        if !outcome.diags.has_errors() {
+            outcome.prepared = Some(Prepared { part, module_instance, expansion, instances });
         }
-        Some(Prepared { part, module_instance, expansion, instances })
+        outcome
     }
 
     /// Whether a `replace_triggered_by` reference of the resource points at an instance with
@@ -258,7 +282,7 @@ impl<'a> Planner<'a> {
             change.provider.clone_from(&provider_name);
             change.dependencies = part.dependencies.clone();
             if !self.targeted(&result.addr) {
-                if let Some(before) = change.before.as_ref().filter(|_| part.referenced) {
+                if let Some(before) = change.before().filter(|_| part.referenced) {
                     instance_values.insert(result.addr.key.clone(), before.clone());
                 }
                 continue;

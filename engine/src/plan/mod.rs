@@ -22,6 +22,7 @@ mod locate;
 mod managed;
 mod moved;
 mod orphans;
+mod parallel;
 mod planner;
 mod recovery;
 mod refresh_only;
@@ -148,7 +149,7 @@ impl ActionReason {
 }
 
 /// The planned change of one resource instance.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct ResourceChange {
     pub addr: AbsResourceInstance,
     /// The provider configuration key, as recorded in state.
@@ -156,7 +157,10 @@ pub struct ResourceChange {
     pub type_name: String,
     pub action: Action,
     pub reason: Option<ActionReason>,
-    /// The prior (refreshed) state; `None` for a create.
+    /// The prior (refreshed) state; `None` for a create, and for a no-op whose prior
+    /// state is its planned state, marks and all (the two are not held twice: a plan of a
+    /// hundred thousand unchanged objects held a hundred megabytes of copies). Read it
+    /// through [`ResourceChange::before`], which answers for both.
     pub before: Option<Value>,
     /// The planned state, with unknowns; `None` for a delete. Sensitive attributes carry
     /// the sensitive mark.
@@ -171,6 +175,49 @@ pub struct ResourceChange {
     pub deposed: Option<uuid::Uuid>,
     /// Resources this instance depends on (nearest ones), recorded in state when applied.
     pub dependencies: Vec<String>,
+}
+
+/// Equal when they say the same, however the prior state is held. (Every field is named,
+/// so a new one cannot be left out of the comparison.)
+impl PartialEq for ResourceChange {
+    fn eq(&self, other: &Self) -> bool {
+        let ResourceChange {
+            addr,
+            provider,
+            type_name,
+            action,
+            reason,
+            before: _,
+            after,
+            replace_paths,
+            create_before_destroy,
+            private,
+            deposed,
+            dependencies,
+        } = self;
+        *addr == other.addr
+            && *provider == other.provider
+            && *type_name == other.type_name
+            && *action == other.action
+            && *reason == other.reason
+            && self.before() == other.before()
+            && *after == other.after
+            && *replace_paths == other.replace_paths
+            && *create_before_destroy == other.create_before_destroy
+            && *private == other.private
+            && *deposed == other.deposed
+            && *dependencies == other.dependencies
+    }
+}
+
+impl ResourceChange {
+    /// The prior (refreshed) state; `None` for a create.
+    pub fn before(&self) -> Option<&Value> {
+        match (&self.before, self.action) {
+            (None, Action::NoOp) => self.after.as_ref(),
+            (before, _) => before.as_ref(),
+        }
+    }
 }
 
 /// Why an object is deferred to a later round (Terraform 1.9+'s `deferred_changes[].reason`).

@@ -487,7 +487,7 @@ fn write_change(change: &ResourceChange, key: &WorkspaceKey) -> FileChange {
         type_name: change.type_name.clone(),
         action: action_name(change.action).to_string(),
         reason: change.reason.map(|r| r.as_str().to_string()),
-        before: change.before.as_ref().map(|v| seal_value(v, key)),
+        before: change.before().map(|v| seal_value(v, key)),
         after: change.after.as_ref().map(|v| seal_value(v, key)),
         replace_paths: change.replace_paths.clone(),
         create_before_destroy: change.create_before_destroy,

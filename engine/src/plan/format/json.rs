@@ -215,11 +215,11 @@ fn resource_change(change: &ResourceChange, importing: Option<&str>, config: Opt
 
     let mut body = Map::new();
     body.insert("actions".into(), change.action.json_actions().iter().map(|a| J::from(*a)).collect());
-    body.insert("before".into(), change.before.as_ref().map(Value::to_json).unwrap_or(J::Null));
+    body.insert("before".into(), change.before().map(Value::to_json).unwrap_or(J::Null));
     // Unknown values are left out, as Terraform leaves them out; `after_unknown` names them.
     body.insert("after".into(), change.after.as_ref().and_then(omit_unknowns).unwrap_or(J::Null));
     body.insert("after_unknown".into(), mask(change.after.as_ref(), Value::unknown_mask));
-    body.insert("before_sensitive".into(), mask(change.before.as_ref(), Value::sensitive_mask));
+    body.insert("before_sensitive".into(), mask(change.before(), Value::sensitive_mask));
     body.insert("after_sensitive".into(), mask(change.after.as_ref(), Value::sensitive_mask));
     if !change.replace_paths.is_empty() {
         body.insert("replace_paths".into(), change.replace_paths.iter().map(path_to_json).collect());

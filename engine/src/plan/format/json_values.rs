@@ -48,7 +48,7 @@ pub(super) fn prior_state(
     tf_version: &str,
 ) -> Option<J> {
     let resources: Vec<(&ResourceChange, &Value)> =
-        plan.changes.iter().filter_map(|c| c.before.as_ref().map(|before| (c, before))).collect();
+        plan.changes.iter().filter_map(|c| c.before().map(|before| (c, before))).collect();
     let outputs: Map<String, J> = plan
         .output_changes
         .iter()

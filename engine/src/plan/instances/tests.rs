@@ -191,3 +191,57 @@ fn a_replacements_create_half_is_planned_in_a_second_batch_call_of_its_chunk() {
         ]
     );
 }
+
+/// Jobs of every kind (unchanged, replaced, new), enough for several lanes.
+fn many_jobs<'c>(
+    provider: &Arc<Counting>,
+    schema: &'c ResourceSchema,
+    ty: &'c Type,
+    priors: &'c [InstanceState],
+) -> Vec<(usize, Job<'c>)> {
+    (0..priors.len())
+        .map(|i| {
+            let key = format!("k{i}");
+            let (config, prior) = match i % 3 {
+                0 => ("a".to_string(), Some(&priors[i])),
+                1 => (format!("renamed-{i}"), Some(&priors[i])),
+                _ => ("new".to_string(), None),
+            };
+            (i, job(provider, schema, ty, &key, &config, prior, true))
+        })
+        .collect()
+}
+
+#[test]
+fn lanes_on_many_threads_plan_what_one_thread_plans_in_the_same_order() {
+    let provider = Counting::new();
+    let schema = provider.schema.resources["t_thing"].clone();
+    let ty = schema.block.ty();
+    let priors: Vec<InstanceState> = (0..3000).map(|i| prior(&format!("k{i}"), "a")).collect();
+    let flat = |plans: Vec<Vec<(usize, InstancePlan)>>| -> Vec<(usize, String, Option<ResourceChange>)> {
+        plans.into_iter().flatten().map(|(tag, plan)| (tag, plan.addr.to_string(), plan.change)).collect()
+    };
+    let one = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let sequential = flat(one.block_on(plan_all(many_jobs(&provider, &schema, &ty, &priors), true, 4)));
+    let many = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let in_lanes = flat(many.block_on(plan_all(many_jobs(&provider, &schema, &ty, &priors), true, 4)));
+    assert_eq!(sequential.len(), 3000);
+    assert!(sequential.iter().enumerate().all(|(i, (tag, _, _))| *tag == i), "answers come in job order");
+    assert_eq!(sequential, in_lanes);
+    // An unchanged object's prior state is its planned state, held once and read as both.
+    let (_, _, unchanged) = &sequential[0];
+    let unchanged = unchanged.as_ref().unwrap();
+    assert_eq!(unchanged.action, Action::NoOp);
+    assert!(unchanged.before.is_none());
+    assert_eq!(unchanged.before(), unchanged.after.as_ref());
+    let (_, _, renamed) = &sequential[1];
+    assert_ne!(renamed.as_ref().unwrap().before(), renamed.as_ref().unwrap().after.as_ref());
+}
+
+#[test]
+fn lanes_split_the_chunks_evenly_and_in_order() {
+    assert_eq!(split_into((0..7).collect::<Vec<_>>(), 2), vec![vec![0, 1, 2, 3], vec![4, 5, 6]]);
+    assert_eq!(split_into((0..2).collect::<Vec<_>>(), 3), vec![vec![0], vec![1], vec![]]);
+    assert_eq!(lanes(0), 1);
+    assert_eq!(lanes(2 * CHUNKS_IN_FLIGHT - 1), 1);
+}

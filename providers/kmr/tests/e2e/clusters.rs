@@ -113,7 +113,7 @@ fn a_transient_cluster_runs_its_jobs_releases_itself_and_is_finished_not_drifted
     let plan = env.plan().unwrap();
     assert_eq!(changes(&plan), Vec::<String>::new(), "finished, not drifted");
     let before =
-        plan.changes.iter().find(|c| c.addr.to_string() == "kmr_cluster.batch").unwrap().before.clone().unwrap();
+        plan.changes.iter().find(|c| c.addr.to_string() == "kmr_cluster.batch").unwrap().before().cloned().unwrap();
     let before = before.to_json();
     assert_eq!(before["status"], "released");
     assert!(before["released_at"].is_string());

@@ -53,7 +53,7 @@ fn an_execution_plan_fires_on_schedule_and_each_run_leaves_a_released_cluster() 
     let plan = env.plan().unwrap();
     assert_eq!(changes(&plan), Vec::<String>::new());
     let after = plan.changes.iter().find(|c| c.addr.to_string() == "kmr_execution_plan.nightly").unwrap();
-    let after = after.before.clone().unwrap().to_json();
+    let after = after.before().cloned().unwrap().to_json();
     assert!(after["run_count"].as_i64().unwrap() >= 2, "{after:#}");
     assert!(after["last_run"]["cluster_id"].is_string());
 
