@@ -117,23 +117,19 @@ pub(crate) async fn run(ctx: &Context, args: &PlanArgs) -> anyhow::Result<i32> {
     Ok(code)
 }
 
-/// What a command reads under the workspace lock before it plans.
-pub(crate) struct Early {
-    pub(crate) store: Arc<dyn StateStore>,
-    pub(crate) workspace: String,
-    pub(crate) lock: LockInfo,
+/// What `plan` reads under the workspace lock before it plans.
+struct Early {
+    store: Arc<dyn StateStore>,
+    workspace: String,
+    lock: LockInfo,
     /// The state; an error here still holds the lock, which the caller releases.
-    pub(crate) state: anyhow::Result<State>,
+    state: anyhow::Result<State>,
 }
 
 /// Opens the store, takes the workspace lock for `operation` and reads the state, with the
 /// recovery check before the lock (so a workspace that went with its removed state file is
 /// reported with what to do about it, not as missing) and again under it.
-pub(crate) async fn lock_and_read(
-    ctx: &Context,
-    operation: &str,
-    timeout: std::time::Duration,
-) -> anyhow::Result<Early> {
+async fn lock_and_read(ctx: &Context, operation: &str, timeout: std::time::Duration) -> anyhow::Result<Early> {
     let store = ctx.store()?;
     let workspace = ctx.workspace();
     crate::recovery::refuse_if_pending(ctx, &workspace)?;
