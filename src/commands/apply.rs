@@ -2,7 +2,6 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use corral_engine::apply::{self, ApplyInput, InstanceOutcome};
 use corral_engine::diag::{Diagnostic, SourceMap};
@@ -289,7 +288,7 @@ async fn execute(
         return record_refresh(ctx, store, workspace, plan, state).await;
     }
     let key = store.workspace_key(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
-    let interrupted = Arc::new(AtomicBool::new(false));
+    let interrupted = apply::Interrupt::new();
     // Commits what the walk does and keeps it, so that a run whose store stops taking commits
     // can still save everything it knows (`recovery`).
     let sink = StateWriter::for_state(store.clone(), workspace, state.lineage, state.serial);
@@ -304,7 +303,7 @@ async fn execute(
              Interrupt again to stop waiting for them (their results may then be lost to state;\n\
              each is journalled as an intent, which the next `corral plan` settles)."
         );
-        flag.store(true, Ordering::SeqCst);
+        flag.trigger();
         // Plugins ignore SIGINT themselves; they are told to stop, and finish what
         // they are doing first.
         for plugin in &plugins {
@@ -361,7 +360,7 @@ async fn execute(
         outcome.outcomes.iter().filter(|(_, _, o)| matches!(o, InstanceOutcome::Skipped(_))).collect();
     let not_started: Vec<_> =
         outcome.outcomes.iter().filter(|(_, _, o)| matches!(o, InstanceOutcome::Interrupted)).collect();
-    let was_interrupted = interrupted.load(Ordering::SeqCst);
+    let was_interrupted = interrupted.is_set();
     if outcome.diagnostics.has_errors() || !failed.is_empty() || was_interrupted || !not_started.is_empty() {
         let what = if plan.options.destroy { "Destroy" } else { "Apply" };
         let how = if was_interrupted { "interrupted" } else { "failed" };

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use corral_engine::addr::AbsResourceInstance;
@@ -68,7 +68,7 @@ fn run_with(dir: &Path, options: PlanOptions, do_apply: bool, registry: Provider
                 parallelism: 4,
                 key: store.workspace_key("default").await.unwrap(),
                 events: Some(tx),
-                interrupted: Arc::new(AtomicBool::new(false)),
+                interrupted: apply::Interrupt::new(),
             })
             .await;
             assert!(!result.diagnostics.has_errors(), "{:?}", result.diagnostics);

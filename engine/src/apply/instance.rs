@@ -1,9 +1,11 @@
 //! One instance's operation, as its task runs it: evaluate the configuration with the values
-//! known now, wait for one of the `parallelism` permits (a [`Slot`], given back early when
-//! the provider reports that it only waits), make the final plan (creates and updates),
-//! call the provider with the intent and commits around the call (`provider_call`), and
-//! record the outcome. Data sources are read the same way, without
-//! intents: reading changes nothing.
+//! known now, take a place in the queue for one of the `parallelism` permits, and once near
+//! its turn make the final plan (creates and updates) and its intent durable, so that commit
+//! overlaps the operations ahead; then, with the permit (a [`Slot`], given back early when the
+//! provider reports that it only waits), call the provider and commit around the call
+//! (`provider_call`), and record the outcome. An operation interrupted between its intent and
+//! its call takes the intent back. Data sources are read the same way, without intents:
+//! reading changes nothing.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -23,7 +25,7 @@ use super::events::{ApplyEvent, InstanceOutcome};
 use super::final_plan::final_plan;
 use super::provider_call::{self, deposed_id};
 use super::slot::Slot;
-use super::slots::Expect;
+use super::slots::{Expect, Ticket};
 use super::walk::{Walker, lock};
 
 /// What an instance's operation leaves for its resource: its key, its new value (for
@@ -31,11 +33,32 @@ use super::walk::{Walker, lock};
 pub(super) type InstanceResult = (InstanceKey, Option<Value>, bool);
 
 impl Walker<'_> {
-    /// Waits for one of the `parallelism` permits, held until the operation ends or its
-    /// provider starts waiting for the remote side.
-    async fn slot(&self, expect: Expect) -> Slot {
-        let permit = self.slots.acquire(expect).await;
-        Slot::new(Some(permit), self.input.events.clone())
+    /// Waits until the ticket is near its turn; `false` if the run is interrupted first.
+    async fn near(&self, ticket: &mut Ticket) -> bool {
+        tokio::select! {
+            () = ticket.near() => {}
+            () = self.input.interrupted.triggered() => {}
+        }
+        !self.interrupted()
+    }
+
+    /// Waits for the ticket's permit, held until the operation ends or its provider starts
+    /// waiting for the remote side; `None` if the run is interrupted first.
+    async fn turn(&self, ticket: Ticket) -> Option<Slot> {
+        let permit = tokio::select! {
+            permit = ticket.permit() => permit,
+            () = self.input.interrupted.triggered() => return None,
+        };
+        if self.interrupted() {
+            return None;
+        }
+        Some(Slot::new(Some(permit), self.input.events.clone()))
+    }
+
+    /// Tells the CLI that the operation started (or failed before its call: it is shown
+    /// started, then failed).
+    fn started(&self, change: &ResourceChange, deposed: bool) {
+        self.event(ApplyEvent::Started { addr: change.addr.clone(), action: change.action, deposed });
     }
 
     /// Reads a data source. One the plan read already ([`ActionReason::ReadToConfirm`]) must
@@ -106,16 +129,18 @@ impl Walker<'_> {
             self.record(&change.addr, change.action, InstanceOutcome::Failed("invalid configuration".into()), started);
             return (key, None, false);
         }
-        let slot = self.slot(expect(schema)).await;
-        if self.interrupted() {
+        // The final plan and the intent's commit are made once the operation is near its
+        // turn, while the ones ahead still hold the slots: the fsync overlaps their work.
+        let mut ticket = self.slots.enqueue(expect(schema));
+        if !self.near(&mut ticket).await {
             self.record(&change.addr, change.action, InstanceOutcome::Interrupted, started);
             return (key, None, false);
         }
-        self.event(ApplyEvent::Started { addr: change.addr.clone(), action: change.action, deposed: false });
         let prior = if change.action == Action::Update { change.before().cloned() } else { None };
         let (planned, diags) = final_plan(provider.as_ref(), schema, change, prior.clone(), config_value.clone()).await;
         if diags.has_errors() {
             let message = diags.errors().next().map(ToString::to_string).unwrap_or_default();
+            self.started(change, false);
             self.report(crate::plan::locate(diags, resource.config));
             self.record(&change.addr, change.action, InstanceOutcome::Failed(message), started);
             return (key, None, false);
@@ -124,11 +149,18 @@ impl Walker<'_> {
             Ok(begun) => begun,
             Err(diag) => {
                 let message = diag.to_string();
+                self.started(change, false);
                 self.report(crate::plan::locate(diag.into(), resource.config));
                 self.record(&change.addr, change.action, InstanceOutcome::Failed(message), started);
                 return (key, None, false);
             }
         };
+        let Some(slot) = self.turn(ticket).await else {
+            provider_call::abandon(self.input.sink, change, begun).await;
+            self.record(&change.addr, change.action, InstanceOutcome::Interrupted, started);
+            return (key, None, false);
+        };
+        self.started(change, false);
         let result = provider_call::create_or_update(
             self.input.sink,
             provider,
@@ -189,22 +221,42 @@ impl Walker<'_> {
             .resources
             .get(&change.addr.resource.type_name)
             .is_some_and(|schema| schema.block.long_running);
-        let slot = self.slot(if long_running { Expect::LongRunning } else { Expect::Quick }).await;
-        if self.interrupted() {
+        let Some(before) = change.before().cloned() else {
+            // Nothing was there to delete.
+            self.started(change, deposed);
+            self.record(&change.addr, change.action, InstanceOutcome::Done, started);
+            return true;
+        };
+        // As for a create: the intent is made durable near the operation's turn.
+        let mut ticket = self.slots.enqueue(if long_running { Expect::LongRunning } else { Expect::Quick });
+        if !self.near(&mut ticket).await {
             self.record(&change.addr, change.action, InstanceOutcome::Interrupted, started);
             return false;
         }
-        self.event(ApplyEvent::Started { addr: change.addr.clone(), action: change.action, deposed });
-        if let Some(before) = change.before()
-            && let Some(resource) = self
-                .input
-                .config
-                .module(&change.addr.module.path())
-                .and_then(|m| m.resources.get(&change.addr.resource))
+        let pending = if deposed { Some(deposed_id(change)) } else { None };
+        let begun = match provider_call::begin_delete(self.input.sink, change, pending).await {
+            Ok(begun) => begun,
+            Err(diag) => {
+                let message = diag.to_string();
+                self.started(change, deposed);
+                self.report(diag.into());
+                self.record(&change.addr, change.action, InstanceOutcome::Failed(message), started);
+                return false;
+            }
+        };
+        let Some(slot) = self.turn(ticket).await else {
+            provider_call::abandon_delete(self.input.sink, change, begun).await;
+            self.record(&change.addr, change.action, InstanceOutcome::Interrupted, started);
+            return false;
+        };
+        self.started(change, deposed);
+        if let Some(resource) =
+            self.input.config.module(&change.addr.module.path()).and_then(|m| m.resources.get(&change.addr.resource))
             && resource.provisioners.iter().any(|p| p.when_destroy)
         {
             let repetition = super::provisioner::repetition_of(&change.addr.key);
-            if !self.provision(&change.addr, resource, &repetition, before, true).await {
+            if !self.provision(&change.addr, resource, &repetition, &before, true).await {
+                provider_call::abandon_delete(self.input.sink, change, begun).await;
                 self.record(
                     &change.addr,
                     change.action,
@@ -214,8 +266,7 @@ impl Walker<'_> {
                 return false;
             }
         }
-        let pending = if deposed { Some(deposed_id(change)) } else { None };
-        let result = provider_call::delete(self.input.sink, provider, change, pending, slot).await;
+        let result = provider_call::delete(self.input.sink, provider, change, before, begun, slot).await;
         let failed = result.diags.has_errors();
         let message = result.diags.errors().next().map(ToString::to_string).unwrap_or_default();
         self.report(result.diags);

@@ -14,6 +14,7 @@ mod events;
 mod final_plan;
 mod import;
 mod instance;
+mod interrupt;
 mod nodes;
 mod provider_call;
 mod provisioner;
@@ -27,5 +28,6 @@ mod tests;
 mod walk;
 
 pub use events::{ApplyEvent, InstanceOutcome};
+pub use interrupt::Interrupt;
 pub use sink::{Deferred, StateSink};
 pub use walk::{ApplyInput, ApplyOutcome, apply};

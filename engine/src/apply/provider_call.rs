@@ -102,6 +102,20 @@ pub(crate) async fn record_intent(
     }
 }
 
+/// Gives up an operation whose intent is durable but whose provider call never started (the
+/// run was interrupted while it waited for its turn): the intent goes, so the next plan does
+/// not look for an object this run never asked for. If it cannot go (the state was taken from
+/// under the run), the next plan finds nothing for it and drops it, as after a crash.
+pub(crate) async fn abandon(sink: &dyn StateSink, change: &ResourceChange, begun: Begun) {
+    take_back(sink, change, begun.id).await;
+}
+
+async fn take_back(sink: &dyn StateSink, change: &ResourceChange, intent: uuid::Uuid) {
+    if let Err(e) = sink.commit(vec![StateChange::RemoveIntent(intent)]).await {
+        debug!(addr = %change.addr, error = %e, "the intent of an operation not started stays");
+    }
+}
+
 /// Creates (or updates) the object, its intent already durable (`begun`): `planned` is the
 /// final plan made at apply time with every upstream value known. The operation's `slot` is
 /// given back as soon as the provider call ends (or its provider starts waiting): the commit
@@ -202,52 +216,69 @@ pub(crate) fn deposed_id(change: &ResourceChange) -> uuid::Uuid {
     })
 }
 
-/// Deletes an object. `current_remains`: the address now holds another object (the new one
-/// of a create-before-destroy replacement), so only the pending-deletion record goes. The
+/// A deletion whose intent is durable: its provider call may start.
+pub(crate) struct DeleteBegun {
+    intent: uuid::Uuid,
+    /// Recorded for this call (a plain deletion), not the pending-deletion record a deposed
+    /// object already had.
+    fresh: bool,
+}
+
+/// Makes a deletion's intent durable: a plain deletion records one (without attributes: one
+/// that is interrupted is settled by refresh, not treated as a deposed object); a deposed
+/// object's deletion runs under its pending-deletion record (`pending_intent`) and commits
+/// nothing first, but a deferred result it waits for must be durable before the call all the
+/// same.
+pub(crate) async fn begin_delete(
+    sink: &dyn StateSink,
+    change: &ResourceChange,
+    pending_intent: Option<uuid::Uuid>,
+) -> Result<DeleteBegun, Diagnostic> {
+    match pending_intent {
+        Some(intent) => match sink.sync().await {
+            Ok(()) => Ok(DeleteBegun { intent, fresh: false }),
+            Err(e) => {
+                Err(Diagnostic::error(format!("Cannot delete {}: earlier results are not recorded", change.addr))
+                    .with_detail(e.to_string()))
+            }
+        },
+        None => {
+            let intent = intent_for(change, IntentAction::Delete, "", None);
+            let id = intent.id;
+            match sink.commit(vec![StateChange::PutIntent(intent)]).await {
+                Ok(()) => Ok(DeleteBegun { intent: id, fresh: true }),
+                Err(e) => Err(Diagnostic::error(format!("Cannot record the intent to delete {}", change.addr))
+                    .with_detail(e.to_string())),
+            }
+        }
+    }
+}
+
+/// Gives up a deletion whose call never started: a plain deletion's intent goes (as
+/// [`abandon`]); a deposed object keeps its pending-deletion record.
+pub(crate) async fn abandon_delete(sink: &dyn StateSink, change: &ResourceChange, begun: DeleteBegun) {
+    if begun.fresh {
+        take_back(sink, change, begun.intent).await;
+    }
+}
+
+/// Deletes an object (`before`), its intent durable (`begun`). A deposed object's deletion
+/// removes only its pending-deletion record: the address holds another object now. The
 /// `slot` is given back when the provider call ends, as for a create.
 pub(crate) async fn delete(
     sink: &dyn StateSink,
     provider: Arc<dyn Provider>,
     change: &ResourceChange,
-    pending_intent: Option<uuid::Uuid>,
+    before: Value,
+    begun: DeleteBegun,
     slot: Slot,
 ) -> OpResult {
     let mut diags = Diagnostics::new();
-    let Some(before) = change.before().cloned() else {
-        return OpResult { value: None, private: None, diags, pending: None };
-    };
-    let intent_id = match pending_intent {
-        // No intent commit goes first: a deferred result this deletion waits for must be
-        // durable before the call all the same.
-        Some(id) => {
-            if let Err(e) = sink.sync().await {
-                diags.push(
-                    Diagnostic::error(format!("Cannot delete {}: earlier results are not recorded", change.addr))
-                        .with_detail(e.to_string()),
-                );
-                return OpResult { value: None, private: None, diags, pending: None };
-            }
-            id
-        }
-        None => {
-            // No attributes: a plain deletion that is interrupted is settled by refresh, not
-            // treated as a deposed object.
-            let intent = intent_for(change, IntentAction::Delete, "", None);
-            let id = intent.id;
-            if let Err(e) = sink.commit(vec![StateChange::PutIntent(intent)]).await {
-                diags.push(
-                    Diagnostic::error(format!("Cannot record the intent to delete {}", change.addr))
-                        .with_detail(e.to_string()),
-                );
-                return OpResult { value: None, private: None, diags, pending: None };
-            }
-            id
-        }
-    };
+    let DeleteBegun { intent: intent_id, fresh } = begun;
     let response = provider
         .apply(provider::ApplyRequest {
             type_name: change.type_name.clone(),
-            prior_state: Some(before.clone().without_marks()),
+            prior_state: Some(before.without_marks()),
             planned_state: None,
             config: Value::null(),
             planned_private: change.private.clone(),
@@ -261,11 +292,11 @@ pub(crate) async fn delete(
     diags.extend(response.diagnostics);
     let mut commit = vec![StateChange::RemoveIntent(intent_id)];
     if failed {
-        if pending_intent.is_some() {
+        if !fresh {
             // Keep waiting for deletion.
             commit.clear();
         }
-    } else if pending_intent.is_none() {
+    } else if fresh {
         commit.push(StateChange::RemoveInstance(change.addr.clone()));
     }
     if !commit.is_empty()

@@ -93,3 +93,49 @@ async fn a_long_running_operation_gets_the_next_slot_before_quick_ones_queued_ea
     drop(next);
     assert_eq!(slots.available(), 1, "every permit came back");
 }
+
+#[tokio::test]
+async fn the_next_to_be_served_learn_they_are_near_while_the_permits_are_held() {
+    use futures::FutureExt;
+
+    use super::slots::{Expect, Slots};
+
+    let slots = Slots::new(2);
+    let first = slots.acquire(Expect::Quick).await;
+    let second = slots.acquire(Expect::Quick).await;
+    let mut a = slots.enqueue(Expect::Quick);
+    let mut b = slots.enqueue(Expect::Quick);
+    let mut c = slots.enqueue(Expect::Quick);
+    assert!(a.near().now_or_never().is_some(), "first in the queue: near");
+    assert!(b.near().now_or_never().is_some(), "second of two permits: near");
+    assert!(c.near().now_or_never().is_none(), "third: not yet");
+    // One that gives its place up lets the next one in.
+    drop(a);
+    assert!(c.near().now_or_never().is_some(), "c moved up");
+    // A long-running one goes to the front, and is near at once.
+    let mut long = slots.enqueue(Expect::LongRunning);
+    assert!(long.near().now_or_never().is_some());
+    drop(first);
+    let long = long.permit().now_or_never().expect("the long-running one is served first");
+    drop(second);
+    let b = b.permit().now_or_never().expect("then b, in order");
+    let mut c = Box::pin(c.permit());
+    assert!(c.as_mut().now_or_never().is_none());
+    drop(long);
+    let c = c.as_mut().now_or_never().expect("then c");
+    drop((b, c));
+    assert_eq!(slots.available(), 2, "every permit came back");
+}
+
+#[tokio::test]
+async fn an_interrupt_wakes_whoever_waits_for_it() {
+    use futures::FutureExt;
+
+    let interrupt = super::Interrupt::new();
+    let clone = interrupt.clone();
+    let mut waiting = Box::pin(async move { clone.triggered().await });
+    assert!(waiting.as_mut().now_or_never().is_none());
+    interrupt.trigger();
+    assert!(waiting.as_mut().now_or_never().is_some(), "woken by the trigger");
+    assert!(interrupt.triggered().now_or_never().is_some(), "and at once after it");
+}

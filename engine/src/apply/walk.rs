@@ -8,7 +8,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -25,6 +24,7 @@ use crate::runtime::{ProviderAddr, Values};
 use crate::state::{OutputState, State, StateChange};
 
 use super::events::{ApplyEvent, InstanceOutcome};
+use super::interrupt::Interrupt;
 use super::sink::{Deferred, StateSink};
 use super::slots::Slots;
 use super::tasks::{self, Task};
@@ -47,7 +47,7 @@ pub struct ApplyInput<'a> {
     pub key: crate::secret::WorkspaceKey,
     pub events: Option<tokio::sync::mpsc::UnboundedSender<ApplyEvent>>,
     /// Set (by Ctrl-C) to start no new operations; those in flight finish and are recorded.
-    pub interrupted: Arc<AtomicBool>,
+    pub interrupted: Interrupt,
 }
 
 #[derive(Debug, Default)]
@@ -191,7 +191,7 @@ impl Walker<'_> {
     /// Whether no new operation may start: the user interrupted, or the state sink stopped
     /// taking commits (the stored state changed underneath the run).
     pub(super) fn interrupted(&self) -> bool {
-        self.input.interrupted.load(Ordering::SeqCst) || self.input.sink.stopped()
+        self.input.interrupted.is_set() || self.input.sink.stopped()
     }
 
     pub(super) fn event(&self, event: ApplyEvent) {

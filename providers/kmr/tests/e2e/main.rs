@@ -9,7 +9,6 @@ mod schedules;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use corral_engine::apply::{self, ApplyInput, InstanceOutcome};
 use corral_engine::config::{self, LoadOptions};
@@ -115,7 +114,7 @@ impl Env {
                     parallelism: 4,
                     key: store.workspace_key("default").await.unwrap(),
                     events: None,
-                    interrupted: Arc::new(AtomicBool::new(false)),
+                    interrupted: apply::Interrupt::new(),
                 })
                 .await;
                 if result.diagnostics.has_errors() {
