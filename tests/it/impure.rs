@@ -31,6 +31,15 @@ fn keys_that_change_between_plan_and_apply_are_an_error() {
     );
     assert!(text.contains("main.hcl:9:14"), "the span of for_each: {text}");
     assert!(!apply.stdout.contains("Apply complete"), "{}", apply.stdout);
+    // The planned instance that was not created is counted and named in the summary.
+    assert!(apply.stdout.contains(", 1 failed,"), "{}", apply.stdout);
+    assert!(
+        apply
+            .stdout
+            .contains("  ✗ testing_thing.stamp[\"a\"]: the count or for_each gave other keys than during the plan"),
+        "{}",
+        apply.stdout
+    );
     assert_eq!(state_list(&w), vec!["testing_thing.x"], "no instance of stamp is created");
 }
 

@@ -4,6 +4,7 @@
 //! `Destroy` task deletes the resource's planned deletions concurrently.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Instant;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 
@@ -12,6 +13,7 @@ use crate::diag::Diagnostic;
 use crate::plan::{Action, ResourceChange};
 use crate::runtime::{Expansion, RepetitionData, ResolvedResource};
 
+use super::events::InstanceOutcome;
 use super::instance::InstanceResult;
 use super::walk::{Walker, lock};
 
@@ -58,12 +60,18 @@ impl Walker<'_> {
             }
             let (expansion, keys, diags) = resolved.expand(&lock(&self.values), &module_instance);
             if !self.report(diags) {
+                self.fail_unexpanded(&module_instance, &planned, "the count or for_each could not be evaluated");
                 ok = false;
                 continue;
             }
             if let Some(diag) = self.keys_changed(resource, &resolved, &module_instance, &planned, &keys) {
                 // Applying the keys that still match would leave the others silently undone.
                 self.report(diag.into());
+                self.fail_unexpanded(
+                    &module_instance,
+                    &planned,
+                    "the count or for_each gave other keys than during the plan",
+                );
                 ok = false;
                 continue;
             }
@@ -127,6 +135,26 @@ impl Walker<'_> {
                 .insert(resource.resource.clone(), (expansion, instance_values));
         }
         ok
+    }
+
+    /// Records the planned changes of the resource in `module_instance` as failed, none of
+    /// them started: its expansion failed, so the summary counts them (in address order).
+    fn fail_unexpanded(
+        &self,
+        module_instance: &ModuleInstance,
+        planned: &HashMap<&AbsResourceInstance, &ResourceChange>,
+        why: &str,
+    ) {
+        let mut undone: Vec<&ResourceChange> = planned
+            .values()
+            .filter(|c| c.addr.module == *module_instance)
+            .filter(|c| !matches!(c.action, Action::Delete | Action::Forget | Action::NoOp))
+            .copied()
+            .collect();
+        undone.sort_by_key(|c| c.addr.to_string());
+        for change in undone {
+            self.record(&change.addr, change.action, InstanceOutcome::Failed(why.to_string()), Instant::now());
+        }
     }
 
     /// The plan's instances of the resource in `module_instance` against its expansion now:
