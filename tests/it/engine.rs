@@ -9,13 +9,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use corral_engine::addr::AbsResourceInstance;
+use corral_engine::apply::StateSink;
 use corral_engine::apply::{self, ApplyEvent, ApplyInput, InstanceOutcome};
 use corral_engine::config::{self, LoadOptions};
 use corral_engine::graph;
 use corral_engine::plan::{self, Action, InputValues, Plan, PlanInput, PlanOptions};
 use corral_engine::provider::{self as p, Provider, ProviderFactory, ProviderRegistry};
 use corral_engine::schema::ProviderSchema;
-use corral_engine::state::{RedbStore, StateChange, StateStore, StateWriter};
+use corral_engine::state::{RedbStore, StateChange, StateError, StateStore, StateWriter};
 use proptest::prelude::*;
 
 use crate::support::Workdir;
@@ -26,6 +27,18 @@ fn run(dir: &Path, options: PlanOptions, do_apply: bool) -> (Plan, Vec<ApplyEven
 }
 
 fn run_with(dir: &Path, options: PlanOptions, do_apply: bool, registry: ProviderRegistry) -> (Plan, Vec<ApplyEvent>) {
+    run_watched(dir, options, do_apply.then_some(4), registry, Arc::default())
+}
+
+/// `run_with`, applying at `parallelism` (if any) through a sink that tells `durable` which
+/// instances' intents are committed.
+fn run_watched(
+    dir: &Path,
+    options: PlanOptions,
+    parallelism: Option<usize>,
+    registry: ProviderRegistry,
+    durable: Arc<Durable>,
+) -> (Plan, Vec<ApplyEvent>) {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let (config, diags) = config::load_dir(dir, &LoadOptions::default());
@@ -52,8 +65,8 @@ fn run_with(dir: &Path, options: PlanOptions, do_apply: bool, registry: Provider
         assert!(outcome.recovered.is_empty());
         let plan = outcome.plan.unwrap();
         let mut events = Vec::new();
-        if do_apply {
-            let sink = StateWriter::new(store.clone(), "default", state.serial);
+        if let Some(parallelism) = parallelism {
+            let sink = Watching { inner: StateWriter::new(store.clone(), "default", state.serial), durable };
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
             let result = apply::apply(ApplyInput {
                 config: &config,
@@ -65,7 +78,7 @@ fn run_with(dir: &Path, options: PlanOptions, do_apply: bool, registry: Provider
                 workspace: "default".into(),
                 data_dir: dir.join(".corral"),
                 cwd: dir.to_path_buf(),
-                parallelism: 4,
+                parallelism,
                 key: store.workspace_key("default").await.unwrap(),
                 events: Some(tx),
                 interrupted: apply::Interrupt::new(),
@@ -304,6 +317,139 @@ struct Recording {
 struct RecordingFactory {
     inner: corral_providers_builtin::TestingFactory,
     calls: Arc<Calls>,
+}
+
+/// The addresses whose intents are durable, as a [`Watching`] sink commits them.
+#[derive(Default)]
+struct Durable {
+    intents: Mutex<BTreeSet<String>>,
+    changed: tokio::sync::Notify,
+}
+
+impl Durable {
+    /// Waits (at most `limit`) until `n` intents are durable; whether they were.
+    async fn at_least(&self, n: usize, limit: Duration) -> bool {
+        let wait = async {
+            loop {
+                let changed = self.changed.notified();
+                if self.intents.lock().unwrap().len() >= n {
+                    return;
+                }
+                changed.await;
+            }
+        };
+        tokio::time::timeout(limit, wait).await.is_ok()
+    }
+}
+
+/// A state sink that commits through `inner` and tells `durable` of every intent committed.
+struct Watching {
+    inner: StateWriter,
+    durable: Arc<Durable>,
+}
+
+#[async_trait::async_trait]
+impl StateSink for Watching {
+    async fn commit(&self, changes: Vec<StateChange>) -> Result<(), StateError> {
+        let intents: Vec<String> = changes
+            .iter()
+            .filter_map(|c| match c {
+                StateChange::PutIntent(intent) => Some(intent.addr.clone()),
+                _ => None,
+            })
+            .collect();
+        StateSink::commit(&self.inner, changes).await?;
+        self.durable.intents.lock().unwrap().extend(intents);
+        self.durable.changed.notify_waiters();
+        Ok(())
+    }
+    async fn commit_deferred(&self, changes: Vec<StateChange>) -> apply::Deferred {
+        self.inner.commit_deferred(changes).await
+    }
+    async fn sync(&self) -> Result<(), StateError> {
+        StateSink::sync(&self.inner).await
+    }
+    fn stopped(&self) -> bool {
+        self.inner.stopped()
+    }
+}
+
+/// The testing provider, whose first create waits until a second intent is durable.
+struct WaitsForTheNextIntent {
+    inner: Arc<dyn Provider>,
+    durable: Arc<Durable>,
+    first: Arc<std::sync::atomic::AtomicBool>,
+    saw_it: Arc<std::sync::atomic::AtomicBool>,
+}
+
+#[async_trait::async_trait]
+impl Provider for WaitsForTheNextIntent {
+    fn schema(&self) -> Arc<ProviderSchema> {
+        self.inner.schema()
+    }
+    async fn configure(&self, request: p::ConfigureRequest) -> p::ConfigureResponse {
+        self.inner.configure(request).await
+    }
+    async fn plan(&self, request: p::PlanRequest) -> p::PlanResponse {
+        self.inner.plan(request).await
+    }
+    async fn plan_batch(&self, requests: Vec<p::PlanRequest>) -> Vec<p::PlanResponse> {
+        self.inner.plan_batch(requests).await
+    }
+    async fn apply(&self, request: p::ApplyRequest) -> p::ApplyResponse {
+        if self.first.swap(false, Ordering::SeqCst) {
+            let seen = self.durable.at_least(2, Duration::from_secs(10)).await;
+            self.saw_it.store(seen, Ordering::SeqCst);
+        }
+        self.inner.apply(request).await
+    }
+    async fn read(&self, request: p::ReadRequest) -> p::ReadResponse {
+        self.inner.read(request).await
+    }
+    async fn read_data(&self, request: p::ReadDataRequest) -> p::ReadDataResponse {
+        self.inner.read_data(request).await
+    }
+    async fn find_created(&self, request: p::FindCreatedRequest) -> p::FindCreatedResponse {
+        self.inner.find_created(request).await
+    }
+}
+
+struct WaitsForTheNextIntentFactory(Arc<dyn Provider>);
+
+impl ProviderFactory for WaitsForTheNextIntentFactory {
+    fn schema(&self) -> Arc<ProviderSchema> {
+        self.0.schema()
+    }
+    fn instantiate(&self) -> Arc<dyn Provider> {
+        self.0.clone()
+    }
+}
+
+/// At `--parallelism 1`, the operation next in line commits its intent while the one ahead
+/// still holds the slot: the first create's provider call waits for the second intent, and
+/// sees it durable (were the intent committed only after the slot, it would wait in vain).
+#[test]
+fn the_next_operation_commits_its_intent_while_the_one_ahead_holds_the_slot() {
+    let w = Workdir::new();
+    w.write(
+        "main.hcl",
+        "provider \"testing\" {\n  fsync = false\n}\nresource \"testing_thing\" \"a\" { name = \"a\" }\nresource \"testing_thing\" \"b\" { name = \"b\" }\n",
+    );
+    let durable = Arc::new(Durable::default());
+    let saw_it = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let provider = Arc::new(WaitsForTheNextIntent {
+        inner: corral_providers_builtin::TestingFactory::new().instantiate(),
+        durable: durable.clone(),
+        first: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        saw_it: saw_it.clone(),
+    });
+    let mut registry = corral_providers_builtin::registry(true);
+    registry.register("testing", Arc::new(WaitsForTheNextIntentFactory(provider)));
+    let (plan, _) = run_watched(w.path(), PlanOptions::default(), Some(1), registry, durable.clone());
+    assert_eq!(plan.changes.len(), 2);
+    assert!(saw_it.load(Ordering::SeqCst), "the second intent was not durable during the first call");
+    assert_eq!(durable.intents.lock().unwrap().len(), 2);
+    assert!(w.state().intents.is_empty(), "every intent is settled");
 }
 
 impl ProviderFactory for RecordingFactory {
