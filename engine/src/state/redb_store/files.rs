@@ -93,9 +93,15 @@ pub(super) fn unwritten_state() -> State {
     State { lineage: uuid::Uuid::nil(), ..State::empty() }
 }
 
+/// redb's page cache (1 GiB by default). A state is read once, from first record to last,
+/// and a commit touches a few pages: a large cache only keeps every page of the read in memory
+/// for the rest of the run (74 MB of a 100k-instance plan's peak).
+const CACHE_BYTES: usize = 16 << 20;
+
 pub(in crate::state) fn builder() -> redb::Builder {
     let mut builder = Database::builder();
     builder.set_concurrency_mode(ConcurrencyMode::MultiWriter);
+    builder.set_cache_size(CACHE_BYTES);
     builder
 }
 
