@@ -32,6 +32,9 @@ pub(crate) enum Command {
     Apply(ApplyArgs),
     /// Destroy everything this workspace manages (`apply --destroy`).
     Destroy(ApplyArgs),
+    /// Bring the state up to date with the remote objects, changing none of them
+    /// (Terraform's `refresh`: `apply --refresh-only --auto-approve`).
+    Refresh(RefreshArgs),
     /// Adopt an existing remote object into state at ADDR (its `resource` block must be in
     /// the configuration); nothing remote changes.
     Import(ImportArgs),
@@ -75,6 +78,8 @@ pub(crate) enum Command {
     Promote(PromoteArgs),
     /// Print a shell completion script (`source <(corral completion bash)`).
     Completion(CompletionArgs),
+    /// Print Corral's version and platform.
+    Version(VersionArgs),
     /// Serve a provider compiled into corral as a plugin (started by corral itself).
     #[command(name = "__provider", hide = true)]
     ServeProvider(ServeProviderArgs),
@@ -384,6 +389,69 @@ pub(crate) struct ApplyArgs {
     /// `for_each` known only after apply), at most this many rounds.
     #[arg(long = "max-rounds", value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_rounds: u32,
+    /// Set by `corral refresh`, which shows no apply summary.
+    #[arg(skip)]
+    pub refresh_command: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RefreshArgs {
+    /// Configuration directory (default: the current one).
+    pub dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Refresh only these resources and what they depend on (repeatable).
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+    /// Leave these resources, and everything that depends on them, unread (repeatable).
+    #[arg(long = "exclude", value_name = "ADDR")]
+    pub excludes: Vec<String>,
+    /// Reads in flight at once.
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Ask for input when needed (default true; a refresh asks for nothing but unset
+    /// variables).
+    #[arg(long = "input", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub input: bool,
+    /// Accepted for Terraform's `-compact-warnings`.
+    #[arg(long = "compact-warnings")]
+    pub compact_warnings: bool,
+}
+
+impl RefreshArgs {
+    /// The `apply` this refresh is.
+    pub(crate) fn to_apply(&self) -> ApplyArgs {
+        ApplyArgs {
+            target: self.dir.clone(),
+            flags: PlanFlags {
+                vars: self.vars.clone(),
+                targets: self.targets.clone(),
+                excludes: self.excludes.clone(),
+                replace: Vec::new(),
+                refresh: true,
+                destroy: false,
+                refresh_only: true,
+                skip_authz_check: false,
+                parallelism: self.parallelism,
+                lock: self.lock.clone(),
+                input: self.input,
+                compact_warnings: self.compact_warnings,
+            },
+            auto_approve: true,
+            detailed_exitcode: false,
+            max_rounds: 1,
+            refresh_command: true,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VersionArgs {
+    /// Print `{"corral_version", "platform"}` as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

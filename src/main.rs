@@ -152,6 +152,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Apply(args) => commands::apply::run(chdir, cli.no_color, args, false).await,
         Command::Destroy(args) => commands::apply::run(chdir, cli.no_color, args, true).await,
+        Command::Refresh(args) => commands::apply::run(chdir, cli.no_color, &args.to_apply(), false).await,
         Command::Import(args) => commands::import::run(&Context::new(chdir, None, cli.no_color)?, args).await,
         Command::Taint(args) => commands::taint::run(&Context::new(chdir, None, cli.no_color)?, args, true).await,
         Command::Untaint(args) => commands::taint::run(&Context::new(chdir, None, cli.no_color)?, args, false).await,
@@ -179,6 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             clap_complete::generate(args.shell, &mut command, "corral", &mut std::io::stdout());
             Ok(0)
         }
+        Command::Version(args) => commands::version::run(args),
         Command::ServeProvider(_) => Ok(0),
     }
 }

@@ -1,12 +1,13 @@
 //! `corral apply` (a fresh plan, or a saved plan file) and `corral destroy`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use corral_engine::apply::{self, ApplyInput, InstanceOutcome};
 use corral_engine::diag::{Diagnostic, SourceMap};
 use corral_engine::plan::{self, Action, Plan};
-use corral_engine::state::{State, StateError, StateStore, StateWriter};
+use corral_engine::state::{OutputState, State, StateError, StateStore, StateWriter};
 
 use crate::args::ApplyArgs;
 use crate::context::{Context, Loaded};
@@ -23,6 +24,12 @@ pub(crate) async fn run(chdir: Option<&Path>, no_color: bool, args: &ApplyArgs, 
                 _ => target.clone(),
             };
             if target.is_file() {
+                if args.refresh_command {
+                    anyhow::bail!(
+                        "`corral refresh` takes a configuration directory, not a plan file: {} (apply a saved refresh-only plan with `corral apply`)",
+                        target.display()
+                    );
+                }
                 (Some(target.clone()), None)
             } else if as_dir.is_dir() {
                 (None, Some(target.as_path()))
@@ -35,7 +42,7 @@ pub(crate) async fn run(chdir: Option<&Path>, no_color: bool, args: &ApplyArgs, 
     let loaded = ctx.load_for_providers()?;
     if plan_file.is_none() && !has_configuration(&loaded) {
         if !destroy {
-            return no_configuration(&ctx, "apply");
+            return no_configuration(&ctx, if args.refresh_command { "refresh" } else { "apply" });
         }
         if dir.is_some() && !ctx.data_dir.exists() {
             // Neither configuration nor state: not a directory this command can mean, and no
@@ -91,9 +98,16 @@ async fn run_locked(
         ctx.report(&diags, &loaded.config.sources);
         return Err(Reported.into());
     }
-    let code =
-        execute(ctx, loaded, store, workspace, &plan, &state, Run { parallelism: args.flags.parallelism, round: None })
-            .await?;
+    let code = execute(
+        ctx,
+        loaded,
+        store,
+        workspace,
+        &plan,
+        &state,
+        Run { parallelism: args.flags.parallelism, round: None, refresh_command: args.refresh_command },
+    )
+    .await?;
     if code != 0 || !plan.has_deferred() {
         return Ok(code);
     }
@@ -131,7 +145,10 @@ async fn converge(
             if plan.has_deferred() {
                 return no_progress(ctx, &plan, round);
             }
-            return Ok(0);
+            // `corral refresh` goes on: it shows the outputs, or warns of an empty state.
+            if !args.refresh_command {
+                return Ok(0);
+            }
         }
         // A later round that changes only outputs (one that calls `timestamp()`, say) moves
         // nothing deferred forward: stop now rather than at `--max-rounds`.
@@ -167,7 +184,7 @@ async fn converge(
             workspace,
             &plan,
             &state,
-            Run { parallelism: flags.parallelism, round: shown_round },
+            Run { parallelism: flags.parallelism, round: shown_round, refresh_command: args.refresh_command },
         )
         .await?;
         if code != 0 || !plan.has_deferred() {
@@ -225,13 +242,21 @@ pub(crate) fn has_configuration(loaded: &Loaded) -> bool {
 /// Terraform's refusal to plan or apply without configuration: it would mark everything for
 /// destruction, which is `destroy`'s (or `plan --destroy`'s) job.
 pub(crate) fn no_configuration(ctx: &Context, command: &str) -> anyhow::Result<i32> {
-    let hint = if command == "plan" { "`corral plan --destroy`" } else { "`corral destroy`" };
-    let diag = Diagnostic::error("No configuration files")
-        .with_detail(format!(
-            "{} has no `.hcl` or `.tf` files. Running {command} without a configuration would mark everything for destruction, which is normally not what is desired.",
-            ctx.display(&ctx.root)
-        ))
-        .with_help(format!("to destroy everything, run {hint}; otherwise write the configuration and try again"));
+    let root = ctx.display(&ctx.root);
+    let diag = if command == "refresh" {
+        Diagnostic::error("No configuration files")
+            .with_detail(format!(
+                "{root} has no `.hcl` or `.tf` files. A refresh needs the configuration: it says which providers, configured how, read the objects in state."
+            ))
+            .with_help("run `corral refresh` where the configuration is (or name its directory)")
+    } else {
+        let hint = if command == "plan" { "`corral plan --destroy`" } else { "`corral destroy`" };
+        Diagnostic::error("No configuration files")
+            .with_detail(format!(
+                "{root} has no `.hcl` or `.tf` files. Running {command} without a configuration would mark everything for destruction, which is normally not what is desired."
+            ))
+            .with_help(format!("to destroy everything, run {hint}; otherwise write the configuration and try again"))
+    };
     ctx.report(&diag.into(), &SourceMap::default());
     Err(Reported.into())
 }
@@ -272,6 +297,8 @@ fn check_fresh(ctx: &Context, plan: &Plan, state: &State, loaded: &Loaded, works
 struct Run {
     parallelism: usize,
     round: Option<u32>,
+    /// Run as `corral refresh`: no apply summary.
+    refresh_command: bool,
 }
 
 async fn execute(
@@ -283,9 +310,9 @@ async fn execute(
     state: &State,
     run: Run,
 ) -> anyhow::Result<i32> {
-    let Run { parallelism, round } = run;
+    let Run { parallelism, round, refresh_command } = run;
     if plan.options.refresh_only {
-        return record_refresh(ctx, store, workspace, plan, state).await;
+        return record_refresh(ctx, store, workspace, plan, state, refresh_command).await;
     }
     let key = store.workspace_key(workspace).await.map_err(|e| anyhow::anyhow!(e))?;
     let interrupted = apply::Interrupt::new();
@@ -394,16 +421,7 @@ async fn execute(
         let round = round.map(|n| format!("Round {n}: ")).unwrap_or_default();
         print!("\n{round}{}", crate::render::render_apply_summary(applied, ctx.color));
     }
-    if !outcome.outputs.is_empty() {
-        println!("\nOutputs:\n");
-        for (name, output) in &outcome.outputs {
-            if output.sensitive {
-                println!("{name} = <sensitive>");
-            } else {
-                println!("{name} = {}", crate::commands::output::hcl_like(&output.value));
-            }
-        }
-    }
+    print_outputs(&outcome.outputs);
     Ok(0)
 }
 
@@ -414,14 +432,39 @@ async fn record_refresh(
     workspace: &str,
     plan: &Plan,
     state: &State,
+    refresh_command: bool,
 ) -> anyhow::Result<i32> {
+    if refresh_command && state.instances.is_empty() {
+        // As Terraform's `refresh` says it.
+        let warning = Diagnostic::warning("Empty or non-existent state")
+            .with_detail("There are currently no remote objects tracked in the state, so there is nothing to refresh.");
+        ctx.report(&warning.into(), &SourceMap::default());
+    }
     let changes = plan::refreshed_state(plan, state);
     if !changes.is_empty() {
         store.commit(workspace, state.serial, changes).await.map_err(|e| anyhow::anyhow!(e))?;
     }
-    let applied = crate::render::Applied { imported: 0, added: 0, changed: 0, destroyed: 0, forgotten: 0 };
-    print!("\n{}", crate::render::render_apply_summary(applied, ctx.color));
+    if !refresh_command {
+        let applied = crate::render::Applied { imported: 0, added: 0, changed: 0, destroyed: 0, forgotten: 0 };
+        print!("\n{}", crate::render::render_apply_summary(applied, ctx.color));
+    }
+    print_outputs(&plan::refreshed_outputs(plan));
     Ok(0)
+}
+
+/// The root module's outputs after an apply, as Terraform shows them.
+fn print_outputs(outputs: &BTreeMap<String, OutputState>) {
+    if outputs.is_empty() {
+        return;
+    }
+    println!("\nOutputs:\n");
+    for (name, output) in outputs {
+        if output.sensitive {
+            println!("{name} = <sensitive>");
+        } else {
+            println!("{name} = {}", crate::commands::output::hcl_like(&output.value));
+        }
+    }
 }
 
 /// The store stopped taking this run's commits: write everything the run knows beside it and

@@ -18,4 +18,5 @@ pub(crate) mod show;
 pub(crate) mod state;
 pub(crate) mod taint;
 pub(crate) mod validate;
+pub(crate) mod version;
 pub(crate) mod workspace;

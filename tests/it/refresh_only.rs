@@ -107,3 +107,52 @@ fn a_refresh_only_plan_shows_the_outputs_the_refreshed_objects_make_and_its_appl
     let again = w.corral(&["plan", "-refresh-only", "-detailed-exitcode"]);
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
 }
+
+/// `corral refresh` is Terraform's `refresh`: `apply --refresh-only --auto-approve`, ending
+/// with the outputs instead of an apply summary; on an empty state it warns that there is
+/// nothing to refresh.
+#[test]
+fn refresh_records_drift_without_asking_and_shows_the_outputs() {
+    let w = Workdir::new();
+    w.write(
+        "main.hcl",
+        "resource \"testing_thing\" \"a\" {\n  name    = \"a\"\n  payload = \"wanted\"\n}\n\noutput \"payload\" {\n  value = testing_thing.a.payload\n}\n",
+    );
+    let empty = w.ok(&["refresh", "-no-color"]);
+    assert!(empty.stderr.contains("Empty or non-existent state"), "{}", empty.stderr);
+    assert!(w.objects().is_empty(), "a refresh creates nothing");
+
+    w.ok(&["apply", "-auto-approve"]);
+    edit_payload(&w, "a", "edited");
+    let serial = w.state().serial;
+    let refreshed = w.ok(&["refresh", "-no-color", "-input=false"]);
+    assert!(refreshed.stdout.contains("# testing_thing.a has changed"), "{}", refreshed.stdout);
+    assert!(!refreshed.stdout.contains("Apply complete"), "{}", refreshed.stdout);
+    assert!(refreshed.stdout.ends_with("Outputs:\n\npayload = \"edited\"\n"), "{}", refreshed.stdout);
+    assert!(!refreshed.stderr.contains("Empty or non-existent state"), "{}", refreshed.stderr);
+    assert_eq!(payload_in_state(&w, "testing_thing.a").as_deref(), Some("edited"));
+    assert!(w.state().serial > serial, "the drift is committed");
+    let object = w.objects().into_iter().find(|o| o["attributes"]["name"] == "a").unwrap();
+    assert_eq!(object["attributes"]["payload"], "edited", "the remote object was left alone");
+
+    // Nothing changed since: the outputs all the same, and no commit.
+    let serial = w.state().serial;
+    let again = w.ok(&["refresh", "-no-color"]);
+    assert!(again.stdout.ends_with("Outputs:\n\npayload = \"edited\"\n"), "{}", again.stdout);
+    assert_eq!(w.state().serial, serial);
+
+    // Flags of a change have no place in a refresh, nor has a plan file.
+    let refused = w.corral(&["refresh", "-destroy"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    w.ok(&["plan", "-refresh-only", "-out=refresh.plan"]);
+    let refused = w.corral(&["refresh", "refresh.plan"]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("takes a configuration directory, not a plan file"), "{}", refused.stderr);
+
+    // Without configuration there is nothing to read with, and nothing is made.
+    let bare = Workdir::new();
+    let refused = bare.corral(&["refresh", "-no-color"]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("A refresh needs the configuration"), "{}", refused.stderr);
+    assert!(!bare.path().join(".corral").exists());
+}

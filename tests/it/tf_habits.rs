@@ -1,6 +1,6 @@
 //! Pipelines written for Terraform run with only the program name changed: Terraform's
 //! single-dash flags, `-chdir=DIR`, `-input=false`, `TF_CLI_ARGS(_<command>)` and `TF_LOG`;
-//! plus `corral completion`.
+//! plus `corral completion`, `corral version` and `corral refresh`.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -189,4 +189,17 @@ fn tf_in_automation_leaves_out_the_next_step_hint() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("Plan: 1 to add"), "{}", out.stdout);
     assert!(!out.stdout.contains("corral apply"), "{}", out.stdout);
+}
+
+/// `terraform version`'s form: `Corral v0.1.0` / `on linux_amd64`, or JSON.
+#[test]
+fn version_prints_the_version_and_platform_as_text_and_json() {
+    let w = Workdir::new();
+    let text = w.ok(&["version"]);
+    let expected = format!("Corral v{}\n", env!("CARGO_PKG_VERSION"));
+    assert!(text.stdout.starts_with(&expected), "{}", text.stdout);
+    assert!(text.stdout.lines().nth(1).is_some_and(|l| l.starts_with("on ") && l.contains('_')), "{}", text.stdout);
+    let json: serde_json::Value = serde_json::from_str(&w.ok(&["version", "-json"]).stdout).unwrap();
+    assert_eq!(json["corral_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(json["platform"].as_str(), text.stdout.lines().nth(1).and_then(|l| l.strip_prefix("on ")));
 }

@@ -38,7 +38,7 @@ pub use generate::{GENERATED_HEADER, Generated};
 pub use import::imported_instances;
 pub(crate) use locate::locate;
 pub use planner::{PlanInput, PlanOutcome, plan, resource_dependencies};
-pub use refresh_only::refreshed_state;
+pub use refresh_only::{refreshed_outputs, refreshed_state};
 pub use values::decode_state as decode_state_value;
 pub use variables::{InputValue, InputValues, RawInput, supply_write_only_variables};
 pub use write_only_vars::{variable_digest, write_only_variables};

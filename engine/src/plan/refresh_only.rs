@@ -58,19 +58,22 @@ pub(super) fn output_changes(input: &PlanInput<'_>, state: &State, drift: &[Reso
 pub fn refreshed_state(plan: &Plan, state: &State) -> Vec<StateChange> {
     let mut changes = record_drift(&plan.drift, state);
     if plan.output_changes.iter().any(|o| o.action != Action::NoOp) {
-        let outputs: BTreeMap<String, OutputState> = plan
-            .output_changes
-            .iter()
-            .filter_map(|o| {
-                let value = o.after.as_ref()?;
-                let (bare, _) = value.clone().unmark_deep();
-                let sensitive = o.sensitive || value.contains_sensitive();
-                Some((o.name.clone(), OutputState { value: bare.to_json(), ty: bare.ty(), sensitive }))
-            })
-            .collect();
-        changes.push(StateChange::SetOutputs(outputs));
+        changes.push(StateChange::SetOutputs(refreshed_outputs(plan)));
     }
     changes
+}
+
+/// The root module's outputs as a refresh-only plan has them, to record and to show.
+pub fn refreshed_outputs(plan: &Plan) -> BTreeMap<String, OutputState> {
+    plan.output_changes
+        .iter()
+        .filter_map(|o| {
+            let value = o.after.as_ref()?;
+            let (bare, _) = value.clone().unmark_deep();
+            let sensitive = o.sensitive || value.contains_sensitive();
+            Some((o.name.clone(), OutputState { value: bare.to_json(), ty: bare.ty(), sensitive }))
+        })
+        .collect()
 }
 
 fn record_drift(drift: &[ResourceChange], state: &State) -> Vec<StateChange> {
