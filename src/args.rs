@@ -66,9 +66,9 @@ pub(crate) enum Command {
     /// Run, inspect or wipe the local sandbox cloud (`.corral/sandbox/`).
     #[command(subcommand)]
     Sandbox(SandboxCommand),
-    /// Inspect the available providers.
-    #[command(subcommand)]
-    Providers(ProvidersCommand),
+    /// Show the providers the configuration and the state require (Terraform's `providers`),
+    /// or inspect the available ones.
+    Providers(ProvidersArgs),
     /// Keep every unit of a git branch applied: plan on each new commit and interval, apply
     /// or hold for approval, report or correct drift.
     Reconcile(ReconcileArgs),
@@ -171,6 +171,14 @@ pub(crate) struct SandboxInspectArgs {
     pub json: bool,
     #[command(flatten)]
     pub dir: SandboxDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProvidersArgs {
+    /// Without one: the tree of provider requirements, by module, and the providers of the
+    /// objects in state.
+    #[command(subcommand)]
+    pub command: Option<ProvidersCommand>,
 }
 
 #[derive(Debug, Subcommand)]

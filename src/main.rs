@@ -172,7 +172,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             commands::lock::force_unlock(&Context::new(chdir, None, cli.no_color)?, args).await
         }
         Command::Lock(command) => commands::lock::run(&Context::new(chdir, None, cli.no_color)?, command).await,
-        Command::Providers(command) => commands::providers::run(&Context::new(chdir, None, cli.no_color)?, command),
+        Command::Providers(args) => commands::providers::run(&Context::new(chdir, None, cli.no_color)?, args).await,
         Command::Reconcile(args) => commands::reconcile::run(chdir, args).await,
         Command::Promote(args) => commands::promote::run(chdir, args).await,
         Command::Completion(args) => {

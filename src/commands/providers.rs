@@ -1,18 +1,124 @@
-//! `corral providers schema`: every available provider's schema, as JSON (`--json`) or as
-//! JSON Schema files (`--json-schema --out DIR`, what `schemas/` holds).
+//! `corral providers`: the providers the configuration requires, module by module, and
+//! those of the objects in state, in the form of `terraform providers`; `corral providers
+//! schema`: every available provider's schema, as JSON (`--json`) or as JSON Schema files
+//! (`--json-schema --out DIR`, what `schemas/` holds).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::Context as _;
+use corral_engine::config::{Config, Module};
+use corral_engine::runtime::{self, ProviderAddr};
+use corral_engine::state::StateError;
 
-use crate::args::{ProvidersCommand, ProvidersSchemaArgs};
+use crate::args::{ProvidersArgs, ProvidersCommand, ProvidersSchemaArgs};
 use crate::context::Context;
 
-pub(crate) fn run(ctx: &Context, command: &ProvidersCommand) -> anyhow::Result<i32> {
-    match command {
-        ProvidersCommand::Schema(args) => schema(ctx, args),
+pub(crate) async fn run(ctx: &Context, args: &ProvidersArgs) -> anyhow::Result<i32> {
+    match &args.command {
+        Some(ProvidersCommand::Schema(args)) => schema(ctx, args),
+        None => requirements(ctx).await,
     }
+}
+
+/// The requirements tree, then the providers of the state's objects.
+async fn requirements(ctx: &Context) -> anyhow::Result<i32> {
+    let loaded = ctx.load()?;
+    let config = &loaded.config;
+    let mut out = String::from("\nProviders required by configuration:\n.\n");
+    write_module(&mut out, config, &config.root, "");
+    out.push('\n');
+    // A directory never planned or applied has no state to read, and gets none made.
+    if ctx.data_dir.exists() {
+        let store = ctx.store()?;
+        let instances = match store.read(&ctx.workspace()).await {
+            Ok(state) => state.instances,
+            // A workspace not made yet holds nothing.
+            Err(StateError::NoSuchWorkspace(_)) => BTreeMap::new(),
+            Err(e) => return Err(anyhow::anyhow!(e)),
+        };
+        let in_state: BTreeSet<String> = instances
+            .values()
+            .map(|instance| runtime::provider_source(Some(config), &runtime::provider_key(&instance.provider)))
+            .collect();
+        if !in_state.is_empty() {
+            out.push_str("Providers required by state:\n\n");
+            for source in in_state {
+                out.push_str(&format!("    provider[{source}]\n\n"));
+            }
+        }
+    }
+    print!("{out}");
+    Ok(0)
+}
+
+/// One module's requirements (sorted, each with its version constraints) and then its
+/// children, as a tree drawn with `prefix` before each line.
+fn write_module(out: &mut String, config: &Config, module: &Module, prefix: &str) {
+    let source = |name: &str| {
+        runtime::provider_source(Some(config), &ProviderAddr { module: module.path.clone(), key: name.to_string() })
+    };
+    let mut required: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if let Some(terraform) = &module.terraform {
+        for (name, requirement) in &terraform.required_providers {
+            let constraints = required.entry(source(name)).or_default();
+            constraints.extend(requirement.version.as_deref().map(normalized_constraint));
+        }
+    }
+    for name in module
+        .providers
+        .iter()
+        .map(|p| p.name.as_str())
+        .chain(module.resources.values().map(|r| r.provider.name.as_str()))
+    {
+        required.entry(source(name)).or_default();
+    }
+    let lines: Vec<String> = required
+        .into_iter()
+        .map(|(source, constraints)| {
+            let constraints = constraints.join(", ");
+            if constraints.is_empty() {
+                format!("provider[{source}]")
+            } else {
+                format!("provider[{source}] {constraints}")
+            }
+        })
+        .chain(module.children.keys().map(|name| format!("module.{name}")))
+        .collect();
+    let children: Vec<&Module> = module.children.values().collect();
+    let first_child = lines.len() - children.len();
+    for (i, line) in lines.iter().enumerate() {
+        let last = i + 1 == lines.len();
+        out.push_str(&format!("{prefix}{}{line}\n", if last { "└── " } else { "├── " }));
+        if let Some(child) = i.checked_sub(first_child).and_then(|c| children.get(c)) {
+            write_module(out, config, child, &format!("{prefix}{}", if last { "    " } else { "│   " }));
+        }
+    }
+}
+
+/// A version constraint as Terraform prints it: each version of an exact or comparison
+/// constraint with three parts (`>= 2.0` → `>= 2.0.0`); a pessimistic one (`~> 3.0`) keeps
+/// its precision, which is its meaning.
+fn normalized_constraint(text: &str) -> String {
+    text.split(',')
+        .map(|part| {
+            let part = part.trim();
+            let split = part.find(|c: char| c.is_ascii_digit()).unwrap_or(part.len());
+            let (operator, version) = part.split_at(split);
+            let operator = operator.trim();
+            let numeric = !version.is_empty()
+                && version.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+            let version = if operator != "~>" && numeric {
+                let mut parts: Vec<&str> = version.split('.').collect();
+                parts.resize(parts.len().max(3), "0");
+                parts.join(".")
+            } else {
+                version.to_string()
+            };
+            if operator.is_empty() { version } else { format!("{operator} {version}") }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn schema(ctx: &Context, args: &ProvidersSchemaArgs) -> anyhow::Result<i32> {

@@ -203,3 +203,43 @@ fn version_prints_the_version_and_platform_as_text_and_json() {
     assert_eq!(json["corral_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(json["platform"].as_str(), text.stdout.lines().nth(1).and_then(|l| l.strip_prefix("on ")));
 }
+
+/// `terraform providers`' form: the requirements of each module as a tree (the full source,
+/// with the version constraints, exact ones to three parts), then the providers of the
+/// objects in state.
+#[test]
+fn providers_shows_the_requirements_tree_and_the_providers_in_state() {
+    let w = Workdir::new();
+    let module_call = "resource \"testing_thing\" \"a\" { name = \"a\" }\n\nmodule \"m\" {\n  source = \"./m\"\n}\n";
+    w.write(
+        "main.hcl",
+        &format!(
+            "terraform {{\n  required_providers {{\n    testing = {{ version = \">= 1.0\" }}\n    aws = {{\n      source  = \"hashicorp/aws\"\n      version = \"~> 3.0, != 3.1\"\n    }}\n  }}\n}}\n\n{module_call}"
+        ),
+    );
+    w.write("m/main.hcl", "resource \"testing_thing\" \"b\" { name = \"b\" }\n");
+    let out = w.ok(&["providers"]);
+    assert_eq!(
+        out.stdout,
+        "\nProviders required by configuration:\n.\n\
+         ├── provider[registry.terraform.io/corral/testing] >= 1.0.0\n\
+         ├── provider[registry.terraform.io/hashicorp/aws] ~> 3.0, != 3.1.0\n\
+         └── module.m\n    \
+         └── provider[registry.terraform.io/corral/testing]\n\n"
+    );
+    assert!(!w.path().join(".corral").exists(), "nothing is made where nothing ran");
+
+    w.write("main.hcl", module_call);
+    w.ok(&["apply", "-auto-approve"]);
+    let out = w.ok(&["providers"]);
+    assert!(
+        out.stdout.ends_with(
+            "└── module.m\n    └── provider[registry.terraform.io/corral/testing]\n\n\
+             Providers required by state:\n\n    provider[registry.terraform.io/corral/testing]\n\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    // The schema subcommand is still there.
+    assert!(w.ok(&["providers", "schema", "-json"]).stdout.contains("\"provider_schemas\""));
+}
