@@ -477,7 +477,9 @@ pub(crate) struct ShowArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct OutputArgs {
+    /// One output (default: all of them).
     pub name: Option<String>,
+    /// Print as JSON: every output's `sensitive`, `type` and `value`, or one output's value.
     #[arg(long)]
     pub json: bool,
     /// Print a string output without quotes.
@@ -523,10 +525,16 @@ pub(crate) enum StateCommand {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum WorkspaceCommand {
+    /// List the workspaces, the selected one marked `*`.
     List,
+    /// Print the selected workspace's name.
     Show,
+    /// Make a workspace with an empty state, and select it.
     New { name: String },
+    /// Select a workspace for the commands that follow.
     Select { name: String },
+    /// Delete a workspace whose state holds no objects and no unfinished operations (never
+    /// the selected one, nor `default`).
     Delete { name: String },
 }
 
